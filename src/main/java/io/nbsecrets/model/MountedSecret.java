@@ -1,0 +1,54 @@
+package io.nbsecrets.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** A secret in the session's snapshot: its name and the version that was taken. Never a value. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class MountedSecret {
+  private final String name;
+  private final Long version;
+
+  @JsonPropertyDescription(
+      "True when the stored secret was replaced or deleted after the snapshot was taken; refresh"
+          + " the session to take the current values.")
+  private final Boolean stale;
+
+  @JsonCreator
+  public MountedSecret(
+      @JsonProperty("name") String name,
+      @JsonProperty("version") Long version,
+      @JsonProperty("stale") Boolean stale) {
+    this.name = name;
+    this.version = version;
+    this.stale = stale;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public Long getVersion() {
+    return version;
+  }
+
+  public Boolean getStale() {
+    return stale;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MountedSecret other
+        && Objects.equals(name, other.name)
+        && Objects.equals(version, other.version)
+        && Objects.equals(stale, other.stale);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, version, stale);
+  }
+}

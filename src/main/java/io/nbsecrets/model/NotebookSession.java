@@ -1,0 +1,47 @@
+package io.nbsecrets.model;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A notebook session that receives some of its owner's secrets.
+ *
+ * <p>The operator runs it as a StatefulSet of one replica plus a Service, and mounts the selected
+ * secrets as files on an in-memory volume.
+ */
+@Group(NotebookSession.GROUP)
+@Version(NotebookSession.VERSION)
+@Kind("NotebookSession")
+@Plural("notebooksessions")
+@Singular("notebooksession")
+@ShortNames("nbs")
+@AdditionalPrinterColumn(name = "User", jsonPath = ".spec.user", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Secrets",
+    jsonPath = ".status.secrets[*].name",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class NotebookSession extends CustomResource<NotebookSessionSpec, NotebookSessionStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "nbsecrets.io";
+  public static final String VERSION = "v1alpha1";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+  public static final String KIND = "NotebookSession";
+
+  private static final long serialVersionUID = 1L;
+}

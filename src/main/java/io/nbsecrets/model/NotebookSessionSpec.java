@@ -1,0 +1,174 @@
+package io.nbsecrets.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Desired state of a session. Optional fields stay null when unset: the operator applies defaults
+ * when it builds the workload and never writes them back here (they would cause GitOps diffs).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NotebookSessionSpec {
+
+  @Required
+  @Size(min = 1, max = 253)
+  @ValidationRule(value = "self == oldSelf", message = "user is immutable")
+  @JsonPropertyDescription("The owner. The session only ever receives this user's secrets.")
+  private String user;
+
+  @Required
+  @Size(min = 1, max = 1024)
+  @JsonPropertyDescription("Container image of the session.")
+  private String image;
+
+  @JsonPropertyDescription("Entrypoint of the session container (the image's when unset).")
+  private List<String> command;
+
+  @JsonPropertyDescription("Arguments of the session container.")
+  private List<String> args;
+
+  @JsonPropertyDescription("Plain environment variables of the session container (no secrets).")
+  private List<EnvEntry> env;
+
+  @JsonPropertyDescription("Port the session listens on, exposed by the session's Service; 8888 when unset.")
+  @Min(1)
+  @Max(65535)
+  private Integer port;
+
+  private ResourceRequirements resources;
+
+  @JsonPropertyDescription("Service account of the session pod; the namespace's default when unset.")
+  private String serviceAccountName;
+
+  private Map<String, String> nodeSelector;
+
+  private List<Toleration> tolerations;
+
+  @JsonPropertyDescription("Which of the user's secrets the session receives, and where.")
+  private SecretsSpec secrets;
+
+  public String getUser() {
+    return user;
+  }
+
+  public void setUser(String user) {
+    this.user = user;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public List<String> getCommand() {
+    return command;
+  }
+
+  public void setCommand(List<String> command) {
+    this.command = command;
+  }
+
+  public List<String> getArgs() {
+    return args;
+  }
+
+  public void setArgs(List<String> args) {
+    this.args = args;
+  }
+
+  public List<EnvEntry> getEnv() {
+    return env;
+  }
+
+  public void setEnv(List<EnvEntry> env) {
+    this.env = env;
+  }
+
+  public Integer getPort() {
+    return port;
+  }
+
+  public void setPort(Integer port) {
+    this.port = port;
+  }
+
+  public ResourceRequirements getResources() {
+    return resources;
+  }
+
+  public void setResources(ResourceRequirements resources) {
+    this.resources = resources;
+  }
+
+  public String getServiceAccountName() {
+    return serviceAccountName;
+  }
+
+  public void setServiceAccountName(String serviceAccountName) {
+    this.serviceAccountName = serviceAccountName;
+  }
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = nodeSelector;
+  }
+
+  public List<Toleration> getTolerations() {
+    return tolerations;
+  }
+
+  public void setTolerations(List<Toleration> tolerations) {
+    this.tolerations = tolerations;
+  }
+
+  public SecretsSpec getSecrets() {
+    return secrets;
+  }
+
+  public void setSecrets(SecretsSpec secrets) {
+    this.secrets = secrets;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof NotebookSessionSpec)) {
+      return false;
+    }
+    NotebookSessionSpec that = (NotebookSessionSpec) o;
+    return Objects.equals(user, that.user)
+        && Objects.equals(image, that.image)
+        && Objects.equals(command, that.command)
+        && Objects.equals(args, that.args)
+        && Objects.equals(env, that.env)
+        && Objects.equals(port, that.port)
+        && Objects.equals(resources, that.resources)
+        && Objects.equals(serviceAccountName, that.serviceAccountName)
+        && Objects.equals(nodeSelector, that.nodeSelector)
+        && Objects.equals(tolerations, that.tolerations)
+        && Objects.equals(secrets, that.secrets);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(user, image, command, args, env, port, serviceAccountName, secrets);
+  }
+}

@@ -1,0 +1,77 @@
+package io.nbsecrets.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Observed state of a session. Holds names and versions of secrets, never values. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NotebookSessionStatus {
+
+  @JsonPropertyDescription("The generation of the spec this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Ready, SecretsReady and WorkloadReady, in Kubernetes' standard shape.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The secrets mounted in the session: names and versions, never values.")
+  private List<MountedSecret> secrets;
+
+  @JsonPropertyDescription("The session's pod.")
+  private String podName;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public List<MountedSecret> getSecrets() {
+    return secrets;
+  }
+
+  public void setSecrets(List<MountedSecret> secrets) {
+    this.secrets = secrets;
+  }
+
+  public String getPodName() {
+    return podName;
+  }
+
+  public void setPodName(String podName) {
+    this.podName = podName;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof NotebookSessionStatus)) {
+      return false;
+    }
+    NotebookSessionStatus that = (NotebookSessionStatus) o;
+    return Objects.equals(observedGeneration, that.observedGeneration)
+        && Objects.equals(conditions, that.conditions)
+        && Objects.equals(secrets, that.secrets)
+        && Objects.equals(podName, that.podName);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, secrets, podName);
+  }
+}

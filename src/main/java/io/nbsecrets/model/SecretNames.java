@@ -1,0 +1,37 @@
+package io.nbsecrets.model;
+
+import java.util.Optional;
+
+/**
+ * The one rule for secret names and file names, shared by the CRD schema, the secrets API, the
+ * operator and the init command: 1 to 128 of letters, digits, '.', '_' and '-', and not '.' or '..'.
+ * Such a name is a safe file name and a valid key of a Kubernetes Secret.
+ */
+public final class SecretNames {
+  public static final int MAX_LENGTH = 128;
+  public static final String PATTERN = "^[A-Za-z0-9._-]{1,128}$";
+  private static final java.util.regex.Pattern COMPILED = java.util.regex.Pattern.compile(PATTERN);
+
+  private SecretNames() {}
+
+  /** Why {@code name} is not a valid name, or empty when it is. Never echoes a long input whole. */
+  public static Optional<String> problem(String name) {
+    if (name == null || name.isEmpty()) {
+      return Optional.of("name must not be empty");
+    }
+    if (name.length() > MAX_LENGTH) {
+      return Optional.of("name is longer than " + MAX_LENGTH + " characters");
+    }
+    if (!COMPILED.matcher(name).matches()) {
+      return Optional.of("name may contain only letters, digits, '.', '_' and '-'");
+    }
+    if (name.equals(".") || name.equals("..")) {
+      return Optional.of("name must not be '.' or '..'");
+    }
+    return Optional.empty();
+  }
+
+  public static boolean isValid(String name) {
+    return problem(name).isEmpty();
+  }
+}

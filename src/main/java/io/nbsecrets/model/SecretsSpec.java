@@ -1,0 +1,85 @@
+package io.nbsecrets.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The secrets a session selects. Duplicate names and clashing file names are refused by the
+ * operator (a CEL rule for them would cost O(n²) and risk the API server's CEL budget).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class SecretsSpec {
+  @JsonPropertyDescription(
+      "Absolute directory where the secret files appear (read-only, in memory); /secrets when"
+          + " unset. Never a system directory such as /, /bin, /etc, /proc, /usr or /var.")
+  @Size(min = 1, max = 255)
+  @ValidationRule(
+      value = MountPaths.CEL_RULE,
+      message = "mountPath must be a normalized absolute path outside the system directories")
+  private final String mountPath;
+
+  @JsonPropertyDescription("Include every secret of the user (items may still set file names).")
+  private final Boolean all;
+
+  @JsonPropertyDescription("Secrets to include, by name.")
+  @Size(max = 1000)
+  private final List<SecretItem> items;
+
+  @JsonCreator
+  public SecretsSpec(
+      @JsonProperty("mountPath") String mountPath,
+      @JsonProperty("all") Boolean all,
+      @JsonProperty("items") List<SecretItem> items) {
+    this.mountPath = mountPath;
+    this.all = all;
+    this.items = items;
+  }
+
+  public String getMountPath() {
+    return mountPath;
+  }
+
+  public Boolean getAll() {
+    return all;
+  }
+
+  public List<SecretItem> getItems() {
+    return items;
+  }
+
+  /** The mount path, with the default applied. */
+  @JsonIgnore
+  public String effectiveMountPath() {
+    return mountPath == null ? MountPaths.DEFAULT : mountPath;
+  }
+
+  @JsonIgnore
+  public boolean includesAll() {
+    return Boolean.TRUE.equals(all);
+  }
+
+  @JsonIgnore
+  public List<SecretItem> itemsOrEmpty() {
+    return items == null ? List.of() : items;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SecretsSpec other
+        && Objects.equals(mountPath, other.mountPath)
+        && Objects.equals(all, other.all)
+        && Objects.equals(items, other.items);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(mountPath, all, items);
+  }
+}

@@ -1,0 +1,105 @@
+package io.nbsecrets.store;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A fake store for tests: the contract, in memory. {@link #setAvailable(boolean)} simulates an
+ * outage: every call then throws {@link StoreUnavailableException}.
+ */
+public final class InMemorySecretStore implements SecretStore {
+  private final Map<String, TreeMap<String, StoredSecret>> records = new ConcurrentHashMap<>();
+  private final Map<String, String> userKeys = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private volatile boolean available = true;
+
+  public InMemorySecretStore() {
+    this(Clock.systemUTC());
+  }
+
+  public InMemorySecretStore(Clock clock) {
+    this.clock = clock;
+  }
+
+  public void setAvailable(boolean available) {
+    this.available = available;
+  }
+
+  private void check() {
+    if (!available) {
+      throw new StoreUnavailableException("in-memory store is switched off", null);
+    }
+  }
+
+  private TreeMap<String, StoredSecret> of(String user) {
+    return records.computeIfAbsent(user, u -> new TreeMap<>());
+  }
+
+  @Override
+  public synchronized List<SecretMetadata> list(String user) {
+    check();
+    return of(user).values().stream().map(StoredSecret::metadata).toList();
+  }
+
+  @Override
+  public synchronized Map<String, StoredSecret> get(String user, Collection<String> names) {
+    check();
+    Map<String, StoredSecret> result = new LinkedHashMap<>();
+    for (String name : names) {
+      StoredSecret s = of(user).get(name);
+      if (s != null) {
+        result.put(name, s);
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public synchronized List<StoredSecret> getAll(String user) {
+    check();
+    return new ArrayList<>(of(user).values());
+  }
+
+  @Override
+  public synchronized PutResult put(String user, String name, String sealed, int maxSecrets) {
+    check();
+    TreeMap<String, StoredSecret> mine = of(user);
+    StoredSecret old = mine.get(name);
+    Instant now = clock.instant();
+    if (old == null && mine.size() >= maxSecrets) {
+      throw new TooManySecretsException(user, maxSecrets);
+    }
+    StoredSecret next =
+        old == null
+            ? new StoredSecret(name, 1, now, now, sealed)
+            : new StoredSecret(name, old.version() + 1, old.createdAt(), now, sealed);
+    mine.put(name, next);
+    return new PutResult(next.metadata(), old == null);
+  }
+
+  @Override
+  public synchronized boolean delete(String user, String name) {
+    check();
+    return of(user).remove(name) != null;
+  }
+
+  @Override
+  public Optional<String> getUserKey(String user) {
+    check();
+    return Optional.ofNullable(userKeys.get(user));
+  }
+
+  @Override
+  public String putUserKeyIfAbsent(String user, String wrappedKey) {
+    check();
+    return userKeys.computeIfAbsent(user, u -> wrappedKey);
+  }
+}
