@@ -7,7 +7,9 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
-/** A plain environment variable of the session container. Never a secret: those go via spec.secrets. */
+/**
+ * A plain environment variable of the session container. Never a secret: those go via spec.secrets.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class EnvEntry {
   @Required

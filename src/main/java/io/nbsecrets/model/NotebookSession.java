@@ -22,7 +22,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("notebooksessions")
 @Singular("notebooksession")
 @ShortNames("nbs")
-@AdditionalPrinterColumn(name = "User", jsonPath = ".spec.user", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "User",
+    jsonPath = ".spec.user",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",

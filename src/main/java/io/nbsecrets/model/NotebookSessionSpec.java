@@ -40,14 +40,16 @@ public class NotebookSessionSpec {
   @JsonPropertyDescription("Plain environment variables of the session container (no secrets).")
   private List<EnvEntry> env;
 
-  @JsonPropertyDescription("Port the session listens on, exposed by the session's Service; 8888 when unset.")
+  @JsonPropertyDescription(
+      "Port the session listens on, exposed by the session's Service; 8888 when unset.")
   @Min(1)
   @Max(65535)
   private Integer port;
 
   private ResourceRequirements resources;
 
-  @JsonPropertyDescription("Service account of the session pod; the namespace's default when unset.")
+  @JsonPropertyDescription(
+      "Service account of the session pod; the namespace's default when unset.")
   private String serviceAccountName;
 
   private Map<String, String> nodeSelector;

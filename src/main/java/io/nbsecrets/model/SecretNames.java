@@ -4,8 +4,8 @@ import java.util.Optional;
 
 /**
  * The one rule for secret names and file names, shared by the CRD schema, the secrets API, the
- * operator and the init command: 1 to 128 of letters, digits, '.', '_' and '-', and not '.' or '..'.
- * Such a name is a safe file name and a valid key of a Kubernetes Secret.
+ * operator and the init command: 1 to 128 of letters, digits, '.', '_' and '-', and not '.' or
+ * '..'. Such a name is a safe file name and a valid key of a Kubernetes Secret.
  */
 public final class SecretNames {
   public static final int MAX_LENGTH = 128;
