@@ -1,0 +1,18 @@
+package io.nbsecrets.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Turns a bearer token into an identity. Implementations are thread-safe. */
+public interface Authenticator {
+
+  /**
+   * The identity behind {@code bearerToken}, or empty when the token is not valid (unknown,
+   * expired, or not meant for any of {@code audiences}).
+   *
+   * @param audiences the audiences the token must be meant for; empty means the API server's own
+   *     audience (a user's token)
+   * @throws AuthenticationUnavailableException when the authority could not be asked
+   */
+  Optional<Identity> authenticate(String bearerToken, List<String> audiences);
+}

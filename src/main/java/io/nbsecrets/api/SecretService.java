@@ -1,0 +1,99 @@
+package io.nbsecrets.api;
+
+import io.nbsecrets.crypto.Envelope;
+import io.nbsecrets.crypto.Fernet;
+import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.model.SecretNames;
+import io.nbsecrets.store.PutResult;
+import io.nbsecrets.store.SecretMetadata;
+import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.StoredSecret;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Stores, lists and deletes users' secrets, double-encrypted: the value under the user's Fernet key
+ * (inner layer), that token sealed for the session key pair and bound to owner and name (outer
+ * layer). This service holds only the session <em>public</em> key, so it can never decrypt what it
+ * stores.
+ *
+ * <p>Validates its input itself (names, empty and oversized values; the store enforces the count),
+ * so every caller gets the same rules.
+ */
+public final class SecretService {
+  /** A user name no human can have ({@code system:} is reserved by Kubernetes): readiness probe. */
+  static final String PROBE_USER = "system:nbsecrets:readiness-probe";
+
+  private final SecretStore store;
+  private final UserKeyService userKeys;
+  private final SessionPublicKey sessionKey;
+  private final ApiConfig config;
+
+  public SecretService(
+      SecretStore store, UserKeyService userKeys, SessionPublicKey sessionKey, ApiConfig config) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.userKeys = Objects.requireNonNull(userKeys, "userKeys");
+    this.sessionKey = Objects.requireNonNull(sessionKey, "sessionKey");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /**
+   * Creates or replaces {@code user}'s secret {@code name}.
+   *
+   * @throws ApiException 400 for an invalid name or an empty value, 413 for a value over the limit
+   * @throws io.nbsecrets.store.TooManySecretsException when the user has too many secrets
+   */
+  public PutResult put(String user, String name, byte[] value) {
+    checkName(name);
+    if (value == null || value.length == 0) {
+      throw ApiException.badRequest("invalid_value", "value must not be empty");
+    }
+    if (value.length > config.maxValueBytes()) {
+      throw new ApiException(
+          413,
+          "value_too_large",
+          "value is " + value.length + " bytes; the limit is " + config.maxValueBytes() + " bytes");
+    }
+    String inner = Fernet.fromKey(userKeys.getOrCreate(user)).encrypt(value);
+    String sealed =
+        Envelope.seal(sessionKey, user, name, inner.getBytes(StandardCharsets.US_ASCII));
+    return store.put(user, name, sealed, config.maxSecretsPerUser());
+  }
+
+  /** Metadata of the user's secrets, sorted by name. */
+  public List<SecretMetadata> list(String user) {
+    return store.list(user);
+  }
+
+  /** Metadata of one secret. */
+  public Optional<SecretMetadata> get(String user, String name) {
+    checkName(name);
+    return Optional.ofNullable(store.get(user, List.of(name)).get(name))
+        .map(StoredSecret::metadata);
+  }
+
+  /** Deletes the secret; false when there was none. */
+  public boolean delete(String user, String name) {
+    checkName(name);
+    return store.delete(user, name);
+  }
+
+  /**
+   * Asks the store a cheap question (one user-key read).
+   *
+   * @throws io.nbsecrets.store.StoreException when it cannot answer
+   */
+  public void checkStore() {
+    store.getUserKey(PROBE_USER);
+  }
+
+  private static void checkName(String name) {
+    SecretNames.problem(name)
+        .ifPresent(
+            problem -> {
+              throw ApiException.badRequest("invalid_name", problem);
+            });
+  }
+}

@@ -1,0 +1,159 @@
+package io.nbsecrets.api;
+
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
+import io.fabric8.kubernetes.api.model.authentication.UserInfo;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies bearer tokens with the Kubernetes API server's TokenReview API ({@code
+ * authentication.k8s.io/v1}); the API server's service account needs {@code create} on {@code
+ * tokenreviews} (the {@code system:auth-delegator} ClusterRole).
+ *
+ * <p>Answers, positive and negative, are cached for a short time (10 s by default) so a burst of
+ * requests costs one review; the cache is keyed by the SHA-256 of the token and the requested
+ * audiences, never by the token itself, and holds at most a bounded number of entries (oldest
+ * evicted first). A revoked token therefore stays usable for at most the TTL. Failures to reach the
+ * API server are not cached and raise {@link AuthenticationUnavailableException}.
+ *
+ * <p>When audiences are requested, the review's {@code status.audiences} must name one of them (as
+ * the TokenReview documentation asks of clients, so that an audience-unaware authenticator cannot
+ * pass a token meant for someone else).
+ */
+public final class TokenReviewAuthenticator implements Authenticator {
+  public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_ENTRIES = 10_000;
+
+  /** Longer tokens are refused without asking the API server. */
+  public static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(TokenReviewAuthenticator.class);
+
+  private final KubernetesClient client;
+  private final long ttlNanos;
+  private final int maxEntries;
+  private final LongSupplier nanoTime;
+  private final Map<String, Entry> cache;
+
+  private record Entry(Optional<Identity> identity, long expiresAtNanos) {}
+
+  public TokenReviewAuthenticator(KubernetesClient client) {
+    this(client, DEFAULT_TTL, DEFAULT_MAX_ENTRIES, System::nanoTime);
+  }
+
+  /**
+   * @param ttl how long an answer is reused; zero disables the cache
+   * @param maxEntries the most answers kept
+   * @param nanoTime the clock (tests pass a fake one)
+   */
+  public TokenReviewAuthenticator(
+      KubernetesClient client, Duration ttl, int maxEntries, LongSupplier nanoTime) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.ttlNanos = ttl.toNanos();
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be at least 1");
+    }
+    this.maxEntries = maxEntries;
+    this.nanoTime = nanoTime;
+    this.cache =
+        new LinkedHashMap<>(16, 0.75f, false) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            return size() > TokenReviewAuthenticator.this.maxEntries;
+          }
+        };
+  }
+
+  @Override
+  public Optional<Identity> authenticate(String bearerToken, List<String> audiences) {
+    if (bearerToken == null || bearerToken.isBlank() || bearerToken.length() > MAX_TOKEN_LENGTH) {
+      return Optional.empty();
+    }
+    List<String> wanted = audiences == null ? List.of() : List.copyOf(audiences);
+    String key = TokenDigest.of(bearerToken) + "|" + String.join("\n", wanted);
+    long now = nanoTime.getAsLong();
+    synchronized (cache) {
+      Entry hit = cache.get(key);
+      if (hit != null) {
+        if (hit.expiresAtNanos - now > 0) {
+          return hit.identity;
+        }
+        cache.remove(key);
+      }
+    }
+    Optional<Identity> result = review(bearerToken, wanted);
+    if (ttlNanos > 0) {
+      synchronized (cache) {
+        cache.put(key, new Entry(result, now + ttlNanos));
+      }
+    }
+    return result;
+  }
+
+  /** How many answers are cached now (for tests and metrics). */
+  public int cachedEntries() {
+    synchronized (cache) {
+      return cache.size();
+    }
+  }
+
+  private Optional<Identity> review(String token, List<String> audiences) {
+    TokenReview request =
+        new TokenReviewBuilder()
+            .withNewSpec()
+            .withToken(token)
+            .withAudiences(audiences.isEmpty() ? null : new ArrayList<>(audiences))
+            .endSpec()
+            .build();
+    TokenReview response;
+    try {
+      response = client.authentication().v1().tokenReviews().create(request);
+    } catch (KubernetesClientException e) {
+      // The exception's message may quote the API server's answer; report only the status code.
+      log.warn("TokenReview failed: HTTP {} ({})", e.getCode(), e.getClass().getSimpleName());
+      throw new AuthenticationUnavailableException(
+          "the Kubernetes API server could not review the token (HTTP " + e.getCode() + ")");
+    } catch (RuntimeException e) {
+      log.warn("TokenReview failed: {}", e.getClass().getName());
+      throw new AuthenticationUnavailableException(
+          "the Kubernetes API server could not review the token");
+    }
+    TokenReviewStatus status = response == null ? null : response.getStatus();
+    if (status == null || !Boolean.TRUE.equals(status.getAuthenticated())) {
+      log.debug(
+          "TokenReview: not authenticated{}",
+          status != null && status.getError() != null ? " (" + status.getError() + ")" : "");
+      return Optional.empty();
+    }
+    UserInfo user = status.getUser();
+    if (user == null || user.getUsername() == null || user.getUsername().isBlank()) {
+      log.warn("TokenReview: authenticated without a user name; refusing");
+      return Optional.empty();
+    }
+    if (!audiences.isEmpty()) {
+      List<String> confirmed = status.getAudiences() == null ? List.of() : status.getAudiences();
+      if (confirmed.stream().noneMatch(audiences::contains)) {
+        log.warn(
+            "TokenReview: authenticated {} but did not confirm the requested audience; refusing",
+            user.getUsername());
+        return Optional.empty();
+      }
+    }
+    return Optional.of(
+        new Identity(user.getUsername(), user.getUid(), user.getGroups(), user.getExtra()));
+  }
+}

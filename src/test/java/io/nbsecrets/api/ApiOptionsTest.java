@@ -1,0 +1,152 @@
+package io.nbsecrets.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nbsecrets.api.ApiFixture.Reply;
+import io.nbsecrets.dev.FakeTokenAuthority;
+import java.net.ConnectException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Configurable behaviour and failure modes, each on a server of its own. */
+class ApiOptionsTest {
+
+  @Test
+  void usernamePrefixIsStrippedAndRequired() {
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults().withUsernamePrefixToStrip("oidc:"))) {
+      String token = f.authority.userToken("oidc:alice", List.of());
+      assertThat(f.put("k", token, "v").status()).isEqualTo(201);
+      assertThat(f.store.list("alice")).hasSize(1);
+      assertThat(f.store.list("oidc:alice")).isEmpty();
+
+      Reply other = f.get("/api/v1/secrets", f.authority.userToken("alice", List.of()));
+      assertThat(other.status()).isEqualTo(403);
+      assertThat(other.json().get("message").asText()).contains("identity provider");
+
+      Reply empty = f.get("/api/v1/secrets", f.authority.userToken("oidc:", List.of()));
+      assertThat(empty.status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void serviceAccountUsersCanBeAllowed() {
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults().withAllowServiceAccountUsers(true))) {
+      String sa =
+          f.authority.podToken(
+              "ci",
+              "deployer",
+              "job-0",
+              "uid",
+              FakeTokenAuthority.API_SERVER_AUDIENCE,
+              Duration.ofMinutes(5));
+      assertThat(f.put("k", sa, "v").status()).isEqualTo(201);
+      assertThat(f.store.list("system:serviceaccount:ci:deployer")).hasSize(1);
+      // Other system users stay out.
+      String node = f.authority.userToken("system:node:worker-1", List.of());
+      assertThat(f.get("/api/v1/secrets", node).status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void customPodTokenAudience() {
+    try (ApiFixture f =
+        new ApiFixture(ApiConfig.defaults().withPodTokenAudience("secrets.example"))) {
+      String token =
+          f.authority.podToken("ns", "default", "p", "u", "nbsecrets", Duration.ofMinutes(5));
+      Reply r = f.call("POST", "/api/v1/init/user-key", token, null);
+      assertThat(r.status()).isEqualTo(403);
+      assertThat(r.json().get("message").asText()).contains("audience secrets.example");
+    }
+  }
+
+  @Test
+  void authenticatorOutageIs503Not401() {
+    Authenticator down =
+        (token, audiences) -> {
+          throw new AuthenticationUnavailableException("API server down (test)");
+        };
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults(), b -> b.authenticator(down))) {
+      Reply list = f.get("/api/v1/secrets", "any-token");
+      assertThat(list.status()).isEqualTo(503);
+      assertThat(list.json().get("error").asText()).isEqualTo("authentication_unavailable");
+      assertThat(list.header("WWW-Authenticate")).isNull();
+      Reply init = f.call("POST", "/api/v1/init/user-key", "any-token", null);
+      assertThat(init.status()).isEqualTo(503);
+      // Liveness does not depend on the API server.
+      assertThat(f.get("/healthz", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void initEndpointWithoutResolverRefusesEveryone() {
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults(), b -> b.podResolver(null))) {
+      String token =
+          f.authority.podToken("ns", "default", "p", "u", "nbsecrets", Duration.ofMinutes(5));
+      assertThat(f.call("POST", "/api/v1/init/user-key", token, null).status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void internalErrorsAreGeneric500s() {
+    try (ApiFixture f = new ApiFixture()) {
+      // A corrupt wrapped user key in the store: unwrapping fails inside the request.
+      f.store.putUserKeyIfAbsent("gina", "corrupt-wrapped-key");
+      Reply r = f.put("k", f.userToken("gina"), "v");
+      assertThat(r.status()).isEqualTo(500);
+      assertThat(r.json().get("error").asText()).isEqualTo("internal_error");
+      assertThat(r.json().get("message").asText()).isEqualTo("internal error");
+    }
+  }
+
+  @Test
+  void metricsNeedAPrometheusRegistry() {
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults(), b -> b.meterRegistry(null))) {
+      assertThat(f.get("/metrics", null).status()).isEqualTo(404);
+      assertThat(f.get("/healthz", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void closeLetsRunningRequestsFinishThenStops() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ApiFixture f =
+        new ApiFixture(
+            ApiConfig.defaults(),
+            b ->
+                b.readiness(
+                    () -> {
+                      entered.countDown();
+                      try {
+                        return release.await(10, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                      }
+                    }));
+    int port = f.server.port();
+    CompletableFuture<HttpResponse<String>> slow =
+        f.http.sendAsync(
+            HttpRequest.newBuilder(f.uri("/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(f::close);
+    Thread.sleep(200);
+    assertThat(closing).isNotDone();
+    release.countDown();
+    assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    closing.get(10, TimeUnit.SECONDS);
+    // The port is closed afterwards.
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+      throw new AssertionError("still listening");
+    } catch (ConnectException expected) {
+      assertThat(expected).isNotNull();
+    }
+  }
+}
