@@ -1,0 +1,139 @@
+package io.nbsecrets.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.api.ApiConfig;
+import io.nbsecrets.api.ApiServer;
+import io.nbsecrets.api.Authenticator;
+import io.nbsecrets.api.SecretService;
+import io.nbsecrets.api.SessionPodResolver;
+import io.nbsecrets.api.StaticTokenAuthenticator;
+import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.api.UserKeyService;
+import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.keys.PlatformKeys;
+import io.nbsecrets.keys.SessionKeys;
+import io.nbsecrets.store.KubernetesSecretStore;
+import io.nbsecrets.store.SecretStore;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The user-facing secrets API: holds the platform key and the session public key only. */
+@Command(name = "api", description = "Run the secrets API.")
+public final class ApiCommand implements Callable<Integer> {
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
+      description = "Namespace of the keys and store records. Default: ${DEFAULT-VALUE}.")
+  String namespace;
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address.")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Listen port.")
+  int port;
+
+  @Option(names = "--platform-key-file", description = "Platform key file; generated into a Secret when absent.")
+  Path platformKeyFile;
+
+  @Option(
+      names = "--session-public-key-file",
+      description = "Session public key (PEM); read from the operator's ConfigMap when absent.")
+  Path sessionPublicKeyFile;
+
+  @Option(
+      names = "--dev-tokens-file",
+      description = "Static bearer tokens (properties: token=username) instead of TokenReview. Development only.")
+  Path devTokensFile;
+
+  @Option(names = "--max-value-bytes", defaultValue = "131072", description = "Largest value, in bytes.")
+  int maxValueBytes;
+
+  @Option(names = "--max-secrets-per-user", defaultValue = "1000", description = "Most secrets per user.")
+  int maxSecrets;
+
+  @Option(names = "--pod-token-audience", defaultValue = "nbsecrets", description = "Audience of init containers' tokens.")
+  String audience;
+
+  @Option(names = "--username-prefix", defaultValue = "", description = "Prefix to strip from usernames (e.g. oidc:).")
+  String usernamePrefix;
+
+  @Option(names = "--store-type", defaultValue = "kubernetes", description = "Secret store backend.")
+  String storeType;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!"kubernetes".equals(storeType)) {
+      throw new IllegalArgumentException(
+          "store.type " + storeType + " is not supported yet (supported: kubernetes)");
+    }
+    ApiConfig config =
+        ApiConfig.defaults()
+            .withMaxValueBytes(maxValueBytes)
+            .withMaxSecretsPerUser(maxSecrets)
+            .withPodTokenAudience(audience)
+            .withUsernamePrefixToStrip(usernamePrefix);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    SecretStore store = new KubernetesSecretStore(client, namespace);
+    PlatformKeys.Ring platform =
+        platformKeyFile == null
+            ? PlatformKeys.loadOrCreate(client, namespace)
+            : PlatformKeys.fromFile(platformKeyFile);
+    SessionPublicKey publicKey =
+        sessionPublicKeyFile == null
+            ? SessionKeys.awaitPublicKey(client, namespace, Duration.ofMinutes(5))
+            : SessionKeys.publicKeyFromFile(sessionPublicKeyFile);
+    UserKeyService userKeys = new UserKeyService(store, platform.current(), platform.all());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Authenticator authenticator =
+        devTokensFile == null
+            ? new TokenReviewAuthenticator(client)
+            : new StaticTokenAuthenticator(readTokens(devTokensFile));
+    ApiServer server =
+        ApiServer.builder()
+            .config(config)
+            .secrets(new SecretService(store, userKeys, publicKey, config))
+            .userKeys(userKeys)
+            .authenticator(authenticator)
+            .podResolver(new SessionPodResolver(client))
+            .meterRegistry(registry)
+            .host(host)
+            .port(port)
+            .start();
+    System.out.println("nbsecrets api listening on " + host + ":" + server.port());
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  store.close();
+                  client.close();
+                  stop.countDown();
+                }));
+    stop.await();
+    return 0;
+  }
+
+  private static Map<String, String> readTokens(Path file) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    }
+    Map<String, String> tokens = new HashMap<>();
+    p.forEach((k, v) -> tokens.put(k.toString(), v.toString()));
+    return tokens;
+  }
+}

@@ -1,0 +1,157 @@
+package io.nbsecrets.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.operator.Conditions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Everything in one process, no cluster needed: how people try the product. */
+@Command(
+    name = "dev",
+    description =
+        "Run the whole product locally: an embedded Kubernetes API (mock), the secrets API, the"
+            + " operator, and kubelet/garbage-collector stand-ins.")
+public final class DevCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--dir", defaultValue = "target/dev", description = "Working directory. Default: ${DEFAULT-VALUE}.")
+  Path dir;
+
+  @Option(names = "--no-examples", description = "Do not load the example secrets and session.")
+  boolean noExamples;
+
+  @Option(names = "--kubernetes-port", defaultValue = "0", description = "Port of the embedded API server (0: any free port).")
+  int kubernetesPort;
+
+  @Option(names = "--api-port", defaultValue = "0", description = "Port of the secrets API (0: any free port).")
+  int apiPort;
+
+  @Option(names = "--key-bits", defaultValue = "4096", description = "RSA size of the session key pair.")
+  int keyBits;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(dir);
+    DevEnvironment env =
+        DevEnvironment.start(
+            DevEnvironment.Options.defaults(dir.toAbsolutePath())
+                .withKeyBits(keyBits)
+                .withPorts(kubernetesPort, apiPort));
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  env.close();
+                  stop.countDown();
+                }));
+    Path kubeconfig = dir.resolve("kubeconfig");
+    env.writeKubeconfig(kubeconfig);
+    Map<String, Object> endpoints = new LinkedHashMap<>();
+    endpoints.put("kubernetes", env.kubernetesUrl());
+    endpoints.put("api", env.apiUrl());
+    endpoints.put("tokens", env.tokens());
+    Path endpointsFile = dir.resolve("endpoints.json");
+    Files.writeString(endpointsFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
+
+    System.out.println("nbsecrets dev is running (Ctrl-C to stop).");
+    System.out.println("  Kubernetes API (mock): " + env.kubernetesUrl() + "  kubeconfig: " + kubeconfig);
+    System.out.println("  secrets API:           " + env.apiUrl());
+    System.out.println("  endpoints and tokens:  " + endpointsFile);
+    System.out.println("  namespaces bound to users: " + String.join(", ", env.tokens().keySet()));
+    if (!noExamples) {
+      loadExamples(env);
+    }
+    System.out.println("Try:");
+    System.out.println(
+        "  curl -s -H \"Authorization: Bearer $(jq -r .tokens.alice "
+            + endpointsFile
+            + ")\" "
+            + env.apiUrl()
+            + "/api/v1/secrets");
+    System.out.println("  kubectl --kubeconfig " + kubeconfig + " get nbs -A");
+    stop.await();
+    return 0;
+  }
+
+  private void loadExamples(DevEnvironment env) throws IOException, InterruptedException {
+    Map<String, Map<String, String>> secrets;
+    try (InputStream in = resource("examples/secrets.json")) {
+      secrets = JSON.readValue(in, new TypeReference<>() {});
+    }
+    HttpClient http = HttpClient.newHttpClient();
+    for (var user : secrets.entrySet()) {
+      for (var secret : user.getValue().entrySet()) {
+        HttpRequest put =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        env.apiUrl()
+                            + "/api/v1/secrets/"
+                            + URLEncoder.encode(secret.getKey(), StandardCharsets.UTF_8)))
+                .header("Authorization", "Bearer " + env.token(user.getKey()))
+                .header("Content-Type", "application/json")
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(Map.of("value", secret.getValue()))))
+                .build();
+        HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+          throw new IllegalStateException(
+              "storing example secret " + secret.getKey() + " failed: HTTP " + response.statusCode());
+        }
+        System.out.println("  stored example secret " + user.getKey() + "/" + secret.getKey() + " through the API");
+      }
+    }
+    NotebookSession session;
+    try (InputStream in = resource("examples/session-alice.yaml")) {
+      session = env.client().resources(NotebookSession.class).load(in).item();
+    }
+    env.client().resource(session).create();
+    String ns = session.getMetadata().getNamespace();
+    String name = session.getMetadata().getName();
+    System.out.println("  created NotebookSession " + ns + "/" + name);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (Instant.now().isBefore(deadline)) {
+      NotebookSession s = env.client().resources(NotebookSession.class).inNamespace(ns).withName(name).get();
+      if (s.getStatus() != null
+          && Conditions.is(s.getStatus().getConditions(), Conditions.READY, Conditions.TRUE, "SessionReady")) {
+        Path files = env.kubelet().sessionDir(ns, name);
+        System.out.println("  session " + ns + "/" + name + " is Ready; its secret files are in " + files + ":");
+        try (Stream<Path> list = Files.list(files)) {
+          list.sorted().forEach(p -> System.out.println("    " + p.getFileName()));
+        }
+        return;
+      }
+      Thread.sleep(200);
+    }
+    System.out.println("  session " + ns + "/" + name + " did not become Ready within 60 s: see its status");
+  }
+
+  private static InputStream resource(String name) throws IOException {
+    InputStream in = DevCommand.class.getClassLoader().getResourceAsStream(name);
+    if (in == null) {
+      throw new IOException(name + " is not in the jar");
+    }
+    return in;
+  }
+}

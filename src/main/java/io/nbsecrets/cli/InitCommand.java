@@ -1,0 +1,48 @@
+package io.nbsecrets.cli;
+
+import io.nbsecrets.init.InitException;
+import io.nbsecrets.init.InitRunner;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The init container: writes the session's secret files, or fails the pod loudly. */
+@Command(
+    name = "init",
+    description = "Init container: fetch the user key with the pod token and write secret files.")
+public final class InitCommand implements Callable<Integer> {
+  @Option(names = "--api-url", required = true, description = "URL of the secrets API.")
+  String apiUrl;
+
+  @Option(names = "--sealed-dir", required = true, description = "Mounted session Secret.")
+  Path sealedDir;
+
+  @Option(names = "--token-file", required = true, description = "Projected service-account token.")
+  Path tokenFile;
+
+  @Option(names = "--mount-path", required = true, description = "Where to write the files.")
+  Path mountPath;
+
+  @Option(
+      names = "--mode",
+      defaultValue = "r--------",
+      description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
+  String mode;
+
+  @Override
+  public Integer call() {
+    try {
+      List<Path> files =
+          InitRunner.run(
+              new InitRunner.Options(
+                  apiUrl, sealedDir, tokenFile, mountPath, System.getenv("NBSECRETS_FILES"), mode));
+      System.out.println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);
+      return 0;
+    } catch (InitException e) {
+      System.err.println("nbsecrets init: FAILED: " + e.getMessage());
+      return 1;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.nbsecrets.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.keys.SessionKeys;
+import io.nbsecrets.operator.OperatorConfig;
+import io.nbsecrets.operator.OperatorRunner;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.store.KubernetesSecretStore;
+import io.nbsecrets.store.SecretStore;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The reconciler: holds the session private key, never a user key or a plaintext value. */
+@Command(name = "operator", description = "Run the NotebookSession operator.")
+public final class OperatorCommand implements Callable<Integer> {
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
+      description = "The operator's namespace (keys, store records, lease). Default: ${DEFAULT-VALUE}.")
+  String namespace;
+
+  @Option(
+      names = "--watch-namespaces",
+      split = ",",
+      defaultValue = "${env:NBSECRETS_WATCH_NAMESPACES:-}",
+      description = "Namespaces to watch (comma-separated); all when empty.")
+  List<String> watchNamespaces;
+
+  @Option(
+      names = "--api-url",
+      defaultValue = "${env:NBSECRETS_API_URL:-http://nbsecrets-api.nbsecrets.svc:8080}",
+      description = "Secrets API URL for init containers. Default: ${DEFAULT-VALUE}.")
+  String apiUrl;
+
+  @Option(
+      names = "--init-image",
+      defaultValue = "${env:NBSECRETS_INIT_IMAGE:-ghcr.io/nbsecrets/nbsecrets:latest}",
+      description = "Image of the init container (this program's image).")
+  String initImage;
+
+  @Option(names = "--session-uid", defaultValue = "1000", description = "Session pods' user id.")
+  long sessionUid;
+
+  @Option(names = "--session-gid", defaultValue = "100", description = "Session pods' group id and fsGroup.")
+  long sessionGid;
+
+  @Option(
+      names = "--session-key-file",
+      description = "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
+  List<Path> sessionKeyFiles;
+
+  @Option(names = "--key-bits", defaultValue = "4096", description = "RSA size of a generated key.")
+  int keyBits;
+
+  @Option(names = "--leader-election", description = "Elect a leader among replicas (Lease).")
+  boolean leaderElection;
+
+  @Option(names = "--store-type", defaultValue = "kubernetes", description = "Secret store backend.")
+  String storeType;
+
+  @Option(names = "--management-port", defaultValue = "8081", description = "Health and metrics port.")
+  int managementPort;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!"kubernetes".equals(storeType)) {
+      throw new IllegalArgumentException(
+          "store.type " + storeType + " is not supported yet (supported: kubernetes)");
+    }
+    if (keyBits < RsaKeys.MIN_BITS) {
+      throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    SessionKeyRing ring =
+        sessionKeyFiles == null || sessionKeyFiles.isEmpty()
+            ? SessionKeys.loadOrCreate(client, namespace, keyBits)
+            : SessionKeys.fromFiles(sessionKeyFiles);
+    SecretStore store = new KubernetesSecretStore(client, namespace);
+    Operator operator =
+        OperatorRunner.start(
+            client,
+            new SecretResolver(store, ring),
+            new OperatorConfig(apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
+            registry,
+            new HashSet<>(watchNamespaces),
+            leaderElection ? new LeaderElectionConfiguration("nbsecrets-operator", namespace) : null,
+            OperatorRunner.retry());
+    ManagementServer management =
+        ManagementServer.start(managementPort, registry, () -> operator.getRuntimeInfo().isStarted());
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  management.close();
+                  store.close();
+                  client.close();
+                  stop.countDown();
+                }));
+    stop.await();
+    return 0;
+  }
+}

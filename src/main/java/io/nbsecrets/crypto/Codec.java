@@ -1,0 +1,166 @@
+package io.nbsecrets.crypto;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Shared encodings and primitives of the package. Never puts input values into messages. */
+final class Codec {
+  static final SecureRandom RANDOM = new SecureRandom();
+
+  static final int AES256_KEY_BYTES = 32;
+  static final int GCM_NONCE_BYTES = 12;
+  static final int GCM_TAG_BITS = 128;
+  static final int GCM_TAG_BYTES = GCM_TAG_BITS / 8;
+
+  /** Characters allowed in the key-id field of a header. */
+  static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64URL_DECODER = Base64.getUrlDecoder();
+  private static final Pattern B64URL_CHARS = Pattern.compile("[A-Za-z0-9_-]*");
+
+  private Codec() {}
+
+  static byte[] randomBytes(int n) {
+    byte[] bytes = new byte[n];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  /** Base64url without padding. */
+  static String b64url(byte[] bytes) {
+    return B64URL.encodeToString(bytes);
+  }
+
+  /**
+   * Strict base64url without padding: only the URL-safe alphabet, and the canonical encoding (no
+   * stray trailing bits), so that every change of a character changes the decoded bytes.
+   */
+  static byte[] unb64url(String text, String what) {
+    if (!B64URL_CHARS.matcher(text).matches() || text.length() % 4 == 1) {
+      throw new MalformedCiphertextException(what + " is not unpadded base64url");
+    }
+    byte[] bytes = B64URL_DECODER.decode(text);
+    if (!B64URL.encodeToString(bytes).equals(text)) {
+      throw new MalformedCiphertextException(what + " is not canonical base64url");
+    }
+    return bytes;
+  }
+
+  /**
+   * The length-prefixed encoding of {@code fields}: for each, its UTF-8 length as 4-byte big-endian
+   * unsigned integer, then its UTF-8 bytes. Unambiguous, so distinct field lists never collide.
+   */
+  static byte[] lengthPrefixed(String... fields) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String field : fields) {
+      byte[] utf8 = strictUtf8(field);
+      out.writeBytes(ByteBuffer.allocate(4).putInt(utf8.length).array());
+      out.writeBytes(utf8);
+    }
+    return out.toByteArray();
+  }
+
+  /** UTF-8 that refuses unpaired surrogates instead of replacing them with '?'. */
+  static byte[] strictUtf8(String text) {
+    try {
+      ByteBuffer buffer =
+          StandardCharsets.UTF_8
+              .newEncoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .encode(CharBuffer.wrap(text));
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("text is not well-formed Unicode (unpaired surrogate)");
+    }
+  }
+
+  static String strictUtf8(byte[] bytes, String what) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new MalformedCiphertextException(what + " is not valid UTF-8");
+    }
+  }
+
+  static byte[] sha256(byte[]... parts) {
+    MessageDigest digest = newSha256();
+    for (byte[] part : parts) {
+      digest.update(part);
+    }
+    return digest.digest();
+  }
+
+  /** The first {@code chars} lowercase hex characters of {@code bytes}. */
+  static String hexPrefix(byte[] bytes, int chars) {
+    return HexFormat.of().formatHex(bytes).substring(0, chars);
+  }
+
+  /** AES-256-GCM encryption with a 128-bit tag; returns ciphertext || tag. */
+  static byte[] gcmEncrypt(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext) {
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(GCM_TAG_BITS, nonce));
+      cipher.updateAAD(aad);
+      return cipher.doFinal(plaintext);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is not available: " + e.getClass().getName());
+    }
+  }
+
+  /**
+   * AES-256-GCM decryption of ciphertext || tag. The JCA releases no plaintext before the tag is
+   * verified, so a failure never yields partial plaintext.
+   */
+  static byte[] gcmDecrypt(byte[] key, byte[] nonce, byte[] aad, byte[] ciphertextAndTag) {
+    Cipher cipher;
+    try {
+      cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(GCM_TAG_BITS, nonce));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is not available: " + e.getClass().getName());
+    }
+    try {
+      cipher.updateAAD(aad);
+      return cipher.doFinal(ciphertextAndTag);
+    } catch (GeneralSecurityException e) {
+      throw new IntegrityException("authentication failed: tampered data or wrong key", e);
+    }
+  }
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.nbsecrets.crypto;
+
+import java.security.PrivateKey;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The outer encryption layer and the stored record format {@code nbs1}. The secrets API seals the
+ * inner value (a Fernet token under the user's key) with the session public key; only the operator,
+ * holding the private key, opens it.
+ *
+ * <p>A record is six ASCII fields joined by {@code '.'}:
+ *
+ * <pre>
+ * nbs1.&lt;keyId&gt;.&lt;bind&gt;.&lt;b64u(wrappedDataKey)&gt;.&lt;b64u(nonce)&gt;.&lt;b64u(ciphertext || tag)&gt;
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code b64u} is base64url without padding, in its canonical form (no stray bits).
+ *   <li>{@code keyId}: {@link RsaKeys#keyId} of the session public key ({@code rsa-} + 16 hex).
+ *   <li>{@code bind}: the first 16 characters of {@code b64u(SHA-256(LP(owner, name)))}.
+ *   <li>{@code dataKey}: 32 fresh random bytes per record; {@code wrappedDataKey} = RSA-OAEP
+ *       (SHA-256, MGF1-SHA-256, empty label) of it under the session public key ({@link
+ *       RsaKeys#wrap}), as long as the modulus.
+ *   <li>{@code nonce}: 12 random bytes; {@code ciphertext || tag} = AES-256-GCM under {@code
+ *       dataKey}, 128-bit tag, with AAD {@code LP("nbs1", keyId, owner, name)}.
+ *   <li>{@code LP(f1, f2, ...)}: for each field, its UTF-8 length as a 4-byte big-endian integer,
+ *       then its UTF-8 bytes.
+ * </ul>
+ *
+ * <p>{@link #open} checks, in this order: the syntax ({@link MalformedCiphertextException}), the
+ * binding ({@link RecordBindingException}: the record was copied to another owner or name), the key
+ * id ({@link UnknownKeyException}), the lengths of the wrapped key, nonce and ciphertext ({@link
+ * MalformedCiphertextException}), then unwraps the data key and decrypts ({@link
+ * IntegrityException} on any change of the header, owner, name, wrapped key, nonce or ciphertext).
+ * It returns the whole plaintext or throws.
+ */
+public final class Envelope {
+  /** The version field of records in this format. */
+  public static final String VERSION = "nbs1";
+
+  static final int BIND_CHARS = 16;
+  private static final int PARTS = 6;
+
+  private Envelope() {}
+
+  /**
+   * Seals {@code inner} for {@code owner}'s secret {@code name} under {@code key}.
+   *
+   * @return the record, in the format above
+   */
+  public static String seal(SessionPublicKey key, String owner, String name, byte[] inner) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(inner, "inner");
+    byte[] aad = Codec.lengthPrefixed(VERSION, key.keyId(), owner, name);
+    String bind = bind(owner, name);
+    byte[] dataKey = Codec.randomBytes(Codec.AES256_KEY_BYTES);
+    try {
+      byte[] nonce = Codec.randomBytes(Codec.GCM_NONCE_BYTES);
+      byte[] ciphertext = Codec.gcmEncrypt(dataKey, nonce, aad, inner);
+      byte[] wrapped = RsaKeys.wrap(key.key(), dataKey);
+      return String.join(
+          ".",
+          VERSION,
+          key.keyId(),
+          bind,
+          Codec.b64url(wrapped),
+          Codec.b64url(nonce),
+          Codec.b64url(ciphertext));
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  /**
+   * Opens a record sealed for {@code owner}'s secret {@code name}.
+   *
+   * @return the inner value
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   * @throws RecordBindingException if it is bound to another owner or name
+   * @throws UnknownKeyException if its key id is not in {@code ring}
+   * @throws IntegrityException if it was changed or sealed under another key
+   */
+  public static byte[] open(SessionKeyRing ring, String owner, String name, String record) {
+    Objects.requireNonNull(ring, "ring");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(name, "name");
+    String[] parts = split(record);
+    String keyId = parts[1];
+    byte[] wrapped = Codec.unb64url(parts[3], "wrapped data key");
+    byte[] nonce = Codec.unb64url(parts[4], "nonce");
+    byte[] ciphertext = Codec.unb64url(parts[5], "ciphertext");
+    if (!parts[2].equals(bind(owner, name))) {
+      throw new RecordBindingException("record is bound to another owner or secret name");
+    }
+    PrivateKey privateKey = ring.find(keyId).orElseThrow(() -> new UnknownKeyException(keyId));
+    if (wrapped.length != RsaKeys.modulusBytes(privateKey)) {
+      throw new MalformedCiphertextException("wrapped data key has the wrong length");
+    }
+    if (nonce.length != Codec.GCM_NONCE_BYTES) {
+      throw new MalformedCiphertextException("nonce has the wrong length");
+    }
+    if (ciphertext.length < Codec.GCM_TAG_BYTES) {
+      throw new MalformedCiphertextException("ciphertext is shorter than its tag");
+    }
+    byte[] dataKey = RsaKeys.unwrap(privateKey, wrapped);
+    try {
+      if (dataKey.length != Codec.AES256_KEY_BYTES) {
+        throw new IntegrityException("unwrapped data key has the wrong length");
+      }
+      byte[] aad = Codec.lengthPrefixed(VERSION, keyId, owner, name);
+      return Codec.gcmDecrypt(dataKey, nonce, aad, ciphertext);
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  /**
+   * The key id in a record's header, without decrypting (to find records to re-seal after a key
+   * rotation).
+   *
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   */
+  public static String keyId(String record) {
+    return split(record)[1];
+  }
+
+  /** The binding field for {@code owner} and {@code name}. */
+  static String bind(String owner, String name) {
+    return Codec.b64url(Codec.sha256(Codec.lengthPrefixed(owner, name))).substring(0, BIND_CHARS);
+  }
+
+  /** Splits a record and checks its version, key id and binding syntax. */
+  private static String[] split(String record) {
+    Objects.requireNonNull(record, "record");
+    String[] parts = record.split("\\.", -1);
+    if (parts.length != PARTS) {
+      if (parts.length > 0 && !parts[0].equals(VERSION)) {
+        throw new MalformedCiphertextException("not an nbs1 record");
+      }
+      throw new MalformedCiphertextException(
+          "record has " + parts.length + " fields instead of " + PARTS);
+    }
+    if (!parts[0].equals(VERSION)) {
+      throw new MalformedCiphertextException("not an nbs1 record (unknown version)");
+    }
+    if (!Codec.KEY_ID.matcher(parts[1]).matches()) {
+      throw new MalformedCiphertextException("record's key id is malformed");
+    }
+    if (parts[2].length() != BIND_CHARS) {
+      throw new MalformedCiphertextException("record's binding field is malformed");
+    }
+    Codec.unb64url(parts[2], "binding field");
+    return parts;
+  }
+}

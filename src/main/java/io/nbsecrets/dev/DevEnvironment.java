@@ -1,0 +1,290 @@
+package io.nbsecrets.dev;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.api.ApiConfig;
+import io.nbsecrets.api.ApiServer;
+import io.nbsecrets.api.SecretService;
+import io.nbsecrets.api.SessionPodResolver;
+import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.api.UserKeyService;
+import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.keys.PlatformKeys;
+import io.nbsecrets.keys.SessionKeys;
+import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.OperatorConfig;
+import io.nbsecrets.operator.OperatorRunner;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.store.KubernetesSecretStore;
+import io.nbsecrets.store.SecretStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The whole product in one process, with no cluster: the Fabric8 mock API server (CRUD mode, the
+ * generated CRD loaded, TokenReview answered by {@link FakeTokenAuthority}), the secrets API, the
+ * operator, and stand-ins for the kubelet and the garbage collector. The dev command runs it; the
+ * integration tests run exactly the same assembly.
+ */
+public final class DevEnvironment implements AutoCloseable {
+  public static final String OPERATOR_NAMESPACE = "nbsecrets";
+  public static final String CRD_RESOURCE = "META-INF/fabric8/notebooksessions.nbsecrets.io-v1.yml";
+
+  /** How to assemble it. */
+  public record Options(
+      Path dir,
+      List<String> users,
+      int keyBits,
+      int kubernetesPort,
+      int apiPort,
+      ApiConfig apiConfig,
+      Function<KubernetesClient, SecretStore> storeFactory,
+      GenericRetry retry,
+      long gcPeriodMillis) {
+
+    /** Defaults: namespaces alice and bob, 4096-bit keys, ephemeral ports, the kubernetes store. */
+    public static Options defaults(Path dir) {
+      return new Options(
+          dir,
+          List.of("alice", "bob"),
+          4096,
+          0,
+          0,
+          ApiConfig.defaults(),
+          client -> new KubernetesSecretStore(client, OPERATOR_NAMESPACE),
+          OperatorRunner.retry(),
+          1000);
+    }
+
+    public Options withKeyBits(int bits) {
+      return new Options(
+          dir, users, bits, kubernetesPort, apiPort, apiConfig, storeFactory, retry, gcPeriodMillis);
+    }
+
+    public Options withStore(Function<KubernetesClient, SecretStore> factory) {
+      return new Options(
+          dir, users, keyBits, kubernetesPort, apiPort, apiConfig, factory, retry, gcPeriodMillis);
+    }
+
+    public Options withRetry(GenericRetry r) {
+      return new Options(
+          dir, users, keyBits, kubernetesPort, apiPort, apiConfig, storeFactory, r, gcPeriodMillis);
+    }
+
+    public Options withUsers(List<String> u) {
+      return new Options(
+          dir, u, keyBits, kubernetesPort, apiPort, apiConfig, storeFactory, retry, gcPeriodMillis);
+    }
+
+    public Options withPorts(int kubernetes, int api) {
+      return new Options(
+          dir, users, keyBits, kubernetes, api, apiConfig, storeFactory, retry, gcPeriodMillis);
+    }
+  }
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final FakeTokenAuthority authority;
+  private final Map<String, String> userTokens = new LinkedHashMap<>();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private SecretStore store;
+  private ApiServer api;
+  private FakeKubelet kubelet;
+  private Operator operator;
+
+  private DevEnvironment(Options options) {
+    authority = new FakeTokenAuthority();
+    server = FakeTokenAuthority.newMockServer();
+    server.init(InetAddress.getLoopbackAddress(), options.kubernetesPort());
+    resources.add(server::destroy);
+    authority.install(server);
+    client = server.createClient();
+    resources.add(client);
+  }
+
+  /** Starts everything; on failure, stops what had started. */
+  public static DevEnvironment start(Options options) {
+    DevEnvironment env = new DevEnvironment(options);
+    try {
+      env.boot(options);
+      return env;
+    } catch (RuntimeException | IOException e) {
+      env.close();
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+    }
+  }
+
+  private void boot(Options options) throws IOException {
+    loadCrd();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(OPERATOR_NAMESPACE).endMetadata().build())
+        .create();
+    for (String user : options.users()) {
+      client
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(user)
+                  .addToAnnotations(Labels.NAMESPACE_USER_ANNOTATION, user)
+                  .endMetadata()
+                  .build())
+          .create();
+      userTokens.put(user, authority.userToken(user, List.of("nbsecrets:users")));
+    }
+    store = options.storeFactory().apply(client);
+    resources.add(store);
+
+    // The operator generates the session key pair and publishes the public half; the API
+    // generates the platform key and reads the public half: the same bootstrap as in a cluster.
+    SessionKeyRing ring = SessionKeys.loadOrCreate(client, OPERATOR_NAMESPACE, options.keyBits());
+    SessionPublicKey publicKey =
+        SessionKeys.awaitPublicKey(client, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
+    PlatformKeys.Ring platform = PlatformKeys.loadOrCreate(client, OPERATOR_NAMESPACE);
+
+    UserKeyService userKeys = new UserKeyService(store, platform.current(), platform.all());
+    api =
+        ApiServer.builder()
+            .config(options.apiConfig())
+            .secrets(new SecretService(store, userKeys, publicKey, options.apiConfig()))
+            .userKeys(userKeys)
+            .authenticator(new TokenReviewAuthenticator(client))
+            .podResolver(new SessionPodResolver(client))
+            .meterRegistry(registry)
+            .host(InetAddress.getLoopbackAddress().getHostAddress())
+            .port(options.apiPort())
+            .start();
+    resources.add(api);
+
+    Path dir = options.dir();
+    Files.createDirectories(dir);
+    kubelet = new FakeKubelet(client, authority, dir).start();
+    resources.add(kubelet);
+    resources.add(new FakeGarbageCollector(client).start(options.gcPeriodMillis()));
+
+    operator =
+        OperatorRunner.start(
+            client,
+            new SecretResolver(store, ring),
+            new OperatorConfig(
+                apiUrl(), "nbsecrets:dev", OperatorConfig.DEFAULT_AUDIENCE, 1000, 100),
+            registry,
+            Set.of(),
+            null,
+            options.retry());
+    resources.add(operator::stop);
+  }
+
+  private void loadCrd() {
+    try (InputStream in =
+        DevEnvironment.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("the generated CRD " + CRD_RESOURCE + " is not on the classpath");
+      }
+      CustomResourceDefinition crd =
+          client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      client.resource(crd).create();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String kubernetesUrl() {
+    return "http://" + server.getHostName() + ":" + server.getPort();
+  }
+
+  public String apiUrl() {
+    return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + api.port();
+  }
+
+  /** A bearer token for {@code user} (a user bound to one of the namespaces). */
+  public String token(String user) {
+    return userTokens.get(user);
+  }
+
+  public Map<String, String> tokens() {
+    return Map.copyOf(userTokens);
+  }
+
+  public FakeTokenAuthority authority() {
+    return authority;
+  }
+
+  /** A client of the embedded API server (the operator's own). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  public SecretStore store() {
+    return store;
+  }
+
+  public FakeKubelet kubelet() {
+    return kubelet;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Writes a kubeconfig for kubectl and friends pointing at the embedded API server. */
+  public void writeKubeconfig(Path file) throws IOException {
+    String yaml =
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: nbsecrets-dev",
+            "  cluster:",
+            "    server: " + kubernetesUrl(),
+            "contexts:",
+            "- name: nbsecrets-dev",
+            "  context:",
+            "    cluster: nbsecrets-dev",
+            "    user: dev-admin",
+            "    namespace: " + userTokens.keySet().stream().findFirst().orElse("default"),
+            "current-context: nbsecrets-dev",
+            "users:",
+            "- name: dev-admin",
+            "  user:",
+            "    token: dev-admin",
+            "");
+    Files.writeString(file, yaml);
+  }
+
+  @Override
+  public void close() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception ignored) {
+        // keep closing the rest
+      }
+    }
+    resources.clear();
+  }
+}

@@ -1,0 +1,344 @@
+package io.nbsecrets.dev;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nbsecrets.init.InitException;
+import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.Workload;
+import io.nbsecrets.util.Hashes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stand-in for the StatefulSet controller and the kubelet, which the mock API server lacks. For each
+ * session StatefulSet it creates the pod object, lays out what the kubelet would mount (the sealed
+ * Secret's files and a projected token minted by {@link FakeTokenAuthority}), runs the real init
+ * step ({@link InitRunner}) with its files going to {@code <dir>/sessions/<namespace>/<session>/},
+ * and reports the pod and StatefulSet status. The session container itself is not run.
+ */
+public final class FakeKubelet implements AutoCloseable {
+  public static final String TEMPLATE_HASH = "dev.nbsecrets.io/template-hash";
+  private static final Logger LOG = LoggerFactory.getLogger(FakeKubelet.class);
+
+  private final KubernetesClient client;
+  private final FakeTokenAuthority tokens;
+  private final Path sessionsDir;
+  private final Path kubeletDir;
+  private final ExecutorService worker =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
+  private SharedIndexInformer<StatefulSet> informer;
+
+  public FakeKubelet(KubernetesClient client, FakeTokenAuthority tokens, Path dir) {
+    this.client = client;
+    this.tokens = tokens;
+    this.sessionsDir = dir.resolve("sessions");
+    this.kubeletDir = dir.resolve("kubelet");
+  }
+
+  /** Where the files of a session appear. */
+  public Path sessionDir(String namespace, String session) {
+    return sessionsDir.resolve(namespace).resolve(session);
+  }
+
+  public FakeKubelet start() {
+    informer =
+        client
+            .apps()
+            .statefulSets()
+            .inAnyNamespace()
+            .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(StatefulSet sts) {
+                    enqueue(sts);
+                  }
+
+                  @Override
+                  public void onUpdate(StatefulSet old, StatefulSet sts) {
+                    enqueue(sts);
+                  }
+
+                  @Override
+                  public void onDelete(StatefulSet sts, boolean unknownFinalState) {
+                    enqueue(sts);
+                  }
+                });
+    return this;
+  }
+
+  private void enqueue(StatefulSet sts) {
+    String ns = sts.getMetadata().getNamespace();
+    String name = sts.getMetadata().getName();
+    if (queued.putIfAbsent(ns + "/" + name, Boolean.TRUE) == null) {
+      worker.execute(
+          () -> {
+            queued.remove(ns + "/" + name);
+            try {
+              sync(ns, name);
+            } catch (RuntimeException e) {
+              LOG.warn("kubelet stand-in failed on {}/{}: {}", ns, name, e.getMessage());
+            }
+          });
+    }
+  }
+
+  private void sync(String namespace, String name) {
+    StatefulSet sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
+    String podName = Workload.podName(name);
+    Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
+    if (sts == null) {
+      if (pod != null) {
+        client.resource(pod).delete();
+      }
+      deleteTree(sessionDir(namespace, name));
+      deleteTree(kubeletDir.resolve(namespace).resolve(podName));
+      return;
+    }
+    String templateHash = Hashes.ofJson(sts.getSpec().getTemplate());
+    boolean current =
+        pod != null
+            && templateHash.equals(pod.getMetadata().getAnnotations().get(TEMPLATE_HASH))
+            && pod.getStatus() != null;
+    if (!current) {
+      if (pod != null) {
+        client.resource(pod).delete();
+      }
+      pod = startPod(sts, podName, templateHash);
+    }
+    boolean ready =
+        pod.getStatus() != null
+            && "Running".equals(pod.getStatus().getPhase());
+    reportStatefulSet(sts, ready, templateHash);
+  }
+
+  private Pod startPod(StatefulSet sts, String podName, String templateHash) {
+    String namespace = sts.getMetadata().getNamespace();
+    Pod pod =
+        client
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(podName)
+                    .withNamespace(namespace)
+                    .withLabels(sts.getSpec().getTemplate().getMetadata().getLabels())
+                    .addToAnnotations(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .addToAnnotations(TEMPLATE_HASH, templateHash)
+                    .addNewOwnerReference()
+                    .withApiVersion("apps/v1")
+                    .withKind("StatefulSet")
+                    .withName(sts.getMetadata().getName())
+                    .withUid(sts.getMetadata().getUid())
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .endOwnerReference()
+                    .endMetadata()
+                    .withSpec(sts.getSpec().getTemplate().getSpec())
+                    .editSpec()
+                    .withNodeName("dev-node")
+                    .endSpec()
+                    .build())
+            .create();
+    String failure = null;
+    try {
+      List<Path> files = runInit(pod, sts.getMetadata().getName());
+      LOG.info(
+          "pod {}/{}: init wrote {} secret files into {}",
+          namespace,
+          podName,
+          files.size(),
+          sessionDir(namespace, sts.getMetadata().getName()));
+    } catch (InitException e) {
+      failure = e.getMessage();
+      LOG.error("pod {}/{}: init container failed: {}", namespace, podName, failure);
+    }
+    String now = Instant.now().toString();
+    pod.setStatus(
+        failure == null
+            ? new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPhase("Running")
+                .withStartTime(now)
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withLastTransitionTime(now)
+                .endCondition()
+                .build()
+            : new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPhase("Pending")
+                .withStartTime(now)
+                .addNewInitContainerStatus()
+                .withName(Workload.INIT_CONTAINER)
+                .withReady(false)
+                .withRestartCount(0)
+                .withImage("nbsecrets")
+                .withImageID("")
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .withReason("Error")
+                .withMessage(failure)
+                .endTerminated()
+                .endState()
+                .endInitContainerStatus()
+                .build());
+    return client.resource(pod).updateStatus();
+  }
+
+  /** Lays out the pod's volumes as the kubelet would and runs the init step. */
+  private List<Path> runInit(Pod pod, String session) throws InitException {
+    String namespace = pod.getMetadata().getNamespace();
+    Container init =
+        pod.getSpec().getInitContainers().stream()
+            .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
+            .findFirst()
+            .orElseThrow(() -> new InitException("the pod has no init container"));
+    Path podDir = kubeletDir.resolve(namespace).resolve(pod.getMetadata().getName());
+    deleteTree(podDir);
+    Path sealedDir = podDir.resolve("sealed");
+    Path tokenFile = podDir.resolve("token").resolve("token");
+    Path target = sessionDir(namespace, session);
+    deleteTree(target);
+    try {
+      Files.createDirectories(sealedDir);
+      Files.createDirectories(tokenFile.getParent());
+      Files.createDirectories(target);
+      Volume sealed = volume(pod, Workload.SEALED_VOLUME);
+      Secret secret =
+          client
+              .secrets()
+              .inNamespace(namespace)
+              .withName(sealed.getSecret().getSecretName())
+              .get();
+      if (secret == null) {
+        throw new InitException(
+            "secret volume " + sealed.getSecret().getSecretName() + " not found (pod cannot start)");
+      }
+      if (secret.getData() != null) {
+        for (var e : secret.getData().entrySet()) {
+          Path f = sealedDir.resolve(e.getKey());
+          Files.write(f, Base64.getDecoder().decode(e.getValue()));
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--------"));
+        }
+      }
+      Volume tokenVolume = volume(pod, Workload.TOKEN_VOLUME);
+      var projected = tokenVolume.getProjected().getSources().get(0).getServiceAccountToken();
+      String serviceAccount =
+          Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
+      String token =
+          tokens.podToken(
+              namespace,
+              serviceAccount,
+              pod.getMetadata().getName(),
+              pod.getMetadata().getUid(),
+              projected.getAudience(),
+              Duration.ofSeconds(projected.getExpirationSeconds()));
+      Files.writeString(tokenFile, token);
+    } catch (IOException e) {
+      throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
+    }
+    String manifest =
+        init.getEnv().stream()
+            .filter(e -> Workload.FILES_ENV.equals(e.getName()))
+            .map(e -> e.getValue())
+            .findFirst()
+            .orElse("[]");
+    return InitRunner.run(
+        new InitRunner.Options(
+            arg(init, "--api-url"), sealedDir, tokenFile, target, manifest, "r--------"));
+  }
+
+  private static Volume volume(Pod pod, String name) throws InitException {
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> name.equals(v.getName()))
+        .findFirst()
+        .orElseThrow(() -> new InitException("the pod has no volume " + name));
+  }
+
+  private static String arg(Container c, String flag) throws InitException {
+    return c.getArgs().stream()
+        .filter(a -> a.startsWith(flag + "="))
+        .map(a -> a.substring(flag.length() + 1))
+        .findFirst()
+        .orElseThrow(() -> new InitException("the init container has no " + flag));
+  }
+
+  private void reportStatefulSet(StatefulSet sts, boolean ready, String templateHash) {
+    String revision = sts.getMetadata().getName() + "-" + templateHash.substring(0, 10);
+    var status =
+        new StatefulSetStatusBuilder()
+            .withReplicas(1)
+            .withReadyReplicas(ready ? 1 : 0)
+            .withAvailableReplicas(ready ? 1 : 0)
+            .withCurrentReplicas(1)
+            .withUpdatedReplicas(1)
+            .withCurrentRevision(revision)
+            .withUpdateRevision(revision)
+            .withObservedGeneration(sts.getMetadata().getGeneration())
+            .build();
+    if (Objects.equals(status, sts.getStatus())) {
+      return;
+    }
+    sts.setStatus(status);
+    client.resource(sts).updateStatus();
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
+    worker.shutdownNow();
+  }
+}

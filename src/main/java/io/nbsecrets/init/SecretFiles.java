@@ -1,0 +1,138 @@
+package io.nbsecrets.init;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbsecrets.crypto.CryptoException;
+import io.nbsecrets.crypto.Fernet;
+import io.nbsecrets.model.SecretNames;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Removes the inner layer and writes one file per secret. Everything is decrypted and checked
+ * before the first file is written, so a failure leaves no partial set of files.
+ */
+public final class SecretFiles {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<PosixFilePermission> OWNER_WRITE =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** One file to write: the secret's name (its key in the sealed directory) and the file name. */
+  public record FileSpec(String name, String file) {}
+
+  private SecretFiles() {}
+
+  /** Parses the manifest the operator passes in the init container's environment. */
+  public static List<FileSpec> parseManifest(String json) throws InitException {
+    if (json == null || json.isBlank()) {
+      return List.of();
+    }
+    try {
+      return JSON.readValue(json, new TypeReference<List<FileSpec>>() {});
+    } catch (IOException e) {
+      throw new InitException("the file manifest (NBSECRETS_FILES) is not valid JSON", e);
+    }
+  }
+
+  /**
+   * Decrypts each sealed value in {@code sealedDir} with the user key and writes it to {@code
+   * targetDir/<file>} with {@code mode} (e.g. "r--------"), atomically (temp file, then rename).
+   */
+  public static List<Path> write(
+      List<FileSpec> files, Path sealedDir, String userKey, Path targetDir, String mode)
+      throws InitException {
+    Fernet fernet;
+    try {
+      fernet = Fernet.fromKey(userKey);
+    } catch (IllegalArgumentException e) {
+      throw new InitException("the secrets API returned a malformed user key");
+    }
+    Path target = targetDir.toAbsolutePath().normalize();
+    Map<Path, byte[]> plain = new LinkedHashMap<>();
+    for (FileSpec f : files) {
+      check(f.name(), "secret name");
+      check(f.file(), "file name");
+      Path out = target.resolve(f.file()).normalize();
+      if (!out.getParent().equals(target)) {
+        throw new InitException("file " + f.file() + " would be written outside " + target);
+      }
+      if (plain.containsKey(out)) {
+        throw new InitException("two secrets would be written to file " + f.file());
+      }
+      String token;
+      try {
+        token = Files.readString(sealedDir.resolve(f.name())).trim();
+      } catch (NoSuchFileException e) {
+        throw new InitException("secret " + f.name() + " is missing from " + sealedDir);
+      } catch (IOException e) {
+        throw new InitException("cannot read secret " + f.name() + ": " + e.getMessage());
+      }
+      try {
+        plain.put(out, fernet.decrypt(token));
+      } catch (CryptoException e) {
+        throw new InitException(
+            "secret "
+                + f.name()
+                + " cannot be decrypted with the user's key ("
+                + e.getMessage()
+                + ")");
+      }
+    }
+    List<Path> written = new ArrayList<>();
+    Set<PosixFilePermission> finalMode = PosixFilePermissions.fromString(mode);
+    for (Map.Entry<Path, byte[]> e : plain.entrySet()) {
+      written.add(writeAtomically(e.getKey(), e.getValue(), finalMode));
+    }
+    return written;
+  }
+
+  private static void check(String name, String what) throws InitException {
+    var problem = SecretNames.problem(name);
+    if (problem.isPresent()) {
+      throw new InitException("invalid " + what + " in the manifest: " + problem.get());
+    }
+  }
+
+  private static Path writeAtomically(Path out, byte[] value, Set<PosixFilePermission> mode)
+      throws InitException {
+    Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
+    try {
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_WRITE));
+      try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+        os.write(value);
+      }
+      Files.setPosixFilePermissions(tmp, mode);
+      try {
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+      }
+      return out;
+    } catch (FileAlreadyExistsException e) {
+      throw new InitException("cannot create a temporary file beside " + out);
+    } catch (IOException e) {
+      throw new InitException("cannot write " + out + ": " + e.getMessage());
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort: the volume is in memory and dies with the pod
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.nbsecrets.operator;
+
+import io.nbsecrets.util.Hashes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Labels and annotations the operator puts on what it creates. */
+public final class Labels {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String MANAGED_BY_VALUE = "nbsecrets";
+  public static final String NAME = "app.kubernetes.io/name";
+  public static final String NAME_VALUE = "notebook-session";
+  public static final String INSTANCE = "app.kubernetes.io/instance";
+  public static final String COMPONENT = "app.kubernetes.io/component";
+  public static final String SESSION = "nbsecrets.io/session";
+  public static final String USER = "nbsecrets.io/user";
+
+  /** Namespace annotation that binds a namespace to the one user whose sessions it may hold. */
+  public static final String NAMESPACE_USER_ANNOTATION = "nbsecrets.io/user";
+
+  /**
+   * Session annotation: set or change its value to re-take the secrets' values and roll the pod.
+   */
+  public static final String REFRESH_ANNOTATION = "nbsecrets.io/refresh";
+
+  /** Hash of the desired state, on StatefulSets and Services: equal hash, nothing to write. */
+  public static final String DESIRED_HASH = "nbsecrets.io/desired-hash";
+
+  /** Session Secret annotations: which selection it snapshots, and what it holds (no values). */
+  public static final String SELECTION_HASH = "nbsecrets.io/selection-hash";
+
+  public static final String MANIFEST = "nbsecrets.io/manifest";
+
+  /** Pod template annotation: changes with the snapshot, so a new snapshot rolls the pod. */
+  public static final String SNAPSHOT = "nbsecrets.io/snapshot";
+
+  public static final String COMPONENT_SECRETS = "session-secrets";
+  public static final String COMPONENT_WORKLOAD = "session";
+
+  private static final Pattern LABEL_VALUE =
+      Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$");
+
+  private Labels() {}
+
+  /**
+   * The user as a label value: the user itself when it is a valid label value (alice), otherwise a
+   * stable hash (oidc:alice@example.org → u-3f2a…). The exact user is always in annotations.
+   */
+  public static String userLabelValue(String user) {
+    if (user.length() <= 63 && LABEL_VALUE.matcher(user).matches()) {
+      return user;
+    }
+    return "u-" + Hashes.sha256Hex(user).substring(0, 40);
+  }
+
+  /** Labels of every object made for a session. */
+  public static Map<String, String> forSession(String session, String user, String component) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(NAME, NAME_VALUE);
+    labels.put(INSTANCE, session);
+    labels.put(COMPONENT, component);
+    labels.put(MANAGED_BY, MANAGED_BY_VALUE);
+    labels.put(SESSION, session);
+    labels.put(USER, userLabelValue(user));
+    return labels;
+  }
+
+  /** The labels that select a session's pod (stable for the StatefulSet's life). */
+  public static Map<String, String> selector(String session) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(NAME, NAME_VALUE);
+    labels.put(INSTANCE, session);
+    labels.put(SESSION, session);
+    return labels;
+  }
+}

@@ -1,0 +1,442 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nbsecrets.model.MountedSecret;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionStatus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Reconciles a NotebookSession: validate, take a snapshot of the selected secrets (once per
+ * selection), then make the session Secret, StatefulSet and Service match, and report.
+ *
+ * <p>Reads come from informer caches, so a resync where nothing changed makes no API request to
+ * Kubernetes (one store call checks for stale secrets) and writes nothing. Failures throw a {@link
+ * SessionFailure}; {@link #updateErrorStatus} turns it into conditions and an Event, and the
+ * framework retries with backoff.
+ */
+@ControllerConfiguration(
+    name = NotebookSessionReconciler.NAME,
+    generationAwareEventProcessing = false)
+public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
+  public static final String NAME = "notebooksession";
+  private static final Logger LOG = LoggerFactory.getLogger(NotebookSessionReconciler.class);
+
+  private final SecretResolver resolver;
+  private final OperatorConfig config;
+  private final Clock clock;
+  private final SessionMetrics metrics;
+  private volatile InformerEventSource<Secret, NotebookSession> secrets;
+  private volatile InformerEventSource<StatefulSet, NotebookSession> statefulSets;
+  private volatile InformerEventSource<Service, NotebookSession> services;
+
+  public NotebookSessionReconciler(
+      SecretResolver resolver, OperatorConfig config, MeterRegistry registry, Clock clock) {
+    this.resolver = resolver;
+    this.config = config;
+    this.clock = clock;
+    this.metrics = new SessionMetrics(registry);
+  }
+
+  @Override
+  public List<EventSource<?, NotebookSession>> prepareEventSources(
+      EventSourceContext<NotebookSession> context) {
+    String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
+    secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, NotebookSession.class)
+                .withName("secrets")
+                .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SECRETS)
+                .build(),
+            context);
+    statefulSets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(StatefulSet.class, NotebookSession.class)
+                .withName("statefulsets")
+                .withLabelSelector(ours)
+                .build(),
+            context);
+    services =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Service.class, NotebookSession.class)
+                .withName("services")
+                .withLabelSelector(ours)
+                .build(),
+            context);
+    var primaries = context.getPrimaryCache();
+    InformerEventSource<Namespace, NotebookSession> namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, NotebookSession.class)
+                .withName("namespaces")
+                .withPrimaryToSecondaryMapper(
+                    (NotebookSession p) -> Set.of(new ResourceID(p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(
+                    ns ->
+                        primaries
+                            .list(ns.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    return List.of(secrets, statefulSets, services, namespaces);
+  }
+
+  @Override
+  public UpdateControl<NotebookSession> reconcile(
+      NotebookSession session, Context<NotebookSession> context) throws SessionFailure {
+    try (var ignored = logContext(session)) {
+      return metrics.time(() -> doReconcile(session, context));
+    }
+  }
+
+  private UpdateControl<NotebookSession> doReconcile(
+      NotebookSession session, Context<NotebookSession> context) throws SessionFailure {
+    SessionValidator.validateSpec(session);
+    SessionValidator.validateBinding(
+        session, context.getSecondaryResource(Namespace.class).orElse(null));
+    KubernetesClient client = context.getClient();
+    String selectionHash = SecretResolver.selectionHash(session);
+    List<Secret> owned = owned(session, context.getSecondaryResources(Secret.class));
+
+    Secret current =
+        owned.stream()
+            .filter(s -> selectionHash.equals(SessionSecrets.selectionHash(s)))
+            .findFirst()
+            .orElse(null);
+    if (current == null) {
+      Snapshot snapshot = resolver.resolve(session);
+      current = create(client, secrets, session, SessionSecrets.desired(session, snapshot));
+      metrics.snapshotTaken(snapshot.entries().size());
+      LOG.info("took a snapshot of {} secrets", snapshot.entries().size());
+    }
+    List<Snapshot.ManifestEntry> manifest = SessionSecrets.manifest(current);
+
+    StatefulSet desiredSts =
+        Workload.statefulSet(
+            session,
+            current.getMetadata().getName(),
+            selectionHash,
+            manifest,
+            SessionSecrets.dataBytes(current),
+            config);
+    StatefulSet sts =
+        ensure(
+            client,
+            statefulSets,
+            session,
+            desiredSts,
+            context.getSecondaryResource(StatefulSet.class).orElse(null));
+    ensure(
+        client,
+        services,
+        session,
+        Workload.service(session),
+        context.getSecondaryResource(Service.class).orElse(null));
+
+    String currentName = current.getMetadata().getName();
+    for (Secret old : owned) {
+      if (!old.getMetadata().getName().equals(currentName)) {
+        client.resource(old).delete();
+        LOG.info("deleted superseded session secret {}", old.getMetadata().getName());
+      }
+    }
+
+    NotebookSessionStatus status =
+        newStatus(
+            session, sts, mounted(manifest, resolver.currentVersions(session.getSpec().getUser())));
+    long generation = generation(session);
+    Conditions.set(
+        status.getConditions(),
+        Conditions.SECRETS_READY,
+        Conditions.TRUE,
+        "SecretsMounted",
+        manifest.size() + (manifest.size() == 1 ? " secret" : " secrets") + " in the snapshot",
+        generation,
+        clock.instant());
+    setWorkloadAndReady(status, sts, generation);
+    return patchIfChanged(session, status);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<NotebookSession> updateErrorStatus(
+      NotebookSession session, Context<NotebookSession> context, Exception e) {
+    try (var ignored = logContext(session)) {
+      SessionFailure failure =
+          e instanceof SessionFailure f
+              ? f
+              : new SessionFailure(SessionFailure.Scope.WORKLOAD, "ReconcileError", describe(e), e);
+      metrics.failure(failure.reason());
+      LOG.warn("session not ready: {}: {}", failure.reason(), failure.getMessage());
+      if (session.getSpec() == null) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+      NotebookSessionStatus old = session.getStatus();
+      NotebookSessionStatus status = newStatus(session, sts, old == null ? null : old.getSecrets());
+      long generation = generation(session);
+      String secretsReason = failure.reason();
+      if (failure.scope() == SessionFailure.Scope.SECRETS) {
+        Conditions.set(
+            status.getConditions(),
+            Conditions.SECRETS_READY,
+            Conditions.FALSE,
+            secretsReason,
+            failure.getMessage(),
+            generation,
+            clock.instant());
+      }
+      setWorkloadAndReady(status, sts, generation);
+      if (failure.scope() == SessionFailure.Scope.WORKLOAD) {
+        Conditions.set(
+            status.getConditions(),
+            Conditions.WORKLOAD_READY,
+            Conditions.FALSE,
+            failure.reason(),
+            failure.getMessage(),
+            generation,
+            clock.instant());
+        Conditions.set(
+            status.getConditions(),
+            Conditions.READY,
+            Conditions.FALSE,
+            failure.reason(),
+            failure.getMessage(),
+            generation,
+            clock.instant());
+      }
+      boolean news =
+          old == null
+              || !Conditions.find(old.getConditions(), Conditions.READY)
+                  .map(
+                      c ->
+                          failure.reason().equals(c.getReason())
+                              && failure.getMessage().equals(c.getMessage()))
+                  .orElse(false);
+      if (news) {
+        new SessionEvents(context.getClient())
+            .warning(session, failure.reason(), failure.getMessage());
+      }
+      if (Objects.equals(old, status)) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      session.setStatus(status);
+      return ErrorStatusUpdateControl.patchStatus(session);
+    }
+  }
+
+  private NotebookSessionStatus newStatus(
+      NotebookSession session, StatefulSet sts, List<MountedSecret> mounted) {
+    NotebookSessionStatus status = new NotebookSessionStatus();
+    status.setObservedGeneration(generation(session));
+    List<Condition> conditions = new ArrayList<>();
+    if (session.getStatus() != null && session.getStatus().getConditions() != null) {
+      session
+          .getStatus()
+          .getConditions()
+          .forEach(c -> conditions.add(new ConditionBuilder(c).build()));
+    }
+    status.setConditions(conditions);
+    status.setSecrets(mounted);
+    status.setPodName(sts == null ? null : Workload.podName(session.getMetadata().getName()));
+    return status;
+  }
+
+  /** WorkloadReady from the StatefulSet, and Ready as the conjunction of the other two. */
+  private void setWorkloadAndReady(NotebookSessionStatus status, StatefulSet sts, long generation) {
+    var now = clock.instant();
+    if (sts == null) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.WORKLOAD_READY,
+          Conditions.FALSE,
+          "WorkloadNotCreated",
+          "the session starts once its secrets are ready",
+          generation,
+          now);
+    } else if (podReady(sts)) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.WORKLOAD_READY,
+          Conditions.TRUE,
+          "PodReady",
+          "pod " + Workload.podName(sts.getMetadata().getName()) + " is ready",
+          generation,
+          now);
+    } else {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.WORKLOAD_READY,
+          Conditions.FALSE,
+          "PodNotReady",
+          "waiting for pod " + Workload.podName(sts.getMetadata().getName()) + " to be ready",
+          generation,
+          now);
+    }
+    Optional<Condition> secretsReady =
+        Conditions.find(status.getConditions(), Conditions.SECRETS_READY);
+    Optional<Condition> workloadReady =
+        Conditions.find(status.getConditions(), Conditions.WORKLOAD_READY);
+    Condition notReady =
+        secretsReady.filter(c -> !Conditions.TRUE.equals(c.getStatus())).orElse(null);
+    if (notReady == null) {
+      notReady = workloadReady.filter(c -> !Conditions.TRUE.equals(c.getStatus())).orElse(null);
+    }
+    if (notReady == null && secretsReady.isPresent()) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.READY,
+          Conditions.TRUE,
+          "SessionReady",
+          "the session is running with its secrets",
+          generation,
+          now);
+    } else if (notReady != null) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.READY,
+          Conditions.FALSE,
+          notReady.getReason(),
+          notReady.getMessage(),
+          generation,
+          now);
+    }
+  }
+
+  static boolean podReady(StatefulSet sts) {
+    var s = sts.getStatus();
+    if (s == null || s.getReadyReplicas() == null || s.getReadyReplicas() < 1) {
+      return false;
+    }
+    Long gen = sts.getMetadata().getGeneration();
+    if (gen != null && s.getObservedGeneration() != null && s.getObservedGeneration() < gen) {
+      return false;
+    }
+    return s.getUpdateRevision() == null || s.getUpdateRevision().equals(s.getCurrentRevision());
+  }
+
+  private static List<MountedSecret> mounted(
+      List<Snapshot.ManifestEntry> manifest, Map<String, Long> currentVersions) {
+    return manifest.stream()
+        .map(
+            m -> {
+              Boolean stale =
+                  currentVersions == null
+                          || Objects.equals(currentVersions.get(m.name()), m.version())
+                      ? null
+                      : Boolean.TRUE;
+              return new MountedSecret(m.name(), m.version(), stale);
+            })
+        .toList();
+  }
+
+  private UpdateControl<NotebookSession> patchIfChanged(
+      NotebookSession session, NotebookSessionStatus status) {
+    if (Objects.equals(session.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    session.setStatus(status);
+    return UpdateControl.patchStatus(session);
+  }
+
+  private static List<Secret> owned(NotebookSession session, Set<Secret> secrets) {
+    String uid = session.getMetadata().getUid();
+    return secrets.stream().filter(s -> Owners.isControlledBy(s, uid)).toList();
+  }
+
+  /** Creates an object that should not exist yet; if it does (a stale cache), uses it. */
+  private static <R extends HasMetadata> R create(
+      KubernetesClient client,
+      InformerEventSource<R, NotebookSession> source,
+      NotebookSession session,
+      R desired) {
+    try {
+      R created = client.resource(desired).create();
+      source.handleRecentResourceCreate(ResourceID.fromResource(session), created);
+      return created;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      R existing = client.resource(desired).get();
+      if (existing == null) {
+        throw e;
+      }
+      return existing;
+    }
+  }
+
+  /**
+   * Makes {@code actual} match {@code desired}: create when absent, replace when the desired hash
+   * differs, nothing otherwise. A replace carries the actual resourceVersion (optimistic lock).
+   */
+  private static <R extends HasMetadata> R ensure(
+      KubernetesClient client,
+      InformerEventSource<R, NotebookSession> source,
+      NotebookSession session,
+      R desired,
+      R actual) {
+    if (actual == null) {
+      return create(client, source, session, desired);
+    }
+    if (Objects.equals(Workload.desiredHash(desired), Workload.desiredHash(actual))) {
+      return actual;
+    }
+    if (desired instanceof Service desiredService && actual instanceof Service actualService) {
+      // ClusterIPs are allocated by the API server and immutable.
+      desiredService.getSpec().setClusterIP(actualService.getSpec().getClusterIP());
+      desiredService.getSpec().setClusterIPs(actualService.getSpec().getClusterIPs());
+    }
+    desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
+    R updated = client.resource(desired).update();
+    source.handleRecentResourceUpdate(ResourceID.fromResource(session), updated, actual);
+    LOG.info("updated {} {}", desired.getKind(), desired.getMetadata().getName());
+    return updated;
+  }
+
+  private static long generation(NotebookSession session) {
+    Long g = session.getMetadata().getGeneration();
+    return g == null ? 0 : g;
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof KubernetesClientException k) {
+      String detail = k.getStatus() == null ? k.getMessage() : k.getStatus().getMessage();
+      return "Kubernetes API error (" + k.getCode() + "): " + detail;
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private static MDC.MDCCloseable logContext(NotebookSession session) {
+    return MDC.putCloseable(
+        "session", session.getMetadata().getNamespace() + "/" + session.getMetadata().getName());
+  }
+}

@@ -1,0 +1,73 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Builds and starts the operator. Server-side apply is off for dependents and for the status patch,
+ * so the same code path runs on a real cluster and on the Fabric8 mock server in tests.
+ */
+public final class OperatorRunner {
+  /** First retry after 2 s, doubling to at most 5 min, without a limit (stores come back). */
+  public static GenericRetry retry() {
+    return new GenericRetry()
+        .setInitialInterval(Duration.ofSeconds(2))
+        .setIntervalMultiplier(2.0)
+        .setMaxInterval(Duration.ofMinutes(5).toMillis())
+        .withoutMaxAttempts();
+  }
+
+  private OperatorRunner() {}
+
+  /**
+   * Starts an operator for NotebookSessions.
+   *
+   * @param namespaces namespaces to watch; empty for all
+   * @param leaderElection lease for leader election, or null to run without it
+   */
+  public static Operator start(
+      KubernetesClient client,
+      SecretResolver resolver,
+      OperatorConfig config,
+      MeterRegistry registry,
+      Set<String> namespaces,
+      LeaderElectionConfiguration leaderElection,
+      GenericRetry retry) {
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withSSABasedCreateUpdateMatchForDependentResources(false)
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withMetrics(
+                      MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+                          .notCollectingMetricsPerResource()
+                          .build());
+              if (leaderElection != null) {
+                o.withLeaderElectionConfiguration(leaderElection);
+              }
+            });
+    NotebookSessionReconciler reconciler =
+        new NotebookSessionReconciler(resolver, config, registry, Clock.systemUTC());
+    operator.register(
+        reconciler,
+        c -> {
+          c.withRetry(retry);
+          if (namespaces.isEmpty()) {
+            c.watchingAllNamespaces();
+          } else {
+            c.settingNamespaces(namespaces);
+          }
+        });
+    operator.start();
+    return operator;
+  }
+}

@@ -1,0 +1,33 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.nbsecrets.model.NotebookSession;
+
+/** Owner references: the session controls what the operator makes for it. */
+public final class Owners {
+  private Owners() {}
+
+  /**
+   * A controller reference to the session. {@code blockOwnerDeletion} needs update on
+   * notebooksessions/finalizers on a real cluster (the chart grants it).
+   */
+  public static OwnerReference controllerReference(NotebookSession session) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(NotebookSession.API_VERSION)
+        .withKind(NotebookSession.KIND)
+        .withName(session.getMetadata().getName())
+        .withUid(session.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  /** True when {@code owned} is controlled by the session with this uid. */
+  public static boolean isControlledBy(HasMetadata owned, String ownerUid) {
+    return owned.getMetadata().getOwnerReferences() != null
+        && owned.getMetadata().getOwnerReferences().stream()
+            .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && ownerUid.equals(r.getUid()));
+  }
+}

@@ -1,0 +1,154 @@
+package io.nbsecrets.operator;
+
+import io.nbsecrets.crypto.CryptoException;
+import io.nbsecrets.crypto.Envelope;
+import io.nbsecrets.crypto.RecordBindingException;
+import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.UnknownKeyException;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
+import io.nbsecrets.store.SecretMetadata;
+import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.StoreException;
+import io.nbsecrets.store.StoreUnavailableException;
+import io.nbsecrets.store.StoredSecret;
+import io.nbsecrets.util.Hashes;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Takes a snapshot of a session's secrets: reads the records from the store and removes their outer
+ * layer. All or nothing: any missing or unreadable secret fails the whole snapshot.
+ */
+public final class SecretResolver {
+  private final SecretStore store;
+  private final SessionKeyRing keys;
+
+  public SecretResolver(SecretStore store, SessionKeyRing keys) {
+    this.store = store;
+    this.keys = keys;
+  }
+
+  /**
+   * The hash of what the session asks for: user, selection and refresh annotation. Equal hash, same
+   * snapshot; a new hash takes a new one.
+   */
+  public static String selectionHash(NotebookSession session) {
+    Map<String, Object> selection = new LinkedHashMap<>();
+    selection.put("user", session.getSpec().getUser());
+    selection.put("secrets", session.getSpec().getSecrets());
+    Map<String, String> annotations = session.getMetadata().getAnnotations();
+    selection.put(
+        "refresh",
+        annotations == null ? "" : annotations.getOrDefault(Labels.REFRESH_ANNOTATION, ""));
+    return Hashes.ofJson(selection);
+  }
+
+  public Snapshot resolve(NotebookSession session) throws SessionFailure {
+    String user = session.getSpec().getUser();
+    SecretsSpec selection = session.getSpec().getSecrets();
+    List<SecretItem> items = selection == null ? List.of() : selection.itemsOrEmpty();
+    Map<String, String> fileNames = new LinkedHashMap<>();
+    items.forEach(i -> fileNames.put(i.getName(), i.effectiveFileName()));
+
+    Map<String, StoredSecret> records;
+    try {
+      if (selection != null && selection.includesAll()) {
+        records = new TreeMap<>();
+        store.getAll(user).forEach(r -> records.put(r.name(), r));
+      } else {
+        records = new TreeMap<>(store.get(user, fileNames.keySet()));
+      }
+    } catch (StoreUnavailableException e) {
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreUnavailable", e.getMessage(), e);
+    } catch (StoreException e) {
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreError", e.getMessage(), e);
+    }
+
+    List<String> missing =
+        fileNames.keySet().stream().filter(n -> !records.containsKey(n)).sorted().toList();
+    if (!missing.isEmpty()) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "SecretNotFound",
+          (missing.size() == 1 ? "secret " : "secrets ")
+              + String.join(", ", missing)
+              + " of user "
+              + user
+              + (missing.size() == 1 ? " does" : " do")
+              + " not exist");
+    }
+
+    Map<String, String> byFile = new HashMap<>();
+    List<Snapshot.Entry> entries = new ArrayList<>();
+    for (StoredSecret record : records.values()) {
+      String file = fileNames.getOrDefault(record.name(), record.name());
+      String clash = byFile.putIfAbsent(file, record.name());
+      if (clash != null) {
+        throw new SessionFailure(
+            SessionFailure.Scope.SECRETS,
+            "InvalidSpec",
+            "secrets "
+                + clash
+                + " and "
+                + record.name()
+                + " would both be written to file "
+                + file);
+      }
+      entries.add(
+          new Snapshot.Entry(record.name(), file, record.version(), openOuter(user, record)));
+    }
+    return new Snapshot(selectionHash(session), List.copyOf(entries));
+  }
+
+  /**
+   * Current versions of the user's secrets, to mark the snapshot's stale entries. Empty when the
+   * store cannot answer (staleness is then reported at the next reconcile).
+   */
+  public Map<String, Long> currentVersions(String user) {
+    try {
+      return store.list(user).stream()
+          .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version));
+    } catch (StoreException e) {
+      return null;
+    }
+  }
+
+  private String openOuter(String user, StoredSecret record) throws SessionFailure {
+    try {
+      byte[] inner = Envelope.open(keys, user, record.name(), record.sealed());
+      return new String(inner, StandardCharsets.US_ASCII);
+    } catch (UnknownKeyException e) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "UnknownSessionKey",
+          "secret "
+              + record.name()
+              + " is sealed with session key "
+              + e.keyId()
+              + ", which this operator does not hold");
+    } catch (RecordBindingException e) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "SecretUnreadable",
+          "secret " + record.name() + " is bound to another owner or name and was refused");
+    } catch (CryptoException e) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "SecretUnreadable",
+          "secret " + record.name() + " could not be decrypted: the record is corrupt or tampered");
+    }
+  }
+
+  static List<String> names(Collection<Snapshot.Entry> entries) {
+    return entries.stream().map(Snapshot.Entry::name).toList();
+  }
+}

@@ -1,0 +1,77 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nbsecrets.model.NotebookSession;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Kubernetes Events about sessions. Messages name secrets and users, never values. */
+public final class SessionEvents {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionEvents.class);
+  public static final String COMPONENT = "nbsecrets-operator";
+
+  private final KubernetesClient client;
+
+  public SessionEvents(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public void normal(NotebookSession session, String reason, String message) {
+    publish(session, "Normal", reason, message);
+  }
+
+  public void warning(NotebookSession session, String reason, String message) {
+    publish(session, "Warning", reason, message);
+  }
+
+  private void publish(NotebookSession session, String type, String reason, String message) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    try {
+      client
+          .v1()
+          .events()
+          .inNamespace(session.getMetadata().getNamespace())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(session.getMetadata().getName() + "." + suffix)
+                  .withNamespace(session.getMetadata().getNamespace())
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion(NotebookSession.API_VERSION)
+                  .withKind(NotebookSession.KIND)
+                  .withName(session.getMetadata().getName())
+                  .withNamespace(session.getMetadata().getNamespace())
+                  .withUid(session.getMetadata().getUid())
+                  .withResourceVersion(session.getMetadata().getResourceVersion())
+                  .endInvolvedObject()
+                  .withType(type)
+                  .withReason(reason)
+                  .withMessage(message)
+                  .withCount(1)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withNewSource()
+                  .withComponent(COMPONENT)
+                  .endSource()
+                  .withReportingComponent(COMPONENT)
+                  .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      // An event is best effort: the condition carries the same information.
+      LOG.warn(
+          "could not record event {} for session {}/{}: {}",
+          reason,
+          session.getMetadata().getNamespace(),
+          session.getMetadata().getName(),
+          e.getMessage());
+    }
+  }
+}

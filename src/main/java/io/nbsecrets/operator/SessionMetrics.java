@@ -1,0 +1,46 @@
+package io.nbsecrets.operator;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.Callable;
+
+/** Operator metrics. Low cardinality: no session, user or secret tags; reasons are a fixed set. */
+final class SessionMetrics {
+  private final MeterRegistry registry;
+  private final Timer reconciles;
+  private final DistributionSummary mounted;
+
+  SessionMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.reconciles =
+        Timer.builder("nbsecrets.operator.reconcile")
+            .description("Time to reconcile one NotebookSession")
+            .register(registry);
+    this.mounted =
+        DistributionSummary.builder("nbsecrets.operator.snapshot.secrets")
+            .description("Secrets in each snapshot taken")
+            .register(registry);
+  }
+
+  <T> T time(Callable<T> work) throws SessionFailure {
+    Timer.Sample sample = Timer.start(registry);
+    try {
+      return work.call();
+    } catch (SessionFailure | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      sample.stop(reconciles);
+    }
+  }
+
+  void snapshotTaken(int secrets) {
+    mounted.record(secrets);
+  }
+
+  void failure(String reason) {
+    registry.counter("nbsecrets.operator.failures", "reason", reason).increment();
+  }
+}

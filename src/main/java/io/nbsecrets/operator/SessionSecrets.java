@@ -1,0 +1,93 @@
+package io.nbsecrets.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.nbsecrets.model.NotebookSession;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-session Secret: once-encrypted values only (Fernet tokens under the user's key), owned by
+ * the session, immutable. Its name carries the selection hash, so a new snapshot is a new Secret:
+ * the pod template points at it and rolls, and the old one is deleted afterwards.
+ */
+public final class SessionSecrets {
+  public static final String TYPE = "nbsecrets.io/session-secrets";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SessionSecrets() {}
+
+  public static String name(String session, String selectionHash) {
+    return session + "-secrets-" + selectionHash.substring(0, 10);
+  }
+
+  public static Secret desired(NotebookSession session, Snapshot snapshot) {
+    String sessionName = session.getMetadata().getName();
+    Map<String, String> data = new LinkedHashMap<>();
+    for (Snapshot.Entry e : snapshot.entries()) {
+      data.put(
+          e.name(),
+          Base64.getEncoder().encodeToString(e.token().getBytes(StandardCharsets.US_ASCII)));
+    }
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(Labels.SELECTION_HASH, snapshot.selectionHash());
+    annotations.put(Labels.MANIFEST, toJson(snapshot.manifest()));
+    annotations.put(Labels.NAMESPACE_USER_ANNOTATION, session.getSpec().getUser());
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name(sessionName, snapshot.selectionHash()))
+        .withNamespace(session.getMetadata().getNamespace())
+        .withLabels(
+            Labels.forSession(sessionName, session.getSpec().getUser(), Labels.COMPONENT_SECRETS))
+        .withAnnotations(annotations)
+        .withOwnerReferences(Owners.controllerReference(session))
+        .endMetadata()
+        .withType(TYPE)
+        .withImmutable(true)
+        .withData(data)
+        .build();
+  }
+
+  public static String selectionHash(Secret secret) {
+    return secret.getMetadata().getAnnotations() == null
+        ? null
+        : secret.getMetadata().getAnnotations().get(Labels.SELECTION_HASH);
+  }
+
+  /** The manifest stored on a session Secret (names, files and versions; never values). */
+  public static List<Snapshot.ManifestEntry> manifest(Secret secret) {
+    Map<String, String> annotations = secret.getMetadata().getAnnotations();
+    String json = annotations == null ? null : annotations.get(Labels.MANIFEST);
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      return JSON.readValue(json, new TypeReference<List<Snapshot.ManifestEntry>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "secret " + secret.getMetadata().getName() + " has an unreadable manifest annotation", e);
+    }
+  }
+
+  /** Total size of the once-encrypted values, to size the in-memory volume. */
+  public static long dataBytes(Secret secret) {
+    if (secret.getData() == null) {
+      return 0;
+    }
+    return secret.getData().values().stream().mapToLong(v -> v.length() * 3L / 4).sum();
+  }
+
+  static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write manifest", e);
+    }
+  }
+}

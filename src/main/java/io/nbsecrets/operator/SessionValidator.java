@@ -1,0 +1,106 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.nbsecrets.model.MountPaths;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretNames;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a session before anything is read or written. The API server's schema checks the same
+ * rules where it can, but the operator does not rely on it (the schema may be older, or absent).
+ */
+public final class SessionValidator {
+  /** A StatefulSet's pods carry a 63-char label with the set's name plus an 11-char suffix. */
+  public static final int MAX_SESSION_NAME = 52;
+
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
+
+  private SessionValidator() {}
+
+  public static void validateSpec(NotebookSession session) throws SessionFailure {
+    String name = session.getMetadata().getName();
+    if (name.length() > MAX_SESSION_NAME || !DNS_LABEL.matcher(name).matches()) {
+      throw invalid(
+          "session name must be a DNS label (lowercase letters, digits, '-') of at most "
+              + MAX_SESSION_NAME
+              + " characters");
+    }
+    NotebookSessionSpec spec = session.getSpec();
+    if (spec == null || spec.getUser() == null || spec.getUser().isBlank()) {
+      throw invalid("spec.user is required");
+    }
+    if (spec.getImage() == null || spec.getImage().isBlank()) {
+      throw invalid("spec.image is required");
+    }
+    if (spec.getSecrets() == null) {
+      return;
+    }
+    String mountPath = spec.getSecrets().effectiveMountPath();
+    var pathProblem = MountPaths.problem(mountPath);
+    if (pathProblem.isPresent()) {
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, "InvalidMountPath", pathProblem.get());
+    }
+    Set<String> names = new HashSet<>();
+    Set<String> files = new HashSet<>();
+    for (SecretItem item : spec.getSecrets().itemsOrEmpty()) {
+      var nameProblem = SecretNames.problem(item.getName());
+      if (nameProblem.isPresent()) {
+        throw invalid("spec.secrets.items: " + nameProblem.get());
+      }
+      if (item.getFileName() != null) {
+        var fileProblem = SecretNames.problem(item.getFileName());
+        if (fileProblem.isPresent()) {
+          throw invalid(
+              "spec.secrets.items[" + item.getName() + "].fileName: " + fileProblem.get());
+        }
+      }
+      if (!names.add(item.getName())) {
+        throw invalid("spec.secrets.items lists secret " + item.getName() + " twice");
+      }
+      if (!files.add(item.effectiveFileName())) {
+        throw invalid(
+            "spec.secrets.items: two secrets would be written to file " + item.effectiveFileName());
+      }
+    }
+  }
+
+  /** The session's namespace must be bound to the session's user by an admin-set annotation. */
+  public static void validateBinding(NotebookSession session, Namespace namespace)
+      throws SessionFailure {
+    String ns = session.getMetadata().getNamespace();
+    Map<String, String> annotations =
+        namespace == null ? null : namespace.getMetadata().getAnnotations();
+    String bound = annotations == null ? null : annotations.get(Labels.NAMESPACE_USER_ANNOTATION);
+    if (bound == null || bound.isBlank()) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "NamespaceNotBound",
+          "namespace "
+              + ns
+              + " is not bound to a user: an admin must set the annotation "
+              + Labels.NAMESPACE_USER_ANNOTATION
+              + " on it");
+    }
+    if (!bound.equals(session.getSpec().getUser())) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "UserMismatch",
+          "session user "
+              + session.getSpec().getUser()
+              + " does not match user "
+              + bound
+              + " bound to namespace "
+              + ns);
+    }
+  }
+
+  private static SessionFailure invalid(String message) {
+    return new SessionFailure(SessionFailure.Scope.SECRETS, "InvalidSpec", message);
+  }
+}

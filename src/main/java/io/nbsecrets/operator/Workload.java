@@ -1,0 +1,277 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
+import io.nbsecrets.util.Hashes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Desired StatefulSet (one replica) and Service of a session. Pure functions of the session, the
+ * session Secret's name and manifest, and the operator config: equal inputs give equal objects, so
+ * the hash annotation detects every change and nothing else.
+ */
+public final class Workload {
+  public static final String SESSION_CONTAINER = "notebook";
+  public static final String INIT_CONTAINER = "nbsecrets-init";
+  public static final String FILES_VOLUME = "nbsecrets-files";
+  public static final String SEALED_VOLUME = "nbsecrets-sealed";
+  public static final String TOKEN_VOLUME = "nbsecrets-token";
+  public static final String TMP_VOLUME = "nbsecrets-tmp";
+  public static final String SEALED_DIR = "/var/run/nbsecrets/sealed";
+  public static final String TOKEN_DIR = "/var/run/nbsecrets/token";
+  public static final String TOKEN_FILE = TOKEN_DIR + "/token";
+  public static final String FILES_ENV = "NBSECRETS_FILES";
+  public static final long TOKEN_EXPIRATION_SECONDS = 600;
+
+  private Workload() {}
+
+  public static String podName(String session) {
+    return session + "-0";
+  }
+
+  public static StatefulSet statefulSet(
+      NotebookSession session,
+      String secretName,
+      String snapshotHash,
+      List<Snapshot.ManifestEntry> manifest,
+      long sealedBytes,
+      OperatorConfig config) {
+    String name = session.getMetadata().getName();
+    NotebookSessionSpec spec = session.getSpec();
+    String mountPath =
+        spec.getSecrets() == null ? "/secrets" : spec.getSecrets().effectiveMountPath();
+    Map<String, String> labels = Labels.forSession(name, spec.getUser(), Labels.COMPONENT_WORKLOAD);
+
+    Container init =
+        new ContainerBuilder()
+            .withName(INIT_CONTAINER)
+            .withImage(config.initImage())
+            .withImagePullPolicy("IfNotPresent")
+            .withArgs(
+                "init",
+                "--api-url=" + config.apiUrl(),
+                "--sealed-dir=" + SEALED_DIR,
+                "--token-file=" + TOKEN_FILE,
+                "--mount-path=" + mountPath)
+            .withEnv(
+                new EnvVarBuilder()
+                    .withName(FILES_ENV)
+                    .withValue(
+                        SessionSecrets.toJson(
+                            manifest.stream()
+                                .map(m -> Map.of("name", m.name(), "file", m.file()))
+                                .toList()))
+                    .build())
+            .withSecurityContext(
+                new SecurityContextBuilder()
+                    .withRunAsNonRoot(true)
+                    .withReadOnlyRootFilesystem(true)
+                    .withAllowPrivilegeEscalation(false)
+                    .withNewCapabilities()
+                    .withDrop("ALL")
+                    .endCapabilities()
+                    .withNewSeccompProfile()
+                    .withType("RuntimeDefault")
+                    .endSeccompProfile()
+                    .build())
+            .withNewResources()
+            .withRequests(Map.of("cpu", new Quantity("50m"), "memory", new Quantity("64Mi")))
+            .withLimits(Map.of("memory", new Quantity("256Mi")))
+            .endResources()
+            .withVolumeMounts(
+                new VolumeMountBuilder().withName(FILES_VOLUME).withMountPath(mountPath).build(),
+                new VolumeMountBuilder()
+                    .withName(SEALED_VOLUME)
+                    .withMountPath(SEALED_DIR)
+                    .withReadOnly(true)
+                    .build(),
+                new VolumeMountBuilder()
+                    .withName(TOKEN_VOLUME)
+                    .withMountPath(TOKEN_DIR)
+                    .withReadOnly(true)
+                    .build(),
+                new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
+            .build();
+
+    int port = spec.getPort() == null ? OperatorConfig.DEFAULT_PORT : spec.getPort();
+    Container notebook =
+        new ContainerBuilder()
+            .withName(SESSION_CONTAINER)
+            .withImage(spec.getImage())
+            .withCommand(spec.getCommand())
+            .withArgs(spec.getArgs())
+            .withEnv(plainEnv(spec))
+            .withResources(spec.getResources())
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(port)
+            .withProtocol("TCP")
+            .endPort()
+            .withVolumeMounts(
+                new VolumeMountBuilder()
+                    .withName(FILES_VOLUME)
+                    .withMountPath(mountPath)
+                    .withReadOnly(true)
+                    .build())
+            .build();
+
+    List<Volume> volumes =
+        List.of(
+            new VolumeBuilder()
+                .withName(FILES_VOLUME)
+                .withNewEmptyDir()
+                .withMedium("Memory")
+                .withSizeLimit(new Quantity(volumeSizeMi(sealedBytes) + "Mi"))
+                .endEmptyDir()
+                .build(),
+            new VolumeBuilder()
+                .withName(SEALED_VOLUME)
+                .withNewSecret()
+                .withSecretName(secretName)
+                .withDefaultMode(0440)
+                .endSecret()
+                .build(),
+            new VolumeBuilder()
+                .withName(TOKEN_VOLUME)
+                .withNewProjected()
+                .withDefaultMode(0440)
+                .addNewSource()
+                .withNewServiceAccountToken()
+                .withAudience(config.podTokenAudience())
+                .withExpirationSeconds(TOKEN_EXPIRATION_SECONDS)
+                .withPath("token")
+                .endServiceAccountToken()
+                .endSource()
+                .endProjected()
+                .build(),
+            new VolumeBuilder()
+                .withName(TMP_VOLUME)
+                .withNewEmptyDir()
+                .withMedium("Memory")
+                .withSizeLimit(new Quantity("16Mi"))
+                .endEmptyDir()
+                .build());
+
+    Map<String, String> podAnnotations = new LinkedHashMap<>();
+    podAnnotations.put(Labels.SNAPSHOT, snapshotHash);
+
+    StatefulSet sts =
+        new StatefulSetBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(session.getMetadata().getNamespace())
+            .withLabels(labels)
+            .withOwnerReferences(Owners.controllerReference(session))
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(1)
+            .withServiceName(name)
+            .withNewSelector()
+            .withMatchLabels(Labels.selector(name))
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(labels)
+            .withAnnotations(podAnnotations)
+            .endMetadata()
+            .withNewSpec()
+            .withServiceAccountName(spec.getServiceAccountName())
+            .withNodeSelector(spec.getNodeSelector())
+            .withTolerations(spec.getTolerations())
+            .withEnableServiceLinks(false)
+            .withSecurityContext(
+                new PodSecurityContextBuilder()
+                    .withRunAsNonRoot(true)
+                    .withRunAsUser(config.sessionUid())
+                    .withRunAsGroup(config.sessionGid())
+                    .withFsGroup(config.sessionGid())
+                    .withNewSeccompProfile()
+                    .withType("RuntimeDefault")
+                    .endSeccompProfile()
+                    .build())
+            .withInitContainers(init)
+            .withContainers(notebook)
+            .withVolumes(volumes)
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    return withDesiredHash(sts);
+  }
+
+  public static Service service(NotebookSession session) {
+    String name = session.getMetadata().getName();
+    NotebookSessionSpec spec = session.getSpec();
+    int port = spec.getPort() == null ? OperatorConfig.DEFAULT_PORT : spec.getPort();
+    Service service =
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(session.getMetadata().getNamespace())
+            .withLabels(Labels.forSession(name, spec.getUser(), Labels.COMPONENT_WORKLOAD))
+            .withOwnerReferences(Owners.controllerReference(session))
+            .endMetadata()
+            .withNewSpec()
+            .withType("ClusterIP")
+            .withSelector(Labels.selector(name))
+            .addNewPort()
+            .withName("http")
+            .withPort(port)
+            .withTargetPort(new IntOrString("http"))
+            .withProtocol("TCP")
+            .endPort()
+            .endSpec()
+            .build();
+    return withDesiredHash(service);
+  }
+
+  /** The in-memory volume's size: the values (which are smaller than their tokens) plus room. */
+  static long volumeSizeMi(long sealedBytes) {
+    return Math.max(1, (sealedBytes * 2 + (1 << 20) - 1) >> 20);
+  }
+
+  private static List<EnvVar> plainEnv(NotebookSessionSpec spec) {
+    List<EnvVar> env = new ArrayList<>();
+    if (spec.getEnv() != null) {
+      spec.getEnv().forEach(e -> env.add(new EnvVar(e.getName(), e.getValue(), null)));
+    }
+    return env;
+  }
+
+  /** Stamps the hash of everything desired (before stamping) into an annotation. */
+  static <T extends HasMetadata> T withDesiredHash(T resource) {
+    String hash = Hashes.ofJson(resource);
+    Map<String, String> annotations =
+        resource.getMetadata().getAnnotations() == null
+            ? new LinkedHashMap<>()
+            : new LinkedHashMap<>(resource.getMetadata().getAnnotations());
+    annotations.put(Labels.DESIRED_HASH, hash);
+    resource.getMetadata().setAnnotations(annotations);
+    return resource;
+  }
+
+  /** The desired-hash annotation of an object, or null. */
+  public static String desiredHash(HasMetadata resource) {
+    Map<String, String> annotations = resource.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(Labels.DESIRED_HASH);
+  }
+}

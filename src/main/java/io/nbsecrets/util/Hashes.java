@@ -1,0 +1,42 @@
+package io.nbsecrets.util;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Content hashes for change detection and names. Never applied to secret values. */
+public final class Hashes {
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .configure(
+              com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
+          .build();
+
+  private Hashes() {}
+
+  public static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  public static String sha256Hex(String text) {
+    return HexFormat.of().formatHex(sha256(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** SHA-256 (hex) of the object's canonical JSON: equal content, equal hash. */
+  public static String ofJson(Object value) {
+    try {
+      return sha256Hex(CANONICAL.writeValueAsString(value));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+}

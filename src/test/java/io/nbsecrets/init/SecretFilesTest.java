@@ -1,0 +1,116 @@
+package io.nbsecrets.init;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nbsecrets.crypto.Fernet;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SecretFilesTest {
+  @TempDir Path tmp;
+  Path sealed;
+  Path target;
+  String key;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    sealed = Files.createDirectories(tmp.resolve("sealed"));
+    target = Files.createDirectories(tmp.resolve("secrets"));
+    key = Fernet.generateKey();
+  }
+
+  private void seal(String name, byte[] value) throws Exception {
+    Files.writeString(sealed.resolve(name), Fernet.fromKey(key).encrypt(value));
+  }
+
+  private List<String> listTarget() throws Exception {
+    try (Stream<Path> s = Files.list(target)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void writesEachSecretWithMode0400UnderItsFileName() throws Exception {
+    seal("API_KEY", "sk-123".getBytes(StandardCharsets.UTF_8));
+    byte[] binary = {0, 1, 2, (byte) 0xff};
+    seal("blob", binary);
+    List<Path> written =
+        SecretFiles.write(
+            SecretFiles.parseManifest("[{\"name\":\"API_KEY\",\"file\":\"api-key\"},{\"name\":\"blob\",\"file\":\"blob\"}]"),
+            sealed, key, target, "r--------");
+    assertThat(written).hasSize(2);
+    assertThat(Files.readString(target.resolve("api-key"))).isEqualTo("sk-123");
+    assertThat(Files.readAllBytes(target.resolve("blob"))).isEqualTo(binary);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("api-key"))))
+        .isEqualTo("r--------");
+    assertThat(listTarget()).containsExactly("api-key", "blob");
+  }
+
+  @Test
+  void aFailureWritesNothing() throws Exception {
+    seal("A", "one".getBytes(StandardCharsets.UTF_8));
+    Files.writeString(sealed.resolve("B"), "gAAAAAB-corrupted-token");
+    var files = SecretFiles.parseManifest("[{\"name\":\"A\",\"file\":\"A\"},{\"name\":\"B\",\"file\":\"B\"}]");
+    assertThatThrownBy(() -> SecretFiles.write(files, sealed, key, target, "r--------"))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("secret B cannot be decrypted");
+    assertThat(listTarget()).isEmpty();
+  }
+
+  @Test
+  void wrongUserKeyIsRefused() throws Exception {
+    seal("A", "one".getBytes(StandardCharsets.UTF_8));
+    var files = SecretFiles.parseManifest("[{\"name\":\"A\",\"file\":\"A\"}]");
+    assertThatThrownBy(() -> SecretFiles.write(files, sealed, Fernet.generateKey(), target, "r--------"))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("cannot be decrypted");
+    assertThat(listTarget()).isEmpty();
+  }
+
+  @Test
+  void pathsOutsideTheMountPathAreRefused() throws Exception {
+    seal("A", "one".getBytes(StandardCharsets.UTF_8));
+    for (String file : List.of("../escape", "/etc/passwd", "..", "a/b")) {
+      var files = List.of(new SecretFiles.FileSpec("A", file));
+      assertThatThrownBy(() -> SecretFiles.write(files, sealed, key, target, "r--------"))
+          .as(file)
+          .isInstanceOf(InitException.class)
+          .hasMessageContaining("file name");
+    }
+    assertThat(Files.exists(tmp.resolve("escape"))).isFalse();
+    assertThat(listTarget()).isEmpty();
+  }
+
+  @Test
+  void missingSealedValueAndBadManifestFailClearly() throws Exception {
+    assertThatThrownBy(
+            () -> SecretFiles.write(List.of(new SecretFiles.FileSpec("GONE", "GONE")), sealed, key, target, "r--------"))
+        .hasMessageContaining("secret GONE is missing");
+    assertThatThrownBy(() -> SecretFiles.parseManifest("{not json"))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("NBSECRETS_FILES");
+    assertThatThrownBy(() -> SecretFiles.write(List.of(), sealed, "not-a-key", target, "r--------"))
+        .hasMessageContaining("malformed user key");
+  }
+
+  @Test
+  void rewritingReplacesFilesAtomically() throws Exception {
+    seal("A", "one".getBytes(StandardCharsets.UTF_8));
+    var files = List.of(new SecretFiles.FileSpec("A", "A"));
+    SecretFiles.write(files, sealed, key, target, "r--------");
+    seal("A", "two".getBytes(StandardCharsets.UTF_8));
+    SecretFiles.write(files, sealed, key, target, "r--r-----");
+    assertThat(Files.readString(target.resolve("A"))).isEqualTo("two");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("A"))))
+        .isEqualTo("r--r-----");
+    assertThat(listTarget()).containsExactly("A");
+  }
+}

@@ -1,0 +1,92 @@
+package io.nbsecrets.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConditionsAndValidationTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant T1 = Instant.parse("2026-01-01T00:05:00Z");
+
+  @Test
+  void transitionTimeMovesOnlyWhenStatusChanges() {
+    List<Condition> c = new ArrayList<>();
+    Conditions.set(c, "Ready", "False", "PodNotReady", "waiting", 1, T0);
+    Conditions.set(c, "Ready", "False", "SecretNotFound", "secret X does not exist", 2, T1);
+    assertThat(c).singleElement().satisfies(x -> {
+      assertThat(x.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+      assertThat(x.getReason()).isEqualTo("SecretNotFound");
+      assertThat(x.getObservedGeneration()).isEqualTo(2L);
+    });
+    Conditions.set(c, "Ready", "True", "SessionReady", "ok", 2, T1);
+    assertThat(c.get(0).getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
+    assertThat(Conditions.is(c, "Ready", "True", "SessionReady")).isTrue();
+  }
+
+  private static SessionFailure failure(NotebookSession s) {
+    try {
+      SessionValidator.validateSpec(s);
+      return null;
+    } catch (SessionFailure f) {
+      return f;
+    }
+  }
+
+  @Test
+  void validSessionPasses() {
+    assertThat(failure(Sessions.session("alice", "nb", "alice", "A", "b.txt"))).isNull();
+  }
+
+  @Test
+  void invalidMountPathsAreRefusedWithTheirReason() {
+    for (String path : List.of("/", "/etc", "/etc/secrets", "relative", "/a/../etc", "/proc/self", "/secrets/")) {
+      NotebookSession s = Sessions.session("alice", "nb", "alice", "A");
+      s.getSpec().setSecrets(new SecretsSpec(path, null, List.of(new SecretItem("A", null))));
+      SessionFailure f = failure(s);
+      assertThat(f).as(path).isNotNull();
+      assertThat(f.reason()).isEqualTo("InvalidMountPath");
+      assertThat(f.getMessage()).contains("mountPath");
+    }
+  }
+
+  @Test
+  void duplicateNamesFileClashesAndBadNamesAreRefused() {
+    NotebookSession dup = Sessions.session("alice", "nb", "alice", "A", "A");
+    assertThat(failure(dup).getMessage()).contains("lists secret A twice");
+    NotebookSession clash = Sessions.session("alice", "nb", "alice");
+    clash.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", "f"), new SecretItem("B", "f"))));
+    assertThat(failure(clash).getMessage()).contains("file f");
+    NotebookSession traversal = Sessions.session("alice", "nb", "alice");
+    traversal.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", "../etc/passwd"))));
+    assertThat(failure(traversal).reason()).isEqualTo("InvalidSpec");
+    NotebookSession longName = Sessions.session("alice", "a".repeat(53), "alice", "A");
+    assertThat(failure(longName).getMessage()).contains("52");
+  }
+
+  @Test
+  void namespaceMustBeBoundToTheSessionsUser() {
+    NotebookSession s = Sessions.session("alice", "nb", "bob", "A");
+    var unbound = new NamespaceBuilder().withNewMetadata().withName("alice").endMetadata().build();
+    assertThatThrownBy(() -> SessionValidator.validateBinding(s, unbound))
+        .isInstanceOfSatisfying(SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("NamespaceNotBound"))
+        .hasMessageContaining("nbsecrets.io/user");
+    var alices =
+        new NamespaceBuilder().withNewMetadata().withName("alice").addToAnnotations("nbsecrets.io/user", "alice").endMetadata().build();
+    assertThatThrownBy(() -> SessionValidator.validateBinding(s, alices))
+        .isInstanceOfSatisfying(SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("UserMismatch"))
+        .hasMessageContaining("bob")
+        .hasMessageContaining("alice");
+    NotebookSession own = Sessions.session("alice", "nb", "alice", "A");
+    org.assertj.core.api.Assertions.assertThatCode(() -> SessionValidator.validateBinding(own, alices))
+        .doesNotThrowAnyException();
+  }
+}
