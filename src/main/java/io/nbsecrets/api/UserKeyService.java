@@ -27,8 +27,8 @@ public final class UserKeyService {
 
   /**
    * @param current the platform key that wraps new user keys
-   * @param others other platform keys that may still wrap stored user keys (during a rotation);
-   *     may include {@code current}
+   * @param others other platform keys that may still wrap stored user keys (during a rotation); may
+   *     include {@code current}
    */
   public UserKeyService(SecretStore store, PlatformKey current, Collection<PlatformKey> others) {
     this.store = Objects.requireNonNull(store, "store");
