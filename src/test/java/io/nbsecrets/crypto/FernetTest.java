@@ -155,6 +155,16 @@ class FernetTest {
   }
 
   @Test
+  void surroundingWhitespaceOfATokenIsIgnored() {
+    Fernet fernet = Fernet.fromKey(Fernet.generateKey());
+    String token = fernet.encrypt(utf8("v"));
+
+    assertThat(fernet.decrypt(token + "\n")).isEqualTo(utf8("v"));
+    assertThatThrownBy(() -> fernet.decrypt(token.substring(0, 20) + " " + token.substring(20)))
+        .isInstanceOf(MalformedCiphertextException.class);
+  }
+
+  @Test
   void encryptionIsRandomized() {
     Fernet fernet = Fernet.fromKey(Fernet.generateKey());
 
