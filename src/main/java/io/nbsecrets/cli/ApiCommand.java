@@ -45,7 +45,9 @@ public final class ApiCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "Listen port.")
   int port;
 
-  @Option(names = "--platform-key-file", description = "Platform key file; generated into a Secret when absent.")
+  @Option(
+      names = "--platform-key-file",
+      description = "Platform key file; generated into a Secret when absent.")
   Path platformKeyFile;
 
   @Option(
@@ -55,22 +57,38 @@ public final class ApiCommand implements Callable<Integer> {
 
   @Option(
       names = "--dev-tokens-file",
-      description = "Static bearer tokens (properties: token=username) instead of TokenReview. Development only.")
+      description =
+          "Static bearer tokens (properties: token=username) instead of TokenReview. Development only.")
   Path devTokensFile;
 
-  @Option(names = "--max-value-bytes", defaultValue = "131072", description = "Largest value, in bytes.")
+  @Option(
+      names = "--max-value-bytes",
+      defaultValue = "131072",
+      description = "Largest value, in bytes.")
   int maxValueBytes;
 
-  @Option(names = "--max-secrets-per-user", defaultValue = "1000", description = "Most secrets per user.")
+  @Option(
+      names = "--max-secrets-per-user",
+      defaultValue = "1000",
+      description = "Most secrets per user.")
   int maxSecrets;
 
-  @Option(names = "--pod-token-audience", defaultValue = "nbsecrets", description = "Audience of init containers' tokens.")
+  @Option(
+      names = "--pod-token-audience",
+      defaultValue = "nbsecrets",
+      description = "Audience of init containers' tokens.")
   String audience;
 
-  @Option(names = "--username-prefix", defaultValue = "", description = "Prefix to strip from usernames (e.g. oidc:).")
+  @Option(
+      names = "--username-prefix",
+      defaultValue = "",
+      description = "Prefix to strip from usernames (e.g. oidc:).")
   String usernamePrefix;
 
-  @Option(names = "--store-type", defaultValue = "kubernetes", description = "Secret store backend.")
+  @Option(
+      names = "--store-type",
+      defaultValue = "kubernetes",
+      description = "Secret store backend.")
   String storeType;
 
   @Override

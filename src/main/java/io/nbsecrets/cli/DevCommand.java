@@ -34,19 +34,31 @@ import picocli.CommandLine.Option;
 public final class DevCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--dir", defaultValue = "target/dev", description = "Working directory. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--dir",
+      defaultValue = "target/dev",
+      description = "Working directory. Default: ${DEFAULT-VALUE}.")
   Path dir;
 
   @Option(names = "--no-examples", description = "Do not load the example secrets and session.")
   boolean noExamples;
 
-  @Option(names = "--kubernetes-port", defaultValue = "0", description = "Port of the embedded API server (0: any free port).")
+  @Option(
+      names = "--kubernetes-port",
+      defaultValue = "0",
+      description = "Port of the embedded API server (0: any free port).")
   int kubernetesPort;
 
-  @Option(names = "--api-port", defaultValue = "0", description = "Port of the secrets API (0: any free port).")
+  @Option(
+      names = "--api-port",
+      defaultValue = "0",
+      description = "Port of the secrets API (0: any free port).")
   int apiPort;
 
-  @Option(names = "--key-bits", defaultValue = "4096", description = "RSA size of the session key pair.")
+  @Option(
+      names = "--key-bits",
+      defaultValue = "4096",
+      description = "RSA size of the session key pair.")
   int keyBits;
 
   @Override
@@ -72,10 +84,12 @@ public final class DevCommand implements Callable<Integer> {
     endpoints.put("api", env.apiUrl());
     endpoints.put("tokens", env.tokens());
     Path endpointsFile = dir.resolve("endpoints.json");
-    Files.writeString(endpointsFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
+    Files.writeString(
+        endpointsFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
 
     System.out.println("nbsecrets dev is running (Ctrl-C to stop).");
-    System.out.println("  Kubernetes API (mock): " + env.kubernetesUrl() + "  kubeconfig: " + kubeconfig);
+    System.out.println(
+        "  Kubernetes API (mock): " + env.kubernetesUrl() + "  kubeconfig: " + kubeconfig);
     System.out.println("  secrets API:           " + env.apiUrl());
     System.out.println("  endpoints and tokens:  " + endpointsFile);
     System.out.println("  namespaces bound to users: " + String.join(", ", env.tokens().keySet()));
@@ -117,9 +131,17 @@ public final class DevCommand implements Callable<Integer> {
         HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
           throw new IllegalStateException(
-              "storing example secret " + secret.getKey() + " failed: HTTP " + response.statusCode());
+              "storing example secret "
+                  + secret.getKey()
+                  + " failed: HTTP "
+                  + response.statusCode());
         }
-        System.out.println("  stored example secret " + user.getKey() + "/" + secret.getKey() + " through the API");
+        System.out.println(
+            "  stored example secret "
+                + user.getKey()
+                + "/"
+                + secret.getKey()
+                + " through the API");
       }
     }
     NotebookSession session;
@@ -132,11 +154,14 @@ public final class DevCommand implements Callable<Integer> {
     System.out.println("  created NotebookSession " + ns + "/" + name);
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (Instant.now().isBefore(deadline)) {
-      NotebookSession s = env.client().resources(NotebookSession.class).inNamespace(ns).withName(name).get();
+      NotebookSession s =
+          env.client().resources(NotebookSession.class).inNamespace(ns).withName(name).get();
       if (s.getStatus() != null
-          && Conditions.is(s.getStatus().getConditions(), Conditions.READY, Conditions.TRUE, "SessionReady")) {
+          && Conditions.is(
+              s.getStatus().getConditions(), Conditions.READY, Conditions.TRUE, "SessionReady")) {
         Path files = env.kubelet().sessionDir(ns, name);
-        System.out.println("  session " + ns + "/" + name + " is Ready; its secret files are in " + files + ":");
+        System.out.println(
+            "  session " + ns + "/" + name + " is Ready; its secret files are in " + files + ":");
         try (Stream<Path> list = Files.list(files)) {
           list.sorted().forEach(p -> System.out.println("    " + p.getFileName()));
         }
@@ -144,7 +169,8 @@ public final class DevCommand implements Callable<Integer> {
       }
       Thread.sleep(200);
     }
-    System.out.println("  session " + ns + "/" + name + " did not become Ready within 60 s: see its status");
+    System.out.println(
+        "  session " + ns + "/" + name + " did not become Ready within 60 s: see its status");
   }
 
   private static InputStream resource(String name) throws IOException {

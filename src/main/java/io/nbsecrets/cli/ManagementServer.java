@@ -23,7 +23,12 @@ final class ManagementServer implements AutoCloseable {
       HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
       server.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
       server.createContext(
-          "/readyz", ex -> reply(ex, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ok\n" : "starting\n"));
+          "/readyz",
+          ex ->
+              reply(
+                  ex,
+                  ready.getAsBoolean() ? 200 : 503,
+                  ready.getAsBoolean() ? "ok\n" : "starting\n"));
       server.createContext("/metrics", ex -> reply(ex, 200, registry.scrape()));
       server.start();
       return new ManagementServer(server);

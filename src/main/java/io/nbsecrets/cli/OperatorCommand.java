@@ -28,7 +28,8 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(
       names = "--namespace",
       defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
-      description = "The operator's namespace (keys, store records, lease). Default: ${DEFAULT-VALUE}.")
+      description =
+          "The operator's namespace (keys, store records, lease). Default: ${DEFAULT-VALUE}.")
   String namespace;
 
   @Option(
@@ -53,12 +54,16 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--session-uid", defaultValue = "1000", description = "Session pods' user id.")
   long sessionUid;
 
-  @Option(names = "--session-gid", defaultValue = "100", description = "Session pods' group id and fsGroup.")
+  @Option(
+      names = "--session-gid",
+      defaultValue = "100",
+      description = "Session pods' group id and fsGroup.")
   long sessionGid;
 
   @Option(
       names = "--session-key-file",
-      description = "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
+      description =
+          "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
   List<Path> sessionKeyFiles;
 
   @Option(names = "--key-bits", defaultValue = "4096", description = "RSA size of a generated key.")
@@ -67,10 +72,16 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--leader-election", description = "Elect a leader among replicas (Lease).")
   boolean leaderElection;
 
-  @Option(names = "--store-type", defaultValue = "kubernetes", description = "Secret store backend.")
+  @Option(
+      names = "--store-type",
+      defaultValue = "kubernetes",
+      description = "Secret store backend.")
   String storeType;
 
-  @Option(names = "--management-port", defaultValue = "8081", description = "Health and metrics port.")
+  @Option(
+      names = "--management-port",
+      defaultValue = "8081",
+      description = "Health and metrics port.")
   int managementPort;
 
   @Override
@@ -93,13 +104,17 @@ public final class OperatorCommand implements Callable<Integer> {
         OperatorRunner.start(
             client,
             new SecretResolver(store, ring),
-            new OperatorConfig(apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
+            new OperatorConfig(
+                apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
             registry,
             new HashSet<>(watchNamespaces),
-            leaderElection ? new LeaderElectionConfiguration("nbsecrets-operator", namespace) : null,
+            leaderElection
+                ? new LeaderElectionConfiguration("nbsecrets-operator", namespace)
+                : null,
             OperatorRunner.retry());
     ManagementServer management =
-        ManagementServer.start(managementPort, registry, () -> operator.getRuntimeInfo().isStarted());
+        ManagementServer.start(
+            managementPort, registry, () -> operator.getRuntimeInfo().isStarted());
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -123,7 +123,8 @@ public final class Fernet {
   }
 
   /**
-   * Decrypts {@code token} without a time limit (nbsecrets' tokens do not expire).
+   * Decrypts {@code token} (surrounding whitespace is ignored) without a time limit (nbsecrets'
+   * tokens do not expire).
    *
    * @throws MalformedCiphertextException if the token cannot be parsed or its padding is wrong
    * @throws IntegrityException if the HMAC does not match (tampered or another key)
@@ -154,7 +155,7 @@ public final class Fernet {
     Objects.requireNonNull(token, "token");
     byte[] data;
     try {
-      data = Base64.getUrlDecoder().decode(token);
+      data = Base64.getUrlDecoder().decode(token.strip());
     } catch (IllegalArgumentException e) {
       throw new MalformedCiphertextException("Fernet token is not URL-safe base64");
     }

@@ -3,6 +3,7 @@ package io.nbsecrets.crypto;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -16,6 +17,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -115,7 +117,7 @@ public final class RsaKeys {
       throw new IllegalArgumentException(
           "not an RSA private key in PKCS#8 encoding (" + e.getClass().getSimpleName() + ")");
     } finally {
-      java.util.Arrays.fill(der, (byte) 0);
+      Arrays.fill(der, (byte) 0);
     }
     if (!(key instanceof RSAPrivateCrtKey)) {
       throw new IllegalArgumentException(
@@ -199,7 +201,7 @@ public final class RsaKeys {
   }
 
   /** The modulus length in bits of an RSA key. */
-  static int bits(java.security.Key key) {
+  static int bits(Key key) {
     if (!(key instanceof RSAKey rsa)) {
       throw new IllegalArgumentException("not an RSA key");
     }
@@ -207,7 +209,7 @@ public final class RsaKeys {
   }
 
   /** The modulus length in bytes (the length of a wrapped key). */
-  static int modulusBytes(java.security.Key key) {
+  static int modulusBytes(Key key) {
     return (bits(key) + 7) / 8;
   }
 

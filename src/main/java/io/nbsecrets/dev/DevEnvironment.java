@@ -76,7 +76,15 @@ public final class DevEnvironment implements AutoCloseable {
 
     public Options withKeyBits(int bits) {
       return new Options(
-          dir, users, bits, kubernetesPort, apiPort, apiConfig, storeFactory, retry, gcPeriodMillis);
+          dir,
+          users,
+          bits,
+          kubernetesPort,
+          apiPort,
+          apiConfig,
+          storeFactory,
+          retry,
+          gcPeriodMillis);
     }
 
     public Options withStore(Function<KubernetesClient, SecretStore> factory) {
@@ -102,15 +110,28 @@ public final class DevEnvironment implements AutoCloseable {
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final KubernetesMockServer server;
+  /** User agents, so the embedded server's request log tells who asked what. */
+  public static final String OPERATOR_AGENT = "nbsecrets-operator";
+
+  public static final String API_AGENT = "nbsecrets-api";
+  public static final String STAND_IN_AGENT = "nbsecrets-dev-stand-ins";
+  public static final String ADMIN_AGENT = "nbsecrets-dev-admin";
+
   private final KubernetesClient client;
+  private final KubernetesClient operatorClient;
+  private final KubernetesClient apiClient;
+  private final KubernetesClient standInClient;
   private final FakeTokenAuthority authority;
   private final Map<String, String> userTokens = new LinkedHashMap<>();
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private SecretStore store;
+  private SecretStore operatorStore;
   private ApiServer api;
   private FakeKubelet kubelet;
-  private Operator operator;
+  private volatile Operator operator;
+  private SessionKeyRing ring;
+  private Options options;
 
   private DevEnvironment(Options options) {
     authority = new FakeTokenAuthority();
@@ -118,8 +139,17 @@ public final class DevEnvironment implements AutoCloseable {
     server.init(InetAddress.getLoopbackAddress(), options.kubernetesPort());
     resources.add(server::destroy);
     authority.install(server);
-    client = server.createClient();
-    resources.add(client);
+    client = client(ADMIN_AGENT);
+    operatorClient = client(OPERATOR_AGENT);
+    apiClient = client(API_AGENT);
+    standInClient = client(STAND_IN_AGENT);
+  }
+
+  private KubernetesClient client(String userAgent) {
+    KubernetesClient c =
+        server.createClient(b -> b.editOrNewConfig().withUserAgent(userAgent).endConfig());
+    resources.add(c);
+    return c;
   }
 
   /** Starts everything; on failure, stops what had started. */
@@ -137,7 +167,12 @@ public final class DevEnvironment implements AutoCloseable {
   private void boot(Options options) throws IOException {
     loadCrd();
     client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(OPERATOR_NAMESPACE).endMetadata().build())
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(OPERATOR_NAMESPACE)
+                .endMetadata()
+                .build())
         .create();
     for (String user : options.users()) {
       client
@@ -151,15 +186,19 @@ public final class DevEnvironment implements AutoCloseable {
           .create();
       userTokens.put(user, authority.userToken(user, List.of("nbsecrets:users")));
     }
-    store = options.storeFactory().apply(client);
+    // Two store instances, as in a split deployment: each role reaches the store with its own
+    // client (and credentials).
+    store = options.storeFactory().apply(apiClient);
     resources.add(store);
+    operatorStore = options.storeFactory().apply(operatorClient);
+    resources.add(operatorStore);
 
     // The operator generates the session key pair and publishes the public half; the API
     // generates the platform key and reads the public half: the same bootstrap as in a cluster.
-    SessionKeyRing ring = SessionKeys.loadOrCreate(client, OPERATOR_NAMESPACE, options.keyBits());
+    ring = SessionKeys.loadOrCreate(operatorClient, OPERATOR_NAMESPACE, options.keyBits());
     SessionPublicKey publicKey =
-        SessionKeys.awaitPublicKey(client, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
-    PlatformKeys.Ring platform = PlatformKeys.loadOrCreate(client, OPERATOR_NAMESPACE);
+        SessionKeys.awaitPublicKey(apiClient, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
+    PlatformKeys.Ring platform = PlatformKeys.loadOrCreate(apiClient, OPERATOR_NAMESPACE);
 
     UserKeyService userKeys = new UserKeyService(store, platform.current(), platform.all());
     api =
@@ -167,8 +206,8 @@ public final class DevEnvironment implements AutoCloseable {
             .config(options.apiConfig())
             .secrets(new SecretService(store, userKeys, publicKey, options.apiConfig()))
             .userKeys(userKeys)
-            .authenticator(new TokenReviewAuthenticator(client))
-            .podResolver(new SessionPodResolver(client))
+            .authenticator(new TokenReviewAuthenticator(apiClient))
+            .podResolver(new SessionPodResolver(apiClient))
             .meterRegistry(registry)
             .host(InetAddress.getLoopbackAddress().getHostAddress())
             .port(options.apiPort())
@@ -177,28 +216,38 @@ public final class DevEnvironment implements AutoCloseable {
 
     Path dir = options.dir();
     Files.createDirectories(dir);
-    kubelet = new FakeKubelet(client, authority, dir).start();
+    kubelet = new FakeKubelet(standInClient, authority, dir).start();
     resources.add(kubelet);
-    resources.add(new FakeGarbageCollector(client).start(options.gcPeriodMillis()));
+    resources.add(new FakeGarbageCollector(standInClient).start(options.gcPeriodMillis()));
+    this.options = options;
+    startOperator();
+    resources.add(() -> operator.stop());
+  }
 
+  private void startOperator() {
     operator =
         OperatorRunner.start(
-            client,
-            new SecretResolver(store, ring),
+            operatorClient,
+            new SecretResolver(operatorStore, ring),
             new OperatorConfig(
                 apiUrl(), "nbsecrets:dev", OperatorConfig.DEFAULT_AUDIENCE, 1000, 100),
             registry,
             Set.of(),
             null,
             options.retry());
-    resources.add(operator::stop);
+  }
+
+  /** Stops the operator and starts a fresh one (new caches, nothing carried over in memory). */
+  public synchronized void restartOperator() {
+    operator.stop();
+    startOperator();
   }
 
   private void loadCrd() {
-    try (InputStream in =
-        DevEnvironment.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
+    try (InputStream in = DevEnvironment.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("the generated CRD " + CRD_RESOURCE + " is not on the classpath");
+        throw new IllegalStateException(
+            "the generated CRD " + CRD_RESOURCE + " is not on the classpath");
       }
       CustomResourceDefinition crd =
           client.apiextensions().v1().customResourceDefinitions().load(in).item();

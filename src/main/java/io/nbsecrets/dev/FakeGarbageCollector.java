@@ -36,7 +36,8 @@ public final class FakeGarbageCollector implements AutoCloseable {
   }
 
   public FakeGarbageCollector start(long periodMillis) {
-    timer.scheduleWithFixedDelay(this::collectSafely, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::collectSafely, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     return this;
   }
 

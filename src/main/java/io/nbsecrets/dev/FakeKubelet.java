@@ -36,11 +36,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stand-in for the StatefulSet controller and the kubelet, which the mock API server lacks. For each
- * session StatefulSet it creates the pod object, lays out what the kubelet would mount (the sealed
- * Secret's files and a projected token minted by {@link FakeTokenAuthority}), runs the real init
- * step ({@link InitRunner}) with its files going to {@code <dir>/sessions/<namespace>/<session>/},
- * and reports the pod and StatefulSet status. The session container itself is not run.
+ * Stand-in for the StatefulSet controller and the kubelet, which the mock API server lacks. For
+ * each session StatefulSet it creates the pod object, lays out what the kubelet would mount (the
+ * sealed Secret's files and a projected token minted by {@link FakeTokenAuthority}), runs the real
+ * init step ({@link InitRunner}) with its files going to {@code
+ * <dir>/sessions/<namespace>/<session>/}, and reports the pod and StatefulSet status. The session
+ * container itself is not run.
  */
 public final class FakeKubelet implements AutoCloseable {
   public static final String TEMPLATE_HASH = "dev.nbsecrets.io/template-hash";
@@ -138,9 +139,7 @@ public final class FakeKubelet implements AutoCloseable {
       }
       pod = startPod(sts, podName, templateHash);
     }
-    boolean ready =
-        pod.getStatus() != null
-            && "Running".equals(pod.getStatus().getPhase());
+    boolean ready = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
     reportStatefulSet(sts, ready, templateHash);
   }
 
@@ -244,7 +243,9 @@ public final class FakeKubelet implements AutoCloseable {
               .get();
       if (secret == null) {
         throw new InitException(
-            "secret volume " + sealed.getSecret().getSecretName() + " not found (pod cannot start)");
+            "secret volume "
+                + sealed.getSecret().getSecretName()
+                + " not found (pod cannot start)");
       }
       if (secret.getData() != null) {
         for (var e : secret.getData().entrySet()) {

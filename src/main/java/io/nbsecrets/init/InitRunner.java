@@ -17,7 +17,12 @@ public final class InitRunner {
 
   /** Where things are, as the operator lays out the pod. */
   public record Options(
-      String apiUrl, Path sealedDir, Path tokenFile, Path mountPath, String manifestJson, String mode) {}
+      String apiUrl,
+      Path sealedDir,
+      Path tokenFile,
+      Path mountPath,
+      String manifestJson,
+      String mode) {}
 
   /** Runs the step; returns the files written. Throws with a clear message on any failure. */
   public static List<Path> run(Options o) throws InitException {

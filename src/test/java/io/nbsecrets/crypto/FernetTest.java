@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +155,16 @@ class FernetTest {
   }
 
   @Test
+  void surroundingWhitespaceOfATokenIsIgnored() {
+    Fernet fernet = Fernet.fromKey(Fernet.generateKey());
+    String token = fernet.encrypt(utf8("v"));
+
+    assertThat(fernet.decrypt(token + "\n")).isEqualTo(utf8("v"));
+    assertThatThrownBy(() -> fernet.decrypt(token.substring(0, 20) + " " + token.substring(20)))
+        .isInstanceOf(MalformedCiphertextException.class);
+  }
+
+  @Test
   void encryptionIsRandomized() {
     Fernet fernet = Fernet.fromKey(Fernet.generateKey());
 
@@ -191,8 +202,7 @@ class FernetTest {
     byte[] data = Base64.getUrlDecoder().decode(fernet.encrypt(utf8("a 20-byte plaintext!")));
 
     for (int length = 0; length < data.length; length++) {
-      String truncated =
-          Base64.getUrlEncoder().encodeToString(java.util.Arrays.copyOf(data, length));
+      String truncated = Base64.getUrlEncoder().encodeToString(Arrays.copyOf(data, length));
       assertThatThrownBy(() -> fernet.decrypt(truncated))
           .as("length %d", length)
           .isInstanceOfAny(MalformedCiphertextException.class, IntegrityException.class);

@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,9 +52,8 @@ class RsaKeysTest {
     assertThat(RsaKeys.keyId(RsaKeys.parsePublicKey(RsaKeys.publicKeyPem(PAIR.getPublic()))))
         .isEqualTo(id);
     assertThat(RsaKeys.keyId(RsaKeys.publicKeyOf(PAIR.getPrivate()))).isEqualTo(id);
-    byte[] sha =
-        java.security.MessageDigest.getInstance("SHA-256").digest(PAIR.getPublic().getEncoded());
-    assertThat(id).isEqualTo("rsa-" + java.util.HexFormat.of().formatHex(sha, 0, 8));
+    byte[] sha = MessageDigest.getInstance("SHA-256").digest(PAIR.getPublic().getEncoded());
+    assertThat(id).isEqualTo("rsa-" + HexFormat.of().formatHex(sha, 0, 8));
     assertThat(RsaKeys.keyId(TestKeys.B.getPublic())).isNotEqualTo(id);
   }
 

@@ -44,12 +44,17 @@ class SecretFilesTest {
     seal("blob", binary);
     List<Path> written =
         SecretFiles.write(
-            SecretFiles.parseManifest("[{\"name\":\"API_KEY\",\"file\":\"api-key\"},{\"name\":\"blob\",\"file\":\"blob\"}]"),
-            sealed, key, target, "r--------");
+            SecretFiles.parseManifest(
+                "[{\"name\":\"API_KEY\",\"file\":\"api-key\"},{\"name\":\"blob\",\"file\":\"blob\"}]"),
+            sealed,
+            key,
+            target,
+            "r--------");
     assertThat(written).hasSize(2);
     assertThat(Files.readString(target.resolve("api-key"))).isEqualTo("sk-123");
     assertThat(Files.readAllBytes(target.resolve("blob"))).isEqualTo(binary);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("api-key"))))
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("api-key"))))
         .isEqualTo("r--------");
     assertThat(listTarget()).containsExactly("api-key", "blob");
   }
@@ -58,7 +63,9 @@ class SecretFilesTest {
   void aFailureWritesNothing() throws Exception {
     seal("A", "one".getBytes(StandardCharsets.UTF_8));
     Files.writeString(sealed.resolve("B"), "gAAAAAB-corrupted-token");
-    var files = SecretFiles.parseManifest("[{\"name\":\"A\",\"file\":\"A\"},{\"name\":\"B\",\"file\":\"B\"}]");
+    var files =
+        SecretFiles.parseManifest(
+            "[{\"name\":\"A\",\"file\":\"A\"},{\"name\":\"B\",\"file\":\"B\"}]");
     assertThatThrownBy(() -> SecretFiles.write(files, sealed, key, target, "r--------"))
         .isInstanceOf(InitException.class)
         .hasMessageContaining("secret B cannot be decrypted");
@@ -69,7 +76,8 @@ class SecretFilesTest {
   void wrongUserKeyIsRefused() throws Exception {
     seal("A", "one".getBytes(StandardCharsets.UTF_8));
     var files = SecretFiles.parseManifest("[{\"name\":\"A\",\"file\":\"A\"}]");
-    assertThatThrownBy(() -> SecretFiles.write(files, sealed, Fernet.generateKey(), target, "r--------"))
+    assertThatThrownBy(
+            () -> SecretFiles.write(files, sealed, Fernet.generateKey(), target, "r--------"))
         .isInstanceOf(InitException.class)
         .hasMessageContaining("cannot be decrypted");
     assertThat(listTarget()).isEmpty();
@@ -92,7 +100,13 @@ class SecretFilesTest {
   @Test
   void missingSealedValueAndBadManifestFailClearly() throws Exception {
     assertThatThrownBy(
-            () -> SecretFiles.write(List.of(new SecretFiles.FileSpec("GONE", "GONE")), sealed, key, target, "r--------"))
+            () ->
+                SecretFiles.write(
+                    List.of(new SecretFiles.FileSpec("GONE", "GONE")),
+                    sealed,
+                    key,
+                    target,
+                    "r--------"))
         .hasMessageContaining("secret GONE is missing");
     assertThatThrownBy(() -> SecretFiles.parseManifest("{not json"))
         .isInstanceOf(InitException.class)

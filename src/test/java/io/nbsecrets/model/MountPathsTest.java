@@ -7,15 +7,39 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class MountPathsTest {
   @ParameterizedTest
-  @ValueSource(strings = {"/secrets", "/home/jovyan/.secrets", "/mnt/nbsecrets", "/opt/app/secrets", "/variable"})
+  @ValueSource(
+      strings = {
+        "/secrets",
+        "/home/jovyan/.secrets",
+        "/mnt/nbsecrets",
+        "/opt/app/secrets",
+        "/variable"
+      })
   void accepted(String path) {
     assertThat(MountPaths.problem(path)).isEmpty();
   }
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "/", "secrets", "/etc", "/etc/x", "/usr/local/secrets", "/var", "/var/run/secrets", "/proc",
-        "/sys", "/bin", "/a//b", "/a/./b", "/a/../etc", "/a/", "/a/..", "/root"})
+      strings = {
+        "",
+        "/",
+        "secrets",
+        "/etc",
+        "/etc/x",
+        "/usr/local/secrets",
+        "/var",
+        "/var/run/secrets",
+        "/proc",
+        "/sys",
+        "/bin",
+        "/a//b",
+        "/a/./b",
+        "/a/../etc",
+        "/a/",
+        "/a/..",
+        "/root"
+      })
   void refused(String path) {
     assertThat(MountPaths.problem(path)).isPresent();
   }

@@ -22,11 +22,14 @@ class ConditionsAndValidationTest {
     List<Condition> c = new ArrayList<>();
     Conditions.set(c, "Ready", "False", "PodNotReady", "waiting", 1, T0);
     Conditions.set(c, "Ready", "False", "SecretNotFound", "secret X does not exist", 2, T1);
-    assertThat(c).singleElement().satisfies(x -> {
-      assertThat(x.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
-      assertThat(x.getReason()).isEqualTo("SecretNotFound");
-      assertThat(x.getObservedGeneration()).isEqualTo(2L);
-    });
+    assertThat(c)
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+              assertThat(x.getReason()).isEqualTo("SecretNotFound");
+              assertThat(x.getObservedGeneration()).isEqualTo(2L);
+            });
     Conditions.set(c, "Ready", "True", "SessionReady", "ok", 2, T1);
     assertThat(c.get(0).getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
     assertThat(Conditions.is(c, "Ready", "True", "SessionReady")).isTrue();
@@ -48,7 +51,8 @@ class ConditionsAndValidationTest {
 
   @Test
   void invalidMountPathsAreRefusedWithTheirReason() {
-    for (String path : List.of("/", "/etc", "/etc/secrets", "relative", "/a/../etc", "/proc/self", "/secrets/")) {
+    for (String path :
+        List.of("/", "/etc", "/etc/secrets", "relative", "/a/../etc", "/proc/self", "/secrets/")) {
       NotebookSession s = Sessions.session("alice", "nb", "alice", "A");
       s.getSpec().setSecrets(new SecretsSpec(path, null, List.of(new SecretItem("A", null))));
       SessionFailure f = failure(s);
@@ -63,10 +67,16 @@ class ConditionsAndValidationTest {
     NotebookSession dup = Sessions.session("alice", "nb", "alice", "A", "A");
     assertThat(failure(dup).getMessage()).contains("lists secret A twice");
     NotebookSession clash = Sessions.session("alice", "nb", "alice");
-    clash.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", "f"), new SecretItem("B", "f"))));
+    clash
+        .getSpec()
+        .setSecrets(
+            new SecretsSpec(
+                null, null, List.of(new SecretItem("A", "f"), new SecretItem("B", "f"))));
     assertThat(failure(clash).getMessage()).contains("file f");
     NotebookSession traversal = Sessions.session("alice", "nb", "alice");
-    traversal.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", "../etc/passwd"))));
+    traversal
+        .getSpec()
+        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", "../etc/passwd"))));
     assertThat(failure(traversal).reason()).isEqualTo("InvalidSpec");
     NotebookSession longName = Sessions.session("alice", "a".repeat(53), "alice", "A");
     assertThat(failure(longName).getMessage()).contains("52");
@@ -77,16 +87,24 @@ class ConditionsAndValidationTest {
     NotebookSession s = Sessions.session("alice", "nb", "bob", "A");
     var unbound = new NamespaceBuilder().withNewMetadata().withName("alice").endMetadata().build();
     assertThatThrownBy(() -> SessionValidator.validateBinding(s, unbound))
-        .isInstanceOfSatisfying(SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("NamespaceNotBound"))
+        .isInstanceOfSatisfying(
+            SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("NamespaceNotBound"))
         .hasMessageContaining("nbsecrets.io/user");
     var alices =
-        new NamespaceBuilder().withNewMetadata().withName("alice").addToAnnotations("nbsecrets.io/user", "alice").endMetadata().build();
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("alice")
+            .addToAnnotations("nbsecrets.io/user", "alice")
+            .endMetadata()
+            .build();
     assertThatThrownBy(() -> SessionValidator.validateBinding(s, alices))
-        .isInstanceOfSatisfying(SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("UserMismatch"))
+        .isInstanceOfSatisfying(
+            SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("UserMismatch"))
         .hasMessageContaining("bob")
         .hasMessageContaining("alice");
     NotebookSession own = Sessions.session("alice", "nb", "alice", "A");
-    org.assertj.core.api.Assertions.assertThatCode(() -> SessionValidator.validateBinding(own, alices))
+    org.assertj.core.api.Assertions.assertThatCode(
+            () -> SessionValidator.validateBinding(own, alices))
         .doesNotThrowAnyException();
   }
 }

@@ -12,7 +12,8 @@ import java.util.List;
 public final class Sessions {
   private Sessions() {}
 
-  public static NotebookSession session(String namespace, String name, String user, String... secrets) {
+  public static NotebookSession session(
+      String namespace, String name, String user, String... secrets) {
     NotebookSession s = new NotebookSession();
     s.setMetadata(
         new ObjectMetaBuilder()

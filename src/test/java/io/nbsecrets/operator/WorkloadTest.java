@@ -37,7 +37,10 @@ class WorkloadTest {
   }
 
   private static Volume volume(PodSpec pod, String name) {
-    return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -60,7 +63,9 @@ class WorkloadTest {
     assertThat(sts.getSpec().getSelector().getMatchLabels())
         .isSubsetOf(sts.getSpec().getTemplate().getMetadata().getLabels());
     Container nb = container(sts.getSpec().getTemplate().getSpec(), Workload.SESSION_CONTAINER);
-    assertThat(nb.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8888));
+    assertThat(nb.getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8888));
     // the default is applied here, never written back into the session's spec
     assertThat(s.getSpec().getSecrets().getMountPath()).isNull();
     assertThat(nb.getVolumeMounts())
@@ -75,15 +80,26 @@ class WorkloadTest {
 
   @Test
   void secretsLiveOnlyInMemoryAndOnlyTheInitContainerSeesSealedValuesAndToken() {
-    PodSpec pod = build(Sessions.session("alice", "nb", "alice", "API_KEY")).getSpec().getTemplate().getSpec();
+    PodSpec pod =
+        build(Sessions.session("alice", "nb", "alice", "API_KEY"))
+            .getSpec()
+            .getTemplate()
+            .getSpec();
     assertThat(volume(pod, Workload.FILES_VOLUME).getEmptyDir().getMedium()).isEqualTo("Memory");
     assertThat(volume(pod, Workload.SEALED_VOLUME).getSecret().getSecretName())
         .isEqualTo("nb-secrets-0123456789");
-    var token = volume(pod, Workload.TOKEN_VOLUME).getProjected().getSources().get(0).getServiceAccountToken();
+    var token =
+        volume(pod, Workload.TOKEN_VOLUME)
+            .getProjected()
+            .getSources()
+            .get(0)
+            .getServiceAccountToken();
     assertThat(token.getAudience()).isEqualTo("nbsecrets");
     assertThat(token.getExpirationSeconds()).isEqualTo(600L);
     Container nb = container(pod, Workload.SESSION_CONTAINER);
-    assertThat(nb.getVolumeMounts()).extracting(VolumeMount::getName).containsExactly(Workload.FILES_VOLUME);
+    assertThat(nb.getVolumeMounts())
+        .extracting(VolumeMount::getName)
+        .containsExactly(Workload.FILES_VOLUME);
     assertThat(nb.getEnv()).isEmpty();
     Container init = container(pod, Workload.INIT_CONTAINER);
     assertThat(init.getVolumeMounts())
@@ -100,7 +116,11 @@ class WorkloadTest {
 
   @Test
   void initContainerIsLockedDown() {
-    PodSpec pod = build(Sessions.session("alice", "nb", "alice", "API_KEY")).getSpec().getTemplate().getSpec();
+    PodSpec pod =
+        build(Sessions.session("alice", "nb", "alice", "API_KEY"))
+            .getSpec()
+            .getTemplate()
+            .getSpec();
     Container init = container(pod, Workload.INIT_CONTAINER);
     assertThat(init.getImage()).isEqualTo("nbsecrets:test");
     var sc = init.getSecurityContext();
@@ -109,7 +129,8 @@ class WorkloadTest {
     assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
     assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-    assertThat(init.getArgs()).contains("init", "--mount-path=/secrets", "--api-url=http://api.test:8080");
+    assertThat(init.getArgs())
+        .contains("init", "--mount-path=/secrets", "--api-url=http://api.test:8080");
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(100L);
   }
@@ -122,7 +143,8 @@ class WorkloadTest {
     other.getSpec().setImage("another:image");
     assertThat(Workload.desiredHash(build(other))).isNotEqualTo(Workload.desiredHash(build(s)));
     StatefulSet newSnapshot =
-        Workload.statefulSet(s, "nb-secrets-9999999999", "ffff000000", MANIFEST, 2000, Sessions.config());
+        Workload.statefulSet(
+            s, "nb-secrets-9999999999", "ffff000000", MANIFEST, 2000, Sessions.config());
     assertThat(newSnapshot.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry(Labels.SNAPSHOT, "ffff000000");
     assertThat(Workload.desiredHash(newSnapshot)).isNotEqualTo(Workload.desiredHash(build(s)));
@@ -131,13 +153,18 @@ class WorkloadTest {
   @Test
   void customMountPathAndPort() {
     NotebookSession s = Sessions.session("alice", "nb", "alice", "API_KEY");
-    s.getSpec().setSecrets(new SecretsSpec("/home/jovyan/.secrets", null, List.of(new SecretItem("API_KEY", null))));
+    s.getSpec()
+        .setSecrets(
+            new SecretsSpec(
+                "/home/jovyan/.secrets", null, List.of(new SecretItem("API_KEY", null))));
     s.getSpec().setPort(9000);
     StatefulSet sts = build(s);
     Container nb = container(sts.getSpec().getTemplate().getSpec(), Workload.SESSION_CONTAINER);
     assertThat(nb.getVolumeMounts().get(0).getMountPath()).isEqualTo("/home/jovyan/.secrets");
     Service svc = Workload.service(s);
-    assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
+    assertThat(svc.getSpec().getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
     assertThat(svc.getSpec().getSelector()).isEqualTo(Labels.selector("nb"));
   }
 
