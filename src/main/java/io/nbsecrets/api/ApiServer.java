@@ -13,6 +13,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.store.PutResult;
 import io.nbsecrets.store.SecretMetadata;
 import io.nbsecrets.store.StoreException;
@@ -347,7 +348,7 @@ public final class ApiServer implements AutoCloseable {
         respond(call, 204, null);
       }
       default -> {
-        io.nbsecrets.model.SecretNames.problem(name)
+        SecretNames.problem(name)
             .ifPresent(
                 problem -> {
                   throw ApiException.badRequest("invalid_name", problem);

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nbsecrets.api.ApiFixture.Reply;
 import io.nbsecrets.dev.FakeTokenAuthority;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -147,6 +150,55 @@ class ApiOptionsTest {
       throw new AssertionError("still listening");
     } catch (ConnectException expected) {
       assertThat(expected).isNotNull();
+    }
+  }
+
+  @Test
+  void overloadIsShedWithoutStoppingTheServer() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ApiFixture f =
+        new ApiFixture(
+            ApiConfig.defaults(),
+            b ->
+                b.threads(1, 1)
+                    .readiness(
+                        () -> {
+                          try {
+                            return release.await(10, TimeUnit.SECONDS);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                          }
+                        }));
+    try {
+      List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(
+            f.http.sendAsync(
+                HttpRequest.newBuilder(f.uri("/readyz")).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        Thread.sleep(100);
+      }
+      // One request runs, one waits in the queue; the others are refused (connection closed).
+      release.countDown();
+      int ok = 0;
+      int refused = 0;
+      for (CompletableFuture<HttpResponse<String>> c : calls) {
+        try {
+          assertThat(c.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+          ok++;
+        } catch (ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(IOException.class);
+          refused++;
+        }
+      }
+      assertThat(ok).isGreaterThanOrEqualTo(2);
+      assertThat(ok + refused).isEqualTo(4);
+      // The server still serves afterwards.
+      assertThat(f.get("/healthz", null).status()).isEqualTo(200);
+    } finally {
+      release.countDown();
+      f.close();
     }
   }
 }
