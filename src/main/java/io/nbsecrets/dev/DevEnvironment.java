@@ -110,6 +110,7 @@ public final class DevEnvironment implements AutoCloseable {
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final KubernetesMockServer server;
+
   /** User agents, so the embedded server's request log tells who asked what. */
   public static final String OPERATOR_AGENT = "nbsecrets-operator";
 

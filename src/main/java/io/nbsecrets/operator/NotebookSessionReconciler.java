@@ -51,6 +51,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   public static final String NAME = "notebooksession";
   private static final Logger LOG = LoggerFactory.getLogger(NotebookSessionReconciler.class);
 
+  /** Log context key: every log line of a reconcile names its session (namespace/name). */
+  static final String MDC_SESSION = "session";
+
   private final SecretResolver resolver;
   private final OperatorConfig config;
   private final Clock clock;
@@ -113,8 +116,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   @Override
   public UpdateControl<NotebookSession> reconcile(
       NotebookSession session, Context<NotebookSession> context) throws SessionFailure {
-    try (var ignored = logContext(session)) {
+    MDC.put(MDC_SESSION, sessionKey(session));
+    try {
       return metrics.time(() -> doReconcile(session, context));
+    } finally {
+      MDC.remove(MDC_SESSION);
     }
   }
 
@@ -189,7 +195,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   @Override
   public ErrorStatusUpdateControl<NotebookSession> updateErrorStatus(
       NotebookSession session, Context<NotebookSession> context, Exception e) {
-    try (var ignored = logContext(session)) {
+    MDC.put(MDC_SESSION, sessionKey(session));
+    try {
       SessionFailure failure =
           e instanceof SessionFailure f
               ? f
@@ -250,6 +257,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       }
       session.setStatus(status);
       return ErrorStatusUpdateControl.patchStatus(session);
+    } finally {
+      MDC.remove(MDC_SESSION);
     }
   }
 
@@ -435,8 +444,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 
-  private static MDC.MDCCloseable logContext(NotebookSession session) {
-    return MDC.putCloseable(
-        "session", session.getMetadata().getNamespace() + "/" + session.getMetadata().getName());
+  private static String sessionKey(NotebookSession session) {
+    return session.getMetadata().getNamespace() + "/" + session.getMetadata().getName();
   }
 }

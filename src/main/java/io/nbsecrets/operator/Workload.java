@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.util.Hashes;
@@ -78,7 +79,7 @@ public final class Workload {
                     .withValue(
                         SessionSecrets.toJson(
                             manifest.stream()
-                                .map(m -> Map.of("name", m.name(), "file", m.file()))
+                                .map(m -> new SecretFiles.FileSpec(m.name(), m.file()))
                                 .toList()))
                     .build())
             .withSecurityContext(

@@ -55,9 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spine, end to end on the embedded API server: secrets stored through the real secrets API,
- * sessions reconciled by the real operator, files written by the real init step (run by the
- * kubelet stand-in). Each test uses its own user and namespace; the last test scans everything
- * the run produced for the plaintext of every secret used.
+ * sessions reconciled by the real operator, files written by the real init step (run by the kubelet
+ * stand-in). Each test uses its own user and namespace; the last test scans everything the run
+ * produced for the plaintext of every secret used.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SessionLifecycleTest {
@@ -123,7 +123,9 @@ class SessionLifecycleTest {
             HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
                 .header("Authorization", "Bearer " + env.token(user))
                 .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("value", value))))
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(Map.of("value", value))))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return r.statusCode();
@@ -165,7 +167,8 @@ class SessionLifecycleTest {
         : Conditions.find(s.getStatus().getConditions(), type);
   }
 
-  static NotebookSession awaitCondition(String ns, String name, String type, String status, String reason) {
+  static NotebookSession awaitCondition(
+      String ns, String name, String type, String status, String reason) {
     await()
         .atMost(30, TimeUnit.SECONDS)
         .pollInterval(Duration.ofMillis(50))
@@ -178,7 +181,8 @@ class SessionLifecycleTest {
                       c -> {
                         assertThat(c.getStatus()).isEqualTo(status);
                         assertThat(c.getReason()).isEqualTo(reason);
-                        assertThat(c.getObservedGeneration()).isEqualTo(s.getMetadata().getGeneration());
+                        assertThat(c.getObservedGeneration())
+                            .isEqualTo(s.getMetadata().getGeneration());
                       });
             });
     return get(ns, name);
@@ -217,7 +221,9 @@ class SessionLifecycleTest {
 
   static NotebookSession annotate(NotebookSession s, String key, String value) {
     Map<String, String> annotations =
-        s.getMetadata().getAnnotations() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.getMetadata().getAnnotations());
+        s.getMetadata().getAnnotations() == null
+            ? new LinkedHashMap<>()
+            : new LinkedHashMap<>(s.getMetadata().getAnnotations());
     annotations.put(key, value);
     s.getMetadata().setAnnotations(annotations);
     return s;
@@ -240,7 +246,8 @@ class SessionLifecycleTest {
 
   static List<RecordedRequest> byAgent(List<RecordedRequest> requests, String agent) {
     return requests.stream()
-        .filter(r -> r.getHeader("User-Agent") != null && r.getHeader("User-Agent").startsWith(agent))
+        .filter(
+            r -> r.getHeader("User-Agent") != null && r.getHeader("User-Agent").startsWith(agent))
         .toList();
   }
 
@@ -261,21 +268,31 @@ class SessionLifecycleTest {
     drainUntilQuiet(300);
     create(
         newSession(
-            "alice", "nb", "alice", new SecretItem("OPENAI_API_KEY", null), new SecretItem("db-password", "pg.txt")));
+            "alice",
+            "nb",
+            "alice",
+            new SecretItem("OPENAI_API_KEY", null),
+            new SecretItem("db-password", "pg.txt")));
     NotebookSession ready = awaitReady("alice", "nb");
     List<RecordedRequest> creation = drainUntilQuiet(500);
 
     // the files, with the plaintext, mode 0400
-    assertThat(files("alice", "nb")).containsOnly(Map.entry("OPENAI_API_KEY", apiKey), Map.entry("pg.txt", password));
+    assertThat(files("alice", "nb"))
+        .containsOnly(Map.entry("OPENAI_API_KEY", apiKey), Map.entry("pg.txt", password));
     Path file = env.kubelet().sessionDir("alice", "nb").resolve("pg.txt");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("r--------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("r--------");
 
     // status: names and versions, the pod, every condition True at this generation
-    assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    assertThat(ready.getStatus().getObservedGeneration())
+        .isEqualTo(ready.getMetadata().getGeneration());
     assertThat(ready.getStatus().getSecrets())
-        .containsExactly(new MountedSecret("OPENAI_API_KEY", 1L, null), new MountedSecret("db-password", 1L, null));
+        .containsExactly(
+            new MountedSecret("OPENAI_API_KEY", 1L, null),
+            new MountedSecret("db-password", 1L, null));
     assertThat(ready.getStatus().getPodName()).isEqualTo("nb-0");
-    for (String type : List.of(Conditions.READY, Conditions.SECRETS_READY, Conditions.WORKLOAD_READY)) {
+    for (String type :
+        List.of(Conditions.READY, Conditions.SECRETS_READY, Conditions.WORKLOAD_READY)) {
       assertThat(condition(ready, type)).get().extracting(Condition::getStatus).isEqualTo("True");
     }
 
@@ -289,10 +306,11 @@ class SessionLifecycleTest {
         .containsEntry(Labels.USER, "alice");
     assertThat(secret.getMetadata().getOwnerReferences())
         .singleElement()
-        .satisfies(o -> {
-          assertThat(o.getController()).isTrue();
-          assertThat(o.getUid()).isEqualTo(ready.getMetadata().getUid());
-        });
+        .satisfies(
+            o -> {
+              assertThat(o.getController()).isTrue();
+              assertThat(o.getUid()).isEqualTo(ready.getMetadata().getUid());
+            });
     assertThat(secret.getData()).containsOnlyKeys("OPENAI_API_KEY", "db-password");
     for (String v : secret.getData().values()) {
       String token = new String(Base64.getDecoder().decode(v), StandardCharsets.US_ASCII);
@@ -303,10 +321,11 @@ class SessionLifecycleTest {
     StatefulSet sts = client.apps().statefulSets().inNamespace("alice").withName("nb").get();
     assertThat(sts.getSpec().getReplicas()).isEqualTo(1);
     assertThat(sts.getSpec().getTemplate().getSpec().getVolumes())
-        .anySatisfy(v -> {
-          assertThat(v.getName()).isEqualTo(Workload.SEALED_VOLUME);
-          assertThat(v.getSecret().getSecretName()).isEqualTo(secret.getMetadata().getName());
-        });
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo(Workload.SEALED_VOLUME);
+              assertThat(v.getSecret().getSecretName()).isEqualTo(secret.getMetadata().getName());
+            });
     assertThat(client.services().inNamespace("alice").withName("nb").get()).isNotNull();
     assertThat(client.pods().inNamespace("alice").withName("nb-0").get().getStatus().getPhase())
         .isEqualTo("Running");
@@ -354,27 +373,61 @@ class SessionLifecycleTest {
     awaitReady("carol", "nb");
     String firstSecret = sessionSecrets("carol", "nb").get(0).getMetadata().getName();
     String firstSnapshot =
-        client.apps().statefulSets().inNamespace("carol").withName("nb").get()
-            .getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.SNAPSHOT);
+        client
+            .apps()
+            .statefulSets()
+            .inNamespace("carol")
+            .withName("nb")
+            .get()
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get(Labels.SNAPSHOT);
     assertThat(files("carol", "nb")).containsOnly(Map.entry("A", a));
 
-    client.resources(NotebookSession.class).inNamespace("carol").withName("nb").edit(s -> {
-      s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("A", null), new SecretItem("B", null))));
-      return s;
-    });
-    await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
-      NotebookSession s = get("carol", "nb");
-      assertThat(s.getMetadata().getGeneration()).isEqualTo(2L);
-      assertThat(s.getStatus().getObservedGeneration()).isEqualTo(2L);
-      assertThat(s.getStatus().getSecrets()).extracting(MountedSecret::getName).containsExactly("A", "B");
-      assertThat(files("carol", "nb")).containsOnly(Map.entry("A", a), Map.entry("B", b));
-      assertThat(sessionSecrets("carol", "nb")).singleElement()
-          .satisfies(x -> assertThat(x.getMetadata().getName()).isNotEqualTo(firstSecret));
-    });
+    client
+        .resources(NotebookSession.class)
+        .inNamespace("carol")
+        .withName("nb")
+        .edit(
+            s -> {
+              s.getSpec()
+                  .setSecrets(
+                      new SecretsSpec(
+                          null,
+                          null,
+                          List.of(new SecretItem("A", null), new SecretItem("B", null))));
+              return s;
+            });
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              NotebookSession s = get("carol", "nb");
+              assertThat(s.getMetadata().getGeneration()).isEqualTo(2L);
+              assertThat(s.getStatus().getObservedGeneration()).isEqualTo(2L);
+              assertThat(s.getStatus().getSecrets())
+                  .extracting(MountedSecret::getName)
+                  .containsExactly("A", "B");
+              assertThat(files("carol", "nb")).containsOnly(Map.entry("A", a), Map.entry("B", b));
+              assertThat(sessionSecrets("carol", "nb"))
+                  .singleElement()
+                  .satisfies(x -> assertThat(x.getMetadata().getName()).isNotEqualTo(firstSecret));
+            });
     awaitReady("carol", "nb");
     assertThat(
-            client.apps().statefulSets().inNamespace("carol").withName("nb").get()
-                .getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.SNAPSHOT))
+            client
+                .apps()
+                .statefulSets()
+                .inNamespace("carol")
+                .withName("nb")
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(Labels.SNAPSHOT))
         .isNotEqualTo(firstSnapshot);
   }
 
@@ -389,21 +442,36 @@ class SessionLifecycleTest {
     assertThat(putSecret("dave", "A", v2)).isEqualTo(200);
 
     touch("dave", "nb");
-    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
-        assertThat(get("dave", "nb").getStatus().getSecrets()).containsExactly(new MountedSecret("A", 1L, true)));
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(get("dave", "nb").getStatus().getSecrets())
+                    .containsExactly(new MountedSecret("A", 1L, true)));
     assertThat(files("dave", "nb")).containsOnly(Map.entry("A", v1)); // values are taken at start
 
-    client.resources(NotebookSession.class).inNamespace("dave").withName("nb")
+    client
+        .resources(NotebookSession.class)
+        .inNamespace("dave")
+        .withName("nb")
         .edit(s -> annotate(s, Labels.REFRESH_ANNOTATION, "1"));
-    await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
-      assertThat(get("dave", "nb").getStatus().getSecrets()).containsExactly(new MountedSecret("A", 2L, null));
-      assertThat(files("dave", "nb")).containsOnly(Map.entry("A", v2));
-    });
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              assertThat(get("dave", "nb").getStatus().getSecrets())
+                  .containsExactly(new MountedSecret("A", 2L, null));
+              assertThat(files("dave", "nb")).containsOnly(Map.entry("A", v2));
+            });
 
     assertThat(deleteSecret("dave", "A")).isEqualTo(204);
     touch("dave", "nb");
-    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
-        assertThat(get("dave", "nb").getStatus().getSecrets()).containsExactly(new MountedSecret("A", 2L, true)));
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(get("dave", "nb").getStatus().getSecrets())
+                    .containsExactly(new MountedSecret("A", 2L, true)));
   }
 
   // ---------------------------------------------------------------- failures
@@ -412,21 +480,27 @@ class SessionLifecycleTest {
   @Order(5)
   void aMissingSecretFailsLoudlyMountsNothingAndRecoversWhenStored() throws Exception {
     create(newSession("erin", "nb", "erin", new SecretItem("MISSING", null)));
-    NotebookSession s = awaitCondition("erin", "nb", Conditions.SECRETS_READY, "False", "SecretNotFound");
+    NotebookSession s =
+        awaitCondition("erin", "nb", Conditions.SECRETS_READY, "False", "SecretNotFound");
     assertThat(condition(s, Conditions.SECRETS_READY).get().getMessage())
-        .contains("MISSING").contains("erin");
+        .contains("MISSING")
+        .contains("erin");
     assertThat(condition(s, Conditions.READY).get().getStatus()).isEqualTo("False");
     assertThat(condition(s, Conditions.READY).get().getReason()).isEqualTo("SecretNotFound");
     assertThat(sessionSecrets("erin", "nb")).isEmpty();
     assertThat(client.apps().statefulSets().inNamespace("erin").withName("nb").get()).isNull();
-    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() ->
-        assertThat(client.v1().events().inNamespace("erin").list().getItems())
-            .anySatisfy(e -> {
-              assertThat(e.getType()).isEqualTo("Warning");
-              assertThat(e.getReason()).isEqualTo("SecretNotFound");
-              assertThat(e.getInvolvedObject().getName()).isEqualTo("nb");
-              assertThat(e.getMessage()).contains("MISSING");
-            }));
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace("erin").list().getItems())
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getReason()).isEqualTo("SecretNotFound");
+                          assertThat(e.getInvolvedObject().getName()).isEqualTo("nb");
+                          assertThat(e.getMessage()).contains("MISSING");
+                        }));
 
     String value = plaintext("erin-late");
     assertThat(putSecret("erin", "MISSING", value)).isEqualTo(201);
@@ -439,8 +513,11 @@ class SessionLifecycleTest {
   void aSessionNamingAnotherUserIsRefused() throws Exception {
     putSecret("alice", "frank-wants-this", plaintext("alice-not-for-frank"));
     create(newSession("frank", "steal", "alice", new SecretItem("frank-wants-this", null)));
-    NotebookSession s = awaitCondition("frank", "steal", Conditions.SECRETS_READY, "False", "UserMismatch");
-    assertThat(condition(s, Conditions.SECRETS_READY).get().getMessage()).contains("alice").contains("frank");
+    NotebookSession s =
+        awaitCondition("frank", "steal", Conditions.SECRETS_READY, "False", "UserMismatch");
+    assertThat(condition(s, Conditions.SECRETS_READY).get().getMessage())
+        .contains("alice")
+        .contains("frank");
     assertThat(sessionSecrets("frank", "steal")).isEmpty();
     assertThat(client.apps().statefulSets().inNamespace("frank").withName("steal").get()).isNull();
   }
@@ -448,13 +525,19 @@ class SessionLifecycleTest {
   @Test
   @Order(7)
   void anUnboundNamespaceIsRefusedUntilAnAdminBindsIt() throws Exception {
-    client.resource(new NamespaceBuilder().withNewMetadata().withName("shared").endMetadata().build()).create();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName("shared").endMetadata().build())
+        .create();
     create(newSession("shared", "nb", "grace"));
     awaitCondition("shared", "nb", Conditions.SECRETS_READY, "False", "NamespaceNotBound");
-    client.namespaces().withName("shared").edit(n -> {
-      n.getMetadata().setAnnotations(Map.of(Labels.NAMESPACE_USER_ANNOTATION, "grace"));
-      return n;
-    });
+    client
+        .namespaces()
+        .withName("shared")
+        .edit(
+            n -> {
+              n.getMetadata().setAnnotations(Map.of(Labels.NAMESPACE_USER_ANNOTATION, "grace"));
+              return n;
+            });
     awaitReady("shared", "nb");
   }
 
@@ -464,7 +547,8 @@ class SessionLifecycleTest {
     NotebookSession s = newSession("grace", "etc", "grace");
     s.getSpec().setSecrets(new SecretsSpec("/etc/secrets", null, List.of()));
     create(s);
-    NotebookSession got = awaitCondition("grace", "etc", Conditions.SECRETS_READY, "False", "InvalidMountPath");
+    NotebookSession got =
+        awaitCondition("grace", "etc", Conditions.SECRETS_READY, "False", "InvalidMountPath");
     assertThat(condition(got, Conditions.SECRETS_READY).get().getMessage()).contains("/etc");
     assertThat(client.apps().statefulSets().inNamespace("grace").withName("etc").get()).isNull();
     // the spec is never rewritten by the operator
@@ -479,7 +563,8 @@ class SessionLifecycleTest {
     STORES.forEach(st -> st.setAvailable(false));
     try {
       create(newSession("heidi", "nb", "heidi", new SecretItem("A", null)));
-      NotebookSession s = awaitCondition("heidi", "nb", Conditions.SECRETS_READY, "False", "StoreUnavailable");
+      NotebookSession s =
+          awaitCondition("heidi", "nb", Conditions.SECRETS_READY, "False", "StoreUnavailable");
       assertThat(condition(s, Conditions.READY).get().getMessage()).contains("unavailable");
       assertThat(putSecret("heidi", "B", "x")).isEqualTo(503);
     } finally {
@@ -499,13 +584,17 @@ class SessionLifecycleTest {
     awaitReady("ivan", "nb");
     assertThat(files("ivan", "nb")).hasSize(1);
     client.resources(NotebookSession.class).inNamespace("ivan").withName("nb").delete();
-    await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> {
-      assertThat(sessionSecrets("ivan", "nb")).isEmpty();
-      assertThat(client.apps().statefulSets().inNamespace("ivan").list().getItems()).isEmpty();
-      assertThat(client.services().inNamespace("ivan").list().getItems()).isEmpty();
-      assertThat(client.pods().inNamespace("ivan").list().getItems()).isEmpty();
-      assertThat(Files.exists(env.kubelet().sessionDir("ivan", "nb"))).isFalse();
-    });
+    await()
+        .atMost(20, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              assertThat(sessionSecrets("ivan", "nb")).isEmpty();
+              assertThat(client.apps().statefulSets().inNamespace("ivan").list().getItems())
+                  .isEmpty();
+              assertThat(client.services().inNamespace("ivan").list().getItems()).isEmpty();
+              assertThat(client.pods().inNamespace("ivan").list().getItems()).isEmpty();
+              assertThat(Files.exists(env.kubelet().sessionDir("ivan", "nb"))).isFalse();
+            });
   }
 
   @Test
@@ -516,8 +605,10 @@ class SessionLifecycleTest {
     env.restartOperator();
     await().atMost(10, TimeUnit.SECONDS).until(() -> reconciles() > 0);
     List<RecordedRequest> after = drainUntilQuiet(1500);
-    assertThat(writes(byAgent(after, DevEnvironment.OPERATOR_AGENT))
-            .stream().filter(r -> !r.getPath().contains("/events")).toList())
+    assertThat(
+            writes(byAgent(after, DevEnvironment.OPERATOR_AGENT)).stream()
+                .filter(r -> !r.getPath().contains("/events"))
+                .toList())
         .as("writes after restart")
         .isEmpty();
     assertThat(objectNames()).isEqualTo(before);
@@ -527,15 +618,24 @@ class SessionLifecycleTest {
 
   private static Map<String, List<String>> objectNames() {
     Map<String, List<String>> names = new LinkedHashMap<>();
-    names.put("secrets", sorted(client.secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY).list().getItems()));
-    names.put("statefulsets", sorted(client.apps().statefulSets().inAnyNamespace().list().getItems()));
+    names.put(
+        "secrets",
+        sorted(client.secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY).list().getItems()));
+    names.put(
+        "statefulsets", sorted(client.apps().statefulSets().inAnyNamespace().list().getItems()));
     names.put("services", sorted(client.services().inAnyNamespace().list().getItems()));
     return names;
   }
 
   private static List<String> sorted(List<? extends HasMetadata> items) {
     return items.stream()
-        .map(i -> i.getMetadata().getNamespace() + "/" + i.getMetadata().getName() + "@" + i.getMetadata().getResourceVersion())
+        .map(
+            i ->
+                i.getMetadata().getNamespace()
+                    + "/"
+                    + i.getMetadata().getName()
+                    + "@"
+                    + i.getMetadata().getResourceVersion())
         .sorted()
         .toList();
   }
@@ -562,7 +662,9 @@ class SessionLifecycleTest {
         haystack.append(Serialization.asJson(o)).append('\n');
         if (o instanceof Secret s && s.getData() != null) {
           for (String v : s.getData().values()) {
-            haystack.append(new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)).append('\n');
+            haystack
+                .append(new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
+                .append('\n');
           }
         }
       }

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CRD's validation, as the API server would apply it: the rules are read from the committed
- * CRD and evaluated with a real CEL engine, and must agree with the rules the operator enforces
- * itself ({@link MountPaths}, {@link SecretNames}). The mock API server enforces neither.
+ * The CRD's validation, as the API server would apply it: the rules are read from the committed CRD
+ * and evaluated with a real CEL engine, and must agree with the rules the operator enforces itself
+ * ({@link MountPaths}, {@link SecretNames}). The mock API server enforces neither.
  */
 class CrdRulesTest {
   private static JsonNode spec;
@@ -44,7 +44,9 @@ class CrdRulesTest {
   }
 
   private static boolean eval(String rule, Map<String, Object> vars) throws Exception {
-    var builder = CelCompilerFactory.standardCelCompilerBuilder();
+    var builder =
+        CelCompilerFactory.standardCelCompilerBuilder()
+            .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS);
     for (String name : vars.keySet()) {
       builder.addVar(name, SimpleType.STRING);
     }
@@ -69,12 +71,36 @@ class CrdRulesTest {
     assertThat(rules).hasSize(1);
     assertThat(field.get("maxLength").asInt()).isEqualTo(255);
     List<String> paths =
-        List.of("/secrets", "/home/jovyan/.secrets", "/mnt/x", "/variable", "/etcetera", "/", "/etc",
-            "/etc/x", "/usr/local/s", "/var", "/var/run/secrets", "/proc", "/sys/x", "/root", "/run",
-            "relative", "/a//b", "/a/./b", "/a/../b", "/a/", "/a/.", "/a/..", "/lib64/x", "/boot");
+        List.of(
+            "/secrets",
+            "/home/jovyan/.secrets",
+            "/mnt/x",
+            "/variable",
+            "/etcetera",
+            "/",
+            "/etc",
+            "/etc/x",
+            "/usr/local/s",
+            "/var",
+            "/var/run/secrets",
+            "/proc",
+            "/sys/x",
+            "/root",
+            "/run",
+            "relative",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/a/",
+            "/a/.",
+            "/a/..",
+            "/lib64/x",
+            "/boot");
     for (String path : paths) {
       boolean cel = eval(rules.get(0), Map.of("self", path));
-      assertThat(cel).as("CEL rule vs MountPaths for %s", path).isEqualTo(MountPaths.problem(path).isEmpty());
+      assertThat(cel)
+          .as("CEL rule vs MountPaths for %s", path)
+          .isEqualTo(MountPaths.problem(path).isEmpty());
     }
   }
 
@@ -84,11 +110,17 @@ class CrdRulesTest {
     Pattern pattern = Pattern.compile(name.get("pattern").asText());
     List<String> rules = rules(name);
     assertThat(rules).hasSize(1);
-    for (String candidate : List.of("API_KEY", "a.b-c_d", ".", "..", "a/b", "", "x".repeat(128), "x".repeat(129), "é")) {
-      boolean schema = pattern.matcher(candidate).matches() && eval(rules.get(0), Map.of("self", candidate));
-      assertThat(schema).as("schema vs SecretNames for '%s'", candidate).isEqualTo(SecretNames.isValid(candidate));
+    for (String candidate :
+        List.of(
+            "API_KEY", "a.b-c_d", ".", "..", "a/b", "", "x".repeat(128), "x".repeat(129), "é")) {
+      boolean schema =
+          pattern.matcher(candidate).matches() && eval(rules.get(0), Map.of("self", candidate));
+      assertThat(schema)
+          .as("schema vs SecretNames for '%s'", candidate)
+          .isEqualTo(SecretNames.isValid(candidate));
     }
-    assertThat(spec.at("/properties/secrets/properties/items/items/required").toString()).contains("name");
+    assertThat(spec.at("/properties/secrets/properties/items/items/required").toString())
+        .contains("name");
     assertThat(spec.at("/properties/secrets/properties/items/maxItems").asInt()).isEqualTo(1000);
   }
 

@@ -60,8 +60,8 @@ class WorkloadTest {
     assertThat(sts.getMetadata().getLabels())
         .containsEntry(Labels.SESSION, "nb")
         .containsEntry(Labels.USER, "alice");
-    assertThat(sts.getSpec().getSelector().getMatchLabels())
-        .isSubsetOf(sts.getSpec().getTemplate().getMetadata().getLabels());
+    assertThat(sts.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(sts.getSpec().getSelector().getMatchLabels());
     Container nb = container(sts.getSpec().getTemplate().getSpec(), Workload.SESSION_CONTAINER);
     assertThat(nb.getPorts())
         .singleElement()
