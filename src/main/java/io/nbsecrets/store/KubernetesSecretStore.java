@@ -1,0 +1,872 @@
+package io.nbsecrets.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.SecretList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.URLUtils;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A {@link SecretStore} that keeps records as Kubernetes Secrets in the operator's own namespace.
+ *
+ * <h2>Layout: one Secret per record</h2>
+ *
+ * <p>Each (user, secret name) is its own Secret, {@code nbsecrets-rec-<h>}, where {@code <h>} is
+ * the first 40 characters (200 bits) of the lowercase, unpadded base32 of SHA-256 over the
+ * length-prefixed UTF-8 of user and name (DNS-safe although users and names may hold upper case,
+ * {@code _}, {@code /}, {@code :} or {@code @}). A user's wrapped key is {@code
+ * nbsecrets-uk-<h(user)>}. Why not one Secret per user:
+ *
+ * <ul>
+ *   <li>etcd refuses objects over ~1.5 MiB (the API server caps a Secret's data at 1 MiB), while a
+ *       user may hold up to 1,000 secrets of 128 KiB each (~240,000 sealed characters each);
+ *   <li>writes to different records never contend on one object's {@code resourceVersion}, and a
+ *       write re-sends one record, not all of the user's;
+ *   <li>a user's records are still found with one label selector: {@code
+ *       nbsecrets.io/component=secret-record,nbsecrets.io/user-hash=<hex SHA-256(user), 40 chars>}.
+ * </ul>
+ *
+ * <p>User and name live in the annotations {@code nbsecrets.io/user} and {@code nbsecrets.io/name}
+ * (labels cannot hold them), with {@code nbsecrets.io/version}, {@code nbsecrets.io/created-at} and
+ * {@code nbsecrets.io/updated-at} (ISO-8601). The sealed value is the only data key, {@code sealed}
+ * ({@code key} for user keys), base64 of its UTF-8 as the API requires; the Secret types are {@code
+ * nbsecrets.io/record} and {@code nbsecrets.io/user-key}. Every object read is checked: its
+ * annotations must name the requested user (and name), and its object name must be the hash of the
+ * annotated user and name; otherwise (a hash collision, or an object copied or altered by someone
+ * with write access to the namespace) it is refused with a {@link StoreException}, never served.
+ *
+ * <h2>Writes</h2>
+ *
+ * <p>{@link #put} reads the record first (one GET). Absent: it counts the user's records (unless
+ * {@code maxSecrets} is {@code Integer.MAX_VALUE}, which no count can reach) and creates version 1;
+ * a 409 AlreadyExists (a racing creator won) falls through to replace. Present: it updates with the
+ * read {@code resourceVersion}, so the API server refuses a stale write with 409 Conflict; the put
+ * then re-reads and retries (at most {@value #MAX_WRITE_ATTEMPTS} attempts, with jittered backoff;
+ * then {@link StoreUnavailableException}). Hence no update is lost and no record is torn. Reading
+ * first, rather than trying the create first, means a replace never pays for the count (a LIST).
+ * Within one store, writes of one record take turns on a striped lock rather than racing each other
+ * through the API server (where a loser can lose many times in a row); other replicas are kept
+ * apart by {@code resourceVersion}. {@link #delete} checks the object, then deletes it with its
+ * {@code resourceVersion} as precondition.
+ *
+ * <p><b>The per-user limit is approximate under races:</b> the count and the create are two
+ * requests, so racing creates of different names near the limit can overshoot it by up to one per
+ * racer. An exact limit needs a transactional backend (the database store).
+ *
+ * <h2>Reads</h2>
+ *
+ * <p>{@link #get} GETs each name, at most {@value #GET_PARALLELISM} at a time. {@link #getAll}
+ * LISTs by label in pages of {@value #RECORD_PAGE_SIZE} Secrets; {@link #list} and the count ask
+ * for metadata only ({@code PartialObjectMetadataList}, pages of {@value #METADATA_PAGE_SIZE}), so
+ * listing or creating never transfers sealed values (a server that ignores that request sends full
+ * Secrets, which is handled alike). Pages follow continue tokens, so one page of JSON is held at a
+ * time; a continuation that expired (410 Gone) restarts the listing.
+ *
+ * <h2>Errors and secrecy</h2>
+ *
+ * <p>Connection failures, 5xx and 429 become {@link StoreUnavailableException}; 403 a {@link
+ * StoreException} naming the verb and namespace (check the operator's RBAC); anything else a {@link
+ * StoreException}. Messages name users, secret names and object names, never sealed values or keys;
+ * the Fabric8 exception is kept as the cause (its message holds the URL and the API server's
+ * status, not request bodies). Do not enable TRACE logging of {@code
+ * io.fabric8.kubernetes.client.http}: Fabric8's HTTP logging interceptor then logs request bodies,
+ * i.e. sealed values.
+ *
+ * <p>Needs RBAC on {@code secrets} in the namespace: get, list, create, update, delete. The client
+ * is not owned: {@link #close()} stops this store's threads only.
+ */
+public final class KubernetesSecretStore implements SecretStore {
+
+  static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  static final String MANAGED_BY_VALUE = "nbsecrets";
+  static final String COMPONENT = "nbsecrets.io/component";
+  static final String COMPONENT_RECORD = "secret-record";
+  static final String COMPONENT_USER_KEY = "user-key";
+  static final String USER_HASH = "nbsecrets.io/user-hash";
+  static final String ANN_USER = "nbsecrets.io/user";
+  static final String ANN_NAME = "nbsecrets.io/name";
+  static final String ANN_VERSION = "nbsecrets.io/version";
+  static final String ANN_CREATED = "nbsecrets.io/created-at";
+  static final String ANN_UPDATED = "nbsecrets.io/updated-at";
+  static final String TYPE_RECORD = "nbsecrets.io/record";
+  static final String TYPE_USER_KEY = "nbsecrets.io/user-key";
+  static final String DATA_SEALED = "sealed";
+  static final String DATA_KEY = "key";
+  static final String RECORD_PREFIX = "nbsecrets-rec-";
+  static final String USER_KEY_PREFIX = "nbsecrets-uk-";
+
+  static final int GET_PARALLELISM = 4;
+  static final int RECORD_PAGE_SIZE = 50;
+  static final int METADATA_PAGE_SIZE = 500;
+  static final int MAX_WRITE_ATTEMPTS = 40;
+  private static final int WRITE_LOCK_STRIPES = 64;
+  private static final int MAX_LIST_RESTARTS = 3;
+  private static final long BACKOFF_CAP_MILLIS = 50;
+  private static final String METADATA_ACCEPT =
+      "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+  private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Clock clock;
+  private final ExecutorService getPool;
+  private final Object[] writeLocks = new Object[WRITE_LOCK_STRIPES];
+  private volatile boolean closed;
+
+  public KubernetesSecretStore(KubernetesClient client, String namespace) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.namespace = Objects.requireNonNull(namespace, "namespace");
+    if (namespace.isBlank()) {
+      throw new IllegalArgumentException("namespace must not be blank");
+    }
+    this.clock = Clock.systemUTC();
+    int poolId = POOL_IDS.incrementAndGet();
+    AtomicInteger threadIds = new AtomicInteger();
+    ThreadFactory threads =
+        r -> {
+          Thread t =
+              new Thread(
+                  r, "nbsecrets-k8s-store-" + poolId + "-get-" + threadIds.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    this.getPool = Executors.newFixedThreadPool(GET_PARALLELISM, threads);
+    for (int i = 0; i < writeLocks.length; i++) {
+      writeLocks[i] = new Object();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public List<SecretMetadata> list(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    List<SecretMetadata> result =
+        listMetadata(user, "the records of user " + user, meta -> toMetadata(meta, user));
+    result.sort(Comparator.comparing(SecretMetadata::name));
+    return result;
+  }
+
+  @Override
+  public Map<String, StoredSecret> get(String user, Collection<String> names) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
+    Map<String, StoredSecret> result = new LinkedHashMap<>();
+    if (distinct.size() <= 1) {
+      for (String name : distinct) {
+        getRecord(user, name).ifPresent(r -> result.put(name, r));
+      }
+      return result;
+    }
+    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(distinct.size());
+    try {
+      for (String name : distinct) {
+        futures.add(getPool.submit(() -> getRecord(user, name)));
+      }
+      for (int i = 0; i < distinct.size(); i++) {
+        Optional<StoredSecret> record = await(futures.get(i), user);
+        String name = distinct.get(i);
+        record.ifPresent(r -> result.put(name, r));
+      }
+      return result;
+    } catch (RejectedExecutionException e) {
+      throw new StoreException("kubernetes store is closed", e);
+    } finally {
+      futures.forEach(f -> f.cancel(true));
+    }
+  }
+
+  private Optional<StoredSecret> await(Future<Optional<StoredSecret>> future, String user) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreUnavailableException(
+          "kubernetes store unavailable: interrupted while reading the records of user " + user, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new StoreException("kubernetes store: reading records of user " + user + " failed", e);
+    }
+  }
+
+  private Optional<StoredSecret> getRecord(String user, String name) {
+    Objects.requireNonNull(name, "name");
+    Secret secret = read(recordName(user, name), "get", recordDescription(user, name));
+    return secret == null ? Optional.empty() : Optional.of(toRecord(secret, user, name));
+  }
+
+  @Override
+  public List<StoredSecret> getAll(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    String what = "the records of user " + user;
+    List<StoredSecret> result =
+        paginate(
+            what,
+            token -> {
+              SecretList page;
+              try {
+                page =
+                    client
+                        .secrets()
+                        .inNamespace(namespace)
+                        .withLabel(COMPONENT, COMPONENT_RECORD)
+                        .withLabel(USER_HASH, userHash(user))
+                        .list(
+                            new ListOptionsBuilder()
+                                .withLimit((long) RECORD_PAGE_SIZE)
+                                .withContinue(token)
+                                .build());
+              } catch (KubernetesClientException e) {
+                if (token != null && e.getCode() == 410) {
+                  throw new ExpiredContinueException();
+                }
+                throw translate(e, "list", what);
+              }
+              List<StoredSecret> records = new ArrayList<>(page.getItems().size());
+              for (Secret s : page.getItems()) {
+                records.add(toRecord(s, user, null));
+              }
+              String next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+              return new Page<>(records, next);
+            });
+    result.sort(Comparator.comparing(StoredSecret::name));
+    return result;
+  }
+
+  /** Counts the user's records, transferring metadata only. */
+  private int countRecords(String user) {
+    return listMetadata(user, "the records of user " + user, meta -> Boolean.TRUE).size();
+  }
+
+  /**
+   * LISTs the user's records as {@code PartialObjectMetadataList} (metadata only, never the data),
+   * in pages; {@code convert} gets each item's {@code metadata} node. Fabric8 has no typed
+   * metadata-only list, so this goes through the client's own HTTP client (same authentication, TLS
+   * and retries).
+   */
+  private <T> List<T> listMetadata(String user, String what, Function<JsonNode, T> convert) {
+    HttpClient http = client.getHttpClient();
+    String selector = COMPONENT + "=" + COMPONENT_RECORD + "," + USER_HASH + "=" + userHash(user);
+    String base =
+        URLUtils.join(
+                client.getMasterUrl().toString(), "api", "v1", "namespaces", namespace, "secrets")
+            + "?labelSelector="
+            + URLEncoder.encode(selector, StandardCharsets.UTF_8)
+            + "&limit="
+            + METADATA_PAGE_SIZE;
+    Integer timeout = client.getConfiguration().getRequestTimeout();
+    return paginate(
+        what,
+        token -> {
+          String uri =
+              token == null
+                  ? base
+                  : base + "&continue=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+          HttpRequest.Builder request =
+              http.newHttpRequestBuilder().uri(uri).header("Accept", METADATA_ACCEPT);
+          if (timeout != null && timeout > 0) {
+            request.timeout(timeout, TimeUnit.MILLISECONDS);
+          }
+          HttpResponse<String> response;
+          try {
+            response = http.sendAsync(request.build(), String.class).get();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted while listing " + what, e);
+          } catch (ExecutionException e) {
+            throw translate(
+                new KubernetesClientException("Failure executing: GET at: " + uri, e.getCause()),
+                "list",
+                what);
+          }
+          int code = response.code();
+          if (code == 410 && token != null) {
+            throw new ExpiredContinueException();
+          }
+          if (code < 200 || code > 299) {
+            throw translate(
+                new KubernetesClientException(
+                    "Failure executing: GET at: " + uri + ". Received status code " + code,
+                    code,
+                    null),
+                "list",
+                what);
+          }
+          JsonNode root;
+          try {
+            root = JSON.readTree(response.body());
+          } catch (JsonProcessingException e) {
+            throw new StoreException(
+                "kubernetes store: cannot parse the API server's answer listing " + what, null);
+          }
+          List<T> items = new ArrayList<>();
+          for (JsonNode item : root.path("items")) {
+            items.add(convert.apply(item.path("metadata")));
+          }
+          String next = root.path("metadata").path("continue").asText("");
+          return new Page<>(items, next.isEmpty() ? null : next);
+        });
+  }
+
+  private record Page<T>(List<T> items, String next) {}
+
+  @FunctionalInterface
+  private interface PageFetcher<T> {
+    Page<T> fetch(String continueToken);
+  }
+
+  /** A continue token outlived the API server's compaction window (410 Gone). */
+  private static final class ExpiredContinueException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ExpiredContinueException() {
+      super("continue token expired", null, false, false);
+    }
+  }
+
+  private <T> List<T> paginate(String what, PageFetcher<T> fetcher) {
+    for (int attempt = 1; ; attempt++) {
+      List<T> all = new ArrayList<>();
+      String token = null;
+      try {
+        do {
+          Page<T> page = fetcher.fetch(token);
+          all.addAll(page.items());
+          token = page.next();
+        } while (token != null);
+        return all;
+      } catch (ExpiredContinueException e) {
+        if (attempt >= MAX_LIST_RESTARTS) {
+          throw unavailable(
+              "the listing expired " + attempt + " times while listing " + what, null);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public PutResult put(String user, String name, String sealed, int maxSecrets) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sealed, "sealed");
+    String what = recordDescription(user, name);
+    String data = encode(sealed, what);
+    String objectName = recordName(user, name);
+    synchronized (writeLock(objectName)) {
+      return put(user, name, data, maxSecrets, what, objectName);
+    }
+  }
+
+  private PutResult put(
+      String user, String name, String data, int maxSecrets, String what, String objectName) {
+    for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      Secret current = read(objectName, "get", what);
+      Instant now = clock.instant();
+      if (current == null) {
+        // Integer.MAX_VALUE cannot be reached: skip the count (a LIST) when there is no limit.
+        if (maxSecrets != Integer.MAX_VALUE && countRecords(user) >= maxSecrets) {
+          throw new TooManySecretsException(user, maxSecrets);
+        }
+        SecretMetadata created = new SecretMetadata(name, 1, now, now);
+        Secret secret = recordObject(user, created, data, null);
+        try {
+          client.secrets().inNamespace(namespace).resource(secret).create();
+          return new PutResult(created, true);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409) {
+            throw translate(e, "create", what);
+          }
+          // AlreadyExists: a racing put created it first; replace it on the next attempt.
+        }
+      } else {
+        SecretMetadata old = checkRecord(current, user, name);
+        Instant updatedAt = now.isBefore(old.updatedAt()) ? old.updatedAt() : now;
+        SecretMetadata next =
+            new SecretMetadata(name, old.version() + 1, old.createdAt(), updatedAt);
+        Secret secret = recordObject(user, next, data, current.getMetadata().getResourceVersion());
+        try {
+          client.secrets().inNamespace(namespace).resource(secret).update();
+          return new PutResult(next, false);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409 && e.getCode() != 404) {
+            throw translate(e, "update", what);
+          }
+          // 409 Conflict: someone wrote in between; 404: deleted in between. Read again.
+          backoff(attempt, what);
+        }
+      }
+    }
+    throw unavailable(
+        "gave up writing "
+            + what
+            + " after "
+            + MAX_WRITE_ATTEMPTS
+            + " attempts conflicting with concurrent writers",
+        null);
+  }
+
+  @Override
+  public boolean delete(String user, String name) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    String what = recordDescription(user, name);
+    String objectName = recordName(user, name);
+    synchronized (writeLock(objectName)) {
+      return delete(user, name, what, objectName);
+    }
+  }
+
+  private boolean delete(String user, String name, String what, String objectName) {
+    for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      Secret current = read(objectName, "get", what);
+      if (current == null) {
+        return false;
+      }
+      checkRecord(current, user, name); // refuses an object that is not this user's record
+      try {
+        // The precondition makes sure the object deleted is the one just checked.
+        return !client
+            .secrets()
+            .inNamespace(namespace)
+            .withName(objectName)
+            .lockResourceVersion(current.getMetadata().getResourceVersion())
+            .delete()
+            .isEmpty();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw translate(e, "delete", what);
+        }
+        backoff(attempt, what);
+      }
+    }
+    throw unavailable(
+        "gave up deleting " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts",
+        null);
+  }
+
+  @Override
+  public Optional<String> getUserKey(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Secret secret = read(userKeyName(user), "get", userKeyDescription(user));
+    return Optional.ofNullable(secret).map(s -> toUserKey(s, user));
+  }
+
+  @Override
+  public String putUserKeyIfAbsent(String user, String wrappedKey) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(wrappedKey, "wrappedKey");
+    String what = userKeyDescription(user);
+    String objectName = userKeyName(user);
+    String data = encode(wrappedKey, what);
+    for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      Instant now = clock.instant();
+      Secret secret =
+          new SecretBuilder()
+              .withNewMetadata()
+              .withName(objectName)
+              .withNamespace(namespace)
+              .withLabels(labels(COMPONENT_USER_KEY, user))
+              .withAnnotations(
+                  Map.of(ANN_USER, user, ANN_CREATED, now.toString(), ANN_UPDATED, now.toString()))
+              .endMetadata()
+              .withType(TYPE_USER_KEY)
+              .withData(Map.of(DATA_KEY, data))
+              .build();
+      try {
+        client.secrets().inNamespace(namespace).resource(secret).create();
+        return wrappedKey;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw translate(e, "create", what);
+        }
+      }
+      Secret existing = read(objectName, "get", what);
+      if (existing != null) {
+        return toUserKey(existing, user);
+      }
+      // Deleted between our create and our read: try again.
+      backoff(attempt, what);
+    }
+    throw unavailable(
+        "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
+  }
+
+  /** Stops this store's reader threads. The Kubernetes client belongs to the caller. */
+  @Override
+  public void close() {
+    closed = true;
+    getPool.shutdownNow();
+  }
+
+  /**
+   * Writes of one record from this process take turns (a striped lock) instead of racing each other
+   * through the API server, where losers of a race retry and could starve; writers in other
+   * processes are still kept apart by {@code resourceVersion} alone.
+   */
+  private Object writeLock(String objectName) {
+    return writeLocks[Math.floorMod(objectName.hashCode(), writeLocks.length)];
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException("kubernetes store is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KubernetesSecretStore{namespace=" + namespace + "}";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Objects
+
+  private Secret read(String objectName, String verb, String what) {
+    try {
+      return client.secrets().inNamespace(namespace).withName(objectName).get();
+    } catch (KubernetesClientException e) {
+      throw translate(e, verb, what);
+    }
+  }
+
+  private Secret recordObject(
+      String user, SecretMetadata meta, String data, String resourceVersion) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(ANN_USER, user);
+    annotations.put(ANN_NAME, meta.name());
+    annotations.put(ANN_VERSION, Long.toString(meta.version()));
+    annotations.put(ANN_CREATED, meta.createdAt().toString());
+    annotations.put(ANN_UPDATED, meta.updatedAt().toString());
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(recordName(user, meta.name()))
+        .withNamespace(namespace)
+        .withResourceVersion(resourceVersion)
+        .withLabels(labels(COMPONENT_RECORD, user))
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withType(TYPE_RECORD)
+        .withData(Map.of(DATA_SEALED, data))
+        .build();
+  }
+
+  private static Map<String, String> labels(String component, String user) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MANAGED_BY, MANAGED_BY_VALUE);
+    labels.put(COMPONENT, component);
+    labels.put(USER_HASH, userHash(user));
+    return labels;
+  }
+
+  /**
+   * The record in {@code secret}, after checking it is {@code user}'s record (named {@code
+   * expectedName}, when given).
+   */
+  private StoredSecret toRecord(Secret secret, String user, String expectedName) {
+    SecretMetadata meta = checkRecord(secret, user, expectedName);
+    String sealed = decode(secret.getData(), DATA_SEALED, secret.getMetadata().getName());
+    return new StoredSecret(
+        meta.name(), meta.version(), meta.createdAt(), meta.updatedAt(), sealed);
+  }
+
+  /** The metadata of the record in {@code secret}, after checking it is {@code user}'s record. */
+  private SecretMetadata checkRecord(Secret secret, String user, String expectedName) {
+    ObjectMeta meta = secret.getMetadata();
+    Map<String, String> annotations = meta.getAnnotations();
+    SecretMetadata checked =
+        checkRecordMetadata(
+            meta.getName(), annotations == null ? Map.of() : annotations, user, expectedName);
+    if (!TYPE_RECORD.equals(secret.getType())) {
+      throw refused(meta.getName(), "it is not of type " + TYPE_RECORD);
+    }
+    return checked;
+  }
+
+  private SecretMetadata toMetadata(JsonNode meta, String user) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : meta.path("annotations").properties()) {
+      annotations.put(e.getKey(), e.getValue().asText());
+    }
+    String objectName = meta.path("name").isTextual() ? meta.path("name").asText() : null;
+    return checkRecordMetadata(objectName, annotations, user, null);
+  }
+
+  private SecretMetadata checkRecordMetadata(
+      String objectName, Map<String, String> annotations, String user, String expectedName) {
+    String annotatedUser = annotations.get(ANN_USER);
+    String annotatedName = annotations.get(ANN_NAME);
+    if (!user.equals(annotatedUser)) {
+      throw refused(objectName, "its annotations do not name user " + user);
+    }
+    if (annotatedName == null) {
+      throw refused(objectName, "it has no annotation " + ANN_NAME);
+    }
+    if (expectedName != null && !expectedName.equals(annotatedName)) {
+      throw refused(objectName, "its annotations do not name secret " + expectedName);
+    }
+    if (objectName == null || !objectName.equals(recordName(user, annotatedName))) {
+      throw refused(objectName, "its name does not match the user and name it is annotated with");
+    }
+    try {
+      long version = Long.parseLong(String.valueOf(annotations.get(ANN_VERSION)));
+      Instant created = Instant.parse(String.valueOf(annotations.get(ANN_CREATED)));
+      Instant updated = Instant.parse(String.valueOf(annotations.get(ANN_UPDATED)));
+      if (version < 1) {
+        throw refused(objectName, "its version annotation is not positive");
+      }
+      return new SecretMetadata(annotatedName, version, created, updated);
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw refused(objectName, "its version or time annotations are malformed");
+    }
+  }
+
+  private String toUserKey(Secret secret, String user) {
+    ObjectMeta meta = secret.getMetadata();
+    String objectName = meta.getName();
+    Map<String, String> annotations =
+        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    if (!user.equals(annotations.get(ANN_USER))
+        || !userKeyName(user).equals(objectName)
+        || !TYPE_USER_KEY.equals(secret.getType())) {
+      throw refused(objectName, "it is not the user key of user " + user);
+    }
+    return decode(secret.getData(), DATA_KEY, objectName);
+  }
+
+  private StoreException refused(String objectName, String why) {
+    return new StoreException(
+        "kubernetes store: refusing Secret "
+            + objectName
+            + " in namespace "
+            + namespace
+            + " because "
+            + why
+            + " (hash collision, or an object copied or altered by hand?)");
+  }
+
+  /** Base64 of the UTF-8 of {@code value}; refuses strings that are not valid Unicode. */
+  private static String encode(String value, String what) {
+    try {
+      ByteBuffer bytes =
+          StandardCharsets.UTF_8
+              .newEncoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .encode(CharBuffer.wrap(value));
+      byte[] array = new byte[bytes.remaining()];
+      bytes.get(array);
+      return Base64.getEncoder().encodeToString(array);
+    } catch (CharacterCodingException e) {
+      throw new StoreException(
+          "kubernetes store: the value of " + what + " is not valid Unicode (lone surrogate)");
+    }
+  }
+
+  private String decode(Map<String, String> data, String key, String objectName) {
+    String encoded = data == null ? null : data.get(key);
+    if (encoded == null) {
+      throw refused(objectName, "it has no data key " + key);
+    }
+    try {
+      byte[] bytes = Base64.getDecoder().decode(encoded);
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (IllegalArgumentException | CharacterCodingException e) {
+      throw refused(objectName, "its data key " + key + " is not base64 of UTF-8");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Names
+
+  /** {@code nbsecrets-rec-} + 40 base32 characters of SHA-256(len(user) user len(name) name). */
+  static String recordName(String user, String name) {
+    return RECORD_PREFIX + base32(sha256(lengthPrefixed(user, name))).substring(0, 40);
+  }
+
+  /** {@code nbsecrets-uk-} + 40 base32 characters of SHA-256(len(user) user). */
+  static String userKeyName(String user) {
+    return USER_KEY_PREFIX + base32(sha256(lengthPrefixed(user))).substring(0, 40);
+  }
+
+  /** The value of the user-hash label: hex SHA-256 of the user's UTF-8, 40 characters. */
+  static String userHash(String user) {
+    return HexFormat.of().formatHex(sha256(user.getBytes(StandardCharsets.UTF_8))).substring(0, 40);
+  }
+
+  private static byte[] lengthPrefixed(String... parts) {
+    int size = 0;
+    byte[][] encoded = new byte[parts.length][];
+    for (int i = 0; i < parts.length; i++) {
+      encoded[i] = parts[i].getBytes(StandardCharsets.UTF_8);
+      size += 4 + encoded[i].length;
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(size);
+    for (byte[] part : encoded) {
+      buffer.putInt(part.length).put(part);
+    }
+    return buffer.array();
+  }
+
+  private static byte[] sha256(byte[] input) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(input);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** RFC 4648 base32, lower case, without padding. */
+  static String base32(byte[] bytes) {
+    StringBuilder out = new StringBuilder((bytes.length * 8 + 4) / 5);
+    int buffer = 0;
+    int bits = 0;
+    for (byte b : bytes) {
+      buffer = (buffer << 8) | (b & 0xff);
+      bits += 8;
+      while (bits >= 5) {
+        out.append(BASE32[(buffer >>> (bits - 5)) & 31]);
+        bits -= 5;
+      }
+    }
+    if (bits > 0) {
+      out.append(BASE32[(buffer << (5 - bits)) & 31]);
+    }
+    return out.toString();
+  }
+
+  private static String recordDescription(String user, String name) {
+    return "secret " + name + " of user " + user;
+  }
+
+  private static String userKeyDescription(String user) {
+    return "the key of user " + user;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Errors and retries
+
+  private StoreException translate(KubernetesClientException e, String verb, String what) {
+    int code = e.getCode();
+    if (code <= 0 || code == 429 || code >= 500 || hasIoCause(e)) {
+      String detail = code <= 0 ? "no answer from the API server" : "HTTP " + code;
+      return unavailable(
+          "cannot " + verb + " " + what + " in namespace " + namespace + " (" + detail + ")", e);
+    }
+    if (code == 403) {
+      return new StoreException(
+          "kubernetes store: forbidden to "
+              + verb
+              + " secrets in namespace "
+              + namespace
+              + " ("
+              + what
+              + "); check RBAC of the operator's service account",
+          e);
+    }
+    String reason =
+        e.getStatus() != null && e.getStatus().getReason() != null
+            ? " " + e.getStatus().getReason()
+            : "";
+    return new StoreException(
+        "kubernetes store: cannot "
+            + verb
+            + " "
+            + what
+            + " in namespace "
+            + namespace
+            + " (HTTP "
+            + code
+            + reason
+            + ")",
+        e);
+  }
+
+  private static boolean hasIoCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static StoreUnavailableException unavailable(String detail, Throwable cause) {
+    return new StoreUnavailableException("kubernetes store unavailable: " + detail, cause);
+  }
+
+  private static void backoff(int attempt, String what) {
+    long cap = Math.min(BACKOFF_CAP_MILLIS, 1L << Math.min(attempt, 10));
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable("interrupted while retrying a write of " + what, e);
+    }
+  }
+}
