@@ -108,6 +108,14 @@ public final class DevEnvironment implements AutoCloseable {
     }
   }
 
+  /** The mock server logs every request through java.util.logging; keep that quiet. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final KubernetesMockServer server;
 

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -53,6 +55,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
 
   /** Log context key: every log line of a reconcile names its session (namespace/name). */
   static final String MDC_SESSION = "session";
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper MERGE_PATCH_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final SecretResolver resolver;
   private final OperatorConfig config;
@@ -189,7 +194,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         generation,
         clock.instant());
     setWorkloadAndReady(status, sts, generation);
-    return patchIfChanged(session, status);
+    writeStatus(client, session, status);
+    return UpdateControl.noUpdate();
   }
 
   @Override
@@ -197,10 +203,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       NotebookSession session, Context<NotebookSession> context, Exception e) {
     MDC.put(MDC_SESSION, sessionKey(session));
     try {
-      SessionFailure failure =
-          e instanceof SessionFailure f
-              ? f
-              : new SessionFailure(SessionFailure.Scope.WORKLOAD, "ReconcileError", describe(e), e);
+      SessionFailure failure = sessionFailure(e);
       metrics.failure(failure.reason());
       LOG.warn("session not ready: {}: {}", failure.reason(), failure.getMessage());
       if (session.getSpec() == null) {
@@ -252,11 +255,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         new SessionEvents(context.getClient())
             .warning(session, failure.reason(), failure.getMessage());
       }
-      if (Objects.equals(old, status)) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      session.setStatus(status);
-      return ErrorStatusUpdateControl.patchStatus(session);
+      writeStatus(context.getClient(), session, status);
+      return ErrorStatusUpdateControl.noStatusUpdate();
     } finally {
       MDC.remove(MDC_SESSION);
     }
@@ -367,13 +367,45 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         .toList();
   }
 
-  private UpdateControl<NotebookSession> patchIfChanged(
-      NotebookSession session, NotebookSessionStatus status) {
+  /**
+   * Writes the status when it changed: a one-operation JSON Patch ({@code add /status}, which
+   * replaces the whole status) on the status subresource. Unlike the framework's non-SSA path (a
+   * JSON Patch diffed against its cached copy, with array indexes that a stale cache gets wrong)
+   * and unlike a merge patch (the mock API server appends arrays instead of replacing them), this
+   * is exact everywhere. The operator is the only writer of status.
+   */
+  private static void writeStatus(
+      KubernetesClient client, NotebookSession session, NotebookSessionStatus status) {
     if (Objects.equals(session.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+      return;
     }
-    session.setStatus(status);
-    return UpdateControl.patchStatus(session);
+    client
+        .resources(NotebookSession.class)
+        .inNamespace(session.getMetadata().getNamespace())
+        .withName(session.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON),
+            toJson(List.of(Map.of("op", "add", "path", "/status", "value", status))));
+  }
+
+  /** The patch as JSON (the status class leaves out unset fields). */
+  private static String toJson(Object value) {
+    try {
+      return MERGE_PATCH_JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize the status", e);
+    }
+  }
+
+  /** The failure behind {@code e} (the framework wraps checked exceptions). */
+  static SessionFailure sessionFailure(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SessionFailure f) {
+        return f;
+      }
+    }
+    return new SessionFailure(SessionFailure.Scope.WORKLOAD, "ReconcileError", describe(e), e);
   }
 
   private static List<Secret> owned(NotebookSession session, Set<Secret> secrets) {
