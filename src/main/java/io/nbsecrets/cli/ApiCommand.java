@@ -1,7 +1,6 @@
 package io.nbsecrets.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.api.ApiConfig;
@@ -103,7 +102,7 @@ public final class ApiCommand implements Callable<Integer> {
             .withMaxSecretsPerUser(maxSecrets)
             .withPodTokenAudience(audience)
             .withUsernamePrefixToStrip(usernamePrefix);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = Clients.create();
     SecretStore store = new KubernetesSecretStore(client, namespace);
     PlatformKeys.Ring platform =
         platformKeyFile == null

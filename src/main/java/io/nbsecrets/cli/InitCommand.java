@@ -31,6 +31,8 @@ public final class InitCommand implements Callable<Integer> {
       description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
   String mode;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     try {
@@ -38,10 +40,12 @@ public final class InitCommand implements Callable<Integer> {
           InitRunner.run(
               new InitRunner.Options(
                   apiUrl, sealedDir, tokenFile, mountPath, System.getenv("NBSECRETS_FILES"), mode));
-      System.out.println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);
+      spec.commandLine()
+          .getOut()
+          .println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);
       return 0;
     } catch (InitException e) {
-      System.err.println("nbsecrets init: FAILED: " + e.getMessage());
+      spec.commandLine().getErr().println("nbsecrets init: FAILED: " + e.getMessage());
       return 1;
     }
   }

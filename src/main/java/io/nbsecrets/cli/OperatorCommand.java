@@ -1,7 +1,6 @@
 package io.nbsecrets.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -93,7 +92,7 @@ public final class OperatorCommand implements Callable<Integer> {
     if (keyBits < RsaKeys.MIN_BITS) {
       throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = Clients.create();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SessionKeyRing ring =
         sessionKeyFiles == null || sessionKeyFiles.isEmpty()

@@ -1,0 +1,66 @@
+package io.nbsecrets.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MainTest {
+  @TempDir Path tmp;
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int exit = cl.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void everyRoleIsASubcommand() {
+    Run help = run("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("operator", "api", "init", "dev");
+  }
+
+  @Test
+  void aBadSettingStopsWithOneClearLine() {
+    Run r = run("operator", "--store-type", "cassandra");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("store.type cassandra is not supported");
+    assertThat(r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void initFailsLoudlyWithoutItsToken() throws Exception {
+    Path sealed = Files.createDirectories(tmp.resolve("sealed"));
+    Path mount = Files.createDirectories(tmp.resolve("secrets"));
+    // The manifest comes from the environment; without one there is nothing to write, so point
+    // at a mount path that does not exist to see the failure path and the exit code.
+    Run r =
+        run(
+            "init",
+            "--api-url=http://127.0.0.1:1",
+            "--sealed-dir=" + sealed,
+            "--token-file=" + tmp.resolve("missing-token"),
+            "--mount-path=" + mount.resolve("absent"));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("nbsecrets init: FAILED").contains("is not a directory");
+  }
+
+  @Test
+  void missingRequiredOptionsAreNamed() {
+    Run r = run("init");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--api-url");
+  }
+}
