@@ -1,14 +1,11 @@
 package io.nbsecrets.crypto;
 
-import java.io.ByteArrayOutputStream;
+import io.nbsecrets.util.Bytes;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -61,35 +58,12 @@ final class Codec {
     return bytes;
   }
 
-  /**
-   * The length-prefixed encoding of {@code fields}: for each, its UTF-8 length as 4-byte big-endian
-   * unsigned integer, then its UTF-8 bytes. Unambiguous, so distinct field lists never collide.
-   */
   static byte[] lengthPrefixed(String... fields) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (String field : fields) {
-      byte[] utf8 = strictUtf8(field);
-      out.writeBytes(ByteBuffer.allocate(4).putInt(utf8.length).array());
-      out.writeBytes(utf8);
-    }
-    return out.toByteArray();
+    return Bytes.lengthPrefixed(fields);
   }
 
-  /** UTF-8 that refuses unpaired surrogates instead of replacing them with '?'. */
   static byte[] strictUtf8(String text) {
-    try {
-      ByteBuffer buffer =
-          StandardCharsets.UTF_8
-              .newEncoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .encode(CharBuffer.wrap(text));
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException("text is not well-formed Unicode (unpaired surrogate)");
-    }
+    return Bytes.strictUtf8(text);
   }
 
   static String strictUtf8(byte[] bytes, String what) {
@@ -106,11 +80,7 @@ final class Codec {
   }
 
   static byte[] sha256(byte[]... parts) {
-    MessageDigest digest = newSha256();
-    for (byte[] part : parts) {
-      digest.update(part);
-    }
-    return digest.digest();
+    return Bytes.sha256(parts);
   }
 
   /** The first {@code chars} lowercase hex characters of {@code bytes}. */
@@ -153,14 +123,6 @@ final class Codec {
       return cipher.doFinal(ciphertextAndTag);
     } catch (GeneralSecurityException e) {
       throw new IntegrityException("authentication failed: tampered data or wrong key", e);
-    }
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
     }
   }
 }

@@ -14,15 +14,13 @@ import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.URLUtils;
+import io.nbsecrets.util.Bytes;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -705,16 +703,8 @@ public final class KubernetesSecretStore implements SecretStore {
   /** Base64 of the UTF-8 of {@code value}; refuses strings that are not valid Unicode. */
   private static String encode(String value, String what) {
     try {
-      ByteBuffer bytes =
-          StandardCharsets.UTF_8
-              .newEncoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .encode(CharBuffer.wrap(value));
-      byte[] array = new byte[bytes.remaining()];
-      bytes.get(array);
-      return Base64.getEncoder().encodeToString(array);
-    } catch (CharacterCodingException e) {
+      return Base64.getEncoder().encodeToString(Bytes.strictUtf8(value));
+    } catch (IllegalArgumentException e) {
       throw new StoreException(
           "kubernetes store: the value of " + what + " is not valid Unicode (lone surrogate)");
     }
@@ -743,39 +733,19 @@ public final class KubernetesSecretStore implements SecretStore {
 
   /** {@code nbsecrets-rec-} + 40 base32 characters of SHA-256(len(user) user len(name) name). */
   static String recordName(String user, String name) {
-    return RECORD_PREFIX + base32(sha256(lengthPrefixed(user, name))).substring(0, 40);
+    return RECORD_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user, name))).substring(0, 40);
   }
 
   /** {@code nbsecrets-uk-} + 40 base32 characters of SHA-256(len(user) user). */
   static String userKeyName(String user) {
-    return USER_KEY_PREFIX + base32(sha256(lengthPrefixed(user))).substring(0, 40);
+    return USER_KEY_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
   }
 
   /** The value of the user-hash label: hex SHA-256 of the user's UTF-8, 40 characters. */
   static String userHash(String user) {
-    return HexFormat.of().formatHex(sha256(user.getBytes(StandardCharsets.UTF_8))).substring(0, 40);
-  }
-
-  private static byte[] lengthPrefixed(String... parts) {
-    int size = 0;
-    byte[][] encoded = new byte[parts.length][];
-    for (int i = 0; i < parts.length; i++) {
-      encoded[i] = parts[i].getBytes(StandardCharsets.UTF_8);
-      size += 4 + encoded[i].length;
-    }
-    ByteBuffer buffer = ByteBuffer.allocate(size);
-    for (byte[] part : encoded) {
-      buffer.putInt(part.length).put(part);
-    }
-    return buffer.array();
-  }
-
-  private static byte[] sha256(byte[] input) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(input);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return HexFormat.of()
+        .formatHex(Bytes.sha256(user.getBytes(StandardCharsets.UTF_8)))
+        .substring(0, 40);
   }
 
   /** RFC 4648 base32, lower case, without padding. */
