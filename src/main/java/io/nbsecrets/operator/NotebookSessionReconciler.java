@@ -379,10 +379,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     if (Objects.equals(session.getStatus(), status)) {
       return;
     }
+    // Passing the session itself spares the GET that Fabric8 makes for a patch without an item.
     client
-        .resources(NotebookSession.class)
-        .inNamespace(session.getMetadata().getNamespace())
-        .withName(session.getMetadata().getName())
+        .resource(session)
         .subresource("status")
         .patch(
             PatchContext.of(PatchType.JSON),

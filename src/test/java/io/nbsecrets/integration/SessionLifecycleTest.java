@@ -348,8 +348,14 @@ class SessionLifecycleTest {
 
     List<RecordedRequest> operator = byAgent(creation, DevEnvironment.OPERATOR_AGENT);
     System.out.printf(
-        "[measure] session creation: %d Kubernetes API requests by the operator (%d writes); %d by all%n",
-        operator.size(), writes(operator).size(), creation.size());
+        "[measure] session creation: %d Kubernetes API requests by the operator (%d writes); %d by"
+            + " all: %s%n",
+        operator.size(),
+        writes(operator).size(),
+        creation.size(),
+        operator.stream()
+            .map(r -> r.getMethod() + " " + r.getPath().replaceAll("\\?.*", ""))
+            .toList());
     assertThat(writes(operator)).isNotEmpty();
   }
 
