@@ -110,8 +110,8 @@ public final class SecretResolver {
   }
 
   /**
-   * Current versions of the user's secrets, to mark the snapshot's stale entries. Empty when the
-   * store cannot answer (staleness is then reported at the next reconcile).
+   * Current versions of the user's secrets, to mark the snapshot's stale entries; null when the
+   * store cannot answer (nothing is marked stale then; the next reconcile checks again).
    */
   public Map<String, Long> currentVersions(String user) {
     try {

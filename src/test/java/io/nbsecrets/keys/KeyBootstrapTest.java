@@ -1,0 +1,101 @@
+package io.nbsecrets.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nbsecrets.crypto.Envelope;
+import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.SessionPublicKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@EnableKubernetesMockClient(crud = true)
+class KeyBootstrapTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  String ns;
+
+  @BeforeEach
+  void namespace() {
+    ns = "ns-" + UUID.randomUUID().toString().substring(0, 8);
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+  }
+
+  @Test
+  void sessionKeysAreGeneratedOnceThenReusedAndThePublicHalfIsPublished() {
+    SessionKeyRing first = SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeyRing second = SessionKeys.loadOrCreate(client, ns, 2048);
+    assertThat(second.keyIds()).isEqualTo(first.keyIds()).hasSize(1);
+    SessionPublicKey published = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
+    assertThat(first.keyIds()).containsExactly(published.keyId());
+    // what the API seals with, the operator opens
+    String record =
+        Envelope.seal(published, "alice", "A", "inner".getBytes(StandardCharsets.US_ASCII));
+    assertThat(new String(Envelope.open(second, "alice", "A", record), StandardCharsets.US_ASCII))
+        .isEqualTo("inner");
+    // the public ConfigMap holds no private key
+    var cm = client.configMaps().inNamespace(ns).withName(SessionKeys.CONFIGMAP_NAME).get();
+    assertThat(cm.getData().toString()).doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void replicasRacingOnFirstStartAgreeOnOneKey() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      Callable<SessionKeyRing> start = () -> SessionKeys.loadOrCreate(client, ns, 2048);
+      List<Future<SessionKeyRing>> rings = pool.invokeAll(List.of(start, start, start));
+      var ids = rings.get(0).get().keyIds();
+      for (Future<SessionKeyRing> r : rings) {
+        assertThat(r.get().keyIds()).isEqualTo(ids);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void platformKeyIsGeneratedOnceThenReused() {
+    PlatformKeys.Ring first = PlatformKeys.loadOrCreate(client, ns);
+    PlatformKeys.Ring second = PlatformKeys.loadOrCreate(client, ns);
+    assertThat(second.current().id()).isEqualTo(first.current().id());
+    assertThat(second.all()).hasSize(1);
+  }
+
+  @Test
+  void keysFromFiles(@TempDir Path dir) throws Exception {
+    var pair = RsaKeys.generate(2048);
+    Path priv = dir.resolve("session.pem");
+    Files.writeString(priv, RsaKeys.privateKeyPem(pair.getPrivate()));
+    Path pub = dir.resolve("session.pub.pem");
+    Files.writeString(pub, RsaKeys.publicKeyPem(pair.getPublic()));
+    SessionKeyRing ring = SessionKeys.fromFiles(List.of(priv));
+    assertThat(ring.keyIds()).containsExactly(SessionKeys.publicKeyFromFile(pub).keyId());
+    assertThatThrownBy(() -> SessionKeys.fromFiles(List.of(dir.resolve("absent.pem"))))
+        .hasMessageContaining("cannot read key file");
+  }
+
+  @Test
+  void theApiWaitsForThePublicKeyAndSaysWhatIsMissing() {
+    assertThatThrownBy(() -> SessionKeys.awaitPublicKey(client, ns, Duration.ofMillis(600)))
+        .hasMessageContaining(SessionKeys.CONFIGMAP_NAME)
+        .hasMessageContaining("is the operator running");
+  }
+}
