@@ -148,6 +148,14 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       current = create(client, secrets, session, SessionSecrets.desired(session, snapshot));
       metrics.snapshotTaken(snapshot.entries().size());
       LOG.info("took a snapshot of {} secrets", snapshot.entries().size());
+      new SessionEvents(client)
+          .normal(
+              session,
+              "SnapshotTaken",
+              "took "
+                  + snapshot.entries().size()
+                  + " secrets: "
+                  + String.join(", ", SecretResolver.names(snapshot.entries())));
     }
     List<Snapshot.ManifestEntry> manifest = SessionSecrets.manifest(current);
 

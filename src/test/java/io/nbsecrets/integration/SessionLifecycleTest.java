@@ -345,6 +345,13 @@ class SessionLifecycleTest {
     assertThat(client.services().inNamespace("alice").withName("nb").get()).isNotNull();
     assertThat(client.pods().inNamespace("alice").withName("nb-0").get().getStatus().getPhase())
         .isEqualTo("Running");
+    assertThat(client.v1().events().inNamespace("alice").list().getItems())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Normal");
+              assertThat(e.getReason()).isEqualTo("SnapshotTaken");
+              assertThat(e.getMessage()).isEqualTo("took 2 secrets: OPENAI_API_KEY, db-password");
+            });
 
     List<RecordedRequest> operator = byAgent(creation, DevEnvironment.OPERATOR_AGENT);
     System.out.printf(
