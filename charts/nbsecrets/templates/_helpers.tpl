@@ -1,0 +1,291 @@
+{{/* Name prefix of every object. */}}
+{{- define "nbsecrets.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- else if contains "nbsecrets" .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-nbsecrets" .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Kubernetes' recommended labels; pass (dict "ctx" $ "component" "api"). */}}
+{{- define "nbsecrets.labels" -}}
+app.kubernetes.io/name: nbsecrets
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: nbsecrets
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version }}
+{{- end -}}
+
+{{- define "nbsecrets.selectorLabels" -}}
+app.kubernetes.io/name: nbsecrets
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "nbsecrets.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "nbsecrets.apiUrl" -}}
+{{- .Values.operator.apiUrl | default (printf "http://%s-api.%s.svc:%d" (include "nbsecrets.fullname" .) .Release.Namespace (int .Values.api.port)) -}}
+{{- end -}}
+
+{{/* Component holding the API (api in split mode, server in combined mode). */}}
+{{- define "nbsecrets.apiComponent" -}}
+{{- if eq .Values.mode "combined" }}server{{ else }}api{{ end -}}
+{{- end -}}
+
+{{- define "nbsecrets.operatorComponent" -}}
+{{- if eq .Values.mode "combined" }}server{{ else }}operator{{ end -}}
+{{- end -}}
+
+{{- define "nbsecrets.operatorServiceAccount" -}}
+{{- if eq .Values.mode "combined" }}{{ include "nbsecrets.fullname" . }}{{ else }}{{ include "nbsecrets.fullname" . }}-operator{{ end -}}
+{{- end -}}
+
+{{- define "nbsecrets.apiServiceAccount" -}}
+{{- if eq .Values.mode "combined" }}{{ include "nbsecrets.fullname" . }}{{ else }}{{ include "nbsecrets.fullname" . }}-api{{ end -}}
+{{- end -}}
+
+{{- define "nbsecrets.leaderElection" -}}
+{{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
+{{- end -}}
+
+{{- define "nbsecrets.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "nbsecrets.containerSecurityContext" -}}
+runAsNonRoot: true
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Settings of the store, as environment variables (database and vault: next release). */}}
+{{- define "nbsecrets.storeEnv" -}}
+- name: NBSECRETS_STORE_TYPE
+  value: {{ .Values.store.type | quote }}
+{{- if eq .Values.store.type "database" }}
+{{- with .Values.store.database }}
+- name: NBSECRETS_DATABASE_URL
+  value: {{ .url | quote }}
+- name: NBSECRETS_DATABASE_USERNAME
+  value: {{ .username | quote }}
+{{- if .existingSecret }}
+- name: NBSECRETS_DATABASE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .passwordKey }}
+{{- end }}
+{{- end }}
+{{- else if eq .Values.store.type "vault" }}
+{{- with .Values.store.vault }}
+- name: NBSECRETS_VAULT_ADDR
+  value: {{ .address | quote }}
+- name: NBSECRETS_VAULT_KV_MOUNT
+  value: {{ .kvMount | quote }}
+- name: NBSECRETS_VAULT_PATH_PREFIX
+  value: {{ .pathPrefix | quote }}
+- name: NBSECRETS_VAULT_AUTH_METHOD
+  value: {{ .auth.method | quote }}
+- name: NBSECRETS_VAULT_AUTH_ROLE
+  value: {{ .auth.role | quote }}
+- name: NBSECRETS_VAULT_AUTH_KUBERNETES_MOUNT
+  value: {{ .auth.kubernetesMountPath | quote }}
+{{- if .auth.existingSecret }}
+- name: NBSECRETS_VAULT_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ .auth.existingSecret }}
+      key: {{ .auth.tokenKey }}
+{{- end }}
+- name: NBSECRETS_VAULT_TRANSIT_ENABLED
+  value: {{ .transit.enabled | quote }}
+- name: NBSECRETS_VAULT_TRANSIT_MOUNT
+  value: {{ .transit.mount | quote }}
+- name: NBSECRETS_VAULT_TRANSIT_KEY_NAME
+  value: {{ .transit.keyName | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The operator container; pass the root context. */}}
+{{- define "nbsecrets.operatorContainer" -}}
+- name: operator
+  image: {{ include "nbsecrets.image" . }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  args:
+    - operator
+    - --namespace=$(POD_NAMESPACE)
+    {{- with .Values.rbac.watchNamespaces }}
+    - --watch-namespaces={{ join "," . }}
+    {{- end }}
+    - --api-url={{ include "nbsecrets.apiUrl" . }}
+    - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
+    - --session-uid={{ int64 .Values.operator.sessionUid }}
+    - --session-gid={{ int64 .Values.operator.sessionGid }}
+    - --key-bits={{ int .Values.keys.keyBits }}
+    - --store-type={{ .Values.store.type }}
+    - --management-port={{ int .Values.operator.managementPort }}
+    {{- if include "nbsecrets.leaderElection" . }}
+    - --leader-election
+    {{- end }}
+    {{- if .Values.keys.session.existingSecret }}
+    {{- range .Values.keys.session.privateKeyItems }}
+    - --session-key-file=/etc/nbsecrets/session-keys/{{ . }}
+    {{- end }}
+    {{- end }}
+  env:
+    - name: POD_NAMESPACE
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.namespace
+    {{- include "nbsecrets.storeEnv" . | nindent 4 }}
+    {{- with .Values.operator.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  ports:
+    - name: management
+      containerPort: {{ int .Values.operator.managementPort }}
+      protocol: TCP
+  livenessProbe:
+    httpGet: {path: /healthz, port: management}
+    initialDelaySeconds: 10
+    periodSeconds: 10
+    failureThreshold: 6
+  readinessProbe:
+    httpGet: {path: /readyz, port: management}
+    periodSeconds: 5
+  startupProbe:
+    httpGet: {path: /healthz, port: management}
+    periodSeconds: 5
+    failureThreshold: 60
+  securityContext:
+    {{- include "nbsecrets.containerSecurityContext" . | nindent 4 }}
+  resources:
+    {{- toYaml .Values.operator.resources | nindent 4 }}
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+    {{- if .Values.keys.session.existingSecret }}
+    - name: session-keys
+      mountPath: /etc/nbsecrets/session-keys
+      readOnly: true
+    {{- end }}
+{{- end -}}
+
+{{- define "nbsecrets.apiContainer" -}}
+- name: api
+  image: {{ include "nbsecrets.image" . }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  args:
+    - api
+    - --namespace=$(POD_NAMESPACE)
+    - --host=0.0.0.0
+    - --port={{ int .Values.api.port }}
+    - --max-value-bytes={{ int .Values.api.maxValueBytes }}
+    - --max-secrets-per-user={{ int .Values.api.maxSecretsPerUser }}
+    - --pod-token-audience={{ .Values.api.podTokenAudience }}
+    {{- with .Values.api.usernamePrefix }}
+    - --username-prefix={{ . }}
+    {{- end }}
+    - --store-type={{ .Values.store.type }}
+    {{- if .Values.keys.platform.existingSecret }}
+    - --platform-key-file=/etc/nbsecrets/platform-key/{{ .Values.keys.platform.item }}
+    {{- end }}
+    {{- if .Values.keys.session.existingPublicKeyConfigMap }}
+    - --session-public-key-file=/etc/nbsecrets/session-public-key/{{ .Values.keys.session.publicKeyItem }}
+    {{- end }}
+  env:
+    - name: POD_NAMESPACE
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.namespace
+    {{- include "nbsecrets.storeEnv" . | nindent 4 }}
+    {{- with .Values.api.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  ports:
+    - name: http
+      containerPort: {{ int .Values.api.port }}
+      protocol: TCP
+  livenessProbe:
+    httpGet: {path: /healthz, port: http}
+    initialDelaySeconds: 10
+    periodSeconds: 10
+    failureThreshold: 6
+  readinessProbe:
+    httpGet: {path: /readyz, port: http}
+    periodSeconds: 5
+  startupProbe:
+    httpGet: {path: /healthz, port: http}
+    periodSeconds: 5
+    failureThreshold: 72
+  securityContext:
+    {{- include "nbsecrets.containerSecurityContext" . | nindent 4 }}
+  resources:
+    {{- toYaml .Values.api.resources | nindent 4 }}
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+    {{- if .Values.keys.platform.existingSecret }}
+    - name: platform-key
+      mountPath: /etc/nbsecrets/platform-key
+      readOnly: true
+    {{- end }}
+    {{- if .Values.keys.session.existingPublicKeyConfigMap }}
+    - name: session-public-key
+      mountPath: /etc/nbsecrets/session-public-key
+      readOnly: true
+    {{- end }}
+{{- end -}}
+
+{{- define "nbsecrets.operatorVolumes" -}}
+{{- if .Values.keys.session.existingSecret }}
+- name: session-keys
+  secret:
+    secretName: {{ .Values.keys.session.existingSecret }}
+    defaultMode: 0400
+{{- end }}
+{{- end -}}
+
+{{- define "nbsecrets.apiVolumes" -}}
+{{- if .Values.keys.platform.existingSecret }}
+- name: platform-key
+  secret:
+    secretName: {{ .Values.keys.platform.existingSecret }}
+    defaultMode: 0400
+{{- end }}
+{{- if .Values.keys.session.existingPublicKeyConfigMap }}
+- name: session-public-key
+  configMap:
+    name: {{ .Values.keys.session.existingPublicKeyConfigMap }}
+{{- end }}
+{{- end -}}
+
+{{/* Fails on combinations the schema cannot express. */}}
+{{- define "nbsecrets.validate" -}}
+{{- if and .Values.keys.session.existingSecret (not .Values.keys.session.existingPublicKeyConfigMap) -}}
+{{- fail "keys.session.existingSecret needs keys.session.existingPublicKeyConfigMap (the API must not mount the private key)" -}}
+{{- end -}}
+{{- if and (eq .Values.store.type "database") (not .Values.store.database.url) -}}
+{{- fail "store.type database needs store.database.url" -}}
+{{- end -}}
+{{- if and (eq .Values.store.type "vault") (not .Values.store.vault.address) -}}
+{{- fail "store.type vault needs store.vault.address" -}}
+{{- end -}}
+{{- end -}}

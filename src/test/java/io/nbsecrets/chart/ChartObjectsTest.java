@@ -1,0 +1,371 @@
+package io.nbsecrets.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The rendered objects, parsed with Fabric8: security, labels, secrets, leader election, network.
+ */
+class ChartObjectsTest {
+  static final List<String> RECOMMENDED_LABELS =
+      List.of(
+          "app.kubernetes.io/name",
+          "app.kubernetes.io/instance",
+          "app.kubernetes.io/version",
+          "app.kubernetes.io/component",
+          "app.kubernetes.io/part-of",
+          "app.kubernetes.io/managed-by");
+
+  /** Every variant the chart renders differently. */
+  static Stream<Arguments> variants() {
+    return Stream.of(
+        Arguments.of("defaults", ""),
+        Arguments.of("combined", "mode: combined\n"),
+        Arguments.of("replicas 3", "operator: {replicas: 3}\napi: {replicas: 2}\n"),
+        Arguments.of(
+            "everything on",
+            """
+            mode: combined
+            operator: {replicas: 2}
+            serviceMonitor: {enabled: true}
+            admissionPolicy: {enabled: true, launcherGroups: [jupyterhub]}
+            networkPolicy: {metricsNamespace: monitoring}
+            rbac: {watchNamespaces: [team-a, team-b]}
+            """),
+        Arguments.of(
+            "existing keys",
+            """
+            keys:
+              session: {existingSecret: my-session-keys, existingPublicKeyConfigMap: my-public-key}
+              platform: {existingSecret: my-platform-key}
+            """),
+        Arguments.of(
+            "database store",
+            "store: {type: database, database: {url: 'jdbc:postgresql://db/x',"
+                + " existingSecret: db}}\n"),
+        Arguments.of("vault store", "store: {type: vault, vault: {address: 'https://vault'}}\n"));
+  }
+
+  private static List<PodSpec> podSpecs(List<HasMetadata> objects) {
+    List<PodSpec> specs = new ArrayList<>();
+    ChartRendering.ofType(objects, Deployment.class)
+        .forEach(d -> specs.add(d.getSpec().getTemplate().getSpec()));
+    ChartRendering.ofType(objects, Pod.class).forEach(p -> specs.add(p.getSpec()));
+    return specs;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
+  void everyContainerRunsRestricted(String variant, String values) {
+    List<HasMetadata> objects = ChartRendering.objects(ChartRendering.renderWithHooks(values));
+    assertThat(ChartRendering.ofType(objects, Pod.class)).hasSize(1);
+    List<PodSpec> specs = podSpecs(objects);
+    for (PodSpec spec : specs) {
+      PodSecurityContext pod = spec.getSecurityContext();
+      assertThat(pod.getRunAsNonRoot()).isTrue();
+      assertThat(pod.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+      assertThat(spec.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+      List<Container> all = new ArrayList<>(spec.getContainers());
+      if (spec.getInitContainers() != null) {
+        all.addAll(spec.getInitContainers());
+      }
+      for (Container c : all) {
+        SecurityContext sc = c.getSecurityContext();
+        assertThat(sc).as(c.getName()).isNotNull();
+        assertThat(sc.getRunAsNonRoot()).as(c.getName()).isTrue();
+        assertThat(sc.getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
+        assertThat(sc.getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
+        assertThat(sc.getPrivileged()).as(c.getName()).isNotEqualTo(Boolean.TRUE);
+        assertThat(sc.getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
+        assertThat(sc.getCapabilities().getAdd()).as(c.getName()).isNullOrEmpty();
+        assertThat(sc.getSeccompProfile().getType()).as(c.getName()).isEqualTo("RuntimeDefault");
+        assertThat(c.getResources().getRequests()).as(c.getName()).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits()).as(c.getName()).containsKey("memory");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
+  void longRunningContainersProbeHealthAndReadiness(String variant, String values) {
+    List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
+    for (Deployment d : ChartRendering.ofType(objects, Deployment.class)) {
+      for (Container c : d.getSpec().getTemplate().getSpec().getContainers()) {
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        String port = c.getName().equals("api") ? "http" : "management";
+        assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo(port);
+        assertThat(c.getPorts()).anyMatch(p -> p.getName().equals(port));
+        assertThat(c.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
+      }
+    }
+  }
+
+  private static final Pattern KEY_MATERIAL = Pattern.compile("-----BEGIN|PRIVATE KEY");
+
+  /** A long token of base64 characters mixing digits, upper and lower case: a key or a value. */
+  private static final Pattern ENCODED =
+      Pattern.compile(
+          "(?=[A-Za-z0-9+/_-]*[0-9])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]{32,}={0,2}");
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
+  void noSecretValueOrKeyMaterialIsRendered(String variant, String values) {
+    String yaml = ChartRendering.render(values);
+    List<HasMetadata> objects = ChartRendering.objects(yaml);
+    assertThat(objects).noneMatch(o -> o.getKind().equals("Secret"));
+    assertThat(objects).noneMatch(o -> o.getKind().equals("ConfigMap"));
+    // Everything but the CRD's schema (long descriptions) is scanned for key-like text.
+    for (String doc : ChartRendering.documents(yaml)) {
+      if (doc.contains("kind: CustomResourceDefinition")) {
+        continue;
+      }
+      assertThat(KEY_MATERIAL.matcher(doc).find()).as(doc).isFalse();
+      assertThat(ENCODED.matcher(doc).results().map(r -> r.group()).toList()).as(doc).isEmpty();
+      assertThat(doc).doesNotContain("stringData:").doesNotContain("\ndata:");
+    }
+    for (PodSpec spec : podSpecs(objects)) {
+      for (Container c : spec.getContainers()) {
+        for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+          if (e.getName().matches(".*_(PASSWORD|TOKEN|KEY|SECRET)")) {
+            assertThat(e.getValue()).as(e.getName()).isNull();
+            assertThat(e.getValueFrom().getSecretKeyRef()).as(e.getName()).isNotNull();
+          }
+        }
+        assertThat(c.getArgs() == null ? List.<String>of() : c.getArgs())
+            .noneMatch(a -> a.contains("-----BEGIN"));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
+  void everyObjectCarriesTheRecommendedLabels(String variant, String values) {
+    for (HasMetadata o : ChartRendering.objects(values, Map.of())) {
+      Map<String, String> labels = o.getMetadata().getLabels();
+      String what = o.getKind() + " " + o.getMetadata().getName();
+      assertThat(labels).as(what).containsKeys(RECOMMENDED_LABELS.toArray(String[]::new));
+      assertThat(labels).as(what).containsEntry("app.kubernetes.io/name", "nbsecrets");
+      assertThat(labels).as(what).containsEntry("app.kubernetes.io/instance", "nbsecrets");
+      assertThat(labels).as(what).containsEntry("app.kubernetes.io/version", "0.1.0");
+      assertThat(labels).as(what).containsEntry("app.kubernetes.io/part-of", "nbsecrets");
+    }
+    for (Deployment d :
+        ChartRendering.ofType(ChartRendering.objects(values, Map.of()), Deployment.class)) {
+      assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+          .containsKeys(RECOMMENDED_LABELS.toArray(String[]::new));
+    }
+  }
+
+  private static List<String> operatorArgs(List<HasMetadata> objects) {
+    return ChartRendering.ofType(objects, Deployment.class).stream()
+        .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+        .filter(c -> c.getName().equals("operator"))
+        .findFirst()
+        .orElseThrow()
+        .getArgs();
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void leaderElectionIsOnWhenThereIsMoreThanOneOperator(String mode) {
+    for (int replicas : new int[] {0, 1, 2, 5}) {
+      List<HasMetadata> objects =
+          ChartRendering.objects(
+              "mode: " + mode + "\noperator: {replicas: " + replicas + "}\n", Map.of());
+      Deployment operator =
+          ChartRendering.ofType(objects, Deployment.class).stream()
+              .filter(
+                  d ->
+                      d.getSpec().getTemplate().getSpec().getContainers().stream()
+                          .anyMatch(c -> c.getName().equals("operator")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(operator.getSpec().getReplicas()).isEqualTo(replicas);
+      if (replicas > 1) {
+        assertThat(operatorArgs(objects)).contains("--leader-election");
+      } else {
+        assertThat(operatorArgs(objects)).doesNotContain("--leader-election");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void operatorAndApiFlagsFollowTheValues(String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "mode: " + mode + "\nrbac: {watchNamespaces: [team-a, team-b]}\n", Map.of());
+    assertThat(operatorArgs(objects))
+        .startsWith("operator")
+        .contains(
+            "--namespace=$(POD_NAMESPACE)",
+            "--watch-namespaces=team-a,team-b",
+            "--api-url=http://nbsecrets-api.nbsecrets.svc:8080",
+            "--init-image=ghcr.io/nbsecrets/nbsecrets:0.1.0",
+            "--session-uid=1000",
+            "--session-gid=100",
+            "--key-bits=4096",
+            "--management-port=8081");
+    Container api =
+        ChartRendering.ofType(objects, Deployment.class).stream()
+            .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+            .filter(c -> c.getName().equals("api"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(api.getArgs())
+        .startsWith("api")
+        .contains(
+            "--port=8080",
+            "--max-value-bytes=131072",
+            "--max-secrets-per-user=1000",
+            "--pod-token-audience=nbsecrets")
+        .noneMatch(a -> a.startsWith("--platform-key-file") || a.startsWith("--dev-tokens"));
+    assertThat(api.getEnv())
+        .anyMatch(
+            e ->
+                e.getName().equals("POD_NAMESPACE")
+                    && e.getValueFrom().getFieldRef().getFieldPath().equals("metadata.namespace"));
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void existingKeysAreMountedAsFilesIntoTheRoleThatOwnsThem(String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "mode: "
+                + mode
+                + "\nkeys:\n  session: {existingSecret: sk, existingPublicKeyConfigMap: pk,"
+                + " privateKeyItems: [old.pem, new.pem]}\n  platform: {existingSecret: plk}\n",
+            Map.of());
+    assertThat(operatorArgs(objects))
+        .contains(
+            "--session-key-file=/etc/nbsecrets/session-keys/old.pem",
+            "--session-key-file=/etc/nbsecrets/session-keys/new.pem");
+    for (Deployment d : ChartRendering.ofType(objects, Deployment.class)) {
+      for (Container c : d.getSpec().getTemplate().getSpec().getContainers()) {
+        List<String> mounts = c.getVolumeMounts().stream().map(m -> m.getName()).toList();
+        if (c.getName().equals("api")) {
+          assertThat(mounts)
+              .contains("platform-key", "session-public-key")
+              .doesNotContain("session-keys");
+          assertThat(c.getArgs())
+              .contains(
+                  "--platform-key-file=/etc/nbsecrets/platform-key/platform.key",
+                  "--session-public-key-file=/etc/nbsecrets/session-public-key/public.pem");
+        } else {
+          assertThat(mounts).contains("session-keys").doesNotContain("platform-key");
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void networkPolicyLetsOnlySessionPodsAndTheIngressNamespaceReachTheApi(String mode) {
+    List<HasMetadata> objects = ChartRendering.objects("mode: " + mode + "\n", Map.of());
+    NetworkPolicy policy = ChartRendering.named(objects, NetworkPolicy.class, "nbsecrets-api");
+    Service service = ChartRendering.named(objects, Service.class, "nbsecrets-api");
+    Deployment apiDeployment =
+        ChartRendering.ofType(objects, Deployment.class).stream()
+            .filter(
+                d ->
+                    d.getSpec().getTemplate().getSpec().getContainers().stream()
+                        .anyMatch(c -> c.getName().equals("api")))
+            .findFirst()
+            .orElseThrow();
+    Map<String, String> podLabels = apiDeployment.getSpec().getTemplate().getMetadata().getLabels();
+    assertThat(podLabels).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+    assertThat(podLabels).containsAllEntriesOf(service.getSpec().getSelector());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    // The selector picks only the API's pods in split mode, not the operator's.
+    if (mode.equals("split")) {
+      Deployment operator = ChartRendering.named(objects, Deployment.class, "nbsecrets-operator");
+      assertThat(operator.getSpec().getTemplate().getMetadata().getLabels())
+          .doesNotContainEntry(
+              "app.kubernetes.io/component",
+              policy
+                  .getSpec()
+                  .getPodSelector()
+                  .getMatchLabels()
+                  .get("app.kubernetes.io/component"));
+    }
+    assertThat(policy.getSpec().getIngress()).hasSize(1);
+    var rule = policy.getSpec().getIngress().get(0);
+    assertThat(rule.getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("http"));
+    List<NetworkPolicyPeer> from = rule.getFrom();
+    assertThat(from).hasSize(3);
+    NetworkPolicyPeer sessions = from.get(0);
+    assertThat(sessions.getNamespaceSelector()).isEqualTo(new LabelSelector());
+    assertThat(sessions.getPodSelector().getMatchLabels())
+        .isEqualTo(Map.of("app.kubernetes.io/name", "notebook-session"));
+    NetworkPolicyPeer testPod = from.get(1);
+    assertThat(testPod.getNamespaceSelector()).isNull();
+    assertThat(testPod.getPodSelector().getMatchLabels())
+        .isEqualTo(Map.of("nbsecrets.io/api-client", "true"));
+    Pod test =
+        ChartRendering.ofType(
+                ChartRendering.objects(ChartRendering.renderWithHooks("mode: " + mode + "\n")),
+                Pod.class)
+            .get(0);
+    assertThat(test.getMetadata().getLabels()).containsEntry("nbsecrets.io/api-client", "true");
+    assertThat(test.getSpec().getContainers().get(0).getArgs())
+        .anyMatch(a -> a.equals("http://nbsecrets-api.nbsecrets.svc:8080/healthz"));
+    NetworkPolicyPeer ingress = from.get(2);
+    assertThat(ingress.getPodSelector()).isNull();
+    assertThat(ingress.getNamespaceSelector().getMatchLabels())
+        .isEqualTo(Map.of("kubernetes.io/metadata.name", "ingress-nginx"));
+    // Without an ingress namespace only session pods (and the test pod) remain.
+    NetworkPolicy noIngress =
+        ChartRendering.named(
+            ChartRendering.objects(
+                "mode: " + mode + "\nnetworkPolicy: {ingressNamespace: ''}\n", Map.of()),
+            NetworkPolicy.class,
+            "nbsecrets-api");
+    assertThat(noIngress.getSpec().getIngress().get(0).getFrom()).hasSize(2);
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void disruptionBudgetsSelectTheDeployments(String mode) {
+    List<HasMetadata> objects = ChartRendering.objects("mode: " + mode + "\n", Map.of());
+    List<PodDisruptionBudget> pdbs = ChartRendering.ofType(objects, PodDisruptionBudget.class);
+    List<Deployment> deployments = ChartRendering.ofType(objects, Deployment.class);
+    assertThat(pdbs).hasSameSizeAs(deployments);
+    for (Deployment d : deployments) {
+      assertThat(pdbs)
+          .anyMatch(
+              p ->
+                  d.getSpec()
+                      .getTemplate()
+                      .getMetadata()
+                      .getLabels()
+                      .entrySet()
+                      .containsAll(p.getSpec().getSelector().getMatchLabels().entrySet()));
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.nbsecrets.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Strict lint, rendering of every store type in every mode, and the schema's refusals. */
+class ChartTemplateTest {
+
+  @Test
+  void strictLintPasses() {
+    LintResult result = new Helm(ChartRendering.CHART).lint().strict().call();
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+  }
+
+  static Stream<Arguments> storesAndModes() {
+    return Stream.of("kubernetes", "database", "vault")
+        .flatMap(store -> Stream.of("split", "combined").map(mode -> Arguments.of(store, mode)));
+  }
+
+  static String storeValues(String store) {
+    return switch (store) {
+      case "database" ->
+          """
+          store:
+            type: database
+            database:
+              url: jdbc:postgresql://postgres:5432/nbsecrets
+              username: nbsecrets
+              existingSecret: nbsecrets-db
+          """;
+      case "vault" ->
+          """
+          store:
+            type: vault
+            vault:
+              address: https://vault.vault.svc:8200
+              transit: {enabled: true}
+          """;
+      default -> "";
+    };
+  }
+
+  @ParameterizedTest(name = "store {0}, mode {1}")
+  @MethodSource("storesAndModes")
+  void rendersEveryStoreInEveryMode(String store, String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(storeValues(store) + "mode: " + mode + "\n", Map.of());
+    List<Deployment> deployments = ChartRendering.ofType(objects, Deployment.class);
+    List<Container> containers =
+        deployments.stream()
+            .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+            .toList();
+    assertThat(deployments).hasSize(mode.equals("split") ? 2 : 1);
+    assertThat(containers)
+        .extracting(Container::getName)
+        .containsExactlyInAnyOrder("operator", "api");
+    for (Container c : containers) {
+      assertThat(c.getArgs()).contains("--store-type=" + store);
+      assertThat(c.getEnv())
+          .anyMatch(e -> e.getName().equals("NBSECRETS_STORE_TYPE") && e.getValue().equals(store));
+      List<String> envNames = c.getEnv().stream().map(EnvVar::getName).toList();
+      switch (store) {
+        case "database" -> {
+          assertThat(envNames).contains("NBSECRETS_DATABASE_URL", "NBSECRETS_DATABASE_PASSWORD");
+          EnvVar password =
+              c.getEnv().stream()
+                  .filter(e -> e.getName().equals("NBSECRETS_DATABASE_PASSWORD"))
+                  .findFirst()
+                  .orElseThrow();
+          assertThat(password.getValue()).isNull();
+          assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("nbsecrets-db");
+        }
+        case "vault" ->
+            assertThat(envNames)
+                .contains("NBSECRETS_VAULT_ADDR", "NBSECRETS_VAULT_TRANSIT_ENABLED");
+        default ->
+            assertThat(envNames).noneMatch(n -> n.contains("DATABASE") || n.contains("VAULT"));
+      }
+    }
+  }
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of("unknown store type", "store: {type: s3}\n"),
+        Arguments.of("negative operator replicas", "operator: {replicas: -1}\n"),
+        Arguments.of("negative api replicas", "api: {replicas: -2}\n"),
+        Arguments.of("unknown mode", "mode: sidecar\n"),
+        Arguments.of("unknown top-level key", "operater: {replicas: 2}\n"),
+        Arguments.of("unknown nested key", "keys: {session: {existingSecrets: x}}\n"),
+        Arguments.of("replicas as a string", "operator: {replicas: \"two\"}\n"),
+        Arguments.of("key size too small", "keys: {keyBits: 1024}\n"),
+        Arguments.of("port out of range", "api: {port: 70000}\n"),
+        Arguments.of("value limit under Renku's floor", "api: {maxValueBytes: 100}\n"),
+        Arguments.of("bad pull policy", "image: {pullPolicy: Sometimes}\n"),
+        Arguments.of("bad watch namespace", "rbac: {watchNamespaces: [\"Not_A_Name\"]}\n"),
+        Arguments.of("crds.enabled not a boolean", "crds: {enabled: \"yes\"}\n"),
+        Arguments.of("vault auth method", "store: {type: vault, vault: {auth: {method: ldap}}}\n"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badValues")
+  void schemaRefusesBadValues(String why, String values) {
+    assertThatThrownBy(() -> ChartRendering.render(values))
+        .as(why)
+        .hasMessageContaining("values don't meet the specifications of the schema");
+  }
+
+  static Stream<Arguments> badCombinations() {
+    return Stream.of(
+        Arguments.of("keys: {session: {existingSecret: my-keys}}\n", "existingPublicKeyConfigMap"),
+        Arguments.of("store: {type: database}\n", "store.database.url"),
+        Arguments.of("store: {type: vault}\n", "store.vault.address"));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("badCombinations")
+  void templatesRefuseIncompleteSettings(String values, String message) {
+    assertThatThrownBy(() -> ChartRendering.render(values)).hasMessageContaining(message);
+  }
+}

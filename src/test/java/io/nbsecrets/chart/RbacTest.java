@@ -1,0 +1,231 @@
+package io.nbsecrets.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The rendered RBAC equals, rule for rule, the table in charts/nbsecrets/README.md. */
+class RbacTest {
+  /** One row of the README table. */
+  record Row(
+      String role,
+      String scope,
+      String apiGroup,
+      String resource,
+      Set<String> verbs,
+      Set<String> resourceNames,
+      String when) {}
+
+  /** A rendered rule, comparable with a row. */
+  record Rule(String apiGroup, String resource, Set<String> verbs, Set<String> resourceNames) {}
+
+  private static List<Row> table;
+
+  @BeforeAll
+  static void readTable() throws Exception {
+    table = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("charts/nbsecrets/README.md"))) {
+      if (!line.startsWith("| operator |") && !line.startsWith("| api |")) {
+        continue;
+      }
+      String[] cells = line.split("\\|", -1);
+      List<String> c = Arrays.stream(cells).map(String::strip).toList();
+      table.add(
+          new Row(
+              c.get(1),
+              c.get(2),
+              c.get(3).equals("core") ? "" : c.get(3),
+              c.get(4),
+              set(c.get(5)),
+              set(c.get(6)),
+              c.get(7)));
+    }
+    assertThat(table).hasSize(21);
+  }
+
+  private static Set<String> set(String cell) {
+    Set<String> out = new TreeSet<>();
+    for (String s : cell.split(",")) {
+      if (!s.isBlank()) {
+        out.add(s.strip());
+      }
+    }
+    return out;
+  }
+
+  private static Set<Rule> rules(List<PolicyRule> policyRules) {
+    Set<Rule> out = new HashSet<>();
+    for (PolicyRule r : policyRules) {
+      assertThat(r.getApiGroups()).hasSize(1);
+      assertThat(r.getResources()).hasSize(1);
+      assertThat(r.getNonResourceURLs()).isNullOrEmpty();
+      Rule rule =
+          new Rule(
+              r.getApiGroups().get(0),
+              r.getResources().get(0),
+              new TreeSet<>(r.getVerbs()),
+              new TreeSet<>(r.getResourceNames() == null ? List.of() : r.getResourceNames()));
+      assertThat(out.add(rule)).as("duplicate rule %s", rule).isTrue();
+    }
+    return out;
+  }
+
+  private static Set<Rule> expected(String role, Set<String> scopes, Set<String> conditions) {
+    Set<Rule> out = new HashSet<>();
+    for (Row row : table) {
+      if (row.role().equals(role)
+          && scopes.contains(row.scope())
+          && (row.when().equals("always") || conditions.contains(row.when()))) {
+        out.add(new Rule(row.apiGroup(), row.resource(), row.verbs(), row.resourceNames()));
+      }
+    }
+    return out;
+  }
+
+  static Stream<Arguments> installs() {
+    return Stream.of(
+        Arguments.of("defaults", "", Set.of("session keys generated", "public key from ConfigMap")),
+        Arguments.of(
+            "combined, 2 replicas",
+            "mode: combined\noperator: {replicas: 2}\n",
+            Set.of("session keys generated", "public key from ConfigMap", "leader election")),
+        Arguments.of(
+            "existing keys, namespaced",
+            """
+            rbac: {watchNamespaces: [team-a, team-b]}
+            keys:
+              session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
+              platform: {existingSecret: plk}
+            """,
+            Set.of()),
+        Arguments.of(
+            "namespaced, 3 replicas",
+            "rbac: {watchNamespaces: [team-a]}\noperator: {replicas: 3}\n",
+            Set.of("session keys generated", "public key from ConfigMap", "leader election")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void renderedRulesAreExactlyTheDocumentedOnes(
+      String install, String values, Set<String> conditions) {
+    List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
+    boolean combined = values.contains("mode: combined");
+    List<String> watch =
+        values.contains("team-b")
+            ? List.of("team-a", "team-b")
+            : values.contains("team-a") ? List.of("team-a") : List.of();
+    for (String role : List.of("operator", "api")) {
+      String name = "nbsecrets-" + role;
+      String sa = combined ? "nbsecrets" : name;
+      ClusterRole clusterRole = ChartRendering.named(objects, ClusterRole.class, name);
+      Role own = ChartRendering.named(objects, Role.class, name);
+      assertThat(own.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+      if (watch.isEmpty()) {
+        assertThat(rules(clusterRole.getRules()))
+            .as(role + " ClusterRole")
+            .isEqualTo(expected(role, Set.of("sessions", "cluster"), conditions));
+        assertThat(ChartRendering.ofType(objects, Role.class))
+            .noneMatch(r -> r.getMetadata().getName().endsWith("-sessions"));
+      } else {
+        assertThat(rules(clusterRole.getRules()))
+            .as(role + " ClusterRole")
+            .isEqualTo(expected(role, Set.of("cluster"), conditions));
+        List<Role> sessionRoles =
+            ChartRendering.ofType(objects, Role.class).stream()
+                .filter(r -> r.getMetadata().getName().equals(name + "-sessions"))
+                .toList();
+        assertThat(sessionRoles)
+            .extracting(r -> r.getMetadata().getNamespace())
+            .containsExactlyInAnyOrderElementsOf(watch);
+        for (Role r : sessionRoles) {
+          assertThat(rules(r.getRules()))
+              .as(role + " Role in " + r.getMetadata().getNamespace())
+              .isEqualTo(expected(role, Set.of("sessions"), conditions));
+          RoleBinding binding =
+              ChartRendering.ofType(objects, RoleBinding.class).stream()
+                  .filter(
+                      b ->
+                          b.getMetadata().getName().equals(name + "-sessions")
+                              && b.getMetadata()
+                                  .getNamespace()
+                                  .equals(r.getMetadata().getNamespace()))
+                  .findFirst()
+                  .orElseThrow();
+          assertThat(binding.getRoleRef().getName()).isEqualTo(name + "-sessions");
+          assertSubject(binding.getSubjects(), sa);
+        }
+      }
+      assertThat(rules(own.getRules()))
+          .as(role + " Role in the release namespace")
+          .isEqualTo(expected(role, Set.of("release"), conditions));
+      assertSubject(
+          ChartRendering.named(objects, ClusterRoleBinding.class, name).getSubjects(), sa);
+      RoleBinding ownBinding = ChartRendering.named(objects, RoleBinding.class, name);
+      assertThat(ownBinding.getRoleRef().getKind()).isEqualTo("Role");
+      assertSubject(ownBinding.getSubjects(), sa);
+    }
+  }
+
+  private static void assertSubject(List<Subject> subjects, String serviceAccount) {
+    assertThat(subjects)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(serviceAccount);
+              assertThat(s.getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+            });
+  }
+
+  @Test
+  void noWildcardsAndNoClusterWideSecretsForTheApi() {
+    for (String values :
+        List.of(
+            "", "mode: combined\n", "rbac: {watchNamespaces: [a]}\noperator: {replicas: 2}\n")) {
+      List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
+      List<PolicyRule> all = new ArrayList<>();
+      ChartRendering.ofType(objects, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
+      ChartRendering.ofType(objects, Role.class).forEach(r -> all.addAll(r.getRules()));
+      assertThat(all).isNotEmpty();
+      for (PolicyRule r : all) {
+        assertThat(r.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
+        assertThat(r.getResources()).noneMatch(s -> s.contains("*"));
+        assertThat(r.getApiGroups()).doesNotContain("*");
+      }
+      ClusterRole api = ChartRendering.named(objects, ClusterRole.class, "nbsecrets-api");
+      assertThat(api.getRules())
+          .noneMatch(
+              r -> r.getResources().contains("secrets") || r.getResources().contains("configmaps"));
+      assertThat(api.getRules())
+          .allMatch(r -> !r.getVerbs().contains("list") && !r.getVerbs().contains("watch"));
+    }
+  }
+
+  @Test
+  void rbacCanBeLeftToThePlatform() {
+    List<HasMetadata> objects = ChartRendering.objects("rbac: {create: false}\n", Map.of());
+    assertThat(objects)
+        .noneMatch(o -> o.getKind().endsWith("Role") || o.getKind().endsWith("RoleBinding"));
+  }
+}
