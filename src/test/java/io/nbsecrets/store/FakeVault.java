@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       "check-and-set parameter did not match the current version"), {@code LIST} (or {@code GET
  *       ?list=true}) {@code /v1/<mount>/metadata/<p>} ({@code {"data":{"keys":[...]}}}, folders
  *       ending in {@code /}, 404 when empty) and {@code DELETE /v1/<mount>/metadata/<p>} (all
- *       versions; 204 even when absent, like Vault);
+ *       versions; 204 even when absent, like Vault); a soft delete of the latest version only as a
+ *       test hook ({@link #softDelete}), not over HTTP;
  *   <li>{@code GET /v1/auth/token/lookup-self}, {@code POST /v1/auth/token/renew-self}, {@code POST
  *       /v1/auth/token/revoke-self};
  *   <li>{@code POST /v1/auth/<path>/login} for Kubernetes auth: accepts one configured JWT and
@@ -47,7 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * <p>Every path but health and login requires a known, unrevoked token in {@code X-Vault-Token}
- * (otherwise 403 "permission denied"). There are no policies, namespaces, soft deletes, lease
+ * (otherwise 403 "permission denied"). There are no policies, namespaces, HTTP soft deletes, lease
  * expiry, response wrapping or standbys. {@link #stop()} simulates an outage.
  */
 final class FakeVault implements AutoCloseable {
@@ -149,6 +150,18 @@ final class FakeVault implements AutoCloseable {
     Entry e = kv.computeIfAbsent(path, p -> new Entry());
     e.current++;
     e.versions.put(e.current, data.deepCopy());
+  }
+
+  /**
+   * Soft-deletes the latest version, as {@code DELETE /v1/<mount>/data/<path>} by another client
+   * would: reads then answer 404 with the version's metadata, and only {@code cas=<that version>}
+   * may write.
+   */
+  synchronized void softDelete(String path) {
+    Entry e = kv.get(path);
+    if (e != null) {
+      e.versions.put(e.current, null);
+    }
   }
 
   /** All paths with data. */
@@ -283,18 +296,19 @@ final class FakeVault implements AutoCloseable {
       data = e == null ? null : e.versions.get(e.current);
       version = e == null ? 0 : e.current;
     }
-    if (data == null) {
+    if (version == 0) {
       error(exchange, 404, null);
       return;
     }
     ObjectNode inner = JSON.createObjectNode();
-    inner.set("data", data);
+    inner.set("data", data == null ? JSON.nullNode() : data);
     ObjectNode metadata = inner.putObject("metadata");
     metadata.put("version", version).put("created_time", Instant.now().toString());
-    metadata.put("deletion_time", "").put("destroyed", false);
+    metadata.put("deletion_time", data == null ? Instant.now().toString() : "");
+    metadata.put("destroyed", false);
     ObjectNode root = JSON.createObjectNode();
     root.set("data", inner);
-    respond(exchange, 200, root);
+    respond(exchange, data == null ? 404 : 200, root); // Vault: 404 with the deleted version
   }
 
   private void writeData(HttpExchange exchange, String key, byte[] body) throws IOException {

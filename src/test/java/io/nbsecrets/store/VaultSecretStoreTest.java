@@ -104,6 +104,29 @@ class VaultSecretStoreTest {
     }
   }
 
+  /** Deleted outside the store with a KV soft delete: absent, and recreated with the right cas. */
+  @Test
+  void aSoftDeletedLatestVersionIsAbsentAndCanBeRecreated() {
+    try (VaultSecretStore store = tokenStore()) {
+      String encoded = VaultSecretStore.encodeUser("alice");
+      store.put("alice", "token", "v1", 10);
+      store.put("alice", "token", "v2", 10);
+      store.putUserKeyIfAbsent("alice", "wrapped-1");
+      vault.softDelete("nbsecrets/" + encoded + "/token");
+      vault.softDelete("nbsecrets-userkeys/" + encoded);
+
+      assertThat(store.get("alice", List.of("token"))).isEmpty();
+      assertThat(store.getUserKey("alice")).isEmpty();
+      assertThat(store.delete("alice", "token")).isFalse();
+      PutResult again = store.put("alice", "token", "v3", 10);
+      assertThat(again.created()).isTrue();
+      assertThat(again.metadata().version()).isEqualTo(1);
+      assertThat(store.get("alice", List.of("token")).get("token").sealed()).isEqualTo("v3");
+      assertThat(store.putUserKeyIfAbsent("alice", "wrapped-2")).isEqualTo("wrapped-2");
+      assertThat(store.getUserKey("alice")).contains("wrapped-2");
+    }
+  }
+
   @Test
   void kubernetesAuthLogsInOnceForManyCalls(@TempDir Path dir) throws IOException {
     Path tokenFile = dir.resolve("token");
@@ -220,6 +243,31 @@ class VaultSecretStoreTest {
                         .doesNotContain("sealed-secret-value")
                         .doesNotContain(ROOT));
       }
+    }
+  }
+
+  @Test
+  void kubernetesLoginToAVaultThatIsDownIsUnavailable(@TempDir Path dir) throws IOException {
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, JWT);
+    VaultConfig config =
+        new VaultConfig(
+            VaultSecretStoreContractTest.closedPort(),
+            null,
+            null,
+            null,
+            "nbsecrets",
+            tokenFile,
+            null,
+            Duration.ofMillis(500));
+    try (VaultSecretStore store = VaultSecretStore.open(config)) {
+      assertThatThrownBy(() -> store.putUserKeyIfAbsent("alice", "wrapped-secret-key"))
+          .isInstanceOf(StoreUnavailableException.class)
+          .satisfies(
+              e ->
+                  assertThat(SecretStoreContract.messagesOf(e))
+                      .doesNotContain(JWT)
+                      .doesNotContain("wrapped-secret-key"));
     }
   }
 
