@@ -1,0 +1,886 @@
+package io.nbsecrets.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbsecrets.util.Bytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.vault.authentication.ClientAuthentication;
+import org.springframework.vault.authentication.KubernetesAuthentication;
+import org.springframework.vault.authentication.KubernetesAuthenticationOptions;
+import org.springframework.vault.authentication.LifecycleAwareSessionManager;
+import org.springframework.vault.authentication.TokenAuthentication;
+import org.springframework.vault.client.VaultClients;
+import org.springframework.vault.client.VaultEndpoint;
+import org.springframework.vault.core.VaultTemplate;
+import org.springframework.web.client.HttpStatusCodeException;
+import org.springframework.web.client.RestOperations;
+import org.springframework.web.client.RestTemplate;
+
+/**
+ * A {@link SecretStore} in HashiCorp Vault's KV version 2 secrets engine (see {@code
+ * docs/vault.md}).
+ *
+ * <h2>Layout</h2>
+ *
+ * <p>A record is the KV v2 secret {@code <mount>/<prefix>/<encoded user>/<NAME>} with the data
+ * {@code {"value": <sealed>, "version": <n>, "createdAt": <ISO-8601>, "updatedAt": <ISO-8601>}}.
+ * The {@code version} is the contract's (1 on create, +1 on replace, back to 1 after a delete), not
+ * Vault's KV version, which is used only for check-and-set. A user's wrapped key is {@code
+ * <mount>/<prefix>-userkeys/<encoded user>} with the data {@code {"key": <wrapped key>}}: a
+ * separate tree, so no secret name can collide with it.
+ *
+ * <p><b>User encoding:</b> users may contain {@code /}, {@code :}, {@code @} or upper case, and
+ * Vault paths are case-sensitive but often handled case-insensitively by tooling; the user segment
+ * is therefore {@code u-} + the lowercase RFC 4648 base32 of the user's UTF-8, without padding
+ * (reversible, path-safe, never {@code .} or {@code ..}). Secret names are used as they are; names
+ * outside {@code [A-Za-z0-9._:-]}, or {@code .} and {@code ..}, are refused.
+ *
+ * <h2>Writes</h2>
+ *
+ * <p>{@link #put} reads the record (one GET). Absent: it counts the user's records with one LIST
+ * (skipped when {@code maxSecrets} is {@code Integer.MAX_VALUE}) and writes with {@code cas=0}
+ * (create only if absent). Present: it writes with {@code cas} = the KV version read, so Vault
+ * refuses a write that raced another; the put then re-reads and retries, at most {@value
+ * #MAX_WRITE_ATTEMPTS} attempts with jittered backoff, then {@link StoreUnavailableException}.
+ * Hence no update is lost or torn. Within one store, writes of one record take turns on a striped
+ * lock so they do not starve each other. <b>The per-user limit is approximate under races:</b> the
+ * count and the create are two requests, so racing creates of different names near the limit can
+ * overshoot it by up to one per racer. {@link #delete} reads, then deletes the metadata (all KV
+ * versions); a delete racing a put may remove the record just written.
+ *
+ * <h2>Reads</h2>
+ *
+ * <p>KV v2 lists keys only, so {@link #list} and {@link #getAll} LIST the user's folder and then
+ * GET each record, at most {@value #GET_PARALLELISM} at a time ({@link #list} thus transfers sealed
+ * values, which it drops).
+ *
+ * <h2>Authentication</h2>
+ *
+ * <p>A static token ({@code store.vault.token}; looked up once with {@code lookup-self}, renewed
+ * with {@code renew-self} when renewable, never revoked) or Kubernetes auth ({@code
+ * store.vault.kubernetes-role}: the service account token file is read at each login; the login
+ * token is cached, renewed before expiry, and revoked on {@link #close()}). Both go through Spring
+ * Vault's {@link LifecycleAwareSessionManager}: there is no login per call.
+ *
+ * <h2>Errors and secrecy</h2>
+ *
+ * <p>Connection failures, timeouts, 5xx and 429 become {@link StoreUnavailableException}; 403 a
+ * {@link StoreException} pointing at the Vault policy; anything else a {@link StoreException}.
+ * Messages name users, secret names and paths, never sealed values, keys or tokens; HTTP error
+ * responses are not kept as causes (only Vault's error strings are quoted). Do not enable DEBUG
+ * logging of {@code org.springframework.web.client}: RestTemplate then logs request bodies.
+ */
+public final class VaultSecretStore implements SecretStore {
+
+  /**
+   * How to reach Vault. Exactly one of {@code token} and {@code kubernetesRole} is set; nulls
+   * elsewhere take the defaults. {@link #toString()} never shows the token.
+   */
+  public record VaultConfig(
+      URI address,
+      String mount,
+      String prefix,
+      String token,
+      String kubernetesRole,
+      Path kubernetesTokenFile,
+      String kubernetesAuthPath,
+      Duration timeout) {
+
+    public static final String DEFAULT_MOUNT = "secret";
+    public static final String DEFAULT_PREFIX = "nbsecrets";
+    public static final Path DEFAULT_KUBERNETES_TOKEN_FILE =
+        Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    public static final String DEFAULT_KUBERNETES_AUTH_PATH = "kubernetes";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    public VaultConfig {
+      mount = mount == null ? DEFAULT_MOUNT : mount;
+      prefix = prefix == null ? DEFAULT_PREFIX : prefix;
+      kubernetesTokenFile =
+          kubernetesTokenFile == null ? DEFAULT_KUBERNETES_TOKEN_FILE : kubernetesTokenFile;
+      kubernetesAuthPath =
+          kubernetesAuthPath == null ? DEFAULT_KUBERNETES_AUTH_PATH : kubernetesAuthPath;
+      timeout = timeout == null ? DEFAULT_TIMEOUT : timeout;
+    }
+
+    /** Token auth with the defaults. */
+    public static VaultConfig withToken(URI address, String token) {
+      return new VaultConfig(address, null, null, token, null, null, null, null);
+    }
+
+    /** Kubernetes auth with the defaults. */
+    public static VaultConfig withKubernetesRole(URI address, String role) {
+      return new VaultConfig(address, null, null, null, role, null, null, null);
+    }
+
+    @Override
+    public String toString() {
+      return "VaultConfig{address="
+          + address
+          + ", mount="
+          + mount
+          + ", prefix="
+          + prefix
+          + ", auth="
+          + (token != null ? "token" : "kubernetes(role=" + kubernetesRole + ")")
+          + ", timeout="
+          + timeout
+          + "}";
+    }
+  }
+
+  static final int MAX_WRITE_ATTEMPTS = 40;
+  static final int GET_PARALLELISM = 8;
+  private static final int WRITE_LOCK_STRIPES = 64;
+  private static final long BACKOFF_CAP_MILLIS = 50;
+  static final String USER_KEYS_SUFFIX = "-userkeys";
+  private static final String CAS_MISMATCH = "check-and-set parameter did not match";
+
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]+");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final VaultConfig config;
+  private final ThreadPoolTaskScheduler scheduler;
+  private final LifecycleAwareSessionManager sessionManager;
+  private final VaultTemplate vault;
+  private final ExecutorService getPool;
+  private final Clock clock = Clock.systemUTC();
+  private final Object[] writeLocks = new Object[WRITE_LOCK_STRIPES];
+  private volatile boolean closed;
+
+  private VaultSecretStore(VaultConfig config) {
+    this.config = config;
+    int id = IDS.incrementAndGet();
+    VaultEndpoint endpoint = VaultEndpoint.from(config.address());
+    JdkClientHttpRequestFactory requests =
+        new JdkClientHttpRequestFactory(
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build());
+    requests.setReadTimeout(config.timeout());
+    RestTemplate loginClient = VaultClients.createRestTemplate(endpoint, requests);
+    ClientAuthentication authentication;
+    if (config.token() != null) {
+      authentication = new TokenAuthentication(config.token());
+    } else {
+      Path tokenFile = config.kubernetesTokenFile();
+      KubernetesAuthenticationOptions options =
+          KubernetesAuthenticationOptions.builder()
+              .role(config.kubernetesRole())
+              .path(config.kubernetesAuthPath())
+              .jwtSupplier(() -> readServiceAccountToken(tokenFile))
+              .build();
+      authentication = new KubernetesAuthentication(options, loginClient);
+    }
+    this.scheduler = new ThreadPoolTaskScheduler();
+    scheduler.setPoolSize(1);
+    scheduler.setDaemon(true);
+    scheduler.setThreadNamePrefix("nbsecrets-vault-" + id + "-renew-");
+    scheduler.initialize();
+    this.sessionManager = new LifecycleAwareSessionManager(authentication, scheduler, loginClient);
+    this.vault = new VaultTemplate(endpoint, requests, sessionManager);
+    AtomicInteger threads = new AtomicInteger();
+    this.getPool =
+        Executors.newFixedThreadPool(
+            GET_PARALLELISM,
+            r -> {
+              Thread t =
+                  new Thread(r, "nbsecrets-vault-" + id + "-get-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (int i = 0; i < writeLocks.length; i++) {
+      writeLocks[i] = new Object();
+    }
+  }
+
+  /**
+   * Opens a store; does not contact Vault yet (the first call logs in).
+   *
+   * @throws IllegalArgumentException naming the offending {@code store.vault.*} setting
+   */
+  public static VaultSecretStore open(VaultConfig config) {
+    Objects.requireNonNull(config, "config");
+    URI address = config.address();
+    if (address == null
+        || address.getScheme() == null
+        || !(address.getScheme().equalsIgnoreCase("http")
+            || address.getScheme().equalsIgnoreCase("https"))
+        || address.getHost() == null) {
+      throw new IllegalArgumentException(
+          "store.vault.address must be an http(s) URL such as https://vault.example.org:8200,"
+              + " got "
+              + address);
+    }
+    if (address.getRawPath() != null
+        && !address.getRawPath().isEmpty()
+        && !address.getRawPath().equals("/")) {
+      throw new IllegalArgumentException(
+          "store.vault.address must not have a path (the API is under /v1), got " + address);
+    }
+    if (!MOUNT.matcher(config.mount()).matches() || hasDotSegment(config.mount())) {
+      throw new IllegalArgumentException(
+          "store.vault.mount must be a KV v2 mount path of [A-Za-z0-9._-] segments, got '"
+              + config.mount()
+              + "'");
+    }
+    if (!SEGMENT.matcher(config.prefix()).matches() || hasDotSegment(config.prefix())) {
+      throw new IllegalArgumentException(
+          "store.vault.prefix must be one path segment of [A-Za-z0-9._-], got '"
+              + config.prefix()
+              + "'");
+    }
+    boolean hasToken = config.token() != null && !config.token().isBlank();
+    boolean hasRole = config.kubernetesRole() != null && !config.kubernetesRole().isBlank();
+    if (hasToken == hasRole) {
+      throw new IllegalArgumentException(
+          "exactly one of store.vault.token (token auth) and store.vault.kubernetes-role"
+              + " (Kubernetes auth) must be set, "
+              + (hasToken ? "both are" : "neither is"));
+    }
+    if (config.token() != null && !hasToken) {
+      throw new IllegalArgumentException("store.vault.token must not be blank");
+    }
+    if (hasRole) {
+      if (!MOUNT.matcher(config.kubernetesAuthPath()).matches()
+          || hasDotSegment(config.kubernetesAuthPath())) {
+        throw new IllegalArgumentException(
+            "store.vault.kubernetes-auth-path must be an auth mount path such as 'kubernetes',"
+                + " got '"
+                + config.kubernetesAuthPath()
+                + "'");
+      }
+    }
+    if (config.timeout().isZero() || config.timeout().isNegative()) {
+      throw new IllegalArgumentException(
+          "store.vault.timeout must be positive, got " + config.timeout());
+    }
+    return new VaultSecretStore(config);
+  }
+
+  private static boolean hasDotSegment(String path) {
+    for (String s : path.split("/", -1)) {
+      if (s.equals(".") || s.equals("..")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String readServiceAccountToken(Path file) {
+    try {
+      String jwt = Files.readString(file, StandardCharsets.UTF_8).strip();
+      if (jwt.isEmpty()) {
+        throw new TokenFileException(
+            "the Kubernetes service account token file " + file + " is empty");
+      }
+      return jwt;
+    } catch (IOException e) {
+      throw new TokenFileException(
+          "cannot read the Kubernetes service account token file "
+              + file
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
+  }
+
+  /** The service account token file could not be read (its content is never in the message). */
+  private static final class TokenFileException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TokenFileException(String message) {
+      super(message);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public List<SecretMetadata> list(String user) {
+    List<SecretMetadata> result = new ArrayList<>();
+    for (StoredSecret s : getAll(user)) {
+      result.add(s.metadata());
+    }
+    return result;
+  }
+
+  @Override
+  public Map<String, StoredSecret> get(String user, Collection<String> names) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
+    for (String name : distinct) {
+      checkName(name);
+    }
+    List<Optional<StoredSecret>> found = readAll(user, distinct);
+    Map<String, StoredSecret> result = new LinkedHashMap<>();
+    for (int i = 0; i < distinct.size(); i++) {
+      String name = distinct.get(i);
+      found.get(i).ifPresent(r -> result.put(name, r));
+    }
+    return result;
+  }
+
+  @Override
+  public List<StoredSecret> getAll(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    List<String> names = listNames(user);
+    List<StoredSecret> result = new ArrayList<>();
+    for (Optional<StoredSecret> r : readAll(user, names)) {
+      r.ifPresent(result::add); // deleted between LIST and GET: skipped
+    }
+    result.sort(Comparator.comparing(StoredSecret::name));
+    return result;
+  }
+
+  private List<Optional<StoredSecret>> readAll(String user, List<String> names) {
+    List<Optional<StoredSecret>> result = new ArrayList<>(names.size());
+    if (names.size() <= 1) {
+      for (String name : names) {
+        result.add(readRecord(user, name).record());
+      }
+      return result;
+    }
+    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(names.size());
+    try {
+      for (String name : names) {
+        futures.add(getPool.submit(() -> readRecord(user, name).record()));
+      }
+      for (Future<Optional<StoredSecret>> f : futures) {
+        result.add(await(f, user));
+      }
+      return result;
+    } catch (RejectedExecutionException e) {
+      throw new StoreException("vault store is closed", e);
+    } finally {
+      futures.forEach(f -> f.cancel(true));
+    }
+  }
+
+  private static Optional<StoredSecret> await(Future<Optional<StoredSecret>> future, String user) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable("interrupted while reading the records of user " + user, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new StoreException("vault store: reading records of user " + user + " failed", e);
+    }
+  }
+
+  /** The names in the user's folder (LIST); empty when the folder does not exist. */
+  private List<String> listNames(String user) {
+    String what = "the records of user " + user;
+    String path = config.mount() + "/metadata/" + userFolder(user) + "/?list=true";
+    Optional<JsonNode> body = call(HttpMethod.GET, path, null, "list", what);
+    List<String> names = new ArrayList<>();
+    if (body.isPresent()) {
+      for (JsonNode key : body.get().path("data").path("keys")) {
+        String name = key.asText();
+        if (!name.endsWith("/") && NAME.matcher(name).matches()) {
+          names.add(name); // folders and foreign keys are not records
+        }
+      }
+    }
+    names.sort(Comparator.naturalOrder());
+    return names;
+  }
+
+  /** A record as read: the KV version for check-and-set (0 when absent) and the record. */
+  private record Read(long kvVersion, Optional<StoredSecret> record) {}
+
+  private Read readRecord(String user, String name) {
+    String what = recordDescription(user, name);
+    String path = config.mount() + "/data/" + recordPath(user, name);
+    Optional<JsonNode> body = call(HttpMethod.GET, path, null, "read", what);
+    if (body.isEmpty()) {
+      return new Read(0, Optional.empty());
+    }
+    JsonNode data = body.get().path("data").path("data");
+    long kvVersion = body.get().path("data").path("metadata").path("version").asLong(0);
+    if (data.isNull() || data.isMissingNode()) {
+      // A soft-deleted KV version (deleted outside this store): absent, but not at cas=0.
+      return new Read(kvVersion, Optional.empty());
+    }
+    return new Read(kvVersion, Optional.of(toRecord(data, name, path)));
+  }
+
+  private StoredSecret toRecord(JsonNode data, String name, String path) {
+    JsonNode value = data.path("value");
+    if (!value.isTextual()) {
+      throw refused(path, "it has no text field 'value'");
+    }
+    try {
+      long version = data.path("version").asLong(0);
+      Instant created = Instant.parse(data.path("createdAt").asText(""));
+      Instant updated = Instant.parse(data.path("updatedAt").asText(""));
+      if (version < 1) {
+        throw refused(path, "its field 'version' is not a positive number");
+      }
+      return new StoredSecret(name, version, created, updated, value.asText());
+    } catch (DateTimeParseException e) {
+      throw refused(path, "its fields 'createdAt' or 'updatedAt' are not ISO-8601 instants");
+    }
+  }
+
+  private static StoreException refused(String path, String why) {
+    return new StoreException(
+        "vault store: refusing " + path + " because " + why + " (written outside nbsecrets?)");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public PutResult put(String user, String name, String sealed, int maxSecrets) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    checkName(name);
+    Objects.requireNonNull(sealed, "sealed");
+    String what = recordDescription(user, name);
+    String path = config.mount() + "/data/" + recordPath(user, name);
+    synchronized (writeLock(path)) {
+      for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+        Read current = readRecord(user, name);
+        Instant now = clock.instant();
+        SecretMetadata next;
+        boolean created;
+        if (current.record().isEmpty()) {
+          // Integer.MAX_VALUE cannot be reached: skip the count (a LIST) when there is no limit.
+          if (maxSecrets != Integer.MAX_VALUE && listNames(user).size() >= maxSecrets) {
+            throw new TooManySecretsException(user, maxSecrets);
+          }
+          next = new SecretMetadata(name, 1, now, now);
+          created = true;
+        } else {
+          SecretMetadata old = current.record().get().metadata();
+          Instant updatedAt = now.isBefore(old.updatedAt()) ? old.updatedAt() : now;
+          next = new SecretMetadata(name, old.version() + 1, old.createdAt(), updatedAt);
+          created = false;
+        }
+        ObjectNode data = JSON.createObjectNode();
+        data.put("value", sealed);
+        data.put("version", next.version());
+        data.put("createdAt", next.createdAt().toString());
+        data.put("updatedAt", next.updatedAt().toString());
+        if (writeCas(path, data, current.kvVersion(), created ? "create" : "update", what)) {
+          return new PutResult(next, created);
+        }
+        // Check-and-set conflict: another writer was first. Read again.
+        backoff(attempt, what);
+      }
+    }
+    throw unavailable(
+        "gave up writing "
+            + what
+            + " after "
+            + MAX_WRITE_ATTEMPTS
+            + " attempts conflicting with concurrent writers",
+        null);
+  }
+
+  /** Writes {@code {"options":{"cas":cas},"data":data}}; false on a check-and-set conflict. */
+  private boolean writeCas(String path, ObjectNode data, long cas, String verb, String what) {
+    ObjectNode body = JSON.createObjectNode();
+    body.putObject("options").put("cas", cas);
+    body.set("data", data);
+    try {
+      call(HttpMethod.POST, path, body, verb, what);
+      return true;
+    } catch (CasConflict e) {
+      return false;
+    }
+  }
+
+  @Override
+  public boolean delete(String user, String name) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    checkName(name);
+    String what = recordDescription(user, name);
+    String dataPath = config.mount() + "/data/" + recordPath(user, name);
+    synchronized (writeLock(dataPath)) {
+      if (readRecord(user, name).record().isEmpty()) {
+        return false;
+      }
+      call(
+          HttpMethod.DELETE,
+          config.mount() + "/metadata/" + recordPath(user, name),
+          null,
+          "delete",
+          what);
+      return true;
+    }
+  }
+
+  @Override
+  public Optional<String> getUserKey(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    return readUserKey(user).key();
+  }
+
+  private record KeyRead(long kvVersion, Optional<String> key) {}
+
+  private KeyRead readUserKey(String user) {
+    String what = userKeyDescription(user);
+    String path = config.mount() + "/data/" + userKeyPath(user);
+    Optional<JsonNode> body = call(HttpMethod.GET, path, null, "read", what);
+    if (body.isEmpty()) {
+      return new KeyRead(0, Optional.empty());
+    }
+    JsonNode data = body.get().path("data").path("data");
+    long kvVersion = body.get().path("data").path("metadata").path("version").asLong(0);
+    if (data.isNull() || data.isMissingNode()) {
+      return new KeyRead(kvVersion, Optional.empty());
+    }
+    JsonNode key = data.path("key");
+    if (!key.isTextual()) {
+      throw refused(path, "it has no text field 'key'");
+    }
+    return new KeyRead(kvVersion, Optional.of(key.asText()));
+  }
+
+  @Override
+  public String putUserKeyIfAbsent(String user, String wrappedKey) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(wrappedKey, "wrappedKey");
+    String what = userKeyDescription(user);
+    String path = config.mount() + "/data/" + userKeyPath(user);
+    long cas = 0;
+    for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      ObjectNode data = JSON.createObjectNode();
+      data.put("key", wrappedKey);
+      if (writeCas(path, data, cas, "create", what)) {
+        return wrappedKey;
+      }
+      KeyRead existing = readUserKey(user);
+      if (existing.key().isPresent()) {
+        return existing.key().get();
+      }
+      cas = existing.kvVersion(); // soft-deleted outside this store, or deleted in between
+      backoff(attempt, what);
+    }
+    throw unavailable(
+        "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
+  }
+
+  /**
+   * Checks that Vault answers and is unsealed and active (or a standby), via {@code
+   * /v1/sys/health}; for readiness probes.
+   *
+   * @throws StoreUnavailableException when it does not
+   */
+  public void checkHealth() {
+    ensureOpen();
+    call(
+        HttpMethod.GET,
+        "sys/health?standbyok=true&perfstandbyok=true",
+        null,
+        "check",
+        "the health of vault");
+  }
+
+  /** Stops renewal, revokes a login token (not a configured static token), stops threads. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    getPool.shutdownNow();
+    try {
+      sessionManager.destroy();
+    } catch (RuntimeException e) {
+      // Revocation is best effort: the token expires anyway.
+    }
+    scheduler.shutdown();
+  }
+
+  @Override
+  public String toString() {
+    return "VaultSecretStore{" + config + "}";
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException("vault store is closed");
+    }
+  }
+
+  private Object writeLock(String path) {
+    return writeLocks[Math.floorMod(path.hashCode(), writeLocks.length)];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Paths
+
+  /** {@code u-} + lowercase base32 (no padding) of the user's UTF-8: reversible and path-safe. */
+  static String encodeUser(String user) {
+    return "u-" + KubernetesSecretStore.base32(Bytes.strictUtf8(user));
+  }
+
+  private String userFolder(String user) {
+    return config.prefix() + "/" + encodeUser(user);
+  }
+
+  private String recordPath(String user, String name) {
+    return userFolder(user) + "/" + name;
+  }
+
+  private String userKeyPath(String user) {
+    return config.prefix() + USER_KEYS_SUFFIX + "/" + encodeUser(user);
+  }
+
+  private static void checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+      throw new StoreException(
+          "vault store: secret name '" + name + "' cannot be a Vault path segment");
+    }
+  }
+
+  private static String recordDescription(String user, String name) {
+    return "secret " + name + " of user " + user;
+  }
+
+  private static String userKeyDescription(String user) {
+    return "the key of user " + user;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // HTTP and errors
+
+  /** A 400 with Vault's check-and-set error. */
+  private static final class CasConflict extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CasConflict() {
+      super("check-and-set conflict", null, false, false);
+    }
+  }
+
+  /**
+   * One authenticated request; the response body as JSON, or empty on 404. {@code path} is relative
+   * to {@code /v1/}.
+   */
+  private Optional<JsonNode> call(
+      HttpMethod method, String path, JsonNode body, String verb, String what) {
+    try {
+      return vault.doWithSession(rest -> exchange(rest, method, path, body, verb, what));
+    } catch (CasConflict | StoreException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw translate(e, verb, what);
+    }
+  }
+
+  private Optional<JsonNode> exchange(
+      RestOperations rest,
+      HttpMethod method,
+      String path,
+      JsonNode body,
+      String verb,
+      String what) {
+    HttpHeaders headers = new HttpHeaders();
+    headers.setAccept(List.of(MediaType.APPLICATION_JSON));
+    byte[] bytes = null;
+    if (body != null) {
+      headers.setContentType(MediaType.APPLICATION_JSON);
+      try {
+        bytes = JSON.writeValueAsBytes(body);
+      } catch (IOException e) {
+        throw new StoreException("vault store: cannot encode the request for " + what);
+      }
+    }
+    ResponseEntity<byte[]> response;
+    try {
+      response = rest.exchange(path, method, new HttpEntity<>(bytes, headers), byte[].class);
+    } catch (HttpStatusCodeException e) {
+      int code = e.getStatusCode().value();
+      if (code == 404) {
+        if (method == HttpMethod.GET && path.contains("/data/")) {
+          // A soft-deleted version answers 404 with its metadata: keep the KV version for cas.
+          JsonNode parsed = parse(e.getResponseBodyAsByteArray());
+          if (parsed != null && parsed.path("data").path("metadata").has("version")) {
+            return Optional.of(parsed);
+          }
+        }
+        return Optional.empty();
+      }
+      String errors = vaultErrors(e.getResponseBodyAsByteArray());
+      if (code == 400 && errors.contains(CAS_MISMATCH)) {
+        throw new CasConflict();
+      }
+      throw httpError(code, errors, verb, what, path);
+    }
+    byte[] answer = response.getBody();
+    if (answer == null || answer.length == 0) {
+      return Optional.of(JSON.createObjectNode());
+    }
+    JsonNode parsed = parse(answer);
+    if (parsed == null) {
+      throw new StoreException(
+          "vault store: cannot parse Vault's answer to " + verb + " " + what + " (not JSON)");
+    }
+    return Optional.of(parsed);
+  }
+
+  private static JsonNode parse(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      return null;
+    }
+    try {
+      return JSON.readTree(bytes);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Vault's {@code errors} strings (never request data), shortened. */
+  private static String vaultErrors(byte[] body) {
+    JsonNode parsed = parse(body);
+    if (parsed == null || !parsed.path("errors").isArray()) {
+      return "";
+    }
+    List<String> errors = new ArrayList<>();
+    for (JsonNode e : parsed.path("errors")) {
+      errors.add(e.asText().replaceAll("\\s+", " ").strip());
+    }
+    String joined = String.join("; ", errors);
+    return joined.length() > 300 ? joined.substring(0, 300) + "..." : joined;
+  }
+
+  private StoreException httpError(int code, String errors, String verb, String what, String path) {
+    String detail = "HTTP " + code + (errors.isEmpty() ? "" : ": " + errors);
+    String target = "/v1/" + path.replaceFirst("\\?.*$", "");
+    if (code == 429 || code >= 500) {
+      return unavailable(
+          "cannot " + verb + " " + what + " at " + target + " (" + detail + ")", null);
+    }
+    if (code == 403) {
+      return new StoreException(
+          "vault store: permission denied to "
+              + verb
+              + " "
+              + what
+              + " at "
+              + target
+              + " ("
+              + detail
+              + "); check the Vault policy attached to the store's token or Kubernetes role"
+              + " (see docs/vault.md)");
+    }
+    return new StoreException(
+        "vault store: cannot " + verb + " " + what + " at " + target + " (" + detail + ")");
+  }
+
+  /** Maps failures outside a response (connection, timeout, login) to store exceptions. */
+  private StoreException translate(RuntimeException e, String verb, String what) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TokenFileException tf) {
+        return new StoreException(
+            "vault store: cannot log in to " + verb + " " + what + ": " + tf.getMessage());
+      }
+      if (t instanceof HttpStatusCodeException h) {
+        // A failed login (or token lookup): the body is not kept.
+        int code = h.getStatusCode().value();
+        String errors = vaultErrors(h.getResponseBodyAsByteArray());
+        String detail = "HTTP " + code + (errors.isEmpty() ? "" : ": " + errors);
+        if (code == 429 || code >= 500) {
+          return unavailable("cannot log in to " + verb + " " + what + " (" + detail + ")", null);
+        }
+        return new StoreException(
+            "vault store: cannot log in to "
+                + verb
+                + " "
+                + what
+                + " ("
+                + detail
+                + (code == 403 || code == 400
+                    ? "); check the token, or the Kubernetes role and its bound service accounts,"
+                        + " and the Vault policy"
+                    : ")"));
+      }
+      if (t instanceof IOException || t instanceof UncheckedIOException) {
+        return unavailable(
+            "cannot "
+                + verb
+                + " "
+                + what
+                + " at "
+                + config.address()
+                + " ("
+                + t.getClass().getSimpleName()
+                + ")",
+            t instanceof IOException io ? io : null);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return new StoreException(
+        "vault store: cannot " + verb + " " + what + " (" + e.getClass().getSimpleName() + ")");
+  }
+
+  private static StoreUnavailableException unavailable(String detail, Throwable cause) {
+    return new StoreUnavailableException("vault store unavailable: " + detail, cause);
+  }
+
+  private static void backoff(int attempt, String what) {
+    long cap = Math.min(BACKOFF_CAP_MILLIS, 1L << Math.min(attempt, 10));
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable("interrupted while retrying a write of " + what, e);
+    }
+  }
+}
