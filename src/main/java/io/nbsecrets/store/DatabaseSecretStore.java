@@ -1,0 +1,580 @@
+package io.nbsecrets.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.nbsecrets.util.Bytes;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SecretStore} in PostgreSQL, through a HikariCP pool.
+ *
+ * <h2>Schema</h2>
+ *
+ * <p>Created and migrated by this program with Flyway at {@link #open} (scripts in {@code
+ * db/migration}, history in {@code nbsecrets_schema_history}); all tables are prefixed {@code
+ * nbsecrets_}, so the store may share a database (a schema that already holds other tables is
+ * baselined at version 0, then migrated). Opening an up-to-date database changes nothing. Records
+ * are rows of {@code nbsecrets_secrets}, keyed by (user_id, name); user keys are rows of {@code
+ * nbsecrets_user_keys}. Identifiers are {@code text COLLATE "C"}, so {@code ORDER BY name} is byte
+ * order of UTF-8, i.e. code-point order, whatever the database's locale (the same as Java's order
+ * for the ASCII names callers allow).
+ *
+ * <p><b>Sealed values and wrapped keys are {@code bytea}</b> holding the UTF-8 of the text, not
+ * {@code text}: the contract includes U+0000, which a PostgreSQL text value cannot hold. A string
+ * with an unpaired surrogate (not encodable as UTF-8) is refused with a {@link StoreException}
+ * rather than silently altered.
+ *
+ * <h2>Writes</h2>
+ *
+ * <p>{@link #put} is one transaction. It first takes {@code
+ * pg_advisory_xact_lock(hashtextextended(user_id, 0))}, so a user's puts run one at a time (across
+ * all replicas: the lock lives in the database) and the count taken next is still true when the
+ * insert runs: <b>the per-user limit is exact</b>, unlike the Kubernetes store's. (A hash collision
+ * between two users only makes them take turns.) Then, when the name is new, it counts the user's
+ * records and refuses with {@link TooManySecretsException} at the limit; then one {@code INSERT ...
+ * ON CONFLICT (user_id, name) DO UPDATE SET version = nbsecrets_secrets.version + 1, ...}: the
+ * version is incremented by the database on the row it locks, not read and written back by the
+ * program, so <b>no update is lost</b> and no record is torn, without retries. {@code created} is
+ * whether the row was inserted ({@code xmax = 0}). {@code updated_at} never goes back (the greater
+ * of the stored and the new time, in case replicas' clocks differ). Times are truncated to
+ * microseconds (PostgreSQL's precision) before they are written, so what {@code put} returns equals
+ * what reads return. {@link #putUserKeyIfAbsent} is {@code INSERT ... ON CONFLICT DO NOTHING}, then
+ * a read of the key that won.
+ *
+ * <h2>Reads</h2>
+ *
+ * <p>{@link #get} is one query ({@code name = ANY(?)}); {@link #getAll} and {@link #list} are one
+ * query each, ordered by name; {@link #list} does not select the sealed column.
+ *
+ * <h2>Errors and secrecy</h2>
+ *
+ * <p>Connection failures (SQLState class 08), server shutdown or restart (57P01, 57P02, 57P03), too
+ * many connections (53300) and the pool's timeout ({@link SQLTransientConnectionException}, after
+ * {@link DatabaseConfig#connectionTimeout()}, 5 s by default) become {@link
+ * StoreUnavailableException}; anything else a {@link StoreException}. Messages name the operation,
+ * user, secret name and SQLState, never values; the driver's exception is kept as the cause. The
+ * driver is configured with {@code logServerErrorDetail=false}, so the server's error detail (which
+ * for a constraint violation is the whole failing row, sealed value included) never reaches an
+ * exception message. The pool reconnects by itself: after an outage the same store works again.
+ */
+public final class DatabaseSecretStore implements SecretStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DatabaseSecretStore.class);
+
+  static final String HISTORY_TABLE = "nbsecrets_schema_history";
+  static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+  static final int DEFAULT_MAX_POOL_SIZE = 10;
+  private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
+  private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  /**
+   * How to reach the database. {@code password} may be null (e.g. trust or a password in the URL's
+   * {@code password} parameter); {@link #toString()} never shows it.
+   *
+   * @param jdbcUrl {@code store.database.url}, e.g. {@code jdbc:postgresql://db:5432/nbsecrets}
+   * @param username {@code store.database.username}
+   * @param password {@code store.database.password}
+   * @param maxPoolSize {@code store.database.max-pool-size}, at least 1
+   * @param connectionTimeout {@code store.database.connection-timeout}: how long a call waits for a
+   *     connection before failing as unavailable, at least 250 ms
+   */
+  public record DatabaseConfig(
+      String jdbcUrl,
+      String username,
+      String password,
+      int maxPoolSize,
+      Duration connectionTimeout) {
+
+    public DatabaseConfig {
+      if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException(
+            "store.database.url must be a PostgreSQL JDBC URL starting with jdbc:postgresql:"
+                + " (e.g. jdbc:postgresql://db.example.org:5432/nbsecrets)");
+      }
+      if (username == null || username.isBlank()) {
+        throw new IllegalArgumentException("store.database.username must not be blank");
+      }
+      if (maxPoolSize < 1) {
+        throw new IllegalArgumentException(
+            "store.database.max-pool-size must be at least 1, not " + maxPoolSize);
+      }
+      if (connectionTimeout == null || connectionTimeout.compareTo(Duration.ofMillis(250)) < 0) {
+        throw new IllegalArgumentException(
+            "store.database.connection-timeout must be at least 250 ms, not " + connectionTimeout);
+      }
+    }
+
+    /** The defaults: a pool of 10 connections, a connection timeout of 5 s. */
+    public static DatabaseConfig of(String jdbcUrl, String username, String password) {
+      return new DatabaseConfig(
+          jdbcUrl, username, password, DEFAULT_MAX_POOL_SIZE, DEFAULT_CONNECTION_TIMEOUT);
+    }
+
+    /** Without the password, whatever it is. */
+    @Override
+    public String toString() {
+      return "DatabaseConfig[jdbcUrl="
+          + jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***")
+          + ", username="
+          + username
+          + ", password="
+          + (password == null ? "null" : "***")
+          + ", maxPoolSize="
+          + maxPoolSize
+          + ", connectionTimeout="
+          + connectionTimeout
+          + "]";
+    }
+  }
+
+  private final HikariDataSource dataSource;
+  private final Clock clock;
+
+  private DatabaseSecretStore(HikariDataSource dataSource, Clock clock) {
+    this.dataSource = dataSource;
+    this.clock = clock;
+  }
+
+  /**
+   * Opens a pool and creates or migrates the schema.
+   *
+   * @throws StoreUnavailableException when the database does not answer (nothing is left open)
+   * @throws StoreException when the migration fails otherwise
+   */
+  public static DatabaseSecretStore open(DatabaseConfig config) {
+    DatabaseSecretStore store = connect(config);
+    try {
+      store.migrate();
+      return store;
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** A store on a pool that connects lazily, without touching the schema (for tests). */
+  static DatabaseSecretStore connect(DatabaseConfig config) {
+    Objects.requireNonNull(config, "config");
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("nbsecrets-db-" + POOL_IDS.incrementAndGet());
+    hikari.setDriverClassName("org.postgresql.Driver");
+    hikari.setJdbcUrl(config.jdbcUrl());
+    hikari.setUsername(config.username());
+    hikari.setPassword(config.password());
+    hikari.setMaximumPoolSize(config.maxPoolSize());
+    long timeoutMillis = config.connectionTimeout().toMillis();
+    hikari.setConnectionTimeout(timeoutMillis);
+    hikari.setValidationTimeout(Math.min(timeoutMillis, DEFAULT_CONNECTION_TIMEOUT.toMillis()));
+    // Do not connect while building the pool: an outage is reported by the calls, as unavailable.
+    hikari.setInitializationFailTimeout(-1);
+    hikari.setAutoCommit(true);
+    // The server's error detail can hold a whole row (a sealed value): keep it out of messages.
+    hikari.addDataSourceProperty("logServerErrorDetail", "false");
+    hikari.addDataSourceProperty("ApplicationName", "nbsecrets");
+    hikari.addDataSourceProperty("tcpKeepAlive", "true");
+    hikari.addDataSourceProperty(
+        "connectTimeout", String.valueOf(Math.max(1, (timeoutMillis + 999) / 1000)));
+    hikari.addDataSourceProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT.toSeconds()));
+    return new DatabaseSecretStore(new HikariDataSource(hikari), Clock.systemUTC());
+  }
+
+  /** Applies pending migrations; returns how many ran (0 on an up-to-date database). */
+  int migrate() {
+    ensureOpen();
+    try {
+      MigrateResult result =
+          Flyway.configure(DatabaseSecretStore.class.getClassLoader())
+              .dataSource(dataSource)
+              .table(HISTORY_TABLE)
+              .locations("classpath:db/migration")
+              .baselineOnMigrate(true)
+              .baselineVersion("0")
+              .load()
+              .migrate();
+      if (result.migrationsExecuted > 0) {
+        LOG.info(
+            "database store: applied {} schema migration(s), now at version {}",
+            result.migrationsExecuted,
+            result.targetSchemaVersion);
+      } else {
+        LOG.debug("database store: schema is up to date");
+      }
+      return result.migrationsExecuted;
+    } catch (FlywayException e) {
+      for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+        if (t instanceof SQLException sql && isUnavailable(sql)) {
+          throw new StoreUnavailableException(
+              "database store unavailable: cannot migrate the schema (SQLState "
+                  + sql.getSQLState()
+                  + ")",
+              e);
+        }
+      }
+      throw new StoreException("database store: migrating the schema failed", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public List<SecretMetadata> list(String user) {
+    Objects.requireNonNull(user, "user");
+    return withConnection(
+        "list",
+        "the secrets of user " + user,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
+                      + " WHERE user_id = ? ORDER BY name")) {
+            s.setString(1, user);
+            try (ResultSet rs = s.executeQuery()) {
+              List<SecretMetadata> result = new ArrayList<>();
+              while (rs.next()) {
+                result.add(
+                    new SecretMetadata(
+                        rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
+              }
+              return result;
+            }
+          }
+        });
+  }
+
+  @Override
+  public Map<String, StoredSecret> get(String user, Collection<String> names) {
+    Objects.requireNonNull(user, "user");
+    Set<String> distinct = new LinkedHashSet<>(names);
+    distinct.forEach(n -> Objects.requireNonNull(n, "name"));
+    if (distinct.isEmpty()) {
+      return new LinkedHashMap<>();
+    }
+    String what =
+        distinct.size() == 1
+            ? describe(user, distinct.iterator().next())
+            : "secrets of user " + user;
+    return withConnection(
+        "get",
+        what,
+        c -> {
+          Array array = c.createArrayOf("text", distinct.toArray());
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
+                      + " WHERE user_id = ? AND name = ANY(?) ORDER BY name")) {
+            s.setString(1, user);
+            s.setArray(2, array);
+            Map<String, StoredSecret> result = new LinkedHashMap<>();
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                StoredSecret record = record(rs);
+                result.put(record.name(), record);
+              }
+            }
+            return result;
+          } finally {
+            array.free();
+          }
+        });
+  }
+
+  @Override
+  public List<StoredSecret> getAll(String user) {
+    Objects.requireNonNull(user, "user");
+    return withConnection(
+        "get",
+        "the secrets of user " + user,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
+                      + " WHERE user_id = ? ORDER BY name")) {
+            s.setString(1, user);
+            List<StoredSecret> result = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                result.add(record(rs));
+              }
+            }
+            return result;
+          }
+        });
+  }
+
+  @Override
+  public Optional<String> getUserKey(String user) {
+    Objects.requireNonNull(user, "user");
+    return withConnection("get", userKeyDescription(user), c -> readUserKey(c, user));
+  }
+
+  private static Optional<String> readUserKey(Connection c, String user) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?")) {
+      s.setString(1, user);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new String(rs.getBytes(1), StandardCharsets.UTF_8))
+            : Optional.empty();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public PutResult put(String user, String name, String sealed, int maxSecrets) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sealed, "sealed");
+    String what = describe(user, name);
+    byte[] utf8 = utf8(sealed, "the sealed value of " + what);
+    OffsetDateTime now = now();
+    return inTransaction(
+        "put",
+        what,
+        c -> {
+          try (PreparedStatement lock =
+              c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            lock.setString(1, user);
+            lock.execute();
+          }
+          try (PreparedStatement count =
+              c.prepareStatement(
+                  "SELECT count(*), coalesce(bool_or(name = ?), false)"
+                      + " FROM nbsecrets_secrets WHERE user_id = ?")) {
+            count.setString(1, name);
+            count.setString(2, user);
+            try (ResultSet rs = count.executeQuery()) {
+              rs.next();
+              long records = rs.getLong(1);
+              boolean exists = rs.getBoolean(2);
+              if (!exists && records >= maxSecrets) {
+                throw new TooManySecretsException(user, maxSecrets);
+              }
+            }
+          }
+          try (PreparedStatement upsert =
+              c.prepareStatement(
+                  "INSERT INTO nbsecrets_secrets"
+                      + " (user_id, name, version, created_at, updated_at, sealed)"
+                      + " VALUES (?, ?, 1, ?, ?, ?)"
+                      + " ON CONFLICT (user_id, name) DO UPDATE SET"
+                      + " version = nbsecrets_secrets.version + 1,"
+                      + " sealed = EXCLUDED.sealed,"
+                      + " updated_at = GREATEST(nbsecrets_secrets.updated_at, EXCLUDED.updated_at)"
+                      + " RETURNING version, created_at, updated_at, (xmax = 0) AS created")) {
+            upsert.setString(1, user);
+            upsert.setString(2, name);
+            upsert.setObject(3, now);
+            upsert.setObject(4, now);
+            upsert.setBytes(5, utf8);
+            try (ResultSet rs = upsert.executeQuery()) {
+              rs.next();
+              SecretMetadata metadata =
+                  new SecretMetadata(name, rs.getLong(1), instant(rs, 2), instant(rs, 3));
+              return new PutResult(metadata, rs.getBoolean(4));
+            }
+          }
+        });
+  }
+
+  @Override
+  public boolean delete(String user, String name) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    return withConnection(
+        "delete",
+        describe(user, name),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?")) {
+            s.setString(1, user);
+            s.setString(2, name);
+            return s.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public String putUserKeyIfAbsent(String user, String wrappedKey) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(wrappedKey, "wrappedKey");
+    String what = userKeyDescription(user);
+    byte[] utf8 = utf8(wrappedKey, what);
+    OffsetDateTime now = now();
+    return withConnection(
+        "store",
+        what,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO nbsecrets_user_keys (user_id, wrapped, created_at)"
+                      + " VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING")) {
+            s.setString(1, user);
+            s.setBytes(2, utf8);
+            s.setObject(3, now);
+            s.executeUpdate();
+          }
+          // Ours or the one a racing replica committed first: ON CONFLICT waited for it.
+          return readUserKey(c, user)
+              .orElseThrow(
+                  () -> new StoreException("database store: " + what + " vanished after insert"));
+        });
+  }
+
+  /** Closes the pool. */
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private <T> T withConnection(String verb, String what, SqlWork<T> work) {
+    ensureOpen();
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw translate(e, verb, what);
+    }
+  }
+
+  private <T> T inTransaction(String verb, String what, SqlWork<T> work) {
+    return withConnection(
+        verb,
+        what,
+        c -> {
+          c.setAutoCommit(false);
+          try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+          } catch (SQLException | RuntimeException e) {
+            try {
+              c.rollback();
+            } catch (SQLException rollback) {
+              e.addSuppressed(rollback);
+            }
+            throw e;
+          }
+        });
+  }
+
+  private void ensureOpen() {
+    if (dataSource.isClosed()) {
+      throw new StoreException("database store is closed");
+    }
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  private static StoredSecret record(ResultSet rs) throws SQLException {
+    return new StoredSecret(
+        rs.getString(1),
+        rs.getLong(2),
+        instant(rs, 3),
+        instant(rs, 4),
+        new String(rs.getBytes(5), StandardCharsets.UTF_8));
+  }
+
+  private static byte[] utf8(String text, String what) {
+    try {
+      return Bytes.strictUtf8(text);
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(
+          "database store: " + what + " is not well-formed Unicode (unpaired surrogate)");
+    }
+  }
+
+  private static String describe(String user, String name) {
+    return "secret " + name + " of user " + user;
+  }
+
+  private static String userKeyDescription(String user) {
+    return "the key of user " + user;
+  }
+
+  private static StoreException translate(SQLException e, String verb, String what) {
+    if (isUnavailable(e)) {
+      return new StoreUnavailableException(
+          "database store unavailable: cannot "
+              + verb
+              + " "
+              + what
+              + " ("
+              + describeFailure(e)
+              + ")",
+          e);
+    }
+    return new StoreException(
+        "database store: cannot " + verb + " " + what + " (" + describeFailure(e) + ")", e);
+  }
+
+  private static String describeFailure(SQLException e) {
+    if (e instanceof SQLTransientConnectionException) {
+      return "no connection within the connection timeout";
+    }
+    return "SQLState " + e.getSQLState();
+  }
+
+  /** Whether {@code e} (or a cause) means the database cannot be reached or is going away. */
+  static boolean isUnavailable(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        if (state != null && (state.startsWith("08") || UNAVAILABLE_STATES.contains(state))) {
+          return true;
+        }
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+}
