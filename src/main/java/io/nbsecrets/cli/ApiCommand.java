@@ -14,7 +14,6 @@ import io.nbsecrets.api.UserKeyService;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
-import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
 import java.io.IOException;
 import java.io.Reader;
@@ -84,18 +83,10 @@ public final class ApiCommand implements Callable<Integer> {
       description = "Prefix to strip from usernames (e.g. oidc:).")
   String usernamePrefix;
 
-  @Option(
-      names = "--store-type",
-      defaultValue = "kubernetes",
-      description = "Secret store backend.")
-  String storeType;
+  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
 
   @Override
   public Integer call() throws Exception {
-    if (!"kubernetes".equals(storeType)) {
-      throw new IllegalArgumentException(
-          "store.type " + storeType + " is not supported yet (supported: kubernetes)");
-    }
     ApiConfig config =
         ApiConfig.defaults()
             .withMaxValueBytes(maxValueBytes)
@@ -103,7 +94,7 @@ public final class ApiCommand implements Callable<Integer> {
             .withPodTokenAudience(audience)
             .withUsernamePrefixToStrip(usernamePrefix);
     KubernetesClient client = Clients.create();
-    SecretStore store = new KubernetesSecretStore(client, namespace);
+    SecretStore secretStore = store.open(client, namespace);
     PlatformKeys.Ring platform =
         platformKeyFile == null
             ? PlatformKeys.loadOrCreate(client, namespace)
@@ -112,7 +103,7 @@ public final class ApiCommand implements Callable<Integer> {
         sessionPublicKeyFile == null
             ? SessionKeys.awaitPublicKey(client, namespace, Duration.ofMinutes(5))
             : SessionKeys.publicKeyFromFile(sessionPublicKeyFile);
-    UserKeyService userKeys = new UserKeyService(store, platform.current(), platform.all());
+    UserKeyService userKeys = new UserKeyService(secretStore, platform.current(), platform.all());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Authenticator authenticator =
         devTokensFile == null
@@ -121,7 +112,7 @@ public final class ApiCommand implements Callable<Integer> {
     ApiServer server =
         ApiServer.builder()
             .config(config)
-            .secrets(new SecretService(store, userKeys, publicKey, config))
+            .secrets(new SecretService(secretStore, userKeys, publicKey, config))
             .userKeys(userKeys)
             .authenticator(authenticator)
             .podResolver(new SessionPodResolver(client))
@@ -136,7 +127,7 @@ public final class ApiCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   server.close();
-                  store.close();
+                  secretStore.close();
                   client.close();
                   stop.countDown();
                 }));

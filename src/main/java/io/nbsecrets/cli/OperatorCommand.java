@@ -11,7 +11,6 @@ import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.operator.OperatorConfig;
 import io.nbsecrets.operator.OperatorRunner;
 import io.nbsecrets.operator.SecretResolver;
-import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -71,11 +70,7 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--leader-election", description = "Elect a leader among replicas (Lease).")
   boolean leaderElection;
 
-  @Option(
-      names = "--store-type",
-      defaultValue = "kubernetes",
-      description = "Secret store backend.")
-  String storeType;
+  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
 
   @Option(
       names = "--management-port",
@@ -85,24 +80,20 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!"kubernetes".equals(storeType)) {
-      throw new IllegalArgumentException(
-          "store.type " + storeType + " is not supported yet (supported: kubernetes)");
-    }
     if (keyBits < RsaKeys.MIN_BITS) {
       throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
     }
     KubernetesClient client = Clients.create();
+    SecretStore secretStore = store.open(client, namespace);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SessionKeyRing ring =
         sessionKeyFiles == null || sessionKeyFiles.isEmpty()
             ? SessionKeys.loadOrCreate(client, namespace, keyBits)
             : SessionKeys.fromFiles(sessionKeyFiles);
-    SecretStore store = new KubernetesSecretStore(client, namespace);
     Operator operator =
         OperatorRunner.start(
             client,
-            new SecretResolver(store, ring),
+            new SecretResolver(secretStore, ring),
             new OperatorConfig(
                 apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
             registry,
@@ -121,7 +112,7 @@ public final class OperatorCommand implements Callable<Integer> {
                 () -> {
                   operator.stop();
                   management.close();
-                  store.close();
+                  secretStore.close();
                   client.close();
                   stop.countDown();
                 }));

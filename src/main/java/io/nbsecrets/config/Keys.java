@@ -5,6 +5,7 @@ import java.util.List;
 /** The setting names, the same as the Helm chart's values. */
 public final class Keys {
   public static final String STORE_TYPE = "store.type";
+  public static final String STORE_K8S_NAMESPACE = "store.kubernetes.namespace";
   public static final String DB_URL = "store.database.url";
   public static final String DB_USERNAME = "store.database.username";
   public static final String DB_PASSWORD = "store.database.password";
@@ -23,6 +24,7 @@ public final class Keys {
   public static final List<String> ALL =
       List.of(
           STORE_TYPE,
+          STORE_K8S_NAMESPACE,
           DB_URL,
           DB_USERNAME,
           DB_PASSWORD,

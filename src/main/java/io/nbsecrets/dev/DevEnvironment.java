@@ -46,6 +46,10 @@ import java.util.function.Function;
  */
 public final class DevEnvironment implements AutoCloseable {
   public static final String OPERATOR_NAMESPACE = "nbsecrets";
+
+  /** Store records live apart from the key Secrets, as in the chart's default install. */
+  public static final String STORE_NAMESPACE = "nbsecrets-store";
+
   public static final String CRD_RESOURCE = "META-INF/fabric8/notebooksessions.nbsecrets.io-v1.yml";
 
   /** How to assemble it. */
@@ -69,7 +73,7 @@ public final class DevEnvironment implements AutoCloseable {
           0,
           0,
           ApiConfig.defaults(),
-          client -> new KubernetesSecretStore(client, OPERATOR_NAMESPACE),
+          client -> new KubernetesSecretStore(client, STORE_NAMESPACE),
           OperatorRunner.retry(),
           1000);
     }

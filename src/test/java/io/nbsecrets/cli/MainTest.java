@@ -36,8 +36,23 @@ class MainTest {
   void aBadSettingStopsWithOneClearLine() {
     Run r = run("operator", "--store-type", "cassandra");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("store.type cassandra is not supported");
-    assertThat(r.err()).doesNotContain("\tat ");
+    assertThat(r.err())
+        .contains("store.type must be one of [kubernetes, database, vault], got: cassandra")
+        .doesNotContain("\tat ");
+    Run db = run("api", "--store-type", "database", "--set", "store.database.username=nb");
+    assertThat(db.exit()).isEqualTo(1);
+    assertThat(db.err()).contains("store.database.url is required when store.type is database");
+    Run vault =
+        run(
+            "operator",
+            "--set",
+            "store.type=vault",
+            "--set",
+            "store.vault.address=http://vault:8200");
+    assertThat(vault.err())
+        .contains("store.vault.token is required when store.vault.auth is token");
+    Run unknown = run("operator", "--set", "store.database.uri=x");
+    assertThat(unknown.err()).contains("unknown setting store.database.uri");
   }
 
   @Test

@@ -94,7 +94,7 @@ class SessionLifecycleTest {
                     c -> {
                       FlakyStore s =
                           new FlakyStore(
-                              new KubernetesSecretStore(c, DevEnvironment.OPERATOR_NAMESPACE));
+                              new KubernetesSecretStore(c, DevEnvironment.STORE_NAMESPACE));
                       STORES.add(s);
                       return s;
                     }));

@@ -1,0 +1,76 @@
+package io.nbsecrets.config;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nbsecrets.store.DatabaseSecretStore;
+import io.nbsecrets.store.KubernetesSecretStore;
+import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultSecretStore;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Opens the store that {@code store.type} names, with its settings checked first. */
+public final class Stores {
+  private Stores() {}
+
+  /**
+   * Opens the configured store.
+   *
+   * @param client the Kubernetes client (for the kubernetes store)
+   * @param defaultNamespace the kubernetes store's namespace when store.kubernetes.namespace is
+   *     unset
+   * @throws SettingsException naming the setting that is missing or wrong
+   */
+  public static SecretStore open(Settings s, KubernetesClient client, String defaultNamespace) {
+    String type = s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES);
+    try {
+      return switch (type) {
+        case "database" -> DatabaseSecretStore.open(database(s));
+        case "vault" -> VaultSecretStore.open(vault(s));
+        default ->
+            new KubernetesSecretStore(client, s.get(Keys.STORE_K8S_NAMESPACE, defaultNamespace));
+      };
+    } catch (IllegalArgumentException e) {
+      // the backends name the setting in their own checks
+      throw new SettingsException(e.getMessage());
+    }
+  }
+
+  static DatabaseSecretStore.DatabaseConfig database(Settings s) {
+    String why = "when store.type is database";
+    return new DatabaseSecretStore.DatabaseConfig(
+        s.require(Keys.DB_URL, why),
+        s.require(Keys.DB_USERNAME, why),
+        s.get(Keys.DB_PASSWORD, ""),
+        s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 1000),
+        s.getDuration(Keys.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)));
+  }
+
+  static VaultSecretStore.VaultConfig vault(Settings s) {
+    String why = "when store.type is vault";
+    URI address;
+    String raw = s.require(Keys.VAULT_ADDRESS, why);
+    try {
+      address = new URI(raw);
+    } catch (URISyntaxException e) {
+      throw new SettingsException(Keys.VAULT_ADDRESS + " is not a URL: " + raw);
+    }
+    String auth = s.getChoice(Keys.VAULT_AUTH, java.util.List.of("token", "kubernetes"));
+    String token =
+        auth.equals("token") ? s.require(Keys.VAULT_TOKEN, "when store.vault.auth is token") : null;
+    String role =
+        auth.equals("kubernetes")
+            ? s.require(Keys.VAULT_KUBERNETES_ROLE, "when store.vault.auth is kubernetes")
+            : null;
+    return new VaultSecretStore.VaultConfig(
+        address,
+        s.get(Keys.VAULT_MOUNT).orElse(null),
+        s.get(Keys.VAULT_PREFIX).orElse(null),
+        token,
+        role,
+        s.get(Keys.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
+        s.get(Keys.VAULT_KUBERNETES_PATH).orElse(null),
+        s.getDuration(Keys.VAULT_TIMEOUT, Duration.ofSeconds(10)));
+  }
+}
