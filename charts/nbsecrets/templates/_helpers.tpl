@@ -74,18 +74,27 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Settings of the store, as environment variables (database and vault: next release). */}}
+{{/* Where the kubernetes store keeps its records: apart from the key Secrets. */}}
+{{- define "nbsecrets.storeNamespace" -}}
+{{- .Values.store.kubernetes.namespace | default (printf "%s-store" (.Release.Namespace | default "default")) -}}
+{{- end -}}
+
+{{/* Settings of the store, as environment variables: NBSECRETS_ + the setting's name in upper
+     case with dots as underscores (the program's own rule). Secrets only by reference. */}}
 {{- define "nbsecrets.storeEnv" -}}
 - name: NBSECRETS_STORE_TYPE
   value: {{ .Values.store.type | quote }}
-{{- if eq .Values.store.type "database" }}
+{{- if eq .Values.store.type "kubernetes" }}
+- name: NBSECRETS_STORE_KUBERNETES_NAMESPACE
+  value: {{ include "nbsecrets.storeNamespace" . | quote }}
+{{- else if eq .Values.store.type "database" }}
 {{- with .Values.store.database }}
-- name: NBSECRETS_DATABASE_URL
+- name: NBSECRETS_STORE_DATABASE_URL
   value: {{ .url | quote }}
-- name: NBSECRETS_DATABASE_USERNAME
+- name: NBSECRETS_STORE_DATABASE_USERNAME
   value: {{ .username | quote }}
 {{- if .existingSecret }}
-- name: NBSECRETS_DATABASE_PASSWORD
+- name: NBSECRETS_STORE_DATABASE_PASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ .existingSecret }}
@@ -94,31 +103,25 @@ seccompProfile:
 {{- end }}
 {{- else if eq .Values.store.type "vault" }}
 {{- with .Values.store.vault }}
-- name: NBSECRETS_VAULT_ADDR
+- name: NBSECRETS_STORE_VAULT_ADDRESS
   value: {{ .address | quote }}
-- name: NBSECRETS_VAULT_KV_MOUNT
+- name: NBSECRETS_STORE_VAULT_KVMOUNT
   value: {{ .kvMount | quote }}
-- name: NBSECRETS_VAULT_PATH_PREFIX
+- name: NBSECRETS_STORE_VAULT_PATHPREFIX
   value: {{ .pathPrefix | quote }}
-- name: NBSECRETS_VAULT_AUTH_METHOD
+- name: NBSECRETS_STORE_VAULT_AUTH_METHOD
   value: {{ .auth.method | quote }}
-- name: NBSECRETS_VAULT_AUTH_ROLE
+- name: NBSECRETS_STORE_VAULT_AUTH_ROLE
   value: {{ .auth.role | quote }}
-- name: NBSECRETS_VAULT_AUTH_KUBERNETES_MOUNT
+- name: NBSECRETS_STORE_VAULT_AUTH_KUBERNETESMOUNTPATH
   value: {{ .auth.kubernetesMountPath | quote }}
 {{- if .auth.existingSecret }}
-- name: NBSECRETS_VAULT_TOKEN
+- name: NBSECRETS_STORE_VAULT_AUTH_TOKEN
   valueFrom:
     secretKeyRef:
       name: {{ .auth.existingSecret }}
       key: {{ .auth.tokenKey }}
 {{- end }}
-- name: NBSECRETS_VAULT_TRANSIT_ENABLED
-  value: {{ .transit.enabled | quote }}
-- name: NBSECRETS_VAULT_TRANSIT_MOUNT
-  value: {{ .transit.mount | quote }}
-- name: NBSECRETS_VAULT_TRANSIT_KEY_NAME
-  value: {{ .transit.keyName | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -139,7 +142,6 @@ seccompProfile:
     - --session-uid={{ int64 .Values.operator.sessionUid }}
     - --session-gid={{ int64 .Values.operator.sessionGid }}
     - --key-bits={{ int .Values.keys.keyBits }}
-    - --store-type={{ .Values.store.type }}
     - --management-port={{ int .Values.operator.managementPort }}
     {{- if include "nbsecrets.leaderElection" . }}
     - --leader-election
@@ -203,7 +205,6 @@ seccompProfile:
     {{- with .Values.api.usernamePrefix }}
     - --username-prefix={{ . }}
     {{- end }}
-    - --store-type={{ .Values.store.type }}
     {{- if .Values.keys.platform.existingSecret }}
     - --platform-key-file=/etc/nbsecrets/platform-key/{{ .Values.keys.platform.item }}
     {{- end }}

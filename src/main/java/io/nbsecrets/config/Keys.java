@@ -2,7 +2,10 @@ package io.nbsecrets.config;
 
 import java.util.List;
 
-/** The setting names, the same as the Helm chart's values. */
+/**
+ * The setting names: the same as the Helm chart's values (charts/nbsecrets/values.yaml), which pass
+ * them as NBSECRETS_ environment variables.
+ */
 public final class Keys {
   public static final String STORE_TYPE = "store.type";
   public static final String STORE_K8S_NAMESPACE = "store.kubernetes.namespace";
@@ -12,13 +15,13 @@ public final class Keys {
   public static final String DB_MAX_POOL_SIZE = "store.database.maxPoolSize";
   public static final String DB_CONNECTION_TIMEOUT = "store.database.connectionTimeout";
   public static final String VAULT_ADDRESS = "store.vault.address";
-  public static final String VAULT_MOUNT = "store.vault.mount";
-  public static final String VAULT_PREFIX = "store.vault.prefix";
-  public static final String VAULT_AUTH = "store.vault.auth";
-  public static final String VAULT_TOKEN = "store.vault.token";
-  public static final String VAULT_KUBERNETES_ROLE = "store.vault.kubernetes.role";
-  public static final String VAULT_KUBERNETES_PATH = "store.vault.kubernetes.path";
-  public static final String VAULT_KUBERNETES_TOKEN_FILE = "store.vault.kubernetes.tokenFile";
+  public static final String VAULT_MOUNT = "store.vault.kvMount";
+  public static final String VAULT_PREFIX = "store.vault.pathPrefix";
+  public static final String VAULT_AUTH = "store.vault.auth.method";
+  public static final String VAULT_TOKEN = "store.vault.auth.token";
+  public static final String VAULT_KUBERNETES_ROLE = "store.vault.auth.role";
+  public static final String VAULT_KUBERNETES_PATH = "store.vault.auth.kubernetesMountPath";
+  public static final String VAULT_KUBERNETES_TOKEN_FILE = "store.vault.auth.jwtPath";
   public static final String VAULT_TIMEOUT = "store.vault.timeout";
 
   public static final List<String> ALL =

@@ -56,12 +56,14 @@ public final class Stores {
     } catch (URISyntaxException e) {
       throw new SettingsException(Keys.VAULT_ADDRESS + " is not a URL: " + raw);
     }
-    String auth = s.getChoice(Keys.VAULT_AUTH, java.util.List.of("token", "kubernetes"));
+    String auth = s.getChoice(Keys.VAULT_AUTH, java.util.List.of("kubernetes", "token"));
     String token =
-        auth.equals("token") ? s.require(Keys.VAULT_TOKEN, "when store.vault.auth is token") : null;
+        auth.equals("token")
+            ? s.require(Keys.VAULT_TOKEN, "when store.vault.auth.method is token")
+            : null;
     String role =
         auth.equals("kubernetes")
-            ? s.require(Keys.VAULT_KUBERNETES_ROLE, "when store.vault.auth is kubernetes")
+            ? s.require(Keys.VAULT_KUBERNETES_ROLE, "when store.vault.auth.method is kubernetes")
             : null;
     return new VaultSecretStore.VaultConfig(
         address,

@@ -50,7 +50,6 @@ class ChartTemplateTest {
             type: vault
             vault:
               address: https://vault.vault.svc:8200
-              transit: {enabled: true}
           """;
       default -> "";
     };
@@ -71,16 +70,16 @@ class ChartTemplateTest {
         .extracting(Container::getName)
         .containsExactlyInAnyOrder("operator", "api");
     for (Container c : containers) {
-      assertThat(c.getArgs()).contains("--store-type=" + store);
       assertThat(c.getEnv())
           .anyMatch(e -> e.getName().equals("NBSECRETS_STORE_TYPE") && e.getValue().equals(store));
       List<String> envNames = c.getEnv().stream().map(EnvVar::getName).toList();
       switch (store) {
         case "database" -> {
-          assertThat(envNames).contains("NBSECRETS_DATABASE_URL", "NBSECRETS_DATABASE_PASSWORD");
+          assertThat(envNames)
+              .contains("NBSECRETS_STORE_DATABASE_URL", "NBSECRETS_STORE_DATABASE_PASSWORD");
           EnvVar password =
               c.getEnv().stream()
-                  .filter(e -> e.getName().equals("NBSECRETS_DATABASE_PASSWORD"))
+                  .filter(e -> e.getName().equals("NBSECRETS_STORE_DATABASE_PASSWORD"))
                   .findFirst()
                   .orElseThrow();
           assertThat(password.getValue()).isNull();
@@ -88,9 +87,15 @@ class ChartTemplateTest {
         }
         case "vault" ->
             assertThat(envNames)
-                .contains("NBSECRETS_VAULT_ADDR", "NBSECRETS_VAULT_TRANSIT_ENABLED");
-        default ->
-            assertThat(envNames).noneMatch(n -> n.contains("DATABASE") || n.contains("VAULT"));
+                .contains("NBSECRETS_STORE_VAULT_ADDRESS", "NBSECRETS_STORE_VAULT_AUTH_METHOD");
+        default -> {
+          assertThat(envNames).noneMatch(n -> n.contains("DATABASE") || n.contains("VAULT"));
+          assertThat(c.getEnv())
+              .anyMatch(
+                  e ->
+                      e.getName().equals("NBSECRETS_STORE_KUBERNETES_NAMESPACE")
+                          && e.getValue().equals(ChartRendering.NAMESPACE + "-store"));
+        }
       }
     }
   }

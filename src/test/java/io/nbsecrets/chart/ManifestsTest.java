@@ -88,12 +88,12 @@ class ManifestsTest {
         objects.stream()
             .collect(Collectors.groupingBy(HasMetadata::getKind, Collectors.counting()));
     assertThat(kinds)
-        .containsEntry("Namespace", 1L)
+        .containsEntry("Namespace", 2L)
         .containsEntry("CustomResourceDefinition", 1L)
         .containsEntry("Deployment", 2L)
         .containsEntry("ServiceAccount", 2L)
         .containsEntry("ClusterRole", 2L)
-        .containsEntry("Role", 2L)
+        .containsEntry("Role", 4L)
         .containsEntry("NetworkPolicy", 1L)
         .containsEntry("PodDisruptionBudget", 2L)
         .doesNotContainKeys("Pod", "Secret", "ConfigMap");
@@ -101,7 +101,11 @@ class ManifestsTest {
       if (!o.getKind().startsWith("Cluster")
           && !o.getKind().equals("Namespace")
           && !o.getKind().equals("CustomResourceDefinition")) {
-        assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isEqualTo("nbsecrets");
+        // everything in the release namespace, but the store's Roles in the store namespace
+        assertThat(o.getMetadata().getNamespace())
+            .as(o.getKind() + " " + o.getMetadata().getName())
+            .isEqualTo(
+                o.getMetadata().getName().endsWith("-store") ? "nbsecrets-store" : "nbsecrets");
       }
     }
   }

@@ -61,7 +61,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(21);
+    assertThat(table).hasSize(24);
   }
 
   private static Set<String> set(String cell) {
@@ -105,11 +105,23 @@ class RbacTest {
 
   static Stream<Arguments> installs() {
     return Stream.of(
-        Arguments.of("defaults", "", Set.of("session keys generated", "public key from ConfigMap")),
+        Arguments.of(
+            "defaults",
+            "",
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "kubernetes store")),
         Arguments.of(
             "combined, 2 replicas",
             "mode: combined\noperator: {replicas: 2}\n",
-            Set.of("session keys generated", "public key from ConfigMap", "leader election")),
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "leader election",
+                "kubernetes store")),
         Arguments.of(
             "existing keys, namespaced",
             """
@@ -118,11 +130,16 @@ class RbacTest {
               session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
               platform: {existingSecret: plk}
             """,
-            Set.of()),
+            Set.of("kubernetes store")),
         Arguments.of(
             "namespaced, 3 replicas",
             "rbac: {watchNamespaces: [team-a]}\noperator: {replicas: 3}\n",
-            Set.of("session keys generated", "public key from ConfigMap", "leader election")));
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "leader election",
+                "kubernetes store")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -176,6 +193,11 @@ class RbacTest {
           assertSubject(binding.getSubjects(), sa);
         }
       }
+      Role store = ChartRendering.named(objects, Role.class, name + "-store");
+      assertThat(store.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE + "-store");
+      assertThat(rules(store.getRules()))
+          .as(role + " Role in the store namespace")
+          .isEqualTo(expected(role, Set.of("store"), conditions));
       assertThat(rules(own.getRules()))
           .as(role + " Role in the release namespace")
           .isEqualTo(expected(role, Set.of("release"), conditions));

@@ -48,9 +48,11 @@ class MainTest {
             "--set",
             "store.type=vault",
             "--set",
-            "store.vault.address=http://vault:8200");
+            "store.vault.address=http://vault:8200",
+            "--set",
+            "store.vault.auth.method=token");
     assertThat(vault.err())
-        .contains("store.vault.token is required when store.vault.auth is token");
+        .contains("store.vault.auth.token is required when store.vault.auth.method is token");
     Run unknown = run("operator", "--set", "store.database.uri=x");
     assertThat(unknown.err()).contains("unknown setting store.database.uri");
   }
