@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Created and migrated by this program with Flyway at {@link #open} (scripts in {@code
  * db/migration}, history in {@code nbsecrets_schema_history}); all tables are prefixed {@code
  * nbsecrets_}, so the store may share a database (a schema that already holds other tables is
- * baselined at version 0, then migrated). Opening an up-to-date database changes nothing. Records
- * are rows of {@code nbsecrets_secrets}, keyed by (user_id, name); user keys are rows of {@code
+ * baselined at version 0, then migrated). Opening an up-to-date database changes nothing; Flyway
+ * holds a database lock while it migrates, so replicas starting together migrate once. Records are
+ * rows of {@code nbsecrets_secrets}, keyed by (user_id, name); user keys are rows of {@code
  * nbsecrets_user_keys}. Identifiers are {@code text COLLATE "C"}, so {@code ORDER BY name} is byte
  * order of UTF-8, i.e. code-point order, whatever the database's locale (the same as Java's order
  * for the ASCII names callers allow).
