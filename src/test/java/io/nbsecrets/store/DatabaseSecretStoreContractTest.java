@@ -271,6 +271,33 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
   }
 
   @Test
+  void aFailingWriteNamesTheRecordButNotTheRowTheServerReports() throws SQLException {
+    String db = freshDatabase();
+    try (DatabaseSecretStore own = DatabaseSecretStore.open(config(db))) {
+      try (Connection c = connect(db);
+          Statement s = c.createStatement()) {
+        // A constraint violation: the server's detail then holds the whole failing row.
+        s.execute("ALTER TABLE nbsecrets_secrets ADD CHECK (length(sealed) < 8)");
+      }
+      String sealed = "sealed-too-long-" + randomBase64Url(32, 9);
+      String hex = HexFormat.of().formatHex(sealed.getBytes(StandardCharsets.UTF_8));
+
+      assertThatThrownBy(() -> own.put("alice", "checked", sealed, LIMIT))
+          .isInstanceOf(StoreException.class)
+          .isNotInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("secret checked of user alice")
+          .hasMessageContaining("23514")
+          .satisfies(
+              e ->
+                  assertThat(messagesOf(e))
+                      .doesNotContain("Failing row")
+                      .doesNotContain(sealed.substring(16))
+                      .doesNotContainIgnoringCase(hex.substring(32, 56)));
+      assertThat(own.list("alice")).isEmpty();
+    }
+  }
+
+  @Test
   void textThatIsNotUnicodeIsRefused() {
     assertThatThrownBy(() -> store.put("alice", "bad", "half-\uD800-pair", LIMIT))
         .isInstanceOf(StoreException.class)
