@@ -2,6 +2,7 @@ package io.nbsecrets.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.nbsecrets.util.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
@@ -40,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Created and migrated by this program with Flyway at {@link #open} (scripts in {@code
  * db/migration}, history in {@code nbsecrets_schema_history}); all tables are prefixed {@code
  * nbsecrets_}, so the store may share a database (a schema that already holds other tables is
- * baselined at version 0, then migrated). Opening an up-to-date database changes nothing. Records
- * are rows of {@code nbsecrets_secrets}, keyed by (user_id, name); user keys are rows of {@code
+ * baselined at version 0, then migrated). Opening an up-to-date database changes nothing; Flyway
+ * holds a database lock while it migrates, so replicas starting together migrate once. Records are
+ * rows of {@code nbsecrets_secrets}, keyed by (user_id, name); user keys are rows of {@code
  * nbsecrets_user_keys}. Identifiers are {@code text COLLATE "C"}, so {@code ORDER BY name} is byte
  * order of UTF-8, i.e. code-point order, whatever the database's locale (the same as Java's order
  * for the ASCII names callers allow).
@@ -58,15 +60,17 @@ import org.slf4j.LoggerFactory;
  * all replicas: the lock lives in the database) and the count taken next is still true when the
  * insert runs: <b>the per-user limit is exact</b>, unlike the Kubernetes store's. (A hash collision
  * between two users only makes them take turns.) Then, when the name is new, it counts the user's
- * records and refuses with {@link TooManySecretsException} at the limit; then one {@code INSERT ...
- * ON CONFLICT (user_id, name) DO UPDATE SET version = nbsecrets_secrets.version + 1, ...}: the
- * version is incremented by the database on the row it locks, not read and written back by the
- * program, so <b>no update is lost</b> and no record is torn, without retries. {@code created} is
- * whether the row was inserted ({@code xmax = 0}). {@code updated_at} never goes back (the greater
- * of the stored and the new time, in case replicas' clocks differ). Times are truncated to
- * microseconds (PostgreSQL's precision) before they are written, so what {@code put} returns equals
- * what reads return. {@link #putUserKeyIfAbsent} is {@code INSERT ... ON CONFLICT DO NOTHING}, then
- * a read of the key that won.
+ * records and refuses with {@link TooManySecretsException} at the limit. (With {@code maxSecrets =
+ * Integer.MAX_VALUE}, which no count can reach, it takes the lock shared and does not count:
+ * unlimited puts run side by side, yet still wait for, and are waited for by, limited ones.) Then
+ * one {@code INSERT ... ON CONFLICT (user_id, name) DO UPDATE SET version =
+ * nbsecrets_secrets.version + 1, ...}: the version is incremented by the database on the row it
+ * locks, not read and written back by the program, so <b>no update is lost</b> and no record is
+ * torn, without retries. {@code created} is whether the row was inserted ({@code xmax = 0}). {@code
+ * updated_at} never goes back (the greater of the stored and the new time, in case replicas' clocks
+ * differ). Times are truncated to microseconds (PostgreSQL's precision) before they are written, so
+ * what {@code put} returns equals what reads return. {@link #putUserKeyIfAbsent} is {@code INSERT
+ * ... ON CONFLICT DO NOTHING}, then a read of the key that won.
  *
  * <h2>Reads</h2>
  *
@@ -82,7 +86,10 @@ import org.slf4j.LoggerFactory;
  * user, secret name and SQLState, never values; the driver's exception is kept as the cause. The
  * driver is configured with {@code logServerErrorDetail=false}, so the server's error detail (which
  * for a constraint violation is the whole failing row, sealed value included) never reaches an
- * exception message. The pool reconnects by itself: after an outage the same store works again.
+ * exception message. The pool reconnects by itself: after an outage the same store works again. The
+ * first connection found broken (the database restarted or failed over) makes the pool drop all its
+ * connections, and a read that hit it is tried once more on a new connection; a write is not (it
+ * fails as unavailable), since whether it was committed may be unknown.
  */
 public final class DatabaseSecretStore implements SecretStore {
 
@@ -248,7 +255,7 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<SecretMetadata> list(String user) {
     Objects.requireNonNull(user, "user");
-    return withConnection(
+    return read(
         "list",
         "the secrets of user " + user,
         c -> {
@@ -282,7 +289,7 @@ public final class DatabaseSecretStore implements SecretStore {
         distinct.size() == 1
             ? describe(user, distinct.iterator().next())
             : "secrets of user " + user;
-    return withConnection(
+    return read(
         "get",
         what,
         c -> {
@@ -310,7 +317,7 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<StoredSecret> getAll(String user) {
     Objects.requireNonNull(user, "user");
-    return withConnection(
+    return read(
         "get",
         "the secrets of user " + user,
         c -> {
@@ -333,7 +340,7 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public Optional<String> getUserKey(String user) {
     Objects.requireNonNull(user, "user");
-    return withConnection("get", userKeyDescription(user), c -> readUserKey(c, user));
+    return read("get", userKeyDescription(user), c -> readUserKey(c, user));
   }
 
   private static Optional<String> readUserKey(Connection c, String user) throws SQLException {
@@ -363,23 +370,29 @@ public final class DatabaseSecretStore implements SecretStore {
         "put",
         what,
         c -> {
+          boolean unlimited = maxSecrets == Integer.MAX_VALUE;
           try (PreparedStatement lock =
-              c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+              c.prepareStatement(
+                  unlimited
+                      ? "SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))"
+                      : "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
             lock.setString(1, user);
             lock.execute();
           }
-          try (PreparedStatement count =
-              c.prepareStatement(
-                  "SELECT count(*), coalesce(bool_or(name = ?), false)"
-                      + " FROM nbsecrets_secrets WHERE user_id = ?")) {
-            count.setString(1, name);
-            count.setString(2, user);
-            try (ResultSet rs = count.executeQuery()) {
-              rs.next();
-              long records = rs.getLong(1);
-              boolean exists = rs.getBoolean(2);
-              if (!exists && records >= maxSecrets) {
-                throw new TooManySecretsException(user, maxSecrets);
+          if (!unlimited) {
+            try (PreparedStatement count =
+                c.prepareStatement(
+                    "SELECT count(*), coalesce(bool_or(name = ?), false)"
+                        + " FROM nbsecrets_secrets WHERE user_id = ?")) {
+              count.setString(1, name);
+              count.setString(2, user);
+              try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                long records = rs.getLong(1);
+                boolean exists = rs.getBoolean(2);
+                if (!exists && records >= maxSecrets) {
+                  throw new TooManySecretsException(user, maxSecrets);
+                }
               }
             }
           }
@@ -471,8 +484,49 @@ public final class DatabaseSecretStore implements SecretStore {
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
+      if (isBrokenConnection(e)) {
+        evictPooledConnections();
+      }
       throw translate(e, verb, what);
     }
+  }
+
+  /**
+   * Runs a read; when a pooled connection turns out broken (the database restarted since it was
+   * opened), evicts the pool's connections and tries once more, on a new one. Writes are not
+   * retried: whether a write on a connection that broke was committed may be unknown.
+   */
+  private <T> T read(String verb, String what, SqlWork<T> work) {
+    ensureOpen();
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      if (!isBrokenConnection(e)) {
+        throw translate(e, verb, what);
+      }
+      LOG.info(
+          "database store: a pooled connection was broken (SQLState {}); reading {} once more",
+          e.getSQLState(),
+          what);
+      evictPooledConnections();
+    }
+    return withConnection(verb, what, work);
+  }
+
+  /**
+   * After one broken connection the others are likely broken too (a restart or failover): evict the
+   * idle ones now and the busy ones when returned, so the next calls get new connections.
+   */
+  private void evictPooledConnections() {
+    HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+    if (pool != null && !dataSource.isClosed()) {
+      pool.softEvictConnections();
+    }
+  }
+
+  /** A connection that failed (not the pool's timeout, which has waited already). */
+  private static boolean isBrokenConnection(SQLException e) {
+    return !(e instanceof SQLTransientConnectionException) && isUnavailable(e);
   }
 
   private <T> T inTransaction(String verb, String what, SqlWork<T> work) {

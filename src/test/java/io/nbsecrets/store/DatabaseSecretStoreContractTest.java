@@ -2,6 +2,7 @@ package io.nbsecrets.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nbsecrets.store.DatabaseSecretStore.DatabaseConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -196,6 +198,38 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
         .satisfies(e -> assertThat(messagesOf(e)).doesNotContain("pw-secret"));
   }
 
+  // --- the limit is exact ----------------------------------------------------------------------
+
+  @Test
+  void racingCreatesNeverOvershootTheLimit() {
+    int limit = 5;
+    store.put("alice", "existing", "s", limit);
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String name = "racer-" + i;
+      tasks.add(
+          () -> {
+            try {
+              return store.put("alice", name, "s", limit).created();
+            } catch (TooManySecretsException e) {
+              return false;
+            }
+          });
+    }
+    // Unlimited creates of another user's secrets run alongside, unaffected.
+    for (int i = 0; i < 8; i++) {
+      String name = "free-" + i;
+      tasks.add(() -> store.put("bob", name, "s", Integer.MAX_VALUE).created());
+    }
+
+    List<Boolean> created = runConcurrently(8, tasks);
+
+    assertThat(created.subList(0, 16)).filteredOn(c -> c).hasSize(limit - 1);
+    assertThat(created.subList(16, 24)).containsOnly(true);
+    assertThat(store.list("alice")).hasSize(limit);
+    assertThat(store.list("bob")).hasSize(8);
+  }
+
   // --- where values are kept --------------------------------------------------------------------
 
   @Test
@@ -233,6 +267,33 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
       }
       assertThat(found).isEqualTo(1);
       assertThat(rs.next()).isFalse();
+    }
+  }
+
+  @Test
+  void aFailingWriteNamesTheRecordButNotTheRowTheServerReports() throws SQLException {
+    String db = freshDatabase();
+    try (DatabaseSecretStore own = DatabaseSecretStore.open(config(db))) {
+      try (Connection c = connect(db);
+          Statement s = c.createStatement()) {
+        // A constraint violation: the server's detail then holds the whole failing row.
+        s.execute("ALTER TABLE nbsecrets_secrets ADD CHECK (length(sealed) < 8)");
+      }
+      String sealed = "sealed-too-long-" + randomBase64Url(32, 9);
+      String hex = HexFormat.of().formatHex(sealed.getBytes(StandardCharsets.UTF_8));
+
+      assertThatThrownBy(() -> own.put("alice", "checked", sealed, LIMIT))
+          .isInstanceOf(StoreException.class)
+          .isNotInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("secret checked of user alice")
+          .hasMessageContaining("23514")
+          .satisfies(
+              e ->
+                  assertThat(messagesOf(e))
+                      .doesNotContain("Failing row")
+                      .doesNotContain(sealed.substring(16))
+                      .doesNotContainIgnoringCase(hex.substring(32, 56)));
+      assertThat(own.list("alice")).isEmpty();
     }
   }
 
@@ -287,6 +348,12 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
               .setPort(port)
               .start();
       try {
+        // The pool retries connecting with a backoff that grew during the outage (up to seconds).
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(100))
+            .ignoreExceptionsInstanceOf(StoreUnavailableException.class)
+            .until(() -> restarted.list("alice").size() == 1);
         StoredSecret survivor = restarted.get("alice", List.of("survivor")).get("survivor");
         assertThat(survivor.sealed()).isEqualTo("sealed-survivor");
         assertThat(survivor.version()).isEqualTo(1);
