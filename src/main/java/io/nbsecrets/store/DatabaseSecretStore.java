@@ -109,8 +109,8 @@ public final class DatabaseSecretStore implements SecretStore {
    * @param jdbcUrl {@code store.database.url}, e.g. {@code jdbc:postgresql://db:5432/nbsecrets}
    * @param username {@code store.database.username}
    * @param password {@code store.database.password}
-   * @param maxPoolSize {@code store.database.max-pool-size}, at least 1
-   * @param connectionTimeout {@code store.database.connection-timeout}: how long a call waits for a
+   * @param maxPoolSize {@code store.database.maxPoolSize}, at least 1
+   * @param connectionTimeout {@code store.database.connectionTimeout}: how long a call waits for a
    *     connection before failing as unavailable, at least 250 ms
    */
   public record DatabaseConfig(
@@ -131,11 +131,11 @@ public final class DatabaseSecretStore implements SecretStore {
       }
       if (maxPoolSize < 1) {
         throw new IllegalArgumentException(
-            "store.database.max-pool-size must be at least 1, not " + maxPoolSize);
+            "store.database.maxPoolSize must be at least 1, not " + maxPoolSize);
       }
       if (connectionTimeout == null || connectionTimeout.compareTo(Duration.ofMillis(250)) < 0) {
         throw new IllegalArgumentException(
-            "store.database.connection-timeout must be at least 250 ms, not " + connectionTimeout);
+            "store.database.connectionTimeout must be at least 250 ms, not " + connectionTimeout);
       }
     }
 

@@ -91,11 +91,11 @@ import org.springframework.web.client.RestTemplate;
  *
  * <h2>Authentication</h2>
  *
- * <p>A static token ({@code store.vault.token}; looked up once with {@code lookup-self}, renewed
- * with {@code renew-self} when renewable, never revoked) or Kubernetes auth ({@code
- * store.vault.kubernetes-role}: the service account token file is read at each login; the login
- * token is cached, renewed before expiry, and revoked on {@link #close()}). Both go through Spring
- * Vault's {@link LifecycleAwareSessionManager}: there is no login per call.
+ * <p>A static token ({@code store.vault.auth.token}; looked up once with {@code lookup-self},
+ * renewed with {@code renew-self} when renewable, never revoked) or Kubernetes auth ({@code
+ * store.vault.auth.role}: the service account token file is read at each login; the login token is
+ * cached, renewed before expiry, and revoked on {@link #close()}). Both go through Spring Vault's
+ * {@link LifecycleAwareSessionManager}: there is no login per call.
  *
  * <h2>Errors and secrecy</h2>
  *
@@ -260,13 +260,13 @@ public final class VaultSecretStore implements SecretStore {
     }
     if (!MOUNT.matcher(config.mount()).matches() || hasDotSegment(config.mount())) {
       throw new IllegalArgumentException(
-          "store.vault.mount must be a KV v2 mount path of [A-Za-z0-9._-] segments, got '"
+          "store.vault.kvMount must be a KV v2 mount path of [A-Za-z0-9._-] segments, got '"
               + config.mount()
               + "'");
     }
     if (!SEGMENT.matcher(config.prefix()).matches() || hasDotSegment(config.prefix())) {
       throw new IllegalArgumentException(
-          "store.vault.prefix must be one path segment of [A-Za-z0-9._-], got '"
+          "store.vault.pathPrefix must be one path segment of [A-Za-z0-9._-], got '"
               + config.prefix()
               + "'");
     }
@@ -274,18 +274,18 @@ public final class VaultSecretStore implements SecretStore {
     boolean hasRole = config.kubernetesRole() != null && !config.kubernetesRole().isBlank();
     if (hasToken == hasRole) {
       throw new IllegalArgumentException(
-          "exactly one of store.vault.token (token auth) and store.vault.kubernetes-role"
+          "exactly one of store.vault.auth.token (token auth) and store.vault.auth.role"
               + " (Kubernetes auth) must be set, "
               + (hasToken ? "both are" : "neither is"));
     }
     if (config.token() != null && !hasToken) {
-      throw new IllegalArgumentException("store.vault.token must not be blank");
+      throw new IllegalArgumentException("store.vault.auth.token must not be blank");
     }
     if (hasRole) {
       if (!MOUNT.matcher(config.kubernetesAuthPath()).matches()
           || hasDotSegment(config.kubernetesAuthPath())) {
         throw new IllegalArgumentException(
-            "store.vault.kubernetes-auth-path must be an auth mount path such as 'kubernetes',"
+            "store.vault.auth.kubernetesMountPath must be an auth mount path such as 'kubernetes',"
                 + " got '"
                 + config.kubernetesAuthPath()
                 + "'");

@@ -136,10 +136,10 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
         .hasMessageContaining("store.database.username");
     assertThatThrownBy(
             () -> new DatabaseConfig("jdbc:postgresql://db/x", "u", "p", 0, Duration.ofSeconds(5)))
-        .hasMessageContaining("store.database.max-pool-size");
+        .hasMessageContaining("store.database.maxPoolSize");
     assertThatThrownBy(
             () -> new DatabaseConfig("jdbc:postgresql://db/x", "u", "p", 1, Duration.ofMillis(10)))
-        .hasMessageContaining("store.database.connection-timeout");
+        .hasMessageContaining("store.database.connectionTimeout");
 
     DatabaseConfig config =
         DatabaseConfig.of("jdbc:postgresql://db/x?password=in-url-secret", "u", "pw-secret");

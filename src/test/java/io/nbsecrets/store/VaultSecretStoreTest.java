@@ -289,8 +289,8 @@ class VaultSecretStoreTest {
                 VaultSecretStore.open(
                     new VaultConfig(address, null, null, ROOT, "role", null, null, null)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("store.vault.token")
-        .hasMessageContaining("store.vault.kubernetes-role")
+        .hasMessageContaining("store.vault.auth.token")
+        .hasMessageContaining("store.vault.auth.role")
         .hasMessageNotContaining(ROOT);
     assertThatThrownBy(() -> VaultSecretStore.open(VaultConfig.withToken(null, ROOT)))
         .hasMessageContaining("store.vault.address");
@@ -303,12 +303,12 @@ class VaultSecretStoreTest {
             () ->
                 VaultSecretStore.open(
                     new VaultConfig(address, "se cret", null, ROOT, null, null, null, null)))
-        .hasMessageContaining("store.vault.mount");
+        .hasMessageContaining("store.vault.kvMount");
     assertThatThrownBy(
             () ->
                 VaultSecretStore.open(
                     new VaultConfig(address, null, "a/..", ROOT, null, null, null, null)))
-        .hasMessageContaining("store.vault.prefix");
+        .hasMessageContaining("store.vault.pathPrefix");
     assertThatThrownBy(
             () ->
                 VaultSecretStore.open(
