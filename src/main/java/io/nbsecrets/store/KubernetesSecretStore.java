@@ -41,7 +41,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -138,10 +137,9 @@ public final class KubernetesSecretStore implements SecretStore {
   static final int GET_PARALLELISM = 4;
   static final int RECORD_PAGE_SIZE = 50;
   static final int METADATA_PAGE_SIZE = 500;
-  static final int MAX_WRITE_ATTEMPTS = 40;
+  static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
   private static final int WRITE_LOCK_STRIPES = 64;
   private static final int MAX_LIST_RESTARTS = 3;
-  private static final long BACKOFF_CAP_MILLIS = 50;
   private static final String METADATA_ACCEPT =
       "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
@@ -445,17 +443,11 @@ public final class KubernetesSecretStore implements SecretStore {
             throw translate(e, "update", what);
           }
           // 409 Conflict: someone wrote in between; 404: deleted in between. Read again.
-          backoff(attempt, what);
+          WriteRetries.backoff("kubernetes", attempt, what);
         }
       }
     }
-    throw unavailable(
-        "gave up writing "
-            + what
-            + " after "
-            + MAX_WRITE_ATTEMPTS
-            + " attempts conflicting with concurrent writers",
-        null);
+    throw WriteRetries.gaveUp("kubernetes", what);
   }
 
   @Override
@@ -490,7 +482,7 @@ public final class KubernetesSecretStore implements SecretStore {
         if (e.getCode() != 409) {
           throw translate(e, "delete", what);
         }
-        backoff(attempt, what);
+        WriteRetries.backoff("kubernetes", attempt, what);
       }
     }
     throw unavailable(
@@ -541,7 +533,7 @@ public final class KubernetesSecretStore implements SecretStore {
         return toUserKey(existing, user);
       }
       // Deleted between our create and our read: try again.
-      backoff(attempt, what);
+      WriteRetries.backoff("kubernetes", attempt, what);
     }
     throw unavailable(
         "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
@@ -828,15 +820,5 @@ public final class KubernetesSecretStore implements SecretStore {
 
   private static StoreUnavailableException unavailable(String detail, Throwable cause) {
     return new StoreUnavailableException("kubernetes store unavailable: " + detail, cause);
-  }
-
-  private static void backoff(int attempt, String what) {
-    long cap = Math.min(BACKOFF_CAP_MILLIS, 1L << Math.min(attempt, 10));
-    try {
-      Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw unavailable("interrupted while retrying a write of " + what, e);
-    }
   }
 }

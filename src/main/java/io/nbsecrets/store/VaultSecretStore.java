@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpEntity;
@@ -164,10 +163,9 @@ public final class VaultSecretStore implements SecretStore {
     }
   }
 
-  static final int MAX_WRITE_ATTEMPTS = 40;
+  static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
   static final int GET_PARALLELISM = 8;
   private static final int WRITE_LOCK_STRIPES = 64;
-  private static final long BACKOFF_CAP_MILLIS = 50;
   static final String USER_KEYS_SUFFIX = "-userkeys";
   private static final String CAS_MISMATCH = "check-and-set parameter did not match";
 
@@ -513,16 +511,10 @@ public final class VaultSecretStore implements SecretStore {
           return new PutResult(next, created);
         }
         // Check-and-set conflict: another writer was first. Read again.
-        backoff(attempt, what);
+        WriteRetries.backoff("vault", attempt, what);
       }
     }
-    throw unavailable(
-        "gave up writing "
-            + what
-            + " after "
-            + MAX_WRITE_ATTEMPTS
-            + " attempts conflicting with concurrent writers",
-        null);
+    throw WriteRetries.gaveUp("vault", what);
   }
 
   /** Writes {@code {"options":{"cas":cas},"data":data}}; false on a check-and-set conflict. */
@@ -606,7 +598,7 @@ public final class VaultSecretStore implements SecretStore {
         return existing.key().get();
       }
       cas = existing.kvVersion(); // soft-deleted outside this store, or deleted in between
-      backoff(attempt, what);
+      WriteRetries.backoff("vault", attempt, what);
     }
     throw unavailable(
         "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
@@ -872,15 +864,5 @@ public final class VaultSecretStore implements SecretStore {
 
   private static StoreUnavailableException unavailable(String detail, Throwable cause) {
     return new StoreUnavailableException("vault store unavailable: " + detail, cause);
-  }
-
-  private static void backoff(int attempt, String what) {
-    long cap = Math.min(BACKOFF_CAP_MILLIS, 1L << Math.min(attempt, 10));
-    try {
-      Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw unavailable("interrupted while retrying a write of " + what, e);
-    }
   }
 }
