@@ -38,8 +38,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -195,44 +193,14 @@ public final class KubernetesSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
+    List<Optional<StoredSecret>> found =
+        ParallelReads.readAll(getPool, "kubernetes", user, distinct, name -> getRecord(user, name));
     Map<String, StoredSecret> result = new LinkedHashMap<>();
-    if (distinct.size() <= 1) {
-      for (String name : distinct) {
-        getRecord(user, name).ifPresent(r -> result.put(name, r));
-      }
-      return result;
+    for (int i = 0; i < distinct.size(); i++) {
+      String name = distinct.get(i);
+      found.get(i).ifPresent(r -> result.put(name, r));
     }
-    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(distinct.size());
-    try {
-      for (String name : distinct) {
-        futures.add(getPool.submit(() -> getRecord(user, name)));
-      }
-      for (int i = 0; i < distinct.size(); i++) {
-        Optional<StoredSecret> record = await(futures.get(i), user);
-        String name = distinct.get(i);
-        record.ifPresent(r -> result.put(name, r));
-      }
-      return result;
-    } catch (RejectedExecutionException e) {
-      throw new StoreException("kubernetes store is closed", e);
-    } finally {
-      futures.forEach(f -> f.cancel(true));
-    }
-  }
-
-  private Optional<StoredSecret> await(Future<Optional<StoredSecret>> future, String user) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreUnavailableException(
-          "kubernetes store unavailable: interrupted while reading the records of user " + user, e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new StoreException("kubernetes store: reading records of user " + user + " failed", e);
-    }
+    return result;
   }
 
   private Optional<StoredSecret> getRecord(String user, String name) {

@@ -24,11 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpEntity;
@@ -375,41 +372,8 @@ public final class VaultSecretStore implements SecretStore {
   }
 
   private List<Optional<StoredSecret>> readAll(String user, List<String> names) {
-    List<Optional<StoredSecret>> result = new ArrayList<>(names.size());
-    if (names.size() <= 1) {
-      for (String name : names) {
-        result.add(readRecord(user, name).record());
-      }
-      return result;
-    }
-    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(names.size());
-    try {
-      for (String name : names) {
-        futures.add(getPool.submit(() -> readRecord(user, name).record()));
-      }
-      for (Future<Optional<StoredSecret>> f : futures) {
-        result.add(await(f, user));
-      }
-      return result;
-    } catch (RejectedExecutionException e) {
-      throw new StoreException("vault store is closed", e);
-    } finally {
-      futures.forEach(f -> f.cancel(true));
-    }
-  }
-
-  private static Optional<StoredSecret> await(Future<Optional<StoredSecret>> future, String user) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw unavailable("interrupted while reading the records of user " + user, e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new StoreException("vault store: reading records of user " + user + " failed", e);
-    }
+    return ParallelReads.readAll(
+        getPool, "vault", user, names, name -> readRecord(user, name).record());
   }
 
   /** The names in the user's folder (LIST); empty when the folder does not exist. */

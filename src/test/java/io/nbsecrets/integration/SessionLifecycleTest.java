@@ -196,6 +196,12 @@ class SessionLifecycleTest {
     return awaitCondition(ns, name, Conditions.READY, Conditions.TRUE, "SessionReady");
   }
 
+  /** The snapshot hash on the session's pod template (it changes when the pod must roll). */
+  static String snapshotOf(String ns, String session) {
+    StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName(session).get();
+    return sts.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.SNAPSHOT);
+  }
+
   static List<Secret> sessionSecrets(String ns, String session) {
     return client.secrets().inNamespace(ns).withLabel(Labels.SESSION, session).list().getItems();
   }
@@ -401,18 +407,7 @@ class SessionLifecycleTest {
     create(newSession("carol", "nb", "carol", new SecretItem("A", null)));
     awaitReady("carol", "nb");
     String firstSecret = sessionSecrets("carol", "nb").get(0).getMetadata().getName();
-    String firstSnapshot =
-        client
-            .apps()
-            .statefulSets()
-            .inNamespace("carol")
-            .withName("nb")
-            .get()
-            .getSpec()
-            .getTemplate()
-            .getMetadata()
-            .getAnnotations()
-            .get(Labels.SNAPSHOT);
+    String firstSnapshot = snapshotOf("carol", "nb");
     assertThat(files("carol", "nb")).containsOnly(Map.entry("A", a));
 
     client
@@ -445,19 +440,7 @@ class SessionLifecycleTest {
                   .satisfies(x -> assertThat(x.getMetadata().getName()).isNotEqualTo(firstSecret));
             });
     awaitReady("carol", "nb");
-    assertThat(
-            client
-                .apps()
-                .statefulSets()
-                .inNamespace("carol")
-                .withName("nb")
-                .get()
-                .getSpec()
-                .getTemplate()
-                .getMetadata()
-                .getAnnotations()
-                .get(Labels.SNAPSHOT))
-        .isNotEqualTo(firstSnapshot);
+    assertThat(snapshotOf("carol", "nb")).isNotEqualTo(firstSnapshot);
   }
 
   @Test
