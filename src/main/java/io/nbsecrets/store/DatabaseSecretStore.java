@@ -466,6 +466,32 @@ public final class DatabaseSecretStore implements SecretStore {
   }
 
   /** Closes the pool. */
+  // TODO(rotation): implemented in a follow-up commit.
+  @Override
+  public long count() {
+    throw new UnsupportedOperationException("count");
+  }
+
+  @Override
+  public List<ScannedSecret> scan(ScanCursor after, int limit) {
+    throw new UnsupportedOperationException("scan");
+  }
+
+  @Override
+  public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
+    throw new UnsupportedOperationException("rewrap");
+  }
+
+  @Override
+  public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    throw new UnsupportedOperationException("scanUserKeys");
+  }
+
+  @Override
+  public boolean rewrapUserKey(String user, String expected, String newWrapped) {
+    throw new UnsupportedOperationException("rewrapUserKey");
+  }
+
   @Override
   public void close() {
     dataSource.close();

@@ -45,6 +45,43 @@ public interface SecretStore extends AutoCloseable {
    */
   String putUserKeyIfAbsent(String user, String wrappedKey);
 
+  // --- whole-store operations, for key rotation (never called on a user's behalf) -------------
+
+  /** How many records the store holds, over all users. */
+  long count();
+
+  /**
+   * Records of all users strictly after {@code after} (from the start when null), in {@link
+   * ScanCursor#ORDER}, at most {@code limit} of them; the scan is complete when a page is empty.
+   * Pass {@link ScanCursor#after} of a page's last record to get the next page. Every record that
+   * exists for the whole scan is returned once; records created, replaced or deleted meanwhile may
+   * or may not be. Pages may be shorter than {@code limit}.
+   */
+  List<ScannedSecret> scan(ScanCursor after, int limit);
+
+  /**
+   * Replaces the sealed value of {@code user}'s secret {@code name} with {@code newSealed} if it is
+   * still {@code expectedSealed}, atomically, keeping its version and timestamps: a re-encryption
+   * under a new key is not a change of the secret (sessions must not see it as stale).
+   *
+   * @return false if the record is gone or holds another value (a put won; nothing is written)
+   */
+  boolean rewrap(String user, String name, String expectedSealed, String newSealed);
+
+  /**
+   * Wrapped user keys of users strictly after {@code afterUser} (from the start when null), in
+   * {@link ScanCursor#UTF8_ORDER}, at most {@code limit}; complete when a page is empty.
+   */
+  List<WrappedUserKey> scanUserKeys(String afterUser, int limit);
+
+  /**
+   * Replaces {@code user}'s wrapped key with {@code newWrapped} if it is still {@code expected},
+   * atomically (re-wrapping under a new platform key).
+   *
+   * @return false if the user has no key or another one (nothing is written)
+   */
+  boolean rewrapUserKey(String user, String expected, String newWrapped);
+
   /** Releases connections and threads. */
   @Override
   default void close() {}

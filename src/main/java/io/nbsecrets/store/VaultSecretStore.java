@@ -585,6 +585,32 @@ public final class VaultSecretStore implements SecretStore {
   }
 
   /** Stops renewal, revokes a login token (not a configured static token), stops threads. */
+  // TODO(rotation): implemented in a follow-up commit.
+  @Override
+  public long count() {
+    throw new UnsupportedOperationException("count");
+  }
+
+  @Override
+  public List<ScannedSecret> scan(ScanCursor after, int limit) {
+    throw new UnsupportedOperationException("scan");
+  }
+
+  @Override
+  public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
+    throw new UnsupportedOperationException("rewrap");
+  }
+
+  @Override
+  public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    throw new UnsupportedOperationException("scanUserKeys");
+  }
+
+  @Override
+  public boolean rewrapUserKey(String user, String expected, String newWrapped) {
+    throw new UnsupportedOperationException("rewrapUserKey");
+  }
+
   @Override
   public void close() {
     if (closed) {

@@ -1,10 +1,13 @@
 package io.nbsecrets.integration;
 
 import io.nbsecrets.store.PutResult;
+import io.nbsecrets.store.ScanCursor;
+import io.nbsecrets.store.ScannedSecret;
 import io.nbsecrets.store.SecretMetadata;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.StoredSecret;
+import io.nbsecrets.store.WrappedUserKey;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,36 @@ final class FlakyStore implements SecretStore {
   public String putUserKeyIfAbsent(String user, String wrappedKey) {
     check();
     return delegate.putUserKeyIfAbsent(user, wrappedKey);
+  }
+
+  @Override
+  public long count() {
+    check();
+    return delegate.count();
+  }
+
+  @Override
+  public List<ScannedSecret> scan(ScanCursor after, int limit) {
+    check();
+    return delegate.scan(after, limit);
+  }
+
+  @Override
+  public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
+    check();
+    return delegate.rewrap(user, name, expectedSealed, newSealed);
+  }
+
+  @Override
+  public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    check();
+    return delegate.scanUserKeys(afterUser, limit);
+  }
+
+  @Override
+  public boolean rewrapUserKey(String user, String expected, String newWrapped) {
+    check();
+    return delegate.rewrapUserKey(user, expected, newWrapped);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,5 +102,56 @@ public final class InMemorySecretStore implements SecretStore {
   public String putUserKeyIfAbsent(String user, String wrappedKey) {
     check();
     return userKeys.computeIfAbsent(user, u -> wrappedKey);
+  }
+
+  @Override
+  public synchronized long count() {
+    check();
+    return records.values().stream().mapToLong(Map::size).sum();
+  }
+
+  @Override
+  public synchronized List<ScannedSecret> scan(ScanCursor after, int limit) {
+    check();
+    List<ScannedSecret> all = new ArrayList<>();
+    records.forEach(
+        (user, mine) -> mine.values().forEach(s -> all.add(new ScannedSecret(user, s))));
+    return all.stream()
+        .filter(r -> ScanCursor.isAfter(after, r.user(), r.secret().name()))
+        .sorted(Comparator.comparing(ScanCursor::after))
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
+  public synchronized boolean rewrap(
+      String user, String name, String expectedSealed, String newSealed) {
+    check();
+    StoredSecret old = of(user).get(name);
+    if (old == null || !old.sealed().equals(expectedSealed)) {
+      return false;
+    }
+    of(user)
+        .put(
+            name,
+            new StoredSecret(name, old.version(), old.createdAt(), old.updatedAt(), newSealed));
+    return true;
+  }
+
+  @Override
+  public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    check();
+    return userKeys.entrySet().stream()
+        .filter(e -> afterUser == null || ScanCursor.UTF8_ORDER.compare(e.getKey(), afterUser) > 0)
+        .sorted(Map.Entry.comparingByKey(ScanCursor.UTF8_ORDER))
+        .limit(limit)
+        .map(e -> new WrappedUserKey(e.getKey(), e.getValue()))
+        .toList();
+  }
+
+  @Override
+  public boolean rewrapUserKey(String user, String expected, String newWrapped) {
+    check();
+    return userKeys.replace(user, expected, newWrapped);
   }
 }

@@ -394,6 +394,191 @@ public abstract class SecretStoreContract {
     assertThat(store.getUserKey("racer")).contains(returned.get(0));
   }
 
+  // --- whole-store scans and re-wraps (key rotation) -----------------------------------------
+
+  /** Users whose order differs between UTF-16 and UTF-8, and that share prefixes. */
+  private static final List<String> SCAN_USERS =
+      List.of(
+          "alice",
+          "alice/x",
+          "alice-x",
+          "Bob",
+          "system:serviceaccount:ns:sa",
+          "\u00e9mile",
+          "\uff21",
+          "\uD83D\uDE00x");
+
+  @Test
+  void scanOfAnEmptyStoreIsEmpty() {
+    assertThat(store.count()).isZero();
+    assertThat(store.scan(null, 10)).isEmpty();
+    assertThat(store.scanUserKeys(null, 10)).isEmpty();
+  }
+
+  @Test
+  void scanVisitsEveryRecordOnceInUserThenNameOrder() {
+    List<ScanCursor> expected = new ArrayList<>();
+    for (String user : SCAN_USERS) {
+      for (String name : List.of("b", "A", "a.b", "a_b", "z-9")) {
+        store.put(user, name, "sealed-" + user + "-" + name, LIMIT);
+        expected.add(new ScanCursor(user, name));
+      }
+    }
+    expected.sort(ScanCursor.ORDER);
+    assertThat(store.count()).isEqualTo(expected.size());
+
+    List<ScannedSecret> seen = scanAll(store, 4);
+
+    assertThat(seen).extracting(ScanCursor::after).containsExactlyElementsOf(expected);
+    for (ScannedSecret r : seen) {
+      assertThat(r.secret().sealed()).isEqualTo("sealed-" + r.user() + "-" + r.secret().name());
+      assertThat(r.secret().version()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void scanPagesHoldAtMostTheLimit() {
+    for (int i = 0; i < 25; i++) {
+      store.put("user-" + (i % 3), "s" + i, "sealed-" + i, LIMIT);
+    }
+    ScanCursor cursor = null;
+    int total = 0;
+    for (List<ScannedSecret> page = store.scan(cursor, 10);
+        !page.isEmpty();
+        page = store.scan(cursor, 10)) {
+      assertThat(page).hasSizeLessThanOrEqualTo(10);
+      total += page.size();
+      cursor = ScanCursor.after(page.get(page.size() - 1));
+    }
+    assertThat(total).isEqualTo(25);
+  }
+
+  @Test
+  void scanResumesFromASavedCursorAndSeesRecordsThatLastedThroughChanges() {
+    for (int i = 0; i < 20; i++) {
+      store.put(i < 10 ? "anna" : "zoe", String.format("s%02d", i), "sealed-" + i, LIMIT);
+    }
+    List<ScannedSecret> first = store.scan(null, 5);
+    ScanCursor saved = ScanCursor.after(first.get(first.size() - 1));
+    assertThat(saved).isEqualTo(new ScanCursor("anna", "s04"));
+    // Meanwhile: a record behind the cursor is deleted, one ahead is deleted, one is added ahead.
+    store.delete("anna", "s01");
+    store.delete("zoe", "s15");
+    store.put("mia", "new", "sealed-new", LIMIT);
+
+    List<ScannedSecret> rest = new ArrayList<>();
+    for (List<ScannedSecret> page = store.scan(saved, 5);
+        !page.isEmpty();
+        page = store.scan(ScanCursor.after(page.get(page.size() - 1)), 5)) {
+      rest.addAll(page);
+    }
+
+    Set<String> names = new HashSet<>();
+    rest.forEach(r -> names.add(r.user() + "/" + r.secret().name()));
+    assertThat(names).hasSize(rest.size()).doesNotContain("anna/s00", "anna/s04", "zoe/s15");
+    for (int i = 5; i < 20; i++) {
+      if (i != 15) {
+        assertThat(names).contains((i < 10 ? "anna/" : "zoe/") + String.format("s%02d", i));
+      }
+    }
+  }
+
+  @Test
+  void rewrapReplacesTheSealedValueAndKeepsVersionAndTimes() {
+    store.put("alice", "token", "sealed-v1", LIMIT);
+    store.put("alice", "token", "sealed-v2", LIMIT);
+    StoredSecret before = store.get("alice", List.of("token")).get("token");
+
+    assertThat(store.rewrap("alice", "token", "sealed-v2", "rewrapped-v2")).isTrue();
+
+    StoredSecret after = store.get("alice", List.of("token")).get("token");
+    assertThat(after.sealed()).isEqualTo("rewrapped-v2");
+    assertThat(after.metadata()).isEqualTo(before.metadata());
+    assertThat(store.list("alice")).containsExactly(before.metadata());
+  }
+
+  @Test
+  void rewrapOfAReplacedOrMissingRecordWritesNothing() {
+    store.put("alice", "token", "sealed-v1", LIMIT);
+    store.put("alice", "token", "sealed-v2", LIMIT);
+
+    assertThat(store.rewrap("alice", "token", "sealed-v1", "rewrapped-v1")).isFalse();
+    assertThat(store.rewrap("alice", "absent", "sealed-v1", "rewrapped")).isFalse();
+    assertThat(store.rewrap("bob", "token", "sealed-v2", "rewrapped")).isFalse();
+
+    assertThat(store.get("alice", List.of("token")).get("token").sealed()).isEqualTo("sealed-v2");
+    assertThat(store.list("alice")).extracting(SecretMetadata::name).containsExactly("token");
+    assertThat(store.list("bob")).isEmpty();
+  }
+
+  @Test
+  void aPutRacingARewrapIsNeverLost() {
+    for (int round = 0; round < 10; round++) {
+      String name = "race-" + round;
+      store.put("alice", name, "old-" + round, LIMIT);
+      String put = "put-" + round;
+      String old = "old-" + round;
+      String rewrapped = "rewrapped-" + round;
+      runConcurrently(
+          2,
+          List.<Callable<Object>>of(
+              () -> store.put("alice", name, put, LIMIT),
+              () -> store.rewrap("alice", name, old, rewrapped)));
+      StoredSecret after = store.get("alice", List.of(name)).get(name);
+      assertThat(after.sealed()).as("round %d", round).isEqualTo(put);
+      assertThat(after.version()).as("round %d", round).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void scanUserKeysVisitsEveryUserKeyInOrder() {
+    for (String user : SCAN_USERS) {
+      store.putUserKeyIfAbsent(user, "wrapped-" + user);
+    }
+    List<String> expected = new ArrayList<>(SCAN_USERS);
+    expected.sort(ScanCursor.UTF8_ORDER);
+
+    List<WrappedUserKey> seen = new ArrayList<>();
+    String after = null;
+    for (List<WrappedUserKey> page = store.scanUserKeys(after, 3);
+        !page.isEmpty();
+        page = store.scanUserKeys(after, 3)) {
+      assertThat(page).hasSizeLessThanOrEqualTo(3);
+      seen.addAll(page);
+      after = page.get(page.size() - 1).user();
+    }
+
+    assertThat(seen).extracting(WrappedUserKey::user).containsExactlyElementsOf(expected);
+    seen.forEach(k -> assertThat(k.wrappedKey()).isEqualTo("wrapped-" + k.user()));
+  }
+
+  @Test
+  void rewrapUserKeyIsACheckAndSet() {
+    store.putUserKeyIfAbsent("alice", "wrapped-1");
+
+    assertThat(store.rewrapUserKey("alice", "wrapped-0", "wrapped-2")).isFalse();
+    assertThat(store.rewrapUserKey("bob", "wrapped-1", "wrapped-2")).isFalse();
+    assertThat(store.getUserKey("alice")).contains("wrapped-1");
+    assertThat(store.getUserKey("bob")).isEmpty();
+
+    assertThat(store.rewrapUserKey("alice", "wrapped-1", "wrapped-2")).isTrue();
+    assertThat(store.getUserKey("alice")).contains("wrapped-2");
+    assertThat(store.putUserKeyIfAbsent("alice", "wrapped-3")).isEqualTo("wrapped-2");
+  }
+
+  /** All records, page by page. */
+  protected static List<ScannedSecret> scanAll(SecretStore store, int pageSize) {
+    List<ScannedSecret> all = new ArrayList<>();
+    ScanCursor cursor = null;
+    for (List<ScannedSecret> page = store.scan(cursor, pageSize);
+        !page.isEmpty();
+        page = store.scan(cursor, pageSize)) {
+      all.addAll(page);
+      cursor = ScanCursor.after(page.get(page.size() - 1));
+    }
+    return all;
+  }
+
   // --- outage -----------------------------------------------------------------------------------
 
   @Test
@@ -408,7 +593,12 @@ public abstract class SecretStoreContract {
               s -> s.put("alice", "a", "sealed-secret-value", LIMIT),
               s -> s.delete("alice", "a"),
               s -> s.getUserKey("alice"),
-              s -> s.putUserKeyIfAbsent("alice", "wrapped-secret-key"));
+              s -> s.putUserKeyIfAbsent("alice", "wrapped-secret-key"),
+              s -> s.count(),
+              s -> s.scan(null, 10),
+              s -> s.rewrap("alice", "a", "sealed-secret-value", "sealed-secret-value"),
+              s -> s.scanUserKeys(null, 10),
+              s -> s.rewrapUserKey("alice", "wrapped-secret-key", "wrapped-secret-key"));
       for (int i = 0; i < calls.size(); i++) {
         Consumer<SecretStore> call = calls.get(i);
         assertThatThrownBy(() -> call.accept(down))
