@@ -465,33 +465,140 @@ public final class DatabaseSecretStore implements SecretStore {
         });
   }
 
-  /** Closes the pool. */
-  // TODO(rotation): implemented in a follow-up commit.
+  // ---------------------------------------------------------------------------------------------
+  // Whole-store operations (key rotation)
+
   @Override
   public long count() {
-    throw new UnsupportedOperationException("count");
+    return read(
+        "count",
+        "all secrets",
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM nbsecrets_secrets");
+              ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
   }
 
+  /** One indexed range query on the primary key: {@code (user_id, name) > cursor}. */
   @Override
   public List<ScannedSecret> scan(ScanCursor after, int limit) {
-    throw new UnsupportedOperationException("scan");
+    requirePositive(limit);
+    return read(
+        "scan",
+        "all secrets",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT name, version, created_at, updated_at, sealed, user_id"
+                      + " FROM nbsecrets_secrets"
+                      + (after == null ? "" : " WHERE (user_id, name) > (?, ?)")
+                      + " ORDER BY user_id, name LIMIT ?")) {
+            int i = 1;
+            if (after != null) {
+              s.setString(i++, after.user());
+              s.setString(i++, after.name());
+            }
+            s.setInt(i, limit);
+            List<ScannedSecret> result = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                result.add(new ScannedSecret(rs.getString(6), record(rs)));
+              }
+            }
+            return result;
+          }
+        });
   }
 
+  /**
+   * One {@code UPDATE ... WHERE sealed = expected}: PostgreSQL re-checks the condition on the
+   * newest row version when a concurrent put committed first, so a put is never overwritten.
+   */
   @Override
   public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
-    throw new UnsupportedOperationException("rewrap");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    String what = describe(user, name);
+    byte[] expected = utf8(Objects.requireNonNull(expectedSealed, "expectedSealed"), what);
+    byte[] replacement = utf8(Objects.requireNonNull(newSealed, "newSealed"), what);
+    return withConnection(
+        "re-wrap",
+        what,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE nbsecrets_secrets SET sealed = ?"
+                      + " WHERE user_id = ? AND name = ? AND sealed = ?")) {
+            s.setBytes(1, replacement);
+            s.setString(2, user);
+            s.setString(3, name);
+            s.setBytes(4, expected);
+            return s.executeUpdate() > 0;
+          }
+        });
   }
 
   @Override
   public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
-    throw new UnsupportedOperationException("scanUserKeys");
+    requirePositive(limit);
+    return read(
+        "scan",
+        "all user keys",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT user_id, wrapped FROM nbsecrets_user_keys"
+                      + (afterUser == null ? "" : " WHERE user_id > ?")
+                      + " ORDER BY user_id LIMIT ?")) {
+            int i = 1;
+            if (afterUser != null) {
+              s.setString(i++, afterUser);
+            }
+            s.setInt(i, limit);
+            List<WrappedUserKey> result = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                result.add(
+                    new WrappedUserKey(
+                        rs.getString(1), new String(rs.getBytes(2), StandardCharsets.UTF_8)));
+              }
+            }
+            return result;
+          }
+        });
   }
 
   @Override
   public boolean rewrapUserKey(String user, String expected, String newWrapped) {
-    throw new UnsupportedOperationException("rewrapUserKey");
+    Objects.requireNonNull(user, "user");
+    String what = userKeyDescription(user);
+    byte[] old = utf8(Objects.requireNonNull(expected, "expected"), what);
+    byte[] replacement = utf8(Objects.requireNonNull(newWrapped, "newWrapped"), what);
+    return withConnection(
+        "re-wrap",
+        what,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE nbsecrets_user_keys SET wrapped = ? WHERE user_id = ? AND wrapped = ?")) {
+            s.setBytes(1, replacement);
+            s.setString(2, user);
+            s.setBytes(3, old);
+            return s.executeUpdate() > 0;
+          }
+        });
   }
 
+  private static void requirePositive(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+    }
+  }
+
+  /** Closes the pool. */
   @Override
   public void close() {
     dataSource.close();
