@@ -42,6 +42,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A {@link SecretStore} that keeps records as Kubernetes Secrets in the operator's own namespace.
@@ -84,7 +85,10 @@ import java.util.function.Function;
  * Within one store, writes of one record take turns on a striped lock rather than racing each other
  * through the API server (where a loser can lose many times in a row); other replicas are kept
  * apart by {@code resourceVersion}. {@link #delete} checks the object, then deletes it with its
- * {@code resourceVersion} as precondition.
+ * {@code resourceVersion} as precondition. {@link #rewrap} and {@link #rewrapUserKey} are
+ * check-and-sets the same way: GET, compare the stored value, update only the data (annotations,
+ * hence version and times, stay as read) with the read {@code resourceVersion}, and on 409 Conflict
+ * read again, compare again and retry.
  *
  * <p><b>The per-user limit is approximate under races:</b> the count and the create are two
  * requests, so racing creates of different names near the limit can overshoot it by up to one per
@@ -98,6 +102,16 @@ import java.util.function.Function;
  * listing or creating never transfers sealed values (a server that ignores that request sends full
  * Secrets, which is handled alike). Pages follow continue tokens, so one page of JSON is held at a
  * time; a continuation that expired (410 Gone) restarts the listing.
+ *
+ * <p>The whole-store operations of key rotation cannot ask the API server for their order (it lists
+ * by object name, i.e. by hash). {@link #count} is one metadata LIST of all records. Each page of
+ * {@link #scan} costs one metadata LIST of <em>all</em> records (every user's; user and name come
+ * from the annotations, checked as {@link #list} checks them), held in memory while it sorts them
+ * into {@link ScanCursor#ORDER} and keeps the first {@code limit} after the cursor, then a GET of
+ * each of those (as {@link #get} does, checked alike; a record deleted since the LIST is skipped).
+ * A rotation of <i>n</i> records in pages of <i>p</i> therefore lists <i>n</i>&sup2;/<i>p</i>
+ * items' metadata in all: choose large pages. {@link #scanUserKeys} does the same over all user
+ * keys.
  *
  * <h2>Errors and secrecy</h2>
  *
@@ -138,6 +152,8 @@ public final class KubernetesSecretStore implements SecretStore {
   static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
   private static final int WRITE_LOCK_STRIPES = 64;
   private static final int MAX_LIST_RESTARTS = 3;
+  private static final String ALL_RECORDS = "the records of all users";
+  private static final String ALL_USER_KEYS = "the keys of all users";
   private static final String METADATA_ACCEPT =
       "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
@@ -183,7 +199,8 @@ public final class KubernetesSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     List<SecretMetadata> result =
-        listMetadata(user, "the records of user " + user, meta -> toMetadata(meta, user));
+        listMetadata(
+            recordSelector(user), "the records of user " + user, meta -> toMetadata(meta, user));
     result.sort(Comparator.comparing(SecretMetadata::name));
     return result;
   }
@@ -203,6 +220,7 @@ public final class KubernetesSecretStore implements SecretStore {
     return result;
   }
 
+  /** The record, checked; empty when there is none. */
   private Optional<StoredSecret> getRecord(String user, String name) {
     Objects.requireNonNull(name, "name");
     Secret secret = read(recordName(user, name), "get", recordDescription(user, name));
@@ -250,18 +268,32 @@ public final class KubernetesSecretStore implements SecretStore {
 
   /** Counts the user's records, transferring metadata only. */
   private int countRecords(String user) {
-    return listMetadata(user, "the records of user " + user, meta -> Boolean.TRUE).size();
+    return countObjects(recordSelector(user), "the records of user " + user);
+  }
+
+  /** Counts the objects {@code selector} matches, transferring metadata only. */
+  private int countObjects(String selector, String what) {
+    return listMetadata(selector, what, meta -> Boolean.TRUE).size();
+  }
+
+  /** The label selector of the user's records. */
+  private static String recordSelector(String user) {
+    return componentSelector(COMPONENT_RECORD) + "," + USER_HASH + "=" + userHash(user);
+  }
+
+  /** The label selector of all records, or all user keys, of all users. */
+  private static String componentSelector(String component) {
+    return COMPONENT + "=" + component;
   }
 
   /**
-   * LISTs the user's records as {@code PartialObjectMetadataList} (metadata only, never the data),
-   * in pages; {@code convert} gets each item's {@code metadata} node. Fabric8 has no typed
-   * metadata-only list, so this goes through the client's own HTTP client (same authentication, TLS
-   * and retries).
+   * LISTs the Secrets {@code selector} matches as {@code PartialObjectMetadataList} (metadata only,
+   * never the data), in pages; {@code convert} gets each item's {@code metadata} node. Fabric8 has
+   * no typed metadata-only list, so this goes through the client's own HTTP client (same
+   * authentication, TLS and retries).
    */
-  private <T> List<T> listMetadata(String user, String what, Function<JsonNode, T> convert) {
+  private <T> List<T> listMetadata(String selector, String what, Function<JsonNode, T> convert) {
     HttpClient http = client.getHttpClient();
-    String selector = COMPONENT + "=" + COMPONENT_RECORD + "," + USER_HASH + "=" + userHash(user);
     String base =
         URLUtils.join(
                 client.getMasterUrl().toString(), "api", "v1", "namespaces", namespace, "secrets")
@@ -462,6 +494,11 @@ public final class KubernetesSecretStore implements SecretStore {
   public Optional<String> getUserKey(String user) {
     ensureOpen();
     Objects.requireNonNull(user, "user");
+    return readUserKey(user);
+  }
+
+  /** The user's wrapped key, checked; empty when there is none. */
+  private Optional<String> readUserKey(String user) {
     Secret secret = read(userKeyName(user), "get", userKeyDescription(user));
     return Optional.ofNullable(secret).map(s -> toUserKey(s, user));
   }
@@ -507,33 +544,146 @@ public final class KubernetesSecretStore implements SecretStore {
         "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
   }
 
-  /** Stops this store's reader threads. The Kubernetes client belongs to the caller. */
-  // TODO(rotation): implemented in a follow-up commit.
+  // ---------------------------------------------------------------------------------------------
+  // Whole-store operations (key rotation)
+
   @Override
   public long count() {
-    throw new UnsupportedOperationException("count");
+    ensureOpen();
+    return countObjects(componentSelector(COMPONENT_RECORD), ALL_RECORDS);
   }
 
   @Override
   public List<ScannedSecret> scan(ScanCursor after, int limit) {
-    throw new UnsupportedOperationException("scan");
-  }
-
-  @Override
-  public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
-    throw new UnsupportedOperationException("rewrap");
+    ensureOpen();
+    requirePositive(limit);
+    List<ScanCursor> keys =
+        listMetadata(componentSelector(COMPONENT_RECORD), ALL_RECORDS, this::toScanKey);
+    return readPage(
+        keys,
+        key -> ScanCursor.isAfter(after, key.user(), key.name()),
+        ScanCursor.ORDER,
+        limit,
+        ALL_RECORDS,
+        key -> getRecord(key.user(), key.name()).map(r -> new ScannedSecret(key.user(), r)));
   }
 
   @Override
   public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
-    throw new UnsupportedOperationException("scanUserKeys");
+    ensureOpen();
+    requirePositive(limit);
+    List<String> users =
+        listMetadata(componentSelector(COMPONENT_USER_KEY), ALL_USER_KEYS, this::toUserKeyOwner);
+    return readPage(
+        users,
+        user -> afterUser == null || ScanCursor.UTF8_ORDER.compare(user, afterUser) > 0,
+        ScanCursor.UTF8_ORDER,
+        limit,
+        ALL_USER_KEYS,
+        user -> readUserKey(user).map(key -> new WrappedUserKey(user, key)));
+  }
+
+  private static void requirePositive(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive, not " + limit);
+    }
+  }
+
+  /**
+   * One page of a whole-store scan: of the {@code keys} listed, those {@code after} the cursor, in
+   * {@code order}, the first {@code limit} read ({@value #GET_PARALLELISM} at a time) and checked.
+   * An object deleted since the listing is skipped, so the page may be shorter; it is empty only
+   * when nothing is left after the cursor (if the whole page was deleted, the next keys are read).
+   */
+  private <K, V> List<V> readPage(
+      List<K> keys,
+      Predicate<K> after,
+      Comparator<K> order,
+      int limit,
+      String what,
+      Function<K, Optional<V>> read) {
+    List<K> ahead = keys.stream().filter(after).sorted(order).toList();
+    for (int from = 0; from < ahead.size(); from += limit) {
+      List<K> batch = ahead.subList(from, Math.min(ahead.size(), from + limit));
+      List<V> found =
+          ParallelReads.readEach(getPool, "kubernetes", what, batch, read).stream()
+              .flatMap(Optional::stream)
+              .toList();
+      if (!found.isEmpty()) {
+        return found;
+      }
+    }
+    return List.of();
+  }
+
+  @Override
+  public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(expectedSealed, "expectedSealed");
+    Objects.requireNonNull(newSealed, "newSealed");
+    String what = recordDescription(user, name);
+    return replaceDataIf(
+        recordName(user, name),
+        what,
+        DATA_SEALED,
+        encode(newSealed, what),
+        current -> toRecord(current, user, name).sealed().equals(expectedSealed));
   }
 
   @Override
   public boolean rewrapUserKey(String user, String expected, String newWrapped) {
-    throw new UnsupportedOperationException("rewrapUserKey");
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(newWrapped, "newWrapped");
+    String what = userKeyDescription(user);
+    return replaceDataIf(
+        userKeyName(user),
+        what,
+        DATA_KEY,
+        encode(newWrapped, what),
+        current -> toUserKey(current, user).equals(expected));
   }
 
+  /**
+   * Check-and-set of the data of object {@code objectName}: GETs it and, if it {@code
+   * holdsExpected} (which refuses an object that fails its checks), updates it with the data {@code
+   * dataKey} = {@code data} and everything else as read, with the read {@code resourceVersion}. A
+   * 409 Conflict (or 404: a racing write or delete) re-reads and decides again, as {@link #put}
+   * does; this store's writes of the object take turns on its write lock.
+   *
+   * @return false when the object is absent or holds another value (nothing is written)
+   */
+  private boolean replaceDataIf(
+      String objectName,
+      String what,
+      String dataKey,
+      String data,
+      Predicate<Secret> holdsExpected) {
+    synchronized (writeLock(objectName)) {
+      for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+        Secret current = read(objectName, "get", what);
+        if (current == null || !holdsExpected.test(current)) {
+          return false;
+        }
+        Secret replaced = new SecretBuilder(current).withData(Map.of(dataKey, data)).build();
+        try {
+          client.secrets().inNamespace(namespace).resource(replaced).update();
+          return true;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409 && e.getCode() != 404) {
+            throw translate(e, "update", what);
+          }
+          WriteRetries.backoff("kubernetes", attempt, what);
+        }
+      }
+      throw WriteRetries.gaveUp("kubernetes", what);
+    }
+  }
+
+  /** Stops this store's reader threads. The Kubernetes client belongs to the caller. */
   @Override
   public void close() {
     closed = true;
@@ -625,12 +775,49 @@ public final class KubernetesSecretStore implements SecretStore {
   }
 
   private SecretMetadata toMetadata(JsonNode meta, String user) {
+    return checkRecordMetadata(objectName(meta), annotations(meta), user, null);
+  }
+
+  /**
+   * The (user, name) of a record listed by {@link #scan}, from its annotations, checked as {@link
+   * #list} checks it.
+   */
+  private ScanCursor toScanKey(JsonNode meta) {
+    String objectName = objectName(meta);
+    Map<String, String> annotations = annotations(meta);
+    String user = annotatedUser(objectName, annotations);
+    return new ScanCursor(user, checkRecordMetadata(objectName, annotations, user, null).name());
+  }
+
+  /** The user whose key is listed by {@link #scanUserKeys}, from its annotations, checked. */
+  private String toUserKeyOwner(JsonNode meta) {
+    String objectName = objectName(meta);
+    Map<String, String> annotations = annotations(meta);
+    String user = annotatedUser(objectName, annotations);
+    checkUserKeyMetadata(objectName, annotations, user);
+    return user;
+  }
+
+  private String annotatedUser(String objectName, Map<String, String> annotations) {
+    String user = annotations.get(ANN_USER);
+    if (user == null) {
+      throw refused(objectName, "it has no annotation " + ANN_USER);
+    }
+    return user;
+  }
+
+  /** The annotations in a listed item's {@code metadata} node. */
+  private static Map<String, String> annotations(JsonNode meta) {
     Map<String, String> annotations = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : meta.path("annotations").properties()) {
       annotations.put(e.getKey(), e.getValue().asText());
     }
-    String objectName = meta.path("name").isTextual() ? meta.path("name").asText() : null;
-    return checkRecordMetadata(objectName, annotations, user, null);
+    return annotations;
+  }
+
+  /** The object name in a listed item's {@code metadata} node; null when it has none. */
+  private static String objectName(JsonNode meta) {
+    return meta.path("name").isTextual() ? meta.path("name").asText() : null;
   }
 
   private SecretMetadata checkRecordMetadata(
@@ -662,17 +849,23 @@ public final class KubernetesSecretStore implements SecretStore {
     }
   }
 
+  /** The wrapped key in {@code secret}, after checking it is {@code user}'s key. */
   private String toUserKey(Secret secret, String user) {
     ObjectMeta meta = secret.getMetadata();
     String objectName = meta.getName();
-    Map<String, String> annotations =
-        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    if (!user.equals(annotations.get(ANN_USER))
-        || !userKeyName(user).equals(objectName)
-        || !TYPE_USER_KEY.equals(secret.getType())) {
+    checkUserKeyMetadata(
+        objectName, meta.getAnnotations() == null ? Map.of() : meta.getAnnotations(), user);
+    if (!TYPE_USER_KEY.equals(secret.getType())) {
       throw refused(objectName, "it is not the user key of user " + user);
     }
     return decode(secret.getData(), DATA_KEY, objectName);
+  }
+
+  private void checkUserKeyMetadata(
+      String objectName, Map<String, String> annotations, String user) {
+    if (!user.equals(annotations.get(ANN_USER)) || !userKeyName(user).equals(objectName)) {
+      throw refused(objectName, "it is not the user key of user " + user);
+    }
   }
 
   private StoreException refused(String objectName, String why) {

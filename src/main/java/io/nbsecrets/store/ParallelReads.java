@@ -10,8 +10,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * Reads many records, one request each, on a store's bounded pool: results in the order of {@code
- * names}; the first failure is rethrown as is and the other reads are cancelled.
+ * Reads many records (or user keys), one request each, on a store's bounded pool: results in the
+ * order asked for; the first failure is rethrown as is and the other reads are cancelled.
  */
 final class ParallelReads {
   private ParallelReads() {}
@@ -26,20 +26,31 @@ final class ParallelReads {
       String user,
       List<String> names,
       Function<String, Optional<StoredSecret>> read) {
-    List<Optional<StoredSecret>> result = new ArrayList<>(names.size());
-    if (names.size() <= 1) {
-      for (String name : names) {
-        result.add(read.apply(name));
+    return readEach(pool, store, "the records of user " + user, names, read);
+  }
+
+  /**
+   * Like {@link #readAll}, for reads keyed by anything (a whole-store scan reads records of many
+   * users, or user keys).
+   *
+   * @param what what is read, for messages ("the records of user alice")
+   */
+  static <K, V> List<V> readEach(
+      ExecutorService pool, String store, String what, List<K> keys, Function<K, V> read) {
+    List<V> result = new ArrayList<>(keys.size());
+    if (keys.size() <= 1) {
+      for (K key : keys) {
+        result.add(read.apply(key));
       }
       return result;
     }
-    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(names.size());
+    List<Future<V>> futures = new ArrayList<>(keys.size());
     try {
-      for (String name : names) {
-        futures.add(pool.submit(() -> read.apply(name)));
+      for (K key : keys) {
+        futures.add(pool.submit(() -> read.apply(key)));
       }
-      for (Future<Optional<StoredSecret>> f : futures) {
-        result.add(await(f, store, user));
+      for (Future<V> f : futures) {
+        result.add(await(f, store, what));
       }
       return result;
     } catch (RejectedExecutionException e) {
@@ -49,19 +60,18 @@ final class ParallelReads {
     }
   }
 
-  private static Optional<StoredSecret> await(
-      Future<Optional<StoredSecret>> future, String store, String user) {
+  private static <V> V await(Future<V> future, String store, String what) {
     try {
       return future.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException(
-          store + " store unavailable: interrupted while reading the records of user " + user, e);
+          store + " store unavailable: interrupted while reading " + what, e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
       }
-      throw new StoreException(store + " store: reading records of user " + user + " failed", e);
+      throw new StoreException(store + " store: reading " + what + " failed", e);
     }
   }
 }

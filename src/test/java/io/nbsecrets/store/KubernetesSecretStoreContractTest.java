@@ -383,6 +383,50 @@ class KubernetesSecretStoreContractTest extends SecretStoreContract {
     assertRefused(() -> store.putUserKeyIfAbsent("bob", "bob-wrapped-key"));
   }
 
+  @Test
+  void scanAndRewrapRefuseARecordWhoseAnnotationsWereAltered() {
+    store.put("alice", "db", "alice-sealed-value", LIMIT);
+    store.put("alice", "other", "other-sealed-value", LIMIT);
+    store.put("bob", "x", "bob-sealed-value", LIMIT);
+    assertThat(scanAll(store, 10)).hasSize(3);
+    // Relabel alice's "db" as bob's "x" in place: the scan would otherwise serve it as bob's.
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .withName(KubernetesSecretStore.recordName("alice", "db"))
+        .edit(
+            s ->
+                new SecretBuilder(s)
+                    .editMetadata()
+                    .addToAnnotations("nbsecrets.io/user", "bob")
+                    .addToAnnotations("nbsecrets.io/name", "x")
+                    .endMetadata()
+                    .build());
+
+    assertRefused(() -> store.scan(null, 10));
+    assertRefused(() -> store.scan(new ScanCursor("alice", "other"), 1));
+    assertRefused(() -> store.rewrap("alice", "db", "alice-sealed-value", "rewrapped"));
+    assertThat(store.rewrap("bob", "x", "bob-sealed-value", "rewrapped")).isTrue();
+
+    // A user key copied to another user is refused by the key scan too.
+    store.putUserKeyIfAbsent("alice", "alice-wrapped-key");
+    Secret key = object(KubernetesSecretStore.userKeyName("alice"));
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder(key)
+                .editMetadata()
+                .withName(KubernetesSecretStore.userKeyName("bob"))
+                .withResourceVersion(null)
+                .withUid(null)
+                .endMetadata()
+                .build())
+        .create();
+    assertRefused(() -> store.scanUserKeys(null, 10));
+    assertRefused(() -> store.rewrapUserKey("bob", "alice-wrapped-key", "other-wrapped-key"));
+  }
+
   private void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
     assertThatThrownBy(call)
         .isExactlyInstanceOf(StoreException.class)
@@ -392,6 +436,76 @@ class KubernetesSecretStoreContractTest extends SecretStoreContract {
                 assertThat(messagesOf(e))
                     .doesNotContain("sealed-value")
                     .doesNotContain("wrapped-key"));
+  }
+
+  // --- whole-store scans and re-wraps ---------------------------------------------------------
+
+  @Test
+  void rewrapChangesOnlyTheValueNotVersionOrTimes() {
+    store.put("alice", "token", "sealed-v1", LIMIT);
+    store.put("alice", "token", "sealed-v2", LIMIT);
+    Secret before = object(KubernetesSecretStore.recordName("alice", "token"));
+
+    assertThat(store.rewrap("alice", "token", "sealed-v2", "rewrapped-v2")).isTrue();
+
+    Secret after = object(KubernetesSecretStore.recordName("alice", "token"));
+    assertThat(after.getMetadata().getAnnotations())
+        .isEqualTo(before.getMetadata().getAnnotations())
+        .containsEntry("nbsecrets.io/version", "2");
+    assertThat(after.getMetadata().getLabels()).isEqualTo(before.getMetadata().getLabels());
+    assertThat(after.getType()).isEqualTo(before.getType());
+    assertThat(after.getData()).isEqualTo(Map.of("sealed", base64("rewrapped-v2")));
+    assertThat(after.getMetadata().getResourceVersion())
+        .isNotEqualTo(before.getMetadata().getResourceVersion());
+
+    store.putUserKeyIfAbsent("alice", "wrapped-1");
+    Secret keyBefore = object(KubernetesSecretStore.userKeyName("alice"));
+    assertThat(store.rewrapUserKey("alice", "wrapped-1", "wrapped-2")).isTrue();
+    Secret keyAfter = object(KubernetesSecretStore.userKeyName("alice"));
+    assertThat(keyAfter.getMetadata().getAnnotations())
+        .isEqualTo(keyBefore.getMetadata().getAnnotations());
+    assertThat(keyAfter.getData()).isEqualTo(Map.of("key", base64("wrapped-2")));
+  }
+
+  @Test
+  void scanListsMetadataOnlyAndSkipsRecordsDeletedBeforeTheirGet() throws Exception {
+    for (String name : List.of("a", "b", "c", "d")) {
+      store.put("alice", name, "sealed-" + name, LIMIT);
+    }
+    // "a" and "b" vanish between the LIST (which still shows them) and their GET.
+    for (String name : List.of("a", "b")) {
+      server
+          .expect()
+          .get()
+          .withPath(
+              "/api/v1/namespaces/"
+                  + namespace
+                  + "/secrets/"
+                  + KubernetesSecretStore.recordName("alice", name))
+          .andReturn(404, status(404, "NotFound"))
+          .always();
+    }
+    drainRequests();
+
+    // A page whose records are all gone is not empty (that would end the scan): the next ones are
+    // read.
+    assertThat(store.scan(null, 2))
+        .extracting(r -> r.secret().name(), r -> r.secret().sealed())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("c", "sealed-c"),
+            org.assertj.core.groups.Tuple.tuple("d", "sealed-d"));
+    RecordedRequest list = drainRequests().get(0);
+    assertThat(list.getPath())
+        .contains("labelSelector=nbsecrets.io%2Fcomponent%3Dsecret-record&")
+        .contains("limit=");
+    assertThat(list.getHeader("Accept"))
+        .startsWith("application/json;as=PartialObjectMetadataList");
+
+    assertThat(store.scan(null, 3)).extracting(r -> r.secret().name()).containsExactly("c");
+    assertThat(store.scan(new ScanCursor("alice", "c"), 3))
+        .extracting(r -> r.secret().name())
+        .containsExactly("d");
+    assertThat(store.scan(new ScanCursor("alice", "d"), 3)).isEmpty();
   }
 
   // --- what the mock does ---------------------------------------------------------------------
