@@ -3,6 +3,7 @@ package io.nbsecrets.api;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.store.PutResult;
 import io.nbsecrets.store.SecretMetadata;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Stores, lists and deletes users' secrets, double-encrypted: the value under the user's Fernet key
@@ -28,11 +30,25 @@ public final class SecretService {
 
   private final SecretStore store;
   private final UserKeyService userKeys;
-  private final SessionPublicKey sessionKey;
+  private final Supplier<SessionPublicKey> sessionKey;
   private final ApiConfig config;
 
   public SecretService(
       SecretStore store, UserKeyService userKeys, SessionPublicKey sessionKey, ApiConfig config) {
+    this(store, userKeys, fixed(sessionKey), config);
+  }
+
+  private static Supplier<SessionPublicKey> fixed(SessionPublicKey key) {
+    Objects.requireNonNull(key, "sessionKey");
+    return () -> key;
+  }
+
+  /** A service whose session key follows a rotation ({@link SessionKeys#watchPublicKey}). */
+  public SecretService(
+      SecretStore store,
+      UserKeyService userKeys,
+      Supplier<SessionPublicKey> sessionKey,
+      ApiConfig config) {
     this.store = Objects.requireNonNull(store, "store");
     this.userKeys = Objects.requireNonNull(userKeys, "userKeys");
     this.sessionKey = Objects.requireNonNull(sessionKey, "sessionKey");
@@ -58,7 +74,7 @@ public final class SecretService {
     }
     String inner = Fernet.fromKey(userKeys.getOrCreate(user)).encrypt(value);
     String sealed =
-        Envelope.seal(sessionKey, user, name, inner.getBytes(StandardCharsets.US_ASCII));
+        Envelope.seal(sessionKey.get(), user, name, inner.getBytes(StandardCharsets.US_ASCII));
     return store.put(user, name, sealed, config.maxSecretsPerUser());
   }
 

@@ -3,6 +3,7 @@ package io.nbsecrets.api;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.PlatformKey;
 import io.nbsecrets.crypto.UserKeys;
+import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.store.SecretStore;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Users' own Fernet keys: created on first need, stored wrapped under the platform key, unwrapped
@@ -22,8 +24,7 @@ import java.util.Optional;
  */
 public final class UserKeyService {
   private final SecretStore store;
-  private final PlatformKey current;
-  private final List<PlatformKey> unwrapKeys;
+  private final Supplier<PlatformKeys.Ring> keys;
 
   /**
    * @param current the platform key that wraps new user keys
@@ -31,18 +32,29 @@ public final class UserKeyService {
    *     include {@code current}
    */
   public UserKeyService(SecretStore store, PlatformKey current, Collection<PlatformKey> others) {
+    this(store, fixed(current, others));
+  }
+
+  public UserKeyService(SecretStore store, PlatformKey current) {
+    this(store, current, List.of());
+  }
+
+  /** A service whose platform keys follow a rotation ({@link PlatformKeys#watch}). */
+  public UserKeyService(SecretStore store, Supplier<PlatformKeys.Ring> keys) {
     this.store = Objects.requireNonNull(store, "store");
-    this.current = Objects.requireNonNull(current, "current");
+    this.keys = Objects.requireNonNull(keys, "keys");
+  }
+
+  private static Supplier<PlatformKeys.Ring> fixed(
+      PlatformKey current, Collection<PlatformKey> others) {
+    Objects.requireNonNull(current, "current");
     Map<String, PlatformKey> byId = new LinkedHashMap<>();
     byId.put(current.id(), current);
     for (PlatformKey key : others) {
       byId.putIfAbsent(key.id(), key);
     }
-    this.unwrapKeys = List.copyOf(byId.values());
-  }
-
-  public UserKeyService(SecretStore store, PlatformKey current) {
-    this(store, current, List.of());
+    PlatformKeys.Ring ring = new PlatformKeys.Ring(current, List.copyOf(byId.values()));
+    return () -> ring;
   }
 
   /**
@@ -50,18 +62,20 @@ public final class UserKeyService {
    * process or in two replicas, get the same key: the store keeps the first one written.
    */
   public String getOrCreate(String user) {
+    PlatformKeys.Ring ring = keys.get();
     Optional<String> existing = store.getUserKey(user);
     if (existing.isPresent()) {
-      return UserKeys.unwrap(unwrapKeys, user, existing.get());
+      return UserKeys.unwrap(ring.all(), user, existing.get());
     }
     String fresh = Fernet.generateKey();
-    String wrapped = UserKeys.wrap(current, user, fresh);
+    String wrapped = UserKeys.wrap(ring.current(), user, fresh);
     String winner = store.putUserKeyIfAbsent(user, wrapped);
-    return winner.equals(wrapped) ? fresh : UserKeys.unwrap(unwrapKeys, user, winner);
+    return winner.equals(wrapped) ? fresh : UserKeys.unwrap(ring.all(), user, winner);
   }
 
   /** The user's key; empty when the user has none yet. */
   public Optional<String> find(String user) {
-    return store.getUserKey(user).map(wrapped -> UserKeys.unwrap(unwrapKeys, user, wrapped));
+    List<PlatformKey> all = keys.get().all();
+    return store.getUserKey(user).map(wrapped -> UserKeys.unwrap(all, user, wrapped));
   }
 }

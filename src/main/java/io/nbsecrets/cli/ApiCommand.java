@@ -12,6 +12,7 @@ import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.api.UserKeyService;
 import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
@@ -95,15 +96,15 @@ public final class ApiCommand implements Callable<Integer> {
             .withUsernamePrefixToStrip(usernamePrefix);
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
-    PlatformKeys.Ring platform =
+    LiveKey<PlatformKeys.Ring> platform =
         platformKeyFile == null
-            ? PlatformKeys.loadOrCreate(client, namespace)
-            : PlatformKeys.fromFile(platformKeyFile);
-    SessionPublicKey publicKey =
+            ? PlatformKeys.watch(client, namespace)
+            : LiveKey.fixed(PlatformKeys.fromFile(platformKeyFile));
+    LiveKey<SessionPublicKey> publicKey =
         sessionPublicKeyFile == null
-            ? SessionKeys.awaitPublicKey(client, namespace, Duration.ofMinutes(5))
-            : SessionKeys.publicKeyFromFile(sessionPublicKeyFile);
-    UserKeyService userKeys = new UserKeyService(secretStore, platform.current(), platform.all());
+            ? SessionKeys.watchPublicKey(client, namespace, Duration.ofMinutes(5))
+            : LiveKey.fixed(SessionKeys.publicKeyFromFile(sessionPublicKeyFile));
+    UserKeyService userKeys = new UserKeyService(secretStore, platform);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Authenticator authenticator =
         devTokensFile == null
@@ -127,6 +128,8 @@ public final class ApiCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   server.close();
+                  publicKey.close();
+                  platform.close();
                   secretStore.close();
                   client.close();
                   stop.countDown();

@@ -3,10 +3,12 @@ package io.nbsecrets.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.operator.OperatorConfig;
 import io.nbsecrets.operator.OperatorRunner;
@@ -86,10 +88,13 @@ public final class OperatorCommand implements Callable<Integer> {
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    SessionKeyRing ring =
+    LiveKey<SessionKeyRing> ring =
         sessionKeyFiles == null || sessionKeyFiles.isEmpty()
-            ? SessionKeys.loadOrCreate(client, namespace, keyBits)
-            : SessionKeys.fromFiles(sessionKeyFiles);
+            ? SessionKeys.watch(client, namespace, keyBits)
+            : LiveKey.fixed(SessionKeys.fromFiles(sessionKeyFiles));
+    Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
+        .description("Session private keys held (2 while a rotation is under way)")
+        .register(registry);
     Operator operator =
         OperatorRunner.start(
             client,
@@ -111,6 +116,7 @@ public final class OperatorCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   operator.stop();
+                  ring.close();
                   management.close();
                   secretStore.close();
                   client.close();

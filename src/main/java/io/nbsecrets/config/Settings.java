@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,9 +96,7 @@ public final class Settings {
       Map<String, String> values,
       Map<String, String> origins,
       String origin) {
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> f = fields.next();
+    for (Map.Entry<String, JsonNode> f : node.properties()) {
       String name = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
       if (f.getValue().isObject()) {
         flatten(name, f.getValue(), values, origins, origin);

@@ -118,6 +118,23 @@ public final class Envelope {
   }
 
   /**
+   * Re-seals a record under {@code key} (a key rotation): opens it with {@code ring} and seals the
+   * inner value again with a fresh data key. The inner value (still encrypted with the user's key)
+   * is zeroed afterwards and never leaves this method.
+   *
+   * @throws CryptoException as {@link #open} does
+   */
+  public static String reseal(
+      SessionKeyRing ring, SessionPublicKey key, String owner, String name, String record) {
+    byte[] inner = open(ring, owner, name, record);
+    try {
+      return seal(key, owner, name, inner);
+    } finally {
+      Arrays.fill(inner, (byte) 0);
+    }
+  }
+
+  /**
    * The key id in a record's header, without decrypting (to find records to re-seal after a key
    * rotation).
    *

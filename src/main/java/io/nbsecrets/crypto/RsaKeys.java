@@ -213,7 +213,7 @@ public final class RsaKeys {
     return (bits(key) + 7) / 8;
   }
 
-  static void requireBits(int bits) {
+  public static void requireBits(int bits) {
     if (bits < MIN_BITS) {
       throw new IllegalArgumentException(
           "RSA keys must have at least " + MIN_BITS + " bits, got " + bits);

@@ -65,6 +65,18 @@ public final class SessionKeyRing {
     return publicKeys;
   }
 
+  /** Rings are equal when they hold the same key ids in the same order (ids name the keys). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof SessionKeyRing ring
+        && List.copyOf(keys.keySet()).equals(List.copyOf(ring.keys.keySet()));
+  }
+
+  @Override
+  public int hashCode() {
+    return List.copyOf(keys.keySet()).hashCode();
+  }
+
   /** Shows the key ids only. */
   @Override
   public String toString() {

@@ -16,6 +16,7 @@ import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.api.UserKeyService;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.operator.Labels;
@@ -143,7 +144,7 @@ public final class DevEnvironment implements AutoCloseable {
   private ApiServer api;
   private FakeKubelet kubelet;
   private volatile Operator operator;
-  private SessionKeyRing ring;
+  private LiveKey<SessionKeyRing> ring;
   private Options options;
 
   private DevEnvironment(Options options) {
@@ -208,12 +209,16 @@ public final class DevEnvironment implements AutoCloseable {
 
     // The operator generates the session key pair and publishes the public half; the API
     // generates the platform key and reads the public half: the same bootstrap as in a cluster.
-    ring = SessionKeys.loadOrCreate(operatorClient, OPERATOR_NAMESPACE, options.keyBits());
-    SessionPublicKey publicKey =
-        SessionKeys.awaitPublicKey(apiClient, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
-    PlatformKeys.Ring platform = PlatformKeys.loadOrCreate(apiClient, OPERATOR_NAMESPACE);
+    // Both follow key rotations (rotate-keys), as in a cluster.
+    ring = SessionKeys.watch(operatorClient, OPERATOR_NAMESPACE, options.keyBits());
+    resources.add(ring);
+    LiveKey<SessionPublicKey> publicKey =
+        SessionKeys.watchPublicKey(apiClient, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
+    resources.add(publicKey);
+    LiveKey<PlatformKeys.Ring> platform = PlatformKeys.watch(apiClient, OPERATOR_NAMESPACE);
+    resources.add(platform);
 
-    UserKeyService userKeys = new UserKeyService(store, platform.current(), platform.all());
+    UserKeyService userKeys = new UserKeyService(store, platform);
     api =
         ApiServer.builder()
             .config(options.apiConfig())

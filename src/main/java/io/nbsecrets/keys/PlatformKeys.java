@@ -24,7 +24,24 @@ public final class PlatformKeys {
   private static final Logger LOG = LoggerFactory.getLogger(PlatformKeys.class);
 
   /** The current key (wraps new user keys) and every key held (unwraps). */
-  public record Ring(PlatformKey current, List<PlatformKey> all) {}
+  public record Ring(PlatformKey current, List<PlatformKey> all) {
+    /** Rings are equal when they hold the same key ids, with the same current one. */
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Ring ring
+          && current.id().equals(ring.current.id())
+          && ids().equals(ring.ids());
+    }
+
+    @Override
+    public int hashCode() {
+      return ids().hashCode();
+    }
+
+    private List<String> ids() {
+      return all.stream().map(PlatformKey::id).toList();
+    }
+  }
 
   private PlatformKeys() {}
 
@@ -59,6 +76,29 @@ public final class PlatformKeys {
       }
     }
     return fromData(secret.getData());
+  }
+
+  /**
+   * The API's platform keys, kept up to date from their Secret ({@link #loadOrCreate} first): after
+   * {@code rotate-keys --platform} adds or makes current a key, it is used without a restart.
+   */
+  public static LiveKey<Ring> watch(KubernetesClient client, String namespace) {
+    Ring initial = loadOrCreate(client, namespace);
+    return LiveKey.watch(
+        "secret " + namespace + "/" + SECRET_NAME,
+        client.secrets().inNamespace(namespace).withName(SECRET_NAME),
+        PlatformKeys::fromSecret,
+        initial,
+        ring ->
+            LOG.info(
+                "platform keys reloaded: current {}, held {}",
+                ring.current().id(),
+                ring.all().stream().map(PlatformKey::id).toList()));
+  }
+
+  /** The keys in a platform key Secret. */
+  public static Ring fromSecret(Secret secret) {
+    return fromData(secret.getData() == null ? Map.of() : secret.getData());
   }
 
   public static Ring fromFile(Path file) {

@@ -74,9 +74,81 @@ public final class SessionKeys {
         secret = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
       }
     }
-    SessionKeyRing ring = fromSecretData(secret.getData());
+    SessionKeyRing ring = fromSecret(secret);
     publish(client, namespace, ring, currentId(secret.getData()));
     return ring;
+  }
+
+  /**
+   * The operator's key ring, kept up to date from its Secret ({@link #loadOrCreate} first): a key
+   * added by {@code rotate-keys} is used without a restart, and a dropped one is forgotten.
+   */
+  public static LiveKey<SessionKeyRing> watch(KubernetesClient client, String namespace, int bits) {
+    SessionKeyRing initial = loadOrCreate(client, namespace, bits);
+    LOG.info("session keys loaded: {}", initial.keyIds());
+    return LiveKey.watch(
+        "secret " + namespace + "/" + SECRET_NAME,
+        client.secrets().inNamespace(namespace).withName(SECRET_NAME),
+        SessionKeys::fromSecret,
+        initial,
+        ring -> LOG.info("session keys reloaded: {}", ring.keyIds()));
+  }
+
+  /**
+   * The current session public key, kept up to date from the operator's ConfigMap ({@link
+   * #awaitPublicKey} first): after a rotation makes a new key current, new records are sealed under
+   * it.
+   */
+  public static LiveKey<SessionPublicKey> watchPublicKey(
+      KubernetesClient client, String namespace, Duration timeout) {
+    SessionPublicKey initial = awaitPublicKey(client, namespace, timeout);
+    return LiveKey.watch(
+        "configmap " + namespace + "/" + CONFIGMAP_NAME,
+        client.configMaps().inNamespace(namespace).withName(CONFIGMAP_NAME),
+        SessionKeys::publicKeyOf,
+        initial,
+        key -> LOG.info("session public key reloaded: {}", key.keyId()));
+  }
+
+  /** The ring in a keys Secret, the current key first. */
+  public static SessionKeyRing fromSecret(Secret secret) {
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    String current = currentId(data);
+    List<PrivateKey> keys = new ArrayList<>();
+    PrivateKey currentKey = null;
+    for (Map.Entry<String, String> e : data.entrySet()) {
+      if (e.getKey().endsWith(".pem")) {
+        PrivateKey key = RsaKeys.parsePrivateKey(unb64(e.getValue()));
+        String id = RsaKeys.keyId(RsaKeys.publicKeyOf(key));
+        if (!e.getKey().equals(id + ".pem")) {
+          throw new IllegalStateException(
+              "secret " + SECRET_NAME + ": entry " + e.getKey() + " holds key " + id);
+        }
+        if (id.equals(current)) {
+          currentKey = key;
+        } else {
+          keys.add(key);
+        }
+      }
+    }
+    if (currentKey == null) {
+      throw new IllegalStateException(
+          "secret " + SECRET_NAME + " names current key " + current + " but does not hold it");
+    }
+    keys.add(0, currentKey);
+    return SessionKeyRing.of(keys);
+  }
+
+  /** The id of the current key in a keys Secret. */
+  public static String currentId(Secret secret) {
+    return currentId(secret.getData() == null ? Map.of() : secret.getData());
+  }
+
+  private static SessionPublicKey publicKeyOf(ConfigMap cm) {
+    if (cm.getData() == null || !cm.getData().containsKey(PUBLIC_PEM)) {
+      throw new IllegalStateException("configmap " + CONFIGMAP_NAME + " has no " + PUBLIC_PEM);
+    }
+    return SessionPublicKey.of(RsaKeys.parsePublicKey(cm.getData().get(PUBLIC_PEM)));
   }
 
   /** A key ring from PEM files (the platform manages the keys). */
@@ -95,7 +167,7 @@ public final class SessionKeys {
     while (true) {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(CONFIGMAP_NAME).get();
       if (cm != null && cm.getData() != null && cm.getData().containsKey(PUBLIC_PEM)) {
-        return SessionPublicKey.of(RsaKeys.parsePublicKey(cm.getData().get(PUBLIC_PEM)));
+        return publicKeyOf(cm);
       }
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException(
@@ -120,20 +192,6 @@ public final class SessionKeys {
     return SessionPublicKey.of(RsaKeys.parsePublicKey(read(file)));
   }
 
-  private static SessionKeyRing fromSecretData(Map<String, String> data) {
-    List<PrivateKey> keys = new ArrayList<>();
-    data.forEach(
-        (k, v) -> {
-          if (k.endsWith(".pem")) {
-            keys.add(RsaKeys.parsePrivateKey(unb64(v)));
-          }
-        });
-    if (keys.isEmpty()) {
-      throw new IllegalStateException("secret " + SECRET_NAME + " holds no private key");
-    }
-    return SessionKeyRing.of(keys);
-  }
-
   private static String currentId(Map<String, String> data) {
     String id = data.get(CURRENT);
     if (id == null) {
@@ -143,7 +201,7 @@ public final class SessionKeys {
   }
 
   /** Writes the current public key into the ConfigMap the secrets API reads (if it differs). */
-  static void publish(
+  public static void publish(
       KubernetesClient client, String namespace, SessionKeyRing ring, String currentId) {
     if (!ring.keyIds().contains(currentId)) {
       throw new IllegalStateException(

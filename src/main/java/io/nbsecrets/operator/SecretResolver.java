@@ -5,6 +5,7 @@ import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RecordBindingException;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.UnknownKeyException;
+import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
@@ -30,9 +31,14 @@ import java.util.stream.Collectors;
  */
 public final class SecretResolver {
   private final SecretStore store;
-  private final SessionKeyRing keys;
+  private final LiveKey<SessionKeyRing> keys;
 
   public SecretResolver(SecretStore store, SessionKeyRing keys) {
+    this(store, LiveKey.fixed(keys));
+  }
+
+  /** A resolver whose keys follow a rotation ({@link io.nbsecrets.keys.SessionKeys#watch}). */
+  public SecretResolver(SecretStore store, LiveKey<SessionKeyRing> keys) {
     this.store = store;
     this.keys = keys;
   }
@@ -124,7 +130,13 @@ public final class SecretResolver {
 
   private String openOuter(String user, StoredSecret record) throws SessionFailure {
     try {
-      byte[] inner = Envelope.open(keys, user, record.name(), record.sealed());
+      byte[] inner;
+      try {
+        inner = Envelope.open(keys.get(), user, record.name(), record.sealed());
+      } catch (UnknownKeyException e) {
+        // Sealed under a key added since the last watch event, perhaps: read the keys now.
+        inner = Envelope.open(keys.refresh(), user, record.name(), record.sealed());
+      }
       return new String(inner, StandardCharsets.US_ASCII);
     } catch (UnknownKeyException e) {
       throw new SessionFailure(

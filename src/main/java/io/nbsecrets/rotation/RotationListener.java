@@ -1,0 +1,34 @@
+package io.nbsecrets.rotation;
+
+import java.time.Duration;
+
+/** What a rotation reports while it runs (a progress bar, a log, a test). */
+public interface RotationListener {
+
+  /** A step: a key added, made current or dropped; a wait begun. Never holds key material. */
+  void step(String message);
+
+  /** A batch of a pass was done. */
+  void progress(Progress progress);
+
+  /**
+   * Where a pass stands.
+   *
+   * @param pass 1 for the first pass, then 2, ... (later passes verify that nothing was missed)
+   * @param done records handled in this pass so far
+   * @param total records in the store when the pass began (records come and go meanwhile)
+   * @param counts outcomes in this pass so far
+   * @param elapsed time since the pass began
+   */
+  record Progress(int pass, long done, long total, RewrapCounts counts, Duration elapsed) {}
+
+  /** Ignores everything. */
+  RotationListener NONE =
+      new RotationListener() {
+        @Override
+        public void step(String message) {}
+
+        @Override
+        public void progress(Progress progress) {}
+      };
+}
