@@ -10,8 +10,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * Reads many records, one request each, on a store's bounded pool: results in the order of {@code
- * names}; the first failure is rethrown as is and the other reads are cancelled.
+ * Reads many things, one request each, on a store's bounded pool: results in the order of the
+ * inputs; the first failure is rethrown as is and the other reads are cancelled.
  */
 final class ParallelReads {
   private ParallelReads() {}
@@ -26,20 +26,35 @@ final class ParallelReads {
       String user,
       List<String> names,
       Function<String, Optional<StoredSecret>> read) {
-    List<Optional<StoredSecret>> result = new ArrayList<>(names.size());
-    if (names.size() <= 1) {
-      for (String name : names) {
-        result.add(read.apply(name));
+    return map(pool, store, "the records of user " + user, names, read);
+  }
+
+  /**
+   * {@code read} applied to each of {@code inputs}; a single input is read on the calling thread.
+   *
+   * @param store the store's name, for messages ("kubernetes", "vault")
+   * @param what what is read, for messages ("the records of user alice")
+   */
+  static <T, R> List<R> map(
+      ExecutorService pool,
+      String store,
+      String what,
+      List<T> inputs,
+      Function<? super T, ? extends R> read) {
+    List<R> result = new ArrayList<>(inputs.size());
+    if (inputs.size() <= 1) {
+      for (T input : inputs) {
+        result.add(read.apply(input));
       }
       return result;
     }
-    List<Future<Optional<StoredSecret>>> futures = new ArrayList<>(names.size());
+    List<Future<R>> futures = new ArrayList<>(inputs.size());
     try {
-      for (String name : names) {
-        futures.add(pool.submit(() -> read.apply(name)));
+      for (T input : inputs) {
+        futures.add(pool.submit(() -> read.apply(input)));
       }
-      for (Future<Optional<StoredSecret>> f : futures) {
-        result.add(await(f, store, user));
+      for (Future<R> f : futures) {
+        result.add(await(f, store, what));
       }
       return result;
     } catch (RejectedExecutionException e) {
@@ -49,19 +64,18 @@ final class ParallelReads {
     }
   }
 
-  private static Optional<StoredSecret> await(
-      Future<Optional<StoredSecret>> future, String store, String user) {
+  private static <R> R await(Future<R> future, String store, String what) {
     try {
       return future.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException(
-          store + " store unavailable: interrupted while reading the records of user " + user, e);
+          store + " store unavailable: interrupted while reading " + what, e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
       }
-      throw new StoreException(store + " store: reading records of user " + user + " failed", e);
+      throw new StoreException(store + " store: reading " + what + " failed", e);
     }
   }
 }
