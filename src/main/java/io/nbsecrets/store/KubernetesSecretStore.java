@@ -606,7 +606,7 @@ public final class KubernetesSecretStore implements SecretStore {
     for (int from = 0; from < ahead.size(); from += limit) {
       List<K> batch = ahead.subList(from, Math.min(ahead.size(), from + limit));
       List<V> found =
-          ParallelReads.readEach(getPool, "kubernetes", what, batch, read).stream()
+          ParallelReads.map(getPool, "kubernetes", what, batch, read).stream()
               .flatMap(Optional::stream)
               .toList();
       if (!found.isEmpty()) {

@@ -10,8 +10,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * Reads many records (or user keys), one request each, on a store's bounded pool: results in the
- * order asked for; the first failure is rethrown as is and the other reads are cancelled.
+ * Reads many things, one request each, on a store's bounded pool: results in the order of the
+ * inputs; the first failure is rethrown as is and the other reads are cancelled.
  */
 final class ParallelReads {
   private ParallelReads() {}
@@ -26,30 +26,34 @@ final class ParallelReads {
       String user,
       List<String> names,
       Function<String, Optional<StoredSecret>> read) {
-    return readEach(pool, store, "the records of user " + user, names, read);
+    return map(pool, store, "the records of user " + user, names, read);
   }
 
   /**
-   * Like {@link #readAll}, for reads keyed by anything (a whole-store scan reads records of many
-   * users, or user keys).
+   * {@code read} applied to each of {@code inputs}; a single input is read on the calling thread.
    *
+   * @param store the store's name, for messages ("kubernetes", "vault")
    * @param what what is read, for messages ("the records of user alice")
    */
-  static <K, V> List<V> readEach(
-      ExecutorService pool, String store, String what, List<K> keys, Function<K, V> read) {
-    List<V> result = new ArrayList<>(keys.size());
-    if (keys.size() <= 1) {
-      for (K key : keys) {
-        result.add(read.apply(key));
+  static <T, R> List<R> map(
+      ExecutorService pool,
+      String store,
+      String what,
+      List<T> inputs,
+      Function<? super T, ? extends R> read) {
+    List<R> result = new ArrayList<>(inputs.size());
+    if (inputs.size() <= 1) {
+      for (T input : inputs) {
+        result.add(read.apply(input));
       }
       return result;
     }
-    List<Future<V>> futures = new ArrayList<>(keys.size());
+    List<Future<R>> futures = new ArrayList<>(inputs.size());
     try {
-      for (K key : keys) {
-        futures.add(pool.submit(() -> read.apply(key)));
+      for (T input : inputs) {
+        futures.add(pool.submit(() -> read.apply(input)));
       }
-      for (Future<V> f : futures) {
+      for (Future<R> f : futures) {
         result.add(await(f, store, what));
       }
       return result;
@@ -60,7 +64,7 @@ final class ParallelReads {
     }
   }
 
-  private static <V> V await(Future<V> future, String store, String what) {
+  private static <R> R await(Future<R> future, String store, String what) {
     try {
       return future.get();
     } catch (InterruptedException e) {

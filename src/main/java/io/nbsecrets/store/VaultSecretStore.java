@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +30,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -84,6 +89,32 @@ import org.springframework.web.client.RestTemplate;
  * <p>KV v2 lists keys only, so {@link #list} and {@link #getAll} LIST the user's folder and then
  * GET each record, at most {@value #GET_PARALLELISM} at a time ({@link #list} thus transfers sealed
  * values, which it drops).
+ *
+ * <h2>Whole-store operations (key rotation)</h2>
+ *
+ * <p>Vault has no query across folders and no bulk read, and it lists keys in the order of their
+ * base32 encoding, not of the users. So:
+ *
+ * <ul>
+ *   <li>{@link #count} LISTs {@code <prefix>/} (the user folders), then each user's folder, at most
+ *       {@value #GET_PARALLELISM} at a time: 1 + U requests for U users. It counts keys: a record
+ *       soft-deleted outside nbsecrets is counted, though reads treat it as absent.
+ *   <li>{@link #scan} costs, per page: one LIST of {@code <prefix>/} (every user folder; decoded
+ *       and sorted in memory), one LIST of each user's folder from the cursor's user until the page
+ *       is full, and one GET per record returned (at most {@value #GET_PARALLELISM} at a time) or
+ *       deleted since its LIST (skipped). A whole scan of N records of U users in pages of P is
+ *       thus about N/P LISTs of all U user folders, U + N/P LISTs of user folders and N GETs.
+ *   <li>{@link #rewrap} and {@link #rewrapUserKey} are one GET and one write with {@code cas} = the
+ *       KV version read, retried like {@link #put}. A re-wrapped record keeps the contract's {@code
+ *       version} and timestamps in its data; its KV version increases. <b>The previous KV versions,
+ *       sealed under the old key, stay in the secret's history</b> (up to the mount's {@code
+ *       max_versions}) until Vault drops them, as after a put.
+ *   <li>{@link #scanUserKeys} costs one LIST of {@code <prefix>-userkeys/} per page and one GET per
+ *       key returned.
+ * </ul>
+ *
+ * <p>Keys that nbsecrets cannot have written (not {@code u-} + canonical base32 of UTF-8, or not a
+ * valid secret name) are skipped by these operations, as by {@link #list}.
  *
  * <h2>Authentication</h2>
  *
@@ -378,20 +409,25 @@ public final class VaultSecretStore implements SecretStore {
 
   /** The names in the user's folder (LIST); empty when the folder does not exist. */
   private List<String> listNames(String user) {
-    String what = "the records of user " + user;
-    String path = config.mount() + "/metadata/" + userFolder(user) + "/?list=true";
-    Optional<JsonNode> body = call(HttpMethod.GET, path, null, "list", what);
     List<String> names = new ArrayList<>();
-    if (body.isPresent()) {
-      for (JsonNode key : body.get().path("data").path("keys")) {
-        String name = key.asText();
-        if (!name.endsWith("/") && NAME.matcher(name).matches()) {
-          names.add(name); // folders and foreign keys are not records
-        }
+    for (String key : listKeys(userFolder(user), "the records of user " + user)) {
+      if (!key.endsWith("/") && NAME.matcher(key).matches()) {
+        names.add(key); // folders and foreign keys are not records
       }
     }
     names.sort(Comparator.naturalOrder());
     return names;
+  }
+
+  /**
+   * The keys in {@code folder} (LIST), sub-folders ending in {@code /}; empty when it is absent.
+   */
+  private List<String> listKeys(String folder, String what) {
+    String path = config.mount() + "/metadata/" + folder + "/?list=true";
+    List<String> keys = new ArrayList<>();
+    call(HttpMethod.GET, path, null, "list", what)
+        .ifPresent(body -> body.path("data").path("keys").forEach(key -> keys.add(key.asText())));
+    return keys;
   }
 
   /** A record as read: the KV version for check-and-set (0 when absent) and the record. */
@@ -447,38 +483,68 @@ public final class VaultSecretStore implements SecretStore {
     Objects.requireNonNull(sealed, "sealed");
     String what = recordDescription(user, name);
     String path = config.mount() + "/data/" + recordPath(user, name);
-    synchronized (writeLock(path)) {
-      for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-        Read current = readRecord(user, name);
-        Instant now = clock.instant();
-        SecretMetadata next;
-        boolean created;
-        if (current.record().isEmpty()) {
-          // Integer.MAX_VALUE cannot be reached: skip the count (a LIST) when there is no limit.
-          if (maxSecrets != Integer.MAX_VALUE && listNames(user).size() >= maxSecrets) {
-            throw new TooManySecretsException(user, maxSecrets);
+    return withCasRetries(
+        path,
+        what,
+        () -> {
+          Read current = readRecord(user, name);
+          Instant now = clock.instant();
+          SecretMetadata next;
+          boolean created;
+          if (current.record().isEmpty()) {
+            // Integer.MAX_VALUE cannot be reached: skip the count (a LIST) when there is no limit.
+            if (maxSecrets != Integer.MAX_VALUE && listNames(user).size() >= maxSecrets) {
+              throw new TooManySecretsException(user, maxSecrets);
+            }
+            next = new SecretMetadata(name, 1, now, now);
+            created = true;
+          } else {
+            SecretMetadata old = current.record().get().metadata();
+            Instant updatedAt = now.isBefore(old.updatedAt()) ? old.updatedAt() : now;
+            next = new SecretMetadata(name, old.version() + 1, old.createdAt(), updatedAt);
+            created = false;
           }
-          next = new SecretMetadata(name, 1, now, now);
-          created = true;
-        } else {
-          SecretMetadata old = current.record().get().metadata();
-          Instant updatedAt = now.isBefore(old.updatedAt()) ? old.updatedAt() : now;
-          next = new SecretMetadata(name, old.version() + 1, old.createdAt(), updatedAt);
-          created = false;
-        }
-        ObjectNode data = JSON.createObjectNode();
-        data.put("value", sealed);
-        data.put("version", next.version());
-        data.put("createdAt", next.createdAt().toString());
-        data.put("updatedAt", next.updatedAt().toString());
-        if (writeCas(path, data, current.kvVersion(), created ? "create" : "update", what)) {
-          return new PutResult(next, created);
+          ObjectNode data = recordData(sealed, next);
+          return writeCas(path, data, current.kvVersion(), created ? "create" : "update", what)
+              ? Optional.of(new PutResult(next, created))
+              : Optional.empty();
+        });
+  }
+
+  /**
+   * Runs {@code attempt} (a read, then a write with check-and-set) holding the path's write lock
+   * until it gives a result; when it lost a check-and-set race (empty), backs off and runs it
+   * again, at most {@value #MAX_WRITE_ATTEMPTS} times, then {@link StoreUnavailableException}.
+   */
+  private <T> T withCasRetries(String path, String what, Supplier<Optional<T>> attempt) {
+    synchronized (writeLock(path)) {
+      for (int i = 1; i <= MAX_WRITE_ATTEMPTS; i++) {
+        Optional<T> result = attempt.get();
+        if (result.isPresent()) {
+          return result.get();
         }
         // Check-and-set conflict: another writer was first. Read again.
-        WriteRetries.backoff("vault", attempt, what);
+        WriteRetries.backoff("vault", i, what);
       }
     }
     throw WriteRetries.gaveUp("vault", what);
+  }
+
+  /** A record's data: the sealed value and the contract's metadata. */
+  private static ObjectNode recordData(String sealed, SecretMetadata metadata) {
+    ObjectNode data = JSON.createObjectNode();
+    data.put("value", sealed);
+    data.put("version", metadata.version());
+    data.put("createdAt", metadata.createdAt().toString());
+    data.put("updatedAt", metadata.updatedAt().toString());
+    return data;
+  }
+
+  /** A user key's data. */
+  private static ObjectNode userKeyData(String wrappedKey) {
+    ObjectNode data = JSON.createObjectNode();
+    data.put("key", wrappedKey);
+    return data;
   }
 
   /** Writes {@code {"options":{"cas":cas},"data":data}}; false on a check-and-set conflict. */
@@ -552,9 +618,7 @@ public final class VaultSecretStore implements SecretStore {
     String path = config.mount() + "/data/" + userKeyPath(user);
     long cas = 0;
     for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      ObjectNode data = JSON.createObjectNode();
-      data.put("key", wrappedKey);
-      if (writeCas(path, data, cas, "create", what)) {
+      if (writeCas(path, userKeyData(wrappedKey), cas, "create", what)) {
         return wrappedKey;
       }
       KeyRead existing = readUserKey(user);
@@ -584,33 +648,157 @@ public final class VaultSecretStore implements SecretStore {
         "the health of vault");
   }
 
-  /** Stops renewal, revokes a login token (not a configured static token), stops threads. */
-  // TODO(rotation): implemented in a follow-up commit.
+  // ---------------------------------------------------------------------------------------------
+  // Whole-store operations (key rotation)
+
   @Override
   public long count() {
-    throw new UnsupportedOperationException("count");
+    ensureOpen();
+    List<String> users = listUsers(config.prefix(), true, "the users with records");
+    long count = 0;
+    for (int n :
+        ParallelReads.map(
+            getPool, "vault", "the records of all users", users, u -> listNames(u).size())) {
+      count += n;
+    }
+    return count;
   }
 
   @Override
   public List<ScannedSecret> scan(ScanCursor after, int limit) {
-    throw new UnsupportedOperationException("scan");
+    ensureOpen();
+    checkLimit(limit);
+    List<ScannedSecret> page = new ArrayList<>();
+    for (String user : listUsers(config.prefix(), true, "the users with records")) {
+      if (page.size() >= limit) {
+        break;
+      }
+      if (after != null && ScanCursor.UTF8_ORDER.compare(user, after.user()) < 0) {
+        continue;
+      }
+      List<String> names =
+          listNames(user).stream()
+              .filter(name -> ScanCursor.isAfter(after, user, name))
+              .sorted(ScanCursor.UTF8_ORDER)
+              .toList();
+      page.addAll(
+          readUntil(
+              names,
+              limit - page.size(),
+              "the records of user " + user,
+              name -> readRecord(user, name).record().map(r -> new ScannedSecret(user, r))));
+    }
+    return page;
   }
 
   @Override
   public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
-    throw new UnsupportedOperationException("rewrap");
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    checkName(name);
+    Objects.requireNonNull(expectedSealed, "expectedSealed");
+    Objects.requireNonNull(newSealed, "newSealed");
+    String what = recordDescription(user, name);
+    String path = config.mount() + "/data/" + recordPath(user, name);
+    return withCasRetries(
+        path,
+        what,
+        () -> {
+          Read current = readRecord(user, name);
+          Optional<StoredSecret> old = current.record();
+          if (old.isEmpty() || !old.get().sealed().equals(expectedSealed)) {
+            return Optional.of(false);
+          }
+          // The contract's version and timestamps stay; only Vault's KV version moves on.
+          ObjectNode data = recordData(newSealed, old.get().metadata());
+          return writeCas(path, data, current.kvVersion(), "rewrap", what)
+              ? Optional.of(true)
+              : Optional.empty();
+        });
   }
 
   @Override
   public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
-    throw new UnsupportedOperationException("scanUserKeys");
+    ensureOpen();
+    checkLimit(limit);
+    List<String> users =
+        listUsers(config.prefix() + USER_KEYS_SUFFIX, false, "the users with keys").stream()
+            .filter(user -> afterUser == null || ScanCursor.UTF8_ORDER.compare(user, afterUser) > 0)
+            .toList();
+    return readUntil(
+        users,
+        limit,
+        "the keys of users",
+        user -> readUserKey(user).key().map(key -> new WrappedUserKey(user, key)));
   }
 
   @Override
   public boolean rewrapUserKey(String user, String expected, String newWrapped) {
-    throw new UnsupportedOperationException("rewrapUserKey");
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(newWrapped, "newWrapped");
+    String what = userKeyDescription(user);
+    String path = config.mount() + "/data/" + userKeyPath(user);
+    return withCasRetries(
+        path,
+        what,
+        () -> {
+          KeyRead current = readUserKey(user);
+          if (current.key().isEmpty() || !current.key().get().equals(expected)) {
+            return Optional.of(false);
+          }
+          return writeCas(path, userKeyData(newWrapped), current.kvVersion(), "rewrap", what)
+              ? Optional.of(true)
+              : Optional.empty();
+        });
   }
 
+  /**
+   * The users of a tree, decoded and in {@link ScanCursor#UTF8_ORDER}: the folders of {@code
+   * <prefix>/} ({@code folders}) or the keys of {@code <prefix>-userkeys/}. Other keys are skipped.
+   * Empty when the tree does not exist.
+   */
+  private List<String> listUsers(String tree, boolean folders, String what) {
+    List<String> users = new ArrayList<>();
+    for (String key : listKeys(tree, what)) {
+      if (key.endsWith("/") == folders) {
+        decodeUser(folders ? key.substring(0, key.length() - 1) : key).ifPresent(users::add);
+      }
+    }
+    users.sort(ScanCursor.UTF8_ORDER);
+    return users;
+  }
+
+  /**
+   * Reads {@code candidates} in order, at most {@value #GET_PARALLELISM} at a time, until {@code
+   * wanted} are found; absent ones (deleted since they were listed) are skipped.
+   */
+  private <T, R> List<R> readUntil(
+      List<T> candidates, int wanted, String what, Function<T, Optional<R>> read) {
+    List<R> found = new ArrayList<>();
+    int next = 0;
+    while (found.size() < wanted && next < candidates.size()) {
+      int end = Math.min(candidates.size(), next + wanted - found.size());
+      for (Optional<R> r :
+          ParallelReads.map(getPool, "vault", what, candidates.subList(next, end), read)) {
+        r.ifPresent(found::add);
+      }
+      next = end;
+    }
+    return found;
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("a scan's limit must be positive, got " + limit);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** Stops renewal, revokes a login token (not a configured static token), stops threads. */
   @Override
   public void close() {
     if (closed) {
@@ -647,6 +835,48 @@ public final class VaultSecretStore implements SecretStore {
   /** {@code u-} + lowercase base32 (no padding) of the user's UTF-8: reversible and path-safe. */
   static String encodeUser(String user) {
     return "u-" + KubernetesSecretStore.base32(Bytes.strictUtf8(user));
+  }
+
+  /**
+   * The user that {@link #encodeUser} encodes as {@code segment}; empty when no user does (another
+   * prefix, a character outside the alphabet, non-canonical base32, or bytes that are not UTF-8).
+   */
+  static Optional<String> decodeUser(String segment) {
+    if (!segment.startsWith("u-")) {
+      return Optional.empty();
+    }
+    String base32 = segment.substring(2);
+    byte[] bytes = new byte[base32.length() * 5 / 8];
+    int length = 0;
+    int buffer = 0;
+    int bits = 0;
+    for (int i = 0; i < base32.length(); i++) {
+      char c = base32.charAt(i);
+      int digit = c >= 'a' && c <= 'z' ? c - 'a' : c >= '2' && c <= '7' ? c - '2' + 26 : -1;
+      if (digit < 0) {
+        return Optional.empty();
+      }
+      buffer = ((buffer << 5) | digit) & 0xfff; // at most 12 bits are pending
+      bits += 5;
+      if (bits >= 8) {
+        bytes[length++] = (byte) (buffer >>> (bits - 8));
+        bits -= 8;
+      }
+    }
+    String user;
+    try {
+      user =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes, 0, length))
+              .toString();
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+    // Leftover bits must be zero and the length one that encoding gives: encode back to check.
+    return encodeUser(user).equals(segment) ? Optional.of(user) : Optional.empty();
   }
 
   private String userFolder(String user) {

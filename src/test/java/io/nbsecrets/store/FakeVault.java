@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A <b>fake</b> of the few Vault HTTP endpoints {@link VaultSecretStore} uses, for tests only: not
@@ -37,9 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       options.cas} (cas=0 only if absent, cas=N only if the current version is N, otherwise 400
  *       "check-and-set parameter did not match the current version"), {@code LIST} (or {@code GET
  *       ?list=true}) {@code /v1/<mount>/metadata/<p>} ({@code {"data":{"keys":[...]}}}, folders
- *       ending in {@code /}, 404 when empty) and {@code DELETE /v1/<mount>/metadata/<p>} (all
- *       versions; 204 even when absent, like Vault); a soft delete of the latest version only as a
- *       test hook ({@link #softDelete}), not over HTTP;
+ *       ending in {@code /}, sorted; 404 when the folder holds nothing, including the tree's root:
+ *       a folder exists only while some secret's metadata lies under it) and {@code DELETE
+ *       /v1/<mount>/metadata/<p>} (all versions; 204 even when absent, like Vault); a soft delete
+ *       of the latest version only as a test hook ({@link #softDelete}), not over HTTP;
  *   <li>{@code GET /v1/auth/token/lookup-self}, {@code POST /v1/auth/token/renew-self}, {@code POST
  *       /v1/auth/token/revoke-self};
  *   <li>{@code POST /v1/auth/<path>/login} for Kubernetes auth: accepts one configured JWT and
@@ -49,7 +51,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Every path but health and login requires a known, unrevoked token in {@code X-Vault-Token}
  * (otherwise 403 "permission denied"). There are no policies, namespaces, HTTP soft deletes, lease
- * expiry, response wrapping or standbys. {@link #stop()} simulates an outage.
+ * expiry, response wrapping, standbys, {@code max_versions} (every version is kept) or paginated
+ * LISTs. {@link #stop()} simulates an outage.
+ *
+ * <p>Test hooks, acting as another client would: {@link #write}, {@link #softDelete}, {@link
+ * #remove}; {@link #beforeWrite} and {@link #beforeRead} run code between a request's arrival and
+ * its effect (to inject a racing client); {@link #writes}, {@link #reads} and {@link #lists} count
+ * KV requests.
  */
 final class FakeVault implements AutoCloseable {
 
@@ -71,11 +79,14 @@ final class FakeVault implements AutoCloseable {
   private final AtomicInteger logins = new AtomicInteger();
   private final AtomicInteger renewals = new AtomicInteger();
   private final AtomicInteger writes = new AtomicInteger();
+  private final AtomicInteger reads = new AtomicInteger();
+  private final AtomicInteger lists = new AtomicInteger();
   private volatile String kubernetesJwt;
   private volatile String kubernetesRole;
   private volatile String kubernetesAuthPath = "kubernetes";
   private volatile long leaseSeconds = 3600;
   private volatile Runnable beforeWrite = () -> {};
+  private volatile Consumer<String> beforeRead = path -> {};
 
   /** One KV v2 secret: its versions' data (null once deleted) and the current version. */
   private static final class Entry {
@@ -128,9 +139,24 @@ final class FakeVault implements AutoCloseable {
     return writes.get();
   }
 
+  /** KV data reads ({@code GET /v1/<mount>/data/...}) answered so far. */
+  int reads() {
+    return reads.get();
+  }
+
+  /** KV LISTs answered so far (including those answering 404). */
+  int lists() {
+    return lists.get();
+  }
+
   /** Runs before each KV write is applied (to inject a concurrent writer). */
   void beforeWrite(Runnable hook) {
     this.beforeWrite = hook;
+  }
+
+  /** Runs before each KV data read, with its path under the mount's {@code data/}. */
+  void beforeRead(Consumer<String> hook) {
+    this.beforeRead = hook;
   }
 
   /** The latest data at {@code <mount>/data/<path>}, or null. */
@@ -162,6 +188,14 @@ final class FakeVault implements AutoCloseable {
     if (e != null) {
       e.versions.put(e.current, null);
     }
+  }
+
+  /**
+   * Deletes the secret and all its versions, as {@code DELETE /v1/<mount>/metadata/<path>} by
+   * another client would.
+   */
+  synchronized void remove(String path) {
+    kv.remove(path);
   }
 
   /** All paths with data. */
@@ -246,11 +280,10 @@ final class FakeVault implements AutoCloseable {
         boolean list =
             method.equals("LIST") || (method.equals("GET") && query.contains("list=true"));
         if (list) {
+          lists.incrementAndGet();
           list(exchange, key);
         } else if (method.equals("DELETE")) {
-          synchronized (this) {
-            kv.remove(key);
-          }
+          remove(key);
           respond(exchange, 204, null);
         } else {
           error(exchange, 405, "unsupported operation");
@@ -289,6 +322,8 @@ final class FakeVault implements AutoCloseable {
   }
 
   private void readData(HttpExchange exchange, String key) throws IOException {
+    reads.incrementAndGet();
+    beforeRead.accept(key);
     JsonNode data;
     int version;
     synchronized (this) {

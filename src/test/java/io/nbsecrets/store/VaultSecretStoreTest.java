@@ -104,6 +104,180 @@ class VaultSecretStoreTest {
     }
   }
 
+  @Test
+  void rewrapKeepsTheContractsVersionAndTimesWhileTheKvVersionIncreases() {
+    try (VaultSecretStore store = tokenStore()) {
+      String path = "nbsecrets/" + VaultSecretStore.encodeUser("alice") + "/token";
+      store.put("alice", "token", "sealed-v1", 10);
+      PutResult second = store.put("alice", "token", "sealed-v2", 10);
+      JsonNode before = vault.read(path);
+      assertThat(vault.kvVersion(path)).isEqualTo(2);
+
+      assertThat(store.rewrap("alice", "token", "sealed-v2", "rewrapped-v2")).isTrue();
+
+      JsonNode after = vault.read(path);
+      assertThat(vault.kvVersion(path)).isEqualTo(3);
+      assertThat(after.path("value").asText()).isEqualTo("rewrapped-v2");
+      for (String field : List.of("version", "createdAt", "updatedAt")) {
+        assertThat(after.path(field)).as(field).isEqualTo(before.path(field));
+      }
+      assertThat(after.path("version").asLong()).isEqualTo(2);
+      assertThat(store.list("alice")).containsExactly(second.metadata());
+
+      // A put after the rewrap continues the contract's version, not Vault's.
+      assertThat(store.put("alice", "token", "sealed-v3", 10).metadata().version()).isEqualTo(3);
+      assertThat(vault.kvVersion(path)).isEqualTo(4);
+    }
+  }
+
+  /** Another replica writes between the rewrap's read and its write: the rewrap gives way. */
+  @Test
+  void aRewrapThatLosesACheckAndSetRaceWritesNothing() {
+    try (VaultSecretStore store = tokenStore()) {
+      String encoded = VaultSecretStore.encodeUser("alice");
+      String recordPath = "nbsecrets/" + encoded + "/token";
+      String keyPath = "nbsecrets-userkeys/" + encoded;
+      store.put("alice", "token", "sealed-v1", 10);
+      store.putUserKeyIfAbsent("alice", "wrapped-1");
+      AtomicBoolean once = new AtomicBoolean();
+      vault.beforeWrite(
+          () -> {
+            if (once.compareAndSet(false, true)) {
+              ObjectNode theirs = vault.read(recordPath).deepCopy();
+              vault.write(recordPath, theirs.put("value", "theirs").put("version", 2));
+            }
+          });
+
+      assertThat(store.rewrap("alice", "token", "sealed-v1", "rewrapped")).isFalse();
+
+      assertThat(once).isTrue();
+      assertThat(vault.read(recordPath).path("value").asText()).isEqualTo("theirs");
+      assertThat(vault.kvVersion(recordPath)).isEqualTo(2);
+
+      once.set(false);
+      vault.beforeWrite(
+          () -> {
+            if (once.compareAndSet(false, true)) {
+              vault.write(keyPath, JSON.createObjectNode().put("key", "wrapped-by-another"));
+            }
+          });
+
+      assertThat(store.rewrapUserKey("alice", "wrapped-1", "wrapped-2")).isFalse();
+
+      assertThat(once).isTrue();
+      assertThat(store.getUserKey("alice")).contains("wrapped-by-another");
+      assertThat(vault.kvVersion(keyPath)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void scanSkipsARecordDeletedBetweenListAndGetAndStillFillsThePage() {
+    try (VaultSecretStore store = tokenStore()) {
+      for (String name : List.of("a", "b", "c")) {
+        store.put("alice", name, "sealed-" + name, 10);
+      }
+      String doomed = "nbsecrets/" + VaultSecretStore.encodeUser("alice") + "/b";
+      vault.beforeRead(
+          path -> {
+            if (path.equals(doomed)) {
+              vault.remove(path); // deleted by another replica after the LIST
+            }
+          });
+
+      List<ScannedSecret> page = store.scan(null, 2);
+
+      assertThat(page)
+          .extracting(ScanCursor::after)
+          .containsExactly(new ScanCursor("alice", "a"), new ScanCursor("alice", "c"));
+      assertThat(store.count()).isEqualTo(2);
+    }
+  }
+
+  /** The documented cost: one LIST of the users per page, one per user visited, one GET each. */
+  @Test
+  void countAndScanCostWhatTheDocumentationSays() {
+    try (VaultSecretStore store = tokenStore()) {
+      for (String user : List.of("u1", "u2", "u3")) {
+        store.put(user, "a", "sealed", Integer.MAX_VALUE);
+        store.put(user, "b", "sealed", Integer.MAX_VALUE);
+      }
+      int lists = vault.lists();
+      int reads = vault.reads();
+
+      assertThat(store.count()).isEqualTo(6);
+      assertThat(vault.lists() - lists).isEqualTo(1 + 3);
+      assertThat(vault.reads() - reads).isZero();
+
+      List<ScannedSecret> page = store.scan(null, 3);
+      assertThat(page)
+          .extracting(ScanCursor::after)
+          .containsExactly(
+              new ScanCursor("u1", "a"), new ScanCursor("u1", "b"), new ScanCursor("u2", "a"));
+      assertThat(vault.lists() - lists).isEqualTo(4 + 1 + 2);
+      assertThat(vault.reads() - reads).isEqualTo(3);
+
+      store.putUserKeyIfAbsent("u1", "wrapped");
+      reads = vault.reads();
+      assertThat(store.scanUserKeys(null, 10))
+          .extracting(WrappedUserKey::user)
+          .containsExactly("u1");
+      assertThat(vault.reads() - reads).isEqualTo(1);
+    }
+  }
+
+  /** Folders and keys that nbsecrets cannot have written are not users or records. */
+  @Test
+  void wholeStoreOperationsSkipForeignKeys() {
+    try (VaultSecretStore store = tokenStore()) {
+      store.put("alice", "a", "sealed-a", 10);
+      store.putUserKeyIfAbsent("alice", "wrapped");
+      JsonNode foreign = JSON.createObjectNode().put("value", "x");
+      String alice = VaultSecretStore.encodeUser("alice");
+      for (String path :
+          List.of(
+              "nbsecrets/stray-leaf",
+              "nbsecrets/not-a-user/a",
+              "nbsecrets/u-0/a", // 0 is not base32
+              "nbsecrets/u-MFWGSY3F/a", // upper case: not this store's encoding
+              "nbsecrets/u-mf/a", // non-zero leftover bits ("a" is u-me): not canonical
+              "nbsecrets/u-74/a", // 0xff: not UTF-8
+              "nbsecrets/" + alice + "/nested/a",
+              "nbsecrets/" + alice + "/not a name",
+              "nbsecrets-userkeys/" + alice + "/nested",
+              "nbsecrets-userkeys/stray")) {
+        vault.write(path, foreign);
+      }
+
+      assertThat(store.count()).isEqualTo(1);
+      assertThat(store.scan(null, 10))
+          .extracting(ScanCursor::after)
+          .containsExactly(new ScanCursor("alice", "a"));
+      assertThat(store.scanUserKeys(null, 10))
+          .extracting(WrappedUserKey::user)
+          .containsExactly("alice");
+    }
+  }
+
+  @Test
+  void usersDecodeFromTheirPathSegment() {
+    for (String user :
+        List.of("", "a", "alice", "Al/ice:x@example.org", "\u00e9mile", "\uD83D\uDE00x", "ab")) {
+      assertThat(VaultSecretStore.decodeUser(VaultSecretStore.encodeUser(user))).contains(user);
+    }
+    for (String segment : List.of("alice", "u-0", "u-MFWGSY3F", "u-mf", "u-74", "u-m", "x-m")) {
+      assertThat(VaultSecretStore.decodeUser(segment)).as(segment).isEmpty();
+    }
+  }
+
+  @Test
+  void aScanLimitMustBePositive() {
+    try (VaultSecretStore store = tokenStore()) {
+      assertThatThrownBy(() -> store.scan(null, 0)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> store.scanUserKeys(null, -1))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   /** Deleted outside the store with a KV soft delete: absent, and recreated with the right cas. */
   @Test
   void aSoftDeletedLatestVersionIsAbsentAndCanBeRecreated() {
