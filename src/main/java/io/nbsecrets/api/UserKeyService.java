@@ -2,7 +2,9 @@ package io.nbsecrets.api;
 
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.PlatformKey;
+import io.nbsecrets.crypto.UnknownKeyException;
 import io.nbsecrets.crypto.UserKeys;
+import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.store.SecretStore;
 import java.util.Collection;
@@ -62,20 +64,33 @@ public final class UserKeyService {
    * process or in two replicas, get the same key: the store keeps the first one written.
    */
   public String getOrCreate(String user) {
-    PlatformKeys.Ring ring = keys.get();
     Optional<String> existing = store.getUserKey(user);
     if (existing.isPresent()) {
-      return UserKeys.unwrap(ring.all(), user, existing.get());
+      return unwrap(user, existing.get());
     }
     String fresh = Fernet.generateKey();
-    String wrapped = UserKeys.wrap(ring.current(), user, fresh);
+    String wrapped = UserKeys.wrap(keys.get().current(), user, fresh);
     String winner = store.putUserKeyIfAbsent(user, wrapped);
-    return winner.equals(wrapped) ? fresh : UserKeys.unwrap(ring.all(), user, winner);
+    return winner.equals(wrapped) ? fresh : unwrap(user, winner);
   }
 
   /** The user's key; empty when the user has none yet. */
   public Optional<String> find(String user) {
-    List<PlatformKey> all = keys.get().all();
-    return store.getUserKey(user).map(wrapped -> UserKeys.unwrap(all, user, wrapped));
+    return store.getUserKey(user).map(wrapped -> unwrap(user, wrapped));
+  }
+
+  /**
+   * Unwraps with the keys held; a key id not held yet (wrapped by a replica that saw a new key
+   * first) makes a live ring re-read its Secret once.
+   */
+  private String unwrap(String user, String wrapped) {
+    try {
+      return UserKeys.unwrap(keys.get().all(), user, wrapped);
+    } catch (UnknownKeyException e) {
+      if (keys instanceof LiveKey<?> live && live.refresh() instanceof PlatformKeys.Ring ring) {
+        return UserKeys.unwrap(ring.all(), user, wrapped);
+      }
+      throw e;
+    }
   }
 }

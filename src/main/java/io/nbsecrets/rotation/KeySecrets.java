@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -22,10 +23,14 @@ final class KeySecrets {
   /** On a key Secret during a rotation: the id of the key being rotated to. */
   static final String ROTATING_TO = "nbsecrets.io/rotating-to";
 
+  /** In a key Secret: the current key's id. */
+  static final String CURRENT = "current";
+
   private static final int ATTEMPTS = 5;
 
   private final KubernetesClient client;
   private final String namespace;
+  private final Map<String, String> stateVersions = new ConcurrentHashMap<>();
 
   KeySecrets(KubernetesClient client, String namespace) {
     this.client = client;
@@ -106,10 +111,27 @@ final class KeySecrets {
             .endMetadata()
             .withData(data)
             .build();
-    client.resource(desired).createOr(existing -> existing.update());
+    String known = stateVersions.get(name);
+    ConfigMap written = null;
+    if (known != null) {
+      desired.getMetadata().setResourceVersion(known);
+      try {
+        written = client.resource(desired).update();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 && e.getCode() != 404) {
+          throw e;
+        }
+        desired.getMetadata().setResourceVersion(null);
+      }
+    }
+    if (written == null) {
+      written = client.resource(desired).createOr(existing -> existing.update());
+    }
+    stateVersions.put(name, written.getMetadata().getResourceVersion());
   }
 
   void deleteState(String name) {
+    stateVersions.remove(name);
     client.configMaps().inNamespace(namespace).withName(name).delete();
   }
 

@@ -109,7 +109,7 @@ class SessionKeyRotationTest {
           }
         };
 
-    SessionKeyRotation.Result result = rotation(store, fast(), listener).run();
+    RotationResult result = rotation(store, fast(), listener).run();
 
     assertThat(result.complete()).isTrue();
     assertThat(result.resumed()).isFalse();
@@ -163,7 +163,7 @@ class SessionKeyRotationTest {
     assertEveryRecordReadable();
 
     failing.failAfter = Integer.MAX_VALUE;
-    SessionKeyRotation.Result resumed = rotation(failing, fast(), RotationListener.NONE).run();
+    RotationResult resumed = rotation(failing, fast(), RotationListener.NONE).run();
 
     assertThat(resumed.resumed()).isTrue();
     assertThat(resumed.complete()).isTrue();
@@ -192,7 +192,7 @@ class SessionKeyRotationTest {
           }
         };
 
-    SessionKeyRotation.Result result = rotation(store, fast(), lateWriter).run();
+    RotationResult result = rotation(store, fast(), lateWriter).run();
 
     assertThat(result.complete()).isTrue();
     assertThat(result.passes()).isEqualTo(3);
@@ -206,7 +206,7 @@ class SessionKeyRotationTest {
     String corrupt = Envelope.seal(oldKey, "user-9", "other-name", bytes("x"));
     store.put("user-9", "copied", corrupt, 1000); // bound to another name: unreadable already
 
-    SessionKeyRotation.Result result = rotation(store, fast(), RotationListener.NONE).run();
+    RotationResult result = rotation(store, fast(), RotationListener.NONE).run();
 
     assertThat(result.complete()).isTrue();
     assertThat(result.counts().get(Outcome.UNREADABLE)).isEqualTo(1);
@@ -216,7 +216,7 @@ class SessionKeyRotationTest {
 
   @Test
   void keepingTheOldKeysLeavesBothHeld() {
-    SessionKeyRotation.Result result =
+    RotationResult result =
         rotation(store, fast().withDropOldKeys(false), RotationListener.NONE).run();
 
     assertThat(result.complete()).isTrue();

@@ -1,0 +1,220 @@
+package io.nbsecrets.rotation;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nbsecrets.rotation.RewrapCounts.Outcome;
+import io.nbsecrets.store.SecretStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps every key rotation takes, each safe to interrupt and resume by running again:
+ *
+ * <ol>
+ *   <li><b>Add</b> a new key to the keys Secret, not yet current, with the annotation {@value
+ *       KeySecrets#ROTATING_TO} naming it: one write holds both the key and the marker that a
+ *       rotation is under way. Then wait for the processes that decrypt to load it (they watch the
+ *       Secret, and re-read it when they meet an unknown key id).
+ *   <li><b>Make it current</b>; then wait for the processes that encrypt to use it.
+ *   <li><b>Re-wrap</b> everything under another key, in passes of batches ({@link RewrapPasses}),
+ *       saving the cursor in a ConfigMap after each batch.
+ *   <li><b>Drop</b> the old keys once a whole pass finds nothing left to re-wrap, and remove the
+ *       marker.
+ * </ol>
+ *
+ * <p>Until the last step every old key is still held, so nothing becomes unreadable at any point.
+ *
+ * @param <T> what is re-wrapped (a record, a user key)
+ * @param <C> a scan cursor
+ */
+abstract class KeyRotation<T, C> {
+  private static final Logger LOG = LoggerFactory.getLogger(KeyRotation.class);
+
+  final KeySecrets secrets;
+  final SecretStore store;
+  private final RotationOptions options;
+  private final RotationListener listener;
+  private final MeterRegistry registry;
+
+  KeyRotation(
+      KeySecrets secrets,
+      SecretStore store,
+      RotationOptions options,
+      RotationListener listener,
+      MeterRegistry registry) {
+    this.secrets = secrets;
+    this.store = store;
+    this.options = options;
+    this.listener = listener;
+    this.registry = registry;
+  }
+
+  /** "session" or "platform": for messages and the metrics' {@code kind} tag. */
+  abstract String kind();
+
+  /** The keys Secret's name. */
+  abstract String secretName();
+
+  /** The name of the ConfigMap holding an interrupted pass's cursor. */
+  abstract String stateName();
+
+  /** A new key: its id and its data entry (key, base64 value) in the Secret. */
+  record NewKey(String id, String entry, String base64) {}
+
+  abstract NewKey generateKey();
+
+  /** The data entry holding key {@code id}. */
+  abstract String entryOf(String id);
+
+  /** Whether a data entry holds a key (not {@code current}). */
+  abstract boolean isKeyEntry(String entry);
+
+  /** The current key's id in the Secret. */
+  abstract String currentId(Secret secret);
+
+  /** After the Secret names the new key current (publish its public half, say). */
+  void madeCurrent(Secret secret, String target) {}
+
+  /** What re-wraps items under {@code target}, with every key in {@code secret}. */
+  abstract RewrapPasses.Source<T, C> source(Secret secret, String target);
+
+  abstract C cursorFrom(Map<String, String> state);
+
+  abstract Map<String, String> cursorTo(C cursor);
+
+  /** Runs (or resumes) the rotation. */
+  public RotationResult run() {
+    Secret secret = secrets.read(secretName());
+    String target = annotation(secret);
+    boolean resumed = target != null && holds(secret, target);
+    if (resumed) {
+      listener.step("resuming the rotation to " + kind() + " key " + target);
+    } else {
+      NewKey key = generateKey();
+      secret =
+          secrets.edit(
+              secretName(),
+              s -> {
+                s.putData(key.entry(), key.base64());
+                s.putAnnotation(KeySecrets.ROTATING_TO, key.id());
+              });
+      target = key.id();
+      secrets.deleteState(stateName());
+      listener.step("added " + kind() + " key " + target + ", not yet current");
+    }
+    if (!currentId(secret).equals(target)) {
+      waitFor("every replica to load the new key");
+      String id = target;
+      secret =
+          secrets.edit(secretName(), s -> s.putData(KeySecrets.CURRENT, KeySecrets.encode(id)));
+      listener.step("made " + kind() + " key " + id + " current");
+    }
+    madeCurrent(secret, target);
+    waitFor("every replica to encrypt with the new key");
+
+    RewrapPasses.Result passes =
+        new RewrapPasses<>(
+                kind(), source(secret, target), new Cursors(target), options, listener, registry)
+            .run();
+    long unreadable = passes.firstPass().get(Outcome.UNREADABLE);
+    if (unreadable > 0) {
+      LOG.warn(
+          "{} {} items were unreadable before the rotation and were left as they are",
+          unreadable,
+          kind());
+    }
+    if (!passes.clean()) {
+      listener.step(
+          "no clean pass after "
+              + passes.passes()
+              + " passes (items keep changing): the old keys are kept; run again");
+      return new RotationResult(
+          target, Set.of(), resumed, passes.passes(), passes.firstPass(), false);
+    }
+    Set<String> dropped = new TreeSet<>();
+    String keep = entryOf(target);
+    secrets.edit(
+        secretName(),
+        s -> {
+          if (options.dropOldKeys()) {
+            for (String entry : List.copyOf(s.data().keySet())) {
+              if (isKeyEntry(entry) && !entry.equals(keep)) {
+                dropped.add(entry);
+                s.removeData(entry);
+              }
+            }
+          }
+          s.removeAnnotation(KeySecrets.ROTATING_TO);
+        });
+    listener.step(
+        options.dropOldKeys()
+            ? "dropped old " + kind() + " keys " + dropped
+            : "kept old " + kind() + " keys (as asked)");
+    secrets.deleteState(stateName());
+    Set<String> droppedIds = new TreeSet<>();
+    dropped.forEach(e -> droppedIds.add(idOfEntry(e)));
+    return new RotationResult(
+        target, droppedIds, resumed, passes.passes(), passes.firstPass(), true);
+  }
+
+  /** The key id in a data entry's name. */
+  abstract String idOfEntry(String entry);
+
+  private void waitFor(String what) {
+    Duration wait = options.propagationWait();
+    if (wait.isZero()) {
+      return;
+    }
+    listener.step("waiting " + wait.toSeconds() + "s for " + what);
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + what, e);
+    }
+  }
+
+  private static String annotation(Secret secret) {
+    Map<String, String> annotations = secret.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(KeySecrets.ROTATING_TO);
+  }
+
+  private boolean holds(Secret secret, String keyId) {
+    return secret.getData() != null && secret.getData().containsKey(entryOf(keyId));
+  }
+
+  /** The cursor of an interrupted pass, saved with the target key's id. */
+  private final class Cursors implements RewrapPasses.CursorStore<C> {
+    private final String target;
+
+    Cursors(String target) {
+      this.target = target;
+    }
+
+    @Override
+    public C load() {
+      return secrets
+          .readState(stateName())
+          .filter(d -> target.equals(d.get("target")))
+          .map(KeyRotation.this::cursorFrom)
+          .orElse(null);
+    }
+
+    @Override
+    public void save(C cursor) {
+      Map<String, String> data = new java.util.LinkedHashMap<>(cursorTo(cursor));
+      data.put("target", target);
+      secrets.writeState(stateName(), data);
+    }
+
+    @Override
+    public void clear() {
+      secrets.writeState(stateName(), Map.of("target", target));
+    }
+  }
+}
