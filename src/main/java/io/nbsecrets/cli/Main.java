@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ApiCommand.class,
       InitCommand.class,
       DevCommand.class,
+      RotateKeysCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,102 @@
+package io.nbsecrets.cli;
+
+import io.nbsecrets.rotation.RewrapCounts;
+import io.nbsecrets.rotation.RotationListener;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The rotation's progress on a terminal: one line redrawn in place, with a bar, a rate and the time
+ * left. Without a terminal (a Job's log), a line at most every {@code logEvery} and at the end of
+ * each pass, so logs stay short.
+ */
+final class ConsoleProgress implements RotationListener {
+  private static final int WIDTH = 30;
+
+  private final PrintWriter out;
+  private final boolean terminal;
+  private final String unit;
+  private final Duration logEvery;
+  private long lastLine;
+  private boolean open;
+
+  ConsoleProgress(PrintWriter out, boolean terminal, String unit, Duration logEvery) {
+    this.out = out;
+    this.terminal = terminal;
+    this.unit = unit;
+    this.logEvery = logEvery;
+  }
+
+  @Override
+  public synchronized void step(String message) {
+    endLine();
+    out.println(message);
+    out.flush();
+  }
+
+  @Override
+  public synchronized void progress(Progress p) {
+    String line = render(p, unit);
+    if (terminal) {
+      out.print("\r" + line);
+      open = true;
+      if (p.total() > 0 && p.done() >= p.total()) {
+        endLine();
+      }
+    } else {
+      long now = System.nanoTime();
+      boolean passDone = p.total() > 0 && p.done() >= p.total();
+      if (passDone || lastLine == 0 || now - lastLine >= logEvery.toNanos()) {
+        out.println(line);
+        lastLine = now;
+      }
+    }
+    out.flush();
+  }
+
+  /** Ends a line left open by a redraw (before other output). */
+  synchronized void endLine() {
+    if (open) {
+      out.println();
+      open = false;
+    }
+  }
+
+  /** One progress line: pass, bar, counts, rate, time left, outcomes. */
+  static String render(Progress p, String unit) {
+    StringBuilder s = new StringBuilder();
+    s.append("pass ").append(p.pass()).append(' ');
+    double seconds = Math.max(p.elapsed().toNanos() / 1e9, 1e-3);
+    double rate = p.done() / seconds;
+    if (p.total() > 0) {
+      double fraction = Math.min(1.0, (double) p.done() / p.total());
+      int filled = (int) Math.round(fraction * WIDTH);
+      s.append('[')
+          .append("#".repeat(filled))
+          .append(".".repeat(WIDTH - filled))
+          .append("] ")
+          .append(
+              String.format(
+                  Locale.ROOT, "%,d/%,d %s %3.0f%%", p.done(), p.total(), unit, fraction * 100));
+      long left = Math.max(0, p.total() - p.done());
+      s.append(String.format(Locale.ROOT, "  %,.0f/s", rate));
+      if (rate > 0 && left > 0) {
+        s.append("  ETA ").append(clock(Duration.ofSeconds((long) Math.ceil(left / rate))));
+      }
+    } else {
+      s.append(String.format(Locale.ROOT, "%,d %s  %,.0f/s", p.done(), unit, rate));
+    }
+    RewrapCounts c = p.counts();
+    s.append("  (").append(c).append(')');
+    return s.toString();
+  }
+
+  static String clock(Duration d) {
+    long seconds = d.toSeconds();
+    return seconds >= 3600
+        ? String.format(
+            Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
+  }
+}

@@ -1,0 +1,164 @@
+package io.nbsecrets.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.rotation.PlatformKeyRotation;
+import io.nbsecrets.rotation.RewrapCounts.Outcome;
+import io.nbsecrets.rotation.RotationOptions;
+import io.nbsecrets.rotation.RotationResult;
+import io.nbsecrets.rotation.SessionKeyRotation;
+import io.nbsecrets.store.SecretStore;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Rotates the session key pair (default) or the platform key, and re-wraps every record (or user
+ * key) under the new key. Safe to interrupt: running it again resumes. See docs/key-rotation.md.
+ */
+@Command(
+    name = "rotate-keys",
+    description = {
+      "Make a new session key pair (or, with --platform, a new platform key) current, re-wrap",
+      "every record (user key) under it in resumable batches, then drop the old key.",
+      "Run it again to resume an interrupted rotation. Exit code 3: the old keys were kept."
+    })
+public final class RotateKeysCommand implements Callable<Integer> {
+  /** The exit code when no clean pass was reached (the old keys are kept). */
+  static final int INCOMPLETE = 3;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
+      description = "Namespace of the key Secrets. Default: ${DEFAULT-VALUE}.")
+  String namespace;
+
+  @Option(
+      names = "--platform",
+      description = "Rotate the platform key (wraps users' keys) instead of the session key pair.")
+  boolean platform;
+
+  @Option(
+      names = "--key-bits",
+      defaultValue = "4096",
+      description = "RSA size of the new session key. Default: ${DEFAULT-VALUE}.")
+  int keyBits;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "500",
+      description = "Items per batch; progress is saved after each. Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(
+      names = "--parallelism",
+      description = "Threads re-wrapping a batch. Default: the number of processors.")
+  Integer parallelism;
+
+  @Option(
+      names = "--propagation-wait-seconds",
+      defaultValue = "30",
+      description =
+          "How long running operators and APIs get to load a key change. Default: ${DEFAULT-VALUE}.")
+  long propagationWaitSeconds;
+
+  @Option(names = "--keep-old-keys", description = "Keep the old keys after re-wrapping.")
+  boolean keepOldKeys;
+
+  @Option(
+      names = "--management-port",
+      description = "Serve the nbsecrets_rotation_* metrics on this port while running.")
+  Integer managementPort;
+
+  @Option(names = "--no-progress", description = "No progress output (the summary only).")
+  boolean noProgress;
+
+  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
+
+  @Override
+  public Integer call() {
+    RotationOptions defaults = RotationOptions.defaults();
+    RotationOptions options =
+        new RotationOptions(
+            batchSize,
+            parallelism == null ? defaults.parallelism() : parallelism,
+            Duration.ofSeconds(propagationWaitSeconds),
+            defaults.maxPasses(),
+            !keepOldKeys);
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    ConsoleProgress progress =
+        new ConsoleProgress(
+            err,
+            System.console() != null,
+            platform ? "user keys" : "records",
+            Duration.ofSeconds(5));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    long started = System.nanoTime();
+    RotationResult result;
+    try (KubernetesClient client = Clients.create();
+        SecretStore secretStore = store.open(client, namespace);
+        ManagementServer management =
+            managementPort == null
+                ? null
+                : ManagementServer.start(managementPort, registry, () -> true)) {
+      var listener = noProgress ? io.nbsecrets.rotation.RotationListener.NONE : progress;
+      result =
+          platform
+              ? new PlatformKeyRotation(client, namespace, secretStore, options, listener, registry)
+                  .run()
+              : new SessionKeyRotation(
+                      client, namespace, secretStore, keyBits, options, listener, registry)
+                  .run();
+    } finally {
+      progress.endLine();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    out.println(summary(platform ? "platform key" : "session key", result, took));
+    out.flush();
+    return result.complete() ? 0 : INCOMPLETE;
+  }
+
+  static String summary(String what, RotationResult r, Duration took) {
+    String counts =
+        String.format(
+            Locale.ROOT,
+            "%,d re-wrapped, %,d already current, %,d changed meanwhile, %,d unreadable (left as"
+                + " they were)",
+            r.counts().get(Outcome.REWRAPPED),
+            r.counts().get(Outcome.CURRENT),
+            r.counts().get(Outcome.CHANGED),
+            r.counts().get(Outcome.UNREADABLE));
+    String seconds = String.format(Locale.ROOT, "%.1f s", took.toMillis() / 1000.0);
+    return r.complete()
+        ? (r.resumed() ? "resumed and rotated " : "rotated ")
+            + what
+            + " to "
+            + r.targetKeyId()
+            + " in "
+            + seconds
+            + " ("
+            + r.passes()
+            + " passes): "
+            + counts
+            + (r.droppedKeyIds().isEmpty()
+                ? "; old keys kept"
+                : "; dropped " + String.join(", ", r.droppedKeyIds()))
+        : what
+            + " rotation to "
+            + r.targetKeyId()
+            + " incomplete after "
+            + seconds
+            + ": "
+            + counts
+            + "; old keys kept, run again";
+  }
+}
