@@ -3,6 +3,7 @@ package io.nbsecrets.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.rotation.PlatformKeyRotation;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.rotation.RotationOptions;
@@ -85,6 +86,9 @@ public final class RotateKeysCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!platform) {
+      RsaKeys.requireBits(keyBits);
+    }
     RotationOptions defaults = RotationOptions.defaults();
     RotationOptions options =
         new RotationOptions(

@@ -29,7 +29,19 @@ class MainTest {
   void everyRoleIsASubcommand() {
     Run help = run("--help");
     assertThat(help.exit()).isZero();
-    assertThat(help.out()).contains("operator", "api", "init", "dev");
+    assertThat(help.out()).contains("operator", "api", "init", "dev", "rotate-keys");
+  }
+
+  @Test
+  void rotateKeysRefusesBadOptionsBeforeTouchingAnything() {
+    Run batch = run("rotate-keys", "--batch-size", "0");
+    assertThat(batch.exit()).isEqualTo(1);
+    assertThat(batch.err()).contains("batch size must be at least 1").doesNotContain("\tat ");
+    Run threads = run("rotate-keys", "--parallelism", "0");
+    assertThat(threads.err()).contains("parallelism must be at least 1");
+    Run bits = run("rotate-keys", "--key-bits", "1024");
+    assertThat(bits.exit()).isEqualTo(1);
+    assertThat(bits.err()).contains("2048");
   }
 
   @Test
