@@ -151,13 +151,13 @@ abstract class KeyRotation<T, C> {
           }
           s.removeAnnotation(KeySecrets.ROTATING_TO);
         });
-    listener.step(
-        options.dropOldKeys()
-            ? "dropped old " + kind() + " keys " + dropped
-            : "kept old " + kind() + " keys (as asked)");
-    secrets.deleteState(stateName());
     Set<String> droppedIds = new TreeSet<>();
     dropped.forEach(e -> droppedIds.add(idOfEntry(e)));
+    listener.step(
+        options.dropOldKeys()
+            ? "dropped old " + kind() + " keys " + droppedIds
+            : "kept old " + kind() + " keys (as asked)");
+    secrets.deleteState(stateName());
     return new RotationResult(
         target, droppedIds, resumed, passes.passes(), passes.firstPass(), true);
   }

@@ -106,7 +106,7 @@ public final class PlatformKeyRotation extends KeyRotation<WrappedUserKey, Strin
     @Override
     public long count() {
       // No count of user keys in the contract: progress shows users handled, not a fraction.
-      return 0;
+      return -1;
     }
 
     @Override

@@ -39,6 +39,7 @@ final class RewrapPasses<T, C> {
 
   /** The items and how to re-wrap one. Implementations are thread-safe. */
   interface Source<T, C> {
+    /** How many items there are, or -1 when the store cannot say cheaply. */
     long count();
 
     List<T> page(C after, int limit);
@@ -141,7 +142,7 @@ final class RewrapPasses<T, C> {
     long began = System.nanoTime();
     long total = source.count();
     RewrapCounts counts = new RewrapCounts();
-    progressTotal.set(total);
+    progressTotal.set(Math.max(total, 0));
     progressDone.set(0);
     C cursor = start;
     for (List<T> page = source.page(cursor, options.batchSize());
@@ -165,7 +166,7 @@ final class RewrapPasses<T, C> {
           new RotationListener.Progress(
               pass,
               counts.total(),
-              Math.max(total, counts.total()),
+              total < 0 ? 0 : Math.max(total, counts.total()),
               counts.copy(),
               Duration.ofNanos(System.nanoTime() - began)));
     }

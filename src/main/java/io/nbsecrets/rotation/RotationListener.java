@@ -16,7 +16,8 @@ public interface RotationListener {
    *
    * @param pass 1 for the first pass, then 2, ... (later passes verify that nothing was missed)
    * @param done records handled in this pass so far
-   * @param total records in the store when the pass began (records come and go meanwhile)
+   * @param total items in the store when the pass began (they come and go meanwhile); 0 when
+   *     unknown
    * @param counts outcomes in this pass so far
    * @param elapsed time since the pass began
    */
