@@ -51,6 +51,23 @@ app.kubernetes.io/component: {{ .component }}
 {{- if eq .Values.mode "combined" }}{{ include "nbsecrets.fullname" . }}{{ else }}{{ include "nbsecrets.fullname" . }}-api{{ end -}}
 {{- end -}}
 
+{{- define "nbsecrets.rotationServiceAccount" -}}
+{{- include "nbsecrets.fullname" . }}-rotation
+{{- end -}}
+
+{{/* The rotate-keys Job of rotation.run: "<fullname>-rotate-keys-<run>" as a DNS label. When the
+     run had to be changed to fit (upper case, "." or "_", too long), a hash of the run as given
+     keeps two runs from sharing a name (a shared name would mean no new Job, so no rotation). */}}
+{{- define "nbsecrets.rotationJobName" -}}
+{{- $run := .Values.rotation.run | toString -}}
+{{- $label := regexReplaceAll "[^a-z0-9-]+" ($run | lower) "-" -}}
+{{- $name := printf "%s-rotate-keys-%s" (include "nbsecrets.fullname" .) $label -}}
+{{- if or (ne $label $run) (gt (len $name) 63) -}}
+{{- $name = printf "%s-%s" ($name | trunc 54 | trimSuffix "-") (sha256sum $run | trunc 8) -}}
+{{- end -}}
+{{- $name -}}
+{{- end -}}
+
 {{- define "nbsecrets.leaderElection" -}}
 {{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
 {{- end -}}
@@ -288,5 +305,15 @@ seccompProfile:
 {{- end -}}
 {{- if and (eq .Values.store.type "vault") (not .Values.store.vault.address) -}}
 {{- fail "store.type vault needs store.vault.address" -}}
+{{- end -}}
+{{- if .Values.rotation.enabled -}}
+{{- if and .Values.rotation.platform .Values.keys.platform.existingSecret -}}
+{{- fail "rotation.platform rotates the platform key the API generated; with keys.platform.existingSecret, rotate the key where it comes from" -}}
+{{- end -}}
+{{- if and (not .Values.rotation.platform) (or .Values.keys.session.existingSecret .Values.keys.session.existingPublicKeyConfigMap) -}}
+{{- fail "rotation of the session key pair needs the pair the operator generated (keys.session.existingSecret and keys.session.existingPublicKeyConfigMap empty): the API must read the public key it publishes" -}}
+{{- end -}}
+{{- else if .Values.rotation.run -}}
+{{- fail "rotation.run needs rotation.enabled (the Job's ServiceAccount and Roles)" -}}
 {{- end -}}
 {{- end -}}

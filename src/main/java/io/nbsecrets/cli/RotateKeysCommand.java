@@ -85,6 +85,7 @@ public final class RotateKeysCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
 
   @Override
+  @SuppressWarnings("try") // the management server only has to live as long as the rotation
   public Integer call() {
     if (!platform) {
       RsaKeys.requireBits(keyBits);

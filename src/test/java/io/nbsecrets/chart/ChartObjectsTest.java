@@ -11,15 +11,20 @@ import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -65,7 +70,15 @@ class ChartObjectsTest {
             "database store",
             "store: {type: database, database: {url: 'jdbc:postgresql://db/x',"
                 + " existingSecret: db}}\n"),
-        Arguments.of("vault store", "store: {type: vault, vault: {address: 'https://vault'}}\n"));
+        Arguments.of("vault store", "store: {type: vault, vault: {address: 'https://vault'}}\n"),
+        Arguments.of("session rotation", "rotation: {enabled: true, run: '2026-11'}\n"),
+        Arguments.of(
+            "platform rotation, vault, combined",
+            """
+            mode: combined
+            store: {type: vault, vault: {address: 'https://vault'}}
+            rotation: {enabled: true, run: p1, platform: true, ttlSecondsAfterFinished: 600}
+            """));
   }
 
   private static List<PodSpec> podSpecs(List<HasMetadata> objects) {
@@ -73,6 +86,8 @@ class ChartObjectsTest {
     ChartRendering.ofType(objects, Deployment.class)
         .forEach(d -> specs.add(d.getSpec().getTemplate().getSpec()));
     ChartRendering.ofType(objects, Pod.class).forEach(p -> specs.add(p.getSpec()));
+    ChartRendering.ofType(objects, Job.class)
+        .forEach(j -> specs.add(j.getSpec().getTemplate().getSpec()));
     return specs;
   }
 
@@ -366,6 +381,272 @@ class ChartObjectsTest {
                       .getLabels()
                       .entrySet()
                       .containsAll(p.getSpec().getSelector().getMatchLabels().entrySet()));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Key rotation
+
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+
+  private static Job rotationJob(List<HasMetadata> objects) {
+    List<Job> jobs = ChartRendering.ofType(objects, Job.class);
+    assertThat(jobs).hasSize(1);
+    return jobs.get(0);
+  }
+
+  private static Container container(Job job) {
+    List<Container> containers = job.getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  private static Container apiContainer(List<HasMetadata> objects) {
+    return ChartRendering.ofType(objects, Deployment.class).stream()
+        .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+        .filter(c -> c.getName().equals("api"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "",
+        "rotation: {enabled: false}\n",
+        "rotation: {run: ''}\n",
+        "rotation: {enabled: false, platform: true}\n",
+        "mode: combined\n"
+      })
+  void withoutRotationThereIsNoRotationObject(String values) {
+    List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
+    assertThat(objects)
+        .noneMatch(
+            o ->
+                "rotation".equals(o.getMetadata().getLabels().get("app.kubernetes.io/component"))
+                    || o.getMetadata().getName().contains("rotat"));
+    assertThat(ChartRendering.ofType(objects, Job.class)).isEmpty();
+  }
+
+  @Test
+  void rotationWithoutRunGrantsButRunsNothing() {
+    List<HasMetadata> objects = ChartRendering.objects("rotation: {enabled: true}\n", Map.of());
+    assertThat(ChartRendering.ofType(objects, Job.class)).isEmpty();
+    ServiceAccount sa = ChartRendering.named(objects, ServiceAccount.class, "nbsecrets-rotation");
+    assertThat(sa.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+    assertThat(sa.getAutomountServiceAccountToken()).isFalse();
+    assertThat(sa.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/component", "rotation");
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void theRotationJobRotatesTheSessionKeyPairByDefault(String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "mode: " + mode + "\nrotation: {enabled: true, run: '2026-11'}\n", Map.of());
+    Job job = rotationJob(objects);
+    assertThat(job.getMetadata().getName()).isEqualTo("nbsecrets-rotate-keys-2026-11");
+    assertThat(job.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry("nbsecrets.io/rotation-run", "2026-11")
+        .containsEntry("nbsecrets.io/rotated-key", "session")
+        .containsEntry("argocd.argoproj.io/sync-wave", "1");
+    assertThat(job.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/component", "rotation");
+    assertThat(job.getSpec().getBackoffLimit()).isBetween(1, 3);
+    // Kept once finished: a deleted Job would be re-created by the next upgrade or sync.
+    assertThat(job.getSpec().getTtlSecondsAfterFinished()).isNull();
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(pod.getServiceAccountName()).isEqualTo("nbsecrets-rotation");
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(pod.getEnableServiceLinks()).isFalse();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("tmp");
+    Container c = container(job);
+    assertThat(c.getName()).isEqualTo("rotate-keys");
+    assertThat(c.getImage()).isEqualTo("ghcr.io/nbsecrets/nbsecrets:0.1.0");
+    assertThat(c.getArgs())
+        .containsExactly(
+            "rotate-keys",
+            "--namespace=$(POD_NAMESPACE)",
+            "--key-bits=4096",
+            "--batch-size=500",
+            "--propagation-wait-seconds=30");
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getEnv()).isEqualTo(apiContainer(objects).getEnv());
+    assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactly("/tmp");
+  }
+
+  @Test
+  void theRotationJobFollowsTheValues() {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            store: {type: vault, vault: {address: 'https://vault'}}
+            image: {tag: '0.2.0'}
+            rotation:
+              enabled: true
+              run: '2026-11-platform'
+              platform: true
+              keyBits: 2048
+              batchSize: 50
+              parallelism: 4
+              propagationWaitSeconds: 90
+              keepOldKeys: true
+              ttlSecondsAfterFinished: 3600
+              vaultRole: nbsecrets-rotation
+              extraEnv: [{name: JAVA_TOOL_OPTIONS, value: '-XX:MaxRAMPercentage=75'}]
+              nodeSelector: {pool: batch}
+              podAnnotations: {example.com/team: platform}
+            """,
+            Map.of());
+    Job job = rotationJob(objects);
+    assertThat(job.getMetadata().getName()).isEqualTo("nbsecrets-rotate-keys-2026-11-platform");
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry("nbsecrets.io/rotated-key", "platform");
+    assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(3600);
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getNodeSelector()).isEqualTo(Map.of("pool", "batch"));
+    assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations())
+        .isEqualTo(Map.of("example.com/team", "platform"));
+    Container c = container(job);
+    assertThat(c.getImage()).isEqualTo("ghcr.io/nbsecrets/nbsecrets:0.2.0");
+    // --key-bits is for session keys only.
+    assertThat(c.getArgs())
+        .containsExactly(
+            "rotate-keys",
+            "--namespace=$(POD_NAMESPACE)",
+            "--platform",
+            "--batch-size=50",
+            "--parallelism=4",
+            "--propagation-wait-seconds=90",
+            "--keep-old-keys",
+            "--set=store.vault.auth.role=nbsecrets-rotation");
+    assertThat(c.getEnv())
+        .startsWith(apiContainer(objects).getEnv().toArray(EnvVar[]::new))
+        .anyMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS"));
+    // The same values rotating the session key pair, with a kubernetes store: no --set.
+    Container session =
+        container(
+            rotationJob(
+                ChartRendering.objects(
+                    "rotation: {enabled: true, run: r2, keyBits: 3072, vaultRole: x}\n",
+                    Map.of())));
+    assertThat(session.getArgs())
+        .contains("--key-bits=3072")
+        .noneMatch(a -> a.startsWith("--set") || a.equals("--platform"));
+  }
+
+  @ParameterizedTest(name = "store {0}, mode {1}")
+  @MethodSource("io.nbsecrets.chart.ChartTemplateTest#storesAndModes")
+  void theRotationJobHasTheApisStoreSettings(String store, String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            ChartTemplateTest.storeValues(store)
+                + "mode: "
+                + mode
+                + "\nrotation: {enabled: true, run: r1}\n",
+            Map.of());
+    List<EnvVar> env = container(rotationJob(objects)).getEnv();
+    assertThat(env).isEqualTo(apiContainer(objects).getEnv());
+    assertThat(env)
+        .anyMatch(e -> e.getName().equals("NBSECRETS_STORE_TYPE") && e.getValue().equals(store));
+    if (store.equals("database")) {
+      assertThat(env)
+          .anyMatch(
+              e ->
+                  e.getName().equals("NBSECRETS_STORE_DATABASE_PASSWORD")
+                      && e.getValue() == null
+                      && e.getValueFrom().getSecretKeyRef().getName().equals("nbsecrets-db"));
+    }
+  }
+
+  static Stream<Arguments> runs() {
+    return Stream.of(
+        Arguments.of("2026-11", "", "nbsecrets-rotate-keys-2026-11"),
+        Arguments.of("r1", "", "nbsecrets-rotate-keys-r1"),
+        Arguments.of("2026-11-23", "", "nbsecrets-rotate-keys-2026-11-23"),
+        Arguments.of("Q4.2026_b", "", "nbsecrets-rotate-keys-q4-2026-b-[0-9a-f]{8}"),
+        Arguments.of("x".repeat(63), "", "nbsecrets-rotate-keys-x{32}-[0-9a-f]{8}"),
+        Arguments.of("2026-11", "a".repeat(50), "a{50}-rot-[0-9a-f]{8}"),
+        Arguments.of("2026-11", "a".repeat(40), "a{40}-rotate-keys-2026-11"));
+  }
+
+  @ParameterizedTest(name = "run {0}, fullnameOverride {1}")
+  @MethodSource("runs")
+  void theJobNameIsADnsLabelNamingTheRun(String run, String fullname, String expected) {
+    String name =
+        rotationJob(
+                ChartRendering.objects(
+                    "fullnameOverride: '"
+                        + fullname
+                        + "'\nrotation: {enabled: true, run: '"
+                        + run
+                        + "'}\n",
+                    Map.of()))
+            .getMetadata()
+            .getName();
+    assertThat(name).hasSizeLessThanOrEqualTo(63).matches(DNS_LABEL).matches(expected);
+  }
+
+  @Test
+  void differentRunsNeverShareAJob() {
+    for (String fullname : List.of("", "a".repeat(50))) {
+      List<String> runs =
+          List.of(
+              "2026-11",
+              "2026-11-b",
+              "Q4",
+              "q4",
+              "a.b",
+              "a-b",
+              "a_b",
+              "x".repeat(63),
+              "x".repeat(62) + "y",
+              "x".repeat(61) + "yy");
+      Set<String> names = new HashSet<>();
+      for (String run : runs) {
+        names.add(
+            rotationJob(
+                    ChartRendering.objects(
+                        "fullnameOverride: '"
+                            + fullname
+                            + "'\nrotation: {enabled: true, run: '"
+                            + run
+                            + "'}\n",
+                        Map.of()))
+                .getMetadata()
+                .getName());
+      }
+      assertThat(names).as("fullnameOverride '%s'", fullname).hasSameSizeAs(runs);
+    }
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void noPolicyOrBudgetSelectsTheRotationJob(String mode) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "mode: " + mode + "\nrotation: {enabled: true, run: r1}\n", Map.of());
+    Map<String, String> podLabels =
+        rotationJob(objects).getSpec().getTemplate().getMetadata().getLabels();
+    assertThat(podLabels).containsEntry("app.kubernetes.io/component", "rotation");
+    List<Map<String, String>> selectors = new ArrayList<>();
+    ChartRendering.ofType(objects, NetworkPolicy.class)
+        .forEach(p -> selectors.add(p.getSpec().getPodSelector().getMatchLabels()));
+    ChartRendering.ofType(objects, PodDisruptionBudget.class)
+        .forEach(p -> selectors.add(p.getSpec().getSelector().getMatchLabels()));
+    assertThat(selectors).hasSizeGreaterThan(1);
+    for (Map<String, String> selector : selectors) {
+      assertThat(podLabels.entrySet().containsAll(selector.entrySet()))
+          .as("%s", selector)
+          .isFalse();
     }
   }
 }

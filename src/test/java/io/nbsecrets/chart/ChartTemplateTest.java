@@ -115,7 +115,23 @@ class ChartTemplateTest {
         Arguments.of("bad pull policy", "image: {pullPolicy: Sometimes}\n"),
         Arguments.of("bad watch namespace", "rbac: {watchNamespaces: [\"Not_A_Name\"]}\n"),
         Arguments.of("crds.enabled not a boolean", "crds: {enabled: \"yes\"}\n"),
-        Arguments.of("vault auth method", "store: {type: vault, vault: {auth: {method: ldap}}}\n"));
+        Arguments.of("vault auth method", "store: {type: vault, vault: {auth: {method: ldap}}}\n"),
+        Arguments.of("rotation run with a space", "rotation: {enabled: true, run: '2026 11'}\n"),
+        Arguments.of("rotation run with a slash", "rotation: {enabled: true, run: 'a/b'}\n"),
+        Arguments.of("rotation run starting with -", "rotation: {enabled: true, run: '-x'}\n"),
+        Arguments.of("rotation run ending with .", "rotation: {enabled: true, run: 'x.'}\n"),
+        Arguments.of(
+            "rotation run over 63 characters",
+            "rotation: {enabled: true, run: '" + "x".repeat(64) + "'}\n"),
+        Arguments.of("rotation run as a number", "rotation: {enabled: true, run: 202611}\n"),
+        Arguments.of("rotation.enabled not a boolean", "rotation: {enabled: 'yes'}\n"),
+        Arguments.of("rotation.platform not a boolean", "rotation: {platform: 'true'}\n"),
+        Arguments.of("rotation key size too small", "rotation: {keyBits: 1024}\n"),
+        Arguments.of("rotation batch size 0", "rotation: {batchSize: 0}\n"),
+        Arguments.of("rotation negative parallelism", "rotation: {parallelism: -1}\n"),
+        Arguments.of("rotation negative wait", "rotation: {propagationWaitSeconds: -5}\n"),
+        Arguments.of("rotation negative ttl", "rotation: {ttlSecondsAfterFinished: -1}\n"),
+        Arguments.of("rotation unknown key", "rotation: {enabled: true, schedule: '@monthly'}\n"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -130,7 +146,18 @@ class ChartTemplateTest {
     return Stream.of(
         Arguments.of("keys: {session: {existingSecret: my-keys}}\n", "existingPublicKeyConfigMap"),
         Arguments.of("store: {type: database}\n", "store.database.url"),
-        Arguments.of("store: {type: vault}\n", "store.vault.address"));
+        Arguments.of("store: {type: vault}\n", "store.vault.address"),
+        Arguments.of("rotation: {run: '2026-11'}\n", "rotation.run needs rotation.enabled"),
+        Arguments.of(
+            "rotation: {enabled: true, platform: true}\nkeys: {platform: {existingSecret: plk}}\n",
+            "with keys.platform.existingSecret"),
+        Arguments.of(
+            "rotation: {enabled: true}\n"
+                + "keys: {session: {existingSecret: sk, existingPublicKeyConfigMap: pk}}\n",
+            "rotation of the session key pair needs the pair the operator generated"),
+        Arguments.of(
+            "rotation: {enabled: true}\nkeys: {session: {existingPublicKeyConfigMap: pk}}\n",
+            "the API must read the public key it publishes"));
   }
 
   @ParameterizedTest(name = "{1}")

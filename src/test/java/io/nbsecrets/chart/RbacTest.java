@@ -3,6 +3,7 @@ package io.nbsecrets.chart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The rendered RBAC equals, rule for rule, the table in charts/nbsecrets/README.md. */
 class RbacTest {
@@ -46,7 +48,9 @@ class RbacTest {
   static void readTable() throws Exception {
     table = new ArrayList<>();
     for (String line : Files.readAllLines(Path.of("charts/nbsecrets/README.md"))) {
-      if (!line.startsWith("| operator |") && !line.startsWith("| api |")) {
+      if (!line.startsWith("| operator |")
+          && !line.startsWith("| api |")
+          && !line.startsWith("| rotation |")) {
         continue;
       }
       String[] cells = line.split("\\|", -1);
@@ -61,7 +65,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(24);
+    assertThat(table).hasSize(31);
   }
 
   private static Set<String> set(String cell) {
@@ -139,7 +143,39 @@ class RbacTest {
                 "platform key generated",
                 "public key from ConfigMap",
                 "leader election",
-                "kubernetes store")));
+                "kubernetes store")),
+        Arguments.of(
+            "session rotation",
+            "rotation: {enabled: true, run: '2026-11'}\n",
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "kubernetes store",
+                "session rotation")),
+        Arguments.of(
+            "platform rotation, combined, existing session keys",
+            """
+            mode: combined
+            rotation: {enabled: true, platform: true}
+            keys:
+              session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
+            """,
+            Set.of("platform key generated", "kubernetes store", "platform rotation")),
+        Arguments.of(
+            "session rotation, database store, namespaced",
+            """
+            rbac: {watchNamespaces: [team-a]}
+            rotation: {enabled: true, run: r1}
+            store:
+              type: database
+              database: {url: 'jdbc:postgresql://db/x', existingSecret: db}
+            """,
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "session rotation")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -193,11 +229,7 @@ class RbacTest {
           assertSubject(binding.getSubjects(), sa);
         }
       }
-      Role store = ChartRendering.named(objects, Role.class, name + "-store");
-      assertThat(store.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE + "-store");
-      assertThat(rules(store.getRules()))
-          .as(role + " Role in the store namespace")
-          .isEqualTo(expected(role, Set.of("store"), conditions));
+      assertStoreRole(objects, role, sa, conditions);
       assertThat(rules(own.getRules()))
           .as(role + " Role in the release namespace")
           .isEqualTo(expected(role, Set.of("release"), conditions));
@@ -206,6 +238,112 @@ class RbacTest {
       RoleBinding ownBinding = ChartRendering.named(objects, RoleBinding.class, name);
       assertThat(ownBinding.getRoleRef().getKind()).isEqualTo("Role");
       assertSubject(ownBinding.getSubjects(), sa);
+    }
+  }
+
+  /** The Role in the kubernetes store's namespace, or none for another store. */
+  private static void assertStoreRole(
+      List<HasMetadata> objects, String role, String sa, Set<String> conditions) {
+    String name = "nbsecrets-" + role + "-store";
+    if (!conditions.contains("kubernetes store")) {
+      assertThat(objects)
+          .noneMatch(o -> o.getKind().startsWith("Role") && o.getMetadata().getName().equals(name));
+      return;
+    }
+    Role store = ChartRendering.named(objects, Role.class, name);
+    assertThat(store.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE + "-store");
+    assertThat(rules(store.getRules()))
+        .as(role + " Role in the store namespace")
+        .isEqualTo(expected(role, Set.of("store"), conditions));
+    RoleBinding binding = ChartRendering.named(objects, RoleBinding.class, name);
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE + "-store");
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(name);
+    assertSubject(binding.getSubjects(), sa);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void theRotationRolesAreExactlyTheDocumentedOnes(
+      String install, String values, Set<String> conditions) {
+    List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
+    String name = "nbsecrets-rotation";
+    if (!values.contains("rotation:")) {
+      assertThat(objects).noneMatch(o -> o.getMetadata().getName().startsWith(name));
+      return;
+    }
+    // Namespaced rules only, whatever rbac.watchNamespaces says.
+    assertThat(ChartRendering.ofType(objects, ClusterRole.class))
+        .noneMatch(r -> r.getMetadata().getName().startsWith(name));
+    assertThat(ChartRendering.ofType(objects, ClusterRoleBinding.class))
+        .noneMatch(r -> r.getMetadata().getName().startsWith(name));
+    Role own = ChartRendering.named(objects, Role.class, name);
+    assertThat(own.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+    assertThat(rules(own.getRules()))
+        .as("rotation Role in the release namespace")
+        .isEqualTo(expected("rotation", Set.of("release"), conditions));
+    RoleBinding ownBinding = ChartRendering.named(objects, RoleBinding.class, name);
+    assertThat(ownBinding.getMetadata().getNamespace()).isEqualTo(ChartRendering.NAMESPACE);
+    assertThat(ownBinding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(ownBinding.getRoleRef().getName()).isEqualTo(name);
+    assertSubject(ownBinding.getSubjects(), name);
+    assertStoreRole(objects, "rotation", name, conditions);
+    assertThat(
+            ChartRendering.ofType(objects, Role.class).stream()
+                .filter(r -> r.getMetadata().getName().startsWith(name)))
+        .hasSize(conditions.contains("kubernetes store") ? 2 : 1);
+  }
+
+  /** The key objects a set of rules lets one read, in the release namespace. */
+  private static Set<String> readableKeySecrets(List<PolicyRule> rules) {
+    Set<String> out = new TreeSet<>();
+    for (PolicyRule r : rules) {
+      if (r.getResources().contains("secrets") && r.getVerbs().contains("get")) {
+        assertThat(r.getResourceNames()).as("a get on secrets not limited by name").isNotEmpty();
+        out.addAll(r.getResourceNames());
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "platform {0}")
+  @ValueSource(booleans = {false, true})
+  void theRotationHoldsOneKeyNeverBoth(boolean platform) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "rotation: {enabled: true, run: r1, platform: " + platform + "}\n", Map.of());
+    Role own = ChartRendering.named(objects, Role.class, "nbsecrets-rotation");
+    assertThat(readableKeySecrets(own.getRules()))
+        .containsExactly(platform ? "nbsecrets-platform-key" : "nbsecrets-session-keys");
+    assertThat(own.getRules())
+        .allMatch(r -> !r.getVerbs().contains("list") && !r.getVerbs().contains("watch"));
+    // The operator and the API each read (and watch) their own key only.
+    assertThat(
+            readableKeySecrets(
+                ChartRendering.named(objects, Role.class, "nbsecrets-operator").getRules()))
+        .containsExactly("nbsecrets-session-keys");
+    assertThat(
+            readableKeySecrets(
+                ChartRendering.named(objects, Role.class, "nbsecrets-api").getRules()))
+        .containsExactly("nbsecrets-platform-key");
+  }
+
+  @Test
+  void keyObjectsAreListedAndWatchedByNameOnly() {
+    List<HasMetadata> objects = ChartRendering.objects("mode: combined\n", Map.of());
+    for (String role : List.of("nbsecrets-operator", "nbsecrets-api")) {
+      for (PolicyRule r : ChartRendering.named(objects, Role.class, role).getRules()) {
+        if (r.getVerbs().contains("list") || r.getVerbs().contains("watch")) {
+          assertThat(r.getVerbs()).as(role).contains("get", "list", "watch");
+          assertThat(r.getResourceNames())
+              .as(role)
+              .singleElement()
+              .isIn(
+                  "nbsecrets-session-keys",
+                  "nbsecrets-platform-key",
+                  "nbsecrets-session-public-key");
+        }
+      }
     }
   }
 
@@ -224,7 +362,11 @@ class RbacTest {
   void noWildcardsAndNoClusterWideSecretsForTheApi() {
     for (String values :
         List.of(
-            "", "mode: combined\n", "rbac: {watchNamespaces: [a]}\noperator: {replicas: 2}\n")) {
+            "",
+            "mode: combined\n",
+            "rbac: {watchNamespaces: [a]}\noperator: {replicas: 2}\n",
+            "rotation: {enabled: true}\n",
+            "rotation: {enabled: true, platform: true}\n")) {
       List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
       List<PolicyRule> all = new ArrayList<>();
       ChartRendering.ofType(objects, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
@@ -246,8 +388,14 @@ class RbacTest {
 
   @Test
   void rbacCanBeLeftToThePlatform() {
-    List<HasMetadata> objects = ChartRendering.objects("rbac: {create: false}\n", Map.of());
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "rbac: {create: false}\nrotation: {enabled: true, run: r1}\n", Map.of());
     assertThat(objects)
         .noneMatch(o -> o.getKind().endsWith("Role") || o.getKind().endsWith("RoleBinding"));
+    // The ServiceAccounts stay, for the platform's own bindings.
+    assertThat(ChartRendering.ofType(objects, ServiceAccount.class))
+        .extracting(sa -> sa.getMetadata().getName())
+        .containsExactlyInAnyOrder("nbsecrets-operator", "nbsecrets-api", "nbsecrets-rotation");
   }
 }
