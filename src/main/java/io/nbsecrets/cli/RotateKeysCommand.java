@@ -71,6 +71,13 @@ public final class RotateKeysCommand implements Callable<Integer> {
           "How long running operators and APIs get to load a key change. Default: ${DEFAULT-VALUE}.")
   long propagationWaitSeconds;
 
+  @Option(
+      names = "--run-id",
+      description =
+          "Name this rotation (e.g. a Job's run); if a rotation with this id completed before,"
+              + " do nothing. For Jobs that may be re-created.")
+  String runId;
+
   @Option(names = "--keep-old-keys", description = "Keep the old keys after re-wrapping.")
   boolean keepOldKeys;
 
@@ -97,7 +104,8 @@ public final class RotateKeysCommand implements Callable<Integer> {
             parallelism == null ? defaults.parallelism() : parallelism,
             Duration.ofSeconds(propagationWaitSeconds),
             defaults.maxPasses(),
-            !keepOldKeys);
+            !keepOldKeys,
+            runId);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     ConsoleProgress progress =
@@ -133,6 +141,9 @@ public final class RotateKeysCommand implements Callable<Integer> {
   }
 
   static String summary(String what, RotationResult r, Duration took) {
+    if (r.alreadyDone()) {
+      return what + " rotation already done (current key " + r.targetKeyId() + "); nothing to do";
+    }
     String counts =
         String.format(
             Locale.ROOT,

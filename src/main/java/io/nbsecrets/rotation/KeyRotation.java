@@ -90,7 +90,13 @@ abstract class KeyRotation<T, C> {
   /** Runs (or resumes) the rotation. */
   public RotationResult run() {
     Secret secret = secrets.read(secretName());
-    String target = annotation(secret);
+    String target = annotation(secret, KeySecrets.ROTATING_TO);
+    String runId = options.runId();
+    if (target == null && runId != null && runId.equals(annotation(secret, KeySecrets.LAST_RUN))) {
+      listener.step("rotation run " + runId + " of the " + kind() + " key was completed before");
+      return new RotationResult(
+          currentId(secret), Set.of(), false, 0, new RewrapCounts(), true, true);
+    }
     boolean resumed = target != null && holds(secret, target);
     if (resumed) {
       listener.step("resuming the rotation to " + kind() + " key " + target);
@@ -134,7 +140,7 @@ abstract class KeyRotation<T, C> {
               + passes.passes()
               + " passes (items keep changing): the old keys are kept; run again");
       return new RotationResult(
-          target, Set.of(), resumed, passes.passes(), passes.firstPass(), false);
+          target, Set.of(), resumed, passes.passes(), passes.firstPass(), false, false);
     }
     Set<String> dropped = new TreeSet<>();
     String keep = entryOf(target);
@@ -150,6 +156,9 @@ abstract class KeyRotation<T, C> {
             }
           }
           s.removeAnnotation(KeySecrets.ROTATING_TO);
+          if (runId != null) {
+            s.putAnnotation(KeySecrets.LAST_RUN, runId);
+          }
         });
     Set<String> droppedIds = new TreeSet<>();
     dropped.forEach(e -> droppedIds.add(idOfEntry(e)));
@@ -159,7 +168,7 @@ abstract class KeyRotation<T, C> {
             : "kept old " + kind() + " keys (as asked)");
     secrets.deleteState(stateName());
     return new RotationResult(
-        target, droppedIds, resumed, passes.passes(), passes.firstPass(), true);
+        target, droppedIds, resumed, passes.passes(), passes.firstPass(), true, false);
   }
 
   /** The key id in a data entry's name. */
@@ -179,9 +188,9 @@ abstract class KeyRotation<T, C> {
     }
   }
 
-  private static String annotation(Secret secret) {
+  private static String annotation(Secret secret, String key) {
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(KeySecrets.ROTATING_TO);
+    return annotations == null ? null : annotations.get(key);
   }
 
   private boolean holds(Secret secret, String keyId) {

@@ -23,6 +23,9 @@ final class KeySecrets {
   /** On a key Secret during a rotation: the id of the key being rotated to. */
   static final String ROTATING_TO = "nbsecrets.io/rotating-to";
 
+  /** On a key Secret: the run id of the last rotation completed. */
+  static final String LAST_RUN = "nbsecrets.io/last-rotation-run";
+
   /** In a key Secret: the current key's id. */
   static final String CURRENT = "current";
 

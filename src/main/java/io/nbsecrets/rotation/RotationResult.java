@@ -11,6 +11,7 @@ import java.util.Set;
  * @param passes the re-wrap passes run
  * @param counts the first pass's outcomes (later passes only verify and catch stragglers)
  * @param complete whether a clean pass was reached (else the old keys are kept; run again)
+ * @param alreadyDone whether nothing was done: the run id's rotation had completed before
  */
 public record RotationResult(
     String targetKeyId,
@@ -18,4 +19,5 @@ public record RotationResult(
     boolean resumed,
     int passes,
     RewrapCounts counts,
-    boolean complete) {}
+    boolean complete,
+    boolean alreadyDone) {}

@@ -455,7 +455,7 @@ class ChartObjectsTest {
     assertThat(job.getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/component", "rotation");
     assertThat(job.getSpec().getBackoffLimit()).isBetween(1, 3);
-    // Kept once finished: a deleted Job would be re-created by the next upgrade or sync.
+    // Kept once finished (its log); a re-created Job finds its --run-id done and does nothing.
     assertThat(job.getSpec().getTtlSecondsAfterFinished()).isNull();
     PodSpec pod = job.getSpec().getTemplate().getSpec();
     assertThat(pod.getRestartPolicy()).isEqualTo("Never");
@@ -473,6 +473,7 @@ class ChartObjectsTest {
         .containsExactly(
             "rotate-keys",
             "--namespace=$(POD_NAMESPACE)",
+            "--run-id=nbsecrets-rotate-keys-2026-11",
             "--key-bits=4096",
             "--batch-size=500",
             "--propagation-wait-seconds=30");
@@ -522,6 +523,7 @@ class ChartObjectsTest {
         .containsExactly(
             "rotate-keys",
             "--namespace=$(POD_NAMESPACE)",
+            "--run-id=nbsecrets-rotate-keys-2026-11-platform",
             "--platform",
             "--batch-size=50",
             "--parallelism=4",

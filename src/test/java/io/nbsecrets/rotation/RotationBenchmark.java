@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * pass (pass 1 re-wraps, pass 2 verifies) and the whole command. Three runs per size.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=io.nbsecrets.rotation.RotationBenchmark}. Results: docs/benchmarks.md.
+ * -Dexec.mainClass=io.nbsecrets.rotation.RotationBenchmark} (optional {@code -Dexec.args=2048} for
+ * one key size). Results: docs/benchmarks.md.
  */
 public final class RotationBenchmark {
   private static final int USERS = 100;
@@ -42,7 +43,11 @@ public final class RotationBenchmark {
       String url = "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres";
       try (DatabaseSecretStore store =
           DatabaseSecretStore.open(DatabaseConfig.of(url, "postgres", null))) {
-        for (int bits : new int[] {2048, 4096}) {
+        int[] sizes =
+            args.length == 0
+                ? new int[] {2048, 4096}
+                : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        for (int bits : sizes) {
           for (int run = 1; run <= RUNS; run++) {
             String ns = "bench-" + bits + "-" + run;
             client

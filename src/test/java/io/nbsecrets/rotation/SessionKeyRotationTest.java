@@ -228,6 +228,23 @@ class SessionKeyRotationTest {
   }
 
   @Test
+  void aRunIdThatCompletedBeforeIsNotRunAgain() {
+    RotationResult first = rotation(store, fast().withRunId("job-1"), RotationListener.NONE).run();
+    assertThat(first.complete()).isTrue();
+    assertThat(first.alreadyDone()).isFalse();
+
+    RotationResult again = rotation(store, fast().withRunId("job-1"), RotationListener.NONE).run();
+
+    assertThat(again.alreadyDone()).isTrue();
+    assertThat(again.targetKeyId()).isEqualTo(first.targetKeyId());
+    assertThat(SessionKeys.fromSecret(keysSecret()).keyIds()).containsExactly(first.targetKeyId());
+    RotationResult next = rotation(store, fast().withRunId("job-2"), RotationListener.NONE).run();
+    assertThat(next.alreadyDone()).isFalse();
+    assertThat(next.targetKeyId()).isNotEqualTo(first.targetKeyId());
+    assertThat(next.droppedKeyIds()).containsExactly(first.targetKeyId());
+  }
+
+  @Test
   void withoutAKeysSecretTheRotationSaysWhatIsMissing() {
     client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).delete();
 
