@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of nbsecrets on a real Kubernetes cluster (kind): build the image, install the
 # chart, store a secret for a real (token-authenticated) user through the API, start a session
-# that selects it, read the file inside the running session pod, prove that no Kubernetes object
-# holds the plaintext, delete the session and watch the garbage collector remove what it owned.
+# that selects it, read the file inside the running session pod, rotate both keys with the chart's
+# Job under the live session, prove that no Kubernetes object or log holds the plaintext, delete
+# the session and watch the garbage collector remove what it owned.
 #
 # Usage:   e2e/kind/run.sh
 # Env:     CLUSTER   kind cluster name           (default nbsecrets-e2e)
@@ -209,6 +210,56 @@ if kubectl -n "${USER_NS}" exec "${SESSION}-0" -c notebook -- \
 fi
 
 # ------------------------------------------------------------------------------------------------
+# Both key rotations through the chart's Job, under the live session: running replicas follow the
+# new keys (no restart), the session's file keeps its value after a refresh, and new values work.
+rotate() { # rotate <run> <platform: true|false>
+  local run="$1" platform="$2" job="nbsecrets-rotate-keys-$1"
+  log "rotating the $([[ "${platform}" == true ]] && echo platform key || echo session key pair) (Job ${job})"
+  helm upgrade nbsecrets "${ROOT}/charts/nbsecrets" -n "${SYSTEM_NS}" --reuse-values \
+    --set "rotation.enabled=true,rotation.run=${run},rotation.platform=${platform}" \
+    --set "rotation.propagationWaitSeconds=10,rotation.keyBits=2048" --wait --timeout 5m
+  kubectl -n "${SYSTEM_NS}" wait --for=condition=Complete "job/${job}" --timeout="${TIMEOUT}" \
+    || fail "rotation Job ${job} did not complete: $(kubectl -n "${SYSTEM_NS}" logs "job/${job}" --tail=20)"
+  kubectl -n "${SYSTEM_NS}" logs "job/${job}" | tail -3 >&2
+}
+key_entries() { # the data keys of a key Secret, one per line
+  # shellcheck disable=SC2016 # a Go template, not a shell expansion
+  kubectl -n "${SYSTEM_NS}" get secret "$1" -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'
+}
+old_key="$(kubectl -n "${SYSTEM_NS}" get configmap nbsecrets-session-public-key -o jsonpath='{.data.keyId}')"
+rotate e2e-session false
+new_key="$(kubectl -n "${SYSTEM_NS}" get configmap nbsecrets-session-public-key -o jsonpath='{.data.keyId}')"
+[[ -n "${new_key}" && "${new_key}" != "${old_key}" ]] || fail "the session public key did not change"
+[[ "$(key_entries nbsecrets-session-keys | grep -c '\.pem$')" == 1 ]] \
+  || fail "the old session key was not dropped: $(key_entries nbsecrets-session-keys)"
+key_entries nbsecrets-session-keys | grep -qxF "${new_key}.pem" || fail "the new session key is not held"
+kubectl -n "${USER_NS}" wait "notebooksession/${SESSION}" --for=condition=Ready --timeout="${TIMEOUT}"
+stale="$(kubectl -n "${USER_NS}" get nbs "${SESSION}" -o jsonpath='{.status.secrets[*].stale}')"
+[[ -z "${stale}" ]] || fail "re-wrapping made the session's secrets stale"
+# A refresh takes a new snapshot from the re-wrapped records (the pod rolls): same value.
+kubectl -n "${USER_NS}" annotate nbs "${SESSION}" nbsecrets.io/refresh=after-rotation --overwrite
+kubectl -n "${USER_NS}" rollout status "statefulset/${SESSION}" --timeout="${TIMEOUT}"
+kubectl -n "${USER_NS}" wait "notebooksession/${SESSION}" --for=condition=Ready --timeout="${TIMEOUT}"
+got="$(kubectl -n "${USER_NS}" exec "${SESSION}-0" -c notebook -- cat "/secrets/${SECRET_NAME}")"
+[[ "${got}" == "${VALUE}" ]] || fail "after the session key rotation the file does not hold the value"
+
+rotate e2e-platform true
+[[ "$(key_entries nbsecrets-platform-key | grep -vcx current)" == 1 ]] \
+  || fail "the old platform key was not dropped"
+# The running API unwraps the user's re-wrapped key: storing a new value works.
+code="$(curl -sS -o "${WORK}/put.out" -w '%{http_code}' -X PUT -K "${WORK}/curl-auth" \
+  -H 'Content-Type: application/json' --data-binary @"${WORK}/body.json" \
+  "${API}/api/v1/secrets/${SECRET_NAME}-2")"
+[[ "${code}" == "201" ]] || fail "PUT after the platform key rotation: HTTP ${code}: $(cat "${WORK}/put.out")"
+# A re-created Job of a completed run does not rotate again.
+kubectl -n "${SYSTEM_NS}" delete job nbsecrets-rotate-keys-e2e-platform --wait=true
+helm upgrade nbsecrets "${ROOT}/charts/nbsecrets" -n "${SYSTEM_NS}" --reuse-values --wait --timeout 5m
+kubectl -n "${SYSTEM_NS}" wait --for=condition=Complete job/nbsecrets-rotate-keys-e2e-platform \
+  --timeout="${TIMEOUT}"
+kubectl -n "${SYSTEM_NS}" logs job/nbsecrets-rotate-keys-e2e-platform | grep -q "already done" \
+  || fail "a re-created rotation Job rotated again"
+
+# ------------------------------------------------------------------------------------------------
 log "checking that no Kubernetes object holds the plaintext"
 VALUE_B64="$(printf '%s' "${VALUE}" | base64 | tr -d '\n')"
 kubectl get secrets,configmaps,notebooksessions,pods,statefulsets,services,events -A -o json \
@@ -253,4 +304,4 @@ $(kubectl -n "${USER_NS}" get secrets --field-selector type=nbsecrets.io/session
   sleep 2
 done
 
-log "PASS: secret delivered to a real pod, no plaintext in any object or log, owned objects collected"
+log "PASS: secret delivered to a real pod, both keys rotated under it, no plaintext in any object or log, owned objects collected"
