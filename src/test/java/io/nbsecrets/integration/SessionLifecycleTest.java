@@ -162,6 +162,19 @@ class SessionLifecycleTest {
     return s;
   }
 
+  /** Changes the session's selection of secrets. */
+  static void select(String ns, String name, SecretItem... items) {
+    client
+        .resources(NotebookSession.class)
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            s -> {
+              s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(items)));
+              return s;
+            });
+  }
+
   static NotebookSession create(NotebookSession s) {
     return client.resource(s).create();
   }
@@ -415,20 +428,7 @@ class SessionLifecycleTest {
     String firstSnapshot = snapshotOf("carol", "nb");
     assertThat(files("carol", "nb")).containsOnly(Map.entry("A", a));
 
-    client
-        .resources(NotebookSession.class)
-        .inNamespace("carol")
-        .withName("nb")
-        .edit(
-            s -> {
-              s.getSpec()
-                  .setSecrets(
-                      new SecretsSpec(
-                          null,
-                          null,
-                          List.of(new SecretItem("A", null), new SecretItem("B", null))));
-              return s;
-            });
+    select("carol", "nb", new SecretItem("A", null), new SecretItem("B", null));
     await()
         .atMost(30, TimeUnit.SECONDS)
         .untilAsserted(
@@ -758,23 +758,12 @@ class SessionLifecycleTest {
     // The running API unwraps judy's re-wrapped key: her new value lands next to the old ones.
     String latest = plaintext("judy-latest");
     assertThat(putSecret("judy", "latest", latest)).isEqualTo(201);
-    client
-        .resources(NotebookSession.class)
-        .inNamespace("judy")
-        .withName("nb")
-        .edit(
-            s -> {
-              s.getSpec()
-                  .setSecrets(
-                      new SecretsSpec(
-                          null,
-                          null,
-                          List.of(
-                              new SecretItem("token", null),
-                              new SecretItem("password", null),
-                              new SecretItem("latest", null))));
-              return s;
-            });
+    select(
+        "judy",
+        "nb",
+        new SecretItem("token", null),
+        new SecretItem("password", null),
+        new SecretItem("latest", null));
     await()
         .atMost(30, TimeUnit.SECONDS)
         .untilAsserted(

@@ -79,17 +79,7 @@ class DatabaseRotationTest {
     RotationOptions options =
         RotationOptions.defaults().withPropagationWait(Duration.ZERO).withBatchSize(500);
     FailingStore failing = new FailingStore(store, 4_000);
-    assertThatThrownBy(
-            () ->
-                new SessionKeyRotation(
-                        client,
-                        ns,
-                        failing,
-                        2048,
-                        options,
-                        RotationListener.NONE,
-                        new SimpleMeterRegistry())
-                    .run())
+    assertThatThrownBy(() -> rotate(ns, failing, options))
         .isInstanceOf(StoreUnavailableException.class);
     long interrupted = System.nanoTime();
 
@@ -99,16 +89,7 @@ class DatabaseRotationTest {
     RotationAtScale.verify(store, midway, null, 20);
 
     failing.failAfter = Integer.MAX_VALUE;
-    RotationResult result =
-        new SessionKeyRotation(
-                client,
-                ns,
-                failing,
-                2048,
-                options,
-                RotationListener.NONE,
-                new SimpleMeterRegistry())
-            .run();
+    RotationResult result = rotate(ns, failing, options);
     long resumed = System.nanoTime();
 
     assertThat(result.resumed()).isTrue();
@@ -134,6 +115,12 @@ class DatabaseRotationTest {
         seconds(resumed - interrupted),
         result.passes(),
         seconds(resumed - filled));
+  }
+
+  private static RotationResult rotate(String ns, FailingStore on, RotationOptions options) {
+    return new SessionKeyRotation(
+            client, ns, on, 2048, options, RotationListener.NONE, new SimpleMeterRegistry())
+        .run();
   }
 
   private static io.fabric8.kubernetes.api.model.Secret keysSecret(String ns) {
