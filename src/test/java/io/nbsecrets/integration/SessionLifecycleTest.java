@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
@@ -48,6 +49,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,17 +164,32 @@ class SessionLifecycleTest {
     return s;
   }
 
+  /**
+   * Edits a session as a user would, again on a conflict: the operator writes the session's status
+   * meanwhile, and an edit sends the resourceVersion it read.
+   */
+  static void edit(String ns, String name, UnaryOperator<NotebookSession> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(NotebookSession.class).inNamespace(ns).withName(name).edit(change);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   /** Changes the session's selection of secrets. */
   static void select(String ns, String name, SecretItem... items) {
-    client
-        .resources(NotebookSession.class)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(
-            s -> {
-              s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(items)));
-              return s;
-            });
+    edit(
+        ns,
+        name,
+        s -> {
+          s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(items)));
+          return s;
+        });
   }
 
   static NotebookSession create(NotebookSession s) {
@@ -240,11 +257,7 @@ class SessionLifecycleTest {
 
   /** Touches the session without changing its spec: a resync trigger. */
   static void touch(String ns, String name) {
-    client
-        .resources(NotebookSession.class)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(s -> annotate(s, "test/touched", UUID.randomUUID().toString()));
+    edit(ns, name, s -> annotate(s, "test/touched", UUID.randomUUID().toString()));
   }
 
   static NotebookSession annotate(NotebookSession s, String key, String value) {
@@ -467,11 +480,7 @@ class SessionLifecycleTest {
                     .containsExactly(new MountedSecret("A", 1L, true)));
     assertThat(files("dave", "nb")).containsOnly(Map.entry("A", v1)); // values are taken at start
 
-    client
-        .resources(NotebookSession.class)
-        .inNamespace("dave")
-        .withName("nb")
-        .edit(s -> annotate(s, Labels.REFRESH_ANNOTATION, "1"));
+    edit("dave", "nb", s -> annotate(s, Labels.REFRESH_ANNOTATION, "1"));
     await()
         .atMost(30, TimeUnit.SECONDS)
         .untilAsserted(
@@ -724,11 +733,7 @@ class SessionLifecycleTest {
 
     // The running operator dropped the old key and opens records under the new one: a refresh
     // takes a new snapshot from the re-wrapped records, with the same plaintext in the files.
-    client
-        .resources(NotebookSession.class)
-        .inNamespace("judy")
-        .withName("nb")
-        .edit(s -> annotate(s, Labels.REFRESH_ANNOTATION, "after-session-rotation"));
+    edit("judy", "nb", s -> annotate(s, Labels.REFRESH_ANNOTATION, "after-session-rotation"));
     await()
         .atMost(30, TimeUnit.SECONDS)
         .until(() -> !firstSnapshot.equals(snapshotOf("judy", "nb")));
