@@ -41,17 +41,29 @@ final class ConsoleProgress implements RotationListener {
     if (terminal) {
       out.print("\r" + line);
       open = true;
-      if (p.total() > 0 && p.done() >= p.total()) {
-        endLine();
-      }
     } else {
       long now = System.nanoTime();
-      boolean passDone = p.total() > 0 && p.done() >= p.total();
-      if (passDone || lastLine == 0 || now - lastLine >= logEvery.toNanos()) {
+      if (lastLine == 0 || now - lastLine >= logEvery.toNanos()) {
         out.println(line);
         lastLine = now;
       }
     }
+    out.flush();
+  }
+
+  /** One line per pass, terminal or not: what the pass did and how long it took. */
+  @Override
+  public synchronized void passDone(Progress p) {
+    endLine();
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "pass %d done: %,d %s in %.1f s (%s)",
+            p.pass(),
+            p.done(),
+            unit,
+            p.elapsed().toMillis() / 1000.0,
+            p.counts()));
     out.flush();
   }
 

@@ -13,6 +13,8 @@ import io.nbsecrets.store.WrappedUserKey;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +101,9 @@ public final class PlatformKeyRotation extends KeyRotation<WrappedUserKey, Strin
   private final class UserKeysSource implements RewrapPasses.Source<WrappedUserKey, String> {
     private final PlatformKeys.Ring ring;
 
+    /** Unreadable user keys already logged (each pass meets them again). */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
     UserKeysSource(PlatformKeys.Ring ring) {
       this.ring = ring;
     }
@@ -133,8 +138,10 @@ public final class PlatformKeyRotation extends KeyRotation<WrappedUserKey, Strin
           rewrapped =
               UserKeys.wrap(ring.current(), user, UserKeys.unwrap(ring.all(), user, wrapped));
         } catch (CryptoException e) {
-          LOG.warn(
-              "the key of user {} is unreadable and was left as it is: {}", user, e.getMessage());
+          if (reported.add(user)) {
+            LOG.warn(
+                "the key of user {} is unreadable and was left as it is: {}", user, e.getMessage());
+          }
           return Outcome.UNREADABLE;
         }
         if (store.rewrapUserKey(user, wrapped, rewrapped)) {

@@ -171,6 +171,13 @@ final class RewrapPasses<T, C> {
               Duration.ofNanos(System.nanoTime() - began)));
     }
     cursors.clear();
+    listener.passDone(
+        new RotationListener.Progress(
+            pass,
+            counts.total(),
+            total < 0 ? 0 : Math.max(total, counts.total()),
+            counts.copy(),
+            Duration.ofNanos(System.nanoTime() - began)));
     return counts;
   }
 

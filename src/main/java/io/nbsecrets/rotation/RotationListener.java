@@ -11,6 +11,9 @@ public interface RotationListener {
   /** A batch of a pass was done. */
   void progress(Progress progress);
 
+  /** A pass reached the end of the store; {@code progress} is its final state. */
+  default void passDone(Progress progress) {}
+
   /**
    * Where a pass stands.
    *

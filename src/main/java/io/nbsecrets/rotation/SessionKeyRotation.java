@@ -17,6 +17,8 @@ import io.nbsecrets.store.StoredSecret;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,6 +125,9 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
     private final SessionKeyRing ring;
     private final SessionPublicKey target;
 
+    /** Unreadable records already logged (each pass meets them again). */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
     Records(SessionKeyRing ring, SessionPublicKey target) {
       this.ring = ring;
       this.target = target;
@@ -156,11 +161,13 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
           }
           resealed = Envelope.reseal(ring, target, user, name, sealed);
         } catch (CryptoException e) {
-          LOG.warn(
-              "secret {} of user {} is unreadable and was left as it is: {}",
-              name,
-              user,
-              e.getMessage());
+          if (reported.add(user + "\u0000" + name)) {
+            LOG.warn(
+                "secret {} of user {} is unreadable and was left as it is: {}",
+                name,
+                user,
+                e.getMessage());
+          }
           return Outcome.UNREADABLE;
         }
         if (store.rewrap(user, name, sealed, resealed)) {

@@ -53,31 +53,35 @@ class ConsoleProgressTest {
 
     p.progress(new Progress(1, 5, 10, counts(5, 0), Duration.ofSeconds(1)));
     p.progress(new Progress(1, 10, 10, counts(10, 0), Duration.ofSeconds(2)));
+    p.passDone(new Progress(1, 10, 10, counts(10, 0), Duration.ofMillis(2_050)));
     p.step("dropped old session keys [rsa-0]");
 
     assertThat(out.toString())
         .startsWith("\rpass 1 [")
         .contains("\rpass 1 [##############################] 10/10")
-        .endsWith("\ndropped old session keys [rsa-0]\n");
-    assertThat(out.toString().chars().filter(c -> c == '\n').count()).isEqualTo(2);
+        .endsWith(
+            "\npass 1 done: 10 records in 2.1 s (10 rewrapped, 0 current, 0 changed, 0 pending,"
+                + " 0 unreadable)\ndropped old session keys [rsa-0]\n");
+    assertThat(out.toString().chars().filter(c -> c == '\n').count()).isEqualTo(3);
   }
 
   @Test
-  void inALogLinesAreThrottledButEachPassEndIsShown() {
+  void inALogLinesAreThrottledAndEachPassEndsWithASummary() {
     StringWriter out = new StringWriter();
     ConsoleProgress p =
-        new ConsoleProgress(new PrintWriter(out), false, "records", Duration.ofHours(1));
+        new ConsoleProgress(new PrintWriter(out), false, "user keys", Duration.ofHours(1));
 
     for (int done = 100; done <= 1_000; done += 100) {
-      p.progress(new Progress(1, done, 1_000, counts(done, 0), Duration.ofSeconds(1)));
+      p.progress(new Progress(1, done, 0, counts(done, 0), Duration.ofSeconds(1)));
     }
+    p.passDone(new Progress(1, 1_000, 0, counts(1_000, 0), Duration.ofSeconds(1)));
 
     assertThat(out.toString().lines())
-        .hasSize(2)
-        .allSatisfy(l -> assertThat(l).startsWith("pass 1 ["))
-        .last()
-        .asString()
-        .contains("1,000/1,000");
+        .containsExactly(
+            "pass 1 100 user keys  100/s  (100 rewrapped, 0 current, 0 changed, 0 pending, 0"
+                + " unreadable)",
+            "pass 1 done: 1,000 user keys in 1.0 s (1000 rewrapped, 0 current, 0 changed, 0"
+                + " pending, 0 unreadable)");
     assertThat(out.toString()).doesNotContain("\r");
   }
 }
