@@ -1,6 +1,5 @@
 package io.nbsecrets.crypto;
 
-import java.security.PrivateKey;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -17,11 +16,14 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code b64u} is base64url without padding, in its canonical form (no stray bits).
- *   <li>{@code keyId}: {@link RsaKeys#keyId} of the session public key ({@code rsa-} + 16 hex).
+ *   <li>{@code keyId}: the wrapping key's id: {@link RsaKeys#keyId} of the session public key
+ *       ({@code rsa-} + 16 hex), or a Vault Transit key's ({@code vt-} + 16 hex, see {@code
+ *       io.nbsecrets.store.VaultTransit}).
  *   <li>{@code bind}: the first 16 characters of {@code b64u(SHA-256(LP(owner, name)))}.
  *   <li>{@code dataKey}: 32 fresh random bytes per record; {@code wrappedDataKey} = RSA-OAEP
  *       (SHA-256, MGF1-SHA-256, empty label) of it under the session public key ({@link
- *       RsaKeys#wrap}), as long as the modulus.
+ *       RsaKeys#wrap}), as long as the modulus; or, with Vault Transit, the UTF-8 of Transit's
+ *       ciphertext ({@code vault:v<n>:...}).
  *   <li>{@code nonce}: 12 random bytes; {@code ciphertext || tag} = AES-256-GCM under {@code
  *       dataKey}, 128-bit tag, with AAD {@code LP("nbs1", keyId, owner, name)}.
  *   <li>{@code LP(f1, f2, ...)}: for each field, its UTF-8 length as a 4-byte big-endian integer,
@@ -30,10 +32,11 @@ import java.util.Objects;
  *
  * <p>{@link #open} checks, in this order: the syntax ({@link MalformedCiphertextException}), the
  * binding ({@link RecordBindingException}: the record was copied to another owner or name), the key
- * id ({@link UnknownKeyException}), the lengths of the wrapped key, nonce and ciphertext ({@link
- * MalformedCiphertextException}), then unwraps the data key and decrypts ({@link
- * IntegrityException} on any change of the header, owner, name, wrapped key, nonce or ciphertext).
- * It returns the whole plaintext or throws.
+ * id ({@link UnknownKeyException}), the lengths of the nonce and ciphertext ({@link
+ * MalformedCiphertextException}), then unwraps the data key (the unwrapper checks the wrapped key's
+ * form: {@link MalformedCiphertextException}) and decrypts ({@link IntegrityException} on any
+ * change of the header, owner, name, wrapped key, nonce or ciphertext). It returns the whole
+ * plaintext or throws.
  */
 public final class Envelope {
   /** The version field of records in this format. */
@@ -49,7 +52,7 @@ public final class Envelope {
    *
    * @return the record, in the format above
    */
-  public static String seal(SessionPublicKey key, String owner, String name, byte[] inner) {
+  public static String seal(DataKeyWrapper key, String owner, String name, byte[] inner) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(name, "name");
@@ -60,7 +63,7 @@ public final class Envelope {
     try {
       byte[] nonce = Codec.randomBytes(Codec.GCM_NONCE_BYTES);
       byte[] ciphertext = Codec.gcmEncrypt(dataKey, nonce, aad, inner);
-      byte[] wrapped = RsaKeys.wrap(key.key(), dataKey);
+      byte[] wrapped = key.wrap(dataKey);
       return String.join(
           ".",
           VERSION,
@@ -83,7 +86,7 @@ public final class Envelope {
    * @throws UnknownKeyException if its key id is not in {@code ring}
    * @throws IntegrityException if it was changed or sealed under another key
    */
-  public static byte[] open(SessionKeyRing ring, String owner, String name, String record) {
+  public static byte[] open(DataKeyUnwrapper ring, String owner, String name, String record) {
     Objects.requireNonNull(ring, "ring");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(name, "name");
@@ -95,9 +98,8 @@ public final class Envelope {
     if (!parts[2].equals(bind(owner, name))) {
       throw new RecordBindingException("record is bound to another owner or secret name");
     }
-    PrivateKey privateKey = ring.find(keyId).orElseThrow(() -> new UnknownKeyException(keyId));
-    if (wrapped.length != RsaKeys.modulusBytes(privateKey)) {
-      throw new MalformedCiphertextException("wrapped data key has the wrong length");
+    if (!ring.holds(keyId)) {
+      throw new UnknownKeyException(keyId);
     }
     if (nonce.length != Codec.GCM_NONCE_BYTES) {
       throw new MalformedCiphertextException("nonce has the wrong length");
@@ -105,7 +107,7 @@ public final class Envelope {
     if (ciphertext.length < Codec.GCM_TAG_BYTES) {
       throw new MalformedCiphertextException("ciphertext is shorter than its tag");
     }
-    byte[] dataKey = RsaKeys.unwrap(privateKey, wrapped);
+    byte[] dataKey = ring.unwrap(keyId, wrapped);
     try {
       if (dataKey.length != Codec.AES256_KEY_BYTES) {
         throw new IntegrityException("unwrapped data key has the wrong length");
@@ -125,7 +127,7 @@ public final class Envelope {
    * @throws CryptoException as {@link #open} does
    */
   public static String reseal(
-      SessionKeyRing ring, SessionPublicKey key, String owner, String name, String record) {
+      DataKeyUnwrapper ring, DataKeyWrapper key, String owner, String name, String record) {
     byte[] inner = open(ring, owner, name, record);
     try {
       return seal(key, owner, name, inner);

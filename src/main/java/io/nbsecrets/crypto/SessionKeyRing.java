@@ -16,7 +16,7 @@ import java.util.Set;
  * RsaKeys#keyId}). Several keys allow rotation: records sealed under an older key still open.
  * Immutable and thread-safe; {@link #toString()} shows ids only.
  */
-public final class SessionKeyRing {
+public final class SessionKeyRing implements DataKeyUnwrapper {
   private final Map<String, PrivateKey> keys;
   private final List<SessionPublicKey> publicKeys;
 
@@ -53,6 +53,21 @@ public final class SessionKeyRing {
   /** The private key with {@code keyId}, if in the ring. */
   public Optional<PrivateKey> find(String keyId) {
     return Optional.ofNullable(keys.get(keyId));
+  }
+
+  /** RSA-OAEP unwrap with the ring's key {@code keyId}, after checking the wrapped key's length. */
+  @Override
+  public byte[] unwrap(String keyId, byte[] wrapped) {
+    PrivateKey privateKey = find(keyId).orElseThrow(() -> new UnknownKeyException(keyId));
+    if (wrapped.length != RsaKeys.modulusBytes(privateKey)) {
+      throw new MalformedCiphertextException("wrapped data key has the wrong length");
+    }
+    return RsaKeys.unwrap(privateKey, wrapped);
+  }
+
+  @Override
+  public boolean holds(String keyId) {
+    return keys.containsKey(keyId);
   }
 
   /** The ids of the ring's keys, in ring order. */

@@ -8,7 +8,7 @@ import java.util.Objects;
  * records with it. The constructor checks that {@code keyId} is the key's id and that the key is
  * RSA of at least {@link RsaKeys#MIN_BITS} bits.
  */
-public record SessionPublicKey(String keyId, PublicKey key) {
+public record SessionPublicKey(String keyId, PublicKey key) implements DataKeyWrapper {
 
   public SessionPublicKey {
     Objects.requireNonNull(keyId, "keyId");
@@ -21,6 +21,12 @@ public record SessionPublicKey(String keyId, PublicKey key) {
 
   public static SessionPublicKey of(PublicKey key) {
     return new SessionPublicKey(RsaKeys.keyId(key), key);
+  }
+
+  /** RSA-OAEP (SHA-256, MGF1-SHA-256) of {@code dataKey} under this key. */
+  @Override
+  public byte[] wrap(byte[] dataKey) {
+    return RsaKeys.wrap(key, dataKey);
   }
 
   /** The SPKI PEM of the key. */

@@ -923,8 +923,7 @@ public final class VaultSecretStore implements SecretStore {
    * One authenticated request; the response body as JSON, or empty on 404. {@code path} is relative
    * to {@code /v1/}.
    */
-  private Optional<JsonNode> call(
-      HttpMethod method, String path, JsonNode body, String verb, String what) {
+  Optional<JsonNode> call(HttpMethod method, String path, JsonNode body, String verb, String what) {
     try {
       return vault.doWithSession(rest -> exchange(rest, method, path, body, verb, what));
     } catch (CasConflict | StoreException e) {
@@ -1030,8 +1029,45 @@ public final class VaultSecretStore implements SecretStore {
               + "); check the Vault policy attached to the store's token or Kubernetes role"
               + " (see docs/vault.md)");
     }
-    return new StoreException(
-        "vault store: cannot " + verb + " " + what + " at " + target + " (" + detail + ")");
+    return new VaultRequestRefused(
+        code, "vault store: cannot " + verb + " " + what + " at " + target + " (" + detail + ")");
+  }
+
+  /** Vault refused a request (4xx other than 403 and 429); {@link #code()} tells which. */
+  static final class VaultRequestRefused extends StoreException {
+    private static final long serialVersionUID = 1L;
+    private final int code;
+
+    VaultRequestRefused(int code, String message) {
+      super(message);
+      this.code = code;
+    }
+
+    int code() {
+      return code;
+    }
+  }
+
+  /**
+   * The Transit key {@code mount}/{@code key} of this Vault, reached with this store's session (its
+   * token, renewal and error handling).
+   *
+   * @throws IllegalArgumentException naming the {@code store.vault.transit.*} setting that is bad
+   */
+  public VaultTransit transit(String mount, String key) {
+    if (mount == null || !MOUNT.matcher(mount).matches() || hasDotSegment(mount)) {
+      throw new IllegalArgumentException(
+          "store.vault.transit.mount must be a mount path of [A-Za-z0-9._-] segments, got '"
+              + mount
+              + "'");
+    }
+    if (key == null || !SEGMENT.matcher(key).matches() || hasDotSegment(key)) {
+      throw new IllegalArgumentException(
+          "store.vault.transit.key must be a Transit key name of [A-Za-z0-9._-], got '"
+              + key
+              + "'");
+    }
+    return new VaultTransit(this, mount, key);
   }
 
   /** Maps failures outside a response (connection, timeout, login) to store exceptions. */

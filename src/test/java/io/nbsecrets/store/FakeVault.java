@@ -14,8 +14,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,6 +30,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A <b>fake</b> of the few Vault HTTP endpoints {@link VaultSecretStore} uses, for tests only: not
@@ -46,7 +53,15 @@ import java.util.function.Consumer;
  *       /v1/auth/token/revoke-self};
  *   <li>{@code POST /v1/auth/<path>/login} for Kubernetes auth: accepts one configured JWT and
  *       role, returns a new client token with a lease, and counts logins;
- *   <li>{@code GET /v1/sys/health} (200).
+ *   <li>{@code GET /v1/sys/health} (200);
+ *   <li>the Transit secrets engine under {@code transit}: {@code POST encrypt/<key>}, {@code
+ *       decrypt/<key>}, {@code rewrap/<key>} (one item each, no batches; AES-256-GCM, ciphertext
+ *       {@code vault:v<n>:<base64(nonce || ciphertext || tag)>} like Vault's {@code aes256-gcm96};
+ *       400 "encryption key not found" for an unknown key, 400 "invalid ciphertext" for a version
+ *       outside [min_decryption_version, latest], 400 "cipher: message authentication failed"),
+ *       {@code GET keys/<key>} ({@code latest_version}, {@code min_decryption_version}), {@code
+ *       POST keys/<key>/rotate}; keys are created by the test hook {@link #createTransitKey}, not
+ *       over HTTP; {@link #transitMinDecryptionVersion} stands in for {@code keys/<key>/config}.
  * </ul>
  *
  * <p>Every path but health and login requires a known, unrevoked token in {@code X-Vault-Token}
@@ -75,6 +90,8 @@ final class FakeVault implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, Entry> kv = new TreeMap<>();
+  private final Map<String, TransitKey> transit = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
   private final Set<String> tokens = ConcurrentHashMap.newKeySet();
   private final AtomicInteger logins = new AtomicInteger();
   private final AtomicInteger renewals = new AtomicInteger();
@@ -87,6 +104,12 @@ final class FakeVault implements AutoCloseable {
   private volatile long leaseSeconds = 3600;
   private volatile Runnable beforeWrite = () -> {};
   private volatile Consumer<String> beforeRead = path -> {};
+
+  /** One Transit key: its versions (1-based) and the oldest version that may decrypt. */
+  private static final class TransitKey {
+    final List<byte[]> versions = new ArrayList<>();
+    int minDecryptionVersion = 1;
+  }
 
   /** One KV v2 secret: its versions' data (null once deleted) and the current version. */
   private static final class Entry {
@@ -160,6 +183,27 @@ final class FakeVault implements AutoCloseable {
   }
 
   /** The latest data at {@code <mount>/data/<path>}, or null. */
+  /** Creates a Transit key (version 1), as {@code vault write -f transit/keys/<name>} would. */
+  void createTransitKey(String name) {
+    TransitKey key = new TransitKey();
+    key.versions.add(newAesKey());
+    transit.put(name, key);
+  }
+
+  /** Sets a Transit key's {@code min_decryption_version}. */
+  void transitMinDecryptionVersion(String name, int version) {
+    TransitKey key = transit.get(name);
+    synchronized (key) {
+      key.minDecryptionVersion = version;
+    }
+  }
+
+  private byte[] newAesKey() {
+    byte[] k = new byte[32];
+    random.nextBytes(k);
+    return k;
+  }
+
   synchronized JsonNode read(String path) {
     Entry e = kv.get(path);
     return e == null ? null : e.versions.get(e.current);
@@ -266,6 +310,10 @@ final class FakeVault implements AutoCloseable {
         }
         default -> {}
       }
+      if (path.startsWith("transit/")) {
+        transit(exchange, method, path.substring("transit/".length()), body);
+        return;
+      }
       String dataPrefix = mount + "/data/";
       String metadataPrefix = mount + "/metadata/";
       if (path.startsWith(dataPrefix)) {
@@ -293,6 +341,113 @@ final class FakeVault implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       error(exchange, 500, "internal error in the fake: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private void transit(HttpExchange exchange, String method, String path, byte[] body)
+      throws IOException {
+    String[] parts = path.split("/");
+    String op = parts[0];
+    TransitKey key = parts.length > 1 ? transit.get(parts[1]) : null;
+    if (key == null) {
+      error(exchange, 400, "encryption key not found");
+      return;
+    }
+    synchronized (key) {
+      ObjectNode data = JSON.createObjectNode();
+      JsonNode request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+      switch (op + " " + method) {
+        case "encrypt POST" -> {
+          byte[] plaintext = Base64.getDecoder().decode(request.path("plaintext").asText(""));
+          data.put("ciphertext", transitEncrypt(key, plaintext));
+          data.put("key_version", key.versions.size());
+        }
+        case "decrypt POST", "rewrap POST" -> {
+          byte[] plaintext;
+          try {
+            plaintext = transitDecrypt(key, request.path("ciphertext").asText(""));
+          } catch (IllegalArgumentException e) {
+            error(exchange, 400, e.getMessage());
+            return;
+          }
+          if (op.equals("decrypt")) {
+            data.put("plaintext", Base64.getEncoder().encodeToString(plaintext));
+          } else {
+            data.put("ciphertext", transitEncrypt(key, plaintext));
+            data.put("key_version", key.versions.size());
+          }
+        }
+        case "keys GET" -> {
+          data.put("name", parts[1]).put("type", "aes256-gcm96");
+          data.put("latest_version", key.versions.size());
+          data.put("min_decryption_version", key.minDecryptionVersion);
+        }
+        case "keys POST" -> {
+          if (parts.length != 3 || !parts[2].equals("rotate")) {
+            error(exchange, 405, "unsupported operation");
+            return;
+          }
+          key.versions.add(newAesKey());
+          data.put("latest_version", key.versions.size());
+        }
+        default -> {
+          error(exchange, 405, "unsupported operation");
+          return;
+        }
+      }
+      ObjectNode root = JSON.createObjectNode();
+      root.set("data", data);
+      respond(exchange, 200, root);
+    }
+  }
+
+  private String transitEncrypt(TransitKey key, byte[] plaintext) {
+    try {
+      byte[] nonce = new byte[12];
+      random.nextBytes(nonce);
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key.versions.get(key.versions.size() - 1), "AES"),
+          new GCMParameterSpec(128, nonce));
+      byte[] sealed = gcm.doFinal(plaintext);
+      byte[] out = new byte[nonce.length + sealed.length];
+      System.arraycopy(nonce, 0, out, 0, nonce.length);
+      System.arraycopy(sealed, 0, out, nonce.length, sealed.length);
+      return "vault:v" + key.versions.size() + ":" + Base64.getEncoder().encodeToString(out);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] transitDecrypt(TransitKey key, String ciphertext) {
+    String[] parts = ciphertext.split(":", 3);
+    if (parts.length != 3 || !parts[0].equals("vault") || !parts[1].matches("v[0-9]+")) {
+      throw new IllegalArgumentException("invalid ciphertext: no prefix");
+    }
+    int version = Integer.parseInt(parts[1].substring(1));
+    if (version < key.minDecryptionVersion || version > key.versions.size()) {
+      throw new IllegalArgumentException(
+          "invalid ciphertext: key version " + version + " is not allowed to decrypt");
+    }
+    byte[] in;
+    try {
+      in = Base64.getDecoder().decode(parts[2]);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid ciphertext: could not decode base64");
+    }
+    if (in.length < 12 + 16) {
+      throw new IllegalArgumentException("invalid ciphertext: too short");
+    }
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key.versions.get(version - 1), "AES"),
+          new GCMParameterSpec(128, in, 0, 12));
+      return gcm.doFinal(in, 12, in.length - 12);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cipher: message authentication failed");
     }
   }
 
