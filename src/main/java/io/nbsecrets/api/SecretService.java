@@ -1,5 +1,6 @@
 package io.nbsecrets.api;
 
+import io.nbsecrets.crypto.DataKeyWrapper;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.SessionPublicKey;
@@ -30,7 +31,7 @@ public final class SecretService {
 
   private final SecretStore store;
   private final UserKeyService userKeys;
-  private final Supplier<SessionPublicKey> sessionKey;
+  private final Supplier<? extends DataKeyWrapper> sessionKey;
   private final ApiConfig config;
 
   public SecretService(
@@ -38,16 +39,19 @@ public final class SecretService {
     this(store, userKeys, fixed(sessionKey), config);
   }
 
-  private static Supplier<SessionPublicKey> fixed(SessionPublicKey key) {
+  private static Supplier<DataKeyWrapper> fixed(SessionPublicKey key) {
     Objects.requireNonNull(key, "sessionKey");
     return () -> key;
   }
 
-  /** A service whose session key follows a rotation ({@link SessionKeys#watchPublicKey}). */
+  /**
+   * A service whose outer-layer key may change: the session public key following a rotation ({@link
+   * SessionKeys#watchPublicKey}), or a Vault Transit key.
+   */
   public SecretService(
       SecretStore store,
       UserKeyService userKeys,
-      Supplier<SessionPublicKey> sessionKey,
+      Supplier<? extends DataKeyWrapper> sessionKey,
       ApiConfig config) {
     this.store = Objects.requireNonNull(store, "store");
     this.userKeys = Objects.requireNonNull(userKeys, "userKeys");

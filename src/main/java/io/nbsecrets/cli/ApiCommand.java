@@ -11,11 +11,12 @@ import io.nbsecrets.api.SessionPodResolver;
 import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.api.UserKeyService;
-import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.crypto.DataKeyWrapper;
 import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -96,14 +98,18 @@ public final class ApiCommand implements Callable<Integer> {
             .withUsernamePrefixToStrip(usernamePrefix);
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
+    Optional<VaultTransit> transit = store.transit(secretStore);
     LiveKey<PlatformKeys.Ring> platform =
         platformKeyFile == null
             ? PlatformKeys.watch(client, namespace)
             : LiveKey.fixed(PlatformKeys.fromFile(platformKeyFile));
-    LiveKey<SessionPublicKey> publicKey =
-        sessionPublicKeyFile == null
-            ? SessionKeys.watchPublicKey(client, namespace, Duration.ofMinutes(5))
-            : LiveKey.fixed(SessionKeys.publicKeyFromFile(sessionPublicKeyFile));
+    // With Vault Transit, new records' data keys are wrapped by Vault, not the session public key.
+    LiveKey<? extends DataKeyWrapper> publicKey =
+        transit.isPresent()
+            ? LiveKey.fixed(transit.get())
+            : sessionPublicKeyFile == null
+                ? SessionKeys.watchPublicKey(client, namespace, Duration.ofMinutes(5))
+                : LiveKey.fixed(SessionKeys.publicKeyFromFile(sessionPublicKeyFile));
     UserKeyService userKeys = new UserKeyService(secretStore, platform);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Authenticator authenticator =

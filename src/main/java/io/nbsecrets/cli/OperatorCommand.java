@@ -14,6 +14,7 @@ import io.nbsecrets.operator.OperatorConfig;
 import io.nbsecrets.operator.OperatorRunner;
 import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -87,6 +88,7 @@ public final class OperatorCommand implements Callable<Integer> {
     }
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
+    VaultTransit transit = store.transit(secretStore).orElse(null);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     LiveKey<SessionKeyRing> ring =
         sessionKeyFiles == null || sessionKeyFiles.isEmpty()
@@ -98,7 +100,7 @@ public final class OperatorCommand implements Callable<Integer> {
     Operator operator =
         OperatorRunner.start(
             client,
-            new SecretResolver(secretStore, ring),
+            new SecretResolver(secretStore, ring, transit),
             new OperatorConfig(
                 apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
             registry,

@@ -9,7 +9,9 @@ import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.rotation.RotationOptions;
 import io.nbsecrets.rotation.RotationResult;
 import io.nbsecrets.rotation.SessionKeyRotation;
+import io.nbsecrets.rotation.TransitRotation;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -46,6 +48,18 @@ public final class RotateKeysCommand implements Callable<Integer> {
       names = "--platform",
       description = "Rotate the platform key (wraps users' keys) instead of the session key pair.")
   boolean platform;
+
+  @Option(
+      names = "--transit",
+      description =
+          "Bring every record under the newest version of the Vault Transit key"
+              + " (store.vault.transit.key), moving records still under the session RSA keys too.")
+  boolean transit;
+
+  @Option(
+      names = "--new-transit-version",
+      description = "With --transit: make a new version of the Transit key in Vault first.")
+  boolean newTransitVersion;
 
   @Option(
       names = "--key-bits",
@@ -94,7 +108,14 @@ public final class RotateKeysCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("try") // the management server only has to live as long as the rotation
   public Integer call() {
-    if (!platform) {
+    if (platform && transit) {
+      throw new IllegalArgumentException(
+          "--platform and --transit rotate different keys: pick one");
+    }
+    if (newTransitVersion && !transit) {
+      throw new IllegalArgumentException("--new-transit-version needs --transit");
+    }
+    if (!platform && !transit) {
       RsaKeys.requireBits(keyBits);
     }
     RotationOptions defaults = RotationOptions.defaults();
@@ -124,18 +145,44 @@ public final class RotateKeysCommand implements Callable<Integer> {
                 ? null
                 : ManagementServer.start(managementPort, registry, () -> true)) {
       var listener = noProgress ? io.nbsecrets.rotation.RotationListener.NONE : progress;
-      result =
-          platform
-              ? new PlatformKeyRotation(client, namespace, secretStore, options, listener, registry)
-                  .run()
-              : new SessionKeyRotation(
-                      client, namespace, secretStore, keyBits, options, listener, registry)
-                  .run();
+      if (transit) {
+        VaultTransit key =
+            store
+                .transit(secretStore)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "--transit needs store.vault.transit.key (and store.type vault)"));
+        result =
+            new TransitRotation(
+                    client,
+                    namespace,
+                    secretStore,
+                    key,
+                    newTransitVersion,
+                    options,
+                    listener,
+                    registry)
+                .run();
+      } else if (platform) {
+        result =
+            new PlatformKeyRotation(client, namespace, secretStore, options, listener, registry)
+                .run();
+      } else {
+        result =
+            new SessionKeyRotation(
+                    client, namespace, secretStore, keyBits, options, listener, registry)
+                .run();
+      }
     } finally {
       progress.endLine();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    out.println(summary(platform ? "platform key" : "session key", result, took));
+    out.println(
+        summary(
+            platform ? "platform key" : transit ? "Vault Transit key" : "session key",
+            result,
+            took));
     out.flush();
     return result.complete() ? 0 : INCOMPLETE;
   }
@@ -166,7 +213,9 @@ public final class RotateKeysCommand implements Callable<Integer> {
             + " passes): "
             + counts
             + (r.droppedKeyIds().isEmpty()
-                ? "; old keys kept"
+                ? (what.startsWith("Vault")
+                    ? "; older Transit key versions are retired in Vault (min_decryption_version)"
+                    : "; old keys kept")
                 : "; dropped " + String.join(", ", r.droppedKeyIds()))
         : what
             + " rotation to "

@@ -5,9 +5,11 @@ import io.nbsecrets.config.Keys;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.Stores;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** The store settings both long-running roles take (names as the Helm values). */
@@ -55,5 +57,10 @@ final class StoreOptions {
   /** Opens the configured store; a bad setting stops start-up with a message naming it. */
   SecretStore open(KubernetesClient client, String namespace) {
     return Stores.open(settings(), client, namespace);
+  }
+
+  /** The Vault Transit key of {@code store.vault.transit.*}, if configured. */
+  Optional<VaultTransit> transit(SecretStore store) {
+    return Stores.transit(settings(), store);
   }
 }

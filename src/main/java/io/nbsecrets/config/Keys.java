@@ -23,6 +23,8 @@ public final class Keys {
   public static final String VAULT_KUBERNETES_PATH = "store.vault.auth.kubernetesMountPath";
   public static final String VAULT_KUBERNETES_TOKEN_FILE = "store.vault.auth.jwtPath";
   public static final String VAULT_TIMEOUT = "store.vault.timeout";
+  public static final String VAULT_TRANSIT_KEY = "store.vault.transit.key";
+  public static final String VAULT_TRANSIT_MOUNT = "store.vault.transit.mount";
 
   public static final List<String> ALL =
       List.of(
@@ -41,7 +43,9 @@ public final class Keys {
           VAULT_KUBERNETES_ROLE,
           VAULT_KUBERNETES_PATH,
           VAULT_KUBERNETES_TOKEN_FILE,
-          VAULT_TIMEOUT);
+          VAULT_TIMEOUT,
+          VAULT_TRANSIT_KEY,
+          VAULT_TRANSIT_MOUNT);
 
   public static final List<String> STORE_TYPES = List.of("kubernetes", "database", "vault");
 

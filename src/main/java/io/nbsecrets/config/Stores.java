@@ -5,10 +5,12 @@ import io.nbsecrets.store.DatabaseSecretStore;
 import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultSecretStore;
+import io.nbsecrets.store.VaultTransit;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Opens the store that {@code store.type} names, with its settings checked first. */
 public final class Stores {
@@ -33,6 +35,29 @@ public final class Stores {
       };
     } catch (IllegalArgumentException e) {
       // the backends name the setting in their own checks
+      throw new SettingsException(e.getMessage());
+    }
+  }
+
+  /**
+   * The Vault Transit key that wraps records' data keys, when {@code store.vault.transit.key} is
+   * set (otherwise the session RSA key pair does).
+   *
+   * @param store the store opened from the same settings
+   * @throws SettingsException when Transit is asked for without the vault store, or is misnamed
+   */
+  public static Optional<VaultTransit> transit(Settings s, SecretStore store) {
+    Optional<String> key = s.get(Keys.VAULT_TRANSIT_KEY).filter(k -> !k.isBlank());
+    if (key.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!(store instanceof VaultSecretStore vault)) {
+      throw new SettingsException(
+          Keys.VAULT_TRANSIT_KEY + " needs store.type vault (Transit uses the store's Vault)");
+    }
+    try {
+      return Optional.of(vault.transit(s.get(Keys.VAULT_TRANSIT_MOUNT, "transit"), key.get()));
+    } catch (IllegalArgumentException e) {
       throw new SettingsException(e.getMessage());
     }
   }

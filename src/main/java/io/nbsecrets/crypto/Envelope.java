@@ -137,6 +137,28 @@ public final class Envelope {
   }
 
   /**
+   * The wrapped data key of a record, as stored (for a key service that re-wraps it in place).
+   *
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   */
+  public static byte[] wrappedKey(String record) {
+    return Codec.unb64url(split(record)[3], "wrapped data key");
+  }
+
+  /**
+   * The record with another wrapping of the same data key under the same key id (Vault Transit's
+   * rewrap to a newer key version). The wrapped key is not part of the AAD, so the ciphertext stays
+   * valid; a wrapping of another data key makes {@link #open} fail its integrity check.
+   *
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   */
+  public static String withWrappedKey(String record, byte[] wrapped) {
+    String[] parts = split(record);
+    parts[3] = Codec.b64url(wrapped);
+    return String.join(".", parts);
+  }
+
+  /**
    * The key id in a record's header, without decrypting (to find records to re-seal after a key
    * rotation).
    *

@@ -246,7 +246,7 @@ public final class DevEnvironment implements AutoCloseable {
     operator =
         OperatorRunner.start(
             operatorClient,
-            new SecretResolver(operatorStore, ring),
+            new SecretResolver(operatorStore, ring, null),
             new OperatorConfig(
                 apiUrl(), "nbsecrets:dev", OperatorConfig.DEFAULT_AUDIENCE, 1000, 100),
             registry,

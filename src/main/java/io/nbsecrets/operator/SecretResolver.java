@@ -1,6 +1,7 @@
 package io.nbsecrets.operator;
 
 import io.nbsecrets.crypto.CryptoException;
+import io.nbsecrets.crypto.DataKeyUnwrapper;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RecordBindingException;
 import io.nbsecrets.crypto.SessionKeyRing;
@@ -32,15 +33,25 @@ import java.util.stream.Collectors;
 public final class SecretResolver {
   private final SecretStore store;
   private final LiveKey<SessionKeyRing> keys;
+  private final DataKeyUnwrapper transit;
 
   public SecretResolver(SecretStore store, SessionKeyRing keys) {
-    this(store, LiveKey.fixed(keys));
+    this(store, LiveKey.fixed(keys), null);
   }
 
-  /** A resolver whose keys follow a rotation ({@link io.nbsecrets.keys.SessionKeys#watch}). */
-  public SecretResolver(SecretStore store, LiveKey<SessionKeyRing> keys) {
+  /**
+   * A resolver whose keys follow a rotation ({@link io.nbsecrets.keys.SessionKeys#watch}).
+   *
+   * @param transit a Vault Transit key that also wraps records' data keys, or null
+   */
+  public SecretResolver(SecretStore store, LiveKey<SessionKeyRing> keys, DataKeyUnwrapper transit) {
     this.store = store;
     this.keys = keys;
+    this.transit = transit;
+  }
+
+  private DataKeyUnwrapper unwrapper(SessionKeyRing ring) {
+    return transit == null ? ring : DataKeyUnwrapper.either(ring, transit);
   }
 
   /**
@@ -132,10 +143,10 @@ public final class SecretResolver {
     try {
       byte[] inner;
       try {
-        inner = Envelope.open(keys.get(), user, record.name(), record.sealed());
+        inner = Envelope.open(unwrapper(keys.get()), user, record.name(), record.sealed());
       } catch (UnknownKeyException e) {
         // Sealed under a key added since the last watch event, perhaps: read the keys now.
-        inner = Envelope.open(keys.refresh(), user, record.name(), record.sealed());
+        inner = Envelope.open(unwrapper(keys.refresh()), user, record.name(), record.sealed());
       }
       return new String(inner, StandardCharsets.US_ASCII);
     } catch (UnknownKeyException e) {
@@ -157,6 +168,11 @@ public final class SecretResolver {
           SessionFailure.Scope.SECRETS,
           "SecretUnreadable",
           "secret " + record.name() + " could not be decrypted: the record is corrupt or tampered");
+    } catch (StoreUnavailableException e) {
+      // Vault Transit, which unwraps the data key, did not answer.
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreUnavailable", e.getMessage(), e);
+    } catch (StoreException e) {
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreError", e.getMessage(), e);
     }
   }
 

@@ -39,6 +39,11 @@ class MainTest {
     assertThat(batch.err()).contains("batch size must be at least 1").doesNotContain("\tat ");
     Run threads = run("rotate-keys", "--parallelism", "0");
     assertThat(threads.err()).contains("parallelism must be at least 1");
+    Run both = run("rotate-keys", "--platform", "--transit");
+    assertThat(both.err()).contains("--platform and --transit rotate different keys");
+    Run noTransit = run("rotate-keys", "--transit", "--store-type", "kubernetes");
+    assertThat(noTransit.exit()).isEqualTo(1);
+    assertThat(noTransit.err()).contains("--transit needs store.vault.transit.key");
     Run bits = run("rotate-keys", "--key-bits", "1024");
     assertThat(bits.exit()).isEqualTo(1);
     assertThat(bits.err()).contains("2048");
@@ -65,6 +70,9 @@ class MainTest {
             "store.vault.auth.method=token");
     assertThat(vault.err())
         .contains("store.vault.auth.token is required when store.vault.auth.method is token");
+    Run transit = run("api", "--set", "store.vault.transit.key=nbsecrets");
+    assertThat(transit.exit()).isEqualTo(1);
+    assertThat(transit.err()).contains("store.vault.transit.key needs store.type vault");
     Run unknown = run("operator", "--set", "store.database.uri=x");
     assertThat(unknown.err()).contains("unknown setting store.database.uri");
   }

@@ -74,7 +74,7 @@ import javax.crypto.spec.SecretKeySpec;
  * its effect (to inject a racing client); {@link #writes}, {@link #reads} and {@link #lists} count
  * KV requests.
  */
-final class FakeVault implements AutoCloseable {
+public final class FakeVault implements AutoCloseable {
 
   static final String CAS_ERROR = "check-and-set parameter did not match the current version";
 
@@ -117,7 +117,7 @@ final class FakeVault implements AutoCloseable {
     int current;
   }
 
-  FakeVault(String rootToken) {
+  public FakeVault(String rootToken) {
     this("secret", rootToken);
   }
 
@@ -135,7 +135,7 @@ final class FakeVault implements AutoCloseable {
     server.start();
   }
 
-  URI address() {
+  public URI address() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
@@ -184,14 +184,14 @@ final class FakeVault implements AutoCloseable {
 
   /** The latest data at {@code <mount>/data/<path>}, or null. */
   /** Creates a Transit key (version 1), as {@code vault write -f transit/keys/<name>} would. */
-  void createTransitKey(String name) {
+  public void createTransitKey(String name) {
     TransitKey key = new TransitKey();
     key.versions.add(newAesKey());
     transit.put(name, key);
   }
 
   /** Sets a Transit key's {@code min_decryption_version}. */
-  void transitMinDecryptionVersion(String name, int version) {
+  public void transitMinDecryptionVersion(String name, int version) {
     TransitKey key = transit.get(name);
     synchronized (key) {
       key.minDecryptionVersion = version;
@@ -248,7 +248,7 @@ final class FakeVault implements AutoCloseable {
   }
 
   /** Simulates an outage: the port stops answering. */
-  void stop() {
+  public void stop() {
     server.stop(0);
     executor.shutdownNow();
   }
