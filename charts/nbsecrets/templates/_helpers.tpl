@@ -139,6 +139,12 @@ seccompProfile:
       name: {{ .auth.existingSecret }}
       key: {{ .auth.tokenKey }}
 {{- end }}
+{{- if .transit.key }}
+- name: NBSECRETS_STORE_VAULT_TRANSIT_KEY
+  value: {{ .transit.key | quote }}
+- name: NBSECRETS_STORE_VAULT_TRANSIT_MOUNT
+  value: {{ .transit.mount | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -306,11 +312,23 @@ seccompProfile:
 {{- if and (eq .Values.store.type "vault") (not .Values.store.vault.address) -}}
 {{- fail "store.type vault needs store.vault.address" -}}
 {{- end -}}
+{{- if and .Values.store.vault.transit.key (ne .Values.store.type "vault") -}}
+{{- fail "store.vault.transit.key needs store.type vault (Transit uses the store's Vault)" -}}
+{{- end -}}
 {{- if .Values.rotation.enabled -}}
+{{- if and .Values.rotation.transit .Values.rotation.platform -}}
+{{- fail "rotation.transit and rotation.platform rotate different keys: set one of them (one run per key)" -}}
+{{- end -}}
+{{- if and .Values.rotation.transit (not .Values.store.vault.transit.key) -}}
+{{- fail "rotation.transit needs store.vault.transit.key (the Transit key to rotate, with store.type vault)" -}}
+{{- end -}}
+{{- if and .Values.rotation.newTransitVersion (not .Values.rotation.transit) -}}
+{{- fail "rotation.newTransitVersion needs rotation.transit" -}}
+{{- end -}}
 {{- if and .Values.rotation.platform .Values.keys.platform.existingSecret -}}
 {{- fail "rotation.platform rotates the platform key the API generated; with keys.platform.existingSecret, rotate the key where it comes from" -}}
 {{- end -}}
-{{- if and (not .Values.rotation.platform) (or .Values.keys.session.existingSecret .Values.keys.session.existingPublicKeyConfigMap) -}}
+{{- if and (not .Values.rotation.platform) (not .Values.rotation.transit) (or .Values.keys.session.existingSecret .Values.keys.session.existingPublicKeyConfigMap) -}}
 {{- fail "rotation of the session key pair needs the pair the operator generated (keys.session.existingSecret and keys.session.existingPublicKeyConfigMap empty): the API must read the public key it publishes" -}}
 {{- end -}}
 {{- else if .Values.rotation.run -}}

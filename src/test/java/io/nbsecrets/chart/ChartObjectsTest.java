@@ -1,6 +1,7 @@
 package io.nbsecrets.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -78,6 +79,12 @@ class ChartObjectsTest {
             mode: combined
             store: {type: vault, vault: {address: 'https://vault'}}
             rotation: {enabled: true, run: p1, platform: true, ttlSecondsAfterFinished: 600}
+            """),
+        Arguments.of(
+            "transit rotation, vault",
+            """
+            store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}
+            rotation: {enabled: true, run: t1, transit: true, newTransitVersion: true}
             """));
   }
 
@@ -164,7 +171,9 @@ class ChartObjectsTest {
     for (PodSpec spec : podSpecs(objects)) {
       for (Container c : spec.getContainers()) {
         for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
-          if (e.getName().matches(".*_(PASSWORD|TOKEN|KEY|SECRET)")) {
+          // The Transit key setting is the key's name in Vault, not key material.
+          if (e.getName().matches(".*_(PASSWORD|TOKEN|KEY|SECRET)")
+              && !e.getName().equals("NBSECRETS_STORE_VAULT_TRANSIT_KEY")) {
             assertThat(e.getValue()).as(e.getName()).isNull();
             assertThat(e.getValueFrom().getSecretKeyRef()).as(e.getName()).isNotNull();
           }
@@ -650,5 +659,115 @@ class ChartObjectsTest {
           .as("%s", selector)
           .isFalse();
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Vault Transit
+
+  private static final String VAULT = "store: {type: vault, vault: {address: 'https://vault'}}\n";
+
+  private static List<EnvVar> transitEnv(List<EnvVar> env) {
+    return env.stream().filter(e -> e.getName().contains("TRANSIT")).toList();
+  }
+
+  @ParameterizedTest(name = "mode {0}")
+  @ValueSource(strings = {"split", "combined"})
+  void theTransitSettingsReachEveryStoreClientOnlyWhenAKeyIsSet(String mode) {
+    String values = VAULT + "mode: " + mode + "\nrotation: {enabled: true, run: r1}\n";
+    // Off by default, a mount alone included.
+    for (Map<String, Object> sets :
+        List.<Map<String, Object>>of(Map.of(), Map.of("store.vault.transit.mount", "kms"))) {
+      List<HasMetadata> objects = ChartRendering.objects(values, sets);
+      assertThat(transitEnv(apiContainer(objects).getEnv())).isEmpty();
+      assertThat(transitEnv(operatorContainer(objects).getEnv())).isEmpty();
+      assertThat(transitEnv(container(rotationJob(objects)).getEnv())).isEmpty();
+    }
+    List<HasMetadata> defaultMount =
+        ChartRendering.objects(values, Map.of("store.vault.transit.key", "nbsecrets"));
+    assertThat(transitEnv(apiContainer(defaultMount).getEnv()))
+        .extracting(EnvVar::getName, EnvVar::getValue)
+        .containsExactly(
+            tuple("NBSECRETS_STORE_VAULT_TRANSIT_KEY", "nbsecrets"),
+            tuple("NBSECRETS_STORE_VAULT_TRANSIT_MOUNT", "transit"));
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            values,
+            Map.of(
+                "store.vault.transit.key", "team.a-key_1", "store.vault.transit.mount", "kms/eu"));
+    List<EnvVar> api = apiContainer(objects).getEnv();
+    assertThat(transitEnv(api))
+        .extracting(EnvVar::getName, EnvVar::getValue)
+        .containsExactly(
+            tuple("NBSECRETS_STORE_VAULT_TRANSIT_KEY", "team.a-key_1"),
+            tuple("NBSECRETS_STORE_VAULT_TRANSIT_MOUNT", "kms/eu"));
+    // The API, the operator and the rotation Job have the very same store settings.
+    assertThat(operatorContainer(objects).getEnv()).isEqualTo(api);
+    assertThat(container(rotationJob(objects)).getEnv()).isEqualTo(api);
+  }
+
+  private static Container operatorContainer(List<HasMetadata> objects) {
+    return ChartRendering.ofType(objects, Deployment.class).stream()
+        .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+        .filter(c -> c.getName().equals("operator"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @ParameterizedTest(name = "new version {0}")
+  @ValueSource(booleans = {false, true})
+  void theTransitRotationJobRewrapsUnderTheTransitKey(boolean newVersion) {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}
+            rotation:
+              enabled: true
+              run: '2026-12-transit'
+              transit: true
+              keyBits: 2048
+              vaultRole: nbsecrets-rotation
+            """,
+            Map.of("rotation.newTransitVersion", newVersion));
+    Job job = rotationJob(objects);
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry("nbsecrets.io/rotated-key", "transit");
+    Container c = container(job);
+    List<String> expected = new ArrayList<>();
+    expected.addAll(
+        List.of(
+            "rotate-keys",
+            "--namespace=$(POD_NAMESPACE)",
+            "--run-id=nbsecrets-rotate-keys-2026-12-transit",
+            "--transit"));
+    if (newVersion) {
+      expected.add("--new-transit-version");
+    }
+    expected.addAll(
+        List.of(
+            "--batch-size=500",
+            "--propagation-wait-seconds=30",
+            "--set=store.vault.auth.role=nbsecrets-rotation"));
+    // No --key-bits (no RSA key is made) and no --platform.
+    assertThat(c.getArgs()).containsExactlyElementsOf(expected);
+    assertThat(c.getEnv()).isEqualTo(apiContainer(objects).getEnv());
+    assertThat(transitEnv(c.getEnv())).hasSize(2);
+    assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+        .extracting(v -> v.getName())
+        .containsExactly("tmp");
+  }
+
+  @Test
+  void aTransitRotationDoesNotNeedTheGeneratedSessionKeyPair() {
+    // It rotates no session key: keys from files do not stop it (records under them stay).
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}
+            keys:
+              session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
+            rotation: {enabled: true, run: t1, transit: true}
+            """,
+            Map.of());
+    assertThat(container(rotationJob(objects)).getArgs()).contains("--transit");
   }
 }

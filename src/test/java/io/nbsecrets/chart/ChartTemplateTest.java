@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Strict lint, rendering of every store type in every mode, and the schema's refusals. */
 class ChartTemplateTest {
@@ -87,7 +88,9 @@ class ChartTemplateTest {
         }
         case "vault" ->
             assertThat(envNames)
-                .contains("NBSECRETS_STORE_VAULT_ADDRESS", "NBSECRETS_STORE_VAULT_AUTH_METHOD");
+                .contains("NBSECRETS_STORE_VAULT_ADDRESS", "NBSECRETS_STORE_VAULT_AUTH_METHOD")
+                // Transit is off unless store.vault.transit.key is set.
+                .noneMatch(n -> n.contains("TRANSIT"));
         default -> {
           assertThat(envNames).noneMatch(n -> n.contains("DATABASE") || n.contains("VAULT"));
           assertThat(c.getEnv())
@@ -131,7 +134,24 @@ class ChartTemplateTest {
         Arguments.of("rotation negative parallelism", "rotation: {parallelism: -1}\n"),
         Arguments.of("rotation negative wait", "rotation: {propagationWaitSeconds: -5}\n"),
         Arguments.of("rotation negative ttl", "rotation: {ttlSecondsAfterFinished: -1}\n"),
-        Arguments.of("rotation unknown key", "rotation: {enabled: true, schedule: '@monthly'}\n"));
+        Arguments.of("rotation unknown key", "rotation: {enabled: true, schedule: '@monthly'}\n"),
+        Arguments.of("rotation.transit not a boolean", "rotation: {transit: 'yes'}\n"),
+        Arguments.of(
+            "rotation.newTransitVersion not a boolean", "rotation: {newTransitVersion: 1}\n"),
+        Arguments.of("transit key with a slash", transit("key: 'a/b'")),
+        Arguments.of("transit key with a space", transit("key: 'my key'")),
+        Arguments.of("transit key as a number", transit("key: 5")),
+        Arguments.of("transit mount empty", transit("key: k, mount: ''")),
+        Arguments.of("transit mount with a leading slash", transit("mount: '/transit'")),
+        Arguments.of("transit mount with a trailing slash", transit("mount: 'transit/'")),
+        Arguments.of("transit mount with an empty segment", transit("mount: 'a//b'")),
+        Arguments.of("transit mount with a space", transit("mount: 'my transit'")),
+        Arguments.of("transit unknown key", transit("name: k")));
+  }
+
+  /** A vault store whose store.vault.transit has these (flow-style) entries. */
+  static String transit(String entries) {
+    return "store: {type: vault, vault: {address: 'https://vault', transit: {" + entries + "}}}\n";
   }
 
   @ParameterizedTest(name = "{0}")
@@ -157,7 +177,29 @@ class ChartTemplateTest {
             "rotation of the session key pair needs the pair the operator generated"),
         Arguments.of(
             "rotation: {enabled: true}\nkeys: {session: {existingPublicKeyConfigMap: pk}}\n",
-            "the API must read the public key it publishes"));
+            "the API must read the public key it publishes"),
+        Arguments.of(
+            transit("key: k") + "rotation: {enabled: true, transit: true, platform: true}\n",
+            "rotation.transit and rotation.platform rotate different keys"),
+        Arguments.of(
+            storeValues("vault") + "rotation: {enabled: true, run: r1, transit: true}\n",
+            "rotation.transit needs store.vault.transit.key"),
+        Arguments.of(
+            transit("key: k") + "rotation: {enabled: true, newTransitVersion: true}\n",
+            "rotation.newTransitVersion needs rotation.transit"));
+  }
+
+  @ParameterizedTest(name = "store {0}")
+  @ValueSource(strings = {"kubernetes", "database"})
+  void templatesRefuseATransitKeyWithoutTheVaultStore(String store) {
+    assertThatThrownBy(
+            () -> ChartRendering.render(storeValues(store), Map.of("store.vault.transit.key", "k")))
+        .hasMessageContaining("store.vault.transit.key needs store.type vault");
+    // The same store with a Transit mount but no key (Transit off) renders.
+    assertThat(
+            ChartRendering.render(storeValues(store), Map.of("store.vault.transit.mount", "kms")))
+        .contains("kind: Deployment")
+        .doesNotContain("TRANSIT");
   }
 
   @ParameterizedTest(name = "{1}")

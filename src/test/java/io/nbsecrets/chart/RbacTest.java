@@ -65,7 +65,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(31);
+    assertThat(table).hasSize(33);
   }
 
   private static Set<String> set(String cell) {
@@ -175,7 +175,28 @@ class RbacTest {
                 "session keys generated",
                 "platform key generated",
                 "public key from ConfigMap",
-                "session rotation")));
+                "session rotation")),
+        Arguments.of(
+            "transit rotation, vault store",
+            """
+            store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}
+            rotation: {enabled: true, run: t1, transit: true, newTransitVersion: true}
+            """,
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "transit rotation")),
+        Arguments.of(
+            "transit rotation, combined, existing session keys",
+            """
+            mode: combined
+            store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}
+            rotation: {enabled: true, transit: true}
+            keys:
+              session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
+            """,
+            Set.of("platform key generated", "transit rotation")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -306,17 +327,47 @@ class RbacTest {
     return out;
   }
 
-  @ParameterizedTest(name = "platform {0}")
-  @ValueSource(booleans = {false, true})
-  void theRotationHoldsOneKeyNeverBoth(boolean platform) {
+  static final String TRANSIT_STORE =
+      "store: {type: vault, vault: {address: 'https://vault', transit: {key: nbsecrets}}}\n";
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"session", "platform", "transit"})
+  void theRotationHoldsOneKeyNeverBoth(String key) {
     List<HasMetadata> objects =
         ChartRendering.objects(
-            "rotation: {enabled: true, run: r1, platform: " + platform + "}\n", Map.of());
+            switch (key) {
+              case "platform" -> "rotation: {enabled: true, run: r1, platform: true}\n";
+              case "transit" ->
+                  TRANSIT_STORE + "rotation: {enabled: true, run: r1, transit: true}\n";
+              default -> "rotation: {enabled: true, run: r1}\n";
+            },
+            Map.of());
     Role own = ChartRendering.named(objects, Role.class, "nbsecrets-rotation");
     assertThat(readableKeySecrets(own.getRules()))
-        .containsExactly(platform ? "nbsecrets-platform-key" : "nbsecrets-session-keys");
+        .containsExactly(
+            key.equals("platform") ? "nbsecrets-platform-key" : "nbsecrets-session-keys");
     assertThat(own.getRules())
         .allMatch(r -> !r.getVerbs().contains("list") && !r.getVerbs().contains("watch"));
+    if (key.equals("transit")) {
+      // Vault re-wraps: the session keys are read (to move RSA records), never changed, and the
+      // public key is not published.
+      assertThat(own.getRules())
+          .noneMatch(
+              r -> r.getResources().contains("secrets") && !r.getVerbs().equals(List.of("get")))
+          .noneMatch(
+              r ->
+                  r.getResourceNames() != null
+                      && r.getResourceNames().contains("nbsecrets-session-public-key"));
+      assertThat(own.getRules())
+          .filteredOn(
+              r ->
+                  r.getResources().contains("configmaps")
+                      && r.getResourceNames() != null
+                      && !r.getResourceNames().isEmpty())
+          .singleElement()
+          .satisfies(
+              r -> assertThat(r.getResourceNames()).containsExactly("nbsecrets-rotation-transit"));
+    }
     // The operator and the API each read (and watch) their own key only.
     assertThat(
             readableKeySecrets(
@@ -366,7 +417,8 @@ class RbacTest {
             "mode: combined\n",
             "rbac: {watchNamespaces: [a]}\noperator: {replicas: 2}\n",
             "rotation: {enabled: true}\n",
-            "rotation: {enabled: true, platform: true}\n")) {
+            "rotation: {enabled: true, platform: true}\n",
+            TRANSIT_STORE + "rotation: {enabled: true, transit: true}\n")) {
       List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
       List<PolicyRule> all = new ArrayList<>();
       ChartRendering.ofType(objects, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
