@@ -125,7 +125,12 @@ abstract class KeyRotation<T, C> {
 
     RewrapPasses.Result passes =
         new RewrapPasses<>(
-                kind(), source(secret, target), new Cursors(target), options, listener, registry)
+                kind(),
+                source(secret, target),
+                new StateCursors<>(secrets, stateName(), target, this::cursorFrom, this::cursorTo),
+                options,
+                listener,
+                registry)
             .run();
     long unreadable = passes.firstPass().get(Outcome.UNREADABLE);
     if (unreadable > 0) {
@@ -195,35 +200,5 @@ abstract class KeyRotation<T, C> {
 
   private boolean holds(Secret secret, String keyId) {
     return secret.getData() != null && secret.getData().containsKey(entryOf(keyId));
-  }
-
-  /** The cursor of an interrupted pass, saved with the target key's id. */
-  private final class Cursors implements RewrapPasses.CursorStore<C> {
-    private final String target;
-
-    Cursors(String target) {
-      this.target = target;
-    }
-
-    @Override
-    public C load() {
-      return secrets
-          .readState(stateName())
-          .filter(d -> target.equals(d.get("target")))
-          .map(KeyRotation.this::cursorFrom)
-          .orElse(null);
-    }
-
-    @Override
-    public void save(C cursor) {
-      Map<String, String> data = new java.util.LinkedHashMap<>(cursorTo(cursor));
-      data.put("target", target);
-      secrets.writeState(stateName(), data);
-    }
-
-    @Override
-    public void clear() {
-      secrets.writeState(stateName(), Map.of("target", target));
-    }
   }
 }

@@ -3,24 +3,16 @@ package io.nbsecrets.rotation;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.nbsecrets.crypto.CryptoException;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
-import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.store.ScanCursor;
 import io.nbsecrets.store.ScannedSecret;
 import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.StoredSecret;
 import java.security.KeyPair;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Rotates the session key pair, the outer layer of every record ({@link KeyRotation} has the
@@ -35,8 +27,6 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   /** The ConfigMap holding an interrupted rotation's cursor. */
   public static final String STATE = "nbsecrets-rotation-session-keys";
 
-  private static final Logger LOG = LoggerFactory.getLogger(SessionKeyRotation.class);
-  private static final int REWRAP_ATTEMPTS = 3;
   private static final String PEM = ".pem";
 
   private final int keyBits;
@@ -110,76 +100,30 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
 
   @Override
   ScanCursor cursorFrom(Map<String, String> state) {
-    String user = state.get("afterUser");
-    String name = state.get("afterName");
-    return user == null || name == null ? null : new ScanCursor(user, name);
+    return StateCursors.recordCursor(state);
   }
 
   @Override
   Map<String, String> cursorTo(ScanCursor cursor) {
-    return Map.of("afterUser", cursor.user(), "afterName", cursor.name());
+    return StateCursors.recordCursorData(cursor);
   }
 
   /** The store's records, re-sealed under the target key. */
-  private final class Records implements RewrapPasses.Source<ScannedSecret, ScanCursor> {
+  private final class Records extends RecordRewraps {
     private final SessionKeyRing ring;
     private final SessionPublicKey target;
 
-    /** Unreadable records already logged (each pass meets them again). */
-    private final Set<String> reported = ConcurrentHashMap.newKeySet();
-
     Records(SessionKeyRing ring, SessionPublicKey target) {
+      super(store);
       this.ring = ring;
       this.target = target;
     }
 
     @Override
-    public long count() {
-      return store.count();
-    }
-
-    @Override
-    public List<ScannedSecret> page(ScanCursor after, int limit) {
-      return store.scan(after, limit);
-    }
-
-    @Override
-    public ScanCursor cursorAfter(ScannedSecret item) {
-      return ScanCursor.after(item);
-    }
-
-    @Override
-    public Outcome rewrap(ScannedSecret item) {
-      String user = item.user();
-      String name = item.secret().name();
-      String sealed = item.secret().sealed();
-      for (int attempt = 1; attempt <= REWRAP_ATTEMPTS; attempt++) {
-        String resealed;
-        try {
-          if (Envelope.keyId(sealed).equals(target.keyId())) {
-            return attempt == 1 ? Outcome.CURRENT : Outcome.CHANGED;
-          }
-          resealed = Envelope.reseal(ring, target, user, name, sealed);
-        } catch (CryptoException e) {
-          if (reported.add(user + "\u0000" + name)) {
-            LOG.warn(
-                "secret {} of user {} is unreadable and was left as it is: {}",
-                name,
-                user,
-                e.getMessage());
-          }
-          return Outcome.UNREADABLE;
-        }
-        if (store.rewrap(user, name, sealed, resealed)) {
-          return Outcome.REWRAPPED;
-        }
-        StoredSecret now = store.get(user, List.of(name)).get(name);
-        if (now == null) {
-          return Outcome.CHANGED;
-        }
-        sealed = now.sealed();
-      }
-      return Outcome.PENDING;
+    String rewrapped(String user, String name, String sealed) {
+      return Envelope.keyId(sealed).equals(target.keyId())
+          ? null
+          : Envelope.reseal(ring, target, user, name, sealed);
     }
   }
 }

@@ -3,25 +3,15 @@ package io.nbsecrets.rotation;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.nbsecrets.crypto.CryptoException;
 import io.nbsecrets.crypto.DataKeyUnwrapper;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.UnknownKeyException;
 import io.nbsecrets.keys.SessionKeys;
-import io.nbsecrets.rotation.RewrapCounts.Outcome;
-import io.nbsecrets.store.ScanCursor;
-import io.nbsecrets.store.ScannedSecret;
 import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.StoredSecret;
 import io.nbsecrets.store.VaultTransit;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Brings every record under the newest version of the Vault Transit key ({@code rotate-keys
@@ -37,9 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class TransitRotation {
   /** The ConfigMap holding an interrupted rotation's target and cursor. */
   public static final String STATE = "nbsecrets-rotation-transit";
-
-  private static final Logger LOG = LoggerFactory.getLogger(TransitRotation.class);
-  private static final int REWRAP_ATTEMPTS = 3;
 
   private final KeySecrets secrets;
   private final SecretStore store;
@@ -96,7 +83,7 @@ public final class TransitRotation {
         new RewrapPasses<>(
                 "transit",
                 new Records(sessionKeys(), latest),
-                new Cursors(stateTarget),
+                StateCursors.ofRecords(secrets, STATE, stateTarget),
                 options,
                 listener,
                 registry)
@@ -134,67 +121,19 @@ public final class TransitRotation {
     return secret.<DataKeyUnwrapper>map(SessionKeys::fromSecret).orElse(DataKeyUnwrapper.either());
   }
 
-  private final class Records implements RewrapPasses.Source<ScannedSecret, ScanCursor> {
+  private final class Records extends RecordRewraps {
     private final DataKeyUnwrapper rsa;
     private final int latest;
-    private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     Records(DataKeyUnwrapper rsa, int latest) {
+      super(store);
       this.rsa = rsa;
       this.latest = latest;
     }
 
-    @Override
-    public long count() {
-      return store.count();
-    }
-
-    @Override
-    public List<ScannedSecret> page(ScanCursor after, int limit) {
-      return store.scan(after, limit);
-    }
-
-    @Override
-    public ScanCursor cursorAfter(ScannedSecret item) {
-      return ScanCursor.after(item);
-    }
-
-    @Override
-    public Outcome rewrap(ScannedSecret item) {
-      String user = item.user();
-      String name = item.secret().name();
-      String sealed = item.secret().sealed();
-      for (int attempt = 1; attempt <= REWRAP_ATTEMPTS; attempt++) {
-        String next;
-        try {
-          next = rewrapped(user, name, sealed);
-        } catch (CryptoException e) {
-          if (reported.add(user + "\u0000" + name)) {
-            LOG.warn(
-                "secret {} of user {} is unreadable and was left as it is: {}",
-                name,
-                user,
-                e.getMessage());
-          }
-          return Outcome.UNREADABLE;
-        }
-        if (next == null) {
-          return attempt == 1 ? Outcome.CURRENT : Outcome.CHANGED;
-        }
-        if (store.rewrap(user, name, sealed, next)) {
-          return Outcome.REWRAPPED;
-        }
-        StoredSecret now = store.get(user, List.of(name)).get(name);
-        if (now == null) {
-          return Outcome.CHANGED;
-        }
-        sealed = now.sealed();
-      }
-      return Outcome.PENDING;
-    }
-
     /** The record under the newest Transit version, or null when it is there already. */
-    private String rewrapped(String user, String name, String sealed) {
+    @Override
+    String rewrapped(String user, String name, String sealed) {
       String keyId = Envelope.keyId(sealed);
       if (transit.holds(keyId)) {
         byte[] wrapped = Envelope.wrappedKey(sealed);
@@ -207,37 +146,6 @@ public final class TransitRotation {
         throw new UnknownKeyException(keyId);
       }
       return Envelope.reseal(rsa, transit, user, name, sealed);
-    }
-  }
-
-  private final class Cursors implements RewrapPasses.CursorStore<ScanCursor> {
-    private final String target;
-
-    Cursors(String target) {
-      this.target = target;
-    }
-
-    @Override
-    public ScanCursor load() {
-      return secrets
-          .readState(STATE)
-          .filter(d -> target.equals(d.get("target")) && d.containsKey("afterUser"))
-          .map(d -> new ScanCursor(d.get("afterUser"), d.get("afterName")))
-          .orElse(null);
-    }
-
-    @Override
-    public void save(ScanCursor cursor) {
-      Map<String, String> data = new LinkedHashMap<>();
-      data.put("target", target);
-      data.put("afterUser", cursor.user());
-      data.put("afterName", cursor.name());
-      secrets.writeState(STATE, data);
-    }
-
-    @Override
-    public void clear() {
-      secrets.writeState(STATE, Map.of("target", target));
     }
   }
 }

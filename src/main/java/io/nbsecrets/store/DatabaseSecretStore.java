@@ -522,23 +522,13 @@ public final class DatabaseSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(name, "name");
     String what = describe(user, name);
-    byte[] expected = utf8(Objects.requireNonNull(expectedSealed, "expectedSealed"), what);
-    byte[] replacement = utf8(Objects.requireNonNull(newSealed, "newSealed"), what);
-    return withConnection(
-        "re-wrap",
+    return updateIf(
         what,
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE nbsecrets_secrets SET sealed = ?"
-                      + " WHERE user_id = ? AND name = ? AND sealed = ?")) {
-            s.setBytes(1, replacement);
-            s.setString(2, user);
-            s.setString(3, name);
-            s.setBytes(4, expected);
-            return s.executeUpdate() > 0;
-          }
-        });
+        "UPDATE nbsecrets_secrets SET sealed = ? WHERE user_id = ? AND name = ? AND sealed = ?",
+        utf8(Objects.requireNonNull(newSealed, "newSealed"), what),
+        user,
+        name,
+        utf8(Objects.requireNonNull(expectedSealed, "expectedSealed"), what));
   }
 
   @Override
@@ -575,18 +565,31 @@ public final class DatabaseSecretStore implements SecretStore {
   public boolean rewrapUserKey(String user, String expected, String newWrapped) {
     Objects.requireNonNull(user, "user");
     String what = userKeyDescription(user);
-    byte[] old = utf8(Objects.requireNonNull(expected, "expected"), what);
-    byte[] replacement = utf8(Objects.requireNonNull(newWrapped, "newWrapped"), what);
+    return updateIf(
+        what,
+        "UPDATE nbsecrets_user_keys SET wrapped = ? WHERE user_id = ? AND wrapped = ?",
+        utf8(Objects.requireNonNull(newWrapped, "newWrapped"), what),
+        user,
+        utf8(Objects.requireNonNull(expected, "expected"), what));
+  }
+
+  /**
+   * A re-wrap: one conditional {@code UPDATE} (texts and byte arrays as parameters, in order);
+   * whether it changed a row.
+   */
+  private boolean updateIf(String what, String sql, Object... parameters) {
     return withConnection(
         "re-wrap",
         what,
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE nbsecrets_user_keys SET wrapped = ? WHERE user_id = ? AND wrapped = ?")) {
-            s.setBytes(1, replacement);
-            s.setString(2, user);
-            s.setBytes(3, old);
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+              if (parameters[i] instanceof byte[] bytes) {
+                s.setBytes(i + 1, bytes);
+              } else {
+                s.setString(i + 1, (String) parameters[i]);
+              }
+            }
             return s.executeUpdate() > 0;
           }
         });
