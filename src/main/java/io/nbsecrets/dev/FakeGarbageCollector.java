@@ -51,13 +51,9 @@ public final class FakeGarbageCollector implements AutoCloseable {
 
   /** One pass; returns how many objects it deleted. */
   public int collect() {
-    Set<String> live = new HashSet<>();
-    client.resources(NotebookSession.class).inAnyNamespace().list().getItems().stream()
-        .map(s -> s.getMetadata().getUid())
-        .forEach(live::add);
-    client.apps().statefulSets().inAnyNamespace().list().getItems().stream()
-        .map(s -> s.getMetadata().getUid())
-        .forEach(live::add);
+    // Dependents first, owners second: an owner is created before its dependents, so every owner
+    // of a listed dependent that still exists is in the second list. (Owners first would judge a
+    // pod created between the two lists, with its StatefulSet, an orphan.)
     List<? extends HasMetadata> owned =
         Stream.of(
                 client.secrets().inAnyNamespace().list().getItems(),
@@ -66,6 +62,13 @@ public final class FakeGarbageCollector implements AutoCloseable {
                 client.pods().inAnyNamespace().list().getItems())
             .flatMap(List::stream)
             .toList();
+    Set<String> live = new HashSet<>();
+    client.resources(NotebookSession.class).inAnyNamespace().list().getItems().stream()
+        .map(s -> s.getMetadata().getUid())
+        .forEach(live::add);
+    client.apps().statefulSets().inAnyNamespace().list().getItems().stream()
+        .map(s -> s.getMetadata().getUid())
+        .forEach(live::add);
     int deleted = 0;
     for (HasMetadata o : owned) {
       List<OwnerReference> refs = o.getMetadata().getOwnerReferences();

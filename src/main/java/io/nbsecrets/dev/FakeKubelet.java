@@ -29,8 +29,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +48,14 @@ import org.slf4j.LoggerFactory;
 public final class FakeKubelet implements AutoCloseable {
   public static final String TEMPLATE_HASH = "dev.nbsecrets.io/template-hash";
   private static final Logger LOG = LoggerFactory.getLogger(FakeKubelet.class);
+  private static final long RETRY_MILLIS = 500;
 
   private final KubernetesClient client;
   private final FakeTokenAuthority tokens;
   private final Path sessionsDir;
   private final Path kubeletDir;
-  private final ExecutorService worker =
-      Executors.newSingleThreadExecutor(
+  private final ScheduledExecutorService worker =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "fake-kubelet");
             t.setDaemon(true);
@@ -101,18 +104,32 @@ public final class FakeKubelet implements AutoCloseable {
   }
 
   private void enqueue(StatefulSet sts) {
-    String ns = sts.getMetadata().getNamespace();
-    String name = sts.getMetadata().getName();
+    enqueue(sts.getMetadata().getNamespace(), sts.getMetadata().getName(), 0);
+  }
+
+  /**
+   * Syncs one StatefulSet's pod on the worker; a failed sync (say, the pod deleted under it) is
+   * tried again after a while, as the kubelet and the StatefulSet controller would.
+   */
+  private void enqueue(String ns, String name, long delayMillis) {
     if (queued.putIfAbsent(ns + "/" + name, Boolean.TRUE) == null) {
-      worker.execute(
-          () -> {
-            queued.remove(ns + "/" + name);
-            try {
-              sync(ns, name);
-            } catch (RuntimeException e) {
-              LOG.warn("kubelet stand-in failed on {}/{}: {}", ns, name, e.getMessage());
-            }
-          });
+      try {
+        worker.schedule(
+            () -> {
+              queued.remove(ns + "/" + name);
+              try {
+                sync(ns, name);
+              } catch (RuntimeException e) {
+                LOG.warn(
+                    "kubelet stand-in failed on {}/{}, trying again: {}", ns, name, e.getMessage());
+                enqueue(ns, name, RETRY_MILLIS);
+              }
+            },
+            delayMillis,
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        queued.remove(ns + "/" + name); // closed
+      }
     }
   }
 
