@@ -32,7 +32,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The user-facing secrets API: holds the platform key and the session public key only. */
-@Command(name = "api", description = "Run the secrets API.")
+@Command(
+    name = "api",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Run the secrets API.")
 public final class ApiCommand implements Callable<Integer> {
   @Option(
       names = "--namespace",

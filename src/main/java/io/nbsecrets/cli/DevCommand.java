@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
 /** Everything in one process, no cluster needed: how people try the product. */
 @Command(
     name = "dev",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description =
         "Run the whole product locally: an embedded Kubernetes API (mock), the secrets API, the"
             + " operator, and kubelet/garbage-collector stand-ins.")

@@ -11,6 +11,8 @@ import picocli.CommandLine.Option;
 /** The init container: writes the session's secret files, or fails the pod loudly. */
 @Command(
     name = "init",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Init container: fetch the user key with the pod token and write secret files.")
 public final class InitCommand implements Callable<Integer> {
   @Option(names = "--api-url", required = true, description = "URL of the secrets API.")

@@ -24,7 +24,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The reconciler: holds the session private key, never a user key or a plaintext value. */
-@Command(name = "operator", description = "Run the NotebookSession operator.")
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Run the NotebookSession operator.")
 public final class OperatorCommand implements Callable<Integer> {
   @Option(
       names = "--namespace",

@@ -27,11 +27,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "rotate-keys",
-    description = {
-      "Make a new session key pair (or, with --platform, a new platform key) current, re-wrap",
-      "every record (user key) under it in resumable batches, then drop the old key.",
-      "Run it again to resume an interrupted rotation. Exit code 3: the old keys were kept."
-    })
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description =
+        "Make a new session key pair current (--platform: a new platform key; --transit: the"
+            + " newest Vault Transit key version), re-wrap every record (user key) under it in"
+            + " resumable batches, then drop the old key. Run it again to resume an interrupted"
+            + " rotation. Exit code 3: the old keys were kept; run again.")
 public final class RotateKeysCommand implements Callable<Integer> {
   /** The exit code when no clean pass was reached (the old keys are kept). */
   static final int INCOMPLETE = 3;

@@ -30,6 +30,13 @@ class MainTest {
     Run help = run("--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("operator", "api", "init", "dev", "rotate-keys");
+    for (String role : new String[] {"operator", "api", "init", "dev", "rotate-keys"}) {
+      Run sub = run(role, "--help");
+      assertThat(sub.exit()).as(role).isZero();
+      assertThat(sub.out()).as(role).contains("Usage: nbsecrets " + role);
+    }
+    assertThat(run("rotate-keys", "--help").out())
+        .contains("--platform", "--transit", "--run-id", "--batch-size");
   }
 
   @Test
