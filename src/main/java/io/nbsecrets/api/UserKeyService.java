@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Users' own Fernet keys: created on first need, stored wrapped under the platform key, unwrapped
@@ -26,7 +25,7 @@ import java.util.function.Supplier;
  */
 public final class UserKeyService {
   private final SecretStore store;
-  private final Supplier<PlatformKeys.Ring> keys;
+  private final LiveKey<PlatformKeys.Ring> keys;
 
   /**
    * @param current the platform key that wraps new user keys
@@ -42,12 +41,12 @@ public final class UserKeyService {
   }
 
   /** A service whose platform keys follow a rotation ({@link PlatformKeys#watch}). */
-  public UserKeyService(SecretStore store, Supplier<PlatformKeys.Ring> keys) {
+  public UserKeyService(SecretStore store, LiveKey<PlatformKeys.Ring> keys) {
     this.store = Objects.requireNonNull(store, "store");
     this.keys = Objects.requireNonNull(keys, "keys");
   }
 
-  private static Supplier<PlatformKeys.Ring> fixed(
+  private static LiveKey<PlatformKeys.Ring> fixed(
       PlatformKey current, Collection<PlatformKey> others) {
     Objects.requireNonNull(current, "current");
     Map<String, PlatformKey> byId = new LinkedHashMap<>();
@@ -55,8 +54,7 @@ public final class UserKeyService {
     for (PlatformKey key : others) {
       byId.putIfAbsent(key.id(), key);
     }
-    PlatformKeys.Ring ring = new PlatformKeys.Ring(current, List.copyOf(byId.values()));
-    return () -> ring;
+    return LiveKey.fixed(new PlatformKeys.Ring(current, List.copyOf(byId.values())));
   }
 
   /**
@@ -87,10 +85,7 @@ public final class UserKeyService {
     try {
       return UserKeys.unwrap(keys.get().all(), user, wrapped);
     } catch (UnknownKeyException e) {
-      if (keys instanceof LiveKey<?> live && live.refresh() instanceof PlatformKeys.Ring ring) {
-        return UserKeys.unwrap(ring.all(), user, wrapped);
-      }
-      throw e;
+      return UserKeys.unwrap(keys.refresh().all(), user, wrapped);
     }
   }
 }

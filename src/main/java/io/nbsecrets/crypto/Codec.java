@@ -1,10 +1,6 @@
 package io.nbsecrets.crypto;
 
 import io.nbsecrets.util.Bytes;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -68,13 +64,8 @@ final class Codec {
 
   static String strictUtf8(byte[] bytes, String what) {
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
+      return Bytes.decodeStrictUtf8(bytes);
+    } catch (IllegalArgumentException e) {
       throw new MalformedCiphertextException(what + " is not valid UTF-8");
     }
   }

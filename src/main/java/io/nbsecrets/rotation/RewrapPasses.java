@@ -162,23 +162,22 @@ final class RewrapPasses<T, C> {
       cursor = source.cursorAfter(page.get(page.size() - 1));
       cursors.save(cursor);
       progressDone.addAndGet(page.size());
-      listener.progress(
-          new RotationListener.Progress(
-              pass,
-              counts.total(),
-              total < 0 ? 0 : Math.max(total, counts.total()),
-              counts.copy(),
-              Duration.ofNanos(System.nanoTime() - began)));
+      listener.progress(progress(pass, counts, total, began));
     }
     cursors.clear();
-    listener.passDone(
-        new RotationListener.Progress(
-            pass,
-            counts.total(),
-            total < 0 ? 0 : Math.max(total, counts.total()),
-            counts.copy(),
-            Duration.ofNanos(System.nanoTime() - began)));
+    listener.passDone(progress(pass, counts, total, began));
     return counts;
+  }
+
+  /** Where a pass stands; {@code total} is -1 when the source cannot count. */
+  private static RotationListener.Progress progress(
+      int pass, RewrapCounts counts, long total, long began) {
+    return new RotationListener.Progress(
+        pass,
+        counts.total(),
+        total < 0 ? 0 : Math.max(total, counts.total()),
+        counts.copy(),
+        Duration.ofNanos(System.nanoTime() - began));
   }
 
   private static <O> O await(Future<O> future) {

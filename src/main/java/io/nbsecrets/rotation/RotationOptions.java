@@ -54,10 +54,6 @@ public record RotationOptions(
     return new RotationOptions(size, parallelism, propagationWait, maxPasses, dropOldKeys, runId);
   }
 
-  public RotationOptions withParallelism(int threads) {
-    return new RotationOptions(batchSize, threads, propagationWait, maxPasses, dropOldKeys, runId);
-  }
-
   public RotationOptions withDropOldKeys(boolean drop) {
     return new RotationOptions(batchSize, parallelism, propagationWait, maxPasses, drop, runId);
   }

@@ -17,9 +17,6 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.nbsecrets.util.Bytes;
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -435,15 +432,8 @@ public final class KubernetesSecretStore implements SecretStore {
         SecretMetadata next =
             new SecretMetadata(name, old.version() + 1, old.createdAt(), updatedAt);
         Secret secret = recordObject(user, next, data, current.getMetadata().getResourceVersion());
-        try {
-          client.secrets().inNamespace(namespace).resource(secret).update();
+        if (updated(secret, attempt, what)) {
           return new PutResult(next, false);
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 409 && e.getCode() != 404) {
-            throw translate(e, "update", what);
-          }
-          // 409 Conflict: someone wrote in between; 404: deleted in between. Read again.
-          WriteRetries.backoff("kubernetes", attempt, what);
         }
       }
     }
@@ -669,17 +659,28 @@ public final class KubernetesSecretStore implements SecretStore {
           return false;
         }
         Secret replaced = new SecretBuilder(current).withData(Map.of(dataKey, data)).build();
-        try {
-          client.secrets().inNamespace(namespace).resource(replaced).update();
+        if (updated(replaced, attempt, what)) {
           return true;
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 409 && e.getCode() != 404) {
-            throw translate(e, "update", what);
-          }
-          WriteRetries.backoff("kubernetes", attempt, what);
         }
       }
       throw WriteRetries.gaveUp("kubernetes", what);
+    }
+  }
+
+  /**
+   * Writes {@code secret} with its {@code resourceVersion} as precondition. False, after the
+   * attempt's backoff, when someone wrote in between (409) or deleted it (404): read again.
+   */
+  private boolean updated(Secret secret, int attempt, String what) {
+    try {
+      client.secrets().inNamespace(namespace).resource(secret).update();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409 && e.getCode() != 404) {
+        throw translate(e, "update", what);
+      }
+      WriteRetries.backoff("kubernetes", attempt, what);
+      return false;
     }
   }
 
@@ -895,14 +896,8 @@ public final class KubernetesSecretStore implements SecretStore {
       throw refused(objectName, "it has no data key " + key);
     }
     try {
-      byte[] bytes = Base64.getDecoder().decode(encoded);
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (IllegalArgumentException | CharacterCodingException e) {
+      return Bytes.decodeStrictUtf8(Base64.getDecoder().decode(encoded));
+    } catch (IllegalArgumentException e) {
       throw refused(objectName, "its data key " + key + " is not base64 of UTF-8");
     }
   }

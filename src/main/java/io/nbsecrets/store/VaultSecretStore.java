@@ -8,9 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -865,14 +863,8 @@ public final class VaultSecretStore implements SecretStore {
     }
     String user;
     try {
-      user =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes, 0, length))
-              .toString();
-    } catch (CharacterCodingException e) {
+      user = Bytes.decodeStrictUtf8(Arrays.copyOf(bytes, length));
+    } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
     // Leftover bits must be zero and the length one that encoding gives: encode back to check.

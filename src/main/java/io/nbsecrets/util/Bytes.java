@@ -50,6 +50,24 @@ public final class Bytes {
     }
   }
 
+  /**
+   * Decodes UTF-8, refusing malformed input instead of replacing it with U+FFFD.
+   *
+   * @throws IllegalArgumentException for bytes that are not well-formed UTF-8
+   */
+  public static String decodeStrictUtf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("bytes are not well-formed UTF-8");
+    }
+  }
+
   /** SHA-256 of the concatenated {@code parts}. */
   public static byte[] sha256(byte[]... parts) {
     try {

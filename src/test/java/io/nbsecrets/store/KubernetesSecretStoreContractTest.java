@@ -365,20 +365,7 @@ class KubernetesSecretStoreContractTest extends SecretStoreContract {
         .isEqualTo("other-sealed-value");
 
     // A user key handed to another user is refused too.
-    store.putUserKeyIfAbsent("alice", "alice-wrapped-key");
-    Secret key = object(KubernetesSecretStore.userKeyName("alice"));
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(
-            new SecretBuilder(key)
-                .editMetadata()
-                .withName(KubernetesSecretStore.userKeyName("bob"))
-                .withResourceVersion(null)
-                .withUid(null)
-                .endMetadata()
-                .build())
-        .create();
+    copyAlicesKeyToBob();
     assertRefused(() -> store.getUserKey("bob"));
     assertRefused(() -> store.putUserKeyIfAbsent("bob", "bob-wrapped-key"));
   }
@@ -409,20 +396,7 @@ class KubernetesSecretStoreContractTest extends SecretStoreContract {
     assertThat(store.rewrap("bob", "x", "bob-sealed-value", "rewrapped")).isTrue();
 
     // A user key copied to another user is refused by the key scan too.
-    store.putUserKeyIfAbsent("alice", "alice-wrapped-key");
-    Secret key = object(KubernetesSecretStore.userKeyName("alice"));
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(
-            new SecretBuilder(key)
-                .editMetadata()
-                .withName(KubernetesSecretStore.userKeyName("bob"))
-                .withResourceVersion(null)
-                .withUid(null)
-                .endMetadata()
-                .build())
-        .create();
+    copyAlicesKeyToBob();
     assertRefused(() -> store.scanUserKeys(null, 10));
     assertRefused(() -> store.rewrapUserKey("bob", "alice-wrapped-key", "other-wrapped-key"));
   }
@@ -714,5 +688,23 @@ class KubernetesSecretStoreContractTest extends SecretStoreContract {
       count++;
     }
     return count;
+  }
+
+  /** Stores alice's wrapped key, then copies its Secret under bob's object name. */
+  private void copyAlicesKeyToBob() {
+    store.putUserKeyIfAbsent("alice", "alice-wrapped-key");
+    Secret key = object(KubernetesSecretStore.userKeyName("alice"));
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder(key)
+                .editMetadata()
+                .withName(KubernetesSecretStore.userKeyName("bob"))
+                .withResourceVersion(null)
+                .withUid(null)
+                .endMetadata()
+                .build())
+        .create();
   }
 }
