@@ -16,7 +16,6 @@ import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -108,7 +107,7 @@ public final class OperatorCommand implements Callable<Integer> {
             new OperatorConfig(
                 apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
             registry,
-            new HashSet<>(watchNamespaces),
+            OperatorRunner.watchedNamespaces(watchNamespaces),
             leaderElection
                 ? new LeaderElectionConfiguration("nbsecrets-operator", namespace)
                 : null,

@@ -32,8 +32,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Secrets",
-    jsonPath = ".status.secrets[*].name",
-    type = AdditionalPrinterColumn.Type.STRING)
+    jsonPath = ".status.secretCount",
+    type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

@@ -20,6 +20,10 @@ public class NotebookSessionStatus {
   @JsonPropertyDescription("The secrets mounted in the session: names and versions, never values.")
   private List<MountedSecret> secrets;
 
+  @JsonPropertyDescription(
+      "How many secrets are mounted (the size of secrets, for kubectl's Secrets column).")
+  private Integer secretCount;
+
   @JsonPropertyDescription("The session's pod.")
   private String podName;
 
@@ -43,8 +47,18 @@ public class NotebookSessionStatus {
     return secrets;
   }
 
+  /** Sets the mounted secrets, and their count with them. */
   public void setSecrets(List<MountedSecret> secrets) {
     this.secrets = secrets;
+    this.secretCount = secrets == null ? null : secrets.size();
+  }
+
+  public Integer getSecretCount() {
+    return secretCount;
+  }
+
+  public void setSecretCount(Integer secretCount) {
+    this.secretCount = secretCount;
   }
 
   public String getPodName() {
@@ -67,11 +81,12 @@ public class NotebookSessionStatus {
     return Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(secrets, that.secrets)
+        && Objects.equals(secretCount, that.secretCount)
         && Objects.equals(podName, that.podName);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, secrets, podName);
+    return Objects.hash(observedGeneration, conditions, secrets, secretCount, podName);
   }
 }

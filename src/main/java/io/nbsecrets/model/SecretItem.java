@@ -16,12 +16,12 @@ public final class SecretItem {
   @Required
   @JsonPropertyDescription("Name of the user's secret.")
   @Pattern(SecretNames.PATTERN)
-  @ValidationRule(value = "self != '.' && self != '..'", message = "name must not be . or ..")
+  @ValidationRule(value = SecretNames.CEL_RULE, message = "name must not be . or begin with ..")
   private final String name;
 
   @JsonPropertyDescription("File name under the mount path; the secret's name when unset.")
   @Pattern(SecretNames.PATTERN)
-  @ValidationRule(value = "self != '.' && self != '..'", message = "fileName must not be . or ..")
+  @ValidationRule(value = SecretNames.CEL_RULE, message = "fileName must not be . or begin with ..")
   private final String fileName;
 
   @JsonCreator

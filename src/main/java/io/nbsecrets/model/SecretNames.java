@@ -4,12 +4,21 @@ import java.util.Optional;
 
 /**
  * The one rule for secret names and file names, shared by the CRD schema, the secrets API, the
- * operator and the init command: 1 to 128 of letters, digits, '.', '_' and '-', and not '.' or
- * '..'. Such a name is a safe file name and a valid key of a Kubernetes Secret.
+ * operator and the init command: 1 to 128 of letters, digits, '.', '_' and '-', not '.' or '..',
+ * and not beginning with '..'. Such a name is a safe file name and a valid key of a Kubernetes
+ * Secret (the API server refuses Secret keys that begin with '..', which the kubelet uses for its
+ * own atomic-writer files).
  */
 public final class SecretNames {
   public static final int MAX_LENGTH = 128;
   public static final String PATTERN = "^[A-Za-z0-9._-]{1,128}$";
+
+  /**
+   * The CEL rule the CRD adds to {@link #PATTERN} (Kubernetes' regular expressions have no
+   * look-ahead).
+   */
+  public static final String CEL_RULE = "self != '.' && !self.startsWith('..')";
+
   private static final java.util.regex.Pattern COMPILED = java.util.regex.Pattern.compile(PATTERN);
 
   private SecretNames() {}
@@ -25,8 +34,9 @@ public final class SecretNames {
     if (!COMPILED.matcher(name).matches()) {
       return Optional.of("name may contain only letters, digits, '.', '_' and '-'");
     }
-    if (name.equals(".") || name.equals("..")) {
-      return Optional.of("name must not be '.' or '..'");
+    if (name.equals(".") || name.startsWith("..")) {
+      return Optional.of(
+          "name must not be '.' or '..', nor begin with '..' (Kubernetes refuses such Secret keys)");
     }
     return Optional.empty();
   }

@@ -56,6 +56,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   /** Log context key: every log line of a reconcile names its session (namespace/name). */
   static final String MDC_SESSION = "session";
 
+  /** How often to look for the StatefulSet controller's reason while a session has no pod. */
+  static final java.time.Duration NO_POD_RECHECK = java.time.Duration.ofSeconds(10);
+
   private static final com.fasterxml.jackson.databind.ObjectMapper MERGE_PATCH_JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -105,6 +108,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, NotebookSession.class)
                 .withName("namespaces")
+                // Namespaces are cluster-scoped: one informer over all of them. Inheriting the
+                // controller's namespaces would key the cache by a watched namespace, and every
+                // lookup of a binding would miss.
+                .withWatchAllNamespaces()
+                .withFollowControllerNamespacesChanges(false)
                 .withPrimaryToSecondaryMapper(
                     (NotebookSession p) -> Set.of(new ResourceID(p.getMetadata().getNamespace())))
                 .withSecondaryToPrimaryMapper(
@@ -201,9 +209,14 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         manifest.size() + (manifest.size() == 1 ? " secret" : " secrets") + " in the snapshot",
         generation,
         clock.instant());
-    setWorkloadAndReady(status, sts, generation);
+    String creationFailure = creationFailure(client, sts);
+    setWorkloadAndReady(status, sts, creationFailure, generation);
     writeStatus(client, session, status);
-    return UpdateControl.noUpdate();
+    UpdateControl<NotebookSession> done = UpdateControl.noUpdate();
+    // The controller's FailedCreate events are not watched: look again while there is no pod.
+    return sts != null && PodCreationFailures.noPod(sts)
+        ? done.rescheduleAfter(NO_POD_RECHECK)
+        : done;
   }
 
   @Override
@@ -232,7 +245,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
             generation,
             clock.instant());
       }
-      setWorkloadAndReady(status, sts, generation);
+      setWorkloadAndReady(status, sts, creationFailure(context.getClient(), sts), generation);
       if (failure.scope() == SessionFailure.Scope.WORKLOAD) {
         Conditions.set(
             status.getConditions(),
@@ -287,8 +300,20 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     return status;
   }
 
-  /** WorkloadReady from the StatefulSet, and Ready as the conjunction of the other two. */
-  private void setWorkloadAndReady(NotebookSessionStatus status, StatefulSet sts, long generation) {
+  /** Why the StatefulSet has no pod, when it has none and the controller said why; else null. */
+  private static String creationFailure(KubernetesClient client, StatefulSet sts) {
+    if (sts == null || !PodCreationFailures.noPod(sts)) {
+      return null;
+    }
+    return PodCreationFailures.latest(client, sts).orElse(null);
+  }
+
+  /**
+   * WorkloadReady from the StatefulSet (and the controller's reason when it cannot create the pod),
+   * and Ready as the conjunction of the other two.
+   */
+  private void setWorkloadAndReady(
+      NotebookSessionStatus status, StatefulSet sts, String creationFailure, long generation) {
     var now = clock.instant();
     if (sts == null) {
       Conditions.set(
@@ -297,6 +322,18 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           Conditions.FALSE,
           "WorkloadNotCreated",
           "the session starts once its secrets are ready",
+          generation,
+          now);
+    } else if (creationFailure != null) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.WORKLOAD_READY,
+          Conditions.FALSE,
+          "PodCreationFailed",
+          "cannot create pod "
+              + Workload.podName(sts.getMetadata().getName())
+              + ": "
+              + creationFailure,
           generation,
           now);
     } else if (podReady(sts)) {

@@ -8,13 +8,18 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Builds and starts the operator. Server-side apply is off for dependents and for the status patch,
  * so the same code path runs on a real cluster and on the Fabric8 mock server in tests.
  */
 public final class OperatorRunner {
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
   /** First retry after 2 s, doubling to at most 5 min, without a limit (stores come back). */
   public static GenericRetry retry() {
     return new GenericRetry()
@@ -27,9 +32,33 @@ public final class OperatorRunner {
   private OperatorRunner() {}
 
   /**
+   * The namespaces to watch from a setting's list: blank entries dropped, so that an empty setting
+   * (which picocli turns into {@code [""]}) means every namespace, not one informer keyed by "".
+   *
+   * @throws IllegalArgumentException naming an entry that is not a namespace name
+   */
+  public static Set<String> watchedNamespaces(Collection<String> entries) {
+    Set<String> namespaces = new TreeSet<>();
+    if (entries != null) {
+      for (String entry : entries) {
+        String ns = entry == null ? "" : entry.strip();
+        if (ns.isEmpty()) {
+          continue;
+        }
+        if (!DNS_LABEL.matcher(ns).matches()) {
+          throw new IllegalArgumentException(
+              "watch namespaces: '" + ns + "' is not a namespace name (a DNS label)");
+        }
+        namespaces.add(ns);
+      }
+    }
+    return namespaces;
+  }
+
+  /**
    * Starts an operator for NotebookSessions.
    *
-   * @param namespaces namespaces to watch; empty for all
+   * @param namespaces namespaces to watch (see {@link #watchedNamespaces}); empty for all
    * @param leaderElection lease for leader election, or null to run without it
    */
   public static Operator start(
@@ -61,7 +90,7 @@ public final class OperatorRunner {
         reconciler,
         c -> {
           c.withRetry(retry);
-          if (namespaces.isEmpty()) {
+          if (namespaces.isEmpty() || namespaces.contains("")) {
             c.watchingAllNamespaces();
           } else {
             c.settingNamespaces(namespaces);

@@ -122,6 +122,14 @@ public final class Workload {
             .withArgs(spec.getArgs())
             .withEnv(plainEnv(spec))
             .withResources(spec.getResources())
+            // Pod Security "restricted" (with runAsNonRoot and seccomp set for the whole pod).
+            .withSecurityContext(
+                new SecurityContextBuilder()
+                    .withAllowPrivilegeEscalation(false)
+                    .withNewCapabilities()
+                    .withDrop("ALL")
+                    .endCapabilities()
+                    .build())
             .addNewPort()
             .withName("http")
             .withContainerPort(port)

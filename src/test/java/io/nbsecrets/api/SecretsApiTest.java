@@ -146,6 +146,8 @@ class SecretsApiTest {
         "a%2Fb                 | only letters, digits",
         "%2E                   | must not be '.' or '..'",
         "%2E%2E                | must not be '.' or '..'",
+        "..data                | nor begin with '..'",
+        "...                   | nor begin with '..'",
       })
   void invalidNamesAreRefused(String rawName, String problem) {
     String token = f.userToken(newUser());

@@ -1,0 +1,277 @@
+package io.nbsecrets.apiserver;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nbsecrets.dev.ControlPlane;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One container of a Deployment that the chart installed, run as a process the way its pod would
+ * run it: the container's own args and env (fieldRefs, secretKeyRefs and {@code $(VAR)} expanded as
+ * the kubelet does), {@code java -jar}'s main class, and as the pod's ServiceAccount, with a token
+ * from TokenRequest in a kubeconfig — so every call it makes is authorized by the chart's RBAC,
+ * never by an admin.
+ *
+ * <p>What differs from a pod, and why: there is no network namespace, so container ports are mapped
+ * to free loopback ports (the {@code --port}/{@code --management-port} arguments that name them are
+ * rewritten, {@code --host=0.0.0.0} becomes 127.0.0.1); the {@code tmp} emptyDir is a folder; any
+ * other volume fails the test, so that nothing is silently left out.
+ */
+final class ChartPod implements AutoCloseable {
+  private static final Pattern VAR = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
+  final String name;
+  final String namespace;
+  final String serviceAccount;
+  final Map<String, Integer> ports = new LinkedHashMap<>();
+  final Path log;
+  private final Process process;
+
+  private ChartPod(
+      String name, String namespace, String serviceAccount, Path log, Process process) {
+    this.name = name;
+    this.namespace = namespace;
+    this.serviceAccount = serviceAccount;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** Starts container {@code container} of {@code deployment} as pod {@code podName}. */
+  static ChartPod start(ControlPlane cp, Deployment deployment, String container, String podName)
+      throws IOException {
+    String ns = deployment.getMetadata().getNamespace();
+    PodSpec spec = deployment.getSpec().getTemplate().getSpec();
+    Container c =
+        spec.getContainers().stream()
+            .filter(x -> x.getName().equals(container))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no container " + container));
+    String sa = spec.getServiceAccountName() == null ? "default" : spec.getServiceAccountName();
+    Path podDir = Files.createDirectories(cp.dir().resolve("pods").resolve(podName));
+
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("HOSTNAME", podName); // as the kubelet sets it (leader election's identity)
+    try (KubernetesClient admin = cp.client(ControlPlane.ADMIN)) {
+      for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+        env.put(e.getName(), envValue(admin, ns, podName, e, env));
+      }
+      Path tmp = null;
+      for (VolumeMount m :
+          c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+        if (m.getName().equals("tmp") && m.getMountPath().equals("/tmp")) {
+          tmp = Files.createDirectories(podDir.resolve("tmp"));
+        } else {
+          throw new IllegalStateException(
+              "the stand-in cannot mount volume " + m.getName() + " at " + m.getMountPath());
+        }
+      }
+      String token =
+          admin
+              .serviceAccounts()
+              .inNamespace(ns)
+              .withName(sa)
+              .tokenRequest(
+                  new TokenRequestBuilder()
+                      .withNewSpec()
+                      .withExpirationSeconds(3600L)
+                      .endSpec()
+                      .build())
+              .getStatus()
+              .getToken();
+
+      ChartPod pod;
+      Map<Integer, Integer> portMap = new LinkedHashMap<>();
+      Map<String, Integer> named = new LinkedHashMap<>();
+      for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+        int local = freePort();
+        portMap.put(p.getContainerPort(), local);
+        if (p.getName() != null) {
+          named.put(p.getName(), local);
+        }
+      }
+      List<String> args = new ArrayList<>();
+      for (String a : c.getArgs()) {
+        String expanded = expand(a, env);
+        Matcher m = Pattern.compile("^(--(?:management-)?port)=(\\d+)$").matcher(expanded);
+        if (m.matches() && portMap.containsKey(Integer.parseInt(m.group(2)))) {
+          expanded = m.group(1) + "=" + portMap.get(Integer.parseInt(m.group(2)));
+        } else if (expanded.equals("--host=0.0.0.0")) {
+          expanded = "--host=127.0.0.1";
+        }
+        args.add(expanded);
+      }
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+      if (tmp != null) {
+        command.add("-Djava.io.tmpdir=" + tmp);
+      }
+      command.addAll(
+          List.of("-cp", System.getProperty("java.class.path"), "io.nbsecrets.cli.Main"));
+      command.addAll(args);
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+      Path log = podDir.resolve(container + ".log");
+      pb.redirectOutput(log.toFile());
+      pb.environment()
+          .keySet()
+          .removeIf(k -> k.startsWith("KUBERNETES_") || k.startsWith("NBSECRETS_"));
+      pb.environment().putAll(env);
+      pb.environment()
+          .put(
+              "KUBECONFIG",
+              cp.kubeconfigWithToken("sa-" + podName + "-" + container, token).toString());
+      pod = new ChartPod(podName, ns, sa, log, pb.start());
+      pod.ports.putAll(named);
+      pod.awaitReady(c);
+      return pod;
+    }
+  }
+
+  /** A loopback URL of a named container port. */
+  String url(String portName) {
+    Integer port = ports.get(portName);
+    if (port == null) {
+      throw new IllegalArgumentException("no port " + portName + " in " + ports.keySet());
+    }
+    return "http://127.0.0.1:" + port;
+  }
+
+  String logText() throws IOException {
+    return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Kills the process at once, as a node failure would. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private void awaitReady(Container c) throws IOException {
+    var probe = c.getReadinessProbe() == null ? null : c.getReadinessProbe().getHttpGet();
+    if (probe == null) {
+      return;
+    }
+    IntOrString port = probe.getPort();
+    int local =
+        port.getStrVal() != null ? ports.get(port.getStrVal()) : ports.values().iterator().next();
+    HttpClient http = HttpClient.newHttpClient();
+    Instant deadline = Instant.now().plusSeconds(60);
+    String last = "no answer";
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IOException(
+            name + "/" + c.getName() + " exited with " + process.exitValue() + ":\n" + logText());
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local + probe.getPath()))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+        last = r.statusCode() + " " + r.body();
+      } catch (IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    throw new IOException(name + "/" + c.getName() + " not ready: " + last + "\n" + logText());
+  }
+
+  private static String envValue(
+      KubernetesClient admin, String ns, String podName, EnvVar e, Map<String, String> env) {
+    if (e.getValueFrom() == null) {
+      return expand(e.getValue() == null ? "" : e.getValue(), env);
+    }
+    var from = e.getValueFrom();
+    if (from.getFieldRef() != null) {
+      return switch (from.getFieldRef().getFieldPath()) {
+        case "metadata.namespace" -> ns;
+        case "metadata.name" -> podName;
+        default -> throw new IllegalStateException("unsupported fieldRef " + from.getFieldRef());
+      };
+    }
+    if (from.getSecretKeyRef() != null) {
+      var ref = from.getSecretKeyRef();
+      var secret = admin.secrets().inNamespace(ns).withName(ref.getName()).get();
+      return new String(
+          Base64.getDecoder().decode(secret.getData().get(ref.getKey())), StandardCharsets.UTF_8);
+    }
+    if (from.getConfigMapKeyRef() != null) {
+      var ref = from.getConfigMapKeyRef();
+      return admin
+          .configMaps()
+          .inNamespace(ns)
+          .withName(ref.getName())
+          .get()
+          .getData()
+          .get(ref.getKey());
+    }
+    throw new IllegalStateException("unsupported env source for " + e.getName());
+  }
+
+  /** Kubernetes' {@code $(VAR)} expansion: defined variables only, others left as they are. */
+  static String expand(String s, Map<String, String> env) {
+    Matcher m = VAR.matcher(s);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String v = env.get(m.group(1));
+      m.appendReplacement(out, Matcher.quoteReplacement(v == null ? m.group() : v));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.nbsecrets.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.operator.Labels;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The chart in {@code combined} mode with two replicas: leader election on a real Lease. One
+ * operator is active; when it dies the other takes over, and no session is lost or duplicated.
+ */
+@Tag("apiserver")
+@ExtendWith(RealApiServer.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LeaderElectionOnApiServerTest {
+  private static final String NS = "nbs-ha";
+  private static final String DEPLOYMENT = "nbsecrets-ha";
+  private ChartRelease chart;
+  private ChartPod first;
+  private ChartPod second;
+  private ChartPod api;
+  private String ns;
+
+  @BeforeAll
+  void install() throws Exception {
+    ControlPlane cp = RealApiServer.get();
+    chart =
+        ChartRelease.install(
+            cp, "nbsecrets-ha", NS, Map.of("mode", "combined", "operator.replicas", "2"));
+    first = chart.startPod(DEPLOYMENT, "operator", "nbsecrets-ha-a");
+    second = chart.startPod(DEPLOYMENT, "operator", "nbsecrets-ha-b");
+    api = chart.startPod(DEPLOYMENT, "api", "nbsecrets-ha-a-api");
+    chart.startNode(api.url("http"));
+    ns = chart.userNamespace("ha-alice", "alice");
+  }
+
+  @AfterAll
+  void uninstall() throws Exception {
+    if (chart != null) {
+      chart.close();
+    }
+  }
+
+  private String holder() {
+    Lease lease = chart.admin.leases().inNamespace(NS).withName("nbsecrets-operator").get();
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  @Test
+  void whenTheLeaderDiesTheOtherTakesOverAndNoSessionIsLostOrDuplicated() throws Exception {
+    await().atMost(Sessions.WAIT).until(() -> holder() != null);
+    String leader = holder();
+    assertThat(leader).isIn(first.name, second.name);
+    assertThat(chart.putSecret(api.url("http"), "alice", "k1", "ha-value-1")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("http"), "alice", "k2", "ha-value-2")).isEqualTo(201);
+    chart.apply("launcher", Sessions.yaml(ns, "before", "alice", List.of("k1")));
+    Sessions.awaitReady(chart, ns, "before");
+
+    ChartPod dying = leader.equals(first.name) ? first : second;
+    ChartPod survivor = dying == first ? second : first;
+    Instant killed = Instant.now();
+    dying.kill();
+    chart.apply("launcher", Sessions.yaml(ns, "after", "alice", List.of("k2")));
+    await().atMost(Sessions.WAIT).until(() -> survivor.name.equals(holder()));
+    Sessions.awaitReady(chart, ns, "after");
+    System.out.printf(
+        "[measure] leader killed -> the other replica's session Ready: %d ms%n",
+        Duration.between(killed, Instant.now()).toMillis());
+
+    // Neither session lost nor duplicated: one Secret and one StatefulSet each, all Ready.
+    Sessions.awaitReady(chart, ns, "before");
+    for (String session : List.of("before", "after")) {
+      assertThat(
+              chart
+                  .admin
+                  .secrets()
+                  .inNamespace(ns)
+                  .withLabel(Labels.SESSION, session)
+                  .list()
+                  .getItems())
+          .hasSize(1);
+      assertThat(chart.admin.apps().statefulSets().inNamespace(ns).withName(session).get())
+          .isNotNull();
+    }
+    assertThat(chart.admin.apps().statefulSets().inNamespace(ns).list().getItems()).hasSize(2);
+    assertThat(survivor.isAlive()).isTrue();
+    assertThat(Files.exists(survivor.log)).isTrue();
+  }
+}

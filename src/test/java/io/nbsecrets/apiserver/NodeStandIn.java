@@ -1,0 +1,344 @@
+package io.nbsecrets.apiserver;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Stands in for the kubelet, which this tier does not have, for the session pods that the real
+ * StatefulSet controller creates: it lays out the pod's volumes as the kubelet would (the sealed
+ * Secret's keys as files with the volume's mode, a projected token that the real API server issues
+ * through TokenRequest — audience and lifetime from the pod spec, bound to this pod), runs the
+ * pod's init container as the real {@code init} subcommand in a process, and reports the outcome in
+ * the pod's status (Ready, or the init container's termination with its message). The session
+ * container itself is not run.
+ *
+ * <p>The init container's {@code --api-url} names the API's Service; {@code serviceUrls} maps it to
+ * where the API process listens, as cluster DNS and the Service would.
+ */
+final class NodeStandIn implements AutoCloseable {
+  private final ControlPlane cp;
+  private final KubernetesClient admin;
+  private final UnaryOperator<String> serviceUrls;
+  private final ExecutorService worker = Executors.newSingleThreadExecutor();
+  private final Map<String, Path> filesByPod = new ConcurrentHashMap<>();
+  private final Set<String> handled = ConcurrentHashMap.newKeySet();
+  private final List<Path> initLogs = new ArrayList<>();
+  private SharedIndexInformer<Pod> informer;
+
+  NodeStandIn(ControlPlane cp, UnaryOperator<String> serviceUrls) {
+    this.cp = cp;
+    this.admin = cp.client(ControlPlane.ADMIN);
+    this.serviceUrls = serviceUrls;
+  }
+
+  NodeStandIn start() {
+    informer =
+        admin
+            .pods()
+            .inAnyNamespace()
+            .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    submit(pod);
+                  }
+
+                  @Override
+                  public void onUpdate(Pod old, Pod pod) {
+                    submit(pod);
+                  }
+
+                  @Override
+                  public void onDelete(Pod pod, boolean unknownFinalState) {
+                    filesByPod.remove(key(pod));
+                  }
+                });
+    return this;
+  }
+
+  /** The folder where the init step of the current pod {@code namespace/name} wrote its files. */
+  Path files(String namespace, String pod) {
+    return filesByPod.get(namespace + "/" + pod);
+  }
+
+  /** Every init step's output so far (for the leak scan). */
+  synchronized String initLogs() throws IOException {
+    StringBuilder all = new StringBuilder();
+    for (Path p : initLogs) {
+      all.append(Files.readString(p, StandardCharsets.UTF_8)).append('\n');
+    }
+    return all.toString();
+  }
+
+  synchronized int initRuns() {
+    return initLogs.size();
+  }
+
+  private void submit(Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null
+        || pod.getStatus() != null && pod.getStatus().getStartTime() != null
+        || !handled.add(pod.getMetadata().getUid())) {
+      return;
+    }
+    worker.submit(() -> run(pod));
+  }
+
+  private void run(Pod pod) {
+    try {
+      PodStatus status = runInit(pod);
+      for (int attempt = 0; attempt < 5; attempt++) {
+        Pod current =
+            admin
+                .pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .get();
+        if (current == null || !current.getMetadata().getUid().equals(pod.getMetadata().getUid())) {
+          return;
+        }
+        current.setStatus(status);
+        try {
+          admin.resource(current).updateStatus();
+          return;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409) {
+            throw e;
+          }
+        }
+      }
+    } catch (Exception e) {
+      System.err.println("[node stand-in] pod " + key(pod) + ": " + e);
+    }
+  }
+
+  private PodStatus runInit(Pod pod) throws IOException, InterruptedException {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    Path podDir =
+        Files.createDirectories(
+            cp.dir()
+                .resolve("kubelet")
+                .resolve(ns)
+                .resolve(name)
+                .resolve(pod.getMetadata().getUid()));
+    Container init =
+        pod.getSpec().getInitContainers().stream()
+            .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
+            .findFirst()
+            .orElseThrow();
+    Path sealed = Files.createDirectories(podDir.resolve("sealed"));
+    Path tokenDir = Files.createDirectories(podDir.resolve("token"));
+    Path files = Files.createDirectories(podDir.resolve("files"));
+    Path tmp = Files.createDirectories(podDir.resolve("tmp"));
+
+    Volume sealedVolume = volume(pod, Workload.SEALED_VOLUME);
+    Secret secret =
+        admin.secrets().inNamespace(ns).withName(sealedVolume.getSecret().getSecretName()).get();
+    Set<PosixFilePermission> mode =
+        PosixFilePermissions.fromString(
+            mode(
+                sealedVolume.getSecret().getDefaultMode() == null
+                    ? 0644
+                    : sealedVolume.getSecret().getDefaultMode()));
+    for (var e : secret.getData().entrySet()) {
+      Path f = sealed.resolve(e.getKey());
+      Files.write(f, Base64.getDecoder().decode(e.getValue()));
+      Files.setPosixFilePermissions(f, mode);
+    }
+    var projected =
+        volume(pod, Workload.TOKEN_VOLUME)
+            .getProjected()
+            .getSources()
+            .get(0)
+            .getServiceAccountToken();
+    String sa =
+        pod.getSpec().getServiceAccountName() == null
+            ? "default"
+            : pod.getSpec().getServiceAccountName();
+    String token =
+        admin
+            .serviceAccounts()
+            .inNamespace(ns)
+            .withName(sa)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withAudiences(projected.getAudience())
+                    .withExpirationSeconds(projected.getExpirationSeconds())
+                    .withNewBoundObjectRef()
+                    .withApiVersion("v1")
+                    .withKind("Pod")
+                    .withName(name)
+                    .withUid(pod.getMetadata().getUid())
+                    .endBoundObjectRef()
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    Files.writeString(tokenDir.resolve(projected.getPath()), token);
+
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-Xmx128m",
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.io.tmpdir=" + tmp,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.nbsecrets.cli.Main"));
+    for (String a : init.getArgs()) {
+      command.add(rewrite(a, sealed, tokenDir, files));
+    }
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    Path log = podDir.resolve("init.log");
+    pb.redirectOutput(log.toFile());
+    pb.environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("KUBERNETES_") || k.startsWith("NBSECRETS_"));
+    for (EnvVar e : init.getEnv() == null ? List.<EnvVar>of() : init.getEnv()) {
+      pb.environment().put(e.getName(), e.getValue());
+    }
+    Process p = pb.start();
+    boolean done = p.waitFor(90, TimeUnit.SECONDS);
+    synchronized (this) {
+      initLogs.add(log);
+    }
+    String now = Instant.now().toString();
+    if (done && p.exitValue() == 0) {
+      filesByPod.put(ns + "/" + name, files);
+      return new PodStatusBuilder()
+          .withPhase("Running")
+          .withStartTime(now)
+          .addNewCondition()
+          .withType("Initialized")
+          .withStatus("True")
+          .withLastTransitionTime(now)
+          .endCondition()
+          .addNewCondition()
+          .withType("ContainersReady")
+          .withStatus("True")
+          .withLastTransitionTime(now)
+          .endCondition()
+          .addNewCondition()
+          .withType("Ready")
+          .withStatus("True")
+          .withLastTransitionTime(now)
+          .endCondition()
+          .build();
+    }
+    if (!done) {
+      p.destroyForcibly();
+    }
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    String message = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    return new PodStatusBuilder()
+        .withPhase("Pending")
+        .withStartTime(now)
+        .addNewCondition()
+        .withType("Initialized")
+        .withStatus("False")
+        .withReason("ContainersNotInitialized")
+        .withLastTransitionTime(now)
+        .endCondition()
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("False")
+        .withReason("ContainersNotInitialized")
+        .withLastTransitionTime(now)
+        .endCondition()
+        .addNewInitContainerStatus()
+        .withName(Workload.INIT_CONTAINER)
+        .withImage(init.getImage())
+        .withImageID("")
+        .withReady(false)
+        .withRestartCount(0)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(done ? p.exitValue() : 137)
+        .withReason("Error")
+        .withMessage(message)
+        .endTerminated()
+        .endState()
+        .endInitContainerStatus()
+        .build();
+  }
+
+  private String rewrite(String arg, Path sealed, Path tokenDir, Path files) {
+    if (arg.startsWith("--api-url=")) {
+      return "--api-url=" + serviceUrls.apply(arg.substring("--api-url=".length()));
+    }
+    if (arg.startsWith("--sealed-dir=")) {
+      return "--sealed-dir=" + sealed;
+    }
+    if (arg.startsWith("--token-file=")) {
+      return "--token-file="
+          + tokenDir.resolve(Path.of(arg.substring("--token-file=".length())).getFileName());
+    }
+    if (arg.startsWith("--mount-path=")) {
+      return "--mount-path=" + files;
+    }
+    return arg;
+  }
+
+  private static Volume volume(Pod pod, String name) {
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> name.equals(v.getName()))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("pod has no volume " + name));
+  }
+
+  private static String mode(int octal) {
+    String rwx = "rwxrwxrwx";
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < 9; i++) {
+      s.append((octal & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+    }
+    return s.toString();
+  }
+
+  private static String key(Pod pod) {
+    return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (informer != null) {
+      informer.close();
+    }
+    worker.shutdownNow();
+    worker.awaitTermination(10, TimeUnit.SECONDS);
+    admin.close();
+  }
+}

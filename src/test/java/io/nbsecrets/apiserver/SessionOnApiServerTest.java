@@ -1,0 +1,625 @@
+package io.nbsecrets.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.operator.Labels;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The whole product on a real API server, installed by the real helm with the chart's default
+ * values (split mode, every namespace watched): the {@code operator} and {@code api} subcommands
+ * run with the chart's arguments and environment as their own ServiceAccounts, the real StatefulSet
+ * controller makes the session pods, the real garbage collector removes what a deleted session
+ * owned, and Pod Security {@code restricted} is enforced on every namespace.
+ */
+@Tag("apiserver")
+@ExtendWith(RealApiServer.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SessionOnApiServerTest {
+  private static final String RELEASE = "nbsecrets";
+  private static final String NS = "nbs-system";
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  /** Every plaintext this class stored, for the final leak scan. */
+  private static final Map<String, String> PLAINTEXTS = new ConcurrentHashMap<>();
+
+  private ControlPlane cp;
+  private ChartRelease chart;
+  private ChartPod operator;
+  private ChartPod api;
+  private NodeStandIn node;
+  private KubernetesClient admin;
+  private String alice;
+
+  @BeforeAll
+  void install() throws Exception {
+    cp = RealApiServer.get();
+    long start = System.nanoTime();
+    chart =
+        ChartRelease.install(
+            cp,
+            RELEASE,
+            NS,
+            Map.of(
+                "admissionPolicy.enabled",
+                "true",
+                "admissionPolicy.launcherGroups[0]",
+                RealApiServer.LAUNCHERS));
+    admin = chart.admin;
+    operator = chart.startPod("nbsecrets-operator", "operator", "nbsecrets-operator-standin");
+    api = chart.startPod("nbsecrets-api", "api", "nbsecrets-api-standin");
+    node = chart.startNode(api.url("http"));
+    alice = chart.userNamespace("alice", "alice");
+    System.out.printf(
+        "[measure] helm install + operator and API ready on the real API server: %d ms%n",
+        (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @AfterAll
+  void uninstall() throws Exception {
+    if (chart != null) {
+      chart.close();
+    }
+  }
+
+  private String secret(String user, String name) throws Exception {
+    String value = "plain-" + name + "-" + UUID.randomUUID();
+    PLAINTEXTS.put(user + "/" + name, value);
+    assertThat(chart.putSecret(api.url("http"), user, name, value)).isIn(200, 201);
+    return value;
+  }
+
+  private static String sessionYaml(String ns, String name, String user, List<String> secrets) {
+    return """
+        apiVersion: nbsecrets.io/v1alpha1
+        kind: NotebookSession
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          user: %s
+          image: quay.io/jupyter/minimal-notebook:2024-12-02
+          secrets:
+            items:
+        %s
+        """
+        .formatted(
+            name,
+            ns,
+            user,
+            secrets.stream().map(s -> "      - name: " + s).collect(Collectors.joining("\n")));
+  }
+
+  private Map<String, Object> condition(String ns, String name, String type) {
+    GenericKubernetesResource s = chart.session(ns, name);
+    if (s == null || !(s.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {
+      return Map.of();
+    }
+    if (!(status.get("conditions") instanceof List<?> conditions)) {
+      return Map.of();
+    }
+    for (Object c : conditions) {
+      if (c instanceof Map<?, ?> m && type.equals(m.get("type"))) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> typed = (Map<String, Object>) m;
+        return typed;
+      }
+    }
+    return Map.of();
+  }
+
+  private void awaitReady(String ns, String name) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () ->
+                assertThat(condition(ns, name, "Ready"))
+                    .as("Ready condition of %s/%s", ns, name)
+                    .containsEntry("status", "True"));
+  }
+
+  private List<Secret> sessionSecrets(String ns, String session) {
+    return admin.secrets().inNamespace(ns).withLabel(Labels.SESSION, session).list().getItems();
+  }
+
+  // ------------------------------------------------------------------ install and admission
+
+  @Test
+  @Order(1)
+  void theChartsPodsAreAdmittedUnderPodSecurityRestricted() {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        admin.pods().inNamespace(NS).list().getItems().stream()
+                            .map(p -> p.getMetadata().getName()))
+                    .as("pods the ReplicaSet controller made from the chart's Deployments")
+                    .anyMatch(n -> n.startsWith("nbsecrets-operator-"))
+                    .anyMatch(n -> n.startsWith("nbsecrets-api-")));
+    assertThat(
+            admin.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "FailedCreate".equals(e.getReason()))
+                .map(e -> e.getMessage()))
+        .isEmpty();
+    // Pod Security is really enforced here: a privileged pod is refused.
+    Pod privileged =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("privileged")
+            .withNamespace(alice)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withImage("busybox")
+            .withNewSecurityContext()
+            .withPrivileged(true)
+            .endSecurityContext()
+            .endContainer()
+            .endSpec()
+            .build();
+    assertThatThrownBy(() -> admin.resource(privileged).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("violates PodSecurity \"restricted:latest\"");
+  }
+
+  // ------------------------------------------------------------------ the whole lifecycle
+
+  @Test
+  @Order(2)
+  void aSessionRunsWithItsSecretsIsRolledOnANewSelectionAndIsCollectedWhenDeleted()
+      throws Exception {
+    String token = secret("alice", "OPENAI_API_KEY");
+    String password = secret("alice", "db-password");
+    String extra = secret("alice", "extra");
+    Instant created = Instant.now();
+    chart.apply(
+        "launcher",
+        sessionYaml(alice, "notebook", "alice", List.of("OPENAI_API_KEY", "db-password")));
+    awaitReady(alice, "notebook");
+
+    // Written by the operator's own identity; the pod by the real StatefulSet controller.
+    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
+    List<AuditLog.Entry> audit = AuditLog.read(cp.auditLog());
+    for (String resource : List.of("secrets", "statefulsets", "services")) {
+      assertThat(audit)
+          .as("create of %s in %s", resource, alice)
+          .anyMatch(
+              e ->
+                  e.verb().equals("create")
+                      && resource.equals(e.resource())
+                      && alice.equals(e.namespace())
+                      && e.code() == 201
+                      && e.user().equals(operatorUser));
+    }
+    assertThat(audit)
+        .anyMatch(
+            e ->
+                e.verb().equals("create")
+                    && "pods".equals(e.resource())
+                    && alice.equals(e.namespace())
+                    && e.code() == 201
+                    && e.user().equals("system:serviceaccount:kube-system:statefulset-controller"));
+    List<Secret> secrets = sessionSecrets(alice, "notebook");
+    assertThat(secrets).hasSize(1);
+    assertThat(secrets.get(0).getImmutable()).isTrue();
+    assertThat(secrets.get(0).getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getController()).isTrue());
+
+    // The init step got alice's key through a real bound token and wrote the plaintext files.
+    Pod pod = admin.pods().inNamespace(alice).withName("notebook-0").get();
+    Path files = node.files(alice, "notebook-0");
+    assertThat(files).isNotNull();
+    assertThat(Files.readString(files.resolve("OPENAI_API_KEY"))).isEqualTo(token);
+    assertThat(Files.readString(files.resolve("db-password"))).isEqualTo(password);
+    GenericKubernetesResource session = chart.session(alice, "notebook");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> status =
+        (Map<String, Object>) session.getAdditionalProperties().get("status");
+    assertThat(status).containsEntry("secretCount", 2).containsEntry("podName", "notebook-0");
+    System.out.printf(
+        "[measure] session created -> Ready on the real API server: %d ms%n",
+        Duration.between(created, Instant.now()).toMillis());
+
+    // A new selection: a new snapshot, the old Secret gone, a new pod with the new files.
+    GenericKubernetesResource edited = chart.session(alice, "notebook");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) edited.getAdditionalProperties().get("spec");
+    spec.put(
+        "secrets",
+        Map.of(
+            "items",
+            List.of(
+                Map.of("name", "OPENAI_API_KEY"),
+                Map.of("name", "db-password"),
+                Map.of("name", "extra"))));
+    try (KubernetesClient launcher = cp.client("launcher")) {
+      ChartRelease.sessions(launcher, edited).update();
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod now = admin.pods().inNamespace(alice).withName("notebook-0").get();
+              assertThat(now).isNotNull();
+              assertThat(now.getMetadata().getUid()).isNotEqualTo(pod.getMetadata().getUid());
+              assertThat(node.files(alice, "notebook-0")).isNotNull();
+              assertThat(condition(alice, "notebook", "Ready")).containsEntry("status", "True");
+            });
+    assertThat(Files.readString(node.files(alice, "notebook-0").resolve("extra"))).isEqualTo(extra);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(sessionSecrets(alice, "notebook")).hasSize(1));
+
+    // Delete: the real garbage collector removes the Secret, StatefulSet, Service and pod.
+    try (KubernetesClient launcher = cp.client("launcher")) {
+      ChartRelease.sessions(launcher, chart.session(alice, "notebook")).delete();
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(sessionSecrets(alice, "notebook")).isEmpty();
+              assertThat(admin.apps().statefulSets().inNamespace(alice).withName("notebook").get())
+                  .isNull();
+              assertThat(admin.services().inNamespace(alice).withName("notebook").get()).isNull();
+              assertThat(admin.pods().inNamespace(alice).withName("notebook-0").get()).isNull();
+            });
+  }
+
+  @Test
+  @Order(3)
+  void aReconcileWithNothingToDoWritesNothing() throws Exception {
+    secret("alice", "quiet");
+    chart.apply("launcher", sessionYaml(alice, "quiet", "alice", List.of("quiet")));
+    awaitReady(alice, "quiet");
+    Thread.sleep(3000); // let the last status write and events settle
+    Instant from = Instant.now();
+    // Events that reach the reconciler but change nothing it owns: a metadata edit of the session
+    // and of its namespace.
+    admin
+        .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+        .inNamespace(alice)
+        .withName("quiet")
+        .edit(
+            s -> {
+              s.getMetadata().getAnnotations();
+              s.getMetadata().setLabels(Map.of("touched", "1"));
+              return s;
+            });
+    admin
+        .namespaces()
+        .withName(alice)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put("touched", "1");
+              return n;
+            });
+    Thread.sleep(6000);
+    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
+    List<AuditLog.Entry> writes =
+        AuditLog.read(cp.auditLog()).stream()
+            .filter(e -> e.at().isAfter(from) && e.user().equals(operatorUser) && e.isWrite())
+            .toList();
+    assertThat(writes).as("the operator's writes after a no-op event").isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void aPodTheStatefulSetControllerCannotCreateIsReportedOnTheSession() throws Exception {
+    secret("alice", "lonely");
+    String yaml =
+        sessionYaml(alice, "no-sa", "alice", List.of("lonely"))
+            .replace("  image:", "  serviceAccountName: missing\n  image:");
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Map<String, Object> workload = condition(alice, "no-sa", "WorkloadReady");
+              assertThat(workload).containsEntry("status", "False");
+              assertThat(workload).containsEntry("reason", "PodCreationFailed");
+              assertThat((String) workload.get("message"))
+                  .contains("cannot create pod no-sa-0")
+                  .contains("missing");
+              assertThat(condition(alice, "no-sa", "Ready"))
+                  .containsEntry("reason", "PodCreationFailed");
+            });
+  }
+
+  // ------------------------------------------------------------------ schema, CEL, admission
+
+  @Test
+  @Order(5)
+  void theCrdSchemaAndRulesRefuseBadSessionsWith422() throws Exception {
+    Map<String, String> bad =
+        Map.of(
+            "relative mount path",
+            sessionYaml(alice, "bad1", "alice", List.of("a"))
+                .replace("    items:", "    mountPath: secrets\n    items:"),
+            "system mount path",
+            sessionYaml(alice, "bad2", "alice", List.of("a"))
+                .replace("    items:", "    mountPath: /etc\n    items:"),
+            "name with a slash",
+            sessionYaml(alice, "bad3", "alice", List.of("a/b")),
+            "name beginning with ..",
+            sessionYaml(alice, "bad4", "alice", List.of("..data")),
+            "no user",
+            sessionYaml(alice, "bad5", "alice", List.of("a")).replace("  user: alice\n", ""));
+    for (var e : bad.entrySet()) {
+      assertThatThrownBy(() -> chart.apply("launcher", e.getValue()))
+          .as(e.getKey())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class, x -> assertThat(x.getCode()).isEqualTo(422));
+    }
+    chart.apply("launcher", sessionYaml(alice, "good", "alice", List.of("a")));
+    GenericKubernetesResource good = chart.session(alice, "good");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) good.getAdditionalProperties().get("spec");
+    spec.put("user", "bob");
+    try (KubernetesClient launcher = cp.client("launcher")) {
+      assertThatThrownBy(() -> ChartRelease.sessions(launcher, good).update())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              x -> {
+                assertThat(x.getCode()).isEqualTo(422);
+                assertThat(x.getMessage()).contains("immutable");
+              });
+    }
+  }
+
+  @Test
+  @Order(6)
+  void theAdmissionPolicyLetsUsersNameOnlyThemselvesAndLaunchersAnyone() {
+    assertThatThrownBy(
+            () -> chart.apply("alice", sessionYaml(alice, "for-bob", "bob", List.of("a"))))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            x -> assertThat(x.getMessage()).contains("spec.user must be your own username"));
+    chart.apply("alice", sessionYaml(alice, "mine", "alice", List.of("a")));
+    chart.apply("launcher", sessionYaml(alice, "launched", "alice", List.of("a")));
+    assertThat(chart.session(alice, "mine")).isNotNull();
+    assertThat(chart.session(alice, "launched")).isNotNull();
+  }
+
+  // ------------------------------------------------------------------ the init endpoint
+
+  private int userKey(String token) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(api.url("http") + "/api/v1/init/user-key"))
+                    .header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return r.statusCode();
+  }
+
+  private String podToken(Pod pod, String audience) {
+    return admin
+        .serviceAccounts()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .withName("default")
+        .tokenRequest(
+            new TokenRequestBuilder()
+                .withNewSpec()
+                .withAudiences(audience)
+                .withExpirationSeconds(600L)
+                .withNewBoundObjectRef()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withUid(pod.getMetadata().getUid())
+                .endBoundObjectRef()
+                .endSpec()
+                .build())
+        .getStatus()
+        .getToken();
+  }
+
+  @Test
+  @Order(7)
+  void theInitEndpointRefusesEveryTokenButASessionPodsOwn() throws Exception {
+    secret("alice", "keyed");
+    chart.apply("launcher", sessionYaml(alice, "keyed", "alice", List.of("keyed")));
+    awaitReady(alice, "keyed");
+    Pod sessionPod = admin.pods().inNamespace(alice).withName("keyed-0").get();
+    assertThat(userKey(podToken(sessionPod, "nbsecrets"))).isEqualTo(200);
+
+    assertThat(userKey(podToken(sessionPod, "other-audience")))
+        .as("another audience")
+        .isIn(401, 403);
+    Pod stray =
+        admin
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("stray")
+                    .withNamespace(alice)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNewSecurityContext()
+                    .withRunAsNonRoot(true)
+                    .withNewSeccompProfile()
+                    .withType("RuntimeDefault")
+                    .endSeccompProfile()
+                    .endSecurityContext()
+                    .addNewContainer()
+                    .withName("c")
+                    .withImage("busybox")
+                    .withNewSecurityContext()
+                    .withAllowPrivilegeEscalation(false)
+                    .withNewCapabilities()
+                    .withDrop("ALL")
+                    .endCapabilities()
+                    .endSecurityContext()
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    assertThat(userKey(podToken(stray, "nbsecrets"))).as("a pod of no session").isEqualTo(403);
+    String unbound =
+        admin
+            .serviceAccounts()
+            .inNamespace(alice)
+            .withName("default")
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withAudiences("nbsecrets")
+                    .withExpirationSeconds(600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    assertThat(userKey(unbound)).as("a token bound to no pod").isEqualTo(403);
+    String deletedPodToken = podToken(stray, "nbsecrets");
+    admin.resource(stray).withGracePeriod(0).delete();
+    await()
+        .atMost(WAIT)
+        .until(() -> admin.pods().inNamespace(alice).withName("stray").get() == null);
+    assertThat(userKey(deletedPodToken)).as("a token of a deleted pod").isIn(401, 403);
+    assertThat(userKey(ExpiredTokens.forge(cp, sessionPod, "nbsecrets")))
+        .as("an expired token of the session's own pod")
+        .isIn(401, 403);
+  }
+
+  // ------------------------------------------------------------------ RBAC
+
+  @Test
+  @Order(90)
+  void theChartGrantsWhatTheCodeNeedsAndNoMore() throws Exception {
+    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
+    String apiUser = chart.serviceAccountUser("nbsecrets-api");
+    List<AuditLog.Entry> refused =
+        AuditLog.read(cp.auditLog()).stream()
+            .filter(
+                e -> e.code() == 403 && (e.user().equals(operatorUser) || e.user().equals(apiUser)))
+            .toList();
+    assertThat(refused).as("requests of the operator and the API that RBAC refused").isEmpty();
+
+    try (KubernetesClient op = cp.clientWithToken(saToken("nbsecrets-operator"));
+        KubernetesClient ap = cp.clientWithToken(saToken("nbsecrets-api"))) {
+      assertForbidden(() -> op.secrets().inNamespace(NS).withName("nbsecrets-platform-key").get());
+      assertForbidden(() -> ap.secrets().inNamespace(NS).withName("nbsecrets-session-keys").get());
+      assertForbidden(() -> op.secrets().inNamespace(NS).list());
+      assertForbidden(() -> ap.secrets().inNamespace(NS).list());
+      assertForbidden(() -> ap.secrets().inNamespace(alice).list());
+      assertForbidden(() -> op.pods().inNamespace(alice).list());
+      // ...while each reads its own key.
+      assertThat(op.secrets().inNamespace(NS).withName("nbsecrets-session-keys").get()).isNotNull();
+      assertThat(ap.secrets().inNamespace(NS).withName("nbsecrets-platform-key").get()).isNotNull();
+    }
+  }
+
+  private String saToken(String serviceAccount) {
+    return admin
+        .serviceAccounts()
+        .inNamespace(NS)
+        .withName(serviceAccount)
+        .tokenRequest(
+            new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L).endSpec().build())
+        .getStatus()
+        .getToken();
+  }
+
+  private static void assertForbidden(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+  }
+
+  // ------------------------------------------------------------------ the leak scan
+
+  @Test
+  @Order(100)
+  void noPlaintextInAnyObjectEventOrLogLine() throws Exception {
+    StringBuilder haystack = new StringBuilder();
+    List<HasMetadata> objects = new ArrayList<>();
+    objects.addAll(admin.secrets().inAnyNamespace().list().getItems());
+    objects.addAll(admin.configMaps().inAnyNamespace().list().getItems());
+    objects.addAll(admin.apps().statefulSets().inAnyNamespace().list().getItems());
+    objects.addAll(admin.services().inAnyNamespace().list().getItems());
+    objects.addAll(admin.pods().inAnyNamespace().list().getItems());
+    objects.addAll(admin.namespaces().list().getItems());
+    objects.addAll(admin.v1().events().inAnyNamespace().list().getItems());
+    objects.addAll(
+        admin
+            .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+            .inAnyNamespace()
+            .list()
+            .getItems());
+    for (HasMetadata o : objects) {
+      haystack.append(Serialization.asJson(o)).append('\n');
+      if (o instanceof Secret s && s.getData() != null) {
+        for (String v : s.getData().values()) {
+          haystack
+              .append(new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
+              .append('\n');
+        }
+      }
+    }
+    String logs = chart.logs();
+    haystack.append(logs);
+    haystack.append(Files.readString(cp.auditLog()));
+    for (String component : List.of("etcd", "kube-apiserver", "kube-controller-manager")) {
+      haystack.append(Files.readString(cp.logFile(component)));
+    }
+    assertThat(PLAINTEXTS).hasSizeGreaterThan(5);
+    assertThat(node.initRuns()).isGreaterThan(2);
+    String text = haystack.toString();
+    for (String p : PLAINTEXTS.values()) {
+      assertThat(text).as("leak scan").doesNotContain(p);
+      assertThat(text)
+          .as("leak scan (base64)")
+          .doesNotContain(Base64.getEncoder().encodeToString(p.getBytes(StandardCharsets.UTF_8)));
+    }
+    System.out.printf(
+        "[measure] leak scan on the real API server: %d objects, %d chars of logs, %d plaintexts:"
+            + " no plaintext found%n",
+        objects.size(), logs.length(), PLAINTEXTS.size());
+  }
+}
