@@ -149,7 +149,8 @@ public final class DevEnvironment implements AutoCloseable {
 
   private DevEnvironment(Options options) {
     authority = new FakeTokenAuthority();
-    server = FakeTokenAuthority.newMockServer();
+    // Serves kubectl too: discovery, OpenAPI, tables, HTTP watches, patches (ApiServerDispatcher).
+    server = ApiServerDispatcher.newMockServer();
     server.init(InetAddress.getLoopbackAddress(), options.kubernetesPort());
     resources.add(server::destroy);
     authority.install(server);

@@ -211,6 +211,25 @@ public final class FakeKubelet implements AutoCloseable {
                 .withStatus("True")
                 .withLastTransitionTime(now)
                 .endCondition()
+                // Per container, as a kubelet reports it (kubectl's READY column counts these).
+                .withContainerStatuses(
+                    pod.getSpec().getContainers().stream()
+                        .map(
+                            c ->
+                                new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+                                    .withName(c.getName())
+                                    .withImage(c.getImage())
+                                    .withImageID("")
+                                    .withReady(true)
+                                    .withStarted(true)
+                                    .withRestartCount(0)
+                                    .withNewState()
+                                    .withNewRunning()
+                                    .withStartedAt(now)
+                                    .endRunning()
+                                    .endState()
+                                    .build())
+                        .toList())
                 .build()
             : new io.fabric8.kubernetes.api.model.PodStatusBuilder()
                 .withPhase("Pending")
