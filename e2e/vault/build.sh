@@ -14,8 +14,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NBSECRETS_VAULT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nbsecrets/vault}
 
-vault_version=v1.14.10
-vault_commit=7d15950da2e3d835077f5b896354de5c01f27570 # the tag's commit, as the module proxy reports it
+vault_version=v1.14.0
+vault_commit=13a649f860186dffe3f3a4459814d87191efc321 # the tag's commit, as the module proxy reports it
 
 command -v go >/dev/null 2>&1 || { echo "build.sh: Go is needed (go 1.26 or newer) and is not on PATH" >&2; exit 2; }
 

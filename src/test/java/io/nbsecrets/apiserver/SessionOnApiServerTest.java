@@ -531,6 +531,52 @@ class SessionOnApiServerTest {
         .isIn(401, 403);
   }
 
+  // ------------------------------------------------------------------ kubectl
+
+  private String kubectl(String user, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(cp.binary("kubectl").toString());
+    command.add("--kubeconfig=" + cp.kubeconfig(user));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("kubectl %s:%n%s", String.join(" ", args), out).isZero();
+    return out;
+  }
+
+  @Test
+  @Order(8)
+  void kubectlAppliesWaitsForAndListsSessions() throws Exception {
+    secret("alice", "K1");
+    secret("alice", "K2");
+    Path file = Files.createTempFile("session", ".yaml");
+    Files.writeString(file, sessionYaml(alice, "from-kubectl", "alice", List.of("K1", "K2")));
+    assertThat(kubectl("launcher", "apply", "-f", file.toString()))
+        .contains("notebooksession.nbsecrets.io/from-kubectl created");
+    assertThat(
+            kubectl(
+                "launcher",
+                "wait",
+                "--for=condition=Ready",
+                "nbs/from-kubectl",
+                "-n",
+                alice,
+                "--timeout=90s"))
+        .contains("condition met");
+    String table = kubectl("launcher", "get", "nbs", "-n", alice);
+    assertThat(table.lines().findFirst().orElseThrow())
+        .contains("NAME")
+        .contains("USER")
+        .contains("READY")
+        .contains("SECRETS");
+    assertThat(table.lines().filter(l -> l.startsWith("from-kubectl ")).findFirst().orElseThrow())
+        .matches("from-kubectl\\s+\\S+\\s+alice\\s+True\\s+2\\s*");
+    assertThat(kubectl(ControlPlane.ADMIN, "describe", "nbs", "from-kubectl", "-n", alice))
+        .contains("SecretsReady")
+        .contains("SnapshotTaken");
+    Files.delete(file);
+  }
+
   // ------------------------------------------------------------------ RBAC
 
   @Test
