@@ -171,6 +171,9 @@ public final class ControlPlane implements AutoCloseable {
         List.of(
             "--etcd-servers=http://127.0.0.1:" + etcdPort,
             "--bind-address=127.0.0.1",
+            // No Service endpoints for the API server itself: nothing here reaches it through
+            // the kubernetes Service, and a loopback address is refused as an endpoint.
+            "--endpoint-reconciler-type=none",
             "--advertise-address=127.0.0.1",
             "--secure-port=" + apiPort,
             "--cert-dir=" + pki,
@@ -418,13 +421,39 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /** Set to {@code true} to keep the control plane's folder (logs, audit log) after it stops. */
+  public static final String KEEP_ENV = "NBSECRETS_KEEP_CONTROL_PLANE";
+
   @Override
   public void close() {
     stopProcesses();
+    if (!"true".equalsIgnoreCase(System.getenv(KEEP_ENV))) {
+      deleteTree(dir);
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
       // already shutting down: the hook runs (and finds nothing left to stop)
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      paths
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  LOG.debug("cannot delete {}: {}", p, e.getMessage());
+                }
+              });
+    } catch (IOException e) {
+      LOG.debug("cannot delete {}: {}", root, e.getMessage());
     }
   }
 

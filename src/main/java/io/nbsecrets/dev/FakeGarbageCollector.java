@@ -57,6 +57,7 @@ public final class FakeGarbageCollector implements AutoCloseable {
     List<? extends HasMetadata> owned =
         Stream.of(
                 client.secrets().inAnyNamespace().list().getItems(),
+                client.configMaps().inAnyNamespace().list().getItems(),
                 client.apps().statefulSets().inAnyNamespace().list().getItems(),
                 client.services().inAnyNamespace().list().getItems(),
                 client.pods().inAnyNamespace().list().getItems())

@@ -36,6 +36,7 @@ public final class Labels {
   public static final String SNAPSHOT = "nbsecrets.io/snapshot";
 
   public static final String COMPONENT_SECRETS = "session-secrets";
+  public static final String COMPONENT_SNAPSHOT = "session-snapshot";
   public static final String COMPONENT_WORKLOAD = "session";
 
   private static final Pattern LABEL_VALUE =

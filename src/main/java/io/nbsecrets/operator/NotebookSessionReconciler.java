@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -66,7 +67,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   private final OperatorConfig config;
   private final Clock clock;
   private final SessionMetrics metrics;
-  private volatile InformerEventSource<Secret, NotebookSession> secrets;
+  private volatile InformerEventSource<ConfigMap, NotebookSession> records;
   private volatile InformerEventSource<StatefulSet, NotebookSession> statefulSets;
   private volatile InformerEventSource<Service, NotebookSession> services;
 
@@ -82,11 +83,12 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   public List<EventSource<?, NotebookSession>> prepareEventSources(
       EventSourceContext<NotebookSession> context) {
     String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
-    secrets =
+    // Snapshot records, not the session Secrets: the operator never reads a Secret.
+    records =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, NotebookSession.class)
-                .withName("secrets")
-                .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SECRETS)
+            InformerEventSourceConfiguration.from(ConfigMap.class, NotebookSession.class)
+                .withName("snapshots")
+                .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT)
                 .build(),
             context);
     statefulSets =
@@ -123,7 +125,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
                             .collect(Collectors.toSet()))
                 .build(),
             context);
-    return List.of(secrets, statefulSets, services, namespaces);
+    return List.of(records, statefulSets, services, namespaces);
   }
 
   @Override
@@ -144,16 +146,27 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         session, context.getSecondaryResource(Namespace.class).orElse(null));
     KubernetesClient client = context.getClient();
     String selectionHash = SecretResolver.selectionHash(session);
-    List<Secret> owned = owned(session, context.getSecondaryResources(Secret.class));
+    List<ConfigMap> owned = owned(session, context.getSecondaryResources(ConfigMap.class));
 
-    Secret current =
+    ConfigMap current =
         owned.stream()
-            .filter(s -> selectionHash.equals(SessionSecrets.selectionHash(s)))
+            .filter(r -> selectionHash.equals(SnapshotRecords.selectionHash(r)))
             .findFirst()
             .orElse(null);
     if (current == null) {
       Snapshot snapshot = resolver.resolve(session);
-      current = create(client, secrets, session, SessionSecrets.desired(session, snapshot));
+      Secret sealed = SessionSecrets.desired(session, snapshot);
+      createReplacing(client, sealed);
+      current =
+          createReplacing(
+              client,
+              records,
+              session,
+              SnapshotRecords.desired(
+                  session,
+                  snapshot,
+                  sealed.getMetadata().getName(),
+                  SessionSecrets.dataBytes(sealed)));
       metrics.snapshotTaken(snapshot.entries().size());
       LOG.info("took a snapshot of {} secrets", snapshot.entries().size());
       new SessionEvents(client)
@@ -165,15 +178,15 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
                   + " secrets: "
                   + String.join(", ", SecretResolver.names(snapshot.entries())));
     }
-    List<Snapshot.ManifestEntry> manifest = SessionSecrets.manifest(current);
+    List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(current);
 
     StatefulSet desiredSts =
         Workload.statefulSet(
             session,
-            current.getMetadata().getName(),
+            SnapshotRecords.secretName(current),
             selectionHash,
             manifest,
-            SessionSecrets.dataBytes(current),
+            SnapshotRecords.sealedBytes(current),
             config);
     StatefulSet sts =
         ensure(
@@ -190,10 +203,20 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         context.getSecondaryResource(Service.class).orElse(null));
 
     String currentName = current.getMetadata().getName();
-    for (Secret old : owned) {
+    for (ConfigMap old : owned) {
       if (!old.getMetadata().getName().equals(currentName)) {
+        // The Secret first: a record whose Secret is gone is deleted on the next pass.
+        String oldSecret = SnapshotRecords.secretName(old);
+        if (oldSecret != null) {
+          client
+              .secrets()
+              .inNamespace(old.getMetadata().getNamespace())
+              .withName(oldSecret)
+              .delete();
+        }
         client.resource(old).delete();
-        LOG.info("deleted superseded session secret {}", old.getMetadata().getName());
+        LOG.info(
+            "deleted superseded snapshot {} (secret {})", old.getMetadata().getName(), oldSecret);
       }
     }
 
@@ -452,9 +475,41 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     return new SessionFailure(SessionFailure.Scope.WORKLOAD, "ReconcileError", describe(e), e);
   }
 
-  private static List<Secret> owned(NotebookSession session, Set<Secret> secrets) {
+  private static List<ConfigMap> owned(NotebookSession session, Set<ConfigMap> records) {
     String uid = session.getMetadata().getUid();
-    return secrets.stream().filter(s -> Owners.isControlledBy(s, uid)).toList();
+    return records.stream().filter(r -> Owners.isControlledBy(r, uid)).toList();
+  }
+
+  /**
+   * Creates an immutable object of a new snapshot. One of that name already exists only when an
+   * earlier attempt stopped half-way (or someone made one in the session's namespace); it cannot be
+   * trusted or changed, so it is replaced. The operator cannot read Secrets, so this never looks at
+   * the one it replaces.
+   */
+  private static <R extends HasMetadata> R createReplacing(KubernetesClient client, R desired) {
+    try {
+      return client.resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      client.resource(desired).withGracePeriod(0).delete();
+      LOG.info(
+          "replaced {} {} left by an earlier attempt",
+          desired.getKind(),
+          desired.getMetadata().getName());
+      return client.resource(desired).create();
+    }
+  }
+
+  private static <R extends HasMetadata> R createReplacing(
+      KubernetesClient client,
+      InformerEventSource<R, NotebookSession> source,
+      NotebookSession session,
+      R desired) {
+    R created = createReplacing(client, desired);
+    source.handleRecentResourceCreate(ResourceID.fromResource(session), created);
+    return created;
   }
 
   /** Creates an object that should not exist yet; if it does (a stale cache), uses it. */

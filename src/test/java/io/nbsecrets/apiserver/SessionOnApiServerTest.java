@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.model.NotebookSession;
@@ -181,7 +183,7 @@ class SessionOnApiServerTest {
                 .filter(e -> "FailedCreate".equals(e.getReason()))
                 .map(e -> e.getMessage()))
         .isEmpty();
-    // Pod Security is really enforced here: a privileged pod is refused.
+    // Pod Security is really enforced here: a pod without the restricted settings is refused.
     Pod privileged =
         new PodBuilder()
             .withNewMetadata()
@@ -192,9 +194,6 @@ class SessionOnApiServerTest {
             .addNewContainer()
             .withName("c")
             .withImage("busybox")
-            .withNewSecurityContext()
-            .withPrivileged(true)
-            .endSecurityContext()
             .endContainer()
             .endSpec()
             .build();
@@ -318,16 +317,17 @@ class SessionOnApiServerTest {
     Instant from = Instant.now();
     // Events that reach the reconciler but change nothing it owns: a metadata edit of the session
     // and of its namespace.
-    admin
-        .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
-        .inNamespace(alice)
-        .withName("quiet")
-        .edit(
-            s -> {
-              s.getMetadata().getAnnotations();
-              s.getMetadata().setLabels(Map.of("touched", "1"));
-              return s;
-            });
+    try (KubernetesClient launcher = cp.client("launcher")) {
+      launcher
+          .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+          .inNamespace(alice)
+          .withName("quiet")
+          .edit(
+              s -> {
+                s.getMetadata().setLabels(Map.of("touched", "1"));
+                return s;
+              });
+    }
     admin
         .namespaces()
         .withName(alice)
@@ -391,15 +391,19 @@ class SessionOnApiServerTest {
       assertThatThrownBy(() -> chart.apply("launcher", e.getValue()))
           .as(e.getKey())
           .isInstanceOfSatisfying(
-              KubernetesClientException.class, x -> assertThat(x.getCode()).isEqualTo(422));
+              KubernetesClientException.class,
+              x -> assertThat(x.getCode()).as(e.getKey() + ": " + x.getMessage()).isEqualTo(422));
     }
     chart.apply("launcher", sessionYaml(alice, "good", "alice", List.of("a")));
-    GenericKubernetesResource good = chart.session(alice, "good");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> spec = (Map<String, Object>) good.getAdditionalProperties().get("spec");
-    spec.put("user", "bob");
     try (KubernetesClient launcher = cp.client("launcher")) {
-      assertThatThrownBy(() -> ChartRelease.sessions(launcher, good).update())
+      assertThatThrownBy(
+              () ->
+                  launcher
+                      .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+                      .inNamespace(alice)
+                      .withName("good")
+                      .patch(
+                          PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"user\":\"bob\"}}"))
           .isInstanceOfSatisfying(
               KubernetesClientException.class,
               x -> {
@@ -525,6 +529,52 @@ class SessionOnApiServerTest {
     assertThat(userKey(ExpiredTokens.forge(cp, sessionPod, "nbsecrets")))
         .as("an expired token of the session's own pod")
         .isIn(401, 403);
+  }
+
+  // ------------------------------------------------------------------ kubectl
+
+  private String kubectl(String user, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(cp.binary("kubectl").toString());
+    command.add("--kubeconfig=" + cp.kubeconfig(user));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("kubectl %s:%n%s", String.join(" ", args), out).isZero();
+    return out;
+  }
+
+  @Test
+  @Order(8)
+  void kubectlAppliesWaitsForAndListsSessions() throws Exception {
+    secret("alice", "K1");
+    secret("alice", "K2");
+    Path file = Files.createTempFile("session", ".yaml");
+    Files.writeString(file, sessionYaml(alice, "from-kubectl", "alice", List.of("K1", "K2")));
+    assertThat(kubectl("launcher", "apply", "-f", file.toString()))
+        .contains("notebooksession.nbsecrets.io/from-kubectl created");
+    assertThat(
+            kubectl(
+                "launcher",
+                "wait",
+                "--for=condition=Ready",
+                "nbs/from-kubectl",
+                "-n",
+                alice,
+                "--timeout=90s"))
+        .contains("condition met");
+    String table = kubectl("launcher", "get", "nbs", "-n", alice);
+    assertThat(table.lines().findFirst().orElseThrow())
+        .contains("NAME")
+        .contains("USER")
+        .contains("READY")
+        .contains("SECRETS");
+    assertThat(table.lines().filter(l -> l.startsWith("from-kubectl ")).findFirst().orElseThrow())
+        .matches("from-kubectl\\s+\\S+\\s+alice\\s+True\\s+2\\s*");
+    assertThat(kubectl(ControlPlane.ADMIN, "describe", "nbs", "from-kubectl", "-n", alice))
+        .contains("SecretsReady")
+        .contains("SnapshotTaken");
+    Files.delete(file);
   }
 
   // ------------------------------------------------------------------ RBAC

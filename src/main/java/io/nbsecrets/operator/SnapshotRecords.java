@@ -1,0 +1,90 @@
+package io.nbsecrets.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.nbsecrets.model.NotebookSession;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of a session's snapshot: a ConfigMap beside the session Secret that says which Secret
+ * holds the snapshot, what is in it (names, file names, versions; never values) and how large it
+ * is. The operator reads records, never Secrets: so it needs only {@code create} and {@code delete}
+ * on Secrets wherever sessions live, and a cluster-wide grant cannot let it read the platform key
+ * or anything else that is secret.
+ */
+public final class SnapshotRecords {
+  static final String MANIFEST = "manifest.json";
+  static final String SECRET = "secret";
+  static final String SEALED_BYTES = "sealedBytes";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SnapshotRecords() {}
+
+  public static String name(String session, String selectionHash) {
+    return session + "-snapshot-" + selectionHash.substring(0, 10);
+  }
+
+  /** The record of {@code snapshot}, sealed into Secret {@code secretName}. */
+  public static ConfigMap desired(
+      NotebookSession session, Snapshot snapshot, String secretName, long sealedBytes) {
+    String sessionName = session.getMetadata().getName();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(SECRET, secretName);
+    data.put(SEALED_BYTES, Long.toString(sealedBytes));
+    data.put(MANIFEST, SessionSecrets.toJson(snapshot.manifest()));
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(name(sessionName, snapshot.selectionHash()))
+        .withNamespace(session.getMetadata().getNamespace())
+        .withLabels(
+            Labels.forSession(sessionName, session.getSpec().getUser(), Labels.COMPONENT_SNAPSHOT))
+        .withAnnotations(Map.of(Labels.SELECTION_HASH, snapshot.selectionHash()))
+        .withOwnerReferences(Owners.controllerReference(session))
+        .endMetadata()
+        .withImmutable(true)
+        .withData(data)
+        .build();
+  }
+
+  public static String selectionHash(ConfigMap record) {
+    return record.getMetadata().getAnnotations() == null
+        ? null
+        : record.getMetadata().getAnnotations().get(Labels.SELECTION_HASH);
+  }
+
+  public static String secretName(ConfigMap record) {
+    return data(record).get(SECRET);
+  }
+
+  public static long sealedBytes(ConfigMap record) {
+    String n = data(record).get(SEALED_BYTES);
+    try {
+      return n == null ? 0 : Long.parseLong(n);
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException(
+          "snapshot record " + record.getMetadata().getName() + " has an unreadable size", e);
+    }
+  }
+
+  public static List<Snapshot.ManifestEntry> manifest(ConfigMap record) {
+    String json = data(record).get(MANIFEST);
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      return JSON.readValue(json, new TypeReference<List<Snapshot.ManifestEntry>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "snapshot record " + record.getMetadata().getName() + " has an unreadable manifest", e);
+    }
+  }
+
+  private static Map<String, String> data(ConfigMap record) {
+    return record.getData() == null ? Map.of() : record.getData();
+  }
+}
