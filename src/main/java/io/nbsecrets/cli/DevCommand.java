@@ -2,6 +2,9 @@ package io.nbsecrets.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.dev.ControlPlaneDev;
+import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Conditions;
@@ -31,8 +34,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description =
-        "Run the whole product locally: an embedded Kubernetes API (mock), the secrets API, the"
-            + " operator, and kubelet/garbage-collector stand-ins.")
+        "Run the whole product locally: an embedded Kubernetes API (mock) or, with"
+            + " --control-plane, a real one; the secrets API, the operator, and stand-ins for"
+            + " what is missing (kubelet; with the mock, garbage collector and TokenReview).")
 public final class DevCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,14 +67,22 @@ public final class DevCommand implements Callable<Integer> {
       description = "RSA size of the session key pair.")
   int keyBits;
 
+  @Option(
+      names = "--control-plane",
+      arity = "0..1",
+      fallbackValue = "",
+      paramLabel = "BIN",
+      description =
+          "Run on a real control plane (etcd, kube-apiserver, kube-controller-manager) with the"
+              + " chart installed by helm, from the binaries in BIN (default: "
+              + ControlPlane.BIN_ENV
+              + ", else what e2e/control-plane/build.sh built). Run from the repository's root.")
+  String controlPlane;
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dir);
-    DevEnvironment env =
-        DevEnvironment.start(
-            DevEnvironment.Options.defaults(dir.toAbsolutePath())
-                .withKeyBits(keyBits)
-                .withPorts(kubernetesPort, apiPort));
+    DevAssembly env = controlPlane == null ? startMock() : startControlPlane();
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -91,7 +103,12 @@ public final class DevCommand implements Callable<Integer> {
 
     System.out.println("nbsecrets dev is running (Ctrl-C to stop).");
     System.out.println(
-        "  Kubernetes API (mock): " + env.kubernetesUrl() + "  kubeconfig: " + kubeconfig);
+        "  Kubernetes API ("
+            + env.kubernetesKind()
+            + "): "
+            + env.kubernetesUrl()
+            + "  kubeconfig: "
+            + kubeconfig);
     System.out.println("  secrets API:           " + env.apiUrl());
     System.out.println("  endpoints and tokens:  " + endpointsFile);
     System.out.println("  namespaces bound to users: " + String.join(", ", env.tokens().keySet()));
@@ -110,7 +127,29 @@ public final class DevCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void loadExamples(DevEnvironment env) throws IOException, InterruptedException {
+  private DevAssembly startMock() {
+    return DevEnvironment.start(
+        DevEnvironment.Options.defaults(dir.toAbsolutePath())
+            .withKeyBits(keyBits)
+            .withPorts(kubernetesPort, apiPort));
+  }
+
+  private DevAssembly startControlPlane() throws IOException, InterruptedException {
+    Path bin =
+        controlPlane.isEmpty()
+            ? ControlPlane.binaries()
+                .orElseThrow(
+                    () ->
+                        new IOException(
+                            "--control-plane: no binaries; build them with"
+                                + " e2e/control-plane/build.sh (needs Go) or name their folder"))
+            : Path.of(controlPlane);
+    System.out.println("starting a real control plane from " + bin + " ...");
+    return ControlPlaneDev.start(
+        bin, dir.toAbsolutePath(), DevEnvironment.Options.defaults(dir).users(), keyBits);
+  }
+
+  private void loadExamples(DevAssembly env) throws IOException, InterruptedException {
     Map<String, Map<String, String>> secrets;
     try (InputStream in = resource("examples/secrets.json")) {
       secrets = JSON.readValue(in, new TypeReference<>() {});
@@ -161,7 +200,7 @@ public final class DevCommand implements Callable<Integer> {
       if (s.getStatus() != null
           && Conditions.is(
               s.getStatus().getConditions(), Conditions.READY, Conditions.TRUE, "SessionReady")) {
-        Path files = env.kubelet().sessionDir(ns, name);
+        Path files = env.sessionDir(ns, name);
         System.out.println(
             "  session " + ns + "/" + name + " is Ready; its secret files are in " + files + ":");
         try (Stream<Path> list = Files.list(files)) {

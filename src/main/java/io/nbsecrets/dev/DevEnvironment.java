@@ -45,7 +45,7 @@ import java.util.function.Function;
  * operator, and stand-ins for the kubelet and the garbage collector. The dev command runs it; the
  * integration tests run exactly the same assembly.
  */
-public final class DevEnvironment implements AutoCloseable {
+public final class DevEnvironment implements DevAssembly {
   public static final String OPERATOR_NAMESPACE = "nbsecrets";
 
   /** Store records live apart from the key Secrets, as in the chart's default install. */
@@ -276,19 +276,33 @@ public final class DevEnvironment implements AutoCloseable {
     }
   }
 
+  @Override
+  public String kubernetesKind() {
+    return "mock";
+  }
+
+  @Override
+  public Path sessionDir(String namespace, String name) {
+    return kubelet.sessionDir(namespace, name);
+  }
+
+  @Override
   public String kubernetesUrl() {
     return "http://" + server.getHostName() + ":" + server.getPort();
   }
 
+  @Override
   public String apiUrl() {
     return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + api.port();
   }
 
   /** A bearer token for {@code user} (a user bound to one of the namespaces). */
+  @Override
   public String token(String user) {
     return userTokens.get(user);
   }
 
+  @Override
   public Map<String, String> tokens() {
     return Map.copyOf(userTokens);
   }
@@ -298,6 +312,7 @@ public final class DevEnvironment implements AutoCloseable {
   }
 
   /** A client of the embedded API server (the operator's own). */
+  @Override
   public KubernetesClient client() {
     return client;
   }
@@ -319,6 +334,7 @@ public final class DevEnvironment implements AutoCloseable {
   }
 
   /** Writes a kubeconfig for kubectl and friends pointing at the embedded API server. */
+  @Override
   public void writeKubeconfig(Path file) throws IOException {
     String yaml =
         String.join(

@@ -9,7 +9,10 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.dev.Helm;
+import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import java.io.IOException;
 import java.net.URI;
@@ -148,7 +151,7 @@ final class ChartRelease implements AutoCloseable {
 
   /** The kubelet stand-in for session pods; init containers reach the API at {@code apiUrl}. */
   NodeStandIn startNode(String apiUrl) {
-    node = new NodeStandIn(cp, service -> apiUrl).start();
+    node = new NodeStandIn(cp, service -> apiUrl, cp.dir().resolve("sessions")).start();
     return node;
   }
 
@@ -210,7 +213,7 @@ final class ChartRelease implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     if (node != null) {
       node.close();
     }
@@ -221,6 +224,9 @@ final class ChartRelease implements AutoCloseable {
     }
     try {
       helm.uninstall(release, namespace);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while uninstalling " + release, e);
     } finally {
       for (String ns : userNamespaces) {
         admin.namespaces().withName(ns).delete();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.operator.Labels;
 import java.nio.file.Files;

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.dev.NodeStandIn;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.nbsecrets.apiserver;
+package io.nbsecrets.dev;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import java.io.IOException;
@@ -45,23 +44,30 @@ import java.util.function.UnaryOperator;
  * <p>The init container's {@code --api-url} names the API's Service; {@code serviceUrls} maps it to
  * where the API process listens, as cluster DNS and the Service would.
  */
-final class NodeStandIn implements AutoCloseable {
+public final class NodeStandIn implements AutoCloseable {
   private final ControlPlane cp;
   private final KubernetesClient admin;
   private final UnaryOperator<String> serviceUrls;
+  private final Path sessions;
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private final Map<String, Path> filesByPod = new ConcurrentHashMap<>();
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
   private final List<Path> initLogs = new ArrayList<>();
   private SharedIndexInformer<Pod> informer;
 
-  NodeStandIn(ControlPlane cp, UnaryOperator<String> serviceUrls) {
+  /**
+   * @param serviceUrls maps the init container's {@code --api-url} to where the API listens
+   * @param sessions where the files of session {@code <namespace>/<name>} go: {@code
+   *     sessions/<namespace>/<name>/}, as in the mock dev mode
+   */
+  public NodeStandIn(ControlPlane cp, UnaryOperator<String> serviceUrls, Path sessions) {
     this.cp = cp;
     this.admin = cp.client(ControlPlane.ADMIN);
     this.serviceUrls = serviceUrls;
+    this.sessions = sessions;
   }
 
-  NodeStandIn start() {
+  public NodeStandIn start() {
     informer =
         admin
             .pods()
@@ -81,19 +87,22 @@ final class NodeStandIn implements AutoCloseable {
 
                   @Override
                   public void onDelete(Pod pod, boolean unknownFinalState) {
-                    filesByPod.remove(key(pod));
+                    Path files = filesByPod.remove(key(pod));
+                    if (files != null) {
+                      deleteTree(files);
+                    }
                   }
                 });
     return this;
   }
 
   /** The folder where the init step of the current pod {@code namespace/name} wrote its files. */
-  Path files(String namespace, String pod) {
+  public Path files(String namespace, String pod) {
     return filesByPod.get(namespace + "/" + pod);
   }
 
   /** Every init step's output so far (for the leak scan). */
-  synchronized String initLogs() throws IOException {
+  public synchronized String initLogs() throws IOException {
     StringBuilder all = new StringBuilder();
     for (Path p : initLogs) {
       all.append(Files.readString(p, StandardCharsets.UTF_8)).append('\n');
@@ -101,7 +110,7 @@ final class NodeStandIn implements AutoCloseable {
     return all.toString();
   }
 
-  synchronized int initRuns() {
+  public synchronized int initRuns() {
     return initLogs.size();
   }
 
@@ -159,7 +168,10 @@ final class NodeStandIn implements AutoCloseable {
             .orElseThrow();
     Path sealed = Files.createDirectories(podDir.resolve("sealed"));
     Path tokenDir = Files.createDirectories(podDir.resolve("token"));
-    Path files = Files.createDirectories(podDir.resolve("files"));
+    String session = pod.getMetadata().getLabels().getOrDefault(Labels.SESSION, name);
+    Path files = sessions.resolve(ns).resolve(session);
+    deleteTree(files);
+    Files.createDirectories(files);
     Path tmp = Files.createDirectories(podDir.resolve("tmp"));
 
     Volume sealedVolume = volume(pod, Workload.SEALED_VOLUME);
@@ -256,6 +268,37 @@ final class NodeStandIn implements AutoCloseable {
           .withStatus("True")
           .withLastTransitionTime(now)
           .endCondition()
+          .addNewInitContainerStatus()
+          .withName(Workload.INIT_CONTAINER)
+          .withImage(init.getImage())
+          .withImageID("")
+          .withReady(true)
+          .withRestartCount(0)
+          .withNewState()
+          .withNewTerminated()
+          .withExitCode(0)
+          .withReason("Completed")
+          .endTerminated()
+          .endState()
+          .endInitContainerStatus()
+          .addNewContainerStatus()
+          .withName(Workload.SESSION_CONTAINER)
+          .withImage(
+              pod.getSpec().getContainers().stream()
+                  .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+                  .map(Container::getImage)
+                  .findFirst()
+                  .orElse(""))
+          .withImageID("")
+          .withReady(true)
+          .withStarted(true)
+          .withRestartCount(0)
+          .withNewState()
+          .withNewRunning()
+          .withStartedAt(now)
+          .endRunning()
+          .endState()
+          .endContainerStatus()
           .build();
     }
     if (!done) {
@@ -328,17 +371,34 @@ final class NodeStandIn implements AutoCloseable {
     return s.toString();
   }
 
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      System.err.println("[node stand-in] cannot delete " + root + ": " + e.getMessage());
+    }
+  }
+
   private static String key(Pod pod) {
     return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (informer != null) {
       informer.close();
     }
     worker.shutdownNow();
-    worker.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      worker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     admin.close();
   }
 }

@@ -1,6 +1,5 @@
-package io.nbsecrets.apiserver;
+package io.nbsecrets.dev;
 
-import io.nbsecrets.dev.ControlPlane;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -10,17 +9,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The real helm binary (built by build.sh), acting as the cluster admin. */
-final class Helm {
-  static final Path CHART = Path.of("charts", "nbsecrets").toAbsolutePath();
+public final class Helm {
+  public static final Path CHART = Path.of("charts", "nbsecrets").toAbsolutePath();
 
   private final ControlPlane cp;
 
-  Helm(ControlPlane cp) {
+  public Helm(ControlPlane cp) {
     this.cp = cp;
   }
 
   /** {@code helm install RELEASE charts/nbsecrets -n NAMESPACE --set k=v ...}; its output. */
-  String install(String release, String namespace, Map<String, String> values)
+  public String install(String release, String namespace, Map<String, String> values)
       throws IOException, InterruptedException {
     List<String> args =
         new ArrayList<>(List.of("install", release, CHART.toString(), "-n", namespace));
@@ -28,11 +27,12 @@ final class Helm {
     return run(args);
   }
 
-  String uninstall(String release, String namespace) throws IOException, InterruptedException {
+  public String uninstall(String release, String namespace)
+      throws IOException, InterruptedException {
     return run(List.of("uninstall", release, "-n", namespace, "--wait", "--timeout", "60s"));
   }
 
-  String run(List<String> args) throws IOException, InterruptedException {
+  public String run(List<String> args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(cp.binary("helm").toString());
     command.addAll(args);

@@ -1,4 +1,4 @@
-package io.nbsecrets.apiserver;
+package io.nbsecrets.dev;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.nbsecrets.dev.ControlPlane;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -42,14 +41,14 @@ import java.util.regex.Pattern;
  * rewritten, {@code --host=0.0.0.0} becomes 127.0.0.1); the {@code tmp} emptyDir is a folder; any
  * other volume fails the test, so that nothing is silently left out.
  */
-final class ChartPod implements AutoCloseable {
+public final class ChartPod implements AutoCloseable {
   private static final Pattern VAR = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
-  final String name;
-  final String namespace;
-  final String serviceAccount;
-  final Map<String, Integer> ports = new LinkedHashMap<>();
-  final Path log;
+  public final String name;
+  public final String namespace;
+  public final String serviceAccount;
+  public final Map<String, Integer> ports = new LinkedHashMap<>();
+  public final Path log;
   private final Process process;
 
   private ChartPod(
@@ -62,8 +61,8 @@ final class ChartPod implements AutoCloseable {
   }
 
   /** Starts container {@code container} of {@code deployment} as pod {@code podName}. */
-  static ChartPod start(ControlPlane cp, Deployment deployment, String container, String podName)
-      throws IOException {
+  public static ChartPod start(
+      ControlPlane cp, Deployment deployment, String container, String podName) throws IOException {
     String ns = deployment.getMetadata().getNamespace();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();
     Container c =
@@ -153,7 +152,7 @@ final class ChartPod implements AutoCloseable {
   }
 
   /** A loopback URL of a named container port. */
-  String url(String portName) {
+  public String url(String portName) {
     Integer port = ports.get(portName);
     if (port == null) {
       throw new IllegalArgumentException("no port " + portName + " in " + ports.keySet());
@@ -161,24 +160,29 @@ final class ChartPod implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  String logText() throws IOException {
+  public String logText() throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Kills the process at once, as a node failure would. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    if (!process.waitFor(15, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -258,7 +262,7 @@ final class ChartPod implements AutoCloseable {
   }
 
   /** Kubernetes' {@code $(VAR)} expansion: defined variables only, others left as they are. */
-  static String expand(String s, Map<String, String> env) {
+  public static String expand(String s, Map<String, String> env) {
     Matcher m = VAR.matcher(s);
     StringBuilder out = new StringBuilder();
     while (m.find()) {

@@ -1,0 +1,158 @@
+package io.nbsecrets.dev;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nbsecrets.operator.Labels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code dev --control-plane}: the product on a real control plane ({@link ControlPlane}) instead
+ * of the mock, installed the way a cluster admin installs it — {@code helm install} of the chart
+ * into namespace {@value #NAMESPACE} (Pod Security {@code restricted}) — with the chart's operator
+ * and API containers run as processes, as their own ServiceAccounts ({@link ChartPod}), and session
+ * pods' init steps run by {@link NodeStandIn}. So the roles start exactly as the subcommands do in
+ * a cluster, and the chart's RBAC, the CRD's schema and Pod Security apply.
+ */
+public final class ControlPlaneDev implements DevAssembly {
+  public static final String NAMESPACE = "nbsecrets";
+  public static final String RELEASE = "nbsecrets";
+
+  private final ControlPlane cp;
+  private final KubernetesClient admin;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Map<String, String> tokens = new LinkedHashMap<>();
+  private final Path sessions;
+  private ChartPod api;
+
+  private ControlPlaneDev(ControlPlane cp, Path dir) {
+    this.cp = cp;
+    this.admin = cp.client(ControlPlane.ADMIN);
+    this.sessions = dir.resolve("sessions");
+  }
+
+  /**
+   * Starts the control plane from the binaries in {@code bin}, installs the chart from {@code
+   * charts/nbsecrets} (run from the repository) and binds one namespace to each user.
+   */
+  public static ControlPlaneDev start(Path bin, Path dir, List<String> users, int keyBits)
+      throws IOException, InterruptedException {
+    if (!Files.isDirectory(Helm.CHART)) {
+      throw new IOException(
+          "dev --control-plane installs the chart from "
+              + Helm.CHART
+              + ", which is not there: run it from the repository's root");
+    }
+    Map<String, List<String>> accounts = new LinkedHashMap<>();
+    users.forEach(u -> accounts.put(u, List.of()));
+    ControlPlane cp = ControlPlane.start(bin, dir.resolve("control-plane"), accounts);
+    ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
+    try {
+      dev.boot(users, keyBits);
+      return dev;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      dev.close();
+      throw e;
+    }
+  }
+
+  private void boot(List<String> users, int keyBits) throws IOException, InterruptedException {
+    admin.namespaces().resource(restricted(NAMESPACE, null)).create();
+    new Helm(cp).install(RELEASE, NAMESPACE, Map.of("keys.keyBits", Integer.toString(keyBits)));
+    for (String user : users) {
+      admin.namespaces().resource(restricted(user, user)).create();
+      tokens.put(user, cp.token(user));
+    }
+    ChartPod operator =
+        ChartPod.start(cp, deployment("nbsecrets-operator"), "operator", "nbsecrets-operator-dev");
+    resources.add(operator);
+    api = ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev");
+    resources.add(api);
+    String apiUrl = api.url("http");
+    resources.add(new NodeStandIn(cp, service -> apiUrl, sessions).start());
+  }
+
+  private Deployment deployment(String name) {
+    Deployment d = admin.apps().deployments().inNamespace(NAMESPACE).withName(name).get();
+    if (d == null) {
+      throw new IllegalStateException("the chart made no Deployment " + name);
+    }
+    return d;
+  }
+
+  /** A namespace under Pod Security {@code restricted}, bound to {@code user} when not null. */
+  public static Namespace restricted(String name, String user) {
+    NamespaceBuilder b =
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
+            .addToLabels("pod-security.kubernetes.io/warn", "restricted")
+            .endMetadata();
+    if (user != null) {
+      b.editMetadata().addToAnnotations(Labels.NAMESPACE_USER_ANNOTATION, user).endMetadata();
+    }
+    return b.build();
+  }
+
+  public ControlPlane controlPlane() {
+    return cp;
+  }
+
+  @Override
+  public String kubernetesKind() {
+    return "real control plane";
+  }
+
+  @Override
+  public String kubernetesUrl() {
+    return cp.url();
+  }
+
+  @Override
+  public String apiUrl() {
+    return api.url("http");
+  }
+
+  @Override
+  public Map<String, String> tokens() {
+    return java.util.Collections.unmodifiableMap(tokens);
+  }
+
+  @Override
+  public KubernetesClient client() {
+    return admin;
+  }
+
+  @Override
+  public Path sessionDir(String namespace, String name) {
+    return sessions.resolve(namespace).resolve(name);
+  }
+
+  @Override
+  public void writeKubeconfig(Path file) throws IOException {
+    Files.copy(
+        cp.kubeconfig(ControlPlane.ADMIN), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void close() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception ignored) {
+        // keep closing the rest
+      }
+    }
+    resources.clear();
+    admin.close();
+    cp.close();
+  }
+}
