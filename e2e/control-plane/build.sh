@@ -15,8 +15,10 @@ helm_version=v4.3.1
 
 command -v go >/dev/null 2>&1 || { echo "build.sh: Go is needed (go 1.26 or newer) and is not on PATH" >&2; exit 2; }
 
-# The cache key covers everything that decides what is built: the pins, the mains and this script.
-key=$(cd "$here" && cat build.sh ./*/go.mod ./*/go.sum ./*/*.go | sha256sum | cut -c1-16)
+# The cache key covers what decides what is built: the pins, the mains, and the link flags (below);
+# a change to this script's wording rebuilds nothing.
+recipe="-s -w; version variables of $kubernetes_version and $helm_version; CGO_ENABLED=0; -trimpath"
+key=$( (cd "$here" && cat ./*/go.mod ./*/go.sum ./*/*.go; echo "$recipe") | sha256sum | cut -c1-16)
 bin="$cache/$key/bin"
 binaries=(etcd kube-apiserver kube-controller-manager kubectl helm)
 
@@ -47,12 +49,16 @@ k8s_ldflags="-X $k8s_version_pkg.gitVersion=$kubernetes_version -X $k8s_version_
 k8s_ldflags+=" -X $k8s_version_pkg.gitMinor=37 -X $k8s_version_pkg.gitTreeState=clean"
 k8s_ldflags+=" -X $k8s_version_pkg.buildDate=1970-01-01T00:00:00Z"
 
-[ -x "$bin/etcd" ] || step etcd etcd "" .
-[ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] && [ -x "$bin/kubectl" ] \
-  || step "kube-apiserver, kube-controller-manager, kubectl $kubernetes_version" kubernetes "$k8s_ldflags" \
+if [ ! -x "$bin/etcd" ]; then
+  step etcd etcd "" .
+fi
+if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ] || [ ! -x "$bin/kubectl" ]; then
+  step "kube-apiserver, kube-controller-manager, kubectl $kubernetes_version" kubernetes "$k8s_ldflags" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
-[ -x "$bin/helm" ] || step "helm $helm_version" helm "-X helm.sh/helm/v4/internal/version.version=$helm_version" \
-  helm.sh/helm/v4/cmd/helm
+fi
+if [ ! -x "$bin/helm" ]; then
+  step "helm $helm_version" helm "-X helm.sh/helm/v4/internal/version.version=$helm_version" helm.sh/helm/v4/cmd/helm
+fi
 
 ln -sfn "$key" "$cache/current"
 echo "control plane built in $(( $(date +%s) - total_start )) s into $bin" >&2

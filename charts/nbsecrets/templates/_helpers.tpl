@@ -161,6 +161,7 @@ seccompProfile:
     - --watch-namespaces={{ join "," . }}
     {{- end }}
     - --api-url={{ include "nbsecrets.apiUrl" . }}
+    - --pod-token-audience={{ .Values.api.podTokenAudience }}
     - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
     - --session-uid={{ int64 .Values.operator.sessionUid }}
     - --session-gid={{ int64 .Values.operator.sessionGid }}

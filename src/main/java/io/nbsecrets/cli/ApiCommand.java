@@ -4,17 +4,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.api.ApiConfig;
-import io.nbsecrets.api.ApiServer;
+import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.Authenticator;
-import io.nbsecrets.api.SecretService;
-import io.nbsecrets.api.SessionPodResolver;
 import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
-import io.nbsecrets.api.UserKeyService;
-import io.nbsecrets.crypto.DataKeyWrapper;
-import io.nbsecrets.keys.LiveKey;
-import io.nbsecrets.keys.PlatformKeys;
-import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import java.io.IOException;
@@ -24,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -102,44 +94,34 @@ public final class ApiCommand implements Callable<Integer> {
             .withUsernamePrefixToStrip(usernamePrefix);
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
-    Optional<VaultTransit> transit = store.transit(secretStore);
-    LiveKey<PlatformKeys.Ring> platform =
-        platformKeyFile == null
-            ? PlatformKeys.watch(client, namespace)
-            : LiveKey.fixed(PlatformKeys.fromFile(platformKeyFile));
-    // With Vault Transit, new records' data keys are wrapped by Vault, not the session public key.
-    LiveKey<? extends DataKeyWrapper> publicKey =
-        transit.isPresent()
-            ? LiveKey.fixed(transit.get())
-            : sessionPublicKeyFile == null
-                ? SessionKeys.watchPublicKey(client, namespace, Duration.ofMinutes(5))
-                : LiveKey.fixed(SessionKeys.publicKeyFromFile(sessionPublicKeyFile));
-    UserKeyService userKeys = new UserKeyService(secretStore, platform);
+    VaultTransit transit = store.transit(secretStore).orElse(null);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Authenticator authenticator =
         devTokensFile == null
             ? new TokenReviewAuthenticator(client)
             : new StaticTokenAuthenticator(readTokens(devTokensFile));
-    ApiServer server =
-        ApiServer.builder()
-            .config(config)
-            .secrets(new SecretService(secretStore, userKeys, publicKey, config))
-            .userKeys(userKeys)
-            .authenticator(authenticator)
-            .podResolver(new SessionPodResolver(client))
-            .meterRegistry(registry)
-            .host(host)
-            .port(port)
-            .start();
-    System.out.println("nbsecrets api listening on " + host + ":" + server.port());
+    ApiRole role =
+        ApiRole.start(
+            client,
+            new ApiRole.Config(
+                namespace,
+                host,
+                port,
+                config,
+                platformKeyFile,
+                sessionPublicKeyFile,
+                Duration.ofMinutes(5)),
+            secretStore,
+            transit,
+            authenticator,
+            registry);
+    System.out.println("nbsecrets api listening on " + host + ":" + role.port());
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.close();
-                  publicKey.close();
-                  platform.close();
+                  role.close();
                   secretStore.close();
                   client.close();
                   stop.countDown();

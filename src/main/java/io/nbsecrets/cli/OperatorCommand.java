@@ -1,18 +1,10 @@
 package io.nbsecrets.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nbsecrets.crypto.RsaKeys;
-import io.nbsecrets.crypto.SessionKeyRing;
-import io.nbsecrets.keys.LiveKey;
-import io.nbsecrets.keys.SessionKeys;
-import io.nbsecrets.operator.OperatorConfig;
+import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
-import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
@@ -55,6 +47,14 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Image of the init container (this program's image).")
   String initImage;
 
+  @Option(
+      names = "--pod-token-audience",
+      defaultValue = "${env:NBSECRETS_POD_TOKEN_AUDIENCE:-nbsecrets}",
+      description =
+          "Audience of the session pods' projected tokens; the API's --pod-token-audience."
+              + " Default: ${DEFAULT-VALUE}.")
+  String podTokenAudience;
+
   @Option(names = "--session-uid", defaultValue = "1000", description = "Session pods' user id.")
   long sessionUid;
 
@@ -86,42 +86,31 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (keyBits < RsaKeys.MIN_BITS) {
-      throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
-    }
+    OperatorRole.Config config =
+        new OperatorRole.Config(
+            namespace,
+            watchNamespaces,
+            apiUrl,
+            initImage,
+            podTokenAudience,
+            sessionUid,
+            sessionGid,
+            sessionKeyFiles,
+            keyBits,
+            leaderElection);
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
     VaultTransit transit = store.transit(secretStore).orElse(null);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    LiveKey<SessionKeyRing> ring =
-        sessionKeyFiles == null || sessionKeyFiles.isEmpty()
-            ? SessionKeys.watch(client, namespace, keyBits)
-            : LiveKey.fixed(SessionKeys.fromFiles(sessionKeyFiles));
-    Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
-        .description("Session private keys held (2 while a rotation is under way)")
-        .register(registry);
-    Operator operator =
-        OperatorRunner.start(
-            client,
-            new SecretResolver(secretStore, ring, transit),
-            new OperatorConfig(
-                apiUrl, initImage, OperatorConfig.DEFAULT_AUDIENCE, sessionUid, sessionGid),
-            registry,
-            OperatorRunner.watchedNamespaces(watchNamespaces),
-            leaderElection
-                ? new LeaderElectionConfiguration("nbsecrets-operator", namespace)
-                : null,
-            OperatorRunner.retry());
-    ManagementServer management =
-        ManagementServer.start(
-            managementPort, registry, () -> operator.getRuntimeInfo().isStarted());
+    OperatorRole role =
+        OperatorRole.start(client, config, secretStore, transit, registry, OperatorRunner.retry());
+    ManagementServer management = ManagementServer.start(managementPort, registry, role::isStarted);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  operator.stop();
-                  ring.close();
+                  role.close();
                   management.close();
                   secretStore.close();
                   client.close();

@@ -4,25 +4,16 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.api.ApiConfig;
-import io.nbsecrets.api.ApiServer;
-import io.nbsecrets.api.SecretService;
-import io.nbsecrets.api.SessionPodResolver;
+import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.TokenReviewAuthenticator;
-import io.nbsecrets.api.UserKeyService;
-import io.nbsecrets.crypto.SessionKeyRing;
-import io.nbsecrets.crypto.SessionPublicKey;
-import io.nbsecrets.keys.LiveKey;
-import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.operator.Labels;
-import io.nbsecrets.operator.OperatorConfig;
+import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
-import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
 import java.io.IOException;
@@ -36,7 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -141,10 +131,9 @@ public final class DevEnvironment implements DevAssembly {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private SecretStore store;
   private SecretStore operatorStore;
-  private ApiServer api;
+  private ApiRole api;
   private FakeKubelet kubelet;
-  private volatile Operator operator;
-  private LiveKey<SessionKeyRing> ring;
+  private volatile OperatorRole operator;
   private Options options;
 
   private DevEnvironment(Options options) {
@@ -210,27 +199,25 @@ public final class DevEnvironment implements DevAssembly {
 
     // The operator generates the session key pair and publishes the public half; the API
     // generates the platform key and reads the public half: the same bootstrap as in a cluster.
-    // Both follow key rotations (rotate-keys), as in a cluster.
-    ring = SessionKeys.watch(operatorClient, OPERATOR_NAMESPACE, options.keyBits());
-    resources.add(ring);
-    LiveKey<SessionPublicKey> publicKey =
-        SessionKeys.watchPublicKey(apiClient, OPERATOR_NAMESPACE, Duration.ofSeconds(10));
-    resources.add(publicKey);
-    LiveKey<PlatformKeys.Ring> platform = PlatformKeys.watch(apiClient, OPERATOR_NAMESPACE);
-    resources.add(platform);
-
-    UserKeyService userKeys = new UserKeyService(store, platform);
+    // Both follow key rotations (rotate-keys), as in a cluster. In a cluster the two start in any
+    // order (the API waits for the public key); here the operator starts last, once the API's
+    // URL is known, so the key pair is generated first, as the operator's first start would.
+    SessionKeys.watch(operatorClient, OPERATOR_NAMESPACE, options.keyBits()).close();
     api =
-        ApiServer.builder()
-            .config(options.apiConfig())
-            .secrets(new SecretService(store, userKeys, publicKey, options.apiConfig()))
-            .userKeys(userKeys)
-            .authenticator(new TokenReviewAuthenticator(apiClient))
-            .podResolver(new SessionPodResolver(apiClient))
-            .meterRegistry(registry)
-            .host(InetAddress.getLoopbackAddress().getHostAddress())
-            .port(options.apiPort())
-            .start();
+        ApiRole.start(
+            apiClient,
+            new ApiRole.Config(
+                OPERATOR_NAMESPACE,
+                InetAddress.getLoopbackAddress().getHostAddress(),
+                options.apiPort(),
+                options.apiConfig(),
+                null,
+                null,
+                Duration.ofSeconds(10)),
+            store,
+            null,
+            new TokenReviewAuthenticator(apiClient),
+            registry);
     resources.add(api);
 
     Path dir = options.dir();
@@ -240,25 +227,34 @@ public final class DevEnvironment implements DevAssembly {
     resources.add(new FakeGarbageCollector(standInClient).start(options.gcPeriodMillis()));
     this.options = options;
     startOperator();
-    resources.add(() -> operator.stop());
+    resources.add(() -> operator.close());
   }
 
+  /** The operator as the chart configures it, started through the subcommand's own path. */
   private void startOperator() {
     operator =
-        OperatorRunner.start(
+        OperatorRole.start(
             operatorClient,
-            new SecretResolver(operatorStore, ring, null),
-            new OperatorConfig(
-                apiUrl(), "nbsecrets:dev", OperatorConfig.DEFAULT_AUDIENCE, 1000, 100),
-            registry,
-            Set.of(),
+            new OperatorRole.Config(
+                OPERATOR_NAMESPACE,
+                List.of(),
+                apiUrl(),
+                "nbsecrets:dev",
+                options.apiConfig().podTokenAudience(),
+                1000,
+                100,
+                List.of(),
+                options.keyBits(),
+                false),
+            operatorStore,
             null,
+            registry,
             options.retry());
   }
 
   /** Stops the operator and starts a fresh one (new caches, nothing carried over in memory). */
   public synchronized void restartOperator() {
-    operator.stop();
+    operator.close();
     startOperator();
   }
 

@@ -43,7 +43,11 @@ class WatchNamespacesOnApiServerTest {
     }
     chart =
         ChartRelease.install(
-            cp, "nbsecrets-watch", NS, Map.of("rbac.watchNamespaces", "{w-carol,w-bob}"));
+            cp,
+            "nbsecrets-watch",
+            NS,
+            // A non-default pod-token audience: the operator must request what the API expects.
+            Map.of("rbac.watchNamespaces", "{w-carol,w-bob}", "api.podTokenAudience", "nbs-watch"));
     for (String ns : List.of("w-carol", "w-bob", "w-alice")) {
       chart.adoptNamespace(ns);
     }

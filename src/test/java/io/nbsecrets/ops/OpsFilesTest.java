@@ -91,6 +91,21 @@ class OpsFilesTest {
   }
 
   @Test
+  void theBuildScriptsOfTheRealComponentsPassShellcheck() throws IOException, InterruptedException {
+    Path shellcheck = tool("shellcheck", "apt-get install -y shellcheck");
+    for (String script :
+        List.of(
+            "e2e/control-plane/build.sh",
+            "e2e/vault/build.sh",
+            "e2e/vault/dev-server.sh",
+            ".ci/run")) {
+      Path file = Path.of(script);
+      assertThat(Files.isExecutable(file) || script.equals(".ci/run")).as(script).isTrue();
+      assertThat(run(List.of(shellcheck.toString(), "-x", file.toString()))).as(script).isEmpty();
+    }
+  }
+
+  @Test
   void argoDocumentsNameTheCrdsGroupAndKind() throws IOException {
     JsonNode crd = YAML.readTree(CRD.toFile());
     String group = crd.path("spec").path("group").asText();

@@ -57,11 +57,14 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>the Transit secrets engine under {@code transit}: {@code POST encrypt/<key>}, {@code
  *       decrypt/<key>}, {@code rewrap/<key>} (one item each, no batches; AES-256-GCM, ciphertext
  *       {@code vault:v<n>:<base64(nonce || ciphertext || tag)>} like Vault's {@code aes256-gcm96};
- *       400 "encryption key not found" for an unknown key, 400 "invalid ciphertext" for a version
- *       outside [min_decryption_version, latest], 400 "cipher: message authentication failed"),
- *       {@code GET keys/<key>} ({@code latest_version}, {@code min_decryption_version}), {@code
- *       POST keys/<key>/rotate}; keys are created by the test hook {@link #createTransitKey}, not
- *       over HTTP; {@link #transitMinDecryptionVersion} stands in for {@code keys/<key>/config}.
+ *       {@code encrypt} creates a missing key like Vault's upsert for a token that may create, 400
+ *       "encryption key not found" for decrypt/rewrap with an unknown key, and Vault's 400s for a
+ *       version below min_decryption_version ("...disallowed by policy (too old)") or above the
+ *       latest ("invalid ciphertext: version is too new"), 400 "cipher: message authentication
+ *       failed"), {@code GET keys/<key>} ({@code latest_version}, {@code min_decryption_version};
+ *       404 when absent), {@code POST keys/<key>/rotate} (400 "key not found" when absent); keys
+ *       are otherwise created by the test hook {@link #createTransitKey}, not over HTTP; {@link
+ *       #transitMinDecryptionVersion} stands in for {@code keys/<key>/config}.
  * </ul>
  *
  * <p>Every path but health and login requires a known, unrevoked token in {@code X-Vault-Token}
@@ -349,8 +352,17 @@ public final class FakeVault implements AutoCloseable {
     String[] parts = path.split("/");
     String op = parts[0];
     TransitKey key = parts.length > 1 ? transit.get(parts[1]) : null;
-    if (key == null) {
-      error(exchange, 400, "encryption key not found");
+    if (key == null && op.equals("encrypt") && parts.length == 2 && method.equals("POST")) {
+      // Vault creates a missing key on encrypt ("upsert") when the token holds `create` on the
+      // path, as a root token does; the fake has no policies, so it always does.
+      createTransitKey(parts[1]);
+      key = transit.get(parts[1]);
+    } else if (key == null) {
+      if (op.equals("keys") && method.equals("GET")) {
+        error(exchange, 404, null); // Vault: 404 {"errors":[]}
+      } else {
+        error(exchange, 400, op.equals("keys") ? "key not found" : "encryption key not found");
+      }
       return;
     }
     synchronized (key) {
@@ -426,9 +438,12 @@ public final class FakeVault implements AutoCloseable {
       throw new IllegalArgumentException("invalid ciphertext: no prefix");
     }
     int version = Integer.parseInt(parts[1].substring(1));
-    if (version < key.minDecryptionVersion || version > key.versions.size()) {
+    if (version < key.minDecryptionVersion) {
       throw new IllegalArgumentException(
-          "invalid ciphertext: key version " + version + " is not allowed to decrypt");
+          "ciphertext or signature version is disallowed by policy (too old)");
+    }
+    if (version > key.versions.size()) {
+      throw new IllegalArgumentException("invalid ciphertext: version is too new");
     }
     byte[] in;
     try {
@@ -437,7 +452,7 @@ public final class FakeVault implements AutoCloseable {
       throw new IllegalArgumentException("invalid ciphertext: could not decode base64");
     }
     if (in.length < 12 + 16) {
-      throw new IllegalArgumentException("invalid ciphertext: too short");
+      throw new IllegalArgumentException("invalid ciphertext length");
     }
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");

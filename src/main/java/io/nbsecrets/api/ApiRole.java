@@ -1,0 +1,116 @@
+package io.nbsecrets.api;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nbsecrets.crypto.DataKeyWrapper;
+import io.nbsecrets.keys.LiveKey;
+import io.nbsecrets.keys.PlatformKeys;
+import io.nbsecrets.keys.SessionKeys;
+import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The secrets API role, started the one way both the {@code api} subcommand and {@code dev} start
+ * it: platform keys (generated into a Secret or from a file), the session public key (the
+ * operator's ConfigMap, a file, or Vault Transit), then the HTTP server.
+ */
+public final class ApiRole implements AutoCloseable {
+  /**
+   * The role's settings, as the subcommand's flags give them.
+   *
+   * @param platformKeyFile the platform key file, or null: generated into a Secret
+   * @param sessionPublicKeyFile the session public key (PEM), or null: the operator's ConfigMap
+   * @param publicKeyWait how long to wait for the operator to publish its public key
+   */
+  public record Config(
+      String namespace,
+      String host,
+      int port,
+      ApiConfig api,
+      Path platformKeyFile,
+      Path sessionPublicKeyFile,
+      Duration publicKeyWait) {}
+
+  private final List<AutoCloseable> resources;
+  private final ApiServer server;
+
+  private ApiRole(List<AutoCloseable> resources, ApiServer server) {
+    this.resources = resources;
+    this.server = server;
+  }
+
+  /**
+   * Starts the API.
+   *
+   * @param store the secret store, opened by the caller (and closed by it)
+   * @param transit Vault Transit for the outer layer, or null
+   * @param authenticator who callers are (TokenReview in a cluster)
+   * @throws IOException when the port cannot be bound
+   */
+  public static ApiRole start(
+      KubernetesClient client,
+      Config config,
+      SecretStore store,
+      VaultTransit transit,
+      Authenticator authenticator,
+      MeterRegistry registry)
+      throws IOException {
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      LiveKey<PlatformKeys.Ring> platform =
+          config.platformKeyFile() == null
+              ? PlatformKeys.watch(client, config.namespace())
+              : LiveKey.fixed(PlatformKeys.fromFile(config.platformKeyFile()));
+      resources.add(platform);
+      // With Vault Transit, new records' data keys are wrapped by Vault, not the session key.
+      LiveKey<? extends DataKeyWrapper> publicKey =
+          transit != null
+              ? LiveKey.fixed(transit)
+              : config.sessionPublicKeyFile() == null
+                  ? SessionKeys.watchPublicKey(client, config.namespace(), config.publicKeyWait())
+                  : LiveKey.fixed(SessionKeys.publicKeyFromFile(config.sessionPublicKeyFile()));
+      resources.add(publicKey);
+      UserKeyService userKeys = new UserKeyService(store, platform);
+      ApiServer server =
+          ApiServer.builder()
+              .config(config.api())
+              .secrets(new SecretService(store, userKeys, publicKey, config.api()))
+              .userKeys(userKeys)
+              .authenticator(authenticator)
+              .podResolver(new SessionPodResolver(client))
+              .meterRegistry(registry)
+              .host(config.host())
+              .port(config.port())
+              .start();
+      return new ApiRole(resources, server);
+    } catch (IOException | RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    closeAll(resources);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception ignored) {
+        // keep closing the rest
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.keys.LiveKey;
+import io.nbsecrets.keys.SessionKeys;
+import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.VaultTransit;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The operator role, started the one way both the {@code operator} subcommand and {@code dev} start
+ * it: from the settings as given (a watch-namespaces list straight from a flag or env variable,
+ * blanks and all), so that dev mode and a cluster cannot drift apart.
+ */
+public final class OperatorRole implements AutoCloseable {
+  /** The lease that replicas elect a leader on. */
+  public static final String LEASE = "nbsecrets-operator";
+
+  /**
+   * The role's settings, as the subcommand's flags give them.
+   *
+   * @param namespace the operator's namespace (keys, lease)
+   * @param watchNamespaces namespaces to watch, as given; blank entries are ignored, none: all
+   * @param sessionKeyFiles PEM files of the session private keys; empty: generated into a Secret
+   */
+  public record Config(
+      String namespace,
+      List<String> watchNamespaces,
+      String apiUrl,
+      String initImage,
+      String podTokenAudience,
+      long sessionUid,
+      long sessionGid,
+      List<Path> sessionKeyFiles,
+      int keyBits,
+      boolean leaderElection) {
+    public Config {
+      watchNamespaces = watchNamespaces == null ? List.of() : List.copyOf(watchNamespaces);
+      sessionKeyFiles = sessionKeyFiles == null ? List.of() : List.copyOf(sessionKeyFiles);
+    }
+  }
+
+  private final Operator operator;
+  private final LiveKey<SessionKeyRing> ring;
+
+  private OperatorRole(Operator operator, LiveKey<SessionKeyRing> ring) {
+    this.operator = operator;
+    this.ring = ring;
+  }
+
+  /**
+   * Loads (or generates) the session keys and starts reconciling.
+   *
+   * @param store the secret store, opened by the caller (and closed by it)
+   * @param transit Vault Transit for the outer layer, or null
+   * @throws IllegalArgumentException naming a bad setting
+   */
+  public static OperatorRole start(
+      KubernetesClient client,
+      Config config,
+      SecretStore store,
+      VaultTransit transit,
+      MeterRegistry registry,
+      GenericRetry retry) {
+    if (config.keyBits() < RsaKeys.MIN_BITS) {
+      throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
+    }
+    var namespaces = OperatorRunner.watchedNamespaces(config.watchNamespaces());
+    LiveKey<SessionKeyRing> ring =
+        config.sessionKeyFiles().isEmpty()
+            ? SessionKeys.watch(client, config.namespace(), config.keyBits())
+            : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles()));
+    try {
+      Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
+          .description("Session private keys held (2 while a rotation is under way)")
+          .register(registry);
+      Operator operator =
+          OperatorRunner.start(
+              client,
+              new SecretResolver(store, ring, transit),
+              new OperatorConfig(
+                  config.apiUrl(),
+                  config.initImage(),
+                  config.podTokenAudience(),
+                  config.sessionUid(),
+                  config.sessionGid()),
+              registry,
+              namespaces,
+              config.leaderElection()
+                  ? new LeaderElectionConfiguration(LEASE, config.namespace())
+                  : null,
+              retry);
+      return new OperatorRole(operator, ring);
+    } catch (RuntimeException e) {
+      ring.close();
+      throw e;
+    }
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  public boolean isStarted() {
+    return operator.getRuntimeInfo().isStarted();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    ring.close();
+  }
+}
