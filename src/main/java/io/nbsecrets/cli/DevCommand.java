@@ -97,7 +97,13 @@ public final class DevCommand implements Callable<Integer> {
     endpoints.put("kubernetes", env.kubernetesUrl());
     endpoints.put("api", env.apiUrl());
     endpoints.put("tokens", env.tokens());
+    // The tokens in it let anyone act as the users: readable by this user only.
     Path endpointsFile = dir.resolve("endpoints.json");
+    Files.deleteIfExists(endpointsFile);
+    Files.createFile(
+        endpointsFile,
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     Files.writeString(
         endpointsFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
 

@@ -641,6 +641,14 @@ public final class ApiServerDispatcher extends Dispatcher {
       if (rp.namespace() != null) {
         meta.put("namespace", rp.namespace());
       }
+      // Like the API server, a dry run answers as the real request would: 409 when it exists.
+      MockResponse existing =
+          crud.handleGet(
+              new ResourcePath(r.group(), r.version(), rp.namespace(), r.plural(), name, null)
+                  .objectPath());
+      if (existing.code() == 200 && existing.getBody() != null && existing.getBody().size() > 0) {
+        return status(409, "AlreadyExists", r.groupResource() + " \"" + name + "\" already exists");
+      }
       return withWarnings(json(201, object), warnings);
     }
     MockResponse resp =

@@ -97,7 +97,8 @@ public final class ChartPod implements AutoCloseable {
               .tokenRequest(
                   new TokenRequestBuilder()
                       .withNewSpec()
-                      .withExpirationSeconds(3600L)
+                      // A day: dev --control-plane runs until stopped, and nothing renews it.
+                      .withExpirationSeconds(86_400L)
                       .endSpec()
                       .build())
               .getStatus()

@@ -51,8 +51,9 @@ public final class NodeStandIn implements AutoCloseable {
   private final Path sessions;
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private final Map<String, Path> filesByPod = new ConcurrentHashMap<>();
+  private final Map<String, Path> podDirs = new ConcurrentHashMap<>();
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
-  private final List<Path> initLogs = new ArrayList<>();
+  private final List<String> initLogs = new ArrayList<>();
   private SharedIndexInformer<Pod> informer;
 
   /**
@@ -91,6 +92,10 @@ public final class NodeStandIn implements AutoCloseable {
                     if (files != null) {
                       deleteTree(files);
                     }
+                    Path podDir = podDirs.remove(key(pod));
+                    if (podDir != null) {
+                      deleteTree(podDir);
+                    }
                   }
                 });
     return this;
@@ -102,12 +107,8 @@ public final class NodeStandIn implements AutoCloseable {
   }
 
   /** Every init step's output so far (for the leak scan). */
-  public synchronized String initLogs() throws IOException {
-    StringBuilder all = new StringBuilder();
-    for (Path p : initLogs) {
-      all.append(Files.readString(p, StandardCharsets.UTF_8)).append('\n');
-    }
-    return all.toString();
+  public synchronized String initLogs() {
+    return String.join("\n", initLogs);
   }
 
   public synchronized int initRuns() {
@@ -154,25 +155,22 @@ public final class NodeStandIn implements AutoCloseable {
   private PodStatus runInit(Pod pod) throws IOException, InterruptedException {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    Path podDir =
-        Files.createDirectories(
-            cp.dir()
-                .resolve("kubelet")
-                .resolve(ns)
-                .resolve(name)
-                .resolve(pod.getMetadata().getUid()));
+    // Private to this process's user: the token in it gets the user's key for ten minutes.
+    Path kubelet = privateDir(cp.dir().resolve("kubelet"));
+    Path podDir = privateDir(kubelet.resolve(ns + "_" + name + "_" + pod.getMetadata().getUid()));
+    podDirs.put(key(pod), podDir);
     Container init =
         pod.getSpec().getInitContainers().stream()
             .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
             .findFirst()
             .orElseThrow();
-    Path sealed = Files.createDirectories(podDir.resolve("sealed"));
-    Path tokenDir = Files.createDirectories(podDir.resolve("token"));
+    Path sealed = privateDir(podDir.resolve("sealed"));
+    Path tokenDir = privateDir(podDir.resolve("token"));
     String session = pod.getMetadata().getLabels().getOrDefault(Labels.SESSION, name);
     Path files = sessions.resolve(ns).resolve(session);
     deleteTree(files);
     Files.createDirectories(files);
-    Path tmp = Files.createDirectories(podDir.resolve("tmp"));
+    Path tmp = privateDir(podDir.resolve("tmp"));
 
     Volume sealedVolume = volume(pod, Workload.SEALED_VOLUME);
     Secret secret =
@@ -187,6 +185,7 @@ public final class NodeStandIn implements AutoCloseable {
       Path f = sealed.resolve(e.getKey());
       Files.write(f, Base64.getDecoder().decode(e.getValue()));
       Files.setPosixFilePermissions(f, mode);
+      // the folder is private anyway: the volume's mode is what the init step sees
     }
     var projected =
         volume(pod, Workload.TOKEN_VOLUME)
@@ -218,7 +217,12 @@ public final class NodeStandIn implements AutoCloseable {
                     .build())
             .getStatus()
             .getToken();
-    Files.writeString(tokenDir.resolve(projected.getPath()), token);
+    Path tokenFile = tokenDir.resolve(projected.getPath());
+    Files.deleteIfExists(tokenFile);
+    Files.createFile(
+        tokenFile,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tokenFile, token);
 
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -244,8 +248,12 @@ public final class NodeStandIn implements AutoCloseable {
     }
     Process p = pb.start();
     boolean done = p.waitFor(90, TimeUnit.SECONDS);
+    if (!done) {
+      p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
     synchronized (this) {
-      initLogs.add(log);
+      initLogs.add(output);
     }
     String now = Instant.now().toString();
     if (done && p.exitValue() == 0) {
@@ -301,10 +309,7 @@ public final class NodeStandIn implements AutoCloseable {
           .endContainerStatus()
           .build();
     }
-    if (!done) {
-      p.destroyForcibly();
-    }
-    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    List<String> lines = output.lines().toList();
     String message = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     return new PodStatusBuilder()
         .withPhase("Pending")
@@ -369,6 +374,15 @@ public final class NodeStandIn implements AutoCloseable {
       s.append((octal & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
     }
     return s.toString();
+  }
+
+  private static Path privateDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    return dir;
   }
 
   private static void deleteTree(Path root) {

@@ -146,27 +146,41 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         session, context.getSecondaryResource(Namespace.class).orElse(null));
     KubernetesClient client = context.getClient();
     String selectionHash = SecretResolver.selectionHash(session);
+    String sessionName = session.getMetadata().getName();
     List<ConfigMap> owned = owned(session, context.getSecondaryResources(ConfigMap.class));
+    StatefulSet actualSts = context.getSecondaryResource(StatefulSet.class).orElse(null);
 
+    // A record is followed only when the Secret it names is the one its contents name.
     ConfigMap current =
         owned.stream()
             .filter(r -> selectionHash.equals(SnapshotRecords.selectionHash(r)))
+            .filter(r -> SnapshotRecords.secretName(sessionName, r).isPresent())
             .findFirst()
             .orElse(null);
+    if (current != null) {
+      String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
+      if (!Workload.mountsSecret(actualSts, secretName)
+          && !SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName)) {
+        // Its Secret is gone (deleted by hand, or by a clean-up that stopped half-way): a pod
+        // pointed at it would never start. Take a new snapshot instead.
+        LOG.info(
+            "snapshot {} lost its secret {}; taking a new one",
+            current.getMetadata().getName(),
+            secretName);
+        client.resource(current).delete();
+        current = null;
+      }
+    }
     if (current == null) {
       Snapshot snapshot = resolver.resolve(session);
       Secret sealed = SessionSecrets.desired(session, snapshot);
-      createReplacing(client, sealed);
+      createOrUse(client, sealed);
       current =
-          createReplacing(
+          createOrGet(
               client,
               records,
               session,
-              SnapshotRecords.desired(
-                  session,
-                  snapshot,
-                  sealed.getMetadata().getName(),
-                  SessionSecrets.dataBytes(sealed)));
+              SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed)));
       metrics.snapshotTaken(snapshot.entries().size());
       LOG.info("took a snapshot of {} secrets", snapshot.entries().size());
       new SessionEvents(client)
@@ -179,22 +193,17 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
                   + String.join(", ", SecretResolver.names(snapshot.entries())));
     }
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(current);
+    String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
 
     StatefulSet desiredSts =
         Workload.statefulSet(
             session,
-            SnapshotRecords.secretName(current),
+            secretName,
             selectionHash,
             manifest,
             SnapshotRecords.sealedBytes(current),
             config);
-    StatefulSet sts =
-        ensure(
-            client,
-            statefulSets,
-            session,
-            desiredSts,
-            context.getSecondaryResource(StatefulSet.class).orElse(null));
+    StatefulSet sts = ensure(client, statefulSets, session, desiredSts, actualSts);
     ensure(
         client,
         services,
@@ -205,18 +214,21 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     String currentName = current.getMetadata().getName();
     for (ConfigMap old : owned) {
       if (!old.getMetadata().getName().equals(currentName)) {
-        // The Secret first: a record whose Secret is gone is deleted on the next pass.
-        String oldSecret = SnapshotRecords.secretName(old);
-        if (oldSecret != null) {
+        // The Secret first: a record whose Secret is gone is deleted on the next pass. A record
+        // whose contents do not name its Secret is never followed to delete anything.
+        var oldSecret = SnapshotRecords.secretName(sessionName, old);
+        if (oldSecret.isPresent() && !oldSecret.get().equals(secretName)) {
           client
               .secrets()
               .inNamespace(old.getMetadata().getNamespace())
-              .withName(oldSecret)
+              .withName(oldSecret.get())
               .delete();
         }
         client.resource(old).delete();
         LOG.info(
-            "deleted superseded snapshot {} (secret {})", old.getMetadata().getName(), oldSecret);
+            "deleted superseded snapshot {} (secret {})",
+            old.getMetadata().getName(),
+            oldSecret.orElse("none"));
       }
     }
 
@@ -481,35 +493,47 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   }
 
   /**
-   * Creates an immutable object of a new snapshot. One of that name already exists only when an
-   * earlier attempt stopped half-way (or someone made one in the session's namespace); it cannot be
-   * trusted or changed, so it is replaced. The operator cannot read Secrets, so this never looks at
-   * the one it replaces.
+   * Creates a snapshot's Secret. One that exists already under its name holds the same snapshot
+   * (names are content hashes): an earlier attempt that stopped before its record, or a record
+   * lost. It is used as it is; the operator never reads or replaces a Secret.
    */
-  private static <R extends HasMetadata> R createReplacing(KubernetesClient client, R desired) {
+  private static void createOrUse(KubernetesClient client, Secret sealed) {
     try {
-      return client.resource(desired).create();
+      client.resource(sealed).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
-      client.resource(desired).withGracePeriod(0).delete();
-      LOG.info(
-          "replaced {} {} left by an earlier attempt",
-          desired.getKind(),
-          desired.getMetadata().getName());
-      return client.resource(desired).create();
+      LOG.info("using secret {} made by an earlier attempt", sealed.getMetadata().getName());
     }
   }
 
-  private static <R extends HasMetadata> R createReplacing(
+  /** Creates a snapshot record; if one of that name exists (the same contents), uses it. */
+  private static ConfigMap createOrGet(
       KubernetesClient client,
-      InformerEventSource<R, NotebookSession> source,
+      InformerEventSource<ConfigMap, NotebookSession> source,
       NotebookSession session,
-      R desired) {
-    R created = createReplacing(client, desired);
-    source.handleRecentResourceCreate(ResourceID.fromResource(session), created);
-    return created;
+      ConfigMap desired)
+      throws SessionFailure {
+    ConfigMap record;
+    try {
+      record = client.resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      record = client.resource(desired).get();
+      if (record == null || !Owners.isControlledBy(record, session.getMetadata().getUid())) {
+        throw new SessionFailure(
+            SessionFailure.Scope.WORKLOAD,
+            "NameTaken",
+            "ConfigMap "
+                + desired.getMetadata().getName()
+                + " exists and does not belong to this session: delete it or rename the session");
+      }
+    }
+    source.handleRecentResourceCreate(ResourceID.fromResource(session), record);
+    return record;
   }
 
   /** Creates an object that should not exist yet; if it does (a stale cache), uses it. */

@@ -50,10 +50,15 @@ public final class OperatorRole implements AutoCloseable {
 
   private final Operator operator;
   private final LiveKey<SessionKeyRing> ring;
+  private final MeterRegistry registry;
+  private final Gauge keys;
 
-  private OperatorRole(Operator operator, LiveKey<SessionKeyRing> ring) {
+  private OperatorRole(
+      Operator operator, LiveKey<SessionKeyRing> ring, MeterRegistry registry, Gauge keys) {
     this.operator = operator;
     this.ring = ring;
+    this.registry = registry;
+    this.keys = keys;
   }
 
   /**
@@ -78,10 +83,11 @@ public final class OperatorRole implements AutoCloseable {
         config.sessionKeyFiles().isEmpty()
             ? SessionKeys.watch(client, config.namespace(), config.keyBits())
             : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles()));
+    Gauge keys =
+        Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
+            .description("Session private keys held (2 while a rotation is under way)")
+            .register(registry);
     try {
-      Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
-          .description("Session private keys held (2 while a rotation is under way)")
-          .register(registry);
       Operator operator =
           OperatorRunner.start(
               client,
@@ -98,8 +104,9 @@ public final class OperatorRole implements AutoCloseable {
                   ? new LeaderElectionConfiguration(LEASE, config.namespace())
                   : null,
               retry);
-      return new OperatorRole(operator, ring);
+      return new OperatorRole(operator, ring, registry, keys);
     } catch (RuntimeException e) {
+      registry.remove(keys);
       ring.close();
       throw e;
     }
@@ -116,6 +123,7 @@ public final class OperatorRole implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+    registry.remove(keys);
     ring.close();
   }
 }

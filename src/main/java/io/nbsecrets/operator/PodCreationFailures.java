@@ -4,6 +4,10 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
@@ -37,8 +41,19 @@ final class PodCreationFailures {
     return observed && (s.getReplicas() == null || s.getReplicas() == 0);
   }
 
-  /** The latest FailedCreate message of this StatefulSet (this incarnation, by uid), if any. */
+  /**
+   * How recent a FailedCreate must be to count. The controller retries with a backoff of at most a
+   * few minutes and each retry refreshes the Event; an older one is history (an earlier rollout),
+   * not why there is no pod now.
+   */
+  static final Duration RECENT = Duration.ofMinutes(5);
+
+  /** The latest recent FailedCreate message of this StatefulSet (by uid), if any. */
   static Optional<String> latest(KubernetesClient client, StatefulSet sts) {
+    return latest(client, sts, Instant.now());
+  }
+
+  static Optional<String> latest(KubernetesClient client, StatefulSet sts, Instant now) {
     String uid = sts.getMetadata().getUid();
     try {
       return client
@@ -57,6 +72,7 @@ final class PodCreationFailures {
           .getItems()
           .stream()
           .filter(e -> uid == null || Objects.equals(uid, e.getInvolvedObject().getUid()))
+          .filter(e -> when(e).isAfter(now.minus(RECENT)))
           .max(Comparator.comparing(PodCreationFailures::when))
           .map(e -> shorten(e.getMessage()));
     } catch (KubernetesClientException e) {
@@ -65,16 +81,26 @@ final class PodCreationFailures {
     }
   }
 
-  private static String when(Event e) {
+  private static Instant when(Event e) {
     String t = e.getLastTimestamp();
     if (t == null && e.getEventTime() != null) {
       t = e.getEventTime().getTime();
     }
-    return t == null ? Objects.requireNonNullElse(e.getMetadata().getCreationTimestamp(), "") : t;
+    if (t == null) {
+      t = e.getMetadata().getCreationTimestamp();
+    }
+    try {
+      return t == null ? Instant.EPOCH : OffsetDateTime.parse(t).toInstant();
+    } catch (DateTimeParseException ex) {
+      return Instant.EPOCH;
+    }
   }
 
   private static String shorten(String message) {
     String m = message == null ? "" : message;
-    return m.length() <= MAX_MESSAGE ? m : m.substring(0, MAX_MESSAGE - 1) + "…";
+    if (m.codePointCount(0, m.length()) <= MAX_MESSAGE) {
+      return m;
+    }
+    return m.substring(0, m.offsetByCodePoints(0, MAX_MESSAGE - 1)) + "…";
   }
 }

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -23,8 +26,22 @@ public final class SessionSecrets {
 
   private SessionSecrets() {}
 
-  public static String name(String session, String selectionHash) {
-    return session + "-secrets-" + selectionHash.substring(0, 10);
+  /**
+   * The Secret's name: the session's, and a hash of what the snapshot holds (the selection, and
+   * each secret's name, file and version). Equal names mean equal contents, so a Secret that
+   * already exists under this name is this snapshot, to be used as it is — never replaced under a
+   * pod that mounts it — and a new snapshot is a new name, which rolls the pod.
+   */
+  public static String name(String session, Snapshot snapshot) {
+    return name(session, snapshot.selectionHash(), snapshot.manifest());
+  }
+
+  static String name(String session, String selectionHash, List<Snapshot.ManifestEntry> manifest) {
+    return session + "-secrets-" + contentHash(selectionHash, manifest);
+  }
+
+  static String contentHash(String selectionHash, List<Snapshot.ManifestEntry> manifest) {
+    return Hashes.ofJson(List.of(selectionHash, manifest)).substring(0, 10);
   }
 
   public static Secret desired(NotebookSession session, Snapshot snapshot) {
@@ -41,7 +58,7 @@ public final class SessionSecrets {
     annotations.put(Labels.NAMESPACE_USER_ANNOTATION, session.getSpec().getUser());
     return new SecretBuilder()
         .withNewMetadata()
-        .withName(name(sessionName, snapshot.selectionHash()))
+        .withName(name(sessionName, snapshot))
         .withNamespace(session.getMetadata().getNamespace())
         .withLabels(
             Labels.forSession(sessionName, session.getSpec().getUser(), Labels.COMPONENT_SECRETS))
@@ -72,6 +89,33 @@ public final class SessionSecrets {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(
           "secret " + secret.getMetadata().getName() + " has an unreadable manifest annotation", e);
+    }
+  }
+
+  /**
+   * Whether Secret {@code name} exists, asked without reading it (the operator may not): a
+   * server-side dry-run create answers 409 when it does.
+   */
+  static boolean exists(KubernetesClient client, String namespace, String name) {
+    try {
+      client
+          .secrets()
+          .inNamespace(namespace)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .endMetadata()
+                  .build())
+          .dryRun()
+          .create();
+      return false;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return true;
+      }
+      throw e;
     }
   }
 

@@ -25,21 +25,23 @@ public final class SnapshotRecords {
 
   private SnapshotRecords() {}
 
-  public static String name(String session, String selectionHash) {
-    return session + "-snapshot-" + selectionHash.substring(0, 10);
+  /** Named like the snapshot's Secret: by the session and a hash of the contents. */
+  public static String name(String session, Snapshot snapshot) {
+    return session
+        + "-snapshot-"
+        + SessionSecrets.contentHash(snapshot.selectionHash(), snapshot.manifest());
   }
 
-  /** The record of {@code snapshot}, sealed into Secret {@code secretName}. */
-  public static ConfigMap desired(
-      NotebookSession session, Snapshot snapshot, String secretName, long sealedBytes) {
+  /** The record of {@code snapshot}, sealed into a Secret of {@code sealedBytes}. */
+  public static ConfigMap desired(NotebookSession session, Snapshot snapshot, long sealedBytes) {
     String sessionName = session.getMetadata().getName();
     Map<String, String> data = new LinkedHashMap<>();
-    data.put(SECRET, secretName);
+    data.put(SECRET, SessionSecrets.name(sessionName, snapshot));
     data.put(SEALED_BYTES, Long.toString(sealedBytes));
     data.put(MANIFEST, SessionSecrets.toJson(snapshot.manifest()));
     return new ConfigMapBuilder()
         .withNewMetadata()
-        .withName(name(sessionName, snapshot.selectionHash()))
+        .withName(name(sessionName, snapshot))
         .withNamespace(session.getMetadata().getNamespace())
         .withLabels(
             Labels.forSession(sessionName, session.getSpec().getUser(), Labels.COMPONENT_SNAPSHOT))
@@ -57,8 +59,15 @@ public final class SnapshotRecords {
         : record.getMetadata().getAnnotations().get(Labels.SELECTION_HASH);
   }
 
-  public static String secretName(ConfigMap record) {
-    return data(record).get(SECRET);
+  /**
+   * The name of the record's Secret, derived from what the record says the snapshot holds; empty
+   * when the record names another Secret (a forged or damaged record, never followed).
+   */
+  public static java.util.Optional<String> secretName(String session, ConfigMap record) {
+    String derived = SessionSecrets.name(session, selectionHash(record), manifest(record));
+    return derived.equals(data(record).get(SECRET))
+        ? java.util.Optional.of(derived)
+        : java.util.Optional.empty();
   }
 
   public static long sealedBytes(ConfigMap record) {

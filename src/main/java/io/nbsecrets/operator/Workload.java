@@ -227,6 +227,21 @@ public final class Workload {
     return withDesiredHash(sts);
   }
 
+  /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */
+  static boolean mountsSecret(StatefulSet sts, String secretName) {
+    if (sts == null || sts.getSpec() == null || sts.getSpec().getTemplate() == null) {
+      return false;
+    }
+    var volumes = sts.getSpec().getTemplate().getSpec().getVolumes();
+    return volumes != null
+        && volumes.stream()
+            .anyMatch(
+                v ->
+                    SEALED_VOLUME.equals(v.getName())
+                        && v.getSecret() != null
+                        && secretName.equals(v.getSecret().getSecretName()));
+  }
+
   public static Service service(NotebookSession session) {
     String name = session.getMetadata().getName();
     NotebookSessionSpec spec = session.getSpec();

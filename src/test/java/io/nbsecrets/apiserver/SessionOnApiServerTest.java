@@ -533,6 +533,50 @@ class SessionOnApiServerTest {
         .isIn(401, 403);
   }
 
+  @Test
+  @Order(9)
+  void aLostSnapshotRecordIsRebuiltWithoutTouchingTheMountedSecretOrThePod() throws Exception {
+    secret("alice", "kept");
+    chart.apply("launcher", sessionYaml(alice, "rebuilt", "alice", List.of("kept")));
+    awaitReady(alice, "rebuilt");
+    Secret sealed = sessionSecrets(alice, "rebuilt").get(0);
+    Pod pod = admin.pods().inNamespace(alice).withName("rebuilt-0").get();
+    var records =
+        admin
+            .configMaps()
+            .inNamespace(alice)
+            .withLabel(Labels.SESSION, "rebuilt")
+            .withLabel(Labels.COMPONENT, Labels.COMPONENT_SNAPSHOT)
+            .list()
+            .getItems();
+    assertThat(records).hasSize(1);
+    admin.resource(records.get(0)).delete();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        admin
+                            .configMaps()
+                            .inNamespace(alice)
+                            .withName(records.get(0).getMetadata().getName())
+                            .get())
+                    .isNotNull()
+                    .satisfies(
+                        r ->
+                            assertThat(r.getMetadata().getUid())
+                                .isNotEqualTo(records.get(0).getMetadata().getUid())));
+    // The same snapshot (same name, same contents): the Secret was neither replaced nor re-read,
+    // and the running pod was left alone.
+    assertThat(sessionSecrets(alice, "rebuilt"))
+        .singleElement()
+        .satisfies(
+            s -> assertThat(s.getMetadata().getUid()).isEqualTo(sealed.getMetadata().getUid()));
+    assertThat(admin.pods().inNamespace(alice).withName("rebuilt-0").get().getMetadata().getUid())
+        .isEqualTo(pod.getMetadata().getUid());
+    awaitReady(alice, "rebuilt");
+  }
+
   // ------------------------------------------------------------------ kubectl
 
   private String kubectl(String user, String... args) throws Exception {

@@ -183,7 +183,16 @@ class WorkloadTest {
             "0123456789abcdef",
             List.of(new Snapshot.Entry("API_KEY", "api-key", 3, "gAAAAABfake-token")));
     Secret secret = SessionSecrets.desired(s, snap);
-    assertThat(secret.getMetadata().getName()).isEqualTo("nb-secrets-0123456789");
+    // Named by content: the same snapshot, the same name; another version, another name.
+    assertThat(secret.getMetadata().getName()).matches("nb-secrets-[0-9a-f]{10}");
+    assertThat(SessionSecrets.desired(s, snap).getMetadata().getName())
+        .isEqualTo(secret.getMetadata().getName());
+    Snapshot newer =
+        new Snapshot(
+            "0123456789abcdef",
+            List.of(new Snapshot.Entry("API_KEY", "api-key", 4, "gAAAAABfake-token")));
+    assertThat(SessionSecrets.desired(s, newer).getMetadata().getName())
+        .isNotEqualTo(secret.getMetadata().getName());
     assertThat(secret.getImmutable()).isTrue();
     assertThat(secret.getType()).isEqualTo(SessionSecrets.TYPE);
     assertThat(secret.getData()).containsOnlyKeys("API_KEY");
@@ -191,6 +200,24 @@ class WorkloadTest {
     assertThat(SessionSecrets.manifest(secret))
         .containsExactly(new Snapshot.ManifestEntry("API_KEY", "api-key", 3));
     assertThat(SessionSecrets.selectionHash(secret)).isEqualTo("0123456789abcdef");
+  }
+
+  @Test
+  void aSnapshotRecordIsFollowedOnlyToTheSecretItsContentsName() {
+    NotebookSession s = Sessions.session("alice", "nb", "alice", "API_KEY");
+    Snapshot snap =
+        new Snapshot(
+            "0123456789abcdef",
+            List.of(new Snapshot.Entry("API_KEY", "api-key", 3, "gAAAAABfake-token")));
+    var record = SnapshotRecords.desired(s, snap, 100);
+    assertThat(record.getImmutable()).isTrue();
+    assertThat(SnapshotRecords.secretName("nb", record))
+        .contains(SessionSecrets.desired(s, snap).getMetadata().getName());
+    assertThat(SnapshotRecords.manifest(record))
+        .containsExactly(new Snapshot.ManifestEntry("API_KEY", "api-key", 3));
+    assertThat(SnapshotRecords.sealedBytes(record)).isEqualTo(100);
+    record.getData().put("secret", "someone-elses-secret");
+    assertThat(SnapshotRecords.secretName("nb", record)).isEmpty();
   }
 
   @Test
