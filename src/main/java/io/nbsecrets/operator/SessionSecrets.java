@@ -80,15 +80,20 @@ public final class SessionSecrets {
   /** The manifest stored on a session Secret (names, files and versions; never values). */
   public static List<Snapshot.ManifestEntry> manifest(Secret secret) {
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    String json = annotations == null ? null : annotations.get(Labels.MANIFEST);
+    return parseManifest(
+        annotations == null ? null : annotations.get(Labels.MANIFEST),
+        "secret " + secret.getMetadata().getName());
+  }
+
+  /** A manifest from its JSON ({@code where} names its holder in the error); empty when null. */
+  static List<Snapshot.ManifestEntry> parseManifest(String json, String where) {
     if (json == null) {
       return List.of();
     }
     try {
       return JSON.readValue(json, new TypeReference<List<Snapshot.ManifestEntry>>() {});
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException(
-          "secret " + secret.getMetadata().getName() + " has an unreadable manifest annotation", e);
+      throw new IllegalStateException(where + " has an unreadable manifest", e);
     }
   }
 

@@ -1,8 +1,5 @@
 package io.nbsecrets.operator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.nbsecrets.model.NotebookSession;
@@ -21,7 +18,6 @@ public final class SnapshotRecords {
   static final String MANIFEST = "manifest.json";
   static final String SECRET = "secret";
   static final String SEALED_BYTES = "sealedBytes";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SnapshotRecords() {}
 
@@ -81,16 +77,8 @@ public final class SnapshotRecords {
   }
 
   public static List<Snapshot.ManifestEntry> manifest(ConfigMap record) {
-    String json = data(record).get(MANIFEST);
-    if (json == null) {
-      return List.of();
-    }
-    try {
-      return JSON.readValue(json, new TypeReference<List<Snapshot.ManifestEntry>>() {});
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(
-          "snapshot record " + record.getMetadata().getName() + " has an unreadable manifest", e);
-    }
+    return SessionSecrets.parseManifest(
+        data(record).get(MANIFEST), "snapshot record " + record.getMetadata().getName());
   }
 
   private static Map<String, String> data(ConfigMap record) {

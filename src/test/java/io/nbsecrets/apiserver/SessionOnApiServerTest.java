@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -112,53 +111,15 @@ class SessionOnApiServerTest {
   }
 
   private static String sessionYaml(String ns, String name, String user, List<String> secrets) {
-    return """
-        apiVersion: nbsecrets.io/v1alpha1
-        kind: NotebookSession
-        metadata:
-          name: %s
-          namespace: %s
-        spec:
-          user: %s
-          image: quay.io/jupyter/minimal-notebook:2024-12-02
-          secrets:
-            items:
-        %s
-        """
-        .formatted(
-            name,
-            ns,
-            user,
-            secrets.stream().map(s -> "      - name: " + s).collect(Collectors.joining("\n")));
+    return Sessions.yaml(ns, name, user, secrets);
   }
 
   private Map<String, Object> condition(String ns, String name, String type) {
-    GenericKubernetesResource s = chart.session(ns, name);
-    if (s == null || !(s.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {
-      return Map.of();
-    }
-    if (!(status.get("conditions") instanceof List<?> conditions)) {
-      return Map.of();
-    }
-    for (Object c : conditions) {
-      if (c instanceof Map<?, ?> m && type.equals(m.get("type"))) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> typed = (Map<String, Object>) m;
-        return typed;
-      }
-    }
-    return Map.of();
+    return Sessions.condition(chart, ns, name, type);
   }
 
   private void awaitReady(String ns, String name) {
-    await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () ->
-                assertThat(condition(ns, name, "Ready"))
-                    .as("Ready condition of %s/%s", ns, name)
-                    .containsEntry("status", "True"));
+    Sessions.awaitReady(chart, ns, name);
   }
 
   private List<Secret> sessionSecrets(String ns, String session) {
