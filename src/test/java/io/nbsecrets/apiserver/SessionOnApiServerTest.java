@@ -665,6 +665,25 @@ class SessionOnApiServerTest {
     for (String component : List.of("etcd", "kube-apiserver", "kube-controller-manager")) {
       haystack.append(Files.readString(cp.logFile(component)));
     }
+    // Keys and tokens must not be in any log line either (they are, rightly, in their Secrets).
+    StringBuilder allLogs = new StringBuilder(logs);
+    allLogs.append(Files.readString(cp.auditLog()));
+    for (String component : List.of("etcd", "kube-apiserver", "kube-controller-manager")) {
+      allLogs.append(Files.readString(cp.logFile(component)));
+    }
+    List<String> keysAndTokens = new ArrayList<>();
+    for (String keySecret : List.of("nbsecrets-platform-key", "nbsecrets-session-keys")) {
+      Secret k = admin.secrets().inNamespace(NS).withName(keySecret).get();
+      k.getData().values().stream()
+          .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
+          .flatMap(v -> v.lines().filter(l -> l.length() > 20 && !l.startsWith("-----")))
+          .forEach(keysAndTokens::add);
+    }
+    RealApiServer.USERS.keySet().forEach(u -> keysAndTokens.add(cp.token(u)));
+    assertThat(keysAndTokens).hasSizeGreaterThan(5);
+    for (String secret : keysAndTokens) {
+      assertThat(allLogs.toString()).as("a key or token in the logs").doesNotContain(secret);
+    }
     assertThat(PLAINTEXTS).hasSizeGreaterThan(5);
     assertThat(node.initRuns()).isGreaterThan(2);
     String text = haystack.toString();
