@@ -609,6 +609,68 @@ class SessionOnApiServerTest {
       // ...while each reads its own key.
       assertThat(op.secrets().inNamespace(NS).withName("nbsecrets-session-keys").get()).isNotNull();
       assertThat(ap.secrets().inNamespace(NS).withName("nbsecrets-platform-key").get()).isNotNull();
+
+      // RBAC lets the operator write StatefulSets everywhere (it cannot know the session
+      // namespaces); the chart's operator-scope policy confines it to bound namespaces, so its
+      // token cannot start a pod that mounts the platform key.
+      var thief =
+          new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+              .withNewMetadata()
+              .withName("thief")
+              .withNamespace(NS)
+              .endMetadata()
+              .withNewSpec()
+              .withServiceName("thief")
+              .withNewSelector()
+              .addToMatchLabels("app", "thief")
+              .endSelector()
+              .withNewTemplate()
+              .withNewMetadata()
+              .addToLabels("app", "thief")
+              .endMetadata()
+              .withNewSpec()
+              .addNewContainer()
+              .withName("c")
+              .withImage("busybox")
+              .endContainer()
+              .addNewVolume()
+              .withName("key")
+              .withNewSecret()
+              .withSecretName("nbsecrets-platform-key")
+              .endSecret()
+              .endVolume()
+              .endSpec()
+              .endTemplate()
+              .endSpec()
+              .build();
+      assertThatThrownBy(() -> op.resource(thief).create())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(403);
+                assertThat(e.getMessage()).contains("only in namespaces bound to a user");
+              });
+      var stray =
+          new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+              .withNewMetadata()
+              .withName("stray")
+              .withNamespace("default")
+              .endMetadata()
+              .build();
+      assertThatThrownBy(() -> op.resource(stray).create())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+      assertForbidden(
+          () -> op.secrets().inNamespace(NS).withName("nbsecrets-platform-key").delete());
+      var allowed =
+          new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+              .withNewMetadata()
+              .withName("allowed")
+              .withNamespace(alice)
+              .endMetadata()
+              .build();
+      op.resource(allowed).create();
+      op.resource(allowed).delete();
     }
   }
 

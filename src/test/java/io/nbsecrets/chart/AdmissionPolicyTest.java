@@ -225,7 +225,12 @@ class AdmissionPolicyTest {
 
   @Test
   void thePolicyIsOffByDefault() {
+    // The session-owner policy; the operator-scope policy is on by default (split mode).
     assertThat(ChartRendering.objects("", Map.of()))
+        .filteredOn(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"))
+        .noneMatch(o -> o.getMetadata().getName().endsWith("-session-owner"))
+        .allMatch(o -> o.getMetadata().getName().endsWith("-operator-scope"));
+    assertThat(ChartRendering.objects("", Map.of("mode", "combined")))
         .noneMatch(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"));
   }
 }

@@ -96,9 +96,12 @@ class ManifestsTest {
         .containsEntry("Role", 4L)
         .containsEntry("NetworkPolicy", 1L)
         .containsEntry("PodDisruptionBudget", 2L)
+        .containsEntry("ValidatingAdmissionPolicy", 1L)
+        .containsEntry("ValidatingAdmissionPolicyBinding", 1L)
         .doesNotContainKeys("Pod", "Secret", "ConfigMap");
     for (HasMetadata o : objects) {
       if (!o.getKind().startsWith("Cluster")
+          && !o.getKind().startsWith("ValidatingAdmissionPolicy")
           && !o.getKind().equals("Namespace")
           && !o.getKind().equals("CustomResourceDefinition")) {
         // everything in the release namespace, but the store's Roles in the store namespace
