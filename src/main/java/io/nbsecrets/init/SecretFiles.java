@@ -109,7 +109,9 @@ public final class SecretFiles {
 
   private static Path writeAtomically(Path out, byte[] value, Set<PosixFilePermission> mode)
       throws InitException {
-    Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
+    // A name no secret can have (names never begin with ".."), so a secret called ".token.tmp"
+    // beside one called "token" is not overwritten by the other's temporary file.
+    Path tmp = out.resolveSibling(".." + out.getFileName() + ".tmp");
     try {
       Files.deleteIfExists(tmp);
       Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_WRITE));

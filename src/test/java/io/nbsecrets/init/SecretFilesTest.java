@@ -60,6 +60,25 @@ class SecretFilesTest {
   }
 
   @Test
+  void aSecretNamedLikeAnothersTemporaryFileIsWrittenToo() throws Exception {
+    seal("token", "the-token".getBytes(StandardCharsets.UTF_8));
+    seal(".token.tmp", "the-other".getBytes(StandardCharsets.UTF_8));
+    List<Path> written =
+        SecretFiles.write(
+            SecretFiles.parseManifest(
+                "[{\"name\":\".token.tmp\",\"file\":\".token.tmp\"},"
+                    + "{\"name\":\"token\",\"file\":\"token\"}]"),
+            sealed,
+            key,
+            target,
+            "r--------");
+    assertThat(written).hasSize(2);
+    assertThat(listTarget()).containsExactly(".token.tmp", "token");
+    assertThat(Files.readString(target.resolve("token"))).isEqualTo("the-token");
+    assertThat(Files.readString(target.resolve(".token.tmp"))).isEqualTo("the-other");
+  }
+
+  @Test
   void aFailureWritesNothing() throws Exception {
     seal("A", "one".getBytes(StandardCharsets.UTF_8));
     Files.writeString(sealed.resolve("B"), "gAAAAAB-corrupted-token");
