@@ -1,5 +1,6 @@
 -- Argo CD health check for nbsecrets.io/NotebookSession.
---   Healthy:     Ready=True, observed at the current generation (status and condition).
+--   Healthy:     Ready=True, observed at the current generation (the status; and the Ready
+--                condition, when it carries its own observedGeneration).
 --   Degraded:    Ready=False at the current generation for a reason that needs someone to act
 --                (a missing secret, a user mismatch, an unreachable store, ...).
 --   Progressing: everything else: no status yet, the operator has not observed the current
@@ -51,7 +52,9 @@ if ready == nil then
   return hs
 end
 
-if not isCurrent(ready.observedGeneration, generation) then
+-- A condition without its own observedGeneration (written by an older operator, or by hand) is as
+-- current as the status, which was checked above.
+if ready.observedGeneration ~= nil and not isCurrent(ready.observedGeneration, generation) then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
   return hs
