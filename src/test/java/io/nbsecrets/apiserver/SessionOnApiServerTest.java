@@ -344,6 +344,9 @@ class SessionOnApiServerTest {
             "system mount path",
             sessionYaml(alice, "bad2", "alice", List.of("a"))
                 .replace("    items:", "    mountPath: /etc\n    items:"),
+            "/tmp as the mount path",
+            sessionYaml(alice, "bad6", "alice", List.of("a"))
+                .replace("    items:", "    mountPath: /tmp\n    items:"),
             "name with a slash",
             sessionYaml(alice, "bad3", "alice", List.of("a/b")),
             "name beginning with ..",

@@ -95,7 +95,9 @@ class CrdRulesTest {
             "/a/.",
             "/a/..",
             "/lib64/x",
-            "/boot");
+            "/boot",
+            "/tmp",
+            "/tmp/secrets");
     for (String path : paths) {
       boolean cel = eval(rules.get(0), Map.of("self", path));
       assertThat(cel)

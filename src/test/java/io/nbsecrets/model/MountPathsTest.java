@@ -13,7 +13,8 @@ class MountPathsTest {
         "/home/jovyan/.secrets",
         "/mnt/nbsecrets",
         "/opt/app/secrets",
-        "/variable"
+        "/variable",
+        "/tmp/secrets"
       })
   void accepted(String path) {
     assertThat(MountPaths.problem(path)).isEmpty();
@@ -38,7 +39,8 @@ class MountPathsTest {
         "/a/../etc",
         "/a/",
         "/a/..",
-        "/root"
+        "/root",
+        "/tmp"
       })
   void refused(String path) {
     assertThat(MountPaths.problem(path)).isPresent();
