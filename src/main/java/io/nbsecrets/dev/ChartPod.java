@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,7 +107,7 @@ public final class ChartPod implements AutoCloseable {
       Map<Integer, Integer> portMap = new LinkedHashMap<>();
       Map<String, Integer> named = new LinkedHashMap<>();
       for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-        int local = freePort();
+        int local = LocalProcesses.freePort();
         portMap.put(p.getContainerPort(), local);
         if (p.getName() != null) {
           named.put(p.getName(), local);
@@ -125,21 +124,8 @@ public final class ChartPod implements AutoCloseable {
         }
         args.add(expanded);
       }
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-      if (tmp != null) {
-        command.add("-Djava.io.tmpdir=" + tmp);
-      }
-      command.addAll(
-          List.of("-cp", System.getProperty("java.class.path"), "io.nbsecrets.cli.Main"));
-      command.addAll(args);
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
       Path log = podDir.resolve(container + ".log");
-      pb.redirectOutput(log.toFile());
-      pb.environment()
-          .keySet()
-          .removeIf(k -> k.startsWith("KUBERNETES_") || k.startsWith("NBSECRETS_"));
+      ProcessBuilder pb = LocalProcesses.mainClass("256m", tmp, args, log);
       pb.environment().putAll(env);
       pb.environment()
           .put(
@@ -272,11 +258,5 @@ public final class ChartPod implements AutoCloseable {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -7,14 +7,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nbsecrets.crypto.RsaKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.SecureRandom;
@@ -129,7 +127,8 @@ public final class ControlPlane implements AutoCloseable {
     Instant begin = Instant.now();
     Path pki = Files.createDirectories(dir.resolve("pki"));
     KeyPair sa = RsaKeys.generate(2048);
-    Path saKey = writePrivate(pki.resolve("sa.key"), RsaKeys.privateKeyPem(sa.getPrivate()));
+    Path saKey =
+        LocalProcesses.writePrivate(pki.resolve("sa.key"), RsaKeys.privateKeyPem(sa.getPrivate()));
     Path saPub = write(pki.resolve("sa.pub"), RsaKeys.publicKeyPem(sa.getPublic()));
     StringBuilder csv = new StringBuilder();
     tokens.forEach(
@@ -144,14 +143,14 @@ public final class ControlPlane implements AutoCloseable {
                         ? ""
                         : ",\"" + String.join(",", groups.get(user)) + "\"")
                 .append('\n'));
-    Path tokenFile = writePrivate(dir.resolve("tokens.csv"), csv.toString());
+    Path tokenFile = LocalProcesses.writePrivate(dir.resolve("tokens.csv"), csv.toString());
     Path auditPolicy =
         write(
             dir.resolve("audit-policy.yaml"),
             "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n");
 
-    int etcdPort = freePort();
-    int peerPort = freePort();
+    int etcdPort = LocalProcesses.freePort();
+    int peerPort = LocalProcesses.freePort();
     start(
         "etcd",
         List.of(
@@ -165,7 +164,7 @@ public final class ControlPlane implements AutoCloseable {
             "--unsafe-no-fsync",
             "--log-level=warn"));
 
-    apiPort = freePort();
+    apiPort = LocalProcesses.freePort();
     start(
         "kube-apiserver",
         List.of(
@@ -202,7 +201,7 @@ public final class ControlPlane implements AutoCloseable {
             "--use-service-account-credentials=true",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
-            "--secure-port=" + freePort(),
+            "--secure-port=" + LocalProcesses.freePort(),
             "--v=0"));
     try (KubernetesClient admin = client(ADMIN)) {
       awaitDefaultServiceAccount(admin);
@@ -277,7 +276,7 @@ public final class ControlPlane implements AutoCloseable {
         """
             .formatted(url(), caFile(), name, token, name, name, name);
     Path file = dir.resolve("kubeconfig-" + name.replaceAll("[^A-Za-z0-9_.-]", "_"));
-    return writePrivate(file, yaml);
+    return LocalProcesses.writePrivate(file, yaml);
   }
 
   /** A Fabric8 client of a static user. */
@@ -428,32 +427,16 @@ public final class ControlPlane implements AutoCloseable {
   public void close() {
     stopProcesses();
     if (!"true".equalsIgnoreCase(System.getenv(KEEP_ENV))) {
-      deleteTree(dir);
+      try {
+        LocalProcesses.deleteTree(dir);
+      } catch (java.io.UncheckedIOException e) {
+        LOG.warn("could not remove the control plane's folder {}: {}", dir, e.getMessage());
+      }
     }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
       // already shutting down: the hook runs (and finds nothing left to stop)
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      paths
-          .sorted(java.util.Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  LOG.debug("cannot delete {}: {}", p, e.getMessage());
-                }
-              });
-    } catch (IOException e) {
-      LOG.debug("cannot delete {}: {}", root, e.getMessage());
     }
   }
 
@@ -463,20 +446,7 @@ public final class ControlPlane implements AutoCloseable {
     return HexFormat.of().formatHex(b);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private static Path write(Path file, String content) throws IOException {
-    return Files.writeString(file, content);
-  }
-
-  private static Path writePrivate(Path file, String content) throws IOException {
-    Files.deleteIfExists(file);
-    Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     return Files.writeString(file, content);
   }
 

@@ -16,14 +16,12 @@ import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.util.Hashes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,8 +138,8 @@ public final class FakeKubelet implements AutoCloseable {
       if (pod != null) {
         client.resource(pod).delete();
       }
-      deleteTree(sessionDir(namespace, name));
-      deleteTree(kubeletDir.resolve(namespace).resolve(podName));
+      LocalProcesses.deleteTree(sessionDir(namespace, name));
+      LocalProcesses.deleteTree(kubeletDir.resolve(namespace).resolve(podName));
       return;
     }
     String templateHash = Hashes.ofJson(sts.getSpec().getTemplate());
@@ -261,11 +258,11 @@ public final class FakeKubelet implements AutoCloseable {
             .findFirst()
             .orElseThrow(() -> new InitException("the pod has no init container"));
     Path podDir = kubeletDir.resolve(namespace).resolve(pod.getMetadata().getName());
-    deleteTree(podDir);
+    LocalProcesses.deleteTree(podDir);
     Path sealedDir = podDir.resolve("sealed");
     Path tokenFile = podDir.resolve("token").resolve("token");
     Path target = sessionDir(namespace, session);
-    deleteTree(target);
+    LocalProcesses.deleteTree(target);
     try {
       Files.createDirectories(sealedDir);
       Files.createDirectories(tokenFile.getParent());
@@ -350,25 +347,6 @@ public final class FakeKubelet implements AutoCloseable {
     }
     sts.setStatus(status);
     client.resource(sts).updateStatus();
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.delete(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -90,11 +90,11 @@ public final class NodeStandIn implements AutoCloseable {
                   public void onDelete(Pod pod, boolean unknownFinalState) {
                     Path files = filesByPod.remove(key(pod));
                     if (files != null) {
-                      deleteTree(files);
+                      LocalProcesses.deleteTree(files);
                     }
                     Path podDir = podDirs.remove(key(pod));
                     if (podDir != null) {
-                      deleteTree(podDir);
+                      LocalProcesses.deleteTree(podDir);
                     }
                   }
                 });
@@ -156,21 +156,23 @@ public final class NodeStandIn implements AutoCloseable {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
     // Private to this process's user: the token in it gets the user's key for ten minutes.
-    Path kubelet = privateDir(cp.dir().resolve("kubelet"));
-    Path podDir = privateDir(kubelet.resolve(ns + "_" + name + "_" + pod.getMetadata().getUid()));
+    Path kubelet = LocalProcesses.privateDir(cp.dir().resolve("kubelet"));
+    Path podDir =
+        LocalProcesses.privateDir(
+            kubelet.resolve(ns + "_" + name + "_" + pod.getMetadata().getUid()));
     podDirs.put(key(pod), podDir);
     Container init =
         pod.getSpec().getInitContainers().stream()
             .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
             .findFirst()
             .orElseThrow();
-    Path sealed = privateDir(podDir.resolve("sealed"));
-    Path tokenDir = privateDir(podDir.resolve("token"));
+    Path sealed = LocalProcesses.privateDir(podDir.resolve("sealed"));
+    Path tokenDir = LocalProcesses.privateDir(podDir.resolve("token"));
     String session = pod.getMetadata().getLabels().getOrDefault(Labels.SESSION, name);
     Path files = sessions.resolve(ns).resolve(session);
-    deleteTree(files);
+    LocalProcesses.deleteTree(files);
     Files.createDirectories(files);
-    Path tmp = privateDir(podDir.resolve("tmp"));
+    Path tmp = LocalProcesses.privateDir(podDir.resolve("tmp"));
 
     Volume sealedVolume = volume(pod, Workload.SEALED_VOLUME);
     Secret secret =
@@ -217,32 +219,14 @@ public final class NodeStandIn implements AutoCloseable {
                     .build())
             .getStatus()
             .getToken();
-    Path tokenFile = tokenDir.resolve(projected.getPath());
-    Files.deleteIfExists(tokenFile);
-    Files.createFile(
-        tokenFile,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tokenFile, token);
+    LocalProcesses.writePrivate(tokenDir.resolve(projected.getPath()), token);
 
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(
-        List.of(
-            "-Xmx128m",
-            "-XX:TieredStopAtLevel=1",
-            "-Djava.io.tmpdir=" + tmp,
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.nbsecrets.cli.Main"));
+    List<String> args = new ArrayList<>();
     for (String a : init.getArgs()) {
-      command.add(rewrite(a, sealed, tokenDir, files));
+      args.add(rewrite(a, sealed, tokenDir, files));
     }
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     Path log = podDir.resolve("init.log");
-    pb.redirectOutput(log.toFile());
-    pb.environment()
-        .keySet()
-        .removeIf(k -> k.startsWith("KUBERNETES_") || k.startsWith("NBSECRETS_"));
+    ProcessBuilder pb = LocalProcesses.mainClass("128m", tmp, args, log);
     for (EnvVar e : init.getEnv() == null ? List.<EnvVar>of() : init.getEnv()) {
       pb.environment().put(e.getName(), e.getValue());
     }
@@ -374,28 +358,6 @@ public final class NodeStandIn implements AutoCloseable {
       s.append((octal & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
     }
     return s.toString();
-  }
-
-  private static Path privateDir(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir.getParent());
-      Files.createDirectory(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-    return dir;
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      System.err.println("[node stand-in] cannot delete " + root + ": " + e.getMessage());
-    }
   }
 
   private static String key(Pod pod) {
