@@ -1,53 +1,54 @@
 package io.nbsecrets.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.http.HttpEndpoint;
+import io.nbsecrets.http.HttpLimits;
+import io.nbsecrets.http.Probes;
+import io.nbsecrets.http.Route;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
 
-/** Liveness, readiness and Prometheus metrics of the operator. */
+/**
+ * Liveness, readiness and Prometheus metrics of the operator (and of a key rotation Job), plain
+ * HTTP on their own port, on the same {@link HttpEndpoint} as the secrets API: an idle or slow
+ * client cannot make the probes hang.
+ */
 final class ManagementServer implements AutoCloseable {
-  private final HttpServer server;
+  private final HttpEndpoint endpoint;
 
-  private ManagementServer(HttpServer server) {
-    this.server = server;
+  private ManagementServer(HttpEndpoint endpoint) {
+    this.endpoint = endpoint;
   }
 
-  static ManagementServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+  /**
+   * Starts on all interfaces.
+   *
+   * @param live empty while the process does its work (liveness fails otherwise)
+   * @param ready empty once it serves (readiness)
+   */
+  static ManagementServer start(
+      int port, PrometheusMeterRegistry registry, Probes.Check live, Probes.Check ready) {
     try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-      server.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
-      server.createContext(
-          "/readyz",
-          ex ->
-              reply(
-                  ex,
-                  ready.getAsBoolean() ? 200 : 503,
-                  ready.getAsBoolean() ? "ok\n" : "starting\n"));
-      server.createContext("/metrics", ex -> reply(ex, 200, registry.scrape()));
-      server.start();
-      return new ManagementServer(server);
+      HttpEndpoint.Builder builder =
+          HttpEndpoint.builder("nbsecrets-management")
+              .port(port)
+              .limits(HttpLimits.defaults().withThreads(8, 4))
+              .maxBody(0, HttpEndpoint.Builder.NO_BODY);
+      for (Route route : Probes.routes(live, ready, registry)) {
+        builder.route(route);
+      }
+      return new ManagementServer(builder.start());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on management port " + port, e);
     }
   }
 
-  private static void reply(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(bytes);
-    }
+  int port() {
+    return endpoint.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    endpoint.close();
   }
 }

@@ -104,7 +104,8 @@ public final class OperatorCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorRole role =
         OperatorRole.start(client, config, secretStore, transit, registry, OperatorRunner.retry());
-    ManagementServer management = ManagementServer.start(managementPort, registry, role::isStarted);
+    ManagementServer management =
+        ManagementServer.start(managementPort, registry, role::liveness, role::readiness);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -145,7 +145,11 @@ public final class RotateKeysCommand implements Callable<Integer> {
         ManagementServer management =
             managementPort == null
                 ? null
-                : ManagementServer.start(managementPort, registry, () -> true)) {
+                : ManagementServer.start(
+                    managementPort,
+                    registry,
+                    java.util.Optional::empty,
+                    java.util.Optional::empty)) {
       var listener = noProgress ? io.nbsecrets.rotation.RotationListener.NONE : progress;
       if (transit) {
         VaultTransit key =

@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.Gauge;
@@ -14,6 +15,8 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The operator role, started the one way both the {@code operator} subcommand and {@code dev} start
@@ -118,6 +121,30 @@ public final class OperatorRole implements AutoCloseable {
 
   public boolean isStarted() {
     return operator.getRuntimeInfo().isStarted();
+  }
+
+  /**
+   * Empty while the operator does its work; otherwise why not. Before start-up completes the
+   * operator counts as live (readiness covers start-up): a slow start must not be restarted. Once
+   * started, an event source (informer) that stopped or cannot watch makes it not live: a restart
+   * is what recovers it.
+   */
+  public Optional<String> liveness() {
+    RuntimeInfo info = operator.getRuntimeInfo();
+    if (!info.isStarted() || info.allEventSourcesAreHealthy()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "unhealthy event sources: "
+            + info.unhealthyEventSources().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().keySet())
+                .sorted()
+                .collect(Collectors.joining(", ")));
+  }
+
+  /** Empty once the operator has started (its informers synced), otherwise why not. */
+  public Optional<String> readiness() {
+    return isStarted() ? Optional.empty() : Optional.of("starting: informers not yet synced");
   }
 
   @Override

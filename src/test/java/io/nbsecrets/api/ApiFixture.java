@@ -86,7 +86,6 @@ final class ApiFixture implements AutoCloseable {
               .meterRegistry(registry)
               .host("127.0.0.1")
               .port(0)
-              .threads(4, 32)
               .shutdownGrace(Duration.ofSeconds(2));
       customize.accept(builder);
       server = builder.start();

@@ -178,7 +178,8 @@ class SecretsApiTest {
               + name
               + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
               + f.userToken(newUser())
-              + "\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"value\":\"v\"}";
+              + "\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close"
+              + "\r\n\r\n{\"value\":\"v\"}";
       String response = raw(request);
       assertThat(response).startsWith("HTTP/1.1 400").contains("must not be '.' or '..'");
     }
@@ -264,6 +265,7 @@ class SecretsApiTest {
     HttpRequest chunked =
         HttpRequest.newBuilder(f.uri("/api/v1/secrets/big"))
             .header("Authorization", "Bearer " + f.userToken(newUser()))
+            .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
             .build();
     Reply r = f.send(chunked);

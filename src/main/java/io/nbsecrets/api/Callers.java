@@ -1,0 +1,87 @@
+package io.nbsecrets.api;
+
+import io.nbsecrets.http.Exchange;
+import java.util.List;
+import java.util.Map;
+
+/** Who is calling: the bearer token of a request, and the user it stands for. */
+final class Callers {
+  private static final int MAX_USERNAME_LENGTH = 253;
+
+  private final ApiConfig config;
+  private final Authenticator authenticator;
+
+  Callers(ApiConfig config, Authenticator authenticator) {
+    this.config = config;
+    this.authenticator = authenticator;
+  }
+
+  /**
+   * The user of a user endpoint: the token's user name, the configured prefix stripped; refuses
+   * system users, service accounts (unless allowed) and names no store could key.
+   */
+  String user(Exchange exchange) {
+    String token = bearer(exchange);
+    Identity identity =
+        authenticator
+            .authenticate(token, List.of())
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        401,
+                        "unauthorized",
+                        "the bearer token is invalid or expired; get a new one (for example"
+                            + " `kubectl create token` or your identity provider's login)",
+                        Map.of(
+                            "WWW-Authenticate",
+                            "Bearer realm=\"nbsecrets\", error=\"invalid_token\"")));
+    String username = identity.username();
+    exchange.user(username);
+    if (username.startsWith(SessionPodResolver.SERVICE_ACCOUNT_PREFIX)) {
+      if (!config.allowServiceAccountUsers()) {
+        throw new ApiException(
+            403, "forbidden", "service-account tokens are not accepted on this endpoint");
+      }
+    } else if (username.startsWith("system:")) {
+      throw new ApiException(403, "forbidden", "system users are not accepted on this endpoint");
+    } else if (!config.usernamePrefixToStrip().isEmpty()) {
+      if (!username.startsWith(config.usernamePrefixToStrip())) {
+        throw new ApiException(
+            403, "forbidden", "the user does not come from the configured identity provider");
+      }
+      username = username.substring(config.usernamePrefixToStrip().length());
+    }
+    if (username.isEmpty()
+        || username.length() > MAX_USERNAME_LENGTH
+        || username.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new ApiException(403, "forbidden", "the user name is not acceptable");
+    }
+    exchange.user(username);
+    return username;
+  }
+
+  /** The token of the one {@code Authorization: Bearer} header. */
+  static String bearer(Exchange exchange) {
+    List<String> values = exchange.headers("Authorization");
+    if (values == null || values.isEmpty()) {
+      throw unauthorized("missing bearer token");
+    }
+    if (values.size() > 1) {
+      throw unauthorized("send one Authorization header");
+    }
+    String header = values.get(0).trim();
+    if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw unauthorized("the Authorization header must be \"Bearer <token>\"");
+    }
+    String token = header.substring(7).trim();
+    if (token.isEmpty()) {
+      throw unauthorized("missing bearer token");
+    }
+    return token;
+  }
+
+  private static ApiException unauthorized(String message) {
+    return new ApiException(
+        401, "unauthorized", message, Map.of("WWW-Authenticate", "Bearer realm=\"nbsecrets\""));
+  }
+}

@@ -1,0 +1,73 @@
+package io.nbsecrets.api;
+
+import io.nbsecrets.http.Exchange;
+import io.nbsecrets.http.Route;
+import io.nbsecrets.model.SecretNames;
+import io.nbsecrets.store.PutResult;
+import io.nbsecrets.store.SecretMetadata;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** The user's own secrets: list, and get (metadata), put and delete one. Values go in only. */
+final class SecretRoutes {
+  private final SecretService secrets;
+  private final Callers callers;
+
+  SecretRoutes(SecretService secrets, Callers callers) {
+    this.secrets = secrets;
+    this.callers = callers;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        Route.get(ApiServer.ROUTE_SECRETS, true, this::list),
+        new Route(ApiServer.ROUTE_SECRET, List.of("GET", "PUT", "DELETE"), true, true, this::one));
+  }
+
+  private void list(Exchange exchange, String unused) {
+    String user = callers.user(exchange);
+    exchange.json(200, Map.of("items", secrets.list(user)));
+  }
+
+  private void one(Exchange exchange, String rawName) {
+    String user = callers.user(exchange);
+    String name = SecretValues.percentDecode(rawName);
+    switch (exchange.method()) {
+      case "GET" -> {
+        SecretMetadata metadata = secrets.get(user, name).orElseThrow(() -> notFound(name));
+        exchange.json(200, metadata);
+      }
+      case "DELETE" -> {
+        if (!secrets.delete(user, name)) {
+          throw notFound(name);
+        }
+        exchange.json(204, null);
+      }
+      default -> put(exchange, user, name);
+    }
+  }
+
+  private void put(Exchange exchange, String user, String name) {
+    SecretNames.problem(name)
+        .ifPresent(
+            problem -> {
+              throw ApiException.badRequest("invalid_name", problem);
+            });
+    byte[] value = SecretValues.parse(exchange.body());
+    PutResult result;
+    try {
+      result = secrets.put(user, name, value);
+    } finally {
+      Arrays.fill(value, (byte) 0);
+    }
+    exchange.json(
+        result.created() ? 201 : 200,
+        result.metadata(),
+        result.created() ? Map.of("Location", ApiServer.ROUTE_SECRETS + "/" + name) : Map.of());
+  }
+
+  private static ApiException notFound(String name) {
+    return new ApiException(404, "not_found", "no secret named " + name);
+  }
+}

@@ -1,0 +1,445 @@
+package io.nbsecrets.http;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP(S) server of a few JSON routes, on Jetty's core API (no servlets), with every limit of
+ * {@link HttpLimits} applied.
+ *
+ * <p>How a request goes: Jetty reads the request line and headers without a worker thread; the
+ * route is matched (404, 405 otherwise); a route with a body checks {@code Content-Type} (415) and
+ * {@code Content-Length} (413) and then reads the body as it arrives, still without a worker; the
+ * handler runs on a worker once the body is whole. A blocking route takes one of {@link
+ * HttpLimits#maxBlockingRequests()} permits (503 when none is left), so probes always find a
+ * thread. A request not answered within {@link HttpLimits#requestTimeout()} gets 503. On {@link
+ * #close()}, new requests get 503 and running ones have {@link HttpLimits#shutdownGrace()} to
+ * finish.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+
+  private final String name;
+  private final Server server;
+  private final ServerConnector connector;
+
+  private HttpEndpoint(Builder b) throws IOException {
+    this.name = b.name;
+    HttpLimits limits = b.limits;
+    // Jetty wants its job queue unbounded (its own tasks go there too); what bounds the work is
+    // the connection limit, the threads and the permits of blocking routes.
+    QueuedThreadPool pool = new QueuedThreadPool(limits.maxThreads(), 4, 60_000);
+    pool.setName(b.name);
+    server = new Server(pool);
+    server.setStopTimeout(limits.shutdownGrace().toMillis());
+    server.setStopAtShutdown(false);
+    server.setErrorHandler(new JsonErrorHandler(limits.maxRequestHeaderBytes()));
+
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    http.setIdleTimeout(limits.idleTimeout().toMillis());
+    // Routes match the raw path and decode their one parameter themselves (strictly), and no path
+    // is ever a file: an encoded '/' or '.' is a name to refuse with a reason, not a request to
+    // refuse unexplained.
+    http.setUriCompliance(
+        UriCompliance.DEFAULT.with(
+            "nbsecrets",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
+    List<ConnectionFactory> factories = new ArrayList<>();
+    if (b.tls != null) {
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      // The certificate names the Service, not the address a test or port-forward uses.
+      secure.setSniHostCheck(false);
+      http.addCustomizer(secure);
+      factories.add(new SslConnectionFactory(b.tls, HttpVersion.HTTP_1_1.asString()));
+    }
+    factories.add(new HttpConnectionFactory(http));
+    connector = new ServerConnector(server, factories.toArray(ConnectionFactory[]::new));
+    connector.setHost(b.host);
+    connector.setPort(b.port);
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+
+    GracefulHandler graceful = new GracefulHandler(new Routing(b, server.getScheduler()));
+    server.setHandler(graceful);
+    try {
+      server.start();
+    } catch (IOException e) {
+      stopQuietly();
+      throw e;
+    } catch (Exception e) {
+      stopQuietly();
+      throw new IOException("cannot start " + b.name + " on " + b.host + ":" + b.port, e);
+    }
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** The port listened on (the ephemeral one when started with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Stops taking requests, lets running ones finish within the grace period, frees the threads. */
+  @Override
+  public void close() {
+    stopQuietly();
+  }
+
+  private void stopQuietly() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.warn("{}: stopping the HTTP server failed: {}", name, e.getClass().getName());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Matches routes, checks and reads bodies, runs handlers under the limits. */
+  private static final class Routing extends Handler.Abstract {
+    private final List<Route> routes;
+    private final Function<Throwable, HttpError> errors;
+    private final Consumer<Exchange> onAnswered;
+    private final Scheduler scheduler;
+    private final HttpLimits limits;
+    private final int maxBodyBytes;
+    private final Function<Integer, HttpError> bodyTooLarge;
+    private final Semaphore blocking;
+    private final String name;
+
+    Routing(Builder b, Scheduler scheduler) {
+      this.routes = List.copyOf(b.routes);
+      this.errors = b.errors;
+      this.onAnswered = b.onAnswered;
+      this.scheduler = scheduler;
+      this.limits = b.limits;
+      this.maxBodyBytes = b.maxBodyBytes;
+      this.bodyTooLarge = b.bodyTooLarge;
+      this.blocking = new Semaphore(b.limits.maxBlockingRequests());
+      this.name = b.name;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      Scheduler.Task[] timeout = new Scheduler.Task[1];
+      Exchange exchange =
+          new Exchange(
+              request,
+              response,
+              callback,
+              answered -> {
+                if (timeout[0] != null) {
+                  timeout[0].cancel();
+                }
+                onAnswered.accept(answered);
+              });
+      timeout[0] =
+          scheduler.schedule(
+              () ->
+                  exchange.fail(
+                      new HttpError(
+                          503,
+                          "request_timeout",
+                          "the request was not answered within "
+                              + limits.requestTimeout().toSeconds()
+                              + " s; try again",
+                          Map.of("Retry-After", "1", "Connection", "close"))),
+              limits.requestTimeout().toMillis(),
+              TimeUnit.MILLISECONDS);
+      try {
+        String path = exchange.rawPath();
+        Route route = null;
+        String parameter = null;
+        for (Route candidate : routes) {
+          parameter = candidate.match(path);
+          if (parameter != null) {
+            route = candidate;
+            break;
+          }
+        }
+        if (route == null) {
+          throw new HttpError(404, "not_found", "no such route");
+        }
+        exchange.route(route.template());
+        if (!route.methods().contains(request.getMethod())) {
+          String allowed = String.join(", ", route.methods());
+          throw new HttpError(
+              405,
+              "method_not_allowed",
+              "method not allowed on " + route.template() + "; allowed: " + allowed,
+              Map.of("Allow", allowed));
+        }
+        Route chosen = route;
+        String param = parameter;
+        if (route.jsonBody() && request.getMethod().matches("PUT|POST|PATCH")) {
+          checkJson(exchange);
+          int declared = declaredLength(exchange);
+          new BodyReader(
+                  request,
+                  declared,
+                  body -> {
+                    exchange.body(body);
+                    run(exchange, chosen, param);
+                  },
+                  failure -> exchange.fail(failure))
+              .read();
+        } else {
+          run(exchange, chosen, param);
+        }
+      } catch (HttpError e) {
+        exchange.fail(e);
+      } catch (RuntimeException e) {
+        exchange.fail(errors.apply(e));
+      }
+      return true;
+    }
+
+    private void run(Exchange exchange, Route route, String parameter) {
+      boolean permit = false;
+      try {
+        if (route.blocking()) {
+          permit = blocking.tryAcquire();
+          if (!permit) {
+            throw new HttpError(
+                503,
+                "busy",
+                "the server is serving as many requests as it may at once; try again",
+                Map.of("Retry-After", "1"));
+          }
+        }
+        route.handler().handle(exchange, parameter);
+        if (!exchange.answered()) {
+          log.error("{}: route {} returned without an answer", name, route.template());
+          exchange.fail(new HttpError(500, "internal_error", "internal error"));
+        }
+      } catch (HttpError e) {
+        exchange.fail(e);
+      } catch (Exception | Error e) {
+        exchange.fail(errors.apply(e));
+      } finally {
+        if (permit) {
+          blocking.release();
+        }
+        Arrays.fill(exchange.body(), (byte) 0);
+      }
+    }
+
+    private static void checkJson(Exchange exchange) {
+      String type = exchange.header(HttpHeader.CONTENT_TYPE.asString());
+      String mime = type == null ? "" : type.split(";", 2)[0].trim();
+      if (!mime.equalsIgnoreCase("application/json")) {
+        throw new HttpError(
+            415,
+            "unsupported_media_type",
+            type == null
+                ? "the request has no Content-Type; send \"Content-Type: application/json\""
+                : "the body must be sent as \"Content-Type: application/json\"",
+            Map.of("Accept", "application/json"));
+      }
+      String charset = type.contains(";") ? type.split(";", 2)[1].trim() : "";
+      if (!charset.isEmpty() && !charset.replace(" ", "").equalsIgnoreCase("charset=utf-8")) {
+        throw new HttpError(
+            415, "unsupported_media_type", "JSON bodies must be UTF-8 (charset=utf-8 or none)");
+      }
+    }
+
+    private int declaredLength(Exchange exchange) {
+      String length = exchange.contentLength();
+      if (length == null) {
+        return -1;
+      }
+      long declared;
+      try {
+        declared = Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        throw HttpError.badRequest("bad_request", "invalid Content-Length");
+      }
+      if (declared > maxBodyBytes) {
+        throw bodyTooLarge.apply(maxBodyBytes);
+      }
+      return (int) declared;
+    }
+
+    /** Reads a body as it arrives, on no thread of its own; zeroes every copy it lets go of. */
+    private final class BodyReader {
+      private final Request request;
+      private final Consumer<byte[]> done;
+      private final Consumer<HttpError> failed;
+      private byte[] buffer;
+      private int size;
+
+      BodyReader(Request request, int declared, Consumer<byte[]> done, Consumer<HttpError> failed) {
+        this.request = request;
+        this.done = done;
+        this.failed = failed;
+        this.buffer = new byte[declared >= 0 ? declared : 4096];
+      }
+
+      void read() {
+        while (true) {
+          Content.Chunk chunk = request.read();
+          if (chunk == null) {
+            request.demand(this::read);
+            return;
+          }
+          if (Content.Chunk.isFailure(chunk)) {
+            Arrays.fill(buffer, (byte) 0);
+            failed.accept(
+                new HttpError(
+                    400,
+                    "bad_request",
+                    "the request body could not be read (too slow, cut off or malformed)",
+                    Map.of("Connection", "close")));
+            return;
+          }
+          ByteBuffer bytes = chunk.getByteBuffer();
+          int n = bytes.remaining();
+          if ((long) size + n > maxBodyBytes) {
+            chunk.release();
+            Arrays.fill(buffer, (byte) 0);
+            HttpError tooLarge = bodyTooLarge.apply(maxBodyBytes);
+            failed.accept(tooLarge);
+            return;
+          }
+          if (size + n > buffer.length) {
+            byte[] grown = Arrays.copyOf(buffer, Math.max(size + n, buffer.length * 2));
+            Arrays.fill(buffer, (byte) 0);
+            buffer = grown;
+          }
+          bytes.get(buffer, size, n);
+          size += n;
+          boolean last = chunk.isLast();
+          chunk.release();
+          if (last) {
+            byte[] body = size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
+            if (body != buffer) {
+              Arrays.fill(buffer, (byte) 0);
+            }
+            done.accept(body);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Wiring of an {@link HttpEndpoint}. */
+  public static final class Builder {
+    /** For endpoints whose routes take no body. */
+    public static final Function<Integer, HttpError> NO_BODY =
+        cap -> new HttpError(413, "body_too_large", "this endpoint takes no request body");
+
+    private final String name;
+    private String host = "0.0.0.0";
+    private int port;
+    private HttpLimits limits = HttpLimits.defaults();
+    private SslContextFactory.Server tls;
+    private final List<Route> routes = new ArrayList<>();
+    private Function<Throwable, HttpError> errors =
+        e -> new HttpError(500, "internal_error", "internal error");
+    private Consumer<Exchange> onAnswered = e -> {};
+    private int maxBodyBytes = 64 * 1024;
+    private Function<Integer, HttpError> bodyTooLarge =
+        cap ->
+            new HttpError(
+                413,
+                "body_too_large",
+                "the request body is larger than " + cap + " bytes",
+                Map.of("Connection", "close"));
+
+    private Builder(String name) {
+      this.name = Objects.requireNonNull(name);
+    }
+
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host);
+      return this;
+    }
+
+    /** 0 picks a free port; see {@link HttpEndpoint#port()}. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder limits(HttpLimits limits) {
+      this.limits = Objects.requireNonNull(limits);
+      return this;
+    }
+
+    /** Serves HTTPS with this context (null: plain HTTP). */
+    public Builder tls(SslContextFactory.Server tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    public Builder route(Route route) {
+      routes.add(route);
+      return this;
+    }
+
+    /** Turns what a handler threw (other than {@link HttpError}) into the answer; logs it too. */
+    public Builder errors(Function<Throwable, HttpError> errors) {
+      this.errors = Objects.requireNonNull(errors);
+      return this;
+    }
+
+    /** Called once per request, when it is answered (for the access log and metrics). */
+    public Builder onAnswered(Consumer<Exchange> onAnswered) {
+      this.onAnswered = Objects.requireNonNull(onAnswered);
+      return this;
+    }
+
+    /** The largest body read, and the answer to a larger one. */
+    public Builder maxBody(int bytes, Function<Integer, HttpError> tooLarge) {
+      this.maxBodyBytes = bytes;
+      this.bodyTooLarge = Objects.requireNonNull(tooLarge);
+      return this;
+    }
+
+    public HttpEndpoint start() throws IOException {
+      return new HttpEndpoint(this);
+    }
+  }
+}

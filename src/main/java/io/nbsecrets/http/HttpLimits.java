@@ -1,0 +1,109 @@
+package io.nbsecrets.http;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits of one {@link HttpEndpoint}: what a slow, idle or hostile client can hold and for how
+ * long.
+ *
+ * <p>Connections cost no worker thread while they wait: Jetty parses headers and bodies as bytes
+ * arrive, on its selector, and a handler runs only once a request is whole. So idle and slow
+ * clients are bounded by {@link #maxConnections} and the timeouts, and workers by {@link
+ * #maxThreads}; a route that may block (a store call) is further bounded by {@link
+ * #maxBlockingRequests}, which keeps threads free for health probes.
+ *
+ * @param idleTimeout a connection with no bytes in either direction for this long is closed
+ * @param requestTimeout the longest a request may take once its headers are read, body included;
+ *     the client then gets 503 {@code request_timeout} (the handler's work is abandoned, not
+ *     undone)
+ * @param maxRequestHeaderBytes the request line and headers together; larger gets 431
+ * @param maxThreads worker threads (the selector and acceptor threads come on top)
+ * @param maxBlockingRequests requests of blocking routes served at once; beyond it they get 503
+ *     with {@code Retry-After} at once instead of queueing behind a slow store
+ * @param maxConnections open connections; beyond it, the server stops accepting until one closes
+ * @param shutdownGrace how long a stop lets running requests finish (new ones get 503)
+ */
+public record HttpLimits(
+    Duration idleTimeout,
+    Duration requestTimeout,
+    int maxRequestHeaderBytes,
+    int maxThreads,
+    int maxBlockingRequests,
+    int maxConnections,
+    Duration shutdownGrace) {
+
+  public HttpLimits {
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("idleTimeout must be positive, not " + idleTimeout);
+    }
+    if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+      throw new IllegalArgumentException("requestTimeout must be positive, not " + requestTimeout);
+    }
+    if (maxThreads < 4) {
+      throw new IllegalArgumentException("maxThreads must be at least 4, not " + maxThreads);
+    }
+    if (maxBlockingRequests < 1 || maxBlockingRequests >= maxThreads) {
+      throw new IllegalArgumentException(
+          "maxBlockingRequests must be between 1 and maxThreads - 1 ("
+              + (maxThreads - 1)
+              + "), not "
+              + maxBlockingRequests);
+    }
+    if (maxConnections < 1 || maxRequestHeaderBytes < 1024) {
+      throw new IllegalArgumentException(
+          "maxConnections must be at least 1 and maxRequestHeaderBytes at least" + " 1024");
+    }
+  }
+
+  /**
+   * 30 s idle, 30 s per request (a body that trickles in included), 16 KiB of headers, 32 threads
+   * (24 for blocking routes), 2,048 connections, 5 s grace.
+   */
+  public static HttpLimits defaults() {
+    return new HttpLimits(
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
+        16 * 1024,
+        32,
+        24,
+        2048,
+        Duration.ofSeconds(5));
+  }
+
+  public HttpLimits withShutdownGrace(Duration grace) {
+    return new HttpLimits(
+        idleTimeout,
+        requestTimeout,
+        maxRequestHeaderBytes,
+        maxThreads,
+        maxBlockingRequests,
+        maxConnections,
+        grace);
+  }
+
+  public HttpLimits withTimeouts(Duration idle, Duration request) {
+    return new HttpLimits(
+        idle,
+        request,
+        maxRequestHeaderBytes,
+        maxThreads,
+        maxBlockingRequests,
+        maxConnections,
+        shutdownGrace);
+  }
+
+  public HttpLimits withThreads(int threads, int blocking) {
+    return new HttpLimits(
+        idleTimeout,
+        requestTimeout,
+        maxRequestHeaderBytes,
+        threads,
+        blocking,
+        maxConnections,
+        shutdownGrace);
+  }
+}
