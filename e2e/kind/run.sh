@@ -143,10 +143,18 @@ kubectl annotate namespace "${USER_NS}" "nbsecrets.io/user=${USER_NAME}"
 # ------------------------------------------------------------------------------------------------
 log "storing ${SECRET_NAME} for ${USER_NAME} through the API"
 LOCAL_PORT="${LOCAL_PORT:-18080}"
-kubectl -n "${SYSTEM_NS}" port-forward svc/nbsecrets-api "${LOCAL_PORT}:8080" \
+kubectl -n "${SYSTEM_NS}" port-forward svc/nbsecrets-api "${LOCAL_PORT}:8443" \
   > "${WORK}/port-forward.log" 2>&1 &
 PF_PID=$!
-API="http://127.0.0.1:${LOCAL_PORT}"
+# The API's own CA, as the API publishes it; curl verifies the Service's name through the
+# port-forward (--connect-to), as an init container does in the cluster.
+kubectl -n "${SYSTEM_NS}" get configmap nbsecrets-api-ca-bundle -o jsonpath='{.data.ca\.crt}' \
+  > "${WORK}/ca.crt"
+API_HOST="nbsecrets-api.${SYSTEM_NS}.svc"
+API="https://${API_HOST}:8443"
+curl() {
+  command curl --cacert "${WORK}/ca.crt" --connect-to "${API_HOST}:8443:127.0.0.1:${LOCAL_PORT}" "$@"
+}
 for _ in $(seq 1 60); do
   if curl -fsS "${API}/readyz" >/dev/null 2>&1; then break; fi
   kill -0 "${PF_PID}" 2>/dev/null || fail "port-forward ended: $(cat "${WORK}/port-forward.log")"

@@ -31,7 +31,22 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "nbsecrets.apiUrl" -}}
-{{- .Values.operator.apiUrl | default (printf "http://%s-api.%s.svc:%d" (include "nbsecrets.fullname" .) .Release.Namespace (int .Values.api.port)) -}}
+{{- .Values.operator.apiUrl | default (printf "%s://%s.%s.svc:%d" (include "nbsecrets.apiScheme" .) (include "nbsecrets.apiService" .) .Release.Namespace (int .Values.api.port)) -}}
+{{- end -}}
+
+{{- define "nbsecrets.apiService" -}}
+{{- include "nbsecrets.fullname" . }}-api
+{{- end -}}
+
+{{- define "nbsecrets.apiScheme" -}}
+{{- if eq .Values.api.tls.mode "none" }}http{{ else }}https{{ end -}}
+{{- end -}}
+
+{{/* The names the API's certificate carries: its Service, short and qualified. */}}
+{{- define "nbsecrets.apiDnsNames" -}}
+{{- $svc := include "nbsecrets.apiService" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) | join "," -}}
 {{- end -}}
 
 {{/* Component holding the API (api in split mode, server in combined mode). */}}
@@ -161,6 +176,12 @@ seccompProfile:
     - --watch-namespaces={{ join "," . }}
     {{- end }}
     - --api-url={{ include "nbsecrets.apiUrl" . }}
+    {{- if eq .Values.api.tls.mode "none" }}
+    - --insecure-api-http
+    - --api-ca-configmap=
+    {{- else }}
+    - --api-ca-configmap=nbsecrets-api-ca-bundle
+    {{- end }}
     - --pod-token-audience={{ .Values.api.podTokenAudience }}
     - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
     - --session-uid={{ int64 .Values.operator.sessionUid }}
@@ -226,6 +247,15 @@ seccompProfile:
     - --max-value-bytes={{ int .Values.api.maxValueBytes }}
     - --max-secrets-per-user={{ int .Values.api.maxSecretsPerUser }}
     - --pod-token-audience={{ .Values.api.podTokenAudience }}
+    {{- if eq .Values.api.tls.mode "certManager" }}
+    - --tls=files
+    - --tls-dir=/etc/nbsecrets/tls
+    {{- else if eq .Values.api.tls.mode "none" }}
+    - --tls=none
+    {{- else }}
+    - --tls=generate
+    - --tls-dns-name={{ include "nbsecrets.apiDnsNames" . }}
+    {{- end }}
     {{- with .Values.api.usernamePrefix }}
     - --username-prefix={{ . }}
     {{- end }}
@@ -244,20 +274,21 @@ seccompProfile:
     {{- with .Values.api.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+  {{- $scheme := include "nbsecrets.apiScheme" . | upper }}
   ports:
-    - name: http
+    - name: {{ include "nbsecrets.apiScheme" . }}
       containerPort: {{ int .Values.api.port }}
       protocol: TCP
   livenessProbe:
-    httpGet: {path: /healthz, port: http}
+    httpGet: {path: /healthz, port: {{ include "nbsecrets.apiScheme" . }}, scheme: {{ $scheme }}}
     initialDelaySeconds: 10
     periodSeconds: 10
     failureThreshold: 6
   readinessProbe:
-    httpGet: {path: /readyz, port: http}
+    httpGet: {path: /readyz, port: {{ include "nbsecrets.apiScheme" . }}, scheme: {{ $scheme }}}
     periodSeconds: 5
   startupProbe:
-    httpGet: {path: /healthz, port: http}
+    httpGet: {path: /healthz, port: {{ include "nbsecrets.apiScheme" . }}, scheme: {{ $scheme }}}
     periodSeconds: 5
     failureThreshold: 72
   securityContext:
@@ -277,6 +308,11 @@ seccompProfile:
       mountPath: /etc/nbsecrets/session-public-key
       readOnly: true
     {{- end }}
+    {{- if eq .Values.api.tls.mode "certManager" }}
+    - name: api-tls
+      mountPath: /etc/nbsecrets/tls
+      readOnly: true
+    {{- end }}
 {{- end -}}
 
 {{- define "nbsecrets.operatorVolumes" -}}
@@ -289,6 +325,12 @@ seccompProfile:
 {{- end -}}
 
 {{- define "nbsecrets.apiVolumes" -}}
+{{- if eq .Values.api.tls.mode "certManager" }}
+- name: api-tls
+  secret:
+    secretName: {{ include "nbsecrets.fullname" . }}-api-tls
+    defaultMode: 0400
+{{- end }}
 {{- if .Values.keys.platform.existingSecret }}
 - name: platform-key
   secret:
@@ -304,6 +346,12 @@ seccompProfile:
 
 {{/* Fails on combinations the schema cannot express. */}}
 {{- define "nbsecrets.validate" -}}
+{{- if not (has .Values.api.tls.mode (list "generate" "certManager" "none")) -}}
+{{- fail (printf "api.tls.mode must be generate, certManager or none, not %q" .Values.api.tls.mode) -}}
+{{- end -}}
+{{- if and (eq .Values.api.tls.mode "certManager") (not .Values.api.tls.certManager.issuerRef.name) -}}
+{{- fail "api.tls.mode certManager needs api.tls.certManager.issuerRef.name (a CA Issuer or ClusterIssuer)" -}}
+{{- end -}}
 {{- if and .Values.keys.session.existingSecret (not .Values.keys.session.existingPublicKeyConfigMap) -}}
 {{- fail "keys.session.existingSecret needs keys.session.existingPublicKeyConfigMap (the API must not mount the private key)" -}}
 {{- end -}}

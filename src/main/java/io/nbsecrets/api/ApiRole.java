@@ -8,6 +8,8 @@ import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.tls.ServerTls;
+import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +28,7 @@ public final class ApiRole implements AutoCloseable {
    * @param platformKeyFile the platform key file, or null: generated into a Secret
    * @param sessionPublicKeyFile the session public key (PEM), or null: the operator's ConfigMap
    * @param publicKeyWait how long to wait for the operator to publish its public key
+   * @param tls how the API serves TLS (and publishes its CA bundle)
    */
   public record Config(
       String namespace,
@@ -34,7 +37,8 @@ public final class ApiRole implements AutoCloseable {
       ApiConfig api,
       Path platformKeyFile,
       Path sessionPublicKeyFile,
-      Duration publicKeyWait) {}
+      Duration publicKeyWait,
+      TlsSettings tls) {}
 
   private final List<AutoCloseable> resources;
   private final ApiServer server;
@@ -75,6 +79,10 @@ public final class ApiRole implements AutoCloseable {
                   ? SessionKeys.watchPublicKey(client, config.namespace(), config.publicKeyWait())
                   : LiveKey.fixed(SessionKeys.publicKeyFromFile(config.sessionPublicKeyFile()));
       resources.add(publicKey);
+      ServerTls tls = serverTls(client, config);
+      if (tls != null) {
+        resources.add(tls);
+      }
       UserKeyService userKeys = new UserKeyService(store, platform);
       ApiServer server =
           ApiServer.builder()
@@ -86,12 +94,27 @@ public final class ApiRole implements AutoCloseable {
               .meterRegistry(registry)
               .host(config.host())
               .port(config.port())
+              .tls(tls == null ? null : tls.contextFactory())
               .start();
+      if (tls != null && !tls.caBundle().isEmpty()) {
+        // After the server is up: the operator starts session pods once it sees the bundle.
+        ServerTls.publishCaBundle(client, config.namespace(), tls.caBundle());
+      }
       return new ApiRole(resources, server);
     } catch (IOException | RuntimeException e) {
       closeAll(resources);
       throw e;
     }
+  }
+
+  private static ServerTls serverTls(KubernetesClient client, Config config) {
+    return switch (config.tls().mode()) {
+      case NONE -> null;
+      case FILES -> ServerTls.fromFiles(config.tls().dir(), Duration.ofMinutes(1));
+      case GENERATE ->
+          ServerTls.generated(
+              client, config.namespace(), config.tls().dnsNames(), java.time.Clock.systemUTC());
+    };
   }
 
   public int port() {

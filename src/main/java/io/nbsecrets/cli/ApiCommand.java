@@ -10,12 +10,15 @@ import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.tls.ServerTls;
+import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -39,8 +42,27 @@ public final class ApiCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address.")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Listen port.")
+  @Option(names = "--port", defaultValue = "8443", description = "Listen port.")
   int port;
+
+  @Option(
+      names = "--tls",
+      defaultValue = "generate",
+      description =
+          "generate: the API's own CA (kept in Secret "
+              + ServerTls.CA_SECRET
+              + ") and certificate; files: tls.crt/tls.key/ca.crt in --tls-dir (cert-manager);"
+              + " none: plain HTTP (development only). Default: ${DEFAULT-VALUE}.")
+  String tls;
+
+  @Option(names = "--tls-dir", description = "With --tls=files: the mounted certificate's folder.")
+  Path tlsDir;
+
+  @Option(
+      names = "--tls-dns-name",
+      split = ",",
+      description = "With --tls=generate: the Service's DNS names the certificate carries.")
+  List<String> tlsDnsNames;
 
   @Option(
       names = "--platform-key-file",
@@ -110,12 +132,19 @@ public final class ApiCommand implements Callable<Integer> {
                 config,
                 platformKeyFile,
                 sessionPublicKeyFile,
-                Duration.ofMinutes(5)),
+                Duration.ofMinutes(5),
+                tlsSettings()),
             secretStore,
             transit,
             authenticator,
             registry);
-    System.out.println("nbsecrets api listening on " + host + ":" + role.port());
+    System.out.println(
+        "nbsecrets api listening on "
+            + (tlsSettings().mode() == TlsSettings.Mode.NONE ? "http" : "https")
+            + "://"
+            + host
+            + ":"
+            + role.port());
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -129,6 +158,23 @@ public final class ApiCommand implements Callable<Integer> {
     stop.await();
     return 0;
   }
+
+  private TlsSettings tlsSettings() {
+    TlsSettings.Mode mode;
+    try {
+      mode = TlsSettings.Mode.valueOf(tls.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--tls must be generate, files or none, not: " + tls);
+    }
+    try {
+      return new TlsSettings(mode, tlsDir, tlsDnsNames);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private static Map<String, String> readTokens(Path file) throws IOException {
     Properties p = new Properties();

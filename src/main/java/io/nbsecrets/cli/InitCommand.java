@@ -1,5 +1,6 @@
 package io.nbsecrets.cli;
 
+import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
 import java.nio.file.Path;
@@ -33,6 +34,25 @@ public final class InitCommand implements Callable<Integer> {
       description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
   String mode;
 
+  @Option(
+      names = "--api-ca",
+      defaultValue = "${env:NBSECRETS_API_CA:-}",
+      description =
+          "PEM of the CA the API's certificate must chain to (env NBSECRETS_API_CA, set by the"
+              + " operator). Empty: the JDK's trusted CAs.")
+  String apiCa;
+
+  @Option(
+      names = "--api-tls-server-name",
+      defaultValue = "",
+      description = "The name the API's certificate must carry, when --api-url uses an address.")
+  String apiServerName;
+
+  @Option(
+      names = "--allow-insecure-http",
+      description = "Accept an http:// --api-url. Development only: the user key travels in clear.")
+  boolean allowInsecureHttp;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -41,7 +61,13 @@ public final class InitCommand implements Callable<Integer> {
       List<Path> files =
           InitRunner.run(
               new InitRunner.Options(
-                  apiUrl, sealedDir, tokenFile, mountPath, System.getenv("NBSECRETS_FILES"), mode));
+                  apiUrl,
+                  sealedDir,
+                  tokenFile,
+                  mountPath,
+                  System.getenv("NBSECRETS_FILES"),
+                  mode,
+                  new ApiTrust(apiCa, apiServerName, allowInsecureHttp)));
       spec.commandLine()
           .getOut()
           .println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);

@@ -7,6 +7,7 @@ import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.tls.ServerTls;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,9 +38,24 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--api-url",
-      defaultValue = "${env:NBSECRETS_API_URL:-http://nbsecrets-api.nbsecrets.svc:8080}",
+      defaultValue = "${env:NBSECRETS_API_URL:-https://nbsecrets-api.nbsecrets.svc:8443}",
       description = "Secrets API URL for init containers. Default: ${DEFAULT-VALUE}.")
   String apiUrl;
+
+  @Option(
+      names = "--api-ca-configmap",
+      defaultValue = "${env:NBSECRETS_API_CA_CONFIGMAP:-" + ServerTls.CA_CONFIGMAP + "}",
+      description =
+          "ConfigMap (in --namespace) where the API publishes its CA bundle for init containers;"
+              + " empty: they trust the JDK's CAs (a public certificate). Default: ${DEFAULT-VALUE}.")
+  String apiCaConfigMap;
+
+  @Option(
+      names = "--insecure-api-http",
+      description =
+          "Allow an http:// --api-url: init containers then fetch user keys in clear."
+              + " Development only.")
+  boolean insecureApiHttp;
 
   @Option(
       names = "--init-image",
@@ -97,7 +113,9 @@ public final class OperatorCommand implements Callable<Integer> {
             sessionGid,
             sessionKeyFiles,
             keyBits,
-            leaderElection);
+            leaderElection,
+            apiCaConfigMap,
+            insecureApiHttp);
     KubernetesClient client = Clients.create();
     SecretStore secretStore = store.open(client, namespace);
     VaultTransit transit = store.transit(secretStore).orElse(null);

@@ -65,7 +65,13 @@ public final class ControlPlaneDev implements DevAssembly {
 
   private void boot(List<String> users, int keyBits) throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
-    new Helm(cp).install(RELEASE, NAMESPACE, Map.of("keys.keyBits", Integer.toString(keyBits)));
+    // Development keeps the API on plain HTTP (api.tls.mode none: the chart then tells the operator
+    // and init containers so), so that curl and the CLI reach it at endpoints.json's URL as is.
+    new Helm(cp)
+        .install(
+            RELEASE,
+            NAMESPACE,
+            Map.of("keys.keyBits", Integer.toString(keyBits), "api.tls.mode", "none"));
     for (String user : users) {
       admin.namespaces().resource(restricted(user, user)).create();
       tokens.put(user, cp.token(user));

@@ -16,6 +16,7 @@ import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
 import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -213,7 +214,8 @@ public final class DevEnvironment implements DevAssembly {
                 options.apiConfig(),
                 null,
                 null,
-                Duration.ofSeconds(10)),
+                Duration.ofSeconds(10),
+                TlsSettings.none()),
             store,
             null,
             new TokenReviewAuthenticator(apiClient),
@@ -245,7 +247,9 @@ public final class DevEnvironment implements DevAssembly {
                 100,
                 List.of(),
                 options.keyBits(),
-                false),
+                false,
+                "",
+                true),
             operatorStore,
             null,
             registry,

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
 import io.nbsecrets.operator.Labels;
@@ -309,9 +310,21 @@ public final class FakeKubelet implements AutoCloseable {
             .map(e -> e.getValue())
             .findFirst()
             .orElse("[]");
+    String ca =
+        init.getEnv().stream()
+            .filter(e -> Workload.API_CA_ENV.equals(e.getName()))
+            .map(e -> e.getValue())
+            .findFirst()
+            .orElse("");
     return InitRunner.run(
         new InitRunner.Options(
-            arg(init, "--api-url"), sealedDir, tokenFile, target, manifest, "r--------"));
+            arg(init, "--api-url"),
+            sealedDir,
+            tokenFile,
+            target,
+            manifest,
+            "r--------",
+            new ApiTrust(ca, "", init.getArgs().contains("--allow-insecure-http"))));
   }
 
   private static Volume volume(Pod pod, String name) throws InitException {

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -224,6 +225,12 @@ public final class NodeStandIn implements AutoCloseable {
     List<String> args = new ArrayList<>();
     for (String a : init.getArgs()) {
       args.add(rewrite(a, sealed, tokenDir, files));
+      if (a.startsWith("--api-url=https://")) {
+        // The API listens on a loopback port; its certificate still names the Service, which is
+        // what the init step must verify (as curl's --connect-to would).
+        args.add(
+            "--api-tls-server-name=" + URI.create(a.substring("--api-url=".length())).getHost());
+      }
     }
     Path log = podDir.resolve("init.log");
     ProcessBuilder pb = LocalProcesses.mainClass("128m", tmp, args, log);

@@ -22,7 +22,8 @@ public final class InitRunner {
       Path tokenFile,
       Path mountPath,
       String manifestJson,
-      String mode) {}
+      String mode,
+      ApiTrust trust) {}
 
   /** Runs the step; returns the files written. Throws with a clear message on any failure. */
   public static List<Path> run(Options o) throws InitException {
@@ -45,7 +46,7 @@ public final class InitRunner {
       throw new InitException("the service-account token at " + o.tokenFile() + " is empty");
     }
     UserKeyClient.UserKey key =
-        new UserKeyClient(o.apiUrl(), 5, Duration.ofMillis(500)).fetch(token);
+        new UserKeyClient(o.apiUrl(), o.trust(), 5, Duration.ofMillis(500)).fetch(token);
     return SecretFiles.write(files, o.sealedDir(), key.key(), o.mountPath(), o.mode());
   }
 }

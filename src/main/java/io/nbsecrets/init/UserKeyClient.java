@@ -3,68 +3,140 @@ package io.nbsecrets.init;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
-/** Obtains the user's key from the secrets API by presenting the pod's own projected token. */
+/**
+ * Obtains the user's key from the secrets API by presenting the pod's own projected token, over
+ * HTTPS verified against {@link ApiTrust} (plain HTTP only when the trust allows it).
+ */
 public final class UserKeyClient {
   public static final String PATH = "/api/v1/init/user-key";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
-  private final HttpClient http;
-  private final URI endpoint;
+  private final URL endpoint;
+  private final ApiTrust trust;
+  private final SSLContext tls;
   private final int attempts;
   private final Duration backoff;
 
-  public UserKeyClient(String apiUrl, int attempts, Duration backoff) {
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    this.endpoint = URI.create(apiUrl.replaceAll("/+$", "") + PATH);
+  public UserKeyClient(String apiUrl, ApiTrust trust, int attempts, Duration backoff)
+      throws InitException {
+    URI uri;
+    try {
+      uri = URI.create(apiUrl.replaceAll("/+$", "") + PATH);
+      this.endpoint = uri.toURL();
+    } catch (IllegalArgumentException | IOException e) {
+      throw new InitException("--api-url is not a URL: " + apiUrl);
+    }
+    this.trust = trust;
+    if ("https".equalsIgnoreCase(uri.getScheme())) {
+      this.tls = trust.sslContext();
+    } else if ("http".equalsIgnoreCase(uri.getScheme())) {
+      if (!trust.allowInsecureHttp()) {
+        throw new InitException(
+            "refusing plain HTTP to "
+                + apiUrl
+                + ": the user key must travel over HTTPS (the operator passes"
+                + " --allow-insecure-http only in development)");
+      }
+      this.tls = null;
+    } else {
+      throw new InitException("--api-url must be https:// (or http:// in development): " + apiUrl);
+    }
     this.attempts = attempts;
     this.backoff = backoff;
   }
 
   /** The user and their Fernet key; retries connection errors and 5xx, fails fast on 4xx. */
   public UserKey fetch(String podToken) throws InitException {
-    HttpRequest request =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + podToken)
-            .header("Accept", "application/json")
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build();
     String lastProblem = "no attempt made";
     for (int attempt = 1; attempt <= attempts; attempt++) {
+      HttpURLConnection connection = null;
       try {
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          JsonNode body = JSON.readTree(response.body());
-          if (!body.hasNonNull("user") || !body.hasNonNull("key")) {
+        connection = open();
+        connection.setRequestProperty("Authorization", "Bearer " + podToken);
+        int status = connection.getResponseCode();
+        String body =
+            read(status < 400 ? connection.getInputStream() : connection.getErrorStream());
+        if (status == 200) {
+          JsonNode json = JSON.readTree(body);
+          if (!json.hasNonNull("user") || !json.hasNonNull("key")) {
             throw new InitException("the secrets API answered without a user key");
           }
-          return new UserKey(body.get("user").asText(), body.get("key").asText());
+          return new UserKey(json.get("user").asText(), json.get("key").asText());
         }
-        lastProblem = "HTTP " + response.statusCode() + " " + errorMessage(response.body());
-        if (response.statusCode() < 500) {
+        lastProblem = "HTTP " + status + " " + errorMessage(body);
+        if (status < 500) {
           throw new InitException("the secrets API refused the user key: " + lastProblem);
         }
+      } catch (SSLException e) {
+        // A certificate that does not verify will not verify on the next try either.
+        throw tlsFailure(e);
       } catch (IOException e) {
+        if (String.valueOf(e.getMessage()).startsWith("HTTPS hostname wrong")) {
+          throw tlsFailure(e); // HttpsURLConnection's own words for a name not in the certificate
+        }
         lastProblem = "cannot reach " + endpoint + ": " + e.getMessage();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InitException("interrupted while fetching the user key");
+      } finally {
+        if (connection != null) {
+          connection.disconnect();
+        }
       }
       sleep(backoff.multipliedBy(attempt));
     }
     throw new InitException("no user key after " + attempts + " attempts: " + lastProblem);
   }
 
+  private InitException tlsFailure(IOException e) {
+    return new InitException(
+        "the secrets API at "
+            + endpoint.getHost()
+            + " failed TLS verification ("
+            + e.getMessage()
+            + "); is the CA bundle current, and --api-url the API's Service name?");
+  }
+
+  private HttpURLConnection open() throws IOException {
+    HttpURLConnection connection = (HttpURLConnection) endpoint.openConnection();
+    if (connection instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(tls.getSocketFactory());
+      https.setHostnameVerifier(trust.hostnameVerifier());
+    }
+    connection.setRequestMethod("POST");
+    connection.setConnectTimeout(5_000);
+    connection.setReadTimeout(10_000);
+    connection.setInstanceFollowRedirects(false);
+    connection.setUseCaches(false);
+    connection.setRequestProperty("Accept", "application/json");
+    connection.setDoOutput(true);
+    connection.setFixedLengthStreamingMode(0);
+    return connection;
+  }
+
+  private static String read(InputStream in) throws IOException {
+    if (in == null) {
+      return "";
+    }
+    try (in) {
+      return new String(in.readNBytes(MAX_RESPONSE_BYTES), StandardCharsets.UTF_8);
+    }
+  }
+
   private static String errorMessage(String body) {
     try {
       JsonNode node = JSON.readTree(body);
-      return node.hasNonNull("message") ? "(" + node.get("message").asText() + ")" : "";
+      return node != null && node.hasNonNull("message")
+          ? "(" + node.get("message").asText() + ")"
+          : "";
     } catch (IOException e) {
       return "";
     }

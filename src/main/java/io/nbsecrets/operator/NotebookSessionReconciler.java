@@ -195,6 +195,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(current);
     String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
 
+    config.apiCaForInit(); // the API's CA must be known before a pod can verify it
     StatefulSet desiredSts =
         Workload.statefulSet(
             session,

@@ -13,6 +13,8 @@ import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.tls.Pem;
+import io.nbsecrets.tls.ServerTls;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -27,12 +29,17 @@ public final class OperatorRole implements AutoCloseable {
   /** The lease that replicas elect a leader on. */
   public static final String LEASE = "nbsecrets-operator";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OperatorRole.class);
+
   /**
    * The role's settings, as the subcommand's flags give them.
    *
    * @param namespace the operator's namespace (keys, lease)
    * @param watchNamespaces namespaces to watch, as given; blank entries are ignored, none: all
    * @param sessionKeyFiles PEM files of the session private keys; empty: generated into a Secret
+   * @param apiCaConfigMap the ConfigMap (in {@code namespace}) where the API publishes its CA
+   *     bundle; empty: init containers trust the JDK's CAs
+   * @param insecureApiHttp allow an {@code http://} API URL (development only)
    */
   public record Config(
       String namespace,
@@ -44,22 +51,31 @@ public final class OperatorRole implements AutoCloseable {
       long sessionGid,
       List<Path> sessionKeyFiles,
       int keyBits,
-      boolean leaderElection) {
+      boolean leaderElection,
+      String apiCaConfigMap,
+      boolean insecureApiHttp) {
     public Config {
       watchNamespaces = watchNamespaces == null ? List.of() : List.copyOf(watchNamespaces);
       sessionKeyFiles = sessionKeyFiles == null ? List.of() : List.copyOf(sessionKeyFiles);
+      apiCaConfigMap = apiCaConfigMap == null ? "" : apiCaConfigMap;
     }
   }
 
   private final Operator operator;
   private final LiveKey<SessionKeyRing> ring;
+  private final LiveKey<String> apiCa;
   private final MeterRegistry registry;
   private final Gauge keys;
 
   private OperatorRole(
-      Operator operator, LiveKey<SessionKeyRing> ring, MeterRegistry registry, Gauge keys) {
+      Operator operator,
+      LiveKey<SessionKeyRing> ring,
+      LiveKey<String> apiCa,
+      MeterRegistry registry,
+      Gauge keys) {
     this.operator = operator;
     this.ring = ring;
+    this.apiCa = apiCa;
     this.registry = registry;
     this.keys = keys;
   }
@@ -86,6 +102,7 @@ public final class OperatorRole implements AutoCloseable {
         config.sessionKeyFiles().isEmpty()
             ? SessionKeys.watch(client, config.namespace(), config.keyBits())
             : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles()));
+    LiveKey<String> apiCa = apiCaBundle(client, config);
     Gauge keys =
         Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
             .description("Session private keys held (2 while a rotation is under way)")
@@ -100,19 +117,60 @@ public final class OperatorRole implements AutoCloseable {
                   config.initImage(),
                   config.podTokenAudience(),
                   config.sessionUid(),
-                  config.sessionGid()),
+                  config.sessionGid(),
+                  apiCa,
+                  !config.apiCaConfigMap().isEmpty(),
+                  config.insecureApiHttp()),
               registry,
               namespaces,
               config.leaderElection()
                   ? new LeaderElectionConfiguration(LEASE, config.namespace())
                   : null,
               retry);
-      return new OperatorRole(operator, ring, registry, keys);
+      return new OperatorRole(operator, ring, apiCa, registry, keys);
     } catch (RuntimeException e) {
       registry.remove(keys);
       ring.close();
+      apiCa.close();
       throw e;
     }
+  }
+
+  /**
+   * Follows the API's CA bundle ConfigMap, so a new CA reaches new session pods without a restart.
+   * Empty until the API has published it (sessions wait, with a condition saying so).
+   */
+  private static LiveKey<String> apiCaBundle(KubernetesClient client, Config config) {
+    if (config.apiCaConfigMap().isEmpty()) {
+      return LiveKey.fixed("");
+    }
+    var resource =
+        client.configMaps().inNamespace(config.namespace()).withName(config.apiCaConfigMap());
+    java.util.function.Function<io.fabric8.kubernetes.api.model.ConfigMap, String> parse =
+        cm -> {
+          String pem = cm.getData() == null ? null : cm.getData().get(ServerTls.CA_KEY);
+          if (pem == null || pem.isBlank()) {
+            throw new IllegalStateException(
+                "configmap " + config.apiCaConfigMap() + " has no " + ServerTls.CA_KEY);
+          }
+          Pem.certificates(pem); // a broken bundle keeps the last good one
+          return pem;
+        };
+    var existing = resource.get();
+    String initial = "";
+    if (existing != null) {
+      try {
+        initial = parse.apply(existing);
+      } catch (RuntimeException e) {
+        LOG.warn("the API's CA bundle is not usable yet: {}", e.getMessage());
+      }
+    }
+    return LiveKey.watch(
+        "configmap " + config.namespace() + "/" + config.apiCaConfigMap(),
+        resource,
+        parse,
+        initial,
+        pem -> LOG.info("the API's CA bundle changed; new session pods trust it"));
   }
 
   public Operator operator() {
@@ -152,5 +210,6 @@ public final class OperatorRole implements AutoCloseable {
     operator.stop();
     registry.remove(keys);
     ring.close();
+    apiCa.close();
   }
 }

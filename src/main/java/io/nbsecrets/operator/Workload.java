@@ -41,6 +41,7 @@ public final class Workload {
   public static final String TOKEN_DIR = "/var/run/nbsecrets/token";
   public static final String TOKEN_FILE = TOKEN_DIR + "/token";
   public static final String FILES_ENV = "NBSECRETS_FILES";
+  public static final String API_CA_ENV = "NBSECRETS_API_CA";
   public static final long TOKEN_EXPIRATION_SECONDS = 600;
 
   private Workload() {}
@@ -67,13 +68,9 @@ public final class Workload {
             .withName(INIT_CONTAINER)
             .withImage(config.initImage())
             .withImagePullPolicy("IfNotPresent")
-            .withArgs(
-                "init",
-                "--api-url=" + config.apiUrl(),
-                "--sealed-dir=" + SEALED_DIR,
-                "--token-file=" + TOKEN_FILE,
-                "--mount-path=" + mountPath)
-            .withEnv(
+            .withArgs(initArgs(config, mountPath))
+            .withEnv(apiCaEnv(config))
+            .addToEnv(
                 new EnvVarBuilder()
                     .withName(FILES_ENV)
                     .withValue(
@@ -279,6 +276,31 @@ public final class Workload {
       spec.getEnv().forEach(e -> env.add(new EnvVar(e.getName(), e.getValue(), null)));
     }
     return env;
+  }
+
+  private static List<String> initArgs(OperatorConfig config, String mountPath) {
+    List<String> args = new ArrayList<>();
+    args.add("init");
+    args.add("--api-url=" + config.apiUrl());
+    args.add("--sealed-dir=" + SEALED_DIR);
+    args.add("--token-file=" + TOKEN_FILE);
+    args.add("--mount-path=" + mountPath);
+    if (config.plainHttp()) {
+      args.add("--allow-insecure-http");
+    }
+    return args;
+  }
+
+  /**
+   * The API's CA for the init step. It is part of the pod template, so a new CA rolls the session
+   * pods (the generated CA lives ten years; cert-manager's changes as rarely).
+   */
+  private static List<EnvVar> apiCaEnv(OperatorConfig config) {
+    String bundle = config.plainHttp() ? "" : config.apiCaBundle().get();
+    if (bundle == null || bundle.isBlank()) {
+      return List.of();
+    }
+    return List.of(new EnvVarBuilder().withName(API_CA_ENV).withValue(bundle.trim()).build());
   }
 
   /** Stamps the hash of everything desired (before stamping) into an annotation. */

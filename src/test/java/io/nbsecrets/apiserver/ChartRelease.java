@@ -14,6 +14,8 @@ import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.Helm;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.tls.ServerNameTrust;
+import io.nbsecrets.tls.ServerTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -181,12 +183,42 @@ final class ChartRelease implements AutoCloseable {
         .get();
   }
 
+  /**
+   * A client of the API as a user in the cluster would have: it trusts only the CA bundle the API
+   * published and requires the API Service's name in the certificate, though it connects to the
+   * loopback port the API process listens on.
+   */
+  HttpClient apiClient() {
+    String bundle =
+        admin
+            .configMaps()
+            .inNamespace(namespace)
+            .withName(ServerTls.CA_CONFIGMAP)
+            .get()
+            .getData()
+            .get(ServerTls.CA_KEY);
+    String service =
+        admin
+            .services()
+            .inNamespace(namespace)
+            .withLabel("app.kubernetes.io/component", "api")
+            .list()
+            .getItems()
+            .get(0)
+            .getMetadata()
+            .getName();
+    return HttpClient.newBuilder()
+        .sslContext(ServerNameTrust.context(bundle, service + "." + namespace + ".svc"))
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
   /** {@code PUT /api/v1/secrets/NAME} as {@code user}; the HTTP status. */
   int putSecret(String apiUrl, String user, String name, String value)
       throws IOException, InterruptedException {
     String body = Serialization.asJson(Map.of("value", value));
     HttpResponse<String> r =
-        HttpClient.newHttpClient()
+        apiClient()
             .send(
                 HttpRequest.newBuilder(URI.create(apiUrl + "/api/v1/secrets/" + name))
                     .header("Authorization", "Bearer " + cp.token(user))

@@ -44,7 +44,7 @@ class LeaderElectionOnApiServerTest {
     first = chart.startPod(DEPLOYMENT, "operator", "nbsecrets-ha-a");
     second = chart.startPod(DEPLOYMENT, "operator", "nbsecrets-ha-b");
     api = chart.startPod(DEPLOYMENT, "api", "nbsecrets-ha-a-api");
-    chart.startNode(api.url("http"));
+    chart.startNode(api.url("https"));
     ns = chart.userNamespace("ha-alice", "alice");
   }
 
@@ -65,8 +65,8 @@ class LeaderElectionOnApiServerTest {
     await().atMost(Sessions.WAIT).until(() -> holder() != null);
     String leader = holder();
     assertThat(leader).isIn(first.name, second.name);
-    assertThat(chart.putSecret(api.url("http"), "alice", "k1", "ha-value-1")).isEqualTo(201);
-    assertThat(chart.putSecret(api.url("http"), "alice", "k2", "ha-value-2")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("https"), "alice", "k1", "ha-value-1")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("https"), "alice", "k2", "ha-value-2")).isEqualTo(201);
     chart.apply("launcher", Sessions.yaml(ns, "before", "alice", List.of("k1")));
     Sessions.awaitReady(chart, ns, "before");
 

@@ -21,7 +21,6 @@ import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Labels;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +88,7 @@ class SessionOnApiServerTest {
     admin = chart.admin;
     operator = chart.startPod("nbsecrets-operator", "operator", "nbsecrets-operator-standin");
     api = chart.startPod("nbsecrets-api", "api", "nbsecrets-api-standin");
-    node = chart.startNode(api.url("http"));
+    node = chart.startNode(api.url("https"));
     alice = chart.userNamespace("alice", "alice");
     System.out.printf(
         "[measure] helm install + operator and API ready on the real API server: %d ms%n",
@@ -106,7 +105,7 @@ class SessionOnApiServerTest {
   private String secret(String user, String name) throws Exception {
     String value = "plain-" + name + "-" + UUID.randomUUID();
     PLAINTEXTS.put(user + "/" + name, value);
-    assertThat(chart.putSecret(api.url("http"), user, name, value)).isIn(200, 201);
+    assertThat(chart.putSecret(api.url("https"), user, name, value)).isIn(200, 201);
     return value;
   }
 
@@ -397,9 +396,10 @@ class SessionOnApiServerTest {
 
   private int userKey(String token) throws Exception {
     HttpResponse<String> r =
-        HttpClient.newHttpClient()
+        chart
+            .apiClient()
             .send(
-                HttpRequest.newBuilder(URI.create(api.url("http") + "/api/v1/init/user-key"))
+                HttpRequest.newBuilder(URI.create(api.url("https") + "/api/v1/init/user-key"))
                     .header("Authorization", "Bearer " + token)
                     .timeout(Duration.ofSeconds(30))
                     .POST(HttpRequest.BodyPublishers.noBody())

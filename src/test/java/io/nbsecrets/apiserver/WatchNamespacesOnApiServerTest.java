@@ -53,7 +53,7 @@ class WatchNamespacesOnApiServerTest {
     }
     chart.startPod("nbsecrets-watch-operator", "operator", "watch-operator-standin");
     api = chart.startPod("nbsecrets-watch-api", "api", "watch-api-standin");
-    node = chart.startNode(api.url("http"));
+    node = chart.startNode(api.url("https"));
   }
 
   @AfterAll
@@ -65,9 +65,9 @@ class WatchNamespacesOnApiServerTest {
 
   @Test
   void sessionsInEveryWatchedNamespaceReconcileAndOthersAreLeftAlone() throws Exception {
-    assertThat(chart.putSecret(api.url("http"), "carol", "c1", "carol-value-1")).isEqualTo(201);
-    assertThat(chart.putSecret(api.url("http"), "bob", "b1", "bob-value-1")).isEqualTo(201);
-    assertThat(chart.putSecret(api.url("http"), "alice", "a1", "alice-value-1")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("https"), "carol", "c1", "carol-value-1")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("https"), "bob", "b1", "bob-value-1")).isEqualTo(201);
+    assertThat(chart.putSecret(api.url("https"), "alice", "a1", "alice-value-1")).isEqualTo(201);
     chart.apply("launcher", Sessions.yaml("w-carol", "nb", "carol", List.of("c1")));
     chart.apply("launcher", Sessions.yaml("w-bob", "nb", "bob", List.of("b1")));
     chart.apply("launcher", Sessions.yaml("w-alice", "nb", "alice", List.of("a1")));

@@ -1,10 +1,12 @@
 package io.nbsecrets.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -137,8 +139,12 @@ class ChartObjectsTest {
       for (Container c : d.getSpec().getTemplate().getSpec().getContainers()) {
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-        String port = c.getName().equals("api") ? "http" : "management";
+        String port = c.getName().equals("api") ? "https" : "management";
         assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo(port);
+        // The kubelet probes the API over TLS (without verifying, as kubelets do).
+        String scheme = c.getName().equals("api") ? "HTTPS" : "HTTP";
+        assertThat(c.getLivenessProbe().getHttpGet().getScheme()).isIn(scheme, null);
+        assertThat(c.getReadinessProbe().getHttpGet().getScheme()).isIn(scheme, null);
         assertThat(c.getPorts()).anyMatch(p -> p.getName().equals(port));
         assertThat(c.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
       }
@@ -247,7 +253,8 @@ class ChartObjectsTest {
         .contains(
             "--namespace=$(POD_NAMESPACE)",
             "--watch-namespaces=team-a,team-b",
-            "--api-url=http://nbsecrets-api.nbsecrets.svc:8080",
+            "--api-url=https://nbsecrets-api.nbsecrets.svc:8443",
+            "--api-ca-configmap=nbsecrets-api-ca-bundle",
             "--init-image=ghcr.io/nbsecrets/nbsecrets:0.1.0",
             "--session-uid=1000",
             "--session-gid=100",
@@ -262,7 +269,10 @@ class ChartObjectsTest {
     assertThat(api.getArgs())
         .startsWith("api")
         .contains(
-            "--port=8080",
+            "--port=8443",
+            "--tls=generate",
+            "--tls-dns-name=nbsecrets-api,nbsecrets-api.nbsecrets,nbsecrets-api.nbsecrets.svc,"
+                + "nbsecrets-api.nbsecrets.svc.cluster.local",
             "--max-value-bytes=131072",
             "--max-secrets-per-user=1000",
             "--pod-token-audience=nbsecrets")
@@ -340,7 +350,7 @@ class ChartObjectsTest {
     var rule = policy.getSpec().getIngress().get(0);
     assertThat(rule.getPorts())
         .singleElement()
-        .satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("http"));
+        .satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("https"));
     List<NetworkPolicyPeer> from = rule.getFrom();
     assertThat(from).hasSize(3);
     NetworkPolicyPeer sessions = from.get(0);
@@ -357,8 +367,14 @@ class ChartObjectsTest {
                 Pod.class)
             .get(0);
     assertThat(test.getMetadata().getLabels()).containsEntry("nbsecrets.io/api-client", "true");
+    // The test pod verifies the API's certificate against the CA bundle the API publishes.
     assertThat(test.getSpec().getContainers().get(0).getArgs())
-        .anyMatch(a -> a.equals("http://nbsecrets-api.nbsecrets.svc:8080/healthz"));
+        .containsSequence("--cacert", "/etc/nbsecrets/ca/ca.crt")
+        .anyMatch(a -> a.equals("https://nbsecrets-api.nbsecrets.svc:8443/healthz"));
+    assertThat(test.getSpec().getVolumes())
+        .singleElement()
+        .satisfies(
+            v -> assertThat(v.getConfigMap().getName()).isEqualTo("nbsecrets-api-ca-bundle"));
     NetworkPolicyPeer ingress = from.get(2);
     assertThat(ingress.getPodSelector()).isNull();
     assertThat(ingress.getNamespaceSelector().getMatchLabels())
@@ -769,5 +785,41 @@ class ChartObjectsTest {
             """,
             Map.of());
     assertThat(container(rotationJob(objects)).getArgs()).contains("--transit");
+  }
+
+  @Test
+  void tlsModesRenderWhatEachNeeds() {
+    // certManager: a Certificate for the Service's names, mounted into the API as files.
+    List<HasMetadata> cm =
+        ChartRendering.objects(
+            "api: {tls: {mode: certManager, certManager: {issuerRef: {name: team-ca}}}}\n",
+            Map.of());
+    GenericKubernetesResource certificate =
+        cm.stream()
+            .filter(o -> o.getKind().equals("Certificate"))
+            .map(GenericKubernetesResource.class::cast)
+            .findFirst()
+            .orElseThrow();
+    Map<String, Object> spec = certificate.get("spec");
+    assertThat(spec.get("secretName")).isEqualTo("nbsecrets-api-tls");
+    assertThat(String.valueOf(spec.get("dnsNames"))).contains("nbsecrets-api.nbsecrets.svc,");
+    assertThat(((Map<?, ?>) spec.get("issuerRef")).get("name")).isEqualTo("team-ca");
+    Container api = apiContainer(cm);
+    assertThat(api.getArgs()).contains("--tls=files", "--tls-dir=/etc/nbsecrets/tls");
+    assertThat(api.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/etc/nbsecrets/tls"));
+    assertThat(ChartRendering.render("api: {tls: {mode: generate}}\n"))
+        .doesNotContain("kind: Certificate");
+
+    // none: plain HTTP, said to the operator explicitly.
+    List<HasMetadata> none = ChartRendering.objects("api: {tls: {mode: none}}\n", Map.of());
+    assertThat(apiContainer(none).getArgs()).contains("--tls=none");
+    assertThat(operatorArgs(none))
+        .contains("--api-url=http://nbsecrets-api.nbsecrets.svc:8443", "--insecure-api-http");
+
+    // A mode the chart does not know, or certManager without an issuer: refused with the reason.
+    assertThatThrownBy(() -> ChartRendering.render("api: {tls: {mode: selfsigned}}\n"))
+        .hasMessageContaining("/api/tls/mode");
+    assertThatThrownBy(() -> ChartRendering.render("api: {tls: {mode: certManager}}\n"))
+        .hasMessageContaining("issuerRef.name");
   }
 }

@@ -65,7 +65,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(34);
+    assertThat(table).hasSize(39);
   }
 
   private static Set<String> set(String cell) {
@@ -105,6 +105,19 @@ class RbacTest {
       }
     }
     return out;
+  }
+
+  /** The TLS conditions of the table, from {@code api.tls.mode} (default generate). */
+  private static Set<String> withTls(String values, Set<String> conditions) {
+    Set<String> all = new HashSet<>(conditions);
+    if (values.contains("mode: none")) {
+      return all;
+    }
+    all.add("TLS");
+    if (!values.contains("mode: certManager")) {
+      all.add("API CA generated");
+    }
+    return all;
   }
 
   static Stream<Arguments> installs() {
@@ -196,13 +209,28 @@ class RbacTest {
             keys:
               session: {existingSecret: sk, existingPublicKeyConfigMap: pk}
             """,
-            Set.of("platform key generated", "transit rotation")));
+            Set.of("platform key generated", "transit rotation")),
+        Arguments.of(
+            "TLS from cert-manager, existing platform key",
+            """
+            api: {tls: {mode: certManager, certManager: {issuerRef: {name: ca}}}}
+            keys: {platform: {existingSecret: plk}}
+            """,
+            Set.of("session keys generated", "public key from ConfigMap", "kubernetes store")),
+        Arguments.of(
+            "plain HTTP (development)",
+            "api: {tls: {mode: none}}\n",
+            Set.of(
+                "session keys generated",
+                "platform key generated",
+                "public key from ConfigMap",
+                "kubernetes store")));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("installs")
-  void renderedRulesAreExactlyTheDocumentedOnes(
-      String install, String values, Set<String> conditions) {
+  void renderedRulesAreExactlyTheDocumentedOnes(String install, String values, Set<String> given) {
+    Set<String> conditions = withTls(values, given);
     List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
     boolean combined = values.contains("mode: combined");
     List<String> watch =
@@ -286,7 +314,8 @@ class RbacTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("installs")
   void theRotationRolesAreExactlyTheDocumentedOnes(
-      String install, String values, Set<String> conditions) {
+      String install, String values, Set<String> given) {
+    Set<String> conditions = withTls(values, given);
     List<HasMetadata> objects = ChartRendering.objects(values, Map.of());
     String name = "nbsecrets-rotation";
     if (!values.contains("rotation:")) {
@@ -368,7 +397,7 @@ class RbacTest {
           .satisfies(
               r -> assertThat(r.getResourceNames()).containsExactly("nbsecrets-rotation-transit"));
     }
-    // The operator and the API each read (and watch) their own key only.
+    // The operator and the API each read (and watch) their own key only (the API: and its TLS CA).
     assertThat(
             readableKeySecrets(
                 ChartRendering.named(objects, Role.class, "nbsecrets-operator").getRules()))
@@ -376,7 +405,7 @@ class RbacTest {
     assertThat(
             readableKeySecrets(
                 ChartRendering.named(objects, Role.class, "nbsecrets-api").getRules()))
-        .containsExactly("nbsecrets-platform-key");
+        .containsExactlyInAnyOrder("nbsecrets-platform-key", "nbsecrets-api-ca");
   }
 
   @Test
@@ -392,7 +421,8 @@ class RbacTest {
               .isIn(
                   "nbsecrets-session-keys",
                   "nbsecrets-platform-key",
-                  "nbsecrets-session-public-key");
+                  "nbsecrets-session-public-key",
+                  "nbsecrets-api-ca-bundle");
         }
       }
     }

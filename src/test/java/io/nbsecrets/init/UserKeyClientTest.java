@@ -48,7 +48,9 @@ class UserKeyClientTest {
 
   @Test
   void presentsThePodTokenAndReturnsTheKey() throws Exception {
-    var key = new UserKeyClient(serve(200), 3, Duration.ofMillis(1)).fetch("pod-token");
+    var key =
+        new UserKeyClient(serve(200), ApiTrust.insecureHttpAllowed(), 3, Duration.ofMillis(1))
+            .fetch("pod-token");
     assertThat(key.user()).isEqualTo("alice");
     assertThat(key.toString()).doesNotContain("k}").doesNotContain("key=");
     assertThat(authHeaders).containsExactly("Bearer pod-token");
@@ -56,14 +58,18 @@ class UserKeyClientTest {
 
   @Test
   void retriesServerErrorsThenSucceeds() throws Exception {
-    var key = new UserKeyClient(serve(503, 503, 200), 5, Duration.ofMillis(1)).fetch("t");
+    var key =
+        new UserKeyClient(
+                serve(503, 503, 200), ApiTrust.insecureHttpAllowed(), 5, Duration.ofMillis(1))
+            .fetch("t");
     assertThat(key.key()).isEqualTo("k");
     assertThat(authHeaders).hasSize(3);
   }
 
   @Test
   void refusalFailsFastWithTheApisMessage() throws Exception {
-    var client = new UserKeyClient(serve(403), 5, Duration.ofMillis(1));
+    UserKeyClient client =
+        new UserKeyClient(serve(403), ApiTrust.insecureHttpAllowed(), 5, Duration.ofMillis(1));
     assertThatThrownBy(() -> client.fetch("t"))
         .isInstanceOf(InitException.class)
         .hasMessageContaining("403")
@@ -72,8 +78,10 @@ class UserKeyClientTest {
   }
 
   @Test
-  void unreachableApiFailsAfterRetries() {
-    var client = new UserKeyClient("http://127.0.0.1:1", 2, Duration.ofMillis(1));
+  void unreachableApiFailsAfterRetries() throws Exception {
+    UserKeyClient client =
+        new UserKeyClient(
+            "http://127.0.0.1:1", ApiTrust.insecureHttpAllowed(), 2, Duration.ofMillis(1));
     assertThatThrownBy(() -> client.fetch("t"))
         .isInstanceOf(InitException.class)
         .hasMessageContaining("after 2 attempts");

@@ -57,7 +57,7 @@ class LeaderElectionTest {
         OperatorRunner.start(
             client,
             new SecretResolver(new InMemorySecretStore(), ring),
-            new OperatorConfig("http://api", "nbsecrets:test", "nbsecrets", 1000, 100),
+            OperatorConfig.insecure("http://api", "nbsecrets:test", "nbsecrets", 1000, 100),
             new SimpleMeterRegistry(),
             Set.of(),
             new LeaderElectionConfiguration(

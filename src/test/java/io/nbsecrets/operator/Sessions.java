@@ -32,6 +32,7 @@ public final class Sessions {
   }
 
   public static OperatorConfig config() {
-    return new OperatorConfig("http://api.test:8080", "nbsecrets:test", "nbsecrets", 1000, 100);
+    return OperatorConfig.insecure(
+        "http://api.test:8080", "nbsecrets:test", "nbsecrets", 1000, 100);
   }
 }
