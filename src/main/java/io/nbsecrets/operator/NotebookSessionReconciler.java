@@ -72,30 +72,16 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   private final OperatorConfig config;
   private final Clock clock;
   private final SessionMetrics metrics;
-  private final java.time.Duration stalePeriod;
   private volatile InformerEventSource<ConfigMap, NotebookSession> records;
   private volatile InformerEventSource<StatefulSet, NotebookSession> statefulSets;
   private volatile InformerEventSource<Service, NotebookSession> services;
 
   public NotebookSessionReconciler(
       SecretResolver resolver, OperatorConfig config, MeterRegistry registry, Clock clock) {
-    this(resolver, config, registry, clock, StaleSecretsPoller.PERIOD);
-  }
-
-  /**
-   * @param stalePeriod the pause between two passes of the stale check ({@link StaleSecretsPoller})
-   */
-  NotebookSessionReconciler(
-      SecretResolver resolver,
-      OperatorConfig config,
-      MeterRegistry registry,
-      Clock clock,
-      java.time.Duration stalePeriod) {
     this.resolver = resolver;
     this.config = config;
     this.clock = clock;
     this.metrics = new SessionMetrics(registry);
-    this.stalePeriod = stalePeriod;
   }
 
   @Override
@@ -147,7 +133,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     // Secrets replaced or deleted while nothing touches the session: see the poller for why a
     // poll per user rather than a periodic reconcile per session or a push per store.
     StaleSecretsPoller stale =
-        new StaleSecretsPoller(primaries::list, resolver, metrics, stalePeriod);
+        new StaleSecretsPoller(primaries::list, resolver, metrics, StaleSecretsPoller.PERIOD);
     return List.of(records, statefulSets, services, namespaces, stale);
   }
 
@@ -286,7 +272,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
               + ": "
               + versions.message()
               + "): stale marks are as last seen, checked again every "
-              + stalePeriod.toSeconds()
+              + StaleSecretsPoller.PERIOD.toSeconds()
               + " s",
           generation,
           clock.instant());

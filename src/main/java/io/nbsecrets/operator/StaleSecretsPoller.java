@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * request at all. 1,000 sessions of 200 users: 200 calls per 15 s, about 13 per second. A store
  * that is unreachable ({@code StoreUnavailable}) ends the pass: the remaining users count as
  * unreachable too, so an outage costs one call per period, not U timeouts. Worst-case delay from a
- * change to {@code stale: true}: one period plus one pass plus the reconcile, well under 30 s.
+ * change to {@code stale: true}: one period plus one pass plus the reconcile, under 30 s while a
+ * pass takes under 15 s (timed by {@code nbsecrets.operator.stale.pass}). Measured in the tests,
+ * from the change to the mark: 2 to 14 s on each store.
  *
  * <p>Why not the alternatives. A periodic reconcile of every session ({@code rescheduleAfter} or
  * {@code maxReconciliationInterval}, with jitter) is as store-agnostic, but costs N store calls and
