@@ -43,9 +43,11 @@ import org.slf4j.MDC;
  * selection), then make the session Secret, StatefulSet and Service match, and report.
  *
  * <p>Reads come from informer caches, so a resync where nothing changed makes no API request to
- * Kubernetes (one store call checks for stale secrets) and writes nothing. Failures throw a {@link
- * SessionFailure}; {@link #updateErrorStatus} turns it into conditions and an Event, and the
- * framework retries with backoff.
+ * Kubernetes (one store call checks for stale secrets) and writes nothing. Secrets replaced or
+ * deleted while nothing touches the session are found by {@link StaleSecretsPoller}, which
+ * reconciles the sessions concerned within one period. Failures throw a {@link SessionFailure};
+ * {@link #updateErrorStatus} turns it into conditions and an Event, and the framework retries with
+ * backoff.
  */
 @ControllerConfiguration(
     name = NotebookSessionReconciler.NAME,
@@ -56,6 +58,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
 
   /** Log context key: every log line of a reconcile names its session (namespace/name). */
   static final String MDC_SESSION = "session";
+
+  /** SecretsReady's reason while the store cannot say whether the mounted secrets are current. */
+  public static final String STALE_CHECK_FAILED = "StaleCheckFailed";
 
   /** How often to look for the StatefulSet controller's reason while a session has no pod. */
   static final java.time.Duration NO_POD_RECHECK = java.time.Duration.ofSeconds(10);
@@ -125,7 +130,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
                             .collect(Collectors.toSet()))
                 .build(),
             context);
-    return List.of(records, statefulSets, services, namespaces);
+    // Secrets replaced or deleted while nothing touches the session: see the poller for why a
+    // poll per user rather than a periodic reconcile per session or a push per store.
+    StaleSecretsPoller stale =
+        new StaleSecretsPoller(primaries::list, resolver, metrics, StaleSecretsPoller.PERIOD);
+    return List.of(records, statefulSets, services, namespaces, stale);
   }
 
   @Override
@@ -233,18 +242,42 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       }
     }
 
+    SecretResolver.CurrentVersions versions = resolver.currentVersions(session.getSpec().getUser());
+    metrics.staleCheck(versions.result());
     NotebookSessionStatus status =
-        newStatus(
-            session, sts, mounted(manifest, resolver.currentVersions(session.getSpec().getUser())));
+        newStatus(session, sts, mounted(manifest, versions, session.getStatus()));
     long generation = generation(session);
-    Conditions.set(
-        status.getConditions(),
-        Conditions.SECRETS_READY,
-        Conditions.TRUE,
-        "SecretsMounted",
-        manifest.size() + (manifest.size() == 1 ? " secret" : " secrets") + " in the snapshot",
-        generation,
-        clock.instant());
+    String inSnapshot =
+        manifest.size() + (manifest.size() == 1 ? " secret" : " secrets") + " in the snapshot";
+    if (versions.known()) {
+      Conditions.set(
+          status.getConditions(),
+          Conditions.SECRETS_READY,
+          Conditions.TRUE,
+          "SecretsMounted",
+          inSnapshot,
+          generation,
+          clock.instant());
+    } else {
+      // The session runs with its secrets (True); what could not be checked is whether they are
+      // still the stored ones. The marks stay as last seen, the poller checks again.
+      LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());
+      Conditions.set(
+          status.getConditions(),
+          Conditions.SECRETS_READY,
+          Conditions.TRUE,
+          STALE_CHECK_FAILED,
+          inSnapshot
+              + "; whether they were replaced or deleted since could not be checked ("
+              + versions.reason()
+              + ": "
+              + versions.message()
+              + "): stale marks are as last seen, checked again every "
+              + StaleSecretsPoller.PERIOD.toSeconds()
+              + " s",
+          generation,
+          clock.instant());
+    }
     String creationFailure = creationFailure(client, sts);
     setWorkloadAndReady(status, sts, creationFailure, generation);
     writeStatus(client, session, status);
@@ -433,16 +466,37 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     return s.getUpdateRevision() == null || s.getUpdateRevision().equals(s.getCurrentRevision());
   }
 
+  /**
+   * The snapshot's entries with their stale marks: from the store's current versions, or, when the
+   * store could not say, as the previous status had them (an outage must not clear a mark).
+   */
   private static List<MountedSecret> mounted(
-      List<Snapshot.ManifestEntry> manifest, Map<String, Long> currentVersions) {
+      List<Snapshot.ManifestEntry> manifest,
+      SecretResolver.CurrentVersions current,
+      NotebookSessionStatus previous) {
+    List<MountedSecret> before =
+        previous == null || previous.getSecrets() == null ? List.of() : previous.getSecrets();
     return manifest.stream()
         .map(
             m -> {
-              Boolean stale =
-                  currentVersions == null
-                          || Objects.equals(currentVersions.get(m.name()), m.version())
-                      ? null
-                      : Boolean.TRUE;
+              Boolean stale;
+              if (current.known()) {
+                stale =
+                    Objects.equals(current.versions().get(m.name()), m.version())
+                        ? null
+                        : Boolean.TRUE;
+              } else {
+                stale =
+                    before.stream()
+                        .filter(
+                            b ->
+                                m.name().equals(b.getName())
+                                    && Objects.equals(m.version(), b.getVersion()))
+                        .map(MountedSecret::getStale)
+                        .filter(Objects::nonNull)
+                        .findFirst()
+                        .orElse(null);
+              }
               return new MountedSecret(m.name(), m.version(), stale);
             })
         .toList();

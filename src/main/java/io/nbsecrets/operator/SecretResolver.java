@@ -101,7 +101,11 @@ public final class SecretResolver {
               + " of user "
               + user
               + (missing.size() == 1 ? " does" : " do")
-              + " not exist");
+              + " not exist: store "
+              + (missing.size() == 1 ? "it" : "them")
+              + " or remove "
+              + (missing.size() == 1 ? "it" : "them")
+              + " from spec.secrets.items (a pod already running keeps its previous snapshot)");
     }
 
     Map<String, String> byFile = new HashMap<>();
@@ -127,15 +131,35 @@ public final class SecretResolver {
   }
 
   /**
-   * Current versions of the user's secrets, to mark the snapshot's stale entries; null when the
-   * store cannot answer (nothing is marked stale then; the next reconcile checks again).
+   * The store's current versions of a user's secrets, to mark the snapshot's stale entries, or why
+   * the store could not say ({@code versions} null; a reason of the {@code resolve} family and the
+   * store's message, which names users and secrets, never values).
    */
-  public Map<String, Long> currentVersions(String user) {
+  public record CurrentVersions(Map<String, Long> versions, String reason, String message) {
+    public static CurrentVersions of(Map<String, Long> versions) {
+      return new CurrentVersions(Map.copyOf(versions), null, null);
+    }
+
+    public boolean known() {
+      return versions != null;
+    }
+
+    /** The metric tag: {@code ok} or the failure's reason (a fixed set). */
+    public String result() {
+      return known() ? "ok" : reason;
+    }
+  }
+
+  /** One metadata call to the store (no record is opened); never throws for a store failure. */
+  public CurrentVersions currentVersions(String user) {
     try {
-      return store.list(user).stream()
-          .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version));
+      return CurrentVersions.of(
+          store.list(user).stream()
+              .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version)));
+    } catch (StoreUnavailableException e) {
+      return new CurrentVersions(null, "StoreUnavailable", e.getMessage());
     } catch (StoreException e) {
-      return null;
+      return new CurrentVersions(null, "StoreError", e.getMessage());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.nbsecrets.operator;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -10,6 +11,7 @@ final class SessionMetrics {
   private final MeterRegistry registry;
   private final Timer reconciles;
   private final DistributionSummary mounted;
+  private final Timer stalePasses;
 
   SessionMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -20,6 +22,10 @@ final class SessionMetrics {
     this.mounted =
         DistributionSummary.builder("nbsecrets.operator.snapshot.secrets")
             .description("Secrets in each snapshot taken")
+            .register(registry);
+    this.stalePasses =
+        Timer.builder("nbsecrets.operator.stale.pass")
+            .description("Time of one pass of the stale check over every user with a session")
             .register(registry);
   }
 
@@ -38,6 +44,22 @@ final class SessionMetrics {
 
   void snapshotTaken(int secrets) {
     mounted.record(secrets);
+  }
+
+  /**
+   * One store call of the stale check, by result: {@code ok}, {@code StoreUnavailable} or {@code
+   * StoreError}.
+   */
+  void staleCheck(String result) {
+    Counter.builder("nbsecrets.operator.stale.checks")
+        .description("Store calls made to find replaced or deleted secrets, by result")
+        .tag("result", result == null ? "StoreError" : result)
+        .register(registry)
+        .increment();
+  }
+
+  void timeStalePass(Runnable pass) {
+    stalePasses.record(pass);
   }
 
   void failure(String reason) {

@@ -213,6 +213,20 @@ final class ChartRelease implements AutoCloseable {
         .build();
   }
 
+  /** {@code DELETE /api/v1/secrets/NAME} as {@code user}; the HTTP status. */
+  int deleteSecret(String apiUrl, String user, String name)
+      throws IOException, InterruptedException {
+    return apiClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(apiUrl + "/api/v1/secrets/" + name))
+                .header("Authorization", "Bearer " + cp.token(user))
+                .timeout(Duration.ofSeconds(30))
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   /** {@code PUT /api/v1/secrets/NAME} as {@code user}; the HTTP status. */
   int putSecret(String apiUrl, String user, String name, String value)
       throws IOException, InterruptedException {

@@ -590,6 +590,58 @@ class SessionOnApiServerTest {
   // ------------------------------------------------------------------ RBAC
 
   @Test
+  @Order(10)
+  void aReplacedOrDeletedSecretIsMarkedStaleWithin30SecondsWithoutATouch() throws Exception {
+    secret("alice", "stale-a");
+    secret("alice", "stale-b");
+    secret("alice", "stale-c");
+    chart.apply("launcher", sessionYaml(alice, "stale1", "alice", List.of("stale-a", "stale-b")));
+    chart.apply("launcher", sessionYaml(alice, "stale2", "alice", List.of("stale-a", "stale-c")));
+    awaitReady(alice, "stale1");
+    awaitReady(alice, "stale2");
+    String pod1 = admin.pods().inNamespace(alice).withName("stale1-0").get().getMetadata().getUid();
+    String pod2 = admin.pods().inNamespace(alice).withName("stale2-0").get().getMetadata().getUid();
+
+    Instant changed = Instant.now();
+    String replacement = "plain-stale-a-2-" + UUID.randomUUID();
+    PLAINTEXTS.put("alice/stale-a (replaced)", replacement);
+    assertThat(chart.putSecret(api.url("https"), "alice", "stale-a", replacement)).isEqualTo(200);
+    assertThat(chart.deleteSecret(api.url("https"), "alice", "stale-b")).isEqualTo(204);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              assertThat(mounted(alice, "stale1"))
+                  .containsExactly(
+                      Map.of("name", "stale-a", "version", 1, "stale", true),
+                      Map.of("name", "stale-b", "version", 1, "stale", true));
+              assertThat(mounted(alice, "stale2"))
+                  .containsExactly(
+                      Map.of("name", "stale-a", "version", 1, "stale", true),
+                      Map.of("name", "stale-c", "version", 1));
+            });
+    System.out.printf(
+        "[measure] replaced/deleted -> stale: true on the real API server: %d ms%n",
+        Duration.between(changed, Instant.now()).toMillis());
+    // Marking restarts no pod.
+    assertThat(admin.pods().inNamespace(alice).withName("stale1-0").get().getMetadata().getUid())
+        .isEqualTo(pod1);
+    assertThat(admin.pods().inNamespace(alice).withName("stale2-0").get().getMetadata().getUid())
+        .isEqualTo(pod2);
+  }
+
+  /** status.secrets of a session, as kubectl reads it. */
+  @SuppressWarnings("unchecked")
+  private List<Map<String, Object>> mounted(String ns, String name) {
+    GenericKubernetesResource s = chart.session(ns, name);
+    Object status = s.getAdditionalProperties().get("status");
+    return status instanceof Map<?, ?> m && m.get("secrets") instanceof List<?> l
+        ? (List<Map<String, Object>>) l
+        : List.of();
+  }
+
+  @Test
   @Order(90)
   void theChartGrantsWhatTheCodeNeedsAndNoMore() throws Exception {
     String operatorUser = chart.serviceAccountUser("nbsecrets-operator");

@@ -1,0 +1,181 @@
+package io.nbsecrets.operator;
+
+import io.javaoperatorsdk.operator.processing.event.Event;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.nbsecrets.model.NotebookSession;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds secrets replaced or deleted in the store while nothing touches the sessions that mount
+ * them, and reconciles those sessions, which then mark the entries {@code stale} (the reconcile
+ * reads the versions itself, so a mark never rests on this poller's older answer).
+ *
+ * <p>Every {@link #PERIOD} (after the previous pass ends) it asks the store once per <em>user</em>
+ * with mounted secrets ({@code list}: metadata only, no record opened) and compares the answer with
+ * the one before; a user whose versions changed, or whose store stopped or started answering, gets
+ * one event per session. Cost for N sessions of U users: U store calls per period (Kubernetes: one
+ * metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per secret of the user),
+ * plus one per reconcile that follows a change; nothing when nothing changed, and no Kubernetes API
+ * request at all. 1,000 sessions of 200 users: 200 calls per 15 s, about 13 per second. A store
+ * that is unreachable ({@code StoreUnavailable}) ends the pass: the remaining users count as
+ * unreachable too, so an outage costs one call per period, not U timeouts. Worst-case delay from a
+ * change to {@code stale: true}: one period plus one pass plus the reconcile, under 30 s while a
+ * pass takes under 15 s (timed by {@code nbsecrets.operator.stale.pass}). Measured in the tests,
+ * from the change to the mark: 2 to 14 s on each store.
+ *
+ * <p>Why not the alternatives. A periodic reconcile of every session ({@code rescheduleAfter} or
+ * {@code maxReconciliationInterval}, with jitter) is as store-agnostic, but costs N store calls and
+ * N full reconciles per period, where this costs U calls and reconciles only what changed. Push
+ * would cut the delay to about a second but exists for two stores out of three, each its own way:
+ * for the Kubernetes store an informer on the store namespace's records (the operator would hold
+ * every user's sealed records in memory, or need a metadata-only informer), for PostgreSQL a
+ * LISTEN/NOTIFY connection and a trigger in the schema; Vault KV has no change feed and would be
+ * polled anyway. This poll meets the 30-second contract on every store alone; a push source can be
+ * added later as another trigger of the same events.
+ *
+ * <p>A failure is counted ({@code nbsecrets.operator.stale.checks} by result), logged when the
+ * number of users that cannot be checked goes from none to some and back (the store's message,
+ * which names users and secrets, never values), and shown on the sessions by their reconcile. When
+ * the store answers again the change of state reconciles the sessions and marking resumes.
+ */
+final class StaleSecretsPoller
+    extends AbstractEventSource<StaleSecretsPoller.UserState, NotebookSession> {
+  private static final Logger LOG = LoggerFactory.getLogger(StaleSecretsPoller.class);
+
+  /** The pause between two passes. */
+  static final Duration PERIOD = Duration.ofSeconds(15);
+
+  /** What the store said about one user: the versions, or the reason it could not say. */
+  record UserState(Map<String, Long> versions, String failure) {}
+
+  private final Supplier<Stream<NotebookSession>> sessions;
+  private final SecretResolver resolver;
+  private final SessionMetrics metrics;
+  private final Duration period;
+  private final Map<String, UserState> last = new ConcurrentHashMap<>();
+  private volatile ScheduledExecutorService executor;
+  private volatile boolean failing;
+
+  StaleSecretsPoller(
+      Supplier<Stream<NotebookSession>> sessions,
+      SecretResolver resolver,
+      SessionMetrics metrics,
+      Duration period) {
+    super(UserState.class, "stale-secrets");
+    this.sessions = sessions;
+    this.resolver = resolver;
+    this.metrics = metrics;
+    this.period = period;
+  }
+
+  @Override
+  public synchronized void start() {
+    super.start();
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "nbsecrets-stale-secrets");
+              t.setDaemon(true);
+              return t;
+            });
+    executor.scheduleWithFixedDelay(
+        this::pollSafely, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (executor != null) {
+      executor.shutdownNow();
+      executor = null;
+    }
+    last.clear();
+    super.stop();
+  }
+
+  @Override
+  public Set<UserState> getSecondaryResources(NotebookSession session) {
+    UserState state = session.getSpec() == null ? null : last.get(session.getSpec().getUser());
+    return state == null ? Set.of() : Set.of(state);
+  }
+
+  private void pollSafely() {
+    try {
+      metrics.timeStalePass(this::poll);
+    } catch (RuntimeException e) {
+      // The next pass tries again; an exception would cancel the schedule.
+      LOG.warn("stale check pass failed: {}", e.toString());
+    }
+  }
+
+  /** One pass: one store call per user with mounted secrets, events where the answer changed. */
+  void poll() {
+    Map<String, List<ResourceID>> byUser =
+        sessions
+            .get()
+            .filter(StaleSecretsPoller::mountsSecrets)
+            .collect(
+                Collectors.groupingBy(
+                    s -> s.getSpec().getUser(),
+                    Collectors.mapping(ResourceID::fromResource, Collectors.toList())));
+    last.keySet().retainAll(byUser.keySet());
+    SecretResolver.CurrentVersions outage = null;
+    Map<String, String> failures = new HashMap<>();
+    for (var entry : byUser.entrySet()) {
+      String user = entry.getKey();
+      SecretResolver.CurrentVersions current = outage;
+      if (current == null) {
+        current = resolver.currentVersions(user);
+        metrics.staleCheck(current.result());
+        if ("StoreUnavailable".equals(current.reason())) {
+          outage = current;
+        }
+      }
+      if (!current.known()) {
+        failures.put(user, current.reason() + ": " + current.message());
+      }
+      UserState state = new UserState(current.versions(), current.reason());
+      if (!Objects.equals(last.put(user, state), state) && isRunning()) {
+        entry.getValue().forEach(id -> getEventHandler().handleEvent(new Event(id)));
+      }
+    }
+    if (!failures.isEmpty() && !failing) {
+      var first = failures.entrySet().iterator().next();
+      LOG.warn(
+          "stale check: the store did not answer for {} of {} users (user {}: {}); sessions keep"
+              + " their stale marks as last seen and show SecretsReady reason StaleCheckFailed;"
+              + " trying again every {} s",
+          failures.size(),
+          byUser.size(),
+          first.getKey(),
+          first.getValue(),
+          period.toSeconds());
+    } else if (failures.isEmpty() && failing) {
+      LOG.info("stale check: the store answers again for all {} users", byUser.size());
+    }
+    failing = !failures.isEmpty();
+  }
+
+  /** Only a session with a snapshot has secrets that can turn stale. */
+  private static boolean mountsSecrets(NotebookSession s) {
+    return s.getSpec() != null
+        && s.getSpec().getUser() != null
+        && s.getStatus() != null
+        && s.getStatus().getSecrets() != null
+        && !s.getStatus().getSecrets().isEmpty();
+  }
+}
