@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.util.Hashes;
@@ -196,7 +197,8 @@ public final class FakeKubelet implements AutoCloseable {
           sessionDir(namespace, sts.getMetadata().getName()));
     } catch (InitException e) {
       failure = e.getMessage();
-      LOG.error("pod {}/{}: init container failed: {}", namespace, podName, failure);
+      // The session's failure, not the stand-in's: a kubelet reports it in the pod's status.
+      LOG.warn("pod {}/{}: init container failed: {}", namespace, podName, failure);
     }
     String now = Instant.now().toString();
     pod.setStatus(
@@ -265,9 +267,14 @@ public final class FakeKubelet implements AutoCloseable {
     Path target = sessionDir(namespace, session);
     LocalProcesses.deleteTree(target);
     try {
-      Files.createDirectories(sealedDir);
-      Files.createDirectories(tokenFile.getParent());
-      Files.createDirectories(target);
+      // Private to this process's user, each level: the token in them gets the user's key.
+      for (Path d :
+          List.of(kubeletDir, podDir.getParent(), podDir, sealedDir, tokenFile.getParent())) {
+        LocalProcesses.privateDir(d);
+      }
+      for (Path d : List.of(sessionsDir, target.getParent(), target)) {
+        LocalProcesses.privateDir(d);
+      }
       Volume sealed = volume(pod, Workload.SEALED_VOLUME);
       Secret secret =
           client
@@ -283,7 +290,7 @@ public final class FakeKubelet implements AutoCloseable {
       }
       if (secret.getData() != null) {
         for (var e : secret.getData().entrySet()) {
-          Path f = sealedDir.resolve(e.getKey());
+          Path f = volumeFile(sealedDir, e.getKey(), sealed.getSecret().getSecretName());
           Files.write(f, Base64.getDecoder().decode(e.getValue()));
           Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--------"));
         }
@@ -300,7 +307,7 @@ public final class FakeKubelet implements AutoCloseable {
               pod.getMetadata().getUid(),
               projected.getAudience(),
               Duration.ofSeconds(projected.getExpirationSeconds()));
-      Files.writeString(tokenFile, token);
+      LocalProcesses.writePrivate(tokenFile, token);
     } catch (IOException e) {
       throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
     }
@@ -325,6 +332,27 @@ public final class FakeKubelet implements AutoCloseable {
             manifest,
             "r--------",
             new ApiTrust(ca, "", init.getArgs().contains("--allow-insecure-http"))));
+  }
+
+  /**
+   * The file of a Secret key in a volume folder. The mock API server takes any key, the real one
+   * only keys a file may be named by (Kubernetes' rule for Secret keys, which {@link SecretNames}
+   * follows); a key such as {@code ../../x} must not write outside the folder.
+   */
+  static Path volumeFile(Path volumeDir, String key, String secretName) throws InitException {
+    var problem = SecretNames.problem(key);
+    if (problem.isPresent()) {
+      throw new InitException(
+          "secret volume "
+              + secretName
+              + " has a key that is not a file name (the API server would refuse the Secret): "
+              + problem.get());
+    }
+    Path f = volumeDir.resolve(key).normalize();
+    if (!volumeDir.equals(f.getParent())) {
+      throw new InitException("secret volume " + secretName + " has a key outside its folder");
+    }
+    return f;
   }
 
   private static Volume volume(Pod pod, String name) throws InitException {
@@ -362,11 +390,24 @@ public final class FakeKubelet implements AutoCloseable {
     client.resource(sts).updateStatus();
   }
 
+  /**
+   * Stops, and removes every session's files and every pod's volumes (sealed values, tokens): the
+   * dev environment is gone, so nothing on disk should outlive it.
+   */
   @Override
   public void close() {
     if (informer != null) {
       informer.close();
     }
     worker.shutdownNow();
+    try {
+      if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("kubelet stand-in still busy after 10 s; removing its files anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LocalProcesses.deleteTree(sessionsDir);
+    LocalProcesses.deleteTree(kubeletDir);
   }
 }

@@ -1,5 +1,6 @@
 package io.nbsecrets.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -38,6 +39,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+// A newer CRD may add fields beside spec and status: read what is known (spec and status are read
+// tolerantly too, see TolerantDeserializer).
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class NotebookSession extends CustomResource<NotebookSessionSpec, NotebookSessionStatus>
     implements Namespaced {
 

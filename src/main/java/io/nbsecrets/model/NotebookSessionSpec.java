@@ -1,7 +1,9 @@
 package io.nbsecrets.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
@@ -18,7 +20,34 @@ import java.util.Objects;
  * when it builds the workload and never writes them back here (they would cause GitOps diffs).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = NotebookSessionSpec.Reader.class)
 public class NotebookSessionSpec {
+
+  /**
+   * Reads a spec that may hold fields this operator does not know, or values of other types, as a
+   * newer CRD allows: never fails, and records each such field in {@link #unreadableFields}.
+   */
+  public static final class Reader extends TolerantDeserializer<NotebookSessionSpec> {
+    private static final long serialVersionUID = 1L;
+
+    public Reader() {
+      super(NotebookSessionSpec.class, "spec");
+    }
+
+    @Override
+    protected NotebookSessionSpec withProblems(NotebookSessionSpec spec, List<String> problems) {
+      spec.unreadable = problems;
+      return spec;
+    }
+
+    @Override
+    protected NotebookSessionSpec empty() {
+      return new NotebookSessionSpec();
+    }
+  }
+
+  /** Fields that were skipped or left out when reading: paths and what was wrong, no values. */
+  @JsonIgnore private List<String> unreadable = List.of();
 
   @Required
   @Size(min = 1, max = 253)
@@ -58,6 +87,23 @@ public class NotebookSessionSpec {
 
   @JsonPropertyDescription("Which of the user's secrets the session receives, and where.")
   private SecretsSpec secrets;
+
+  /**
+   * The fields of this spec that the operator could not read (unknown to it, or of another type),
+   * each as its path and what was wrong; empty when it read the whole spec.
+   */
+  public List<String> unreadableFields() {
+    return unreadable;
+  }
+
+  /**
+   * Keeps what was unreadable in {@code original} on this copy of it: a copy made by writing the
+   * spec out and reading it back has lost the fields that could not be read, and with them the
+   * record of them.
+   */
+  public void keepUnreadableFieldsOf(NotebookSessionSpec original) {
+    this.unreadable = original.unreadable;
+  }
 
   public String getUser() {
     return user;

@@ -2,6 +2,7 @@ package io.nbsecrets.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,32 @@ import java.util.Objects;
 
 /** Observed state of a session. Holds names and versions of secrets, never values. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = NotebookSessionStatus.Reader.class)
 public class NotebookSessionStatus {
+
+  /**
+   * Reads a status that a newer operator may have written: fields this one does not know, or of
+   * other types, are left out. Nothing is reported: the status is this operator's own output and is
+   * written whole on the next reconcile.
+   */
+  public static final class Reader extends TolerantDeserializer<NotebookSessionStatus> {
+    private static final long serialVersionUID = 1L;
+
+    public Reader() {
+      super(NotebookSessionStatus.class, "status");
+    }
+
+    @Override
+    protected NotebookSessionStatus withProblems(
+        NotebookSessionStatus status, List<String> problems) {
+      return status;
+    }
+
+    @Override
+    protected NotebookSessionStatus empty() {
+      return new NotebookSessionStatus();
+    }
+  }
 
   @JsonPropertyDescription("The generation of the spec this status describes.")
   private Long observedGeneration;

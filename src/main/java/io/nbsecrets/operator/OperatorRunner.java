@@ -76,6 +76,7 @@ public final class OperatorRunner {
                   .withCloseClientOnStop(false)
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .withUseSSAToPatchPrimaryResource(false)
+                  .withResourceCloner(new SessionCloner(client))
                   .withMetrics(
                       MicrometerMetrics.newMicrometerMetricsBuilder(registry)
                           .notCollectingMetricsPerResource()

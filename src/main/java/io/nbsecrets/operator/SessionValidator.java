@@ -21,6 +21,9 @@ public final class SessionValidator {
 
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
 
+  /** The reason when the spec holds fields this operator does not know or cannot read. */
+  public static final String UNREADABLE_SPEC = "UnreadableSpec";
+
   private SessionValidator() {}
 
   public static void validateSpec(NotebookSession session) throws SessionFailure {
@@ -32,6 +35,17 @@ public final class SessionValidator {
               + " characters");
     }
     NotebookSessionSpec spec = session.getSpec();
+    if (spec != null && !spec.unreadableFields().isEmpty()) {
+      // Acting on the rest would run a session other than the one asked for (a field this
+      // operator does not know may be one that changes what the session gets): none is made until
+      // an operator that reads the whole spec runs, and an existing workload is left as it is.
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          UNREADABLE_SPEC,
+          "this operator cannot read the spec whole and acts on no part of it (is the"
+              + " NotebookSession CRD newer than the operator?): "
+              + String.join("; ", spec.unreadableFields()));
+    }
     if (spec == null || spec.getUser() == null || spec.getUser().isBlank()) {
       throw invalid("spec.user is required");
     }

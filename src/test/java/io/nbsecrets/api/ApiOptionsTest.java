@@ -96,11 +96,13 @@ class ApiOptionsTest {
 
   @Test
   void internalErrorsAreGeneric500s() {
-    try (ApiFixture f = new ApiFixture()) {
+    try (ApiFixture f = new ApiFixture();
+        var expected = io.nbsecrets.testing.ExpectedLogs.expect(ApiServer.class)) {
       // A corrupt wrapped user key in the store: unwrapping fails inside the request.
       f.store.putUserKeyIfAbsent("gina", "corrupt-wrapped-key");
       Reply r = f.put("k", f.userToken("gina"), "v");
       assertThat(r.status()).isEqualTo(500);
+      assertThat(expected.errors()).as("the internal error is logged").isEqualTo(1);
       assertThat(r.json().get("error").asText()).isEqualTo("internal_error");
       assertThat(r.json().get("message").asText()).isEqualTo("internal error");
     }

@@ -71,7 +71,10 @@ class LogHygieneTest {
       assertThat(f.put("TEXT", aliceToken, textValue).status()).isEqualTo(503);
       f.store.setAvailable(true);
       f.store.putUserKeyIfAbsent("broken", "corrupt-" + UUID.randomUUID());
-      assertThat(f.put("K", f.userToken("broken"), textValue).status()).isEqualTo(500);
+      try (var expected = io.nbsecrets.testing.ExpectedLogs.expect(ApiServer.class)) {
+        assertThat(f.put("K", f.userToken("broken"), textValue).status()).isEqualTo(500);
+        assertThat(expected.errors()).isEqualTo(1);
+      }
 
       // The init endpoint: a refused pod token and a user token there.
       String podToken =

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.testing.ExpectedLogs;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -90,13 +91,17 @@ class LiveKeyTest {
 
   @Test
   void aBrokenEditOrADeletedSecretKeepsTheLastGoodKeys() {
-    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, 2048)) {
+    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, 2048);
+        var expected = ExpectedLogs.expect(LiveKey.class)) {
       SessionKeyRing good = live.get();
 
       editKeys(Map.of(SessionKeys.CURRENT, SessionKeys.b64("rsa-0000000000000000")));
       assertThat(live.refresh()).isEqualTo(good);
       editKeys(Map.of("rsa-1111111111111111.pem", SessionKeys.b64("not a key")));
       assertThat(live.refresh()).isEqualTo(good);
+      assertThat(expected.errors())
+          .as("each broken edit logged as an error")
+          .isGreaterThanOrEqualTo(2);
       client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).delete();
       assertThat(live.refresh()).isEqualTo(good);
       assertThat(live.get()).isEqualTo(good);
