@@ -2,6 +2,8 @@ package io.nbsecrets.cli;
 
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.init.SecretFiles;
+import io.nbsecrets.util.Counts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,6 +35,12 @@ public final class InitCommand implements Callable<Integer> {
       description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
   String mode;
 
+  @Option(
+      names = "--termination-log",
+      defaultValue = InitRunner.TERMINATION_LOG,
+      description = "Where a failure's reason is written for the pod's status (the kubelet's).")
+  Path terminationLog;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -41,13 +49,25 @@ public final class InitCommand implements Callable<Integer> {
       List<Path> files =
           InitRunner.run(
               new InitRunner.Options(
-                  apiUrl, sealedDir, tokenFile, mountPath, System.getenv("NBSECRETS_FILES"), mode));
+                  apiUrl,
+                  sealedDir,
+                  tokenFile,
+                  mountPath,
+                  System.getenv(SecretFiles.LEGACY_MANIFEST_ENV),
+                  mode));
       spec.commandLine()
           .getOut()
-          .println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);
+          .println(
+              "nbsecrets init: wrote "
+                  + Counts.of(files.size(), "secret file")
+                  + " to "
+                  + mountPath);
       return 0;
     } catch (InitException e) {
-      spec.commandLine().getErr().println("nbsecrets init: FAILED: " + e.getMessage());
+      spec.commandLine()
+          .getErr()
+          .println("nbsecrets init: FAILED: " + InitRunner.terminationMessage(e));
+      InitRunner.writeTerminationMessage(terminationLog, e);
       return 1;
     }
   }

@@ -1,6 +1,7 @@
 package io.nbsecrets.dev;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -194,7 +195,8 @@ public final class FakeKubelet implements AutoCloseable {
           files.size(),
           sessionDir(namespace, sts.getMetadata().getName()));
     } catch (InitException e) {
-      failure = e.getMessage();
+      // What the kubelet reports: the init step's termination message.
+      failure = InitRunner.terminationMessage(e);
       LOG.error("pod {}/{}: init container failed: {}", namespace, podName, failure);
     }
     String now = Instant.now().toString();
@@ -304,11 +306,12 @@ public final class FakeKubelet implements AutoCloseable {
       throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
     }
     String manifest =
-        init.getEnv().stream()
-            .filter(e -> Workload.FILES_ENV.equals(e.getName()))
-            .map(e -> e.getValue())
-            .findFirst()
-            .orElse("[]");
+        (init.getEnv() == null ? List.<EnvVar>of() : init.getEnv())
+            .stream()
+                .filter(e -> Workload.FILES_ENV.equals(e.getName()))
+                .map(e -> e.getValue())
+                .findFirst()
+                .orElse(null);
     return InitRunner.run(
         new InitRunner.Options(
             arg(init, "--api-url"), sealedDir, tokenFile, target, manifest, "r--------"));

@@ -48,7 +48,8 @@ public final class UserKeyClient {
         }
         lastProblem = "HTTP " + response.statusCode() + " " + errorMessage(response.body());
         if (response.statusCode() < 500) {
-          throw new InitException("the secrets API refused the user key: " + lastProblem);
+          throw new InitException(
+              "UserKeyRefused", "the secrets API refused the user key: " + lastProblem);
         }
       } catch (IOException e) {
         lastProblem = "cannot reach " + endpoint + ": " + e.getMessage();
@@ -58,7 +59,8 @@ public final class UserKeyClient {
       }
       sleep(backoff.multipliedBy(attempt));
     }
-    throw new InitException("no user key after " + attempts + " attempts: " + lastProblem);
+    throw new InitException(
+        "ApiUnreachable", "no user key after " + attempts + " attempts: " + lastProblem);
   }
 
   private static String errorMessage(String body) {

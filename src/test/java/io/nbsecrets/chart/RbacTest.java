@@ -65,7 +65,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(34);
+    assertThat(table).hasSize(35);
   }
 
   private static Set<String> set(String cell) {
