@@ -15,11 +15,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -670,6 +674,47 @@ class SessionOnApiServerTest {
     awaitFiles(bob, "all", names);
     Secret sealed = sessionSecrets(bob, "all").get(0);
     assertThat(sealed.getData()).hasSize(1001);
+  }
+
+  @Test
+  @Order(14)
+  void anInitStepThatFailsShowsItsOwnReasonOnTheSession() throws Exception {
+    secret("alice", "tampered");
+    String yaml = sessionYaml(alice, "tampered", "alice", List.of("tampered"));
+    NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+    // A Secret made beforehand under the name of the session's snapshot (the same selection, the
+    // same version) holds a token that the user's key does not open. Names are content hashes,
+    // so the operator uses it as it is; the real init step cannot decrypt it.
+    Snapshot forged =
+        new Snapshot(
+            SecretResolver.selectionHash(session),
+            List.of(
+                new Snapshot.Entry(
+                    "tampered",
+                    "tampered",
+                    1,
+                    Fernet.fromKey(Fernet.generateKey())
+                        .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
+    Secret sealed = SessionSecrets.desired(session, forged);
+    sealed.getMetadata().setOwnerReferences(null);
+    admin.resource(sealed).create();
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "tampered", "SecretsReady"))
+                    .containsEntry("status", "False")
+                    .containsEntry("reason", "DecryptFailed"));
+    assertThat((String) condition(alice, "tampered", "SecretsReady").get("message"))
+        .isEqualTo(
+            "the init step of pod tampered-0 failed: secret tampered cannot be decrypted with the"
+                + " user's key (Fernet token's HMAC does not match: tampered or wrong key)");
+    assertThat(condition(alice, "tampered", "Ready"))
+        .containsEntry("status", "False")
+        .containsEntry("reason", "DecryptFailed");
+    assertThat(condition(alice, "tampered", "WorkloadReady"))
+        .containsEntry("reason", "PodNotReady");
   }
 
   // ------------------------------------------------------------------ kubectl
