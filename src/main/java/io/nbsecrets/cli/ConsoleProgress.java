@@ -2,6 +2,7 @@ package io.nbsecrets.cli;
 
 import io.nbsecrets.rotation.RewrapCounts;
 import io.nbsecrets.rotation.RotationListener;
+import io.nbsecrets.util.Counts;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -18,10 +19,26 @@ final class ConsoleProgress implements RotationListener {
   private final boolean terminal;
   private final String unit;
   private final Duration logEvery;
+  private final java.util.function.LongSupplier nanoTime;
   private long lastLine;
+  private boolean logged;
   private boolean open;
 
+  /**
+   * @param unit what is counted, singular ("record", "user key"): "1 record", "2 records"
+   */
   ConsoleProgress(PrintWriter out, boolean terminal, String unit, Duration logEvery) {
+    this(out, terminal, unit, logEvery, System::nanoTime);
+  }
+
+  /** With {@code nanoTime} as the clock that spaces the lines of a log (a fake one in tests). */
+  ConsoleProgress(
+      PrintWriter out,
+      boolean terminal,
+      String unit,
+      Duration logEvery,
+      java.util.function.LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
     this.out = out;
     this.terminal = terminal;
     this.unit = unit;
@@ -42,10 +59,11 @@ final class ConsoleProgress implements RotationListener {
       out.print("\r" + line);
       open = true;
     } else {
-      long now = System.nanoTime();
-      if (lastLine == 0 || now - lastLine >= logEvery.toNanos()) {
+      long now = nanoTime.getAsLong();
+      if (!logged || now - lastLine >= logEvery.toNanos()) {
         out.println(line);
         lastLine = now;
+        logged = true;
       }
     }
     out.flush();
@@ -58,10 +76,9 @@ final class ConsoleProgress implements RotationListener {
     out.println(
         String.format(
             Locale.ROOT,
-            "pass %d done: %,d %s in %.1f s (%s)",
+            "pass %d done: %s in %.1f s (%s)",
             p.pass(),
-            p.done(),
-            unit,
+            Counts.of(p.done(), unit),
             p.elapsed().toMillis() / 1000.0,
             p.counts()));
     out.flush();
@@ -90,14 +107,18 @@ final class ConsoleProgress implements RotationListener {
           .append("] ")
           .append(
               String.format(
-                  Locale.ROOT, "%,d/%,d %s %3.0f%%", p.done(), p.total(), unit, fraction * 100));
+                  Locale.ROOT,
+                  "%,d/%s %3.0f%%",
+                  p.done(),
+                  Counts.of(p.total(), unit),
+                  fraction * 100));
       long left = Math.max(0, p.total() - p.done());
       s.append(String.format(Locale.ROOT, "  %,.0f/s", rate));
       if (rate > 0 && left > 0) {
         s.append("  ETA ").append(clock(Duration.ofSeconds((long) Math.ceil(left / rate))));
       }
     } else {
-      s.append(String.format(Locale.ROOT, "%,d %s  %,.0f/s", p.done(), unit, rate));
+      s.append(String.format(Locale.ROOT, "%s  %,.0f/s", Counts.of(p.done(), unit), rate));
     }
     RewrapCounts c = p.counts();
     s.append("  (").append(c).append(')');

@@ -3,6 +3,8 @@ package io.nbsecrets.cli;
 import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.init.SecretFiles;
+import io.nbsecrets.util.Counts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -53,6 +55,12 @@ public final class InitCommand implements Callable<Integer> {
       description = "Accept an http:// --api-url. Development only: the user key travels in clear.")
   boolean allowInsecureHttp;
 
+  @Option(
+      names = "--termination-log",
+      defaultValue = InitRunner.TERMINATION_LOG,
+      description = "Where a failure's reason is written for the pod's status (the kubelet's).")
+  Path terminationLog;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -65,15 +73,22 @@ public final class InitCommand implements Callable<Integer> {
                   sealedDir,
                   tokenFile,
                   mountPath,
-                  System.getenv("NBSECRETS_FILES"),
+                  System.getenv(SecretFiles.LEGACY_MANIFEST_ENV),
                   mode,
                   new ApiTrust(apiCa, apiServerName, allowInsecureHttp)));
       spec.commandLine()
           .getOut()
-          .println("nbsecrets init: wrote " + files.size() + " secret files to " + mountPath);
+          .println(
+              "nbsecrets init: wrote "
+                  + Counts.of(files.size(), "secret file")
+                  + " to "
+                  + mountPath);
       return 0;
     } catch (InitException e) {
-      spec.commandLine().getErr().println("nbsecrets init: FAILED: " + e.getMessage());
+      spec.commandLine()
+          .getErr()
+          .println("nbsecrets init: FAILED: " + InitRunner.terminationMessage(e));
+      InitRunner.writeTerminationMessage(terminationLog, e);
       return 1;
     }
   }

@@ -12,6 +12,7 @@ import io.nbsecrets.rotation.SessionKeyRotation;
 import io.nbsecrets.rotation.TransitRotation;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.util.Counts;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -133,10 +134,7 @@ public final class RotateKeysCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ConsoleProgress progress =
         new ConsoleProgress(
-            err,
-            System.console() != null,
-            platform ? "user keys" : "records",
-            Duration.ofSeconds(5));
+            err, System.console() != null, platform ? "user key" : "record", Duration.ofSeconds(5));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     long started = System.nanoTime();
     RotationResult result;
@@ -215,8 +213,8 @@ public final class RotateKeysCommand implements Callable<Integer> {
             + " in "
             + seconds
             + " ("
-            + r.passes()
-            + " passes): "
+            + Counts.of(r.passes(), "pass", "passes")
+            + "): "
             + counts
             + (r.droppedKeyIds().isEmpty()
                 ? (what.startsWith("Vault")

@@ -1,6 +1,7 @@
 package io.nbsecrets.dev;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -196,8 +197,9 @@ public final class FakeKubelet implements AutoCloseable {
           files.size(),
           sessionDir(namespace, sts.getMetadata().getName()));
     } catch (InitException e) {
-      failure = e.getMessage();
-      // The session's failure, not the stand-in's: a kubelet reports it in the pod's status.
+      // What the kubelet reports: the init step's termination message. The session's failure,
+      // not the stand-in's: a kubelet reports it in the pod's status.
+      failure = InitRunner.terminationMessage(e);
       LOG.warn("pod {}/{}: init container failed: {}", namespace, podName, failure);
     }
     String now = Instant.now().toString();
@@ -312,17 +314,19 @@ public final class FakeKubelet implements AutoCloseable {
       throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
     }
     String manifest =
-        init.getEnv().stream()
-            .filter(e -> Workload.FILES_ENV.equals(e.getName()))
-            .map(e -> e.getValue())
-            .findFirst()
-            .orElse("[]");
+        (init.getEnv() == null ? List.<EnvVar>of() : init.getEnv())
+            .stream()
+                .filter(e -> Workload.FILES_ENV.equals(e.getName()))
+                .map(e -> e.getValue())
+                .findFirst()
+                .orElse(null);
     String ca =
-        init.getEnv().stream()
-            .filter(e -> Workload.API_CA_ENV.equals(e.getName()))
-            .map(e -> e.getValue())
-            .findFirst()
-            .orElse("");
+        (init.getEnv() == null ? List.<EnvVar>of() : init.getEnv())
+            .stream()
+                .filter(e -> Workload.API_CA_ENV.equals(e.getName()))
+                .map(e -> e.getValue())
+                .findFirst()
+                .orElse("");
     return InitRunner.run(
         new InitRunner.Options(
             arg(init, "--api-url"),

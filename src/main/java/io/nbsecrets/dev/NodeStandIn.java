@@ -232,6 +232,11 @@ public final class NodeStandIn implements AutoCloseable {
             "--api-tls-server-name=" + URI.create(a.substring("--api-url=".length())).getHost());
       }
     }
+    // The kubelet's terminationMessagePath: a file it provides, read back into the status.
+    Path terminationLog = podDir.resolve("termination-log");
+    Files.deleteIfExists(terminationLog);
+    Files.createFile(terminationLog);
+    args.add("--termination-log=" + terminationLog);
     Path log = podDir.resolve("init.log");
     ProcessBuilder pb = LocalProcesses.mainClass("128m", tmp, args, log);
     for (EnvVar e : init.getEnv() == null ? List.<EnvVar>of() : init.getEnv()) {
@@ -300,8 +305,7 @@ public final class NodeStandIn implements AutoCloseable {
           .endContainerStatus()
           .build();
     }
-    List<String> lines = output.lines().toList();
-    String message = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    String message = Files.readString(terminationLog, StandardCharsets.UTF_8);
     return new PodStatusBuilder()
         .withPhase("Pending")
         .withStartTime(now)

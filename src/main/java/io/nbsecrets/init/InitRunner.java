@@ -1,10 +1,16 @@
 package io.nbsecrets.init;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -13,24 +19,40 @@ import java.util.List;
  * mode's kubelet stand-in.
  */
 public final class InitRunner {
+  /** Where the kubelet reads a container's termination message unless the pod says otherwise. */
+  public static final String TERMINATION_LOG = "/dev/termination-log";
+
+  /** A termination message stays short (the kubelet keeps 4 KiB of it). */
+  static final int MAX_TERMINATION_MESSAGE = 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private InitRunner() {}
 
-  /** Where things are, as the operator lays out the pod. */
+  /**
+   * Where things are, as the operator lays out the pod. {@code legacyManifestJson} is the
+   * environment variable {@value SecretFiles#LEGACY_MANIFEST_ENV}, set only in pods of snapshots
+   * taken before the list of files moved into the session Secret (null otherwise).
+   */
   public record Options(
       String apiUrl,
       Path sealedDir,
       Path tokenFile,
       Path mountPath,
-      String manifestJson,
+      String legacyManifestJson,
       String mode,
       ApiTrust trust) {}
 
-  /** Runs the step; returns the files written. Throws with a clear message on any failure. */
+  /**
+   * Runs the step; returns the files written. Throws with a clear message and a reason on any
+   * failure (see {@link InitException#reason()}).
+   */
   public static List<Path> run(Options o) throws InitException {
-    List<SecretFiles.FileSpec> files = SecretFiles.parseManifest(o.manifestJson());
     if (!Files.isDirectory(o.mountPath())) {
-      throw new InitException("mount path " + o.mountPath() + " is not a directory");
+      throw new InitException("WriteFailed", "mount path " + o.mountPath() + " is not a directory");
     }
+    List<SecretFiles.FileSpec> files =
+        SecretFiles.readManifest(o.sealedDir(), o.legacyManifestJson());
     if (files.isEmpty()) {
       return List.of();
     }
@@ -38,15 +60,83 @@ public final class InitRunner {
     try {
       token = Files.readString(o.tokenFile()).trim();
     } catch (NoSuchFileException e) {
-      throw new InitException("no service-account token at " + o.tokenFile());
+      throw new InitException("NoToken", "no service-account token at " + o.tokenFile());
     } catch (IOException e) {
-      throw new InitException("cannot read the token " + o.tokenFile() + ": " + e.getMessage());
+      throw new InitException(
+          "NoToken", "cannot read the token " + o.tokenFile() + ": " + e.getMessage());
     }
     if (token.isEmpty()) {
-      throw new InitException("the service-account token at " + o.tokenFile() + " is empty");
+      throw new InitException(
+          "NoToken", "the service-account token at " + o.tokenFile() + " is empty");
     }
+    requireNotExpired(token, o.tokenFile(), Instant.now());
     UserKeyClient.UserKey key =
         new UserKeyClient(o.apiUrl(), o.trust(), 5, Duration.ofMillis(500)).fetch(token);
     return SecretFiles.write(files, o.sealedDir(), key.key(), o.mountPath(), o.mode());
+  }
+
+  /**
+   * Refuses a token that has expired, by its own {@code exp} claim, so that the failure says
+   * "expired" rather than the API's bare 401 (a token review does not say why it refused). The
+   * signature is not checked here (the API does that); a token whose claims cannot be read is left
+   * to the API to judge.
+   */
+  static void requireNotExpired(String token, Path where, Instant now) throws InitException {
+    String[] parts = token.split("\\.");
+    if (parts.length != 3) {
+      return;
+    }
+    long exp;
+    try {
+      JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+      if (claims == null || !claims.path("exp").canConvertToLong()) {
+        return;
+      }
+      exp = claims.path("exp").asLong();
+    } catch (IOException | IllegalArgumentException e) {
+      return;
+    }
+    if (now.getEpochSecond() >= exp) {
+      throw new InitException(
+          "TokenExpired",
+          "the pod's service-account token at "
+              + where
+              + " expired at "
+              + Instant.ofEpochSecond(exp)
+              + " ("
+              + Duration.ofSeconds(now.getEpochSecond() - exp).toSeconds()
+              + " s ago): the kubelet renews it while the pod runs; restart the pod");
+    }
+  }
+
+  /**
+   * Writes a failure's reason and message where the kubelet reads a container's termination message
+   * ({@code terminationMessagePath}, by default {@value #TERMINATION_LOG}), so that the pod's
+   * status carries it and the operator can show it on the session. The message holds no value; it
+   * is cut to {@value #MAX_TERMINATION_MESSAGE} characters (the kubelet keeps 4 KiB). Best effort:
+   * outside a container the file may not exist.
+   */
+  public static void writeTerminationMessage(Path file, InitException e) {
+    String text = terminationMessage(e);
+    try {
+      // Never created: the kubelet provides the file; elsewhere (a stand-in, a shell) there is
+      // none.
+      Files.writeString(
+          file,
+          text,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException | RuntimeException ignored) {
+      // not in a container, or a read-only path: the log line says the same
+    }
+  }
+
+  /** {@code <Reason>: <message>}, as the operator parses it back. */
+  public static String terminationMessage(InitException e) {
+    String text = e.reason() + ": " + e.getMessage();
+    return text.length() <= MAX_TERMINATION_MESSAGE
+        ? text
+        : text.substring(0, MAX_TERMINATION_MESSAGE - 1) + "…";
   }
 }

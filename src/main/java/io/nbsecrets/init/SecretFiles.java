@@ -1,5 +1,6 @@
 package io.nbsecrets.init;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbsecrets.crypto.CryptoException;
@@ -31,21 +32,75 @@ public final class SecretFiles {
   private static final Set<PosixFilePermission> OWNER_WRITE =
       PosixFilePermissions.fromString("rw-------");
 
+  /**
+   * The key of the session Secret, and so the file of the sealed directory, that holds the list of
+   * files to write (the manifest: names, file names and versions as JSON). It travels in the Secret
+   * rather than in an environment variable or an annotation, whose limits (128 KiB for one
+   * environment string, 256 KiB for all annotations) a session of 1,000 secrets with long names
+   * passes; the Secret's own limit is checked by the operator before it writes anything.
+   *
+   * <p>It is a valid Secret key (at most 253 of letters, digits, '.', '_' and '-') longer than any
+   * secret name may be ({@link SecretNames#MAX_LENGTH}), so no secret can have it.
+   */
+  public static final String MANIFEST_FILE =
+      "nbsecrets.io-manifest.json-the-names-files-and-versions-of-this-snapshot"
+          + "-under-a-key-longer-than-any-secret-name-so-that-no-secret-can-have-it";
+
+  /** The environment variable that carried the manifest before it moved into the Secret. */
+  public static final String LEGACY_MANIFEST_ENV = "NBSECRETS_FILES";
+
   /** One file to write: the secret's name (its key in the sealed directory) and the file name. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record FileSpec(String name, String file) {}
 
   private SecretFiles() {}
 
-  /** Parses the manifest the operator passes in the init container's environment. */
-  public static List<FileSpec> parseManifest(String json) throws InitException {
+  /**
+   * The files to write: from {@link #MANIFEST_FILE} in the sealed directory, or, for a snapshot
+   * taken by an operator before the manifest moved into the Secret (whose pod keeps its template,
+   * environment and all), from {@code legacyEnv} ({@value #LEGACY_MANIFEST_ENV}). Neither is an
+   * error: a pod whose Secret lacks its manifest would otherwise start with no files, silently.
+   */
+  public static List<FileSpec> readManifest(Path sealedDir, String legacyEnv) throws InitException {
+    Path file = sealedDir.resolve(MANIFEST_FILE);
+    String json;
+    try {
+      json = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      if (legacyEnv == null) {
+        throw new InitException(
+            "InvalidManifest",
+            "the session Secret mounted at "
+                + sealedDir
+                + " has no list of files (key "
+                + MANIFEST_FILE
+                + ") and "
+                + LEGACY_MANIFEST_ENV
+                + " is not set");
+      }
+      return parseManifest(legacyEnv, LEGACY_MANIFEST_ENV);
+    } catch (IOException e) {
+      throw new InitException("cannot read the list of files " + file + ": " + e.getMessage());
+    }
+    return parseManifest(json, "the session Secret's key " + MANIFEST_FILE);
+  }
+
+  /** Parses a manifest; {@code where} names its source in the error. */
+  public static List<FileSpec> parseManifest(String json, String where) throws InitException {
     if (json == null || json.isBlank()) {
       return List.of();
     }
     try {
       return JSON.readValue(json, new TypeReference<List<FileSpec>>() {});
     } catch (IOException e) {
-      throw new InitException("the file manifest (NBSECRETS_FILES) is not valid JSON", e);
+      throw new InitException(
+          "InvalidManifest", "the list of files (" + where + ") is not valid JSON");
     }
+  }
+
+  /** Parses a manifest from the legacy environment variable. */
+  public static List<FileSpec> parseManifest(String json) throws InitException {
+    return parseManifest(json, LEGACY_MANIFEST_ENV);
   }
 
   /**
@@ -59,7 +114,7 @@ public final class SecretFiles {
     try {
       fernet = Fernet.fromKey(userKey);
     } catch (IllegalArgumentException e) {
-      throw new InitException("the secrets API returned a malformed user key");
+      throw new InitException("DecryptFailed", "the secrets API returned a malformed user key");
     }
     Path target = targetDir.toAbsolutePath().normalize();
     Map<Path, byte[]> plain = new LinkedHashMap<>();
@@ -68,16 +123,19 @@ public final class SecretFiles {
       check(f.file(), "file name");
       Path out = target.resolve(f.file()).normalize();
       if (!out.getParent().equals(target)) {
-        throw new InitException("file " + f.file() + " would be written outside " + target);
+        throw new InitException(
+            "InvalidManifest", "file " + f.file() + " would be written outside " + target);
       }
       if (plain.containsKey(out)) {
-        throw new InitException("two secrets would be written to file " + f.file());
+        throw new InitException(
+            "InvalidManifest", "two secrets would be written to file " + f.file());
       }
       String token;
       try {
         token = Files.readString(sealedDir.resolve(f.name())).trim();
       } catch (NoSuchFileException e) {
-        throw new InitException("secret " + f.name() + " is missing from " + sealedDir);
+        throw new InitException(
+            "SecretMissing", "secret " + f.name() + " is missing from " + sealedDir);
       } catch (IOException e) {
         throw new InitException("cannot read secret " + f.name() + ": " + e.getMessage());
       }
@@ -85,6 +143,7 @@ public final class SecretFiles {
         plain.put(out, fernet.decrypt(token));
       } catch (CryptoException e) {
         throw new InitException(
+            "DecryptFailed",
             "secret "
                 + f.name()
                 + " cannot be decrypted with the user's key ("
@@ -103,7 +162,8 @@ public final class SecretFiles {
   private static void check(String name, String what) throws InitException {
     var problem = SecretNames.problem(name);
     if (problem.isPresent()) {
-      throw new InitException("invalid " + what + " in the manifest: " + problem.get());
+      throw new InitException(
+          "InvalidManifest", "invalid " + what + " in the manifest: " + problem.get());
     }
   }
 
@@ -126,9 +186,9 @@ public final class SecretFiles {
       }
       return out;
     } catch (FileAlreadyExistsException e) {
-      throw new InitException("cannot create a temporary file beside " + out);
+      throw new InitException("WriteFailed", "cannot create a temporary file beside " + out);
     } catch (IOException e) {
-      throw new InitException("cannot write " + out + ": " + e.getMessage());
+      throw new InitException("WriteFailed", "cannot write " + out + ": " + e.getMessage());
     } finally {
       try {
         Files.deleteIfExists(tmp);

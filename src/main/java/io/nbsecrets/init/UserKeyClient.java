@@ -76,7 +76,8 @@ public final class UserKeyClient {
         }
         lastProblem = "HTTP " + status + " " + errorMessage(body);
         if (status < 500) {
-          throw new InitException("the secrets API refused the user key: " + lastProblem);
+          throw new InitException(
+              "UserKeyRefused", "the secrets API refused the user key: " + lastProblem);
         }
       } catch (SSLException e) {
         // A certificate that does not verify will not verify on the next try either.
@@ -93,11 +94,13 @@ public final class UserKeyClient {
       }
       sleep(backoff.multipliedBy(attempt));
     }
-    throw new InitException("no user key after " + attempts + " attempts: " + lastProblem);
+    throw new InitException(
+        "ApiUnreachable", "no user key after " + attempts + " attempts: " + lastProblem);
   }
 
   private InitException tlsFailure(IOException e) {
     return new InitException(
+        "ApiCertificateRefused",
         "the secrets API at "
             + endpoint.getHost()
             + " failed TLS verification ("

@@ -30,6 +30,11 @@ public final class Labels {
   /** Session Secret annotations: which selection it snapshots, and what it holds (no values). */
   public static final String SELECTION_HASH = "nbsecrets.io/selection-hash";
 
+  /**
+   * The manifest on Secrets of earlier versions only: it now travels in the Secret's data ({@link
+   * SessionSecrets#MANIFEST_KEY}), since 1,000 secrets with long names pass the 256 KiB that all
+   * annotations of an object may hold. Read, never written.
+   */
   public static final String MANIFEST = "nbsecrets.io/manifest";
 
   /** Pod template annotation: changes with the snapshot, so a new snapshot rolls the pod. */

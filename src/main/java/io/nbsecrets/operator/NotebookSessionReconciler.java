@@ -26,6 +26,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.util.Counts;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
 
   /** How often to look for the StatefulSet controller's reason while a session has no pod. */
   static final java.time.Duration NO_POD_RECHECK = java.time.Duration.ofSeconds(10);
+
+  /** How often to look for the init step's reason while a session's pod is not ready. */
+  static final java.time.Duration NOT_READY_RECHECK = java.time.Duration.ofSeconds(15);
 
   private static final com.fasterxml.jackson.databind.ObjectMapper MERGE_PATCH_JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
@@ -183,23 +187,23 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     if (current == null) {
       Snapshot snapshot = resolver.resolve(session);
       Secret sealed = SessionSecrets.desired(session, snapshot);
+      ConfigMap record =
+          SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
+      // Before either is written: nothing half-made when the API server would refuse one.
+      SessionSecrets.requireFits(snapshot, sealed, record);
       createOrUse(client, sealed);
-      current =
-          createOrGet(
-              client,
-              records,
-              session,
-              SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed)));
+      current = createOrGet(client, records, session, record);
+      String took = Counts.of(snapshot.entries().size(), "secret");
       metrics.snapshotTaken(snapshot.entries().size());
-      LOG.info("took a snapshot of {} secrets", snapshot.entries().size());
+      LOG.info("took a snapshot of {}", took);
       new SessionEvents(client)
           .normal(
               session,
               "SnapshotTaken",
               "took "
-                  + snapshot.entries().size()
-                  + " secrets: "
-                  + String.join(", ", SecretResolver.names(snapshot.entries())));
+                  + took
+                  + ": "
+                  + SessionEvents.joinNames(SecretResolver.names(snapshot.entries()), 900));
     }
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(current);
     String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
@@ -210,7 +214,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
             session,
             secretName,
             selectionHash,
-            manifest,
+            SnapshotRecords.manifestInSecret(current) ? null : manifest,
             SnapshotRecords.sealedBytes(current),
             config);
     StatefulSet sts = ensure(client, statefulSets, session, desiredSts, actualSts);
@@ -247,8 +251,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     NotebookSessionStatus status =
         newStatus(session, sts, mounted(manifest, versions, session.getStatus()));
     long generation = generation(session);
-    String inSnapshot =
-        manifest.size() + (manifest.size() == 1 ? " secret" : " secrets") + " in the snapshot";
+    String inSnapshot = Counts.of(manifest.size(), "secret") + " in the snapshot";
     if (versions.known()) {
       Conditions.set(
           status.getConditions(),
@@ -278,14 +281,32 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           generation,
           clock.instant());
     }
+    // The init step's own reason (UserKeyRefused, TokenExpired, ...), when its pod says it failed.
+    boolean waiting = sts != null && !podReady(sts) && !PodCreationFailures.noPod(sts);
+    if (waiting) {
+      PodInitFailures.of(client, sts)
+          .ifPresent(
+              f ->
+                  Conditions.set(
+                      status.getConditions(),
+                      Conditions.SECRETS_READY,
+                      Conditions.FALSE,
+                      f.reason(),
+                      f.message(),
+                      generation,
+                      clock.instant()));
+    }
     String creationFailure = creationFailure(client, sts);
     setWorkloadAndReady(status, sts, creationFailure, generation);
     writeStatus(client, session, status);
     UpdateControl<NotebookSession> done = UpdateControl.noUpdate();
     // The controller's FailedCreate events are not watched: look again while there is no pod.
-    return sts != null && PodCreationFailures.noPod(sts)
-        ? done.rescheduleAfter(NO_POD_RECHECK)
-        : done;
+    // Pods are not watched either: look again while the pod is not ready (its init step may
+    // fail, which changes nothing the operator watches).
+    if (sts != null && PodCreationFailures.noPod(sts)) {
+      return done.rescheduleAfter(NO_POD_RECHECK);
+    }
+    return waiting ? done.rescheduleAfter(NOT_READY_RECHECK) : done;
   }
 
   @Override

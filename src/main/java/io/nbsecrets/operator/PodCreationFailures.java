@@ -96,7 +96,7 @@ final class PodCreationFailures {
     }
   }
 
-  private static String shorten(String message) {
+  static String shorten(String message) {
     String m = message == null ? "" : message;
     if (m.codePointCount(0, m.length()) <= MAX_MESSAGE) {
       return m;

@@ -22,6 +22,24 @@ public final class SessionEvents {
     this.client = client;
   }
 
+  /**
+   * {@code names} joined by ", ", cut after about {@code maxChars} with "and N more": an Event
+   * about 1,000 secrets of 128 characters stays readable (and far below what an object may hold).
+   */
+  static String joinNames(java.util.List<String> names, int maxChars) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < names.size(); i++) {
+      String next = (i == 0 ? "" : ", ") + names.get(i);
+      if (i > 0 && b.length() + next.length() > maxChars) {
+        return b.append(" and ")
+            .append(io.nbsecrets.util.Counts.of(names.size() - i, "more", "more"))
+            .toString();
+      }
+      b.append(next);
+    }
+    return b.toString();
+  }
+
   public void normal(NotebookSession session, String reason, String message) {
     publish(session, "Normal", reason, message);
   }

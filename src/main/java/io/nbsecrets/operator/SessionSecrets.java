@@ -3,11 +3,14 @@ package io.nbsecrets.operator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.util.Counts;
 import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -22,6 +25,16 @@ import java.util.Map;
  */
 public final class SessionSecrets {
   public static final String TYPE = "nbsecrets.io/session-secrets";
+
+  /** The key holding the manifest (see {@link SecretFiles#MANIFEST_FILE}). */
+  public static final String MANIFEST_KEY = SecretFiles.MANIFEST_FILE;
+
+  /**
+   * The most a Secret's data may hold, counted as the API server counts it: the decoded values,
+   * without keys ({@code core.MaxSecretSize}, 1 MiB). ConfigMaps have the same limit.
+   */
+  public static final int MAX_DATA_BYTES = 1_048_576;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private SessionSecrets() {}
@@ -33,15 +46,30 @@ public final class SessionSecrets {
    * pod that mounts it — and a new snapshot is a new name, which rolls the pod.
    */
   public static String name(String session, Snapshot snapshot) {
-    return name(session, snapshot.selectionHash(), snapshot.manifest());
+    return name(session, snapshot.selectionHash(), snapshot.manifest(), true);
   }
 
-  static String name(String session, String selectionHash, List<Snapshot.ManifestEntry> manifest) {
-    return session + "-secrets-" + contentHash(selectionHash, manifest);
+  /**
+   * {@code manifestInSecret} is the layout: true for the Secrets of this version, which hold their
+   * manifest under {@link #MANIFEST_KEY}; false for those of earlier versions (manifest in an
+   * annotation and the pod's environment). The layout is part of the hash, so a new Secret is never
+   * mistaken for an old one of the same contents, which lacks the key the init step reads.
+   */
+  static String name(
+      String session,
+      String selectionHash,
+      List<Snapshot.ManifestEntry> manifest,
+      boolean manifestInSecret) {
+    return session + "-secrets-" + contentHash(selectionHash, manifest, manifestInSecret);
   }
 
-  static String contentHash(String selectionHash, List<Snapshot.ManifestEntry> manifest) {
-    return Hashes.ofJson(List.of(selectionHash, manifest)).substring(0, 10);
+  static String contentHash(
+      String selectionHash, List<Snapshot.ManifestEntry> manifest, boolean manifestInSecret) {
+    List<Object> parts =
+        manifestInSecret
+            ? List.of(selectionHash, manifest, MANIFEST_KEY)
+            : List.of(selectionHash, manifest);
+    return Hashes.ofJson(parts).substring(0, 10);
   }
 
   public static Secret desired(NotebookSession session, Snapshot snapshot) {
@@ -52,9 +80,15 @@ public final class SessionSecrets {
           e.name(),
           Base64.getEncoder().encodeToString(e.token().getBytes(StandardCharsets.US_ASCII)));
     }
+    // In the data, not an annotation (all annotations together may hold 256 KiB) nor the init
+    // container's environment (one string may hold 128 KiB): 1,000 secrets with long names pass
+    // both. The data's own limit is checked before anything is written (requireFits).
+    data.put(
+        MANIFEST_KEY,
+        Base64.getEncoder()
+            .encodeToString(toJson(snapshot.manifest()).getBytes(StandardCharsets.UTF_8)));
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(Labels.SELECTION_HASH, snapshot.selectionHash());
-    annotations.put(Labels.MANIFEST, toJson(snapshot.manifest()));
     annotations.put(Labels.NAMESPACE_USER_ANNOTATION, session.getSpec().getUser());
     return new SecretBuilder()
         .withNewMetadata()
@@ -77,12 +111,56 @@ public final class SessionSecrets {
         : secret.getMetadata().getAnnotations().get(Labels.SELECTION_HASH);
   }
 
-  /** The manifest stored on a session Secret (names, files and versions; never values). */
+  /**
+   * The manifest stored in a session Secret (names, files and versions; never values): under {@link
+   * #MANIFEST_KEY}, or, in a Secret of an earlier version, in an annotation.
+   */
   public static List<Snapshot.ManifestEntry> manifest(Secret secret) {
+    String where = "secret " + secret.getMetadata().getName();
+    String encoded = secret.getData() == null ? null : secret.getData().get(MANIFEST_KEY);
+    if (encoded != null) {
+      return parseManifest(
+          new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8), where);
+    }
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    return parseManifest(
-        annotations == null ? null : annotations.get(Labels.MANIFEST),
-        "secret " + secret.getMetadata().getName());
+    return parseManifest(annotations == null ? null : annotations.get(Labels.MANIFEST), where);
+  }
+
+  /**
+   * Refuses a snapshot whose Secret or record the API server would refuse, before either is
+   * written: the session gets a condition naming the limit and the numbers, and nothing is left
+   * half-made. (The Secret holds the tokens and the manifest, the record only the manifest and two
+   * short fields, so in practice the Secret is the one that does not fit.)
+   */
+  static void requireFits(Snapshot snapshot, Secret sealed, ConfigMap record)
+      throws SessionFailure {
+    long secretBytes = dataBytes(sealed);
+    String selected = Counts.of(snapshot.entries().size(), "selected secret");
+    if (secretBytes > MAX_DATA_BYTES) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "SecretTooLarge",
+          "the session Secret of the "
+              + selected
+              + " needs "
+              + Counts.of(secretBytes, "byte")
+              + " (encrypted values and the list of files); a Kubernetes Secret holds at most "
+              + Counts.of(MAX_DATA_BYTES, "byte")
+              + ": select fewer or smaller secrets");
+    }
+    long recordBytes = SnapshotRecords.dataBytes(record);
+    if (recordBytes > MAX_DATA_BYTES) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          "SecretTooLarge",
+          "the snapshot record of the "
+              + selected
+              + " needs "
+              + Counts.of(recordBytes, "byte")
+              + " (their names and files); a Kubernetes ConfigMap holds at most "
+              + Counts.of(MAX_DATA_BYTES, "byte")
+              + ": select fewer secrets, or secrets with shorter names");
+    }
   }
 
   /** A manifest from its JSON ({@code where} names its holder in the error); empty when null. */
@@ -124,12 +202,23 @@ public final class SessionSecrets {
     }
   }
 
-  /** Total size of the once-encrypted values, to size the in-memory volume. */
+  /**
+   * The decoded size of a Secret's data, as the API server counts it against {@link
+   * #MAX_DATA_BYTES}; also sizes the in-memory volume.
+   */
   public static long dataBytes(Secret secret) {
     if (secret.getData() == null) {
       return 0;
     }
-    return secret.getData().values().stream().mapToLong(v -> v.length() * 3L / 4).sum();
+    return secret.getData().values().stream().mapToLong(SessionSecrets::decodedLength).sum();
+  }
+
+  /** The length of what standard base64 {@code encoded} decodes to, without decoding it. */
+  static long decodedLength(String encoded) {
+    int n = encoded.length();
+    int padding =
+        n > 0 && encoded.charAt(n - 1) == '=' ? (n > 1 && encoded.charAt(n - 2) == '=' ? 2 : 1) : 0;
+    return n / 4 * 3L - padding;
   }
 
   static String toJson(Object value) {

@@ -19,13 +19,21 @@ public final class SnapshotRecords {
   static final String SECRET = "secret";
   static final String SEALED_BYTES = "sealedBytes";
 
+  /**
+   * Present (naming {@link SessionSecrets#MANIFEST_KEY}) in the records of this version, whose
+   * Secrets hold their manifest; absent in those of earlier versions, whose pods keep receiving the
+   * manifest in the init container's environment, so that an operator upgrade neither restarts
+   * their sessions nor leaves their init step without its list of files.
+   */
+  static final String MANIFEST_KEY = "manifestKey";
+
   private SnapshotRecords() {}
 
   /** Named like the snapshot's Secret: by the session and a hash of the contents. */
   public static String name(String session, Snapshot snapshot) {
     return session
         + "-snapshot-"
-        + SessionSecrets.contentHash(snapshot.selectionHash(), snapshot.manifest());
+        + SessionSecrets.contentHash(snapshot.selectionHash(), snapshot.manifest(), true);
   }
 
   /** The record of {@code snapshot}, sealed into a Secret of {@code sealedBytes}. */
@@ -35,6 +43,7 @@ public final class SnapshotRecords {
     data.put(SECRET, SessionSecrets.name(sessionName, snapshot));
     data.put(SEALED_BYTES, Long.toString(sealedBytes));
     data.put(MANIFEST, SessionSecrets.toJson(snapshot.manifest()));
+    data.put(MANIFEST_KEY, SessionSecrets.MANIFEST_KEY);
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(name(sessionName, snapshot))
@@ -60,10 +69,24 @@ public final class SnapshotRecords {
    * when the record names another Secret (a forged or damaged record, never followed).
    */
   public static java.util.Optional<String> secretName(String session, ConfigMap record) {
-    String derived = SessionSecrets.name(session, selectionHash(record), manifest(record));
+    String derived =
+        SessionSecrets.name(
+            session, selectionHash(record), manifest(record), manifestInSecret(record));
     return derived.equals(data(record).get(SECRET))
         ? java.util.Optional.of(derived)
         : java.util.Optional.empty();
+  }
+
+  /** Whether the record's Secret holds its manifest (a snapshot of this version). */
+  public static boolean manifestInSecret(ConfigMap record) {
+    return SessionSecrets.MANIFEST_KEY.equals(data(record).get(MANIFEST_KEY));
+  }
+
+  /** The size of a record's data as the API server counts it (UTF-8 bytes of the values). */
+  static long dataBytes(ConfigMap record) {
+    return data(record).values().stream()
+        .mapToLong(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+        .sum();
   }
 
   public static long sealedBytes(ConfigMap record) {

@@ -40,8 +40,12 @@ public final class Workload {
   public static final String SEALED_DIR = "/var/run/nbsecrets/sealed";
   public static final String TOKEN_DIR = "/var/run/nbsecrets/token";
   public static final String TOKEN_FILE = TOKEN_DIR + "/token";
-  public static final String FILES_ENV = "NBSECRETS_FILES";
+
+  /** Only in pods of snapshots taken before the manifest moved into the Secret (see below). */
+  public static final String FILES_ENV = SecretFiles.LEGACY_MANIFEST_ENV;
+
   public static final String API_CA_ENV = "NBSECRETS_API_CA";
+
   public static final long TOKEN_EXPIRATION_SECONDS = 600;
 
   private Workload() {}
@@ -50,11 +54,22 @@ public final class Workload {
     return session + "-0";
   }
 
+  /**
+   * The session's StatefulSet.
+   *
+   * @param legacyManifest null for a snapshot of this version, whose Secret holds the list of files
+   *     that the init step reads from the mounted volume; for a snapshot taken by an earlier
+   *     version, its manifest, passed as before in the init container's environment ({@link
+   *     #FILES_ENV}), so that such a session's pod template — and its desired hash — stay as they
+   *     were and an operator upgrade does not restart it. The init image is the operator's, so an
+   *     upgrade brings an init step that reads both; a new snapshot (a new selection) is taken in
+   *     the new layout and rolls the pod anyway.
+   */
   public static StatefulSet statefulSet(
       NotebookSession session,
       String secretName,
       String snapshotHash,
-      List<Snapshot.ManifestEntry> manifest,
+      List<Snapshot.ManifestEntry> legacyManifest,
       long sealedBytes,
       OperatorConfig config) {
     String name = session.getMetadata().getName();
@@ -70,15 +85,7 @@ public final class Workload {
             .withImagePullPolicy("IfNotPresent")
             .withArgs(initArgs(config, mountPath))
             .withEnv(apiCaEnv(config))
-            .addToEnv(
-                new EnvVarBuilder()
-                    .withName(FILES_ENV)
-                    .withValue(
-                        SessionSecrets.toJson(
-                            manifest.stream()
-                                .map(m -> new SecretFiles.FileSpec(m.name(), m.file()))
-                                .toList()))
-                    .build())
+            .addAllToEnv(legacyManifestEnv(legacyManifest))
             .withSecurityContext(
                 new SecurityContextBuilder()
                     .withRunAsNonRoot(true)
@@ -268,6 +275,21 @@ public final class Workload {
   /** The in-memory volume's size: the values (which are smaller than their tokens) plus room. */
   static long volumeSizeMi(long sealedBytes) {
     return Math.max(1, (sealedBytes * 2 + (1 << 20) - 1) >> 20);
+  }
+
+  private static List<EnvVar> legacyManifestEnv(List<Snapshot.ManifestEntry> legacyManifest) {
+    if (legacyManifest == null) {
+      return List.of();
+    }
+    return List.of(
+        new EnvVarBuilder()
+            .withName(FILES_ENV)
+            .withValue(
+                SessionSecrets.toJson(
+                    legacyManifest.stream()
+                        .map(m -> new SecretFiles.FileSpec(m.name(), m.file()))
+                        .toList()))
+            .build());
   }
 
   private static List<EnvVar> plainEnv(NotebookSessionSpec spec) {

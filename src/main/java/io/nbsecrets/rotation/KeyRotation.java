@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.util.Counts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -135,9 +136,9 @@ abstract class KeyRotation<T, C> {
     long unreadable = passes.firstPass().get(Outcome.UNREADABLE);
     if (unreadable > 0) {
       LOG.warn(
-          "{} {} items were unreadable before the rotation and were left as they are",
-          unreadable,
-          kind());
+          "{} unreadable before the rotation and left as {}",
+          Counts.of(unreadable, kind() + " item"),
+          unreadable == 1 ? "it was" : "they were");
     }
     if (!passes.clean()) {
       listener.step(

@@ -5,6 +5,10 @@ public class TooManySecretsException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public TooManySecretsException(String user, int max) {
-    super("user " + user + " already has the maximum of " + max + " secrets");
+    super(
+        "user "
+            + user
+            + " already has the maximum of "
+            + io.nbsecrets.util.Counts.of(max, "secret"));
   }
 }

@@ -15,11 +15,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -539,6 +543,178 @@ class SessionOnApiServerTest {
     assertThat(admin.pods().inNamespace(alice).withName("rebuilt-0").get().getMetadata().getUid())
         .isEqualTo(pod.getMetadata().getUid());
     awaitReady(alice, "rebuilt");
+  }
+
+  // ------------------------------------------------------------------ limits of a real cluster
+
+  private String bob;
+  private String carol;
+  private final List<String> bobsNames = new ArrayList<>();
+
+  /**
+   * Bob holds 1,000 secrets (the most a user may) with names of 128 characters (the longest a name
+   * may be), stored once for the tests below.
+   */
+  private synchronized List<String> bobsThousandSecrets() throws Exception {
+    if (bob == null) {
+      bob = chart.userNamespace("bob", "bob");
+      long start = System.nanoTime();
+      for (int i = 0; i < 1000; i++) {
+        String name = String.format("%04d-", i) + "n".repeat(123);
+        String value = "plain-" + i + "-" + UUID.randomUUID();
+        if (i % 100 == 0) {
+          PLAINTEXTS.put("bob/" + name, value);
+        }
+        assertThat(chart.putSecret(api.url("http"), "bob", name, value)).isIn(200, 201);
+        bobsNames.add(name);
+      }
+      System.out.printf(
+          "[measure] 1,000 secrets with 128-character names stored through the API: %d ms%n",
+          (System.nanoTime() - start) / 1_000_000);
+    }
+    return bobsNames;
+  }
+
+  private void awaitFiles(String ns, String session, List<String> names) throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(240))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () ->
+                assertThat(condition(ns, session, "Ready"))
+                    .as("Ready condition of %s/%s", ns, session)
+                    .containsEntry("status", "True"));
+    Path files = node.files(ns, session + "-0");
+    try (var listed = Files.list(files)) {
+      assertThat(listed.map(f -> f.getFileName().toString()).sorted().toList())
+          .containsExactlyElementsOf(names.stream().sorted().toList());
+    }
+    String last = names.get(names.size() - 1);
+    assertThat(Files.readString(files.resolve(last))).startsWith("plain-" + (names.size() - 1));
+  }
+
+  @Test
+  @Order(10)
+  void theRealApiServerRefusesASecretOfMoreThanOneMebibyteOfData() {
+    String ns = chart.userNamespace("limits", null);
+    for (int size : List.of(1_048_576, 1_048_577)) {
+      Secret s =
+          new io.fabric8.kubernetes.api.model.SecretBuilder()
+              .withNewMetadata()
+              .withName("size-" + size)
+              .withNamespace(ns)
+              .endMetadata()
+              .addToData("a", Base64.getEncoder().encodeToString(new byte[size - 1]))
+              .addToData("b", Base64.getEncoder().encodeToString(new byte[1]))
+              .build();
+      if (size == 1_048_576) {
+        assertThat(admin.resource(s).create()).isNotNull();
+      } else {
+        assertThatThrownBy(() -> admin.resource(s).create())
+            .isInstanceOf(KubernetesClientException.class)
+            .hasMessageContaining("data: Too long: may not be more than 1048576 bytes");
+      }
+    }
+  }
+
+  @Test
+  @Order(11)
+  void sevenValuesOf128KibAreRefusedBeforeAnythingIsWrittenWithTheLimitAndTheNumbers()
+      throws Exception {
+    carol = chart.userNamespace("carol", "carol");
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      String prefix = "plain-big-" + i + "-" + UUID.randomUUID() + "-";
+      String value = prefix + "v".repeat(128 * 1024 - prefix.length());
+      if (i == 0) {
+        PLAINTEXTS.put("carol/big-0", value);
+      }
+      assertThat(chart.putSecret(api.url("http"), "carol", "big-" + i, value)).isEqualTo(201);
+      names.add("big-" + i);
+    }
+    chart.apply("launcher", sessionYaml(carol, "huge", "carol", names));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(carol, "huge", "SecretsReady"))
+                    .containsEntry("status", "False")
+                    .containsEntry("reason", "SecretTooLarge"));
+    String message = (String) condition(carol, "huge", "SecretsReady").get("message");
+    assertThat(message)
+        .contains("the session Secret of the 7 selected secrets needs 1,2")
+        .contains("a Kubernetes Secret holds at most 1,048,576 bytes")
+        .endsWith("select fewer or smaller secrets");
+    assertThat(condition(carol, "huge", "Ready"))
+        .containsEntry("status", "False")
+        .containsEntry("reason", "SecretTooLarge");
+    // Nothing half-made: no Secret, no record, no workload.
+    assertThat(sessionSecrets(carol, "huge")).isEmpty();
+    assertThat(admin.configMaps().inNamespace(carol).withLabel(Labels.SESSION, "huge").list())
+        .satisfies(l -> assertThat(l.getItems()).isEmpty());
+    assertThat(admin.apps().statefulSets().inNamespace(carol).withName("huge").get()).isNull();
+  }
+
+  @Test
+  @Order(12)
+  void fourHundredEightyItemsWith128CharacterNamesGetTheirFiles() throws Exception {
+    // Their list of files (~132 KiB) passes Linux's limit on one environment string (128 KiB):
+    // the init step reads it from the mounted Secret instead.
+    List<String> names = bobsThousandSecrets().subList(0, 480);
+    chart.apply("launcher", sessionYaml(bob, "wide", "bob", names));
+    awaitFiles(bob, "wide", names);
+  }
+
+  @Test
+  @Order(13)
+  void aThousandItemsGetTheirFiles() throws Exception {
+    // Their list of files (~290 KiB) passes the 256 KiB that all annotations of an object may hold.
+    List<String> names = bobsThousandSecrets();
+    chart.apply("launcher", sessionYaml(bob, "all", "bob", names));
+    awaitFiles(bob, "all", names);
+    Secret sealed = sessionSecrets(bob, "all").get(0);
+    assertThat(sealed.getData()).hasSize(1001);
+  }
+
+  @Test
+  @Order(14)
+  void anInitStepThatFailsShowsItsOwnReasonOnTheSession() throws Exception {
+    secret("alice", "tampered");
+    String yaml = sessionYaml(alice, "tampered", "alice", List.of("tampered"));
+    NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+    // A Secret made beforehand under the name of the session's snapshot (the same selection, the
+    // same version) holds a token that the user's key does not open. Names are content hashes,
+    // so the operator uses it as it is; the real init step cannot decrypt it.
+    Snapshot forged =
+        new Snapshot(
+            SecretResolver.selectionHash(session),
+            List.of(
+                new Snapshot.Entry(
+                    "tampered",
+                    "tampered",
+                    1,
+                    Fernet.fromKey(Fernet.generateKey())
+                        .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
+    Secret sealed = SessionSecrets.desired(session, forged);
+    sealed.getMetadata().setOwnerReferences(null);
+    admin.resource(sealed).create();
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "tampered", "SecretsReady"))
+                    .containsEntry("status", "False")
+                    .containsEntry("reason", "DecryptFailed"));
+    assertThat((String) condition(alice, "tampered", "SecretsReady").get("message"))
+        .isEqualTo(
+            "the init step of pod tampered-0 failed: secret tampered cannot be decrypted with the"
+                + " user's key (Fernet token's HMAC does not match: tampered or wrong key)");
+    assertThat(condition(alice, "tampered", "Ready"))
+        .containsEntry("status", "False")
+        .containsEntry("reason", "DecryptFailed");
+    assertThat(condition(alice, "tampered", "WorkloadReady"))
+        .containsEntry("reason", "PodNotReady");
   }
 
   // ------------------------------------------------------------------ kubectl

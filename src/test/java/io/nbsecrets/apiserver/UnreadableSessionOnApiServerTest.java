@@ -76,8 +76,8 @@ class UnreadableSessionOnApiServerTest {
             });
     operator = chart.startPod("nbsecrets-unread-operator", "operator", "unread-operator-standin");
     var api = chart.startPod("nbsecrets-unread-api", "api", "unread-api-standin");
-    chart.startNode(api.url("http"));
-    assertThat(chart.putSecret(api.url("http"), "alice", "token", "alice-token-value"))
+    chart.startNode(api.url("https"));
+    assertThat(chart.putSecret(api.url("https"), "alice", "token", "alice-token-value"))
         .isEqualTo(201);
   }
 

@@ -27,7 +27,7 @@ class ConsoleProgressTest {
   void aLineShowsTheBarCountsRateAndTimeLeft() {
     String line =
         ConsoleProgress.render(
-            new Progress(1, 2_500, 10_000, counts(2_400, 100), Duration.ofSeconds(5)), "records");
+            new Progress(1, 2_500, 10_000, counts(2_400, 100), Duration.ofSeconds(5)), "record");
 
     assertThat(line)
         .startsWith("pass 1 [########......................] 2,500/10,000 records  25%")
@@ -35,10 +35,22 @@ class ConsoleProgressTest {
   }
 
   @Test
+  void oneIsCountedInTheSingular() {
+    assertThat(
+            ConsoleProgress.render(
+                new Progress(1, 1, 1, counts(1, 0), Duration.ofSeconds(1)), "record"))
+        .contains("1/1 record 100%");
+    StringWriter out = new StringWriter();
+    new ConsoleProgress(new PrintWriter(out), false, "user key", Duration.ZERO)
+        .passDone(new Progress(2, 1, 0, counts(0, 1), Duration.ofSeconds(1)));
+    assertThat(out.toString()).startsWith("pass 2 done: 1 user key in 1.0 s");
+  }
+
+  @Test
   void withoutATotalThereIsNoBar() {
     String line =
         ConsoleProgress.render(
-            new Progress(2, 40, 0, counts(0, 40), Duration.ofSeconds(2)), "user keys");
+            new Progress(2, 40, 0, counts(0, 40), Duration.ofSeconds(2)), "user key");
 
     assertThat(line)
         .startsWith("pass 2 40 user keys  20/s")
@@ -49,7 +61,7 @@ class ConsoleProgressTest {
   @Test
   void onATerminalTheLineIsRedrawnInPlace() {
     StringWriter out = new StringWriter();
-    ConsoleProgress p = new ConsoleProgress(new PrintWriter(out), true, "records", Duration.ZERO);
+    ConsoleProgress p = new ConsoleProgress(new PrintWriter(out), true, "record", Duration.ZERO);
 
     p.progress(new Progress(1, 5, 10, counts(5, 0), Duration.ofSeconds(1)));
     p.progress(new Progress(1, 10, 10, counts(10, 0), Duration.ofSeconds(2)));
@@ -69,7 +81,7 @@ class ConsoleProgressTest {
   void inALogLinesAreThrottledAndEachPassEndsWithASummary() {
     StringWriter out = new StringWriter();
     ConsoleProgress p =
-        new ConsoleProgress(new PrintWriter(out), false, "user keys", Duration.ofHours(1));
+        new ConsoleProgress(new PrintWriter(out), false, "user key", Duration.ofHours(1));
 
     for (int done = 100; done <= 1_000; done += 100) {
       p.progress(new Progress(1, done, 0, counts(done, 0), Duration.ofSeconds(1)));
@@ -83,5 +95,25 @@ class ConsoleProgressTest {
             "pass 1 done: 1,000 user keys in 1.0 s (1000 rewrapped, 0 current, 0 changed, 0"
                 + " pending, 0 unreadable)");
     assertThat(out.toString()).doesNotContain("\r");
+  }
+
+  @Test
+  void inALogALineComesAtMostEveryPeriodByTheClock() {
+    StringWriter out = new StringWriter();
+    long[] now = {0};
+    ConsoleProgress p =
+        new ConsoleProgress(
+            new PrintWriter(out), false, "record", Duration.ofSeconds(5), () -> now[0]);
+    for (int second = 0; second <= 12; second++) {
+      now[0] = Duration.ofSeconds(second).toNanos();
+      p.progress(new Progress(1, second, 12, counts(second, 0), Duration.ofSeconds(second)));
+    }
+    p.passDone(new Progress(1, 12, 12, counts(12, 0), Duration.ofSeconds(12)));
+    assertThat(out.toString().lines())
+        .hasSize(4)
+        .anySatisfy(l -> assertThat(l).contains(" 0/12 records"))
+        .anySatisfy(l -> assertThat(l).contains(" 5/12 records"))
+        .anySatisfy(l -> assertThat(l).contains(" 10/12 records"))
+        .anySatisfy(l -> assertThat(l).startsWith("pass 1 done: 12 records in 12.0 s"));
   }
 }

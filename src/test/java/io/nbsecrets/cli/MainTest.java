@@ -88,8 +88,7 @@ class MainTest {
   void initFailsLoudlyWithoutItsToken() throws Exception {
     Path sealed = Files.createDirectories(tmp.resolve("sealed"));
     Path mount = Files.createDirectories(tmp.resolve("secrets"));
-    // The manifest comes from the environment; without one there is nothing to write, so point
-    // at a mount path that does not exist to see the failure path and the exit code.
+    // A mount path that does not exist: the failure path and the exit code.
     Run r =
         run(
             "init",

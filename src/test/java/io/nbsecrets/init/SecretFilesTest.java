@@ -146,4 +146,56 @@ class SecretFilesTest {
         .isEqualTo("r--r-----");
     assertThat(listTarget()).containsExactly("A");
   }
+
+  // ------------------------------------------------------------------ the list of files
+
+  @Test
+  void theListOfFilesIsReadFromTheMountedSecretAndVersionsAreIgnored() throws Exception {
+    seal("API_KEY", "sk-1".getBytes(StandardCharsets.UTF_8));
+    Files.writeString(
+        sealed.resolve(SecretFiles.MANIFEST_FILE),
+        "[{\"name\":\"API_KEY\",\"file\":\"api-key\",\"version\":3}]");
+    // The secret file wins over a stale environment variable.
+    List<SecretFiles.FileSpec> files = SecretFiles.readManifest(sealed, "[]");
+    assertThat(files).containsExactly(new SecretFiles.FileSpec("API_KEY", "api-key"));
+    SecretFiles.write(files, sealed, key, target, "r--------");
+    assertThat(Files.readString(target.resolve("api-key"))).isEqualTo("sk-1");
+  }
+
+  @Test
+  void aPodOfAnEarlierSnapshotReadsTheListFromItsEnvironment() throws Exception {
+    assertThat(SecretFiles.readManifest(sealed, "[{\"name\":\"API_KEY\",\"file\":\"api-key\"}]"))
+        .containsExactly(new SecretFiles.FileSpec("API_KEY", "api-key"));
+  }
+
+  @Test
+  void noListAnywhereIsAnErrorNotAnEmptySession() {
+    assertThatThrownBy(() -> SecretFiles.readManifest(sealed, null))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("has no list of files")
+        .hasMessageContaining("NBSECRETS_FILES is not set");
+  }
+
+  @Test
+  void aThousandFilesWith128CharacterNamesAreWrittenFromTheMountedList() throws Exception {
+    StringBuilder json = new StringBuilder("[");
+    String token = Fernet.fromKey(key).encrypt("v".getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < 1000; i++) {
+      String name = String.format("%04d-", i) + "n".repeat(123);
+      Files.writeString(sealed.resolve(name), token);
+      json.append(i == 0 ? "" : ",")
+          .append("{\"name\":\"")
+          .append(name)
+          .append("\",\"file\":\"")
+          .append(name)
+          .append("\",\"version\":1}");
+    }
+    Files.writeString(sealed.resolve(SecretFiles.MANIFEST_FILE), json.append(']'));
+    assertThat(json.length()).isGreaterThan(256 * 1024);
+    assertThat(
+            SecretFiles.write(
+                SecretFiles.readManifest(sealed, null), sealed, key, target, "r--------"))
+        .hasSize(1000);
+    assertThat(listTarget()).hasSize(1000);
+  }
 }

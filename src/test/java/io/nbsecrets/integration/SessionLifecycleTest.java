@@ -25,6 +25,8 @@ import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.Conditions;
 import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.store.KubernetesSecretStore;
 import java.io.PrintWriter;
@@ -364,8 +366,14 @@ class SessionLifecycleTest {
               assertThat(o.getController()).isTrue();
               assertThat(o.getUid()).isEqualTo(ready.getMetadata().getUid());
             });
-    assertThat(secret.getData()).containsOnlyKeys("OPENAI_API_KEY", "db-password");
-    for (String v : secret.getData().values()) {
+    // The values, and the list of files the init step reads (names, files, versions).
+    assertThat(secret.getData())
+        .containsOnlyKeys("OPENAI_API_KEY", "db-password", SessionSecrets.MANIFEST_KEY);
+    assertThat(SessionSecrets.manifest(secret))
+        .extracting(Snapshot.ManifestEntry::name)
+        .containsExactlyInAnyOrder("OPENAI_API_KEY", "db-password");
+    for (String v :
+        List.of(secret.getData().get("OPENAI_API_KEY"), secret.getData().get("db-password"))) {
       String token = new String(Base64.getDecoder().decode(v), StandardCharsets.US_ASCII);
       assertThat(token).startsWith("gAAAAA").doesNotContain(apiKey).doesNotContain(password);
     }

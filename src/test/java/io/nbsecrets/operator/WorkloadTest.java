@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
+import io.nbsecrets.util.Hashes;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class WorkloadTest {
 
   private static StatefulSet build(NotebookSession s) {
     return Workload.statefulSet(
-        s, "nb-secrets-0123456789", "abcdef0123", MANIFEST, 2000, Sessions.config());
+        s, "nb-secrets-0123456789", "abcdef0123", null, 2000, Sessions.config());
   }
 
   private static Container container(PodSpec pod, String name) {
@@ -105,13 +106,40 @@ class WorkloadTest {
     assertThat(init.getVolumeMounts())
         .extracting(VolumeMount::getName)
         .contains(Workload.FILES_VOLUME, Workload.SEALED_VOLUME, Workload.TOKEN_VOLUME);
+    // The list of files is in the mounted Secret, not in the environment (128 KiB per string).
+    assertThat(init.getEnv()).isEmpty();
+  }
+
+  @Test
+  void aSnapshotOfAnEarlierVersionKeepsItsManifestInTheEnvironmentAndItsTemplate() {
+    NotebookSession s = Sessions.session("alice", "nb", "alice", "API_KEY");
+    StatefulSet legacy =
+        Workload.statefulSet(
+            s, "nb-secrets-0123456789", "abcdef0123", MANIFEST, 2000, Sessions.config());
+    Container init = container(legacy.getSpec().getTemplate().getSpec(), Workload.INIT_CONTAINER);
     assertThat(init.getEnv())
         .singleElement()
         .satisfies(
             e -> {
-              assertThat(e.getName()).isEqualTo(Workload.FILES_ENV);
+              assertThat(e.getName()).isEqualTo("NBSECRETS_FILES");
               assertThat(e.getValue()).isEqualTo("[{\"name\":\"API_KEY\",\"file\":\"api-key\"}]");
             });
+    // A record written by an earlier version (no manifestKey) names its Secret by the old hash,
+    // and is followed to it, with the manifest in the environment as before.
+    Snapshot snap =
+        new Snapshot(
+            "0123456789abcdef",
+            List.of(new Snapshot.Entry("API_KEY", "api-key", 3, "gAAAAABfake-token")));
+    var old = SnapshotRecords.desired(s, snap, 100);
+    old.getData().remove(SnapshotRecords.MANIFEST_KEY);
+    String oldName =
+        "nb-secrets-"
+            + Hashes.ofJson(List.of("0123456789abcdef", snap.manifest())).substring(0, 10);
+    old.getData().put(SnapshotRecords.SECRET, oldName);
+    assertThat(SnapshotRecords.manifestInSecret(old)).isFalse();
+    assertThat(SnapshotRecords.secretName("nb", old)).contains(oldName);
+    // A new snapshot of the same contents is another Secret: never the old one without the key.
+    assertThat(SessionSecrets.name("nb", snap)).isNotEqualTo(oldName);
   }
 
   @Test
@@ -144,7 +172,7 @@ class WorkloadTest {
     assertThat(Workload.desiredHash(build(other))).isNotEqualTo(Workload.desiredHash(build(s)));
     StatefulSet newSnapshot =
         Workload.statefulSet(
-            s, "nb-secrets-9999999999", "ffff000000", MANIFEST, 2000, Sessions.config());
+            s, "nb-secrets-9999999999", "ffff000000", null, 2000, Sessions.config());
     assertThat(newSnapshot.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry(Labels.SNAPSHOT, "ffff000000");
     assertThat(Workload.desiredHash(newSnapshot)).isNotEqualTo(Workload.desiredHash(build(s)));
@@ -195,7 +223,8 @@ class WorkloadTest {
         .isNotEqualTo(secret.getMetadata().getName());
     assertThat(secret.getImmutable()).isTrue();
     assertThat(secret.getType()).isEqualTo(SessionSecrets.TYPE);
-    assertThat(secret.getData()).containsOnlyKeys("API_KEY");
+    assertThat(secret.getData()).containsOnlyKeys("API_KEY", SessionSecrets.MANIFEST_KEY);
+    assertThat(secret.getMetadata().getAnnotations()).doesNotContainKey(Labels.MANIFEST);
     assertThat(secret.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
     assertThat(SessionSecrets.manifest(secret))
         .containsExactly(new Snapshot.ManifestEntry("API_KEY", "api-key", 3));
