@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The secrets API over HTTP(S) (JSON), on {@link HttpEndpoint} (Jetty).
@@ -178,23 +179,16 @@ public final class ApiServer implements AutoCloseable {
   private void record(Exchange exchange) {
     int status = exchange.status();
     long millis = TimeUnit.NANOSECONDS.toMillis(exchange.nanos());
-    if (Probes.isProbe(exchange.route()) && status < 500) {
-      accessLog.debug(
-          "{} {} {} {}ms user={}",
-          exchange.method(),
-          exchange.route(),
-          status,
-          millis,
-          exchange.user());
-    } else {
-      accessLog.info(
-          "{} {} {} {}ms user={}",
-          exchange.method(),
-          exchange.route(),
-          status,
-          millis,
-          exchange.user());
-    }
+    // Probes that pass come every few seconds: debug only.
+    accessLog
+        .atLevel(Probes.isProbe(exchange.route()) && status < 500 ? Level.DEBUG : Level.INFO)
+        .log(
+            "{} {} {} {}ms user={}",
+            exchange.method(),
+            exchange.route(),
+            status,
+            millis,
+            exchange.user());
     if (registry != null) {
       Timer.builder(METRIC_REQUESTS)
           .description("Requests to the secrets API")

@@ -15,4 +15,15 @@ public interface Authenticator {
    * @throws AuthenticationUnavailableException when the authority could not be asked
    */
   Optional<Identity> authenticate(String bearerToken, List<String> audiences);
+
+  /**
+   * Like {@link #authenticate}, and says whether a refused token was refused because it expired (so
+   * the answer can tell the user to get a new one rather than that it is wrong).
+   */
+  default Verdict verify(String bearerToken, List<String> audiences) {
+    return new Verdict(authenticate(bearerToken, audiences), false);
+  }
+
+  /** An identity, or a refusal that knows whether the token had expired. */
+  record Verdict(Optional<Identity> identity, boolean expired) {}
 }

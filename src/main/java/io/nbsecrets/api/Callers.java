@@ -22,16 +22,20 @@ final class Callers {
    */
   String user(Exchange exchange) {
     String token = bearer(exchange);
+    Authenticator.Verdict verdict = authenticator.verify(token, List.of());
     Identity identity =
-        authenticator
-            .authenticate(token, List.of())
+        verdict
+            .identity()
             .orElseThrow(
                 () ->
                     new ApiException(
                         401,
                         "unauthorized",
-                        "the bearer token is invalid or expired; get a new one (for example"
-                            + " `kubectl create token` or your identity provider's login)",
+                        verdict.expired()
+                            ? "the bearer token has expired; get a new one (for example `kubectl"
+                                + " create token` or your identity provider's login)"
+                            : "the bearer token is not valid; get a new one (for example `kubectl"
+                                + " create token` or your identity provider's login)",
                         Map.of(
                             "WWW-Authenticate",
                             "Bearer realm=\"nbsecrets\", error=\"invalid_token\"")));

@@ -47,7 +47,7 @@ public final class TokenReviewAuthenticator implements Authenticator {
   private final LongSupplier nanoTime;
   private final Map<String, Entry> cache;
 
-  private record Entry(Optional<Identity> identity, long expiresAtNanos) {}
+  private record Entry(Verdict verdict, long expiresAtNanos) {}
 
   public TokenReviewAuthenticator(KubernetesClient client) {
     this(client, DEFAULT_TTL, DEFAULT_MAX_ENTRIES, System::nanoTime);
@@ -80,8 +80,13 @@ public final class TokenReviewAuthenticator implements Authenticator {
 
   @Override
   public Optional<Identity> authenticate(String bearerToken, List<String> audiences) {
+    return verify(bearerToken, audiences).identity();
+  }
+
+  @Override
+  public Verdict verify(String bearerToken, List<String> audiences) {
     if (bearerToken == null || bearerToken.isBlank() || bearerToken.length() > MAX_TOKEN_LENGTH) {
-      return Optional.empty();
+      return new Verdict(Optional.empty(), false);
     }
     List<String> wanted = audiences == null ? List.of() : List.copyOf(audiences);
     String key = TokenDigest.of(bearerToken) + "|" + String.join("\n", wanted);
@@ -90,12 +95,12 @@ public final class TokenReviewAuthenticator implements Authenticator {
       Entry hit = cache.get(key);
       if (hit != null) {
         if (hit.expiresAtNanos - now > 0) {
-          return hit.identity;
+          return hit.verdict;
         }
         cache.remove(key);
       }
     }
-    Optional<Identity> result = review(bearerToken, wanted);
+    Verdict result = review(bearerToken, wanted);
     if (ttlNanos > 0) {
       synchronized (cache) {
         cache.put(key, new Entry(result, now + ttlNanos));
@@ -111,7 +116,7 @@ public final class TokenReviewAuthenticator implements Authenticator {
     }
   }
 
-  private Optional<Identity> review(String token, List<String> audiences) {
+  private Verdict review(String token, List<String> audiences) {
     TokenReview request =
         new TokenReviewBuilder()
             .withNewSpec()
@@ -134,15 +139,16 @@ public final class TokenReviewAuthenticator implements Authenticator {
     }
     TokenReviewStatus status = response == null ? null : response.getStatus();
     if (status == null || !Boolean.TRUE.equals(status.getAuthenticated())) {
-      log.debug(
-          "TokenReview: not authenticated{}",
-          status != null && status.getError() != null ? " (" + status.getError() + ")" : "");
-      return Optional.empty();
+      String error = status == null ? null : status.getError();
+      log.debug("TokenReview: not authenticated{}", error != null ? " (" + error + ")" : "");
+      // The API server's authenticators say so in words ("service account token has expired",
+      // "oidc: token is expired"); the words never hold the token.
+      return new Verdict(Optional.empty(), error != null && error.contains("expired"));
     }
     UserInfo user = status.getUser();
     if (user == null || user.getUsername() == null || user.getUsername().isBlank()) {
       log.warn("TokenReview: authenticated without a user name; refusing");
-      return Optional.empty();
+      return new Verdict(Optional.empty(), false);
     }
     if (!audiences.isEmpty()) {
       List<String> confirmed = status.getAudiences() == null ? List.of() : status.getAudiences();
@@ -150,10 +156,12 @@ public final class TokenReviewAuthenticator implements Authenticator {
         log.warn(
             "TokenReview: authenticated {} but did not confirm the requested audience; refusing",
             user.getUsername());
-        return Optional.empty();
+        return new Verdict(Optional.empty(), false);
       }
     }
-    return Optional.of(
-        new Identity(user.getUsername(), user.getUid(), user.getGroups(), user.getExtra()));
+    return new Verdict(
+        Optional.of(
+            new Identity(user.getUsername(), user.getUid(), user.getGroups(), user.getExtra())),
+        false);
   }
 }

@@ -340,11 +340,12 @@ public final class FakeKubelet implements AutoCloseable {
 
   /**
    * The file of a Secret key in a volume folder. The mock API server takes any key, the real one
-   * only keys a file may be named by (Kubernetes' rule for Secret keys, which {@link SecretNames}
-   * follows); a key such as {@code ../../x} must not write outside the folder.
+   * only keys a file may be named by (Kubernetes' rule for Secret keys, {@link
+   * SecretNames#secretKeyProblem}); a key such as {@code ../../x} must not write outside the
+   * folder.
    */
   static Path volumeFile(Path volumeDir, String key, String secretName) throws InitException {
-    var problem = SecretNames.problem(key);
+    var problem = SecretNames.secretKeyProblem(key);
     if (problem.isPresent()) {
       throw new InitException(
           "secret volume "

@@ -19,19 +19,35 @@ public final class SecretNames {
    */
   public static final String CEL_RULE = "self != '.' && !self.startsWith('..')";
 
-  private static final java.util.regex.Pattern COMPILED = java.util.regex.Pattern.compile(PATTERN);
+  private static final java.util.regex.Pattern CHARACTERS =
+      java.util.regex.Pattern.compile("^[A-Za-z0-9._-]+$");
 
   private SecretNames() {}
 
+  /** The longest key of a Secret or ConfigMap a Kubernetes API server takes. */
+  public static final int MAX_SECRET_KEY_LENGTH = 253;
+
   /** Why {@code name} is not a valid name, or empty when it is. Never echoes a long input whole. */
   public static Optional<String> problem(String name) {
+    return problem(name, MAX_LENGTH);
+  }
+
+  /**
+   * Why {@code key} is not a key a Kubernetes API server takes in a Secret (its rule for data keys:
+   * the name rule, up to {@value #MAX_SECRET_KEY_LENGTH} characters), or empty.
+   */
+  public static Optional<String> secretKeyProblem(String key) {
+    return problem(key, MAX_SECRET_KEY_LENGTH);
+  }
+
+  private static Optional<String> problem(String name, int maxLength) {
     if (name == null || name.isEmpty()) {
       return Optional.of("name must not be empty");
     }
-    if (name.length() > MAX_LENGTH) {
-      return Optional.of("name is longer than " + MAX_LENGTH + " characters");
+    if (name.length() > maxLength) {
+      return Optional.of("name is longer than " + maxLength + " characters");
     }
-    if (!COMPILED.matcher(name).matches()) {
+    if (!CHARACTERS.matcher(name).matches()) {
       return Optional.of("name may contain only letters, digits, '.', '_' and '-'");
     }
     if (name.equals(".") || name.startsWith("..")) {

@@ -292,7 +292,7 @@ class SecretsApiTest {
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
 
     Reply bad = f.get("/api/v1/secrets", "not-a-token");
-    assertError(bad, 401, "unauthorized", "invalid or expired");
+    assertError(bad, 401, "unauthorized", "is not valid; get a new one");
     assertThat(bad.header("WWW-Authenticate")).contains("Bearer").contains("invalid_token");
 
     HttpRequest basic =
@@ -303,12 +303,19 @@ class SecretsApiTest {
 
     String revoked = f.userToken(newUser());
     f.authority.revoke(revoked);
-    assertError(f.put("x", revoked, "v"), 401, "unauthorized", "invalid or expired");
+    assertError(f.put("x", revoked, "v"), 401, "unauthorized", "is not valid");
 
     // A pod token meant for the init endpoint is not a user token.
     String podToken =
         f.authority.podToken("ns", "default", "pod", "uid", "nbsecrets", Duration.ofMinutes(10));
-    assertError(f.get("/api/v1/secrets", podToken), 401, "unauthorized", "invalid or expired");
+    assertError(f.get("/api/v1/secrets", podToken), 401, "unauthorized", "is not valid");
+
+    // An expired token is said to be expired (the API server's TokenReview says why).
+    String expired =
+        f.authority.podToken(
+            "ns", "default", "pod", "uid", FakeTokenAuthority.API_SERVER_AUDIENCE, Duration.ZERO);
+    assertError(
+        f.get("/api/v1/secrets", expired), 401, "unauthorized", "has expired; get a new one");
   }
 
   @Test

@@ -257,7 +257,8 @@ class KubectlDiscoveryTest {
   void getSecretsStatefulSetsAndEvents() throws Exception {
     Run get = kubectl("get", "secrets,statefulsets,events", "-n", "alice").ok();
     assertThat(get.out())
-        .containsPattern("secret/notebook-secrets-\\S+\\s+nbsecrets.io/session-secrets\\s+2")
+        // Two secrets and the list of files.
+        .containsPattern("secret/notebook-secrets-\\S+\\s+nbsecrets.io/session-secrets\\s+3")
         .containsPattern("statefulset.apps/notebook\\s+1/1")
         .containsPattern("LAST SEEN\\s+TYPE\\s+REASON\\s+OBJECT\\s+MESSAGE")
         .containsPattern("Normal\\s+SnapshotTaken\\s+notebooksession/notebook");

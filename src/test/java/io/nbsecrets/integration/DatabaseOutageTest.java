@@ -101,6 +101,7 @@ class DatabaseOutageTest {
         .send(
             HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
                 .header("Authorization", "Bearer " + env.token("alice"))
+                .header("Content-Type", "application/json")
                 .PUT(
                     HttpRequest.BodyPublishers.ofString(
                         new ObjectMapper().writeValueAsString(Map.of("value", value))))
