@@ -565,7 +565,7 @@ class SessionOnApiServerTest {
         if (i % 100 == 0) {
           PLAINTEXTS.put("bob/" + name, value);
         }
-        assertThat(chart.putSecret(api.url("http"), "bob", name, value)).isIn(200, 201);
+        assertThat(chart.putSecret(api.url("https"), "bob", name, value)).isIn(200, 201);
         bobsNames.add(name);
       }
       System.out.printf(
@@ -629,7 +629,7 @@ class SessionOnApiServerTest {
       if (i == 0) {
         PLAINTEXTS.put("carol/big-0", value);
       }
-      assertThat(chart.putSecret(api.url("http"), "carol", "big-" + i, value)).isEqualTo(201);
+      assertThat(chart.putSecret(api.url("https"), "carol", "big-" + i, value)).isEqualTo(201);
       names.add("big-" + i);
     }
     chart.apply("launcher", sessionYaml(carol, "huge", "carol", names));
