@@ -6,6 +6,7 @@ import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.dev.LocalProcesses;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Conditions;
 import java.io.IOException;
@@ -98,14 +99,11 @@ public final class DevCommand implements Callable<Integer> {
     endpoints.put("api", env.apiUrl());
     endpoints.put("tokens", env.tokens());
     // The tokens in it let anyone act as the users: readable by this user only.
-    Path endpointsFile = dir.resolve("endpoints.json");
-    Files.deleteIfExists(endpointsFile);
-    Files.createFile(
-        endpointsFile,
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(
-        endpointsFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
+    // Tokens of every user: readable by the owner only.
+    Path endpointsFile =
+        LocalProcesses.writePrivate(
+            dir.resolve("endpoints.json"),
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(endpoints));
 
     System.out.println("nbsecrets dev is running (Ctrl-C to stop).");
     System.out.println(

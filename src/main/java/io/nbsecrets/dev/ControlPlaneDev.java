@@ -144,8 +144,8 @@ public final class ControlPlaneDev implements DevAssembly {
 
   @Override
   public void writeKubeconfig(Path file) throws IOException {
-    Files.copy(
-        cp.kubeconfig(ControlPlane.ADMIN), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // The admin's token (system:masters): readable by its owner only.
+    LocalProcesses.writePrivate(file, Files.readString(cp.kubeconfig(ControlPlane.ADMIN)));
   }
 
   @Override

@@ -357,7 +357,7 @@ public final class DevEnvironment implements DevAssembly {
             "  user:",
             "    token: dev-admin",
             "");
-    Files.writeString(file, yaml);
+    LocalProcesses.writePrivate(file, yaml);
   }
 
   @Override

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * this user only, folder trees removed, and this program's own main class run as a child process
  * (as its image would run it), without the parent's Kubernetes or nbsecrets settings.
  */
-final class LocalProcesses {
+public final class LocalProcesses {
   private LocalProcesses() {}
 
   static int freePort() throws IOException {
@@ -27,7 +27,7 @@ final class LocalProcesses {
   }
 
   /** Writes {@code content} into a file created with mode 0600. */
-  static Path writePrivate(Path file, String content) throws IOException {
+  public static Path writePrivate(Path file, String content) throws IOException {
     Files.deleteIfExists(file);
     Files.createFile(
         file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -57,6 +57,14 @@ class DevOnControlPlaneTest {
           new com.fasterxml.jackson.databind.ObjectMapper()
               .readValue(dir.resolve("endpoints.json").toFile(), Map.class);
       assertThat(endpoints).containsKeys("kubernetes", "api", "tokens");
+      // Both hold credentials (users' tokens; the admin's): the owner's only (issue 10, row 15).
+      for (String file : List.of("endpoints.json", "kubeconfig")) {
+        assertThat(
+                java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve(file))))
+            .as(file)
+            .isEqualTo("rw-------");
+      }
 
       String table = kubectl(bin, dir.resolve("kubeconfig"), "get", "nbs", "-A");
       assertThat(table).containsPattern("alice\\s+notebook\\s+\\S+\\s+alice\\s+True\\s+2");
