@@ -3,9 +3,7 @@ package io.nbsecrets.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
@@ -14,15 +12,10 @@ import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.Conditions;
 import io.nbsecrets.store.DatabaseSecretStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,15 +50,10 @@ class DatabaseOutageTest {
             DevEnvironment.Options.defaults(dir.resolve("dev"))
                 .withKeyBits(2048)
                 .withUsers(List.of("alice"))
-                .withRetry(
-                    new GenericRetry()
-                        .setInitialInterval(300)
-                        .setIntervalMultiplier(1.5)
-                        .setMaxInterval(2000)
-                        .withoutMaxAttempts())
+                .withRetry(DevApi.patientRetry())
                 .withStore(c -> DatabaseSecretStore.open(config)))) {
       KubernetesClient client = env.client();
-      assertThat(put(env, "A", "pt-db-value-1")).isEqualTo(201);
+      assertThat(DevApi.put(env, "alice", "A", "pt-db-value-1")).isEqualTo(201);
       client.resource(session("running")).create();
       await()
           .atMost(30, TimeUnit.SECONDS)
@@ -94,20 +82,6 @@ class DatabaseOutageTest {
         restarted.close();
       }
     }
-  }
-
-  private static int put(DevEnvironment env, String name, String value) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .header("Authorization", "Bearer " + env.token("alice"))
-                .header("Content-Type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        new ObjectMapper().writeValueAsString(Map.of("value", value))))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
   }
 
   private static NotebookSession session(String name) {

@@ -3,11 +3,9 @@ package io.nbsecrets.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
@@ -24,9 +22,6 @@ import io.nbsecrets.store.VaultSecretStore;
 import io.nbsecrets.store.VaultSecretStore.VaultConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,8 +50,6 @@ import org.junit.jupiter.api.io.TempDir;
 class StaleMarkingTest {
   /** The contract: stale within 30 s of the change. */
   private static final Duration BOUND = Duration.ofSeconds(30);
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   private final Set<String> plaintexts = ConcurrentHashMap.newKeySet();
@@ -156,11 +149,11 @@ class StaleMarkingTest {
             })) {
       FlakyStore operatorStore = stores.get(1); // the API's store is made first
       KubernetesClient client = env.client();
-      put(env, "A", plaintext("a1"));
-      put(env, "B", plaintext("b1"));
+      DevApi.put(env, "alice", "A", plaintext("a1"));
+      DevApi.put(env, "alice", "B", plaintext("b1"));
       client.resource(newSession("nb", "A", "B")).create();
       awaitReady(client, "nb");
-      put(env, "A", plaintext("a2"));
+      DevApi.put(env, "alice", "A", plaintext("a2"));
       await()
           .atMost(BOUND)
           .untilAsserted(
@@ -200,7 +193,7 @@ class StaleMarkingTest {
       assertThat(log).contains("stale check: the store did not answer for 1 of 1 users");
 
       // Changed during the outage; seen once the store answers again, without a touch.
-      put(env, "B", plaintext("b2"));
+      DevApi.put(env, "alice", "B", plaintext("b2"));
       operatorStore.setAvailable(true);
       await()
           .atMost(BOUND)
@@ -227,7 +220,7 @@ class StaleMarkingTest {
       DevEnvironment env, String store) throws Exception {
     KubernetesClient client = env.client();
     for (String name : List.of("A", "B", "C")) {
-      assertThat(put(env, name, plaintext(name + "1"))).isEqualTo(201);
+      assertThat(DevApi.put(env, "alice", name, plaintext(name + "1"))).isEqualTo(201);
     }
     client.resource(newSession("nb1", "A", "B")).create();
     client.resource(newSession("nb2", "A", "C")).create();
@@ -241,8 +234,8 @@ class StaleMarkingTest {
     }
 
     long changed = System.nanoTime();
-    assertThat(put(env, "A", plaintext("A2"))).isEqualTo(200);
-    assertThat(delete(env, "B")).isEqualTo(204);
+    assertThat(DevApi.put(env, "alice", "A", plaintext("A2"))).isEqualTo(200);
+    assertThat(DevApi.delete(env, "alice", "B")).isEqualTo(204);
     Map<String, NotebookSession> marked = new ConcurrentHashMap<>();
     await()
         .atMost(BOUND)
@@ -278,12 +271,7 @@ class StaleMarkingTest {
         DevEnvironment.Options.defaults(dir.resolve("dev-" + UUID.randomUUID()))
             .withKeyBits(2048)
             .withUsers(List.of("alice"))
-            .withRetry(
-                new GenericRetry()
-                    .setInitialInterval(300)
-                    .setIntervalMultiplier(1.5)
-                    .setMaxInterval(2000)
-                    .withoutMaxAttempts())
+            .withRetry(DevApi.patientRetry())
             .withStore(store));
   }
 
@@ -291,31 +279,6 @@ class StaleMarkingTest {
     String v = "pt-stale-" + hint + "-" + UUID.randomUUID();
     plaintexts.add(v);
     return v;
-  }
-
-  private static int put(DevEnvironment env, String name, String value) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .header("Authorization", "Bearer " + env.token("alice"))
-                .header("Content-Type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(Map.of("value", value))))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
-  }
-
-  private static int delete(DevEnvironment env, String name) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .header("Authorization", "Bearer " + env.token("alice"))
-                .DELETE()
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
   }
 
   private static NotebookSession newSession(String name, String... secrets) {
