@@ -321,6 +321,11 @@ public final class DevEnvironment implements DevAssembly {
     return server;
   }
 
+  /** The operator's liveness, as its management port's {@code /healthz} answers it. */
+  public java.util.Optional<String> operatorLiveness() {
+    return operator.liveness();
+  }
+
   public SecretStore store() {
     return store;
   }
