@@ -153,19 +153,11 @@ public final class ApiServer implements AutoCloseable {
     }
     if (e instanceof StoreUnavailableException) {
       log.warn("secret store unavailable: {}", e.getMessage());
-      return new ApiException(
-          503,
-          "store_unavailable",
-          "the secret store is unavailable; try again later",
-          Map.of("Retry-After", "5"));
+      return retryLater("store_unavailable", "the secret store is unavailable");
     }
     if (e instanceof AuthenticationUnavailableException) {
       log.warn("{}", e.getMessage());
-      return new ApiException(
-          503,
-          "authentication_unavailable",
-          "the caller cannot be authenticated now; try again later",
-          Map.of("Retry-After", "5"));
+      return retryLater("authentication_unavailable", "the caller cannot be authenticated now");
     }
     if (e instanceof StoreException) {
       log.error("secret store failed: {}", e.getMessage());
@@ -174,6 +166,10 @@ public final class ApiServer implements AutoCloseable {
     // Only the exception's type and where it happened: a message might quote some input.
     log.error("internal error: {}", describe(e));
     return new ApiException(500, "internal_error", "internal error");
+  }
+
+  private static HttpError retryLater(String code, String what) {
+    return new ApiException(503, code, what + "; try again later", Map.of("Retry-After", "5"));
   }
 
   private void record(Exchange exchange) {
@@ -219,10 +215,6 @@ public final class ApiServer implements AutoCloseable {
       }
     }
     return sb.toString();
-  }
-
-  static String percentDecode(String raw) {
-    return SecretValues.percentDecode(raw);
   }
 
   private static String safeMessage(RuntimeException e) {

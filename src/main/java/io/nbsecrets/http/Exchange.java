@@ -155,21 +155,7 @@ public final class Exchange {
     return true;
   }
 
-  /** Ends the request without an answer of its own (Jetty's error handler answers). */
-  void abort(Throwable cause) {
-    if (answered.compareAndSet(false, true)) {
-      this.status = 500;
-      this.nanos = System.nanoTime() - startNanos;
-      callback.failed(cause);
-      onAnswered.accept(this);
-    }
-  }
-
   String contentLength() {
     return request.getHeaders().get(HttpHeader.CONTENT_LENGTH);
-  }
-
-  Request request() {
-    return request;
   }
 }

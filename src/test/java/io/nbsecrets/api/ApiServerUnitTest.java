@@ -9,11 +9,11 @@ class ApiServerUnitTest {
 
   @Test
   void percentDecodingIsStrict() {
-    assertThat(ApiServer.percentDecode("plain-name")).isEqualTo("plain-name");
-    assertThat(ApiServer.percentDecode("%41%62c")).isEqualTo("Abc");
-    assertThat(ApiServer.percentDecode("%2e%2E")).isEqualTo("..");
+    assertThat(SecretValues.percentDecode("plain-name")).isEqualTo("plain-name");
+    assertThat(SecretValues.percentDecode("%41%62c")).isEqualTo("Abc");
+    assertThat(SecretValues.percentDecode("%2e%2E")).isEqualTo("..");
     for (String broken : new String[] {"abc%2", "%", "%zz", "a%g1"}) {
-      assertThatThrownBy(() -> ApiServer.percentDecode(broken))
+      assertThatThrownBy(() -> SecretValues.percentDecode(broken))
           .isInstanceOfSatisfying(
               ApiException.class,
               e -> {
