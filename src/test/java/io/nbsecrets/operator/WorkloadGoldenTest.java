@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.EnvEntry;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
@@ -23,13 +23,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Characterisation of the session StatefulSet: the JSON of representative sessions, recorded from
- * the code before it was split into steps ({@code src/test/resources/workload/*.json}), its fields
- * in the order they are sent. Any change to the produced object — a field, a value, a default —
- * shows here, and would roll every running session pod through its desired hash. The entries of
- * maps (labels, resources) are compared sorted: a {@code Map.of} iterates in another order in each
- * JVM, and neither the API server nor the desired hash heeds that order. Run with {@code
- * -Dworkload.golden.record=true} to record again after an intended change.
+ * Characterisation of the session StatefulSet (and Service): the JSON of representative sessions,
+ * recorded from the code before it was split into steps ({@code
+ * src/test/resources/workload/*.json}), its fields in the order they are sent. Any change to the
+ * produced object — a field, a value, a default — shows here, and would roll every running session
+ * pod through its desired hash. The entries of maps (labels, resources) are compared sorted: a
+ * {@code Map.of} iterates in another order in each JVM, and neither the API server nor the desired
+ * hash heeds that order. Run with {@code -Dworkload.golden.record=true} to record again after an
+ * intended change.
  */
 class WorkloadGoldenTest {
   private static final JsonMapper JSON =
@@ -143,16 +144,23 @@ class WorkloadGoldenTest {
         Workload.statefulSet(s, SECRET, SNAPSHOT, null, 0, Sessions.config()));
   }
 
-  private static void check(String name, StatefulSet sts) throws IOException {
-    String actual = json(sts);
+  @Test
+  void servicesOfTheDefaultAndTheFullSession() throws IOException {
+    check("service-default", Workload.service(Sessions.session("alice", "nb", "alice", "API_KEY")));
+    check("service-full", Workload.service(fullSession()));
+  }
+
+  private static void check(String name, HasMetadata resource) throws IOException {
+    String actual = json(resource);
     if (Boolean.getBoolean("workload.golden.record")) {
       Path file = Path.of("src/test/resources/workload", name + ".json");
       Files.createDirectories(file.getParent());
       Files.writeString(file, actual);
+      return;
     }
-    String resource = "/workload/" + name + ".json";
-    try (InputStream in = WorkloadGoldenTest.class.getResourceAsStream(resource)) {
-      assertThat(in).as(resource).isNotNull();
+    String path = "/workload/" + name + ".json";
+    try (InputStream in = WorkloadGoldenTest.class.getResourceAsStream(path)) {
+      assertThat(in).as(path).isNotNull();
       String expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       assertThat(actual).isEqualTo(expected);
     }
