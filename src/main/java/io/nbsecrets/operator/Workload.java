@@ -1,26 +1,13 @@
 package io.nbsecrets.operator;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
-import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.util.Hashes;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +15,9 @@ import java.util.Map;
 /**
  * Desired StatefulSet (one replica) and Service of a session. Pure functions of the session, the
  * session Secret's name and manifest, and the operator config: equal inputs give equal objects, so
- * the hash annotation detects every change and nothing else.
+ * the hash annotation detects every change and nothing else. The StatefulSet is built in named
+ * steps, each its own class: {@link WorkloadBase}, {@link PodSettings}, {@link InitContainer},
+ * {@link SessionContainer}, {@link WorkloadVolumes} and {@link EnvLauncher}.
  */
 public final class Workload {
   public static final String SESSION_CONTAINER = "notebook";
@@ -72,163 +61,24 @@ public final class Workload {
       List<Snapshot.ManifestEntry> legacyManifest,
       long sealedBytes,
       OperatorConfig config) {
-    String name = session.getMetadata().getName();
-    NotebookSessionSpec spec = session.getSpec();
-    String mountPath =
-        spec.getSecrets() == null ? "/secrets" : spec.getSecrets().effectiveMountPath();
-    Map<String, String> labels = Labels.forSession(name, spec.getUser(), Labels.COMPONENT_WORKLOAD);
+    return statefulSet(
+        new WorkloadInputs(session, secretName, snapshotHash, legacyManifest, sealedBytes, config),
+        EnvLauncher.NONE);
+  }
 
-    Container init =
-        new ContainerBuilder()
-            .withName(INIT_CONTAINER)
-            .withImage(config.initImage())
-            .withImagePullPolicy("IfNotPresent")
-            .withArgs(initArgs(config, mountPath))
-            .withEnv(apiCaEnv(config))
-            .addAllToEnv(legacyManifestEnv(legacyManifest))
-            .withSecurityContext(
-                new SecurityContextBuilder()
-                    .withRunAsNonRoot(true)
-                    .withReadOnlyRootFilesystem(true)
-                    .withAllowPrivilegeEscalation(false)
-                    .withNewCapabilities()
-                    .withDrop("ALL")
-                    .endCapabilities()
-                    .withNewSeccompProfile()
-                    .withType("RuntimeDefault")
-                    .endSeccompProfile()
-                    .build())
-            .withNewResources()
-            .withRequests(Map.of("cpu", new Quantity("50m"), "memory", new Quantity("64Mi")))
-            .withLimits(Map.of("memory", new Quantity("256Mi")))
-            .endResources()
-            .withVolumeMounts(
-                new VolumeMountBuilder().withName(FILES_VOLUME).withMountPath(mountPath).build(),
-                new VolumeMountBuilder()
-                    .withName(SEALED_VOLUME)
-                    .withMountPath(SEALED_DIR)
-                    .withReadOnly(true)
-                    .build(),
-                new VolumeMountBuilder()
-                    .withName(TOKEN_VOLUME)
-                    .withMountPath(TOKEN_DIR)
-                    .withReadOnly(true)
-                    .build(),
-                new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
+  /**
+   * The StatefulSet, step by step: the pod-wide settings, the init container, the session
+   * container, the volumes, then the env launcher; around them the StatefulSet's base; last the
+   * hash of it all.
+   */
+  static StatefulSet statefulSet(WorkloadInputs in, EnvLauncher envLauncher) {
+    PodSpec pod =
+        new PodSpecBuilder(PodSettings.podSpec(in))
+            .withInitContainers(InitContainer.container(in))
+            .withContainers(SessionContainer.container(in))
+            .withVolumes(WorkloadVolumes.volumes(in))
             .build();
-
-    int port = spec.getPort() == null ? OperatorConfig.DEFAULT_PORT : spec.getPort();
-    Container notebook =
-        new ContainerBuilder()
-            .withName(SESSION_CONTAINER)
-            .withImage(spec.getImage())
-            .withCommand(spec.getCommand())
-            .withArgs(spec.getArgs())
-            .withEnv(plainEnv(spec))
-            .withResources(spec.getResources())
-            // Pod Security "restricted" (with runAsNonRoot and seccomp set for the whole pod).
-            .withSecurityContext(
-                new SecurityContextBuilder()
-                    .withAllowPrivilegeEscalation(false)
-                    .withNewCapabilities()
-                    .withDrop("ALL")
-                    .endCapabilities()
-                    .build())
-            .addNewPort()
-            .withName("http")
-            .withContainerPort(port)
-            .withProtocol("TCP")
-            .endPort()
-            .withVolumeMounts(
-                new VolumeMountBuilder()
-                    .withName(FILES_VOLUME)
-                    .withMountPath(mountPath)
-                    .withReadOnly(true)
-                    .build())
-            .build();
-
-    List<Volume> volumes =
-        List.of(
-            new VolumeBuilder()
-                .withName(FILES_VOLUME)
-                .withNewEmptyDir()
-                .withMedium("Memory")
-                .withSizeLimit(new Quantity(volumeSizeMi(sealedBytes) + "Mi"))
-                .endEmptyDir()
-                .build(),
-            new VolumeBuilder()
-                .withName(SEALED_VOLUME)
-                .withNewSecret()
-                .withSecretName(secretName)
-                .withDefaultMode(0440)
-                .endSecret()
-                .build(),
-            new VolumeBuilder()
-                .withName(TOKEN_VOLUME)
-                .withNewProjected()
-                .withDefaultMode(0440)
-                .addNewSource()
-                .withNewServiceAccountToken()
-                .withAudience(config.podTokenAudience())
-                .withExpirationSeconds(TOKEN_EXPIRATION_SECONDS)
-                .withPath("token")
-                .endServiceAccountToken()
-                .endSource()
-                .endProjected()
-                .build(),
-            new VolumeBuilder()
-                .withName(TMP_VOLUME)
-                .withNewEmptyDir()
-                .withMedium("Memory")
-                .withSizeLimit(new Quantity("16Mi"))
-                .endEmptyDir()
-                .build());
-
-    Map<String, String> podAnnotations = new LinkedHashMap<>();
-    podAnnotations.put(Labels.SNAPSHOT, snapshotHash);
-
-    StatefulSet sts =
-        new StatefulSetBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(session.getMetadata().getNamespace())
-            .withLabels(labels)
-            .withOwnerReferences(Owners.controllerReference(session))
-            .endMetadata()
-            .withNewSpec()
-            .withReplicas(1)
-            .withServiceName(name)
-            .withNewSelector()
-            .withMatchLabels(Labels.selector(name))
-            .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(labels)
-            .withAnnotations(podAnnotations)
-            .endMetadata()
-            .withNewSpec()
-            .withServiceAccountName(spec.getServiceAccountName())
-            .withNodeSelector(spec.getNodeSelector())
-            .withTolerations(spec.getTolerations())
-            .withEnableServiceLinks(false)
-            .withSecurityContext(
-                new PodSecurityContextBuilder()
-                    .withRunAsNonRoot(true)
-                    .withRunAsUser(config.sessionUid())
-                    .withRunAsGroup(config.sessionGid())
-                    .withFsGroup(config.sessionGid())
-                    .withNewSeccompProfile()
-                    .withType("RuntimeDefault")
-                    .endSeccompProfile()
-                    .build())
-            .withInitContainers(init)
-            .withContainers(notebook)
-            .withVolumes(volumes)
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build();
-    return withDesiredHash(sts);
+    return withDesiredHash(WorkloadBase.statefulSet(in, envLauncher.apply(in, pod)));
   }
 
   /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */
@@ -247,82 +97,7 @@ public final class Workload {
   }
 
   public static Service service(NotebookSession session) {
-    String name = session.getMetadata().getName();
-    NotebookSessionSpec spec = session.getSpec();
-    int port = spec.getPort() == null ? OperatorConfig.DEFAULT_PORT : spec.getPort();
-    Service service =
-        new ServiceBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(session.getMetadata().getNamespace())
-            .withLabels(Labels.forSession(name, spec.getUser(), Labels.COMPONENT_WORKLOAD))
-            .withOwnerReferences(Owners.controllerReference(session))
-            .endMetadata()
-            .withNewSpec()
-            .withType("ClusterIP")
-            .withSelector(Labels.selector(name))
-            .addNewPort()
-            .withName("http")
-            .withPort(port)
-            .withTargetPort(new IntOrString("http"))
-            .withProtocol("TCP")
-            .endPort()
-            .endSpec()
-            .build();
-    return withDesiredHash(service);
-  }
-
-  /** The in-memory volume's size: the values (which are smaller than their tokens) plus room. */
-  static long volumeSizeMi(long sealedBytes) {
-    return Math.max(1, (sealedBytes * 2 + (1 << 20) - 1) >> 20);
-  }
-
-  private static List<EnvVar> legacyManifestEnv(List<Snapshot.ManifestEntry> legacyManifest) {
-    if (legacyManifest == null) {
-      return List.of();
-    }
-    return List.of(
-        new EnvVarBuilder()
-            .withName(FILES_ENV)
-            .withValue(
-                SessionSecrets.toJson(
-                    legacyManifest.stream()
-                        .map(m -> new SecretFiles.FileSpec(m.name(), m.file()))
-                        .toList()))
-            .build());
-  }
-
-  private static List<EnvVar> plainEnv(NotebookSessionSpec spec) {
-    List<EnvVar> env = new ArrayList<>();
-    if (spec.getEnv() != null) {
-      spec.getEnv().forEach(e -> env.add(new EnvVar(e.getName(), e.getValue(), null)));
-    }
-    return env;
-  }
-
-  private static List<String> initArgs(OperatorConfig config, String mountPath) {
-    List<String> args = new ArrayList<>();
-    args.add("init");
-    args.add("--api-url=" + config.apiUrl());
-    args.add("--sealed-dir=" + SEALED_DIR);
-    args.add("--token-file=" + TOKEN_FILE);
-    args.add("--mount-path=" + mountPath);
-    if (config.plainHttp()) {
-      args.add("--allow-insecure-http");
-    }
-    return args;
-  }
-
-  /**
-   * The API's CA for the init step. It is part of the pod template, so a new CA rolls the session
-   * pods (the generated CA lives ten years; cert-manager's changes as rarely).
-   */
-  private static List<EnvVar> apiCaEnv(OperatorConfig config) {
-    String bundle = config.plainHttp() ? "" : config.apiCaBundle().get();
-    if (bundle == null || bundle.isBlank()) {
-      return List.of();
-    }
-    return List.of(new EnvVarBuilder().withName(API_CA_ENV).withValue(bundle.trim()).build());
+    return withDesiredHash(SessionService.service(session));
   }
 
   /** Stamps the hash of everything desired (before stamping) into an annotation. */

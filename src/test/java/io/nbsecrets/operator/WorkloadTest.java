@@ -198,9 +198,9 @@ class WorkloadTest {
 
   @Test
   void volumeIsSizedForTheValues() {
-    assertThat(Workload.volumeSizeMi(0)).isEqualTo(1);
-    assertThat(Workload.volumeSizeMi(100)).isEqualTo(1);
-    assertThat(Workload.volumeSizeMi(3L << 20)).isEqualTo(6);
+    assertThat(WorkloadVolumes.volumeSizeMi(0)).isEqualTo(1);
+    assertThat(WorkloadVolumes.volumeSizeMi(100)).isEqualTo(1);
+    assertThat(WorkloadVolumes.volumeSizeMi(3L << 20)).isEqualTo(6);
   }
 
   @Test

@@ -1,0 +1,56 @@
+package io.nbsecrets.operator;
+
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every step of a session's StatefulSet reads: the session, its sealed Secret and snapshot,
+ * and the operator's config. The steps are pure functions of these, so equal inputs give equal
+ * objects and an equal desired hash.
+ *
+ * @param secretName the session Secret with the sealed values, mounted for the init step
+ * @param snapshotHash the snapshot's hash, a pod template annotation: a new snapshot rolls the pod
+ * @param legacyManifest null for a snapshot of this version; see {@link Workload#statefulSet}
+ * @param sealedBytes the sealed values' size, from which the in-memory volume is sized
+ */
+record WorkloadInputs(
+    NotebookSession session,
+    String secretName,
+    String snapshotHash,
+    List<Snapshot.ManifestEntry> legacyManifest,
+    long sealedBytes,
+    OperatorConfig config) {
+
+  static final String DEFAULT_MOUNT_PATH = "/secrets";
+
+  String name() {
+    return session.getMetadata().getName();
+  }
+
+  NotebookSessionSpec spec() {
+    return session.getSpec();
+  }
+
+  /** Where the session container sees its secrets' files; the default is never written back. */
+  String mountPath() {
+    return spec().getSecrets() == null
+        ? DEFAULT_MOUNT_PATH
+        : spec().getSecrets().effectiveMountPath();
+  }
+
+  int port() {
+    return port(spec());
+  }
+
+  /** The labels of the StatefulSet and of its pods. */
+  Map<String, String> labels() {
+    return Labels.forSession(name(), spec().getUser(), Labels.COMPONENT_WORKLOAD);
+  }
+
+  /** The session container's (and Service's) port: the spec's, or the default. */
+  static int port(NotebookSessionSpec spec) {
+    return spec.getPort() == null ? OperatorConfig.DEFAULT_PORT : spec.getPort();
+  }
+}
