@@ -1,7 +1,7 @@
 package io.nbsecrets.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.nbsecrets.config.Keys;
+import io.nbsecrets.config.SettingNames;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.Stores;
 import io.nbsecrets.store.SecretStore;
@@ -43,10 +43,10 @@ final class StoreOptions {
   Settings settings() {
     List<String> all = new ArrayList<>(sets);
     if (storeType != null) {
-      all.add(Keys.STORE_TYPE + "=" + storeType);
+      all.add(SettingNames.STORE_TYPE + "=" + storeType);
     }
     if (storeNamespace != null) {
-      all.add(Keys.STORE_K8S_NAMESPACE + "=" + storeNamespace);
+      all.add(SettingNames.STORE_K8S_NAMESPACE + "=" + storeNamespace);
     }
     return Settings.load(
         configFile == null || configFile.isBlank() ? null : Path.of(configFile),

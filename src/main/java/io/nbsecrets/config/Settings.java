@@ -54,7 +54,7 @@ public final class Settings {
     }
     // Environment names lose case and dots, so match them against the names we know (and their
     // File variants). Other NBSECRETS_ variables belong to command flags and are left alone.
-    for (String known : Keys.ALL) {
+    for (String known : SettingNames.ALL) {
       for (String name : List.of(known, known + "File")) {
         String v = env.get(envName(name));
         if (v != null) {
@@ -74,9 +74,14 @@ public final class Settings {
     }
     for (String name : values.keySet()) {
       String base = name.endsWith("File") ? name.substring(0, name.length() - 4) : name;
-      if (!Keys.ALL.contains(name) && !Keys.ALL.contains(base)) {
+      if (!SettingNames.ALL.contains(name) && !SettingNames.ALL.contains(base)) {
         throw new SettingsException(
-            "unknown setting " + name + " (from " + origins.get(name) + "); known: " + Keys.ALL);
+            "unknown setting "
+                + name
+                + " (from "
+                + origins.get(name)
+                + "); known: "
+                + SettingNames.ALL);
       }
     }
     return new Settings(values, origins);

@@ -29,12 +29,13 @@ class SettingsTest {
                 "NBSECRETS_API_URL",
                 "x"),
             List.of("store.database.maxPoolSize=7"));
-    assertThat(s.get(Keys.STORE_TYPE)).contains("database");
-    assertThat(s.get(Keys.DB_URL)).contains("jdbc:postgresql://env/db");
-    assertThat(s.origin(Keys.DB_URL))
+    assertThat(s.get(SettingNames.STORE_TYPE)).contains("database");
+    assertThat(s.get(SettingNames.DB_URL)).contains("jdbc:postgresql://env/db");
+    assertThat(s.origin(SettingNames.DB_URL))
         .isEqualTo("environment variable NBSECRETS_STORE_DATABASE_URL");
-    assertThat(s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 100)).isEqualTo(7);
-    assertThat(s.origin(Keys.DB_MAX_POOL_SIZE)).isEqualTo("--set store.database.maxPoolSize");
+    assertThat(s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100)).isEqualTo(7);
+    assertThat(s.origin(SettingNames.DB_MAX_POOL_SIZE))
+        .isEqualTo("--set store.database.maxPoolSize");
   }
 
   @Test
@@ -44,9 +45,9 @@ class SettingsTest {
     Settings s =
         Settings.load(
             null, Map.of("NBSECRETS_STORE_DATABASE_PASSWORDFILE", password.toString()), List.of());
-    assertThat(s.get(Keys.DB_PASSWORD)).contains("s3cret");
+    assertThat(s.get(SettingNames.DB_PASSWORD)).contains("s3cret");
     Settings missing = Settings.load(null, Map.of(), List.of("store.database.passwordFile=/nope"));
-    assertThatThrownBy(() -> missing.get(Keys.DB_PASSWORD))
+    assertThatThrownBy(() -> missing.get(SettingNames.DB_PASSWORD))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("store.database.passwordFile")
         .hasMessageNotContaining("s3cret");
@@ -63,13 +64,13 @@ class SettingsTest {
             Map.of(),
             List.of(
                 "store.type=mongo", "store.database.maxPoolSize=0", "store.vault.timeout=soon"));
-    assertThatThrownBy(() -> s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES))
+    assertThatThrownBy(() -> s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
         .hasMessage("store.type must be one of [kubernetes, database, vault], got: mongo");
-    assertThatThrownBy(() -> s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 100))
+    assertThatThrownBy(() -> s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100))
         .hasMessageContaining("store.database.maxPoolSize must be between 1 and 100");
-    assertThatThrownBy(() -> s.getDuration(Keys.VAULT_TIMEOUT, Duration.ofSeconds(5)))
+    assertThatThrownBy(() -> s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ofSeconds(5)))
         .hasMessageContaining("store.vault.timeout must be a duration");
-    assertThatThrownBy(() -> s.require(Keys.DB_URL, "when store.type is database"))
+    assertThatThrownBy(() -> s.require(SettingNames.DB_URL, "when store.type is database"))
         .hasMessageContaining("store.database.url is required when store.type is database")
         .hasMessageContaining("NBSECRETS_STORE_DATABASE_URL");
     Files.writeString(dir.resolve("list.yaml"), "store:\n  type: [a, b]\n");
@@ -82,9 +83,11 @@ class SettingsTest {
   @Test
   void defaultsAndDurations() {
     Settings s = Settings.load(null, Map.of(), List.of("store.vault.timeout=750ms"));
-    assertThat(s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES)).isEqualTo("kubernetes");
-    assertThat(s.getDuration(Keys.VAULT_TIMEOUT, Duration.ZERO)).isEqualTo(Duration.ofMillis(750));
-    assertThat(s.getDuration(Keys.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)))
+    assertThat(s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
+        .isEqualTo("kubernetes");
+    assertThat(s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ZERO))
+        .isEqualTo(Duration.ofMillis(750));
+    assertThat(s.getDuration(SettingNames.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)))
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(Settings.envName("store.vault.kubernetes.role"))
         .isEqualTo("NBSECRETS_STORE_VAULT_KUBERNETES_ROLE");

@@ -6,7 +6,7 @@ import java.util.List;
  * The setting names: the same as the Helm chart's values (charts/nbsecrets/values.yaml), which pass
  * them as NBSECRETS_ environment variables.
  */
-public final class Keys {
+public final class SettingNames {
   public static final String STORE_TYPE = "store.type";
   public static final String STORE_K8S_NAMESPACE = "store.kubernetes.namespace";
   public static final String DB_URL = "store.database.url";
@@ -49,5 +49,5 @@ public final class Keys {
 
   public static final List<String> STORE_TYPES = List.of("kubernetes", "database", "vault");
 
-  private Keys() {}
+  private SettingNames() {}
 }
