@@ -4,6 +4,7 @@ import static io.nbsecrets.config.Setting.Scope.CHART_VALUE;
 import static io.nbsecrets.config.Setting.Scope.DEV_ONLY;
 import static io.nbsecrets.config.Setting.Scope.NOT_A_CHART_VALUE;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class NbsecretsSettings {
   // --- The store (both long-running roles and rotate-keys) ---
 
   public static final Setting<String> STORE_TYPE =
-      add(Setting.text(SettingNames.STORE_TYPE, CHART_VALUE, "kubernetes"));
+      add(Setting.choice(SettingNames.STORE_TYPE, CHART_VALUE, SettingNames.STORE_TYPES));
   public static final Setting<String> STORE_K8S_NAMESPACE =
       add(Setting.text(SettingNames.STORE_K8S_NAMESPACE, CHART_VALUE, null));
   public static final Setting<String> DB_URL =
@@ -35,10 +36,12 @@ public final class NbsecretsSettings {
   public static final Setting<String> DB_PASSWORD =
       add(Setting.text(SettingNames.DB_PASSWORD, NOT_A_CHART_VALUE, null));
 
-  public static final Setting<String> DB_MAX_POOL_SIZE =
-      add(Setting.text(SettingNames.DB_MAX_POOL_SIZE, NOT_A_CHART_VALUE, null));
-  public static final Setting<String> DB_CONNECTION_TIMEOUT =
-      add(Setting.text(SettingNames.DB_CONNECTION_TIMEOUT, NOT_A_CHART_VALUE, null));
+  public static final Setting<Integer> DB_MAX_POOL_SIZE =
+      add(Setting.integer(SettingNames.DB_MAX_POOL_SIZE, NOT_A_CHART_VALUE, 10, 1, 1000));
+  public static final Setting<Duration> DB_CONNECTION_TIMEOUT =
+      add(
+          Setting.duration(
+              SettingNames.DB_CONNECTION_TIMEOUT, NOT_A_CHART_VALUE, Duration.ofSeconds(5)));
   public static final Setting<String> VAULT_ADDRESS =
       add(Setting.text(SettingNames.VAULT_ADDRESS, CHART_VALUE, null));
   public static final Setting<String> VAULT_MOUNT =
@@ -46,7 +49,7 @@ public final class NbsecretsSettings {
   public static final Setting<String> VAULT_PREFIX =
       add(Setting.text(SettingNames.VAULT_PREFIX, CHART_VALUE, null));
   public static final Setting<String> VAULT_AUTH =
-      add(Setting.text(SettingNames.VAULT_AUTH, CHART_VALUE, "kubernetes"));
+      add(Setting.choice(SettingNames.VAULT_AUTH, CHART_VALUE, List.of("kubernetes", "token")));
 
   /** Secret: the chart passes it from {@code store.vault.auth.existingSecret}. */
   public static final Setting<String> VAULT_TOKEN =
@@ -58,8 +61,8 @@ public final class NbsecretsSettings {
       add(Setting.text(SettingNames.VAULT_KUBERNETES_PATH, CHART_VALUE, null));
   public static final Setting<String> VAULT_KUBERNETES_TOKEN_FILE =
       add(Setting.text(SettingNames.VAULT_KUBERNETES_TOKEN_FILE, NOT_A_CHART_VALUE, null));
-  public static final Setting<String> VAULT_TIMEOUT =
-      add(Setting.text(SettingNames.VAULT_TIMEOUT, NOT_A_CHART_VALUE, null));
+  public static final Setting<Duration> VAULT_TIMEOUT =
+      add(Setting.duration(SettingNames.VAULT_TIMEOUT, NOT_A_CHART_VALUE, Duration.ofSeconds(10)));
   public static final Setting<String> VAULT_TRANSIT_KEY =
       add(Setting.text(SettingNames.VAULT_TRANSIT_KEY, CHART_VALUE, null));
   public static final Setting<String> VAULT_TRANSIT_MOUNT =
@@ -123,7 +126,8 @@ public final class NbsecretsSettings {
   public static final Setting<String> OPERATOR_API_CA_CONFIGMAP =
       add(
           Setting.text("operator.apiCaConfigMap", NOT_A_CHART_VALUE, "nbsecrets-api-ca-bundle")
-              .withEnvAliases("NBSECRETS_API_CA_CONFIGMAP"));
+              .withEnvAliases("NBSECRETS_API_CA_CONFIGMAP")
+              .withEmptyAsValue());
 
   /** The chart derives it from {@code api.tls.mode} none. Development only. */
   public static final Setting<Boolean> OPERATOR_INSECURE_API_HTTP =

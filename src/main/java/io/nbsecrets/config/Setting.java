@@ -1,5 +1,6 @@
 package io.nbsecrets.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,10 +18,17 @@ import java.util.Objects;
  * @param parser turns the given text into the typed value, naming the setting on error
  * @param defaultValue the value when nothing sets it (may be null: "not set")
  * @param envAliases older environment variable names that still set it, first wins
+ * @param emptyIsAValue whether a setting given empty is the empty text rather than unset (e.g.
+ *     {@code --api-ca-configmap=}: no CA ConfigMap); otherwise empty means the default
  * @param <T> the value's type
  */
 public record Setting<T>(
-    String name, Scope scope, Parser<T> parser, T defaultValue, List<String> envAliases) {
+    String name,
+    Scope scope,
+    Parser<T> parser,
+    T defaultValue,
+    List<String> envAliases,
+    boolean emptyIsAValue) {
 
   /** Whether the Helm chart has a value of the setting's name. */
   public enum Scope {
@@ -50,7 +58,7 @@ public record Setting<T>(
 
   /** A text setting. */
   public static Setting<String> text(String name, Scope scope, String defaultValue) {
-    return new Setting<>(name, scope, (n, t) -> t, defaultValue, List.of());
+    return new Setting<>(name, scope, (n, t) -> t, defaultValue, List.of(), false);
   }
 
   /** A whole-number setting between {@code min} and {@code max}. */
@@ -68,12 +76,13 @@ public record Setting<T>(
           return (int) v;
         },
         defaultValue,
-        List.of());
+        List.of(),
+        false);
   }
 
   /** A whole-number setting (64 bits). */
   public static Setting<Long> whole(String name, Scope scope, Long defaultValue) {
-    return new Setting<>(name, scope, Setting::parseLong, defaultValue, List.of());
+    return new Setting<>(name, scope, Setting::parseLong, defaultValue, List.of(), false);
   }
 
   /** A true/false setting. */
@@ -88,7 +97,29 @@ public record Setting<T>(
               default -> throw new SettingsException(n + " must be true or false, got: " + t);
             },
         defaultValue,
-        List.of());
+        List.of(),
+        false);
+  }
+
+  /** A duration like {@code 5s}, {@code 500ms}, {@code 2m} or ISO-8601 ({@code PT5S}). */
+  public static Setting<Duration> duration(String name, Scope scope, Duration defaultValue) {
+    return new Setting<>(name, scope, Settings::parseDuration, defaultValue, List.of(), false);
+  }
+
+  /** One of {@code allowed}; the first is the default. */
+  public static Setting<String> choice(String name, Scope scope, List<String> allowed) {
+    return new Setting<>(
+        name,
+        scope,
+        (n, t) -> {
+          if (!allowed.contains(t)) {
+            throw new SettingsException(n + " must be one of " + allowed + ", got: " + t);
+          }
+          return t;
+        },
+        allowed.get(0),
+        List.of(),
+        false);
   }
 
   /** A comma-separated list; blank entries are dropped. */
@@ -106,14 +137,20 @@ public record Setting<T>(
           return List.copyOf(items);
         },
         List.of(),
-        List.of());
+        List.of(),
+        false);
   }
 
   /** This setting, also set by the given older environment variables. */
   public Setting<T> withEnvAliases(String... aliases) {
     List<String> all = new ArrayList<>(envAliases);
     all.addAll(Arrays.asList(aliases));
-    return new Setting<>(name, scope, parser, defaultValue, all);
+    return new Setting<>(name, scope, parser, defaultValue, all, emptyIsAValue);
+  }
+
+  /** This setting, where given empty means the empty text rather than the default. */
+  public Setting<T> withEmptyAsValue() {
+    return new Setting<>(name, scope, parser, defaultValue, envAliases, true);
   }
 
   /** The environment variable that sets it: {@code NBSECRETS_} + the name in upper case. */

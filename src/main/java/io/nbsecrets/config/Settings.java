@@ -161,7 +161,7 @@ public final class Settings {
    */
   public <T> T get(Setting<T> setting) {
     String raw = values.get(setting.name());
-    if (raw != null && raw.isBlank() && setting.defaultValue() instanceof String) {
+    if (raw != null && raw.isBlank() && setting.emptyIsAValue()) {
       return setting.parse(raw);
     }
     Optional<String> text = get(setting.name());
@@ -232,10 +232,12 @@ public final class Settings {
   /** A duration like {@code 5s}, {@code 500ms}, {@code 2m} or ISO-8601 ({@code PT5S}). */
   public Duration getDuration(String name, Duration defaultValue) {
     Optional<String> v = get(name);
-    if (v.isEmpty()) {
-      return defaultValue;
-    }
-    String s = v.get().trim().toLowerCase(Locale.ROOT);
+    return v.isEmpty() ? defaultValue : parseDuration(name, v.get());
+  }
+
+  /** Parses a duration like {@code 5s}, {@code 500ms}, {@code 2m} or ISO-8601 ({@code PT5S}). */
+  static Duration parseDuration(String name, String text) {
+    String s = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (s.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
@@ -246,10 +248,10 @@ public final class Settings {
       if (s.endsWith("m")) {
         return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
       }
-      return Duration.parse(v.get().trim());
+      return Duration.parse(text.trim());
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new SettingsException(
-          name + " must be a duration such as 5s, 500ms or 2m, got: " + v.get());
+          name + " must be a duration such as 5s, 500ms or 2m, got: " + text);
     }
   }
 

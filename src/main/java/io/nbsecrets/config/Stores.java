@@ -9,7 +9,6 @@ import io.nbsecrets.store.VaultTransit;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 
 /** Opens the store that {@code store.type} names, with its settings checked first. */
@@ -25,7 +24,7 @@ public final class Stores {
    * @throws SettingsException naming the setting that is missing or wrong
    */
   public static SecretStore open(Settings s, KubernetesClient client, String defaultNamespace) {
-    String type = s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES);
+    String type = s.get(NbsecretsSettings.STORE_TYPE);
     try {
       return switch (type) {
         case "database" -> DatabaseSecretStore.open(database(s));
@@ -58,8 +57,7 @@ public final class Stores {
               + " needs store.type vault (Transit uses the store's Vault)");
     }
     try {
-      return Optional.of(
-          vault.transit(s.get(SettingNames.VAULT_TRANSIT_MOUNT, "transit"), key.get()));
+      return Optional.of(vault.transit(s.get(NbsecretsSettings.VAULT_TRANSIT_MOUNT), key.get()));
     } catch (IllegalArgumentException e) {
       throw new SettingsException(e.getMessage());
     }
@@ -71,8 +69,8 @@ public final class Stores {
         s.require(SettingNames.DB_URL, why),
         s.require(SettingNames.DB_USERNAME, why),
         s.get(SettingNames.DB_PASSWORD, ""),
-        s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 1000),
-        s.getDuration(SettingNames.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)));
+        s.get(NbsecretsSettings.DB_MAX_POOL_SIZE),
+        s.get(NbsecretsSettings.DB_CONNECTION_TIMEOUT));
   }
 
   static VaultSecretStore.VaultConfig vault(Settings s) {
@@ -84,7 +82,7 @@ public final class Stores {
     } catch (URISyntaxException e) {
       throw new SettingsException(SettingNames.VAULT_ADDRESS + " is not a URL: " + raw);
     }
-    String auth = s.getChoice(SettingNames.VAULT_AUTH, java.util.List.of("kubernetes", "token"));
+    String auth = s.get(NbsecretsSettings.VAULT_AUTH);
     String token =
         auth.equals("token")
             ? s.require(SettingNames.VAULT_TOKEN, "when store.vault.auth.method is token")
@@ -102,6 +100,6 @@ public final class Stores {
         role,
         s.get(SettingNames.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
         s.get(SettingNames.VAULT_KUBERNETES_PATH).orElse(null),
-        s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ofSeconds(10)));
+        s.get(NbsecretsSettings.VAULT_TIMEOUT));
   }
 }

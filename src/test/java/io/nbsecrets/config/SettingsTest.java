@@ -161,6 +161,23 @@ class SettingsTest {
   }
 
   @Test
+  void givenEmptyASettingTakesItsDefaultUnlessEmptyIsAValue() {
+    Settings s =
+        Settings.load(
+            null,
+            Map.of(
+                "NBSECRETS_STORE_TYPE", "",
+                "NBSECRETS_STORE_VAULT_TRANSIT_MOUNT", "",
+                "NBSECRETS_STORE_DATABASE_CONNECTIONTIMEOUT", "750ms"),
+            List.of());
+    assertThat(s.get(NbsecretsSettings.STORE_TYPE)).isEqualTo("kubernetes");
+    assertThat(s.get(NbsecretsSettings.VAULT_TRANSIT_MOUNT)).isEqualTo("transit");
+    assertThat(s.get(NbsecretsSettings.DB_CONNECTION_TIMEOUT)).isEqualTo(Duration.ofMillis(750));
+    assertThat(s.get(NbsecretsSettings.DB_MAX_POOL_SIZE)).isEqualTo(10);
+    assertThat(s.get(NbsecretsSettings.VAULT_TIMEOUT)).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
   void everySettingIsAChartValueOrSaysWhyNot() throws Exception {
     Set<String> chartValues = new TreeSet<>();
     JsonNode values =
