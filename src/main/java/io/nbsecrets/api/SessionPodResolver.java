@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * Refused} with a reason that is logged (never with the token).
  */
 public final class SessionPodResolver {
-  public static final String USER_ANNOTATION = "nbsecrets.io/user";
+  public static final String USER_ANNOTATION = ObjectKeys.NAMESPACE_USER;
   public static final String POD_NAME_EXTRA = "authentication.kubernetes.io/pod-name";
   public static final String POD_UID_EXTRA = "authentication.kubernetes.io/pod-uid";
   public static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";

@@ -8,6 +8,9 @@ import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.Authenticator;
 import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.config.NbsecretsSettings;
+import io.nbsecrets.config.Settings;
+import io.nbsecrets.config.Stores;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.tls.ServerTls;
@@ -24,26 +27,29 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The user-facing secrets API: holds the platform key and the session public key only. */
 @Command(
     name = "api",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    defaultValueProvider = SettingFlags.Defaults.class,
     description = "Run the secrets API.")
 public final class ApiCommand implements Callable<Integer> {
-  @Option(
-      names = "--namespace",
-      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
-      description = "Namespace of the keys and store records. Default: ${DEFAULT-VALUE}.")
-  String namespace;
+  @Mixin NamespaceOption release = new NamespaceOption();
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address.")
   String host;
 
-  @Option(names = "--port", defaultValue = "8443", description = "Listen port.")
-  int port;
+  @Option(
+      names = "--port",
+      descriptionKey = "api.port",
+      description = "Listen port (setting api.port). Default: ${DEFAULT-VALUE}.")
+  Integer port;
 
   @Option(
       names = "--tls",
@@ -82,41 +88,37 @@ public final class ApiCommand implements Callable<Integer> {
 
   @Option(
       names = "--max-value-bytes",
-      defaultValue = "131072",
-      description = "Largest value, in bytes.")
-  int maxValueBytes;
+      descriptionKey = "api.maxValueBytes",
+      description =
+          "Largest value, in bytes (setting api.maxValueBytes). Default: ${DEFAULT-VALUE}.")
+  Integer maxValueBytes;
 
   @Option(
       names = "--max-secrets-per-user",
-      defaultValue = "1000",
-      description = "Most secrets per user.")
-  int maxSecrets;
+      descriptionKey = "api.maxSecretsPerUser",
+      description =
+          "Most secrets per user (setting api.maxSecretsPerUser). Default: ${DEFAULT-VALUE}.")
+  Integer maxSecrets;
 
-  @Option(
-      names = "--pod-token-audience",
-      defaultValue = "nbsecrets",
-      description = "Audience of init containers' tokens.")
-  String audience;
+  @Mixin AudienceOption audience = new AudienceOption();
 
   @Option(
       names = "--username-prefix",
-      defaultValue = "",
-      description = "Prefix to strip from usernames (e.g. oidc:).")
+      descriptionKey = "api.usernamePrefix",
+      description = "Prefix to strip from usernames, e.g. oidc: (setting api.usernamePrefix).")
   String usernamePrefix;
 
-  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
+  @Mixin StoreOptions store = new StoreOptions();
 
   @Override
   public Integer call() throws Exception {
-    ApiConfig config =
-        ApiConfig.defaults()
-            .withMaxValueBytes(maxValueBytes)
-            .withMaxSecretsPerUser(maxSecrets)
-            .withPodTokenAudience(audience)
-            .withUsernamePrefixToStrip(usernamePrefix);
+    Settings settings = store.settings(spec);
+    ApiConfig config = apiConfig(settings);
+    int port = settings.get(NbsecretsSettings.API_PORT);
+    String namespace = release.namespace;
     KubernetesClient client = Clients.create();
-    SecretStore secretStore = store.open(client, namespace);
-    VaultTransit transit = store.transit(secretStore).orElse(null);
+    SecretStore secretStore = Stores.open(settings, client, namespace);
+    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Authenticator authenticator =
         devTokensFile == null
@@ -159,6 +161,15 @@ public final class ApiCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The API's settings that every layer (file, environment, flags) may give. */
+  static ApiConfig apiConfig(Settings settings) {
+    return ApiConfig.defaults()
+        .withMaxValueBytes(settings.get(NbsecretsSettings.API_MAX_VALUE_BYTES))
+        .withMaxSecretsPerUser(settings.get(NbsecretsSettings.API_MAX_SECRETS_PER_USER))
+        .withPodTokenAudience(settings.get(NbsecretsSettings.POD_TOKEN_AUDIENCE))
+        .withUsernamePrefixToStrip(settings.get(NbsecretsSettings.API_USERNAME_PREFIX));
+  }
+
   private TlsSettings tlsSettings() {
     TlsSettings.Mode mode;
     try {
@@ -174,7 +185,7 @@ public final class ApiCommand implements Callable<Integer> {
     }
   }
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private static Map<String, String> readTokens(Path file) throws IOException {
     Properties p = new Properties();

@@ -2,6 +2,8 @@ package io.nbsecrets.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbsecrets.config.NbsecretsSettings;
+import io.nbsecrets.config.Settings;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
@@ -22,18 +24,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Everything in one process, no cluster needed: how people try the product. */
 @Command(
     name = "dev",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    defaultValueProvider = SettingFlags.Defaults.class,
     description =
         "Run the whole product locally: an embedded Kubernetes API (mock) or, with"
             + " --control-plane, a real one; the secrets API, the operator, and stand-ins for"
@@ -41,32 +47,43 @@ import picocli.CommandLine.Option;
 public final class DevCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--dir",
-      defaultValue = "target/dev",
+      descriptionKey = "dev.dir",
       description = "Working directory. Default: ${DEFAULT-VALUE}.")
-  Path dir;
+  String dirFlag;
 
-  @Option(names = "--no-examples", description = "Do not load the example secrets and session.")
-  boolean noExamples;
+  @Option(
+      names = "--no-examples",
+      descriptionKey = "dev.noExamples",
+      description = "Do not load the example secrets and session.")
+  boolean noExamplesFlag;
 
   @Option(
       names = "--kubernetes-port",
-      defaultValue = "0",
+      descriptionKey = "dev.kubernetesPort",
       description = "Port of the embedded API server (0: any free port).")
-  int kubernetesPort;
+  Integer kubernetesPortFlag;
 
   @Option(
       names = "--api-port",
-      defaultValue = "0",
+      descriptionKey = "dev.apiPort",
       description = "Port of the secrets API (0: any free port).")
-  int apiPort;
+  Integer apiPortFlag;
 
   @Option(
       names = "--key-bits",
-      defaultValue = "4096",
-      description = "RSA size of the session key pair.")
-  int keyBits;
+      descriptionKey = "dev.keyBits",
+      description = "RSA size of the session key pair. Default: ${DEFAULT-VALUE}.")
+  Integer keyBitsFlag;
+
+  private Path dir;
+  private boolean noExamples;
+  private int kubernetesPort;
+  private int apiPort;
+  private int keyBits;
 
   @Option(
       names = "--control-plane",
@@ -82,6 +99,12 @@ public final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Settings settings = Settings.load(null, System.getenv(), List.of(), SettingFlags.given(spec));
+    dir = Path.of(settings.get(NbsecretsSettings.DEV_DIR));
+    noExamples = settings.get(NbsecretsSettings.DEV_NO_EXAMPLES);
+    kubernetesPort = settings.get(NbsecretsSettings.DEV_KUBERNETES_PORT);
+    apiPort = settings.get(NbsecretsSettings.DEV_API_PORT);
+    keyBits = settings.get(NbsecretsSettings.DEV_KEY_BITS);
     Files.createDirectories(dir);
     DevAssembly env = controlPlane == null ? startMock() : startControlPlane();
     CountDownLatch stop = new CountDownLatch(1);

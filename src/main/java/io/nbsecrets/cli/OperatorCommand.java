@@ -3,48 +3,54 @@ package io.nbsecrets.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.config.NbsecretsSettings;
+import io.nbsecrets.config.Settings;
+import io.nbsecrets.config.Stores;
 import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
-import io.nbsecrets.tls.ServerTls;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The reconciler: holds the session private key, never a user key or a plaintext value. */
 @Command(
     name = "operator",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    defaultValueProvider = SettingFlags.Defaults.class,
     description = "Run the NotebookSession operator.")
 public final class OperatorCommand implements Callable<Integer> {
-  @Option(
-      names = "--namespace",
-      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
-      description =
-          "The operator's namespace (keys, store records, lease). Default: ${DEFAULT-VALUE}.")
-  String namespace;
+  @Spec CommandSpec spec;
+
+  @Mixin NamespaceOption release = new NamespaceOption();
 
   @Option(
       names = "--watch-namespaces",
       split = ",",
-      defaultValue = "${env:NBSECRETS_WATCH_NAMESPACES:-}",
-      description = "Namespaces to watch (comma-separated); all when empty.")
+      descriptionKey = "rbac.watchNamespaces",
+      description =
+          "Namespaces to watch (comma-separated; setting rbac.watchNamespaces); all when empty.")
   List<String> watchNamespaces;
 
   @Option(
       names = "--api-url",
-      defaultValue = "${env:NBSECRETS_API_URL:-https://nbsecrets-api.nbsecrets.svc:8443}",
-      description = "Secrets API URL for init containers. Default: ${DEFAULT-VALUE}.")
+      descriptionKey = "operator.apiUrl",
+      description =
+          "Secrets API URL for init containers (setting operator.apiUrl). Default:"
+              + " ${DEFAULT-VALUE}.")
   String apiUrl;
 
   @Option(
       names = "--api-ca-configmap",
-      defaultValue = "${env:NBSECRETS_API_CA_CONFIGMAP:-" + ServerTls.CA_CONFIGMAP + "}",
+      descriptionKey = "operator.apiCaConfigMap",
       description =
           "ConfigMap (in --namespace) where the API publishes its CA bundle for init containers;"
               + " empty: they trust the JDK's CAs (a public certificate). Default: ${DEFAULT-VALUE}.")
@@ -52,6 +58,7 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--insecure-api-http",
+      descriptionKey = "operator.insecureApiHttp",
       description =
           "Allow an http:// --api-url: init containers then fetch user keys in clear."
               + " Development only.")
@@ -59,26 +66,25 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--init-image",
-      defaultValue = "${env:NBSECRETS_INIT_IMAGE:-ghcr.io/nbsecrets/nbsecrets:latest}",
-      description = "Image of the init container (this program's image).")
+      descriptionKey = "operator.initImage",
+      description =
+          "Image of the init container, this program's image (setting operator.initImage)."
+              + " Default: ${DEFAULT-VALUE}.")
   String initImage;
 
-  @Option(
-      names = "--pod-token-audience",
-      defaultValue = "${env:NBSECRETS_POD_TOKEN_AUDIENCE:-nbsecrets}",
-      description =
-          "Audience of the session pods' projected tokens; the API's --pod-token-audience."
-              + " Default: ${DEFAULT-VALUE}.")
-  String podTokenAudience;
+  @Mixin AudienceOption audience = new AudienceOption();
 
-  @Option(names = "--session-uid", defaultValue = "1000", description = "Session pods' user id.")
-  long sessionUid;
+  @Option(
+      names = "--session-uid",
+      descriptionKey = "operator.sessionUid",
+      description = "Session pods' user id. Default: ${DEFAULT-VALUE}.")
+  Long sessionUid;
 
   @Option(
       names = "--session-gid",
-      defaultValue = "100",
-      description = "Session pods' group id and fsGroup.")
-  long sessionGid;
+      descriptionKey = "operator.sessionGid",
+      description = "Session pods' group id and fsGroup. Default: ${DEFAULT-VALUE}.")
+  Long sessionGid;
 
   @Option(
       names = "--session-key-file",
@@ -86,44 +92,60 @@ public final class OperatorCommand implements Callable<Integer> {
           "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
   List<Path> sessionKeyFiles;
 
-  @Option(names = "--key-bits", defaultValue = "4096", description = "RSA size of a generated key.")
-  int keyBits;
+  @Option(
+      names = "--key-bits",
+      descriptionKey = "keys.keyBits",
+      description =
+          "RSA size of a generated key (setting keys.keyBits). Default: ${DEFAULT-VALUE}.")
+  Integer keyBits;
 
-  @Option(names = "--leader-election", description = "Elect a leader among replicas (Lease).")
+  @Option(
+      names = "--leader-election",
+      descriptionKey = "operator.leaderElection",
+      description = "Elect a leader among replicas (Lease).")
   boolean leaderElection;
 
-  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
+  @Mixin StoreOptions store = new StoreOptions();
 
   @Option(
       names = "--management-port",
-      defaultValue = "8081",
-      description = "Health and metrics port.")
-  int managementPort;
+      descriptionKey = "operator.managementPort",
+      description = "Health and metrics port. Default: ${DEFAULT-VALUE}.")
+  Integer managementPort;
+
+  /** The operator's configuration from every layer (file, environment, flags). */
+  OperatorRole.Config config(Settings settings) {
+    return new OperatorRole.Config(
+        release.namespace,
+        settings.get(NbsecretsSettings.WATCH_NAMESPACES),
+        settings.get(NbsecretsSettings.OPERATOR_API_URL),
+        settings.get(NbsecretsSettings.OPERATOR_INIT_IMAGE),
+        settings.get(NbsecretsSettings.POD_TOKEN_AUDIENCE),
+        settings.get(NbsecretsSettings.OPERATOR_SESSION_UID),
+        settings.get(NbsecretsSettings.OPERATOR_SESSION_GID),
+        sessionKeyFiles,
+        settings.get(NbsecretsSettings.KEY_BITS),
+        settings.get(NbsecretsSettings.OPERATOR_LEADER_ELECTION),
+        settings.get(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP),
+        settings.get(NbsecretsSettings.OPERATOR_INSECURE_API_HTTP));
+  }
 
   @Override
   public Integer call() throws Exception {
-    OperatorRole.Config config =
-        new OperatorRole.Config(
-            namespace,
-            watchNamespaces,
-            apiUrl,
-            initImage,
-            podTokenAudience,
-            sessionUid,
-            sessionGid,
-            sessionKeyFiles,
-            keyBits,
-            leaderElection,
-            apiCaConfigMap,
-            insecureApiHttp);
+    Settings settings = store.settings(spec);
+    OperatorRole.Config config = config(settings);
     KubernetesClient client = Clients.create();
-    SecretStore secretStore = store.open(client, namespace);
-    VaultTransit transit = store.transit(secretStore).orElse(null);
+    SecretStore secretStore = Stores.open(settings, client, config.namespace());
+    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorRole role =
         OperatorRole.start(client, config, secretStore, transit, registry, OperatorRunner.retry());
     ManagementServer management =
-        ManagementServer.start(managementPort, registry, role::liveness, role::readiness);
+        ManagementServer.start(
+            settings.get(NbsecretsSettings.OPERATOR_MANAGEMENT_PORT),
+            registry,
+            role::liveness,
+            role::readiness);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -3,6 +3,9 @@ package io.nbsecrets.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.config.NbsecretsSettings;
+import io.nbsecrets.config.Settings;
+import io.nbsecrets.config.Stores;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.rotation.PlatformKeyRotation;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,6 +34,7 @@ import picocli.CommandLine.Spec;
     name = "rotate-keys",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    defaultValueProvider = SettingFlags.Defaults.class,
     description =
         "Make a new session key pair current (--platform: a new platform key; --transit: the"
             + " newest Vault Transit key version), re-wrap every record (user key) under it in"
@@ -41,19 +46,17 @@ public final class RotateKeysCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--namespace",
-      defaultValue = "${env:POD_NAMESPACE:-nbsecrets}",
-      description = "Namespace of the key Secrets. Default: ${DEFAULT-VALUE}.")
-  String namespace;
+  @Mixin NamespaceOption release = new NamespaceOption();
 
   @Option(
       names = "--platform",
+      descriptionKey = "rotation.platform",
       description = "Rotate the platform key (wraps users' keys) instead of the session key pair.")
   boolean platform;
 
   @Option(
       names = "--transit",
+      descriptionKey = "rotation.transit",
       description =
           "Bring every record under the newest version of the Vault Transit key"
               + " (store.vault.transit.key), moving records still under the session RSA keys too.")
@@ -61,41 +64,47 @@ public final class RotateKeysCommand implements Callable<Integer> {
 
   @Option(
       names = "--new-transit-version",
+      descriptionKey = "rotation.newTransitVersion",
       description = "With --transit: make a new version of the Transit key in Vault first.")
   boolean newTransitVersion;
 
   @Option(
       names = "--key-bits",
-      defaultValue = "4096",
+      descriptionKey = "rotation.keyBits",
       description = "RSA size of the new session key. Default: ${DEFAULT-VALUE}.")
-  int keyBits;
+  Integer keyBits;
 
   @Option(
       names = "--batch-size",
-      defaultValue = "500",
+      descriptionKey = "rotation.batchSize",
       description = "Items per batch; progress is saved after each. Default: ${DEFAULT-VALUE}.")
-  int batchSize;
+  Integer batchSize;
 
   @Option(
       names = "--parallelism",
+      descriptionKey = "rotation.parallelism",
       description = "Threads re-wrapping a batch. Default: the number of processors.")
   Integer parallelism;
 
   @Option(
       names = "--propagation-wait-seconds",
-      defaultValue = "30",
+      descriptionKey = "rotation.propagationWaitSeconds",
       description =
           "How long running operators and APIs get to load a key change. Default: ${DEFAULT-VALUE}.")
-  long propagationWaitSeconds;
+  Long propagationWaitSeconds;
 
   @Option(
       names = "--run-id",
+      descriptionKey = "rotation.run",
       description =
           "Name this rotation (e.g. a Job's run); if a rotation with this id completed before,"
               + " do nothing. For Jobs that may be re-created.")
   String runId;
 
-  @Option(names = "--keep-old-keys", description = "Keep the old keys after re-wrapping.")
+  @Option(
+      names = "--keep-old-keys",
+      descriptionKey = "rotation.keepOldKeys",
+      description = "Keep the old keys after re-wrapping.")
   boolean keepOldKeys;
 
   @Option(
@@ -106,11 +115,17 @@ public final class RotateKeysCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress output (the summary only).")
   boolean noProgress;
 
-  @picocli.CommandLine.Mixin StoreOptions store = new StoreOptions();
+  @Mixin StoreOptions store = new StoreOptions();
 
   @Override
   @SuppressWarnings("try") // the management server only has to live as long as the rotation
   public Integer call() {
+    Settings settings = store.settings(spec);
+    String namespace = release.namespace;
+    boolean platform = settings.get(NbsecretsSettings.ROTATION_PLATFORM);
+    boolean transit = settings.get(NbsecretsSettings.ROTATION_TRANSIT);
+    boolean newTransitVersion = settings.get(NbsecretsSettings.ROTATION_NEW_TRANSIT_VERSION);
+    int keyBits = settings.get(NbsecretsSettings.ROTATION_KEY_BITS);
     if (platform && transit) {
       throw new IllegalArgumentException(
           "--platform and --transit rotate different keys: pick one");
@@ -121,15 +136,7 @@ public final class RotateKeysCommand implements Callable<Integer> {
     if (!platform && !transit) {
       RsaKeys.requireBits(keyBits);
     }
-    RotationOptions defaults = RotationOptions.defaults();
-    RotationOptions options =
-        new RotationOptions(
-            batchSize,
-            parallelism == null ? defaults.parallelism() : parallelism,
-            Duration.ofSeconds(propagationWaitSeconds),
-            defaults.maxPasses(),
-            !keepOldKeys,
-            runId);
+    RotationOptions options = rotationOptions(settings);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     ConsoleProgress progress =
@@ -139,7 +146,7 @@ public final class RotateKeysCommand implements Callable<Integer> {
     long started = System.nanoTime();
     RotationResult result;
     try (KubernetesClient client = Clients.create();
-        SecretStore secretStore = store.open(client, namespace);
+        SecretStore secretStore = Stores.open(settings, client, namespace);
         ManagementServer management =
             managementPort == null
                 ? null
@@ -151,8 +158,7 @@ public final class RotateKeysCommand implements Callable<Integer> {
       var listener = noProgress ? io.nbsecrets.rotation.RotationListener.NONE : progress;
       if (transit) {
         VaultTransit key =
-            store
-                .transit(secretStore)
+            Stores.transit(settings, secretStore)
                 .orElseThrow(
                     () ->
                         new IllegalArgumentException(
@@ -189,6 +195,19 @@ public final class RotateKeysCommand implements Callable<Integer> {
             took));
     out.flush();
     return result.complete() ? 0 : INCOMPLETE;
+  }
+
+  /** The rotation's options from every layer (file, environment, flags). */
+  static RotationOptions rotationOptions(Settings settings) {
+    RotationOptions defaults = RotationOptions.defaults();
+    Integer parallelism = settings.get(NbsecretsSettings.ROTATION_PARALLELISM);
+    return new RotationOptions(
+        settings.get(NbsecretsSettings.ROTATION_BATCH_SIZE),
+        parallelism == null ? defaults.parallelism() : parallelism,
+        Duration.ofSeconds(settings.get(NbsecretsSettings.ROTATION_PROPAGATION_WAIT_SECONDS)),
+        defaults.maxPasses(),
+        !settings.get(NbsecretsSettings.ROTATION_KEEP_OLD_KEYS),
+        settings.get(NbsecretsSettings.ROTATION_RUN));
   }
 
   static String summary(String what, RotationResult r, Duration took) {

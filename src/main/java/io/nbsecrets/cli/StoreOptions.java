@@ -1,24 +1,25 @@
 package io.nbsecrets.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.nbsecrets.config.Keys;
 import io.nbsecrets.config.Settings;
-import io.nbsecrets.config.Stores;
-import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** The store settings both long-running roles take (names as the Helm values). */
+/**
+ * Where a role's settings come from ({@code --config}, {@code --set}) and the store's shortcut
+ * flags; names as the Helm values. {@link #settings} loads every layer, the command's own bound
+ * flags included (see {@link SettingFlags}).
+ */
 final class StoreOptions {
   @Option(
       names = "--config",
       defaultValue = "${env:NBSECRETS_CONFIG:-}",
       description =
-          "YAML settings file (store.type, store.database.url, ... as in the Helm values).")
+          "YAML settings file (store.type, store.database.url, api.podTokenAudience, ... as in the"
+              + " Helm values).")
   String configFile;
 
   @Option(
@@ -29,38 +30,29 @@ final class StoreOptions {
 
   @Option(
       names = "--store-type",
+      descriptionKey = "store.type",
       description = "Shortcut for --set store.type=... (kubernetes, database, vault).")
   String storeType;
 
   @Option(
       names = "--store-namespace",
+      descriptionKey = "store.kubernetes.namespace",
       description =
           "Shortcut for --set store.kubernetes.namespace=...: where the kubernetes store keeps its"
               + " records (default: --namespace). Keep it apart from the key Secrets so that neither"
               + " role can list the other's key.")
   String storeNamespace;
 
-  Settings settings() {
-    List<String> all = new ArrayList<>(sets);
-    if (storeType != null) {
-      all.add(Keys.STORE_TYPE + "=" + storeType);
-    }
-    if (storeNamespace != null) {
-      all.add(Keys.STORE_K8S_NAMESPACE + "=" + storeNamespace);
-    }
+  /** The command's settings: file, environment, then {@code --set} and its bound flags. */
+  Settings settings(CommandSpec command) {
+    return settings(command, System.getenv());
+  }
+
+  Settings settings(CommandSpec command, Map<String, String> env) {
     return Settings.load(
         configFile == null || configFile.isBlank() ? null : Path.of(configFile),
-        System.getenv(),
-        all);
-  }
-
-  /** Opens the configured store; a bad setting stops start-up with a message naming it. */
-  SecretStore open(KubernetesClient client, String namespace) {
-    return Stores.open(settings(), client, namespace);
-  }
-
-  /** The Vault Transit key of {@code store.vault.transit.*}, if configured. */
-  Optional<VaultTransit> transit(SecretStore store) {
-    return Stores.transit(settings(), store);
+        env,
+        sets,
+        SettingFlags.given(command));
   }
 }

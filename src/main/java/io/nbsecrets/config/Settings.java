@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,11 +19,13 @@ import java.util.TreeMap;
 
 /**
  * The program's settings, named as the Helm values are ({@code store.type}, {@code
- * store.database.url}, ...). Layers, later wins: a YAML file ({@code --config}), environment
- * variables ({@code NBSECRETS_} + the name in upper case with dots as underscores, e.g. {@code
- * NBSECRETS_STORE_DATABASE_URL}), then {@code --set name=value} flags. A secret setting can be
- * given as a file instead: {@code <name>File} (e.g. {@code store.database.passwordFile}) is read
- * and trimmed. Every error names the setting.
+ * api.podTokenAudience}, ...; every one is in {@link NbsecretsSettings}). One precedence rule for
+ * every role, later wins: the default, a YAML file ({@code --config}), environment variables
+ * ({@code NBSECRETS_} + the name in upper case with dots as underscores, e.g. {@code
+ * NBSECRETS_STORE_DATABASE_URL}, or an older name a setting still accepts), then flags ({@code
+ * --set name=value} and the commands' own flags bound to a setting). A secret setting can be given
+ * as a file instead: {@code <name>File} (e.g. {@code store.database.passwordFile}) is read and
+ * trimmed. Every error names the setting.
  */
 public final class Settings {
   public static final String ENV_PREFIX = "NBSECRETS_";
@@ -34,8 +38,26 @@ public final class Settings {
     this.origins = origins;
   }
 
+  /**
+   * A value given by a command-line flag bound to a setting.
+   *
+   * @param name the setting's name
+   * @param value the flag's text
+   * @param flag the flag, for messages (e.g. {@code --pod-token-audience})
+   */
+  public record Given(String name, String value, String flag) {}
+
   /** Loads the layers. {@code file} may be null; {@code sets} are {@code name=value} strings. */
   public static Settings load(Path file, Map<String, String> env, List<String> sets) {
+    return load(file, env, sets, List.of());
+  }
+
+  /**
+   * Loads the layers: file, environment, then the {@code --set} strings and the commands' flags
+   * (which win over {@code --set}).
+   */
+  public static Settings load(
+      Path file, Map<String, String> env, List<String> sets, List<Given> flags) {
     Map<String, String> values = new TreeMap<>();
     Map<String, String> origins = new TreeMap<>();
     if (file != null) {
@@ -54,14 +76,14 @@ public final class Settings {
     }
     // Environment names lose case and dots, so match them against the names we know (and their
     // File variants). Other NBSECRETS_ variables belong to command flags and are left alone.
-    for (String known : Keys.ALL) {
-      for (String name : List.of(known, known + "File")) {
-        String v = env.get(envName(name));
-        if (v != null) {
-          values.put(name, v);
-          origins.put(name, "environment variable " + envName(name));
-        }
+    for (Setting<?> known : NbsecretsSettings.all()) {
+      List<String> aliases = new ArrayList<>(known.envAliases());
+      Collections.reverse(aliases);
+      for (String variable : aliases) {
+        fromEnvironment(env, variable, known.name(), values, origins);
       }
+      fromEnvironment(env, known.envName(), known.name(), values, origins);
+      fromEnvironment(env, envName(known.name() + "File"), known.name() + "File", values, origins);
     }
     for (String set : sets) {
       int eq = set.indexOf('=');
@@ -72,14 +94,36 @@ public final class Settings {
       values.put(name, set.substring(eq + 1));
       origins.put(name, "--set " + name);
     }
+    for (Given flag : flags) {
+      values.put(flag.name(), flag.value());
+      origins.put(flag.name(), flag.flag());
+    }
     for (String name : values.keySet()) {
       String base = name.endsWith("File") ? name.substring(0, name.length() - 4) : name;
-      if (!Keys.ALL.contains(name) && !Keys.ALL.contains(base)) {
+      if (NbsecretsSettings.byName(name).isEmpty() && NbsecretsSettings.byName(base).isEmpty()) {
         throw new SettingsException(
-            "unknown setting " + name + " (from " + origins.get(name) + "); known: " + Keys.ALL);
+            "unknown setting "
+                + name
+                + " (from "
+                + origins.get(name)
+                + "); known: "
+                + NbsecretsSettings.names());
       }
     }
     return new Settings(values, origins);
+  }
+
+  private static void fromEnvironment(
+      Map<String, String> env,
+      String variable,
+      String name,
+      Map<String, String> values,
+      Map<String, String> origins) {
+    String v = env.get(variable);
+    if (v != null) {
+      values.put(name, v);
+      origins.put(name, "environment variable " + variable);
+    }
   }
 
   /**
@@ -107,6 +151,27 @@ public final class Settings {
         values.put(name, f.getValue().asText());
         origins.put(name, origin);
       }
+    }
+  }
+
+  /**
+   * The setting's typed value: as given (the highest layer that gives it), else its default (may be
+   * null when the setting has none). A text setting given empty is the empty text (e.g. {@code
+   * --api-ca-configmap=}); any other setting given empty is unset.
+   */
+  public <T> T get(Setting<T> setting) {
+    String raw = values.get(setting.name());
+    if (raw != null && raw.isBlank() && setting.emptyIsAValue()) {
+      return setting.parse(raw);
+    }
+    Optional<String> text = get(setting.name());
+    if (text.isEmpty()) {
+      return setting.defaultValue();
+    }
+    try {
+      return setting.parse(text.get());
+    } catch (SettingsException e) {
+      throw new SettingsException(e.getMessage() + " (from " + origin(setting.name()) + ")");
     }
   }
 
@@ -167,10 +232,12 @@ public final class Settings {
   /** A duration like {@code 5s}, {@code 500ms}, {@code 2m} or ISO-8601 ({@code PT5S}). */
   public Duration getDuration(String name, Duration defaultValue) {
     Optional<String> v = get(name);
-    if (v.isEmpty()) {
-      return defaultValue;
-    }
-    String s = v.get().trim().toLowerCase(Locale.ROOT);
+    return v.isEmpty() ? defaultValue : parseDuration(name, v.get());
+  }
+
+  /** Parses a duration like {@code 5s}, {@code 500ms}, {@code 2m} or ISO-8601 ({@code PT5S}). */
+  static Duration parseDuration(String name, String text) {
+    String s = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (s.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
@@ -181,10 +248,10 @@ public final class Settings {
       if (s.endsWith("m")) {
         return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
       }
-      return Duration.parse(v.get().trim());
+      return Duration.parse(text.trim());
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new SettingsException(
-          name + " must be a duration such as 5s, 500ms or 2m, got: " + v.get());
+          name + " must be a duration such as 5s, 500ms or 2m, got: " + text);
     }
   }
 

@@ -9,7 +9,6 @@ import io.nbsecrets.store.VaultTransit;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 
 /** Opens the store that {@code store.type} names, with its settings checked first. */
@@ -25,13 +24,14 @@ public final class Stores {
    * @throws SettingsException naming the setting that is missing or wrong
    */
   public static SecretStore open(Settings s, KubernetesClient client, String defaultNamespace) {
-    String type = s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES);
+    String type = s.get(NbsecretsSettings.STORE_TYPE);
     try {
       return switch (type) {
         case "database" -> DatabaseSecretStore.open(database(s));
         case "vault" -> VaultSecretStore.open(vault(s));
         default ->
-            new KubernetesSecretStore(client, s.get(Keys.STORE_K8S_NAMESPACE, defaultNamespace));
+            new KubernetesSecretStore(
+                client, s.get(SettingNames.STORE_K8S_NAMESPACE, defaultNamespace));
       };
     } catch (IllegalArgumentException e) {
       // the backends name the setting in their own checks
@@ -47,16 +47,17 @@ public final class Stores {
    * @throws SettingsException when Transit is asked for without the vault store, or is misnamed
    */
   public static Optional<VaultTransit> transit(Settings s, SecretStore store) {
-    Optional<String> key = s.get(Keys.VAULT_TRANSIT_KEY).filter(k -> !k.isBlank());
+    Optional<String> key = s.get(SettingNames.VAULT_TRANSIT_KEY).filter(k -> !k.isBlank());
     if (key.isEmpty()) {
       return Optional.empty();
     }
     if (!(store instanceof VaultSecretStore vault)) {
       throw new SettingsException(
-          Keys.VAULT_TRANSIT_KEY + " needs store.type vault (Transit uses the store's Vault)");
+          SettingNames.VAULT_TRANSIT_KEY
+              + " needs store.type vault (Transit uses the store's Vault)");
     }
     try {
-      return Optional.of(vault.transit(s.get(Keys.VAULT_TRANSIT_MOUNT, "transit"), key.get()));
+      return Optional.of(vault.transit(s.get(NbsecretsSettings.VAULT_TRANSIT_MOUNT), key.get()));
     } catch (IllegalArgumentException e) {
       throw new SettingsException(e.getMessage());
     }
@@ -65,39 +66,40 @@ public final class Stores {
   static DatabaseSecretStore.DatabaseConfig database(Settings s) {
     String why = "when store.type is database";
     return new DatabaseSecretStore.DatabaseConfig(
-        s.require(Keys.DB_URL, why),
-        s.require(Keys.DB_USERNAME, why),
-        s.get(Keys.DB_PASSWORD, ""),
-        s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 1000),
-        s.getDuration(Keys.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)));
+        s.require(SettingNames.DB_URL, why),
+        s.require(SettingNames.DB_USERNAME, why),
+        s.get(SettingNames.DB_PASSWORD, ""),
+        s.get(NbsecretsSettings.DB_MAX_POOL_SIZE),
+        s.get(NbsecretsSettings.DB_CONNECTION_TIMEOUT));
   }
 
   static VaultSecretStore.VaultConfig vault(Settings s) {
     String why = "when store.type is vault";
     URI address;
-    String raw = s.require(Keys.VAULT_ADDRESS, why);
+    String raw = s.require(SettingNames.VAULT_ADDRESS, why);
     try {
       address = new URI(raw);
     } catch (URISyntaxException e) {
-      throw new SettingsException(Keys.VAULT_ADDRESS + " is not a URL: " + raw);
+      throw new SettingsException(SettingNames.VAULT_ADDRESS + " is not a URL: " + raw);
     }
-    String auth = s.getChoice(Keys.VAULT_AUTH, java.util.List.of("kubernetes", "token"));
+    String auth = s.get(NbsecretsSettings.VAULT_AUTH);
     String token =
         auth.equals("token")
-            ? s.require(Keys.VAULT_TOKEN, "when store.vault.auth.method is token")
+            ? s.require(SettingNames.VAULT_TOKEN, "when store.vault.auth.method is token")
             : null;
     String role =
         auth.equals("kubernetes")
-            ? s.require(Keys.VAULT_KUBERNETES_ROLE, "when store.vault.auth.method is kubernetes")
+            ? s.require(
+                SettingNames.VAULT_KUBERNETES_ROLE, "when store.vault.auth.method is kubernetes")
             : null;
     return new VaultSecretStore.VaultConfig(
         address,
-        s.get(Keys.VAULT_MOUNT).orElse(null),
-        s.get(Keys.VAULT_PREFIX).orElse(null),
+        s.get(SettingNames.VAULT_MOUNT).orElse(null),
+        s.get(SettingNames.VAULT_PREFIX).orElse(null),
         token,
         role,
-        s.get(Keys.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
-        s.get(Keys.VAULT_KUBERNETES_PATH).orElse(null),
-        s.getDuration(Keys.VAULT_TIMEOUT, Duration.ofSeconds(10)));
+        s.get(SettingNames.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
+        s.get(SettingNames.VAULT_KUBERNETES_PATH).orElse(null),
+        s.get(NbsecretsSettings.VAULT_TIMEOUT));
   }
 }

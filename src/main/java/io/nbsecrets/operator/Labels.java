@@ -1,11 +1,15 @@
 package io.nbsecrets.operator;
 
+import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.util.Hashes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Labels and annotations the operator puts on what it creates. */
+/**
+ * Labels and annotations the operator puts on what it creates. The {@code nbsecrets.io/} keys are
+ * defined, with their meaning, in {@link ObjectKeys}; the names here stay for the operator's code.
+ */
 public final class Labels {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String MANAGED_BY_VALUE = "nbsecrets";
@@ -13,32 +17,32 @@ public final class Labels {
   public static final String NAME_VALUE = "notebook-session";
   public static final String INSTANCE = "app.kubernetes.io/instance";
   public static final String COMPONENT = "app.kubernetes.io/component";
-  public static final String SESSION = "nbsecrets.io/session";
-  public static final String USER = "nbsecrets.io/user";
+  public static final String SESSION = ObjectKeys.SESSION;
+  public static final String USER = ObjectKeys.SESSION_USER;
 
   /** Namespace annotation that binds a namespace to the one user whose sessions it may hold. */
-  public static final String NAMESPACE_USER_ANNOTATION = "nbsecrets.io/user";
+  public static final String NAMESPACE_USER_ANNOTATION = ObjectKeys.NAMESPACE_USER;
 
   /**
    * Session annotation: set or change its value to re-take the secrets' values and roll the pod.
    */
-  public static final String REFRESH_ANNOTATION = "nbsecrets.io/refresh";
+  public static final String REFRESH_ANNOTATION = ObjectKeys.REFRESH;
 
   /** Hash of the desired state, on StatefulSets and Services: equal hash, nothing to write. */
-  public static final String DESIRED_HASH = "nbsecrets.io/desired-hash";
+  public static final String DESIRED_HASH = ObjectKeys.DESIRED_HASH;
 
   /** Session Secret annotations: which selection it snapshots, and what it holds (no values). */
-  public static final String SELECTION_HASH = "nbsecrets.io/selection-hash";
+  public static final String SELECTION_HASH = ObjectKeys.SELECTION_HASH;
 
   /**
    * The manifest on Secrets of earlier versions only: it now travels in the Secret's data ({@link
    * SessionSecrets#MANIFEST_KEY}), since 1,000 secrets with long names pass the 256 KiB that all
    * annotations of an object may hold. Read, never written.
    */
-  public static final String MANIFEST = "nbsecrets.io/manifest";
+  public static final String MANIFEST = ObjectKeys.MANIFEST;
 
   /** Pod template annotation: changes with the snapshot, so a new snapshot rolls the pod. */
-  public static final String SNAPSHOT = "nbsecrets.io/snapshot";
+  public static final String SNAPSHOT = ObjectKeys.SNAPSHOT;
 
   public static final String COMPONENT_SECRETS = "session-secrets";
   public static final String COMPONENT_SNAPSHOT = "session-snapshot";

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.util.Counts;
 import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import java.util.Map;
  * the pod template points at it and rolls, and the old one is deleted afterwards.
  */
 public final class SessionSecrets {
-  public static final String TYPE = "nbsecrets.io/session-secrets";
+  public static final String TYPE = ObjectKeys.TYPE_SESSION_SECRETS;
 
   /** The key holding the manifest (see {@link SecretFiles#MANIFEST_FILE}). */
   public static final String MANIFEST_KEY = SecretFiles.MANIFEST_FILE;

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nbsecrets.model.ObjectKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -21,10 +22,10 @@ import java.util.function.Consumer;
  */
 final class KeySecrets {
   /** On a key Secret during a rotation: the id of the key being rotated to. */
-  static final String ROTATING_TO = "nbsecrets.io/rotating-to";
+  static final String ROTATING_TO = ObjectKeys.ROTATING_TO;
 
   /** On a key Secret: the run id of the last rotation completed. */
-  static final String LAST_RUN = "nbsecrets.io/last-rotation-run";
+  static final String LAST_RUN = ObjectKeys.LAST_ROTATION_RUN;
 
   /** In a key Secret: the current key's id. */
   static final String CURRENT = "current";

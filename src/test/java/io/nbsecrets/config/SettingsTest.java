@@ -3,11 +3,18 @@ package io.nbsecrets.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nbsecrets.tls.ServerTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,12 +36,13 @@ class SettingsTest {
                 "NBSECRETS_API_URL",
                 "x"),
             List.of("store.database.maxPoolSize=7"));
-    assertThat(s.get(Keys.STORE_TYPE)).contains("database");
-    assertThat(s.get(Keys.DB_URL)).contains("jdbc:postgresql://env/db");
-    assertThat(s.origin(Keys.DB_URL))
+    assertThat(s.get(SettingNames.STORE_TYPE)).contains("database");
+    assertThat(s.get(SettingNames.DB_URL)).contains("jdbc:postgresql://env/db");
+    assertThat(s.origin(SettingNames.DB_URL))
         .isEqualTo("environment variable NBSECRETS_STORE_DATABASE_URL");
-    assertThat(s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 100)).isEqualTo(7);
-    assertThat(s.origin(Keys.DB_MAX_POOL_SIZE)).isEqualTo("--set store.database.maxPoolSize");
+    assertThat(s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100)).isEqualTo(7);
+    assertThat(s.origin(SettingNames.DB_MAX_POOL_SIZE))
+        .isEqualTo("--set store.database.maxPoolSize");
   }
 
   @Test
@@ -44,9 +52,9 @@ class SettingsTest {
     Settings s =
         Settings.load(
             null, Map.of("NBSECRETS_STORE_DATABASE_PASSWORDFILE", password.toString()), List.of());
-    assertThat(s.get(Keys.DB_PASSWORD)).contains("s3cret");
+    assertThat(s.get(SettingNames.DB_PASSWORD)).contains("s3cret");
     Settings missing = Settings.load(null, Map.of(), List.of("store.database.passwordFile=/nope"));
-    assertThatThrownBy(() -> missing.get(Keys.DB_PASSWORD))
+    assertThatThrownBy(() -> missing.get(SettingNames.DB_PASSWORD))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("store.database.passwordFile")
         .hasMessageNotContaining("s3cret");
@@ -63,13 +71,13 @@ class SettingsTest {
             Map.of(),
             List.of(
                 "store.type=mongo", "store.database.maxPoolSize=0", "store.vault.timeout=soon"));
-    assertThatThrownBy(() -> s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES))
+    assertThatThrownBy(() -> s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
         .hasMessage("store.type must be one of [kubernetes, database, vault], got: mongo");
-    assertThatThrownBy(() -> s.getInt(Keys.DB_MAX_POOL_SIZE, 10, 1, 100))
+    assertThatThrownBy(() -> s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100))
         .hasMessageContaining("store.database.maxPoolSize must be between 1 and 100");
-    assertThatThrownBy(() -> s.getDuration(Keys.VAULT_TIMEOUT, Duration.ofSeconds(5)))
+    assertThatThrownBy(() -> s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ofSeconds(5)))
         .hasMessageContaining("store.vault.timeout must be a duration");
-    assertThatThrownBy(() -> s.require(Keys.DB_URL, "when store.type is database"))
+    assertThatThrownBy(() -> s.require(SettingNames.DB_URL, "when store.type is database"))
         .hasMessageContaining("store.database.url is required when store.type is database")
         .hasMessageContaining("NBSECRETS_STORE_DATABASE_URL");
     Files.writeString(dir.resolve("list.yaml"), "store:\n  type: [a, b]\n");
@@ -82,11 +90,139 @@ class SettingsTest {
   @Test
   void defaultsAndDurations() {
     Settings s = Settings.load(null, Map.of(), List.of("store.vault.timeout=750ms"));
-    assertThat(s.getChoice(Keys.STORE_TYPE, Keys.STORE_TYPES)).isEqualTo("kubernetes");
-    assertThat(s.getDuration(Keys.VAULT_TIMEOUT, Duration.ZERO)).isEqualTo(Duration.ofMillis(750));
-    assertThat(s.getDuration(Keys.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)))
+    assertThat(s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
+        .isEqualTo("kubernetes");
+    assertThat(s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ZERO))
+        .isEqualTo(Duration.ofMillis(750));
+    assertThat(s.getDuration(SettingNames.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)))
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(Settings.envName("store.vault.kubernetes.role"))
         .isEqualTo("NBSECRETS_STORE_VAULT_KUBERNETES_ROLE");
+  }
+
+  @Test
+  void oneRuleForTypedSettingsFlagOverEnvironmentOverFileOverDefault() throws Exception {
+    Setting<Integer> port = NbsecretsSettings.API_PORT;
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(file, "api:\n  port: 1001\n");
+    Map<String, String> env = Map.of("NBSECRETS_API_PORT", "1002");
+    List<Settings.Given> flag = List.of(new Settings.Given("api.port", "1003", "--port"));
+
+    assertThat(Settings.load(null, Map.of(), List.of()).get(port)).isEqualTo(8443);
+    assertThat(Settings.load(file, Map.of(), List.of()).get(port)).isEqualTo(1001);
+    Settings fileAndEnv = Settings.load(file, env, List.of());
+    assertThat(fileAndEnv.get(port)).isEqualTo(1002);
+    assertThat(fileAndEnv.origin("api.port")).isEqualTo("environment variable NBSECRETS_API_PORT");
+    Settings all = Settings.load(file, env, List.of(), flag);
+    assertThat(all.get(port)).isEqualTo(1003);
+    assertThat(all.origin("api.port")).isEqualTo("--port");
+    // --set is a flag too; a command's own flag wins over it.
+    assertThat(Settings.load(file, env, List.of("api.port=1004")).get(port)).isEqualTo(1004);
+    assertThat(Settings.load(file, env, List.of("api.port=1004"), flag).get(port)).isEqualTo(1003);
+  }
+
+  @Test
+  void theCanonicalVariableWinsOverAnOlderAlias() {
+    Setting<String> audience = NbsecretsSettings.POD_TOKEN_AUDIENCE;
+    assertThat(audience.envName()).isEqualTo("NBSECRETS_API_PODTOKENAUDIENCE");
+    assertThat(audience.envAliases()).containsExactly("NBSECRETS_POD_TOKEN_AUDIENCE");
+    Settings both =
+        Settings.load(
+            null,
+            Map.of("NBSECRETS_API_PODTOKENAUDIENCE", "new", "NBSECRETS_POD_TOKEN_AUDIENCE", "old"),
+            List.of());
+    assertThat(both.get(audience)).isEqualTo("new");
+    assertThat(
+            Settings.load(null, Map.of("NBSECRETS_POD_TOKEN_AUDIENCE", "old"), List.of())
+                .get(audience))
+        .isEqualTo("old");
+  }
+
+  @Test
+  void typedValuesAreCheckedAndNameTheirOrigin() {
+    Settings s =
+        Settings.load(
+            null,
+            Map.of(),
+            List.of(
+                "api.port=70000",
+                "operator.leaderElection=maybe",
+                "rbac.watchNamespaces= a, ,b ",
+                "operator.apiCaConfigMap="));
+    assertThatThrownBy(() -> s.get(NbsecretsSettings.API_PORT))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("api.port must be between 0 and 65535, got 70000 (from --set api.port)");
+    assertThatThrownBy(() -> s.get(NbsecretsSettings.OPERATOR_LEADER_ELECTION))
+        .hasMessageContaining("operator.leaderElection must be true or false, got: maybe");
+    assertThat(s.get(NbsecretsSettings.WATCH_NAMESPACES)).containsExactly("a", "b");
+    // Given empty, a text setting is the empty text (no CA ConfigMap), not its default.
+    assertThat(s.get(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP)).isEmpty();
+    assertThat(s.get(NbsecretsSettings.ROTATION_PARALLELISM)).isNull();
+  }
+
+  @Test
+  void givenEmptyASettingTakesItsDefaultUnlessEmptyIsAValue() {
+    Settings s =
+        Settings.load(
+            null,
+            Map.of(
+                "NBSECRETS_STORE_TYPE", "",
+                "NBSECRETS_STORE_VAULT_TRANSIT_MOUNT", "",
+                "NBSECRETS_STORE_DATABASE_CONNECTIONTIMEOUT", "750ms"),
+            List.of());
+    assertThat(s.get(NbsecretsSettings.STORE_TYPE)).isEqualTo("kubernetes");
+    assertThat(s.get(NbsecretsSettings.VAULT_TRANSIT_MOUNT)).isEqualTo("transit");
+    assertThat(s.get(NbsecretsSettings.DB_CONNECTION_TIMEOUT)).isEqualTo(Duration.ofMillis(750));
+    assertThat(s.get(NbsecretsSettings.DB_MAX_POOL_SIZE)).isEqualTo(10);
+    assertThat(s.get(NbsecretsSettings.VAULT_TIMEOUT)).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void everySettingIsAChartValueOrSaysWhyNot() throws Exception {
+    Set<String> chartValues = new TreeSet<>();
+    JsonNode values =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(Path.of("charts/nbsecrets/values.yaml").toFile());
+    leaves("", values, chartValues);
+    List<String> wrong = new ArrayList<>();
+    for (Setting<?> s : NbsecretsSettings.all()) {
+      boolean inChart = chartValues.contains(s.name());
+      switch (s.scope()) {
+        case CHART_VALUE -> {
+          if (!inChart) {
+            wrong.add(s.name() + " is said to be a chart value but values.yaml has none");
+          }
+        }
+        case NOT_A_CHART_VALUE -> {
+          if (inChart) {
+            wrong.add(s.name() + " is a chart value");
+          }
+        }
+        case DEV_ONLY -> {
+          if (inChart || !s.name().startsWith("dev.")) {
+            wrong.add(s.name() + " is dev-only: not in the chart, named dev.*");
+          }
+        }
+      }
+    }
+    assertThat(wrong).isEmpty();
+    assertThat(NbsecretsSettings.names()).containsAll(SettingNames.ALL);
+  }
+
+  @Test
+  void theApiCaConfigMapDefaultIsTheOneTheApiPublishes() {
+    assertThat(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP.defaultValue())
+        .isEqualTo(ServerTls.CA_CONFIGMAP);
+  }
+
+  private static void leaves(String prefix, JsonNode node, Set<String> names) {
+    for (Map.Entry<String, JsonNode> f : node.properties()) {
+      String name = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
+      if (f.getValue().isObject() && !f.getValue().isEmpty()) {
+        leaves(name, f.getValue(), names);
+      } else {
+        names.add(name);
+      }
+    }
   }
 }

@@ -3,10 +3,12 @@ package io.nbsecrets.config;
 import java.util.List;
 
 /**
- * The setting names: the same as the Helm chart's values (charts/nbsecrets/values.yaml), which pass
- * them as NBSECRETS_ environment variables.
+ * The names of the store's settings: the same as the Helm chart's values
+ * (charts/nbsecrets/values.yaml), which pass them as NBSECRETS_ environment variables. Named
+ * "setting names", not keys, to keep them apart from key material (package {@code keys}). The typed
+ * settings of every role, these included, are in {@link NbsecretsSettings}.
  */
-public final class Keys {
+public final class SettingNames {
   public static final String STORE_TYPE = "store.type";
   public static final String STORE_K8S_NAMESPACE = "store.kubernetes.namespace";
   public static final String DB_URL = "store.database.url";
@@ -26,6 +28,7 @@ public final class Keys {
   public static final String VAULT_TRANSIT_KEY = "store.vault.transit.key";
   public static final String VAULT_TRANSIT_MOUNT = "store.vault.transit.mount";
 
+  /** The store's setting names. */
   public static final List<String> ALL =
       List.of(
           STORE_TYPE,
@@ -49,5 +52,5 @@ public final class Keys {
 
   public static final List<String> STORE_TYPES = List.of("kubernetes", "database", "vault");
 
-  private Keys() {}
+  private SettingNames() {}
 }
