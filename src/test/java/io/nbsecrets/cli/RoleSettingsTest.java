@@ -9,6 +9,7 @@ import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.SettingsException;
 import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.rotation.RotationOptions;
+import io.nbsecrets.tls.ServerTls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -226,5 +227,11 @@ class RoleSettingsTest {
       }
     }
     assertThat(unknown).isEmpty();
+  }
+
+  @Test
+  void theApiCaConfigMapDefaultIsTheOneTheApiPublishes() {
+    assertThat(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP.defaultValue())
+        .isEqualTo(ServerTls.CA_CONFIGMAP);
   }
 }

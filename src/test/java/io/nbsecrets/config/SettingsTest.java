@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.nbsecrets.tls.ServerTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -207,12 +206,6 @@ class SettingsTest {
     }
     assertThat(wrong).isEmpty();
     assertThat(NbsecretsSettings.names()).containsAll(SettingNames.ALL);
-  }
-
-  @Test
-  void theApiCaConfigMapDefaultIsTheOneTheApiPublishes() {
-    assertThat(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP.defaultValue())
-        .isEqualTo(ServerTls.CA_CONFIGMAP);
   }
 
   private static void leaves(String prefix, JsonNode node, Set<String> names) {
