@@ -28,9 +28,9 @@ public final class Conditions {
 
   /**
    * Sets a condition in {@code conditions} (in place), keeping its lastTransitionTime unless the
-   * status changes.
+   * status changes. Only {@link SessionStatusAggregator} writes a session's conditions.
    */
-  public static void set(
+  static void set(
       List<Condition> conditions,
       String type,
       String status,

@@ -71,7 +71,7 @@ public record OperatorConfig(
       if (apiCaRequired && !plainHttp()) {
         throw new SessionFailure(
             SessionFailure.Scope.WORKLOAD,
-            "ApiCaBundleMissing",
+            Reason.API_CA_BUNDLE_MISSING,
             "the secrets API has not published its CA bundle yet (ConfigMap "
                 + io.nbsecrets.tls.ServerTls.CA_CONFIGMAP
                 + " in the operator's namespace); is the API running?");

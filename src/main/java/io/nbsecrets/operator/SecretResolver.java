@@ -85,9 +85,10 @@ public final class SecretResolver {
         records = new TreeMap<>(store.get(user, fileNames.keySet()));
       }
     } catch (StoreUnavailableException e) {
-      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreUnavailable", e.getMessage(), e);
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS, Reason.STORE_UNAVAILABLE, e.getMessage(), e);
     } catch (StoreException e) {
-      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreError", e.getMessage(), e);
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, Reason.STORE_ERROR, e.getMessage(), e);
     }
 
     List<String> missing =
@@ -95,7 +96,7 @@ public final class SecretResolver {
     if (!missing.isEmpty()) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "SecretNotFound",
+          Reason.SECRET_NOT_FOUND,
           (missing.size() == 1 ? "secret " : "secrets ")
               + String.join(", ", missing)
               + " of user "
@@ -116,7 +117,7 @@ public final class SecretResolver {
       if (clash != null) {
         throw new SessionFailure(
             SessionFailure.Scope.SECRETS,
-            "InvalidSpec",
+            Reason.INVALID_SPEC,
             "secrets "
                 + clash
                 + " and "
@@ -157,9 +158,9 @@ public final class SecretResolver {
           store.list(user).stream()
               .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version)));
     } catch (StoreUnavailableException e) {
-      return new CurrentVersions(null, "StoreUnavailable", e.getMessage());
+      return new CurrentVersions(null, Reason.STORE_UNAVAILABLE.value(), e.getMessage());
     } catch (StoreException e) {
-      return new CurrentVersions(null, "StoreError", e.getMessage());
+      return new CurrentVersions(null, Reason.STORE_ERROR.value(), e.getMessage());
     }
   }
 
@@ -176,7 +177,7 @@ public final class SecretResolver {
     } catch (UnknownKeyException e) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "UnknownSessionKey",
+          Reason.UNKNOWN_SESSION_KEY,
           "secret "
               + record.name()
               + " is sealed with session key "
@@ -185,18 +186,19 @@ public final class SecretResolver {
     } catch (RecordBindingException e) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "SecretUnreadable",
+          Reason.SECRET_UNREADABLE,
           "secret " + record.name() + " is bound to another owner or name and was refused");
     } catch (CryptoException e) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "SecretUnreadable",
+          Reason.SECRET_UNREADABLE,
           "secret " + record.name() + " could not be decrypted: the record is corrupt or tampered");
     } catch (StoreUnavailableException e) {
       // Vault Transit, which unwraps the data key, did not answer.
-      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreUnavailable", e.getMessage(), e);
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS, Reason.STORE_UNAVAILABLE, e.getMessage(), e);
     } catch (StoreException e) {
-      throw new SessionFailure(SessionFailure.Scope.SECRETS, "StoreError", e.getMessage(), e);
+      throw new SessionFailure(SessionFailure.Scope.SECRETS, Reason.STORE_ERROR, e.getMessage(), e);
     }
   }
 

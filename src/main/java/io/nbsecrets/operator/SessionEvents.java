@@ -11,7 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Kubernetes Events about sessions. Messages name secrets and users, never values. */
+/**
+ * Kubernetes Events about sessions, with a typed {@link Reason} (the closed list docs and alerts
+ * key on). Messages name secrets and users, never values.
+ */
 public final class SessionEvents {
   private static final Logger LOG = LoggerFactory.getLogger(SessionEvents.class);
   public static final String COMPONENT = "nbsecrets-operator";
@@ -40,15 +43,17 @@ public final class SessionEvents {
     return b.toString();
   }
 
-  public void normal(NotebookSession session, String reason, String message) {
+  /** Records that something went as it should ({@code type: Normal}). */
+  public void normal(NotebookSession session, Reason reason, String message) {
     publish(session, "Normal", reason, message);
   }
 
-  public void warning(NotebookSession session, String reason, String message) {
+  /** Records a failure that someone may need to act on ({@code type: Warning}). */
+  public void warning(NotebookSession session, Reason reason, String message) {
     publish(session, "Warning", reason, message);
   }
 
-  private void publish(NotebookSession session, String type, String reason, String message) {
+  private void publish(NotebookSession session, String type, Reason reason, String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     try {
@@ -71,7 +76,7 @@ public final class SessionEvents {
                   .withResourceVersion(session.getMetadata().getResourceVersion())
                   .endInvolvedObject()
                   .withType(type)
-                  .withReason(reason)
+                  .withReason(reason.value())
                   .withMessage(message)
                   .withCount(1)
                   .withFirstTimestamp(now)

@@ -13,20 +13,26 @@ public class SessionFailure extends Exception {
     WORKLOAD
   }
 
-  private final String reason;
+  private final Reason reason;
   private final Scope scope;
 
-  public SessionFailure(Scope scope, String reason, String message) {
+  public SessionFailure(Scope scope, Reason reason, String message) {
     this(scope, reason, message, null);
   }
 
-  public SessionFailure(Scope scope, String reason, String message, Throwable cause) {
+  public SessionFailure(Scope scope, Reason reason, String message, Throwable cause) {
     super(message, cause);
     this.scope = scope;
     this.reason = reason;
   }
 
+  /** The reason as Kubernetes shows it (see {@link Reason#value()}). */
   public String reason() {
+    return reason.value();
+  }
+
+  /** The reason, typed: what conditions and Events are written with. */
+  public Reason reasonCode() {
     return reason;
   }
 

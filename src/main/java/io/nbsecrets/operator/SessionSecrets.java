@@ -140,7 +140,7 @@ public final class SessionSecrets {
     if (secretBytes > MAX_DATA_BYTES) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "SecretTooLarge",
+          Reason.SECRET_TOO_LARGE,
           "the session Secret of the "
               + selected
               + " needs "
@@ -153,7 +153,7 @@ public final class SessionSecrets {
     if (recordBytes > MAX_DATA_BYTES) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "SecretTooLarge",
+          Reason.SECRET_TOO_LARGE,
           "the snapshot record of the "
               + selected
               + " needs "

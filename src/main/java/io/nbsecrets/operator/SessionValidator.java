@@ -21,9 +21,6 @@ public final class SessionValidator {
 
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
 
-  /** The reason when the spec holds fields this operator does not know or cannot read. */
-  public static final String UNREADABLE_SPEC = "UnreadableSpec";
-
   private SessionValidator() {}
 
   public static void validateSpec(NotebookSession session) throws SessionFailure {
@@ -41,7 +38,7 @@ public final class SessionValidator {
       // an operator that reads the whole spec runs, and an existing workload is left as it is.
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          UNREADABLE_SPEC,
+          Reason.UNREADABLE_SPEC,
           "this operator cannot read the spec whole and acts on no part of it (is the"
               + " NotebookSession CRD newer than the operator?): "
               + String.join("; ", spec.unreadableFields()));
@@ -58,7 +55,8 @@ public final class SessionValidator {
     String mountPath = spec.getSecrets().effectiveMountPath();
     var pathProblem = MountPaths.problem(mountPath);
     if (pathProblem.isPresent()) {
-      throw new SessionFailure(SessionFailure.Scope.SECRETS, "InvalidMountPath", pathProblem.get());
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS, Reason.INVALID_MOUNT_PATH, pathProblem.get());
     }
     Set<String> names = new HashSet<>();
     Set<String> files = new HashSet<>();
@@ -94,7 +92,7 @@ public final class SessionValidator {
     if (bound == null || bound.isBlank()) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "NamespaceNotBound",
+          Reason.NAMESPACE_NOT_BOUND,
           "namespace "
               + ns
               + " is not bound to a user: an admin must set the annotation "
@@ -104,7 +102,7 @@ public final class SessionValidator {
     if (!bound.equals(session.getSpec().getUser())) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
-          "UserMismatch",
+          Reason.USER_MISMATCH,
           "session user "
               + session.getSpec().getUser()
               + " does not match user "
@@ -115,6 +113,6 @@ public final class SessionValidator {
   }
 
   private static SessionFailure invalid(String message) {
-    return new SessionFailure(SessionFailure.Scope.SECRETS, "InvalidSpec", message);
+    return new SessionFailure(SessionFailure.Scope.SECRETS, Reason.INVALID_SPEC, message);
   }
 }

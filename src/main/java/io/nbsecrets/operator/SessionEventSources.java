@@ -1,0 +1,118 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.nbsecrets.model.NotebookSession;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What a session's reconcile watches: its snapshot records, StatefulSet and Service (labelled as
+ * ours), the namespaces (for their user binding) and the stale-secrets poller. Also tells the
+ * informer caches about the operator's own writes, so the next reconcile does not see a stale cache
+ * and write again.
+ */
+final class SessionEventSources {
+  private final Map<Class<?>, InformerEventSource<?, NotebookSession>> owned;
+  private final List<EventSource<?, NotebookSession>> all;
+
+  private SessionEventSources(
+      Map<Class<?>, InformerEventSource<?, NotebookSession>> owned,
+      List<EventSource<?, NotebookSession>> all) {
+    this.owned = owned;
+    this.all = all;
+  }
+
+  /** No event sources (a reconciler called directly): writes are announced to no cache. */
+  static SessionEventSources none() {
+    return new SessionEventSources(Map.of(), List.of());
+  }
+
+  static SessionEventSources create(
+      EventSourceContext<NotebookSession> context,
+      SecretResolver resolver,
+      SessionMetrics metrics) {
+    String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
+    // Snapshot records, not the session Secrets: the operator never reads a Secret.
+    var records =
+        informer(
+            context,
+            ConfigMap.class,
+            "snapshots",
+            ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT);
+    var statefulSets = informer(context, StatefulSet.class, "statefulsets", ours);
+    var services = informer(context, Service.class, "services", ours);
+    var primaries = context.getPrimaryCache();
+    InformerEventSource<Namespace, NotebookSession> namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, NotebookSession.class)
+                .withName("namespaces")
+                // Namespaces are cluster-scoped: one informer over all of them. Inheriting the
+                // controller's namespaces would key the cache by a watched namespace, and every
+                // lookup of a binding would miss.
+                .withWatchAllNamespaces()
+                .withFollowControllerNamespacesChanges(false)
+                .withPrimaryToSecondaryMapper(
+                    (NotebookSession p) -> Set.of(new ResourceID(p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(
+                    ns ->
+                        primaries
+                            .list(ns.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    // Secrets replaced or deleted while nothing touches the session: see the poller for why a
+    // poll per user rather than a periodic reconcile per session or a push per store.
+    StaleSecretsPoller stale =
+        new StaleSecretsPoller(primaries::list, resolver, metrics, StaleSecretsPoller.PERIOD);
+    return new SessionEventSources(
+        Map.of(ConfigMap.class, records, StatefulSet.class, statefulSets, Service.class, services),
+        List.of(records, statefulSets, services, namespaces, stale));
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> informer(
+      EventSourceContext<NotebookSession> context, Class<R> type, String name, String selector) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(type, NotebookSession.class)
+            .withName(name)
+            .withLabelSelector(selector)
+            .build(),
+        context);
+  }
+
+  List<EventSource<?, NotebookSession>> all() {
+    return all;
+  }
+
+  /** Tells the cache of {@code created}'s kind that the operator just made it. */
+  <R extends HasMetadata> void created(NotebookSession session, R created) {
+    InformerEventSource<R, NotebookSession> source = source(created);
+    if (source != null) {
+      source.handleRecentResourceCreate(ResourceID.fromResource(session), created);
+    }
+  }
+
+  /** Tells the cache of {@code updated}'s kind that the operator just replaced {@code before}. */
+  <R extends HasMetadata> void updated(NotebookSession session, R updated, R before) {
+    InformerEventSource<R, NotebookSession> source = source(updated);
+    if (source != null) {
+      source.handleRecentResourceUpdate(ResourceID.fromResource(session), updated, before);
+    }
+  }
+
+  @SuppressWarnings("unchecked") // the map holds each kind's informer under its class
+  private <R extends HasMetadata> InformerEventSource<R, NotebookSession> source(R resource) {
+    return (InformerEventSource<R, NotebookSession>) owned.get(resource.getClass());
+  }
+}

@@ -1,0 +1,168 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.util.Counts;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The snapshot step: find the record the session follows, or take a snapshot (once per selection)
+ * and write its immutable Secret and its record; later, delete the snapshots it superseded.
+ *
+ * <p>Secret names are content hashes, so a Secret is never replaced: a new selection makes a new
+ * Secret, and the old one goes once the workload points at the new one.
+ */
+final class SnapshotStep {
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotStep.class);
+
+  private final SecretResolver resolver;
+  private final SessionMetrics metrics;
+
+  SnapshotStep(SecretResolver resolver, SessionMetrics metrics) {
+    this.resolver = resolver;
+    this.metrics = metrics;
+  }
+
+  /** The session's snapshot records (owned by this session; others are never touched). */
+  static List<ConfigMap> owned(NotebookSession session, Set<ConfigMap> records) {
+    String uid = session.getMetadata().getUid();
+    return records.stream().filter(r -> Owners.isControlledBy(r, uid)).toList();
+  }
+
+  /**
+   * The record of the session's current selection whose Secret exists; a new snapshot when there is
+   * none.
+   */
+  ConfigMap current(
+      KubernetesClient client,
+      SessionEventSources caches,
+      NotebookSession session,
+      List<ConfigMap> owned,
+      StatefulSet actualSts)
+      throws SessionFailure {
+    String selectionHash = SecretResolver.selectionHash(session);
+    String sessionName = session.getMetadata().getName();
+    // A record is followed only when the Secret it names is the one its contents name.
+    ConfigMap current =
+        owned.stream()
+            .filter(r -> selectionHash.equals(SnapshotRecords.selectionHash(r)))
+            .filter(r -> SnapshotRecords.secretName(sessionName, r).isPresent())
+            .findFirst()
+            .orElse(null);
+    if (current != null) {
+      String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
+      if (Workload.mountsSecret(actualSts, secretName)
+          || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName)) {
+        return current;
+      }
+      // Its Secret is gone (deleted by hand, or by a clean-up that stopped half-way): a pod
+      // pointed at it would never start. Take a new snapshot instead.
+      LOG.info(
+          "snapshot {} lost its secret {}; taking a new one",
+          current.getMetadata().getName(),
+          secretName);
+      client.resource(current).delete();
+    }
+    return take(client, caches, session);
+  }
+
+  private ConfigMap take(
+      KubernetesClient client, SessionEventSources caches, NotebookSession session)
+      throws SessionFailure {
+    Snapshot snapshot = resolver.resolve(session);
+    Secret sealed = SessionSecrets.desired(session, snapshot);
+    ConfigMap record = SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
+    // Before either is written: nothing half-made when the API server would refuse one.
+    SessionSecrets.requireFits(snapshot, sealed, record);
+    createOrUse(client, sealed);
+    ConfigMap written = createOrGet(client, session, record);
+    caches.created(session, written);
+    String took = Counts.of(snapshot.entries().size(), "secret");
+    metrics.snapshotTaken(snapshot.entries().size());
+    LOG.info("took a snapshot of {}", took);
+    new SessionEvents(client)
+        .normal(
+            session,
+            Reason.SNAPSHOT_TAKEN,
+            "took "
+                + took
+                + ": "
+                + SessionEvents.joinNames(SecretResolver.names(snapshot.entries()), 900));
+    return written;
+  }
+
+  /**
+   * Deletes the records other than {@code current}, each with its Secret first: a record whose
+   * Secret is gone is deleted on the next pass. A record whose contents do not name its Secret is
+   * never followed to delete anything.
+   */
+  static void deleteSuperseded(
+      KubernetesClient client, NotebookSession session, List<ConfigMap> owned, ConfigMap current) {
+    String sessionName = session.getMetadata().getName();
+    String currentName = current.getMetadata().getName();
+    String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
+    for (ConfigMap old : owned) {
+      if (old.getMetadata().getName().equals(currentName)) {
+        continue;
+      }
+      var oldSecret = SnapshotRecords.secretName(sessionName, old);
+      if (oldSecret.isPresent() && !oldSecret.get().equals(secretName)) {
+        client
+            .secrets()
+            .inNamespace(old.getMetadata().getNamespace())
+            .withName(oldSecret.get())
+            .delete();
+      }
+      client.resource(old).delete();
+      LOG.info(
+          "deleted superseded snapshot {} (secret {})",
+          old.getMetadata().getName(),
+          oldSecret.orElse("none"));
+    }
+  }
+
+  /**
+   * Creates a snapshot's Secret. One that exists already under its name holds the same snapshot
+   * (names are content hashes): an earlier attempt that stopped before its record, or a record
+   * lost. It is used as it is; the operator never reads or replaces a Secret.
+   */
+  private static void createOrUse(KubernetesClient client, Secret sealed) {
+    try {
+      client.resource(sealed).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      LOG.info("using secret {} made by an earlier attempt", sealed.getMetadata().getName());
+    }
+  }
+
+  /** Creates a snapshot record; if one of that name exists (the same contents), uses it. */
+  private static ConfigMap createOrGet(
+      KubernetesClient client, NotebookSession session, ConfigMap desired) throws SessionFailure {
+    try {
+      return client.resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      ConfigMap record = client.resource(desired).get();
+      if (record == null || !Owners.isControlledBy(record, session.getMetadata().getUid())) {
+        throw new SessionFailure(
+            SessionFailure.Scope.WORKLOAD,
+            Reason.NAME_TAKEN,
+            "ConfigMap "
+                + desired.getMetadata().getName()
+                + " exists and does not belong to this session: delete it or rename the session");
+      }
+      return record;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.nbsecrets.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionStatus;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How the status is built from one pass's verdicts, and how Ready follows from them. */
+class SessionStatusAggregatorTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant T1 = Instant.parse("2026-01-01T00:05:00Z");
+
+  private static final StatefulSet READY_STS =
+      new StatefulSetBuilder()
+          .withNewMetadata()
+          .withName("nb")
+          .withGeneration(1L)
+          .endMetadata()
+          .withNewStatus()
+          .withObservedGeneration(1L)
+          .withReplicas(1)
+          .withReadyReplicas(1)
+          .endStatus()
+          .build();
+
+  @Test
+  void readyIsTrueOnlyWhenSecretsAndWorkloadAreAndNamesTheFirstThatIsNot() {
+    NotebookSession session = Sessions.session("ns", "nb", "erin", "A");
+    NotebookSessionStatus ok =
+        new SessionStatusAggregator(session, T0)
+            .secrets()
+            .ready(Reason.SECRETS_MOUNTED, "1 secret in the snapshot")
+            .workloadFrom(READY_STS, null)
+            .build(List.of(), READY_STS);
+    assertThat(ok.getConditions())
+        .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+        .containsExactly(
+            tuple("SecretsReady", "True", "SecretsMounted"),
+            tuple("WorkloadReady", "True", "PodReady"),
+            tuple("Ready", "True", "SessionReady"));
+    assertThat(ok.getPodName()).isEqualTo("nb-0");
+
+    NotebookSessionStatus initFailed =
+        new SessionStatusAggregator(session, T0)
+            .secrets()
+            .ready(Reason.SECRETS_MOUNTED, "1 secret in the snapshot")
+            .initFailed(new PodInitFailures.Failure("UserKeyRefused", "the key was refused"))
+            .workloadFrom(null, null)
+            .build(List.of(), null);
+    assertThat(Conditions.is(initFailed.getConditions(), "Ready", "False", "UserKeyRefused"))
+        .isTrue();
+    assertThat(initFailed.getPodName()).isNull();
+  }
+
+  @Test
+  void withoutSecretsReadyReadyIsNotWrittenFromTheWorkloadAlone() {
+    NotebookSession session = Sessions.session("ns", "nb", "erin", "A");
+    NotebookSessionStatus status =
+        new SessionStatusAggregator(session, T0)
+            .workloadFrom(READY_STS, null)
+            .build(List.of(), READY_STS);
+    assertThat(Conditions.find(status.getConditions(), "Ready")).isEmpty();
+  }
+
+  @Test
+  void aConditionWrittenAgainWithTheSameStatusKeepsItsTransitionTime() {
+    NotebookSession session = Sessions.session("ns", "nb", "erin", "A");
+    session.setStatus(
+        new SessionStatusAggregator(session, T0)
+            .failed(
+                new SessionFailure(
+                    SessionFailure.Scope.WORKLOAD, Reason.API_CA_BUNDLE_MISSING, "no CA yet"))
+            .build(List.of(), null));
+    // The next pass fails on the same scope again, even though the StatefulSet is ready: the
+    // condition is written once, False to False, so its transition time stays.
+    session.getMetadata().setGeneration(2L);
+    NotebookSessionStatus next =
+        new SessionStatusAggregator(session, T1)
+            .workloadFrom(READY_STS, null)
+            .failed(new SessionFailure(SessionFailure.Scope.WORKLOAD, Reason.NAME_TAKEN, "taken"))
+            .build(List.of(), READY_STS);
+    Condition workload = Conditions.find(next.getConditions(), "WorkloadReady").orElseThrow();
+    assertThat(workload.getReason()).isEqualTo("NameTaken");
+    assertThat(workload.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+    assertThat(workload.getObservedGeneration()).isEqualTo(2L);
+    assertThat(next.getObservedGeneration()).isEqualTo(2L);
+    assertThat(Conditions.is(next.getConditions(), "Ready", "False", "NameTaken")).isTrue();
+  }
+}
