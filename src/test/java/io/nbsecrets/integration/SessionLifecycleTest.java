@@ -29,6 +29,7 @@ import io.nbsecrets.operator.SessionSecrets;
 import io.nbsecrets.operator.Snapshot;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.store.KubernetesSecretStore;
+import io.nbsecrets.testing.LogCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
