@@ -481,13 +481,10 @@ public final class VaultSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     checkName(name);
     Objects.requireNonNull(sealed, "sealed");
-    String what = Descriptions.secret(user, name);
-    String path = config.mount() + "/data/" + recordPath(user, name);
-    return withCasRetries(
-        path,
-        what,
-        () -> {
-          Read current = readRecord(user, name);
+    return withRecordCas(
+        user,
+        name,
+        (current, path, what) -> {
           Instant now = clock.instant();
           SecretMetadata next;
           boolean created;
@@ -513,6 +510,19 @@ public final class VaultSecretStore implements SecretStore {
               what,
               new PutResult(next, created));
         });
+  }
+
+  /** One attempt at a record: what was read, the record's KV path and its description. */
+  @FunctionalInterface
+  private interface RecordAttempt<T> {
+    Optional<T> apply(Read current, String path, String what);
+  }
+
+  /** {@link #withCasRetries} for one record, read afresh before each attempt. */
+  private <T> T withRecordCas(String user, String name, RecordAttempt<T> attempt) {
+    String what = Descriptions.secret(user, name);
+    String path = config.mount() + "/data/" + recordPath(user, name);
+    return withCasRetries(path, what, () -> attempt.apply(readRecord(user, name), path, what));
   }
 
   /**
@@ -708,13 +718,10 @@ public final class VaultSecretStore implements SecretStore {
     checkName(name);
     Objects.requireNonNull(expectedSealed, "expectedSealed");
     Objects.requireNonNull(newSealed, "newSealed");
-    String what = Descriptions.secret(user, name);
-    String path = config.mount() + "/data/" + recordPath(user, name);
-    return withCasRetries(
-        path,
-        what,
-        () -> {
-          Read current = readRecord(user, name);
+    return withRecordCas(
+        user,
+        name,
+        (current, path, what) -> {
           Optional<StoredSecret> old = current.record();
           if (old.isEmpty() || !old.get().sealed().equals(expectedSealed)) {
             return Optional.of(false);
