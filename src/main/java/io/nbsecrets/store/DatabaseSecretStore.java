@@ -255,20 +255,23 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<SecretMetadata> list(String user) {
     Objects.requireNonNull(user, "user");
-    return read(
+    return userRows(
         "list",
+        user,
+        "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
+            + " WHERE user_id = ? ORDER BY name",
+        rs -> new SecretMetadata(rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
+  }
+
+  /** A read of all the user's rows: {@code sql} has the user as its only parameter. */
+  private <T> List<T> userRows(String verb, String user, String sql, RowMapper<T> mapper) {
+    return read(
+        verb,
         "the secrets of user " + user,
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? ORDER BY name")) {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, user);
-            return rows(
-                s,
-                rs ->
-                    new SecretMetadata(
-                        rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
+            return rows(s, mapper);
           }
         });
   }
@@ -310,18 +313,12 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<StoredSecret> getAll(String user) {
     Objects.requireNonNull(user, "user");
-    return read(
+    return userRows(
         "get",
-        "the secrets of user " + user,
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? ORDER BY name")) {
-            s.setString(1, user);
-            return rows(s, DatabaseSecretStore::record);
-          }
-        });
+        user,
+        "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
+            + " WHERE user_id = ? ORDER BY name",
+        DatabaseSecretStore::record);
   }
 
   @Override
