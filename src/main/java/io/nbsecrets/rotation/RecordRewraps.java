@@ -15,27 +15,34 @@ import org.slf4j.LoggerFactory;
 /**
  * The store's records as a {@link RewrapPasses.Source}: a record is replaced by {@link #rewrapped}
  * with a check-and-set ({@link SecretStore#rewrap}); when a put wins the race, the record is read
- * again and handled again, a few times, then left for the next pass.
+ * again and handled again, a few times, then left for the next pass. Each rotation gives only its
+ * {@link Rewrapper}.
  */
-abstract class RecordRewraps implements RewrapPasses.Source<ScannedSecret, ScanCursor> {
+final class RecordRewraps implements RewrapPasses.Source<ScannedSecret, ScanCursor> {
   private static final Logger LOG = LoggerFactory.getLogger(RecordRewraps.class);
   private static final int ATTEMPTS = 3;
 
+  /** What a rotation does to one record. */
+  @FunctionalInterface
+  interface Rewrapper {
+    /**
+     * {@code sealed} under the target key, or null when it is under it already.
+     *
+     * @throws CryptoException when the record cannot be opened (it is left as it is)
+     */
+    String rewrapped(String user, String name, String sealed);
+  }
+
   private final SecretStore store;
+  private final Rewrapper rewrapper;
 
   /** Unreadable records already logged (each pass meets them again). */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-  RecordRewraps(SecretStore store) {
+  RecordRewraps(SecretStore store, Rewrapper rewrapper) {
     this.store = store;
+    this.rewrapper = rewrapper;
   }
-
-  /**
-   * {@code sealed} under the target key, or null when it is under it already.
-   *
-   * @throws CryptoException when the record cannot be opened (it is left as it is)
-   */
-  abstract String rewrapped(String user, String name, String sealed);
 
   @Override
   public long count() {
@@ -60,7 +67,7 @@ abstract class RecordRewraps implements RewrapPasses.Source<ScannedSecret, ScanC
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       String next;
       try {
-        next = rewrapped(user, name, sealed);
+        next = rewrapper.rewrapped(user, name, sealed);
       } catch (CryptoException e) {
         if (reported.add(user + "\u0000" + name)) {
           LOG.warn(

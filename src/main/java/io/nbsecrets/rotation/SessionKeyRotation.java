@@ -95,7 +95,14 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   @Override
   RewrapPasses.Source<ScannedSecret, ScanCursor> source(Secret secret, String target) {
     SessionKeyRing ring = SessionKeys.fromSecret(secret);
-    return new Records(ring, ring.publicKeys().get(0));
+    SessionPublicKey newest = ring.publicKeys().get(0);
+    // The store's records, re-sealed under the newest key.
+    return new RecordRewraps(
+        store,
+        (user, name, value) ->
+            Envelope.keyId(value).equals(newest.keyId())
+                ? null
+                : Envelope.reseal(ring, newest, user, name, value));
   }
 
   @Override
@@ -106,24 +113,5 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   @Override
   Map<String, String> cursorTo(ScanCursor cursor) {
     return StateCursors.recordCursorData(cursor);
-  }
-
-  /** The store's records, re-sealed under the target key. */
-  private final class Records extends RecordRewraps {
-    private final SessionKeyRing ring;
-    private final SessionPublicKey target;
-
-    Records(SessionKeyRing ring, SessionPublicKey target) {
-      super(store);
-      this.ring = ring;
-      this.target = target;
-    }
-
-    @Override
-    String rewrapped(String user, String name, String sealed) {
-      return Envelope.keyId(sealed).equals(target.keyId())
-          ? null
-          : Envelope.reseal(ring, target, user, name, sealed);
-    }
   }
 }

@@ -79,10 +79,12 @@ public final class TransitRotation {
       listener.step("re-wrapping every record to " + target);
     }
     String stateTarget = target;
+    DataKeyUnwrapper rsa = sessionKeys();
     RewrapPasses.Result passes =
         new RewrapPasses<>(
                 "transit",
-                new Records(sessionKeys(), latest),
+                new RecordRewraps(
+                    store, (user, name, value) -> rewrapped(rsa, latest, user, name, value)),
                 StateCursors.ofRecords(secrets, STATE, stateTarget),
                 options,
                 listener,
@@ -121,31 +123,20 @@ public final class TransitRotation {
     return secret.<DataKeyUnwrapper>map(SessionKeys::fromSecret).orElse(DataKeyUnwrapper.either());
   }
 
-  private final class Records extends RecordRewraps {
-    private final DataKeyUnwrapper rsa;
-    private final int latest;
-
-    Records(DataKeyUnwrapper rsa, int latest) {
-      super(store);
-      this.rsa = rsa;
-      this.latest = latest;
-    }
-
-    /** The record under the newest Transit version, or null when it is there already. */
-    @Override
-    String rewrapped(String user, String name, String sealed) {
-      String keyId = Envelope.keyId(sealed);
-      if (transit.holds(keyId)) {
-        byte[] wrapped = Envelope.wrappedKey(sealed);
-        if (VaultTransit.versionOf(wrapped) >= latest) {
-          return null;
-        }
-        return Envelope.withWrappedKey(sealed, transit.rewrap(wrapped));
+  /** The record under the newest Transit version, or null when it is there already. */
+  private String rewrapped(
+      DataKeyUnwrapper rsa, int latest, String user, String name, String sealed) {
+    String keyId = Envelope.keyId(sealed);
+    if (transit.holds(keyId)) {
+      byte[] wrapped = Envelope.wrappedKey(sealed);
+      if (VaultTransit.versionOf(wrapped) >= latest) {
+        return null;
       }
-      if (!rsa.holds(keyId)) {
-        throw new UnknownKeyException(keyId);
-      }
-      return Envelope.reseal(rsa, transit, user, name, sealed);
+      return Envelope.withWrappedKey(sealed, transit.rewrap(wrapped));
     }
+    if (!rsa.holds(keyId)) {
+      throw new UnknownKeyException(keyId);
+    }
+    return Envelope.reseal(rsa, transit, user, name, sealed);
   }
 }

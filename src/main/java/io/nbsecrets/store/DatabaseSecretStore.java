@@ -255,24 +255,23 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<SecretMetadata> list(String user) {
     Objects.requireNonNull(user, "user");
-    return read(
+    return userRows(
         "list",
+        user,
+        "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
+            + " WHERE user_id = ? ORDER BY name",
+        rs -> new SecretMetadata(rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
+  }
+
+  /** A read of all the user's rows: {@code sql} has the user as its only parameter. */
+  private <T> List<T> userRows(String verb, String user, String sql, RowMapper<T> mapper) {
+    return read(
+        verb,
         "the secrets of user " + user,
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? ORDER BY name")) {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, user);
-            try (ResultSet rs = s.executeQuery()) {
-              List<SecretMetadata> result = new ArrayList<>();
-              while (rs.next()) {
-                result.add(
-                    new SecretMetadata(
-                        rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
-              }
-              return result;
-            }
+            return rows(s, mapper);
           }
         });
   }
@@ -287,7 +286,7 @@ public final class DatabaseSecretStore implements SecretStore {
     }
     String what =
         distinct.size() == 1
-            ? describe(user, distinct.iterator().next())
+            ? Descriptions.secret(user, distinct.iterator().next())
             : "secrets of user " + user;
     return read(
         "get",
@@ -301,11 +300,8 @@ public final class DatabaseSecretStore implements SecretStore {
             s.setString(1, user);
             s.setArray(2, array);
             Map<String, StoredSecret> result = new LinkedHashMap<>();
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                StoredSecret record = record(rs);
-                result.put(record.name(), record);
-              }
+            for (StoredSecret record : rows(s, DatabaseSecretStore::record)) {
+              result.put(record.name(), record);
             }
             return result;
           } finally {
@@ -317,41 +313,25 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public List<StoredSecret> getAll(String user) {
     Objects.requireNonNull(user, "user");
-    return read(
+    return userRows(
         "get",
-        "the secrets of user " + user,
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? ORDER BY name")) {
-            s.setString(1, user);
-            List<StoredSecret> result = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                result.add(record(rs));
-              }
-            }
-            return result;
-          }
-        });
+        user,
+        "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
+            + " WHERE user_id = ? ORDER BY name",
+        DatabaseSecretStore::record);
   }
 
   @Override
   public Optional<String> getUserKey(String user) {
     Objects.requireNonNull(user, "user");
-    return read("get", userKeyDescription(user), c -> readUserKey(c, user));
+    return read("get", Descriptions.userKey(user), c -> readUserKey(c, user));
   }
 
   private static Optional<String> readUserKey(Connection c, String user) throws SQLException {
     try (PreparedStatement s =
         c.prepareStatement("SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?")) {
       s.setString(1, user);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new String(rs.getBytes(1), StandardCharsets.UTF_8))
-            : Optional.empty();
-      }
+      return rows(s, rs -> text(rs, 1)).stream().findFirst();
     }
   }
 
@@ -363,7 +343,7 @@ public final class DatabaseSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sealed, "sealed");
-    String what = describe(user, name);
+    String what = Descriptions.secret(user, name);
     byte[] utf8 = utf8(sealed, "the sealed value of " + what);
     OffsetDateTime now = now();
     return inTransaction(
@@ -386,13 +366,9 @@ public final class DatabaseSecretStore implements SecretStore {
                         + " FROM nbsecrets_secrets WHERE user_id = ?")) {
               count.setString(1, name);
               count.setString(2, user);
-              try (ResultSet rs = count.executeQuery()) {
-                rs.next();
-                long records = rs.getLong(1);
-                boolean exists = rs.getBoolean(2);
-                if (!exists && records >= maxSecrets) {
-                  throw new TooManySecretsException(user, maxSecrets);
-                }
+              // (records, exists): a new name at the limit is refused.
+              if (oneRow(count, rs -> !rs.getBoolean(2) && rs.getLong(1) >= maxSecrets)) {
+                throw new TooManySecretsException(user, maxSecrets);
               }
             }
           }
@@ -411,12 +387,12 @@ public final class DatabaseSecretStore implements SecretStore {
             upsert.setObject(3, now);
             upsert.setObject(4, now);
             upsert.setBytes(5, utf8);
-            try (ResultSet rs = upsert.executeQuery()) {
-              rs.next();
-              SecretMetadata metadata =
-                  new SecretMetadata(name, rs.getLong(1), instant(rs, 2), instant(rs, 3));
-              return new PutResult(metadata, rs.getBoolean(4));
-            }
+            return oneRow(
+                upsert,
+                rs ->
+                    new PutResult(
+                        new SecretMetadata(name, rs.getLong(1), instant(rs, 2), instant(rs, 3)),
+                        rs.getBoolean(4)));
           }
         });
   }
@@ -427,7 +403,7 @@ public final class DatabaseSecretStore implements SecretStore {
     Objects.requireNonNull(name, "name");
     return withConnection(
         "delete",
-        describe(user, name),
+        Descriptions.secret(user, name),
         c -> {
           try (PreparedStatement s =
               c.prepareStatement("DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?")) {
@@ -442,7 +418,7 @@ public final class DatabaseSecretStore implements SecretStore {
   public String putUserKeyIfAbsent(String user, String wrappedKey) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(wrappedKey, "wrappedKey");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     byte[] utf8 = utf8(wrappedKey, what);
     OffsetDateTime now = now();
     return withConnection(
@@ -474,10 +450,8 @@ public final class DatabaseSecretStore implements SecretStore {
         "count",
         "all secrets",
         c -> {
-          try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM nbsecrets_secrets");
-              ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+          try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM nbsecrets_secrets")) {
+            return oneRow(s, rs -> rs.getLong(1));
           }
         });
   }
@@ -502,13 +476,7 @@ public final class DatabaseSecretStore implements SecretStore {
               s.setString(i++, after.name());
             }
             s.setInt(i, limit);
-            List<ScannedSecret> result = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                result.add(new ScannedSecret(rs.getString(6), record(rs)));
-              }
-            }
-            return result;
+            return rows(s, rs -> new ScannedSecret(rs.getString(6), record(rs)));
           }
         });
   }
@@ -521,7 +489,7 @@ public final class DatabaseSecretStore implements SecretStore {
   public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(name, "name");
-    String what = describe(user, name);
+    String what = Descriptions.secret(user, name);
     return updateIf(
         what,
         "UPDATE nbsecrets_secrets SET sealed = ? WHERE user_id = ? AND name = ? AND sealed = ?",
@@ -548,15 +516,7 @@ public final class DatabaseSecretStore implements SecretStore {
               s.setString(i++, afterUser);
             }
             s.setInt(i, limit);
-            List<WrappedUserKey> result = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                result.add(
-                    new WrappedUserKey(
-                        rs.getString(1), new String(rs.getBytes(2), StandardCharsets.UTF_8)));
-              }
-            }
-            return result;
+            return rows(s, rs -> new WrappedUserKey(rs.getString(1), text(rs, 2)));
           }
         });
   }
@@ -564,7 +524,7 @@ public final class DatabaseSecretStore implements SecretStore {
   @Override
   public boolean rewrapUserKey(String user, String expected, String newWrapped) {
     Objects.requireNonNull(user, "user");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     return updateIf(
         what,
         "UPDATE nbsecrets_user_keys SET wrapped = ? WHERE user_id = ? AND wrapped = ?",
@@ -696,17 +656,44 @@ public final class DatabaseSecretStore implements SecretStore {
     return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 
+  /** One row of a result, as a value. */
+  @FunctionalInterface
+  private interface RowMapper<T> {
+    T map(ResultSet row) throws SQLException;
+  }
+
+  /** Runs the query; each row mapped, in order. */
+  private static <T> List<T> rows(PreparedStatement query, RowMapper<T> mapper)
+      throws SQLException {
+    List<T> result = new ArrayList<>();
+    try (ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        result.add(mapper.map(rs));
+      }
+    }
+    return result;
+  }
+
+  /** Runs a query that answers exactly one row (a count, a {@code RETURNING}); that row mapped. */
+  private static <T> T oneRow(PreparedStatement query, RowMapper<T> mapper) throws SQLException {
+    try (ResultSet rs = query.executeQuery()) {
+      rs.next();
+      return mapper.map(rs);
+    }
+  }
+
+  /** A {@code bytea} column holding UTF-8 text (a sealed value, a wrapped key). */
+  private static String text(ResultSet rs, int column) throws SQLException {
+    return new String(rs.getBytes(column), StandardCharsets.UTF_8);
+  }
+
   private static Instant instant(ResultSet rs, int column) throws SQLException {
     return rs.getObject(column, OffsetDateTime.class).toInstant();
   }
 
   private static StoredSecret record(ResultSet rs) throws SQLException {
     return new StoredSecret(
-        rs.getString(1),
-        rs.getLong(2),
-        instant(rs, 3),
-        instant(rs, 4),
-        new String(rs.getBytes(5), StandardCharsets.UTF_8));
+        rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4), text(rs, 5));
   }
 
   private static byte[] utf8(String text, String what) {
@@ -716,14 +703,6 @@ public final class DatabaseSecretStore implements SecretStore {
       throw new StoreException(
           "database store: " + what + " is not well-formed Unicode (unpaired surrogate)");
     }
-  }
-
-  private static String describe(String user, String name) {
-    return "secret " + name + " of user " + user;
-  }
-
-  private static String userKeyDescription(String user) {
-    return "the key of user " + user;
   }
 
   private static StoreException translate(SQLException e, String verb, String what) {

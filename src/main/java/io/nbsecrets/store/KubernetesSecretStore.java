@@ -28,7 +28,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -207,21 +206,14 @@ public final class KubernetesSecretStore implements SecretStore {
   public Map<String, StoredSecret> get(String user, Collection<String> names) {
     ensureOpen();
     Objects.requireNonNull(user, "user");
-    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
-    List<Optional<StoredSecret>> found =
-        ParallelReads.readAll(getPool, "kubernetes", user, distinct, name -> getRecord(user, name));
-    Map<String, StoredSecret> result = new LinkedHashMap<>();
-    for (int i = 0; i < distinct.size(); i++) {
-      String name = distinct.get(i);
-      found.get(i).ifPresent(r -> result.put(name, r));
-    }
-    return result;
+    return ParallelReads.readPresent(
+        getPool, "kubernetes", user, names, name -> getRecord(user, name));
   }
 
   /** The record, checked; empty when there is none. */
   private Optional<StoredSecret> getRecord(String user, String name) {
     Objects.requireNonNull(name, "name");
-    Secret secret = read(recordName(user, name), "get", recordDescription(user, name));
+    Secret secret = read(recordName(user, name), "get", Descriptions.secret(user, name));
     return secret == null ? Optional.empty() : Optional.of(toRecord(secret, user, name));
   }
 
@@ -398,7 +390,7 @@ public final class KubernetesSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sealed, "sealed");
-    String what = recordDescription(user, name);
+    String what = Descriptions.secret(user, name);
     String data = encode(sealed, what);
     String objectName = recordName(user, name);
     synchronized (writeLock(objectName)) {
@@ -446,7 +438,7 @@ public final class KubernetesSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(name, "name");
-    String what = recordDescription(user, name);
+    String what = Descriptions.secret(user, name);
     String objectName = recordName(user, name);
     synchronized (writeLock(objectName)) {
       return delete(user, name, what, objectName);
@@ -490,7 +482,7 @@ public final class KubernetesSecretStore implements SecretStore {
 
   /** The user's wrapped key, checked; empty when there is none. */
   private Optional<String> readUserKey(String user) {
-    Secret secret = read(userKeyName(user), "get", userKeyDescription(user));
+    Secret secret = read(userKeyName(user), "get", Descriptions.userKey(user));
     return Optional.ofNullable(secret).map(s -> toUserKey(s, user));
   }
 
@@ -499,7 +491,7 @@ public final class KubernetesSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(wrappedKey, "wrappedKey");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     String objectName = userKeyName(user);
     String data = encode(wrappedKey, what);
     for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -614,7 +606,7 @@ public final class KubernetesSecretStore implements SecretStore {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(expectedSealed, "expectedSealed");
     Objects.requireNonNull(newSealed, "newSealed");
-    String what = recordDescription(user, name);
+    String what = Descriptions.secret(user, name);
     return replaceDataIf(
         recordName(user, name),
         what,
@@ -629,7 +621,7 @@ public final class KubernetesSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(newWrapped, "newWrapped");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     return replaceDataIf(
         userKeyName(user),
         what,
@@ -940,14 +932,6 @@ public final class KubernetesSecretStore implements SecretStore {
       out.append(BASE32[(buffer << (5 - bits)) & 31]);
     }
     return out.toString();
-  }
-
-  private static String recordDescription(String user, String name) {
-    return "secret " + name + " of user " + user;
-  }
-
-  private static String userKeyDescription(String user) {
-    return "the key of user " + user;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 package io.nbsecrets.store;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +31,29 @@ final class ParallelReads {
       List<String> names,
       Function<String, Optional<StoredSecret>> read) {
     return map(pool, store, "the records of user " + user, names, read);
+  }
+
+  /**
+   * A store's {@link SecretStore#get}: each distinct name read once, in parallel; the records that
+   * exist, by name, in the order of {@code names}.
+   *
+   * @param store the store's name, for messages ("kubernetes", "vault")
+   * @param read reads one record by name; empty when absent
+   */
+  static Map<String, StoredSecret> readPresent(
+      ExecutorService pool,
+      String store,
+      String user,
+      Collection<String> names,
+      Function<String, Optional<StoredSecret>> read) {
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
+    List<Optional<StoredSecret>> found = readAll(pool, store, user, distinct, read);
+    Map<String, StoredSecret> result = new LinkedHashMap<>();
+    for (int i = 0; i < distinct.size(); i++) {
+      String name = distinct.get(i);
+      found.get(i).ifPresent(r -> result.put(name, r));
+    }
+    return result;
   }
 
   /**

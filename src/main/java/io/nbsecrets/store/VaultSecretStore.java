@@ -19,8 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -374,17 +372,11 @@ public final class VaultSecretStore implements SecretStore {
   public Map<String, StoredSecret> get(String user, Collection<String> names) {
     ensureOpen();
     Objects.requireNonNull(user, "user");
-    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
-    for (String name : distinct) {
+    for (String name : names) {
       checkName(name);
     }
-    List<Optional<StoredSecret>> found = readAll(user, distinct);
-    Map<String, StoredSecret> result = new LinkedHashMap<>();
-    for (int i = 0; i < distinct.size(); i++) {
-      String name = distinct.get(i);
-      found.get(i).ifPresent(r -> result.put(name, r));
-    }
-    return result;
+    return ParallelReads.readPresent(
+        getPool, "vault", user, names, name -> readRecord(user, name).record());
   }
 
   @Override
@@ -432,19 +424,29 @@ public final class VaultSecretStore implements SecretStore {
   private record Read(long kvVersion, Optional<StoredSecret> record) {}
 
   private Read readRecord(String user, String name) {
-    String what = recordDescription(user, name);
     String path = config.mount() + "/data/" + recordPath(user, name);
+    KvRead read = readKv(path, Descriptions.secret(user, name));
+    return new Read(read.kvVersion(), read.data().map(data -> toRecord(data, name, path)));
+  }
+
+  /**
+   * A KV entry as read: its KV version for check-and-set (0 when there is none) and its data (empty
+   * when absent).
+   */
+  private record KvRead(long kvVersion, Optional<JsonNode> data) {}
+
+  private KvRead readKv(String path, String what) {
     Optional<JsonNode> body = call(HttpMethod.GET, path, null, "read", what);
     if (body.isEmpty()) {
-      return new Read(0, Optional.empty());
+      return new KvRead(0, Optional.empty());
     }
     JsonNode data = body.get().path("data").path("data");
     long kvVersion = body.get().path("data").path("metadata").path("version").asLong(0);
     if (data.isNull() || data.isMissingNode()) {
       // A soft-deleted KV version (deleted outside this store): absent, but not at cas=0.
-      return new Read(kvVersion, Optional.empty());
+      return new KvRead(kvVersion, Optional.empty());
     }
-    return new Read(kvVersion, Optional.of(toRecord(data, name, path)));
+    return new KvRead(kvVersion, Optional.of(data));
   }
 
   private StoredSecret toRecord(JsonNode data, String name, String path) {
@@ -479,13 +481,10 @@ public final class VaultSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     checkName(name);
     Objects.requireNonNull(sealed, "sealed");
-    String what = recordDescription(user, name);
-    String path = config.mount() + "/data/" + recordPath(user, name);
-    return withCasRetries(
-        path,
-        what,
-        () -> {
-          Read current = readRecord(user, name);
+    return withRecordCas(
+        user,
+        name,
+        (current, path, what) -> {
           Instant now = clock.instant();
           SecretMetadata next;
           boolean created;
@@ -503,10 +502,27 @@ public final class VaultSecretStore implements SecretStore {
             created = false;
           }
           ObjectNode data = recordData(sealed, next);
-          return writeCas(path, data, current.kvVersion(), created ? "create" : "update", what)
-              ? Optional.of(new PutResult(next, created))
-              : Optional.empty();
+          return writeCas(
+              path,
+              data,
+              current.kvVersion(),
+              created ? "create" : "update",
+              what,
+              new PutResult(next, created));
         });
+  }
+
+  /** One attempt at a record: what was read, the record's KV path and its description. */
+  @FunctionalInterface
+  private interface RecordAttempt<T> {
+    Optional<T> apply(Read current, String path, String what);
+  }
+
+  /** {@link #withCasRetries} for one record, read afresh before each attempt. */
+  private <T> T withRecordCas(String user, String name, RecordAttempt<T> attempt) {
+    String what = Descriptions.secret(user, name);
+    String path = config.mount() + "/data/" + recordPath(user, name);
+    return withCasRetries(path, what, () -> attempt.apply(readRecord(user, name), path, what));
   }
 
   /**
@@ -545,6 +561,15 @@ public final class VaultSecretStore implements SecretStore {
     return data;
   }
 
+  /**
+   * One attempt of {@link #withCasRetries}: {@code result} when the check-and-set write won, empty
+   * when another writer was first.
+   */
+  private <T> Optional<T> writeCas(
+      String path, ObjectNode data, long cas, String verb, String what, T result) {
+    return writeCas(path, data, cas, verb, what) ? Optional.of(result) : Optional.empty();
+  }
+
   /** Writes {@code {"options":{"cas":cas},"data":data}}; false on a check-and-set conflict. */
   private boolean writeCas(String path, ObjectNode data, long cas, String verb, String what) {
     ObjectNode body = JSON.createObjectNode();
@@ -563,7 +588,7 @@ public final class VaultSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     checkName(name);
-    String what = recordDescription(user, name);
+    String what = Descriptions.secret(user, name);
     String dataPath = config.mount() + "/data/" + recordPath(user, name);
     synchronized (writeLock(dataPath)) {
       if (readRecord(user, name).record().isEmpty()) {
@@ -589,22 +614,19 @@ public final class VaultSecretStore implements SecretStore {
   private record KeyRead(long kvVersion, Optional<String> key) {}
 
   private KeyRead readUserKey(String user) {
-    String what = userKeyDescription(user);
     String path = config.mount() + "/data/" + userKeyPath(user);
-    Optional<JsonNode> body = call(HttpMethod.GET, path, null, "read", what);
-    if (body.isEmpty()) {
-      return new KeyRead(0, Optional.empty());
-    }
-    JsonNode data = body.get().path("data").path("data");
-    long kvVersion = body.get().path("data").path("metadata").path("version").asLong(0);
-    if (data.isNull() || data.isMissingNode()) {
-      return new KeyRead(kvVersion, Optional.empty());
-    }
-    JsonNode key = data.path("key");
-    if (!key.isTextual()) {
-      throw refused(path, "it has no text field 'key'");
-    }
-    return new KeyRead(kvVersion, Optional.of(key.asText()));
+    KvRead read = readKv(path, Descriptions.userKey(user));
+    return new KeyRead(
+        read.kvVersion(),
+        read.data()
+            .map(
+                data -> {
+                  JsonNode key = data.path("key");
+                  if (!key.isTextual()) {
+                    throw refused(path, "it has no text field 'key'");
+                  }
+                  return key.asText();
+                }));
   }
 
   @Override
@@ -612,7 +634,7 @@ public final class VaultSecretStore implements SecretStore {
     ensureOpen();
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(wrappedKey, "wrappedKey");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     String path = config.mount() + "/data/" + userKeyPath(user);
     long cas = 0;
     for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -696,22 +718,17 @@ public final class VaultSecretStore implements SecretStore {
     checkName(name);
     Objects.requireNonNull(expectedSealed, "expectedSealed");
     Objects.requireNonNull(newSealed, "newSealed");
-    String what = recordDescription(user, name);
-    String path = config.mount() + "/data/" + recordPath(user, name);
-    return withCasRetries(
-        path,
-        what,
-        () -> {
-          Read current = readRecord(user, name);
+    return withRecordCas(
+        user,
+        name,
+        (current, path, what) -> {
           Optional<StoredSecret> old = current.record();
           if (old.isEmpty() || !old.get().sealed().equals(expectedSealed)) {
             return Optional.of(false);
           }
           // The contract's version and timestamps stay; only Vault's KV version moves on.
           ObjectNode data = recordData(newSealed, old.get().metadata());
-          return writeCas(path, data, current.kvVersion(), "rewrap", what)
-              ? Optional.of(true)
-              : Optional.empty();
+          return writeCas(path, data, current.kvVersion(), "rewrap", what, true);
         });
   }
 
@@ -736,7 +753,7 @@ public final class VaultSecretStore implements SecretStore {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(newWrapped, "newWrapped");
-    String what = userKeyDescription(user);
+    String what = Descriptions.userKey(user);
     String path = config.mount() + "/data/" + userKeyPath(user);
     return withCasRetries(
         path,
@@ -746,9 +763,7 @@ public final class VaultSecretStore implements SecretStore {
           if (current.key().isEmpty() || !current.key().get().equals(expected)) {
             return Optional.of(false);
           }
-          return writeCas(path, userKeyData(newWrapped), current.kvVersion(), "rewrap", what)
-              ? Optional.of(true)
-              : Optional.empty();
+          return writeCas(path, userKeyData(newWrapped), current.kvVersion(), "rewrap", what, true);
         });
   }
 
@@ -889,14 +904,6 @@ public final class VaultSecretStore implements SecretStore {
       throw new StoreException(
           "vault store: secret name '" + name + "' cannot be a Vault path segment");
     }
-  }
-
-  private static String recordDescription(String user, String name) {
-    return "secret " + name + " of user " + user;
-  }
-
-  private static String userKeyDescription(String user) {
-    return "the key of user " + user;
   }
 
   // ---------------------------------------------------------------------------------------------

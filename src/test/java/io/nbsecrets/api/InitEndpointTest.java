@@ -11,6 +11,7 @@ import io.nbsecrets.api.ApiFixture.Reply;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.testing.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

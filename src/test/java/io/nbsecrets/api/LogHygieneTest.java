@@ -3,6 +3,7 @@ package io.nbsecrets.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nbsecrets.api.ApiFixture.Reply;
+import io.nbsecrets.testing.LogCapture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;

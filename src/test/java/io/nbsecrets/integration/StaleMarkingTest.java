@@ -20,6 +20,7 @@ import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultSecretStore;
 import io.nbsecrets.store.VaultSecretStore.VaultConfig;
+import io.nbsecrets.testing.LogCapture;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.testing.LogCapture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,0 +1,158 @@
+package io.nbsecrets.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.model.MountedSecret;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.operator.Conditions;
+import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
+import io.nbsecrets.operator.Workload;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The happy path: a secret travels from the API to a file in the session; a resync that changes
+ * nothing writes nothing.
+ */
+class SecretDeliveryTest extends SessionLifecycle {
+  @Override
+  List<String> users() {
+    return List.of("alice", "bob");
+  }
+
+  @Test
+  void aSecretTravelsFromTheApiToAFileInTheSession() throws Exception {
+    String apiKey = plaintext("alice-api-key");
+    String password = plaintext("alice-db-password");
+    assertThat(putSecret("alice", "OPENAI_API_KEY", apiKey)).isEqualTo(201);
+    assertThat(putSecret("alice", "db-password", password)).isEqualTo(201);
+
+    drainUntilQuiet(300);
+    create(
+        newSession(
+            "alice",
+            "nb",
+            "alice",
+            new SecretItem("OPENAI_API_KEY", null),
+            new SecretItem("db-password", "pg.txt")));
+    NotebookSession ready = awaitReady("alice", "nb");
+    List<RecordedRequest> creation = drainUntilQuiet(500);
+
+    // the files, with the plaintext, mode 0400
+    assertThat(files("alice", "nb"))
+        .containsOnly(Map.entry("OPENAI_API_KEY", apiKey), Map.entry("pg.txt", password));
+    Path file = env.kubelet().sessionDir("alice", "nb").resolve("pg.txt");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("r--------");
+
+    // status: names and versions, the pod, every condition True at this generation
+    assertThat(ready.getStatus().getObservedGeneration())
+        .isEqualTo(ready.getMetadata().getGeneration());
+    assertThat(ready.getStatus().getSecrets())
+        .containsExactly(
+            new MountedSecret("OPENAI_API_KEY", 1L, null),
+            new MountedSecret("db-password", 1L, null));
+    assertThat(ready.getStatus().getPodName()).isEqualTo("nb-0");
+    for (String type :
+        List.of(Conditions.READY, Conditions.SECRETS_READY, Conditions.WORKLOAD_READY)) {
+      assertThat(condition(ready, type)).get().extracting(Condition::getStatus).isEqualTo("True");
+    }
+
+    // the per-session Secret: owned, labelled, immutable, once-encrypted values only
+    List<Secret> secrets = sessionSecrets("alice", "nb");
+    assertThat(secrets).hasSize(1);
+    Secret secret = secrets.get(0);
+    assertThat(secret.getImmutable()).isTrue();
+    assertThat(secret.getMetadata().getLabels())
+        .containsEntry(Labels.SESSION, "nb")
+        .containsEntry(Labels.USER, "alice");
+    assertThat(secret.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getController()).isTrue();
+              assertThat(o.getUid()).isEqualTo(ready.getMetadata().getUid());
+            });
+    // The values, and the list of files the init step reads (names, files, versions).
+    assertThat(secret.getData())
+        .containsOnlyKeys("OPENAI_API_KEY", "db-password", SessionSecrets.MANIFEST_KEY);
+    assertThat(SessionSecrets.manifest(secret))
+        .extracting(Snapshot.ManifestEntry::name)
+        .containsExactlyInAnyOrder("OPENAI_API_KEY", "db-password");
+    for (String v :
+        List.of(secret.getData().get("OPENAI_API_KEY"), secret.getData().get("db-password"))) {
+      String token = new String(Base64.getDecoder().decode(v), StandardCharsets.US_ASCII);
+      assertThat(token).startsWith("gAAAAA").doesNotContain(apiKey).doesNotContain(password);
+    }
+
+    // the workload
+    StatefulSet sts = client.apps().statefulSets().inNamespace("alice").withName("nb").get();
+    assertThat(sts.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(sts.getSpec().getTemplate().getSpec().getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo(Workload.SEALED_VOLUME);
+              assertThat(v.getSecret().getSecretName()).isEqualTo(secret.getMetadata().getName());
+            });
+    assertThat(client.services().inNamespace("alice").withName("nb").get()).isNotNull();
+    assertThat(client.pods().inNamespace("alice").withName("nb-0").get().getStatus().getPhase())
+        .isEqualTo("Running");
+    assertThat(client.v1().events().inNamespace("alice").list().getItems())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Normal");
+              assertThat(e.getReason()).isEqualTo("SnapshotTaken");
+              assertThat(e.getMessage()).isEqualTo("took 2 secrets: OPENAI_API_KEY, db-password");
+            });
+
+    List<RecordedRequest> operator = byAgent(creation, DevEnvironment.OPERATOR_AGENT);
+    System.out.printf(
+        "[measure] session creation: %d Kubernetes API requests by the operator (%d writes); %d by"
+            + " all: %s%n",
+        operator.size(),
+        writes(operator).size(),
+        creation.size(),
+        operator.stream()
+            .map(r -> r.getMethod() + " " + r.getPath().replaceAll("\\?.*", ""))
+            .toList());
+    assertThat(writes(operator)).isNotEmpty();
+  }
+
+  @Test
+  void aResyncWhereNothingChangedWritesNothing() throws Exception {
+    assertThat(putSecret("bob", "token", plaintext("bob-token"))).isEqualTo(201);
+    create(newSession("bob", "nb", "bob", new SecretItem("token", null)));
+    awaitReady("bob", "nb");
+    drainUntilQuiet(500);
+    double before = reconciles();
+
+    touch("bob", "nb");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> reconciles() > before);
+    List<RecordedRequest> resync = drainUntilQuiet(500);
+
+    List<RecordedRequest> operator = byAgent(resync, DevEnvironment.OPERATOR_AGENT);
+    System.out.printf(
+        "[measure] no-op resync: %d Kubernetes API requests by the operator (%d writes): %s%n",
+        operator.size(),
+        writes(operator).size(),
+        operator.stream().map(r -> r.getMethod() + " " + r.getPath()).toList());
+    assertThat(writes(operator)).isEmpty();
+    assertThat(sessionSecrets("bob", "nb")).hasSize(1);
+  }
+}
