@@ -1,0 +1,55 @@
+package io.nbsecrets.cli;
+
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one jar's entry point: every role is a subcommand. */
+@Command(
+    name = "nbsecrets",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Users' personal secrets in notebook sessions, encrypted twice.",
+    subcommands = {
+      OperatorCommand.class,
+      ApiCommand.class,
+      InitCommand.class,
+      RotateKeysCommand.class
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, with errors reported as one clear line (no stack trace). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    for (PluggedCommand command : ServiceLoader.load(PluggedCommand.class)) {
+      cl.addSubcommand(command);
+    }
+    cl.addSubcommand(new CommandLine.HelpCommand());
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("nbsecrets: " + e.getMessage());
+          return 1;
+        });
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Version from the jar manifest. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"nbsecrets " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

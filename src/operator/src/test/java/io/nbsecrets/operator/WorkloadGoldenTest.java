@@ -1,0 +1,172 @@
+package io.nbsecrets.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.nbsecrets.model.EnvEntry;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Characterisation of the session StatefulSet (and Service): the JSON of representative sessions,
+ * recorded from the code before it was split into steps ({@code
+ * src/operator/src/test/resources/workload/*.json}), its fields in the order they are sent. Any
+ * change to the produced object — a field, a value, a default — shows here, and would roll every
+ * running session pod through its desired hash. The entries of maps (labels, resources) are
+ * compared sorted: a {@code Map.of} iterates in another order in each JVM, and neither the API
+ * server nor the desired hash heeds that order. Run with {@code -Dworkload.golden.record=true} to
+ * record again after an intended change.
+ */
+class WorkloadGoldenTest {
+  private static final JsonMapper JSON =
+      JsonMapper.builder()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+  private static final String SECRET = "nb-secrets-0123456789";
+  private static final String SNAPSHOT = "abcdef0123";
+
+  /** HTTPS to the API with a published CA bundle (the chart's default). */
+  static OperatorConfig httpsWithCa() {
+    return new OperatorConfig(
+        "https://nbsecrets-api.nbsecrets.svc:8443",
+        "ghcr.io/nbsecrets/nbsecrets:1.2.3",
+        "nbsecrets",
+        1000,
+        100,
+        () -> "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\n",
+        true,
+        false);
+  }
+
+  /** HTTPS to an API with a public certificate: no CA bundle, the JDK's CAs. */
+  static OperatorConfig httpsWithoutCa() {
+    return new OperatorConfig(
+        "https://secrets.example.org",
+        "ghcr.io/nbsecrets/nbsecrets:1.2.3",
+        "custom-audience",
+        2000,
+        3000,
+        () -> "",
+        false,
+        false);
+  }
+
+  /** Everything a user may set: env entries, command, port, mount path, scheduling. */
+  static NotebookSession fullSession() {
+    NotebookSession s = Sessions.session("team-a", "analysis", "oidc:bob@example.org", "DB_URL");
+    var spec = s.getSpec();
+    spec.setImage("registry.example.org/lab:2024.1");
+    spec.setCommand(List.of("start-notebook.py"));
+    spec.setArgs(List.of("--NotebookApp.token=", "--ip=0.0.0.0"));
+    spec.setEnv(List.of(new EnvEntry("TZ", "Europe/Paris"), new EnvEntry("EMPTY", null)));
+    spec.setPort(9000);
+    spec.setResources(
+        new ResourceRequirementsBuilder()
+            .withRequests(Map.of("cpu", new Quantity("500m")))
+            .withLimits(Map.of("memory", new Quantity("2Gi")))
+            .build());
+    spec.setServiceAccountName("notebook-sa");
+    spec.setNodeSelector(Map.of("pool", "notebooks"));
+    spec.setTolerations(
+        List.of(
+            new TolerationBuilder()
+                .withKey("dedicated")
+                .withOperator("Equal")
+                .withValue("notebooks")
+                .withEffect("NoSchedule")
+                .build()));
+    spec.setSecrets(
+        new SecretsSpec(
+            "/home/jovyan/.secrets",
+            null,
+            List.of(new SecretItem("DB_URL", null), new SecretItem("API_KEY", "api.key"))));
+    return s;
+  }
+
+  @Test
+  void defaultSessionOverInsecureHttp() throws IOException {
+    check(
+        "default-insecure-http",
+        Workload.statefulSet(
+            Sessions.session("alice", "nb", "alice", "API_KEY"),
+            SECRET,
+            SNAPSHOT,
+            null,
+            2000,
+            Sessions.config()));
+  }
+
+  @Test
+  void fullSessionWithEnvEntriesCustomMountPathAndApiCa() throws IOException {
+    check(
+        "full-env-mountpath-api-ca",
+        Workload.statefulSet(fullSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa()));
+  }
+
+  @Test
+  void legacySnapshotOverHttpsWithoutApiCa() throws IOException {
+    check(
+        "legacy-manifest-no-api-ca",
+        Workload.statefulSet(
+            Sessions.session("alice", "nb", "alice", "API_KEY", "TOKEN"),
+            SECRET,
+            SNAPSHOT,
+            List.of(
+                new Snapshot.ManifestEntry("API_KEY", "api-key", 3),
+                new Snapshot.ManifestEntry("TOKEN", "token", 1)),
+            2000,
+            httpsWithoutCa()));
+  }
+
+  @Test
+  void sessionWithoutSecretsAndWithEnv() throws IOException {
+    NotebookSession s = Sessions.session("alice", "bare", "alice");
+    s.getSpec().setSecrets(null);
+    s.getSpec().setEnv(List.of(new EnvEntry("MODE", "lab")));
+    check(
+        "no-secrets-with-env",
+        Workload.statefulSet(s, SECRET, SNAPSHOT, null, 0, Sessions.config()));
+  }
+
+  @Test
+  void servicesOfTheDefaultAndTheFullSession() throws IOException {
+    check("service-default", Workload.service(Sessions.session("alice", "nb", "alice", "API_KEY")));
+    check("service-full", Workload.service(fullSession()));
+  }
+
+  private static void check(String name, HasMetadata resource) throws IOException {
+    String actual = json(resource);
+    if (Boolean.getBoolean("workload.golden.record")) {
+      Path file = Path.of("src/operator/src/test/resources/workload", name + ".json");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, actual);
+      return;
+    }
+    String path = "/workload/" + name + ".json";
+    try (InputStream in = WorkloadGoldenTest.class.getResourceAsStream(path)) {
+      assertThat(in).as(path).isNotNull();
+      String expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(actual).isEqualTo(expected);
+    }
+  }
+
+  static String json(Object value) throws JsonProcessingException {
+    return JSON.writeValueAsString(value) + "\n";
+  }
+}
