@@ -16,7 +16,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
-import io.nbsecrets.util.Counts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -117,27 +116,12 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(record);
     SecretResolver.CurrentVersions versions = resolver.currentVersions(session.getSpec().getUser());
     metrics.staleCheck(versions.result());
-    var status = new SessionStatusAggregator(session, clock.instant());
-    String inSnapshot = Counts.of(manifest.size(), "secret") + " in the snapshot";
-    if (versions.known()) {
-      status.secrets().ready(Reason.SECRETS_MOUNTED, inSnapshot);
-    } else {
-      // The session runs with its secrets (True); what could not be checked is whether they are
-      // still the stored ones. The marks stay as last seen, the poller checks again.
+    if (!versions.known()) {
       LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());
-      status
-          .secrets()
-          .ready(
-              Reason.STALE_CHECK_FAILED,
-              inSnapshot
-                  + "; whether they were replaced or deleted since could not be checked ("
-                  + versions.reason()
-                  + ": "
-                  + versions.message()
-                  + "): stale marks are as last seen, checked again every "
-                  + StaleSecretsPoller.PERIOD.toSeconds()
-                  + " s");
     }
+    var status =
+        new SessionStatusAggregator(session, clock.instant())
+            .secretsFrom(manifest.size(), versions);
     // The init step's own reason (UserKeyRefused, TokenExpired, ...), when its pod says it failed.
     boolean waiting =
         sts != null && !SessionStatusAggregator.podReady(sts) && !PodCreationFailures.noPod(sts);

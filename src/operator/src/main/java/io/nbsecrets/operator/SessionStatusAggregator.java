@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.util.Counts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,6 +76,30 @@ final class SessionStatusAggregator {
   /** The {@code WorkloadReady} condition: the pod is ready, or why not. */
   ConditionSetter workload() {
     return new ConditionSetter(Conditions.WORKLOAD_READY);
+  }
+
+  /**
+   * SecretsReady after a pass that mounted the snapshot of {@code count} secrets: True, and if the
+   * store could not say whether they are still the stored ones, under {@code StaleCheckFailed} (the
+   * session runs with its secrets; the stale marks stay as last seen until the poller checks
+   * again).
+   */
+  SessionStatusAggregator secretsFrom(int count, SecretResolver.CurrentVersions versions) {
+    String inSnapshot = Counts.of(count, "secret") + " in the snapshot";
+    if (versions.known()) {
+      return secrets().ready(Reason.SECRETS_MOUNTED, inSnapshot);
+    }
+    return secrets()
+        .ready(
+            Reason.STALE_CHECK_FAILED,
+            inSnapshot
+                + "; whether they were replaced or deleted since could not be checked ("
+                + versions.reason()
+                + ": "
+                + versions.message()
+                + "): stale marks are as last seen, checked again every "
+                + StaleSecretsPoller.PERIOD.toSeconds()
+                + " s");
   }
 
   /** WorkloadReady as the StatefulSet and its controller say. */

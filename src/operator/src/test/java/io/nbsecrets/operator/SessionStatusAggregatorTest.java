@@ -10,6 +10,7 @@ import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** How the status is built from one pass's verdicts, and how Ready follows from them. */
@@ -92,5 +93,35 @@ class SessionStatusAggregatorTest {
     assertThat(workload.getObservedGeneration()).isEqualTo(2L);
     assertThat(next.getObservedGeneration()).isEqualTo(2L);
     assertThat(Conditions.is(next.getConditions(), "Ready", "False", "NameTaken")).isTrue();
+  }
+
+  @Test
+  void secretsReadySaysHowManyAndWhetherTheStaleCheckCouldRun() {
+    NotebookSession session = Sessions.session("ns", "nb", "erin", "A");
+    NotebookSessionStatus checked =
+        new SessionStatusAggregator(session, T0)
+            .secretsFrom(2, SecretResolver.CurrentVersions.of(Map.of("A", 1L)))
+            .workloadFrom(READY_STS, null)
+            .build(List.of(), READY_STS);
+    assertThat(Conditions.find(checked.getConditions(), "SecretsReady").orElseThrow())
+        .extracting(Condition::getStatus, Condition::getReason, Condition::getMessage)
+        .containsExactly("True", "SecretsMounted", "2 secrets in the snapshot");
+
+    NotebookSessionStatus unchecked =
+        new SessionStatusAggregator(session, T0)
+            .secretsFrom(
+                1,
+                new SecretResolver.CurrentVersions(null, "StoreUnavailable", "connection refused"))
+            .workloadFrom(READY_STS, null)
+            .build(List.of(), READY_STS);
+    assertThat(Conditions.find(unchecked.getConditions(), "SecretsReady").orElseThrow())
+        .extracting(Condition::getStatus, Condition::getReason, Condition::getMessage)
+        .containsExactly(
+            "True",
+            "StaleCheckFailed",
+            "1 secret in the snapshot; whether they were replaced or deleted since could not be"
+                + " checked (StoreUnavailable: connection refused): stale marks are as last seen,"
+                + " checked again every 15 s");
+    assertThat(Conditions.is(unchecked.getConditions(), "Ready", "True", "SessionReady")).isTrue();
   }
 }
