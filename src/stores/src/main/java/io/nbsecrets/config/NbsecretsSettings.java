@@ -21,52 +21,55 @@ import java.util.Optional;
 public final class NbsecretsSettings {
   private static final List<Setting<?>> ALL_SETTINGS = new ArrayList<>();
 
+  /** The values of {@code store.type}. */
+  public static final List<String> STORE_TYPES = List.of("kubernetes", "database", "vault");
+
   // --- The store (both long-running roles and rotate-keys) ---
 
   public static final Setting<String> STORE_TYPE =
-      add(Setting.choice(SettingNames.STORE_TYPE, CHART_VALUE, SettingNames.STORE_TYPES));
+      add(Setting.choice("store.type", CHART_VALUE, STORE_TYPES));
   public static final Setting<String> STORE_K8S_NAMESPACE =
-      add(Setting.text(SettingNames.STORE_K8S_NAMESPACE, CHART_VALUE, null));
+      add(Setting.text("store.kubernetes.namespace", CHART_VALUE, null));
   public static final Setting<String> DB_URL =
-      add(Setting.text(SettingNames.DB_URL, CHART_VALUE, null));
+      add(Setting.text("store.database.url", CHART_VALUE, null));
   public static final Setting<String> DB_USERNAME =
-      add(Setting.text(SettingNames.DB_USERNAME, CHART_VALUE, null));
+      add(Setting.text("store.database.username", CHART_VALUE, null));
 
   /** Secret: the chart passes it from {@code store.database.existingSecret}. */
   public static final Setting<String> DB_PASSWORD =
-      add(Setting.text(SettingNames.DB_PASSWORD, NOT_A_CHART_VALUE, null));
+      add(Setting.text("store.database.password", NOT_A_CHART_VALUE, null));
 
   public static final Setting<Integer> DB_MAX_POOL_SIZE =
-      add(Setting.integer(SettingNames.DB_MAX_POOL_SIZE, NOT_A_CHART_VALUE, 10, 1, 1000));
+      add(Setting.integer("store.database.maxPoolSize", NOT_A_CHART_VALUE, 10, 1, 1000));
   public static final Setting<Duration> DB_CONNECTION_TIMEOUT =
       add(
           Setting.duration(
-              SettingNames.DB_CONNECTION_TIMEOUT, NOT_A_CHART_VALUE, Duration.ofSeconds(5)));
+              "store.database.connectionTimeout", NOT_A_CHART_VALUE, Duration.ofSeconds(5)));
   public static final Setting<String> VAULT_ADDRESS =
-      add(Setting.text(SettingNames.VAULT_ADDRESS, CHART_VALUE, null));
+      add(Setting.text("store.vault.address", CHART_VALUE, null));
   public static final Setting<String> VAULT_MOUNT =
-      add(Setting.text(SettingNames.VAULT_MOUNT, CHART_VALUE, null));
+      add(Setting.text("store.vault.kvMount", CHART_VALUE, null));
   public static final Setting<String> VAULT_PREFIX =
-      add(Setting.text(SettingNames.VAULT_PREFIX, CHART_VALUE, null));
+      add(Setting.text("store.vault.pathPrefix", CHART_VALUE, null));
   public static final Setting<String> VAULT_AUTH =
-      add(Setting.choice(SettingNames.VAULT_AUTH, CHART_VALUE, List.of("kubernetes", "token")));
+      add(Setting.choice("store.vault.auth.method", CHART_VALUE, List.of("kubernetes", "token")));
 
   /** Secret: the chart passes it from {@code store.vault.auth.existingSecret}. */
   public static final Setting<String> VAULT_TOKEN =
-      add(Setting.text(SettingNames.VAULT_TOKEN, NOT_A_CHART_VALUE, null));
+      add(Setting.text("store.vault.auth.token", NOT_A_CHART_VALUE, null));
 
   public static final Setting<String> VAULT_KUBERNETES_ROLE =
-      add(Setting.text(SettingNames.VAULT_KUBERNETES_ROLE, CHART_VALUE, null));
+      add(Setting.text("store.vault.auth.role", CHART_VALUE, null));
   public static final Setting<String> VAULT_KUBERNETES_PATH =
-      add(Setting.text(SettingNames.VAULT_KUBERNETES_PATH, CHART_VALUE, null));
+      add(Setting.text("store.vault.auth.kubernetesMountPath", CHART_VALUE, null));
   public static final Setting<String> VAULT_KUBERNETES_TOKEN_FILE =
-      add(Setting.text(SettingNames.VAULT_KUBERNETES_TOKEN_FILE, NOT_A_CHART_VALUE, null));
+      add(Setting.text("store.vault.auth.jwtPath", NOT_A_CHART_VALUE, null));
   public static final Setting<Duration> VAULT_TIMEOUT =
-      add(Setting.duration(SettingNames.VAULT_TIMEOUT, NOT_A_CHART_VALUE, Duration.ofSeconds(10)));
+      add(Setting.duration("store.vault.timeout", NOT_A_CHART_VALUE, Duration.ofSeconds(10)));
   public static final Setting<String> VAULT_TRANSIT_KEY =
-      add(Setting.text(SettingNames.VAULT_TRANSIT_KEY, CHART_VALUE, null));
+      add(Setting.text("store.vault.transit.key", CHART_VALUE, null));
   public static final Setting<String> VAULT_TRANSIT_MOUNT =
-      add(Setting.text(SettingNames.VAULT_TRANSIT_MOUNT, CHART_VALUE, "transit"));
+      add(Setting.text("store.vault.transit.mount", CHART_VALUE, "transit"));
 
   // --- Shared by the operator and the API ---
 

@@ -175,6 +175,22 @@ public final class Settings {
     }
   }
 
+  /** The setting's typed value as {@link #get(Setting)} gives it, empty when that is null. */
+  public <T> Optional<T> find(Setting<T> setting) {
+    return Optional.ofNullable(get(setting));
+  }
+
+  /**
+   * The setting's typed value; a {@link SettingsException} naming it and how to set it when it is
+   * not given.
+   *
+   * @param why when it is required, e.g. "when store.type is database"
+   */
+  public <T> T require(Setting<T> setting, String why) {
+    require(setting.name(), why);
+    return get(setting);
+  }
+
   /** The value, or the content of {@code <name>File}, or empty. */
   public Optional<String> get(String name) {
     String v = values.get(name);

@@ -31,7 +31,7 @@ public final class Stores {
         case "vault" -> VaultSecretStore.open(vault(s));
         default ->
             new KubernetesSecretStore(
-                client, s.get(SettingNames.STORE_K8S_NAMESPACE, defaultNamespace));
+                client, s.find(NbsecretsSettings.STORE_K8S_NAMESPACE).orElse(defaultNamespace));
       };
     } catch (IllegalArgumentException e) {
       // the backends name the setting in their own checks
@@ -47,13 +47,13 @@ public final class Stores {
    * @throws SettingsException when Transit is asked for without the vault store, or is misnamed
    */
   public static Optional<VaultTransit> transit(Settings s, SecretStore store) {
-    Optional<String> key = s.get(SettingNames.VAULT_TRANSIT_KEY).filter(k -> !k.isBlank());
+    Optional<String> key = s.find(NbsecretsSettings.VAULT_TRANSIT_KEY).filter(k -> !k.isBlank());
     if (key.isEmpty()) {
       return Optional.empty();
     }
     if (!(store instanceof VaultSecretStore vault)) {
       throw new SettingsException(
-          SettingNames.VAULT_TRANSIT_KEY
+          NbsecretsSettings.VAULT_TRANSIT_KEY.name()
               + " needs store.type vault (Transit uses the store's Vault)");
     }
     try {
@@ -66,9 +66,9 @@ public final class Stores {
   static DatabaseSecretStore.DatabaseConfig database(Settings s) {
     String why = "when store.type is database";
     return new DatabaseSecretStore.DatabaseConfig(
-        s.require(SettingNames.DB_URL, why),
-        s.require(SettingNames.DB_USERNAME, why),
-        s.get(SettingNames.DB_PASSWORD, ""),
+        s.require(NbsecretsSettings.DB_URL, why),
+        s.require(NbsecretsSettings.DB_USERNAME, why),
+        s.find(NbsecretsSettings.DB_PASSWORD).orElse(""),
         s.get(NbsecretsSettings.DB_MAX_POOL_SIZE),
         s.get(NbsecretsSettings.DB_CONNECTION_TIMEOUT));
   }
@@ -76,30 +76,31 @@ public final class Stores {
   static VaultSecretStore.VaultConfig vault(Settings s) {
     String why = "when store.type is vault";
     URI address;
-    String raw = s.require(SettingNames.VAULT_ADDRESS, why);
+    String raw = s.require(NbsecretsSettings.VAULT_ADDRESS, why);
     try {
       address = new URI(raw);
     } catch (URISyntaxException e) {
-      throw new SettingsException(SettingNames.VAULT_ADDRESS + " is not a URL: " + raw);
+      throw new SettingsException(NbsecretsSettings.VAULT_ADDRESS.name() + " is not a URL: " + raw);
     }
     String auth = s.get(NbsecretsSettings.VAULT_AUTH);
     String token =
         auth.equals("token")
-            ? s.require(SettingNames.VAULT_TOKEN, "when store.vault.auth.method is token")
+            ? s.require(NbsecretsSettings.VAULT_TOKEN, "when store.vault.auth.method is token")
             : null;
     String role =
         auth.equals("kubernetes")
             ? s.require(
-                SettingNames.VAULT_KUBERNETES_ROLE, "when store.vault.auth.method is kubernetes")
+                NbsecretsSettings.VAULT_KUBERNETES_ROLE,
+                "when store.vault.auth.method is kubernetes")
             : null;
     return new VaultSecretStore.VaultConfig(
         address,
-        s.get(SettingNames.VAULT_MOUNT).orElse(null),
-        s.get(SettingNames.VAULT_PREFIX).orElse(null),
+        s.get(NbsecretsSettings.VAULT_MOUNT),
+        s.get(NbsecretsSettings.VAULT_PREFIX),
         token,
         role,
-        s.get(SettingNames.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
-        s.get(SettingNames.VAULT_KUBERNETES_PATH).orElse(null),
+        s.find(NbsecretsSettings.VAULT_KUBERNETES_TOKEN_FILE).map(Path::of).orElse(null),
+        s.get(NbsecretsSettings.VAULT_KUBERNETES_PATH),
         s.get(NbsecretsSettings.VAULT_TIMEOUT));
   }
 }

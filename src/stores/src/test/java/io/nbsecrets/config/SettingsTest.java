@@ -35,12 +35,12 @@ class SettingsTest {
                 "NBSECRETS_API_URL",
                 "x"),
             List.of("store.database.maxPoolSize=7"));
-    assertThat(s.get(SettingNames.STORE_TYPE)).contains("database");
-    assertThat(s.get(SettingNames.DB_URL)).contains("jdbc:postgresql://env/db");
-    assertThat(s.origin(SettingNames.DB_URL))
+    assertThat(s.get(NbsecretsSettings.STORE_TYPE.name())).contains("database");
+    assertThat(s.get(NbsecretsSettings.DB_URL.name())).contains("jdbc:postgresql://env/db");
+    assertThat(s.origin(NbsecretsSettings.DB_URL.name()))
         .isEqualTo("environment variable NBSECRETS_STORE_DATABASE_URL");
-    assertThat(s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100)).isEqualTo(7);
-    assertThat(s.origin(SettingNames.DB_MAX_POOL_SIZE))
+    assertThat(s.getInt(NbsecretsSettings.DB_MAX_POOL_SIZE.name(), 10, 1, 100)).isEqualTo(7);
+    assertThat(s.origin(NbsecretsSettings.DB_MAX_POOL_SIZE.name()))
         .isEqualTo("--set store.database.maxPoolSize");
   }
 
@@ -51,9 +51,9 @@ class SettingsTest {
     Settings s =
         Settings.load(
             null, Map.of("NBSECRETS_STORE_DATABASE_PASSWORDFILE", password.toString()), List.of());
-    assertThat(s.get(SettingNames.DB_PASSWORD)).contains("s3cret");
+    assertThat(s.get(NbsecretsSettings.DB_PASSWORD.name())).contains("s3cret");
     Settings missing = Settings.load(null, Map.of(), List.of("store.database.passwordFile=/nope"));
-    assertThatThrownBy(() -> missing.get(SettingNames.DB_PASSWORD))
+    assertThatThrownBy(() -> missing.get(NbsecretsSettings.DB_PASSWORD.name()))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("store.database.passwordFile")
         .hasMessageNotContaining("s3cret");
@@ -70,13 +70,16 @@ class SettingsTest {
             Map.of(),
             List.of(
                 "store.type=mongo", "store.database.maxPoolSize=0", "store.vault.timeout=soon"));
-    assertThatThrownBy(() -> s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
+    assertThatThrownBy(
+            () -> s.getChoice(NbsecretsSettings.STORE_TYPE.name(), NbsecretsSettings.STORE_TYPES))
         .hasMessage("store.type must be one of [kubernetes, database, vault], got: mongo");
-    assertThatThrownBy(() -> s.getInt(SettingNames.DB_MAX_POOL_SIZE, 10, 1, 100))
+    assertThatThrownBy(() -> s.getInt(NbsecretsSettings.DB_MAX_POOL_SIZE.name(), 10, 1, 100))
         .hasMessageContaining("store.database.maxPoolSize must be between 1 and 100");
-    assertThatThrownBy(() -> s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ofSeconds(5)))
+    assertThatThrownBy(
+            () -> s.getDuration(NbsecretsSettings.VAULT_TIMEOUT.name(), Duration.ofSeconds(5)))
         .hasMessageContaining("store.vault.timeout must be a duration");
-    assertThatThrownBy(() -> s.require(SettingNames.DB_URL, "when store.type is database"))
+    assertThatThrownBy(
+            () -> s.require(NbsecretsSettings.DB_URL.name(), "when store.type is database"))
         .hasMessageContaining("store.database.url is required when store.type is database")
         .hasMessageContaining("NBSECRETS_STORE_DATABASE_URL");
     Files.writeString(dir.resolve("list.yaml"), "store:\n  type: [a, b]\n");
@@ -89,11 +92,11 @@ class SettingsTest {
   @Test
   void defaultsAndDurations() {
     Settings s = Settings.load(null, Map.of(), List.of("store.vault.timeout=750ms"));
-    assertThat(s.getChoice(SettingNames.STORE_TYPE, SettingNames.STORE_TYPES))
+    assertThat(s.getChoice(NbsecretsSettings.STORE_TYPE.name(), NbsecretsSettings.STORE_TYPES))
         .isEqualTo("kubernetes");
-    assertThat(s.getDuration(SettingNames.VAULT_TIMEOUT, Duration.ZERO))
+    assertThat(s.getDuration(NbsecretsSettings.VAULT_TIMEOUT.name(), Duration.ZERO))
         .isEqualTo(Duration.ofMillis(750));
-    assertThat(s.getDuration(SettingNames.DB_CONNECTION_TIMEOUT, Duration.ofSeconds(5)))
+    assertThat(s.getDuration(NbsecretsSettings.DB_CONNECTION_TIMEOUT.name(), Duration.ofSeconds(5)))
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(Settings.envName("store.vault.kubernetes.role"))
         .isEqualTo("NBSECRETS_STORE_VAULT_KUBERNETES_ROLE");
@@ -205,7 +208,27 @@ class SettingsTest {
       }
     }
     assertThat(wrong).isEmpty();
-    assertThat(NbsecretsSettings.names()).containsAll(SettingNames.ALL);
+    // the store's settings, by the names the chart gives them
+    assertThat(NbsecretsSettings.names())
+        .contains(
+            "store.type",
+            "store.kubernetes.namespace",
+            "store.database.url",
+            "store.database.username",
+            "store.database.password",
+            "store.database.maxPoolSize",
+            "store.database.connectionTimeout",
+            "store.vault.address",
+            "store.vault.kvMount",
+            "store.vault.pathPrefix",
+            "store.vault.auth.method",
+            "store.vault.auth.token",
+            "store.vault.auth.role",
+            "store.vault.auth.kubernetesMountPath",
+            "store.vault.auth.jwtPath",
+            "store.vault.timeout",
+            "store.vault.transit.key",
+            "store.vault.transit.mount");
   }
 
   private static void leaves(String prefix, JsonNode node, Set<String> names) {
