@@ -61,6 +61,21 @@ final class ApiResources {
     }
   }
 
+  /** Events, which the core group and {@code events.k8s.io} serve alike. */
+  private static Resource events(String group, Class<? extends KubernetesResource> model) {
+    return builtIn(
+        group,
+        "events",
+        "event",
+        "Event",
+        true,
+        List.of("ev"),
+        READ_WRITE,
+        List.of(),
+        false,
+        model);
+  }
+
   private static Resource builtIn(
       String group,
       String plural,
@@ -101,17 +116,7 @@ final class ApiResources {
               List.of(),
               false,
               ConfigMap.class),
-          builtIn(
-              "",
-              "events",
-              "event",
-              "Event",
-              true,
-              List.of("ev"),
-              READ_WRITE,
-              List.of(),
-              false,
-              io.fabric8.kubernetes.api.model.Event.class),
+          events("", io.fabric8.kubernetes.api.model.Event.class),
           builtIn(
               "",
               "namespaces",
@@ -186,17 +191,7 @@ final class ApiResources {
               List.of("all"),
               true,
               StatefulSet.class),
-          builtIn(
-              "events.k8s.io",
-              "events",
-              "event",
-              "Event",
-              true,
-              List.of("ev"),
-              READ_WRITE,
-              List.of(),
-              false,
-              io.fabric8.kubernetes.api.model.events.v1.Event.class),
+          events("events.k8s.io", io.fabric8.kubernetes.api.model.events.v1.Event.class),
           builtIn(
               "authentication.k8s.io",
               "tokenreviews",

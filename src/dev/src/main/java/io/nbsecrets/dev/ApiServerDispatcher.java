@@ -426,25 +426,28 @@ public final class ApiServerDispatcher extends Dispatcher {
   private record Listing(List<JsonNode> items, String resourceVersion) {}
 
   private Listing listObjects(ApiResources.Resource r, ResourcePath rp, Req req) {
-    Selectors.Selector fields;
-    Selectors.Selector labels;
-    try {
-      fields = Selectors.fields(req.param("fieldSelector"));
-      labels = Selectors.labels(req.param("labelSelector"));
-    } catch (IllegalArgumentException e) {
-      throw new ApiError(400, "BadRequest", e.getMessage());
-    }
+    Predicate<JsonNode> selected = selectors(req);
     JsonNode list = readTree(crud.handleGet(rp.collectionPath()));
     List<JsonNode> items = new ArrayList<>();
     for (JsonNode item : list.path("items")) {
       if (sameKind(r, item)
           && (rp.name() == null || rp.name().equals(item.path("metadata").path("name").asText()))
-          && fields.matches(item)
-          && labels.matches(item)) {
+          && selected.test(item)) {
         items.add(item);
       }
     }
     return new Listing(items, list.path("metadata").path("resourceVersion").asText(""));
+  }
+
+  /** The request's field and label selectors, both: a malformed one is a bad request. */
+  private static Predicate<JsonNode> selectors(Req req) {
+    try {
+      Selectors.Selector fields = Selectors.fields(req.param("fieldSelector"));
+      Selectors.Selector labels = Selectors.labels(req.param("labelSelector"));
+      return o -> fields.matches(o) && labels.matches(o);
+    } catch (IllegalArgumentException e) {
+      throw new ApiError(400, "BadRequest", e.getMessage());
+    }
   }
 
   private static boolean sameKind(ApiResources.Resource r, JsonNode item) {
@@ -500,22 +503,14 @@ public final class ApiServerDispatcher extends Dispatcher {
           "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents"
               + " is forbidden for watch unless the WatchList feature gate is enabled");
     }
-    Selectors.Selector fields;
-    Selectors.Selector labels;
-    try {
-      fields = Selectors.fields(req.param("fieldSelector"));
-      labels = Selectors.labels(req.param("labelSelector"));
-    } catch (IllegalArgumentException e) {
-      throw new ApiError(400, "BadRequest", e.getMessage());
-    }
+    Predicate<JsonNode> selected = selectors(req);
     Predicate<JsonNode> matches =
         o ->
             sameKind(r, o)
                 && (rp.namespace() == null
                     || rp.namespace().equals(o.path("metadata").path("namespace").asText()))
                 && (rp.name() == null || rp.name().equals(o.path("metadata").path("name").asText()))
-                && fields.matches(o)
-                && labels.matches(o);
+                && selected.test(o);
     boolean table = req.acceptsTable();
     String from = req.param("resourceVersion");
     List<String> initial = new ArrayList<>();
@@ -818,15 +813,9 @@ public final class ApiServerDispatcher extends Dispatcher {
       if (e.getMessage() != null
           && e.getMessage().startsWith("Duplicate field")
           && mode.equalsIgnoreCase("Strict")) {
-        throw new ApiError(
-            400,
-            "BadRequest",
-            r.kind()
-                + " in version \""
-                + r.version()
-                + "\" cannot be handled as a "
-                + r.kind()
-                + ": strict decoding error: duplicate field \""
+        throw strictDecodingError(
+            r,
+            "duplicate field \""
                 + e.getOriginalMessage().replace("Duplicate field ", "").replace("'", "")
                 + "\"");
       }
@@ -837,16 +826,7 @@ public final class ApiServerDispatcher extends Dispatcher {
     if (mode.equalsIgnoreCase("Strict") && !f.unknown().isEmpty()) {
       List<String> parts = new ArrayList<>();
       f.unknown().forEach(u -> parts.add("unknown field \"" + u + "\""));
-      throw new ApiError(
-          400,
-          "BadRequest",
-          r.kind()
-              + " in version \""
-              + r.version()
-              + "\" cannot be handled as a "
-              + r.kind()
-              + ": strict decoding error: "
-              + String.join(", ", parts));
+      throw strictDecodingError(r, String.join(", ", parts));
     }
     if (!f.invalid().isEmpty()) {
       String errors =
@@ -883,6 +863,20 @@ public final class ApiServerDispatcher extends Dispatcher {
       f.unknown().forEach(u -> warnings.add("unknown field \"" + u + "\""));
     }
     return warnings;
+  }
+
+  /** The API server's answer to a body that strict field validation refuses. */
+  private static ApiError strictDecodingError(ApiResources.Resource r, String problems) {
+    return new ApiError(
+        400,
+        "BadRequest",
+        r.kind()
+            + " in version \""
+            + r.version()
+            + "\" cannot be handled as a "
+            + r.kind()
+            + ": strict decoding error: "
+            + problems);
   }
 
   private static ObjectNode metadata(ObjectNode object) {

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.URI;
@@ -75,7 +75,7 @@ public final class ChartPod implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("HOSTNAME", podName); // as the kubelet sets it (leader election's identity)
     try (KubernetesClient admin = cp.client(ControlPlane.ADMIN)) {
-      for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+      for (EnvVar e : KubeletStandIns.env(c)) {
         env.put(e.getName(), envValue(admin, ns, podName, e, env));
       }
       Path tmp = null;
@@ -89,19 +89,12 @@ public final class ChartPod implements AutoCloseable {
         }
       }
       String token =
-          admin
-              .serviceAccounts()
-              .inNamespace(ns)
-              .withName(sa)
-              .tokenRequest(
-                  new TokenRequestBuilder()
-                      .withNewSpec()
-                      // A day: dev --control-plane runs until stopped, and nothing renews it.
-                      .withExpirationSeconds(86_400L)
-                      .endSpec()
-                      .build())
-              .getStatus()
-              .getToken();
+          KubeletStandIns.requestToken(
+              admin,
+              ns,
+              sa,
+              // A day: dev --control-plane runs until stopped, and nothing renews it.
+              new TokenRequestSpecBuilder().withExpirationSeconds(86_400L).build());
 
       ChartPod pod;
       Map<Integer, Integer> portMap = new LinkedHashMap<>();

@@ -8,7 +8,6 @@ import io.nbsecrets.operator.Labels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,7 @@ public final class ControlPlaneDev implements DevAssembly {
 
   private final ControlPlane cp;
   private final KubernetesClient admin;
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final StartedResources resources = new StartedResources();
   private final Map<String, String> tokens = new LinkedHashMap<>();
   private final Path sessions;
   private ChartPod api;
@@ -150,14 +149,7 @@ public final class ControlPlaneDev implements DevAssembly {
 
   @Override
   public void close() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception ignored) {
-        // keep closing the rest
-      }
-    }
-    resources.clear();
+    resources.close();
     admin.close();
     cp.close();
   }

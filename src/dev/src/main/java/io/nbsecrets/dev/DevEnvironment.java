@@ -24,7 +24,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +111,7 @@ public final class DevEnvironment implements DevAssembly {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
   }
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final StartedResources resources = new StartedResources();
   private final KubernetesMockServer server;
 
   /** User agents, so the embedded server's request log tells who asked what. */
@@ -367,13 +366,6 @@ public final class DevEnvironment implements DevAssembly {
 
   @Override
   public void close() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception ignored) {
-        // keep closing the rest
-      }
-    }
-    resources.clear();
+    resources.close();
   }
 }

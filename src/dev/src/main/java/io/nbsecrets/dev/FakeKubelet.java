@@ -9,13 +9,11 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
 import io.nbsecrets.model.SecretNames;
-import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.util.Hashes;
 import java.io.IOException;
@@ -78,28 +76,7 @@ public final class FakeKubelet implements AutoCloseable {
 
   public FakeKubelet start() {
     informer =
-        client
-            .apps()
-            .statefulSets()
-            .inAnyNamespace()
-            .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(StatefulSet sts) {
-                    enqueue(sts);
-                  }
-
-                  @Override
-                  public void onUpdate(StatefulSet old, StatefulSet sts) {
-                    enqueue(sts);
-                  }
-
-                  @Override
-                  public void onDelete(StatefulSet sts, boolean unknownFinalState) {
-                    enqueue(sts);
-                  }
-                });
+        KubeletStandIns.informManaged(client.apps().statefulSets(), this::enqueue, this::enqueue);
     return this;
   }
 
@@ -208,48 +185,18 @@ public final class FakeKubelet implements AutoCloseable {
             ? new io.fabric8.kubernetes.api.model.PodStatusBuilder()
                 .withPhase("Running")
                 .withStartTime(now)
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .withLastTransitionTime(now)
-                .endCondition()
+                .addToConditions(KubeletStandIns.condition("Ready", true, null, now))
                 // Per container, as a kubelet reports it (kubectl's READY column counts these).
                 .withContainerStatuses(
                     pod.getSpec().getContainers().stream()
-                        .map(
-                            c ->
-                                new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
-                                    .withName(c.getName())
-                                    .withImage(c.getImage())
-                                    .withImageID("")
-                                    .withReady(true)
-                                    .withStarted(true)
-                                    .withRestartCount(0)
-                                    .withNewState()
-                                    .withNewRunning()
-                                    .withStartedAt(now)
-                                    .endRunning()
-                                    .endState()
-                                    .build())
+                        .map(c -> KubeletStandIns.running(c.getName(), c.getImage(), now))
                         .toList())
                 .build()
             : new io.fabric8.kubernetes.api.model.PodStatusBuilder()
                 .withPhase("Pending")
                 .withStartTime(now)
-                .addNewInitContainerStatus()
-                .withName(Workload.INIT_CONTAINER)
-                .withReady(false)
-                .withRestartCount(0)
-                .withImage("nbsecrets")
-                .withImageID("")
-                .withNewState()
-                .withNewTerminated()
-                .withExitCode(1)
-                .withReason("Error")
-                .withMessage(failure)
-                .endTerminated()
-                .endState()
-                .endInitContainerStatus()
+                .addToInitContainerStatuses(
+                    KubeletStandIns.initTerminated("nbsecrets", 1, "Error", failure))
                 .build());
     return client.resource(pod).updateStatus();
   }
@@ -258,9 +205,7 @@ public final class FakeKubelet implements AutoCloseable {
   private List<Path> runInit(Pod pod, String session) throws InitException {
     String namespace = pod.getMetadata().getNamespace();
     Container init =
-        pod.getSpec().getInitContainers().stream()
-            .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
-            .findFirst()
+        KubeletStandIns.initContainer(pod)
             .orElseThrow(() -> new InitException("the pod has no init container"));
     Path podDir = kubeletDir.resolve(namespace).resolve(pod.getMetadata().getName());
     LocalProcesses.deleteTree(podDir);
@@ -299,12 +244,10 @@ public final class FakeKubelet implements AutoCloseable {
       }
       Volume tokenVolume = volume(pod, Workload.TOKEN_VOLUME);
       var projected = tokenVolume.getProjected().getSources().get(0).getServiceAccountToken();
-      String serviceAccount =
-          Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
       String token =
           tokens.podToken(
               namespace,
-              serviceAccount,
+              KubeletStandIns.serviceAccount(pod),
               pod.getMetadata().getName(),
               pod.getMetadata().getUid(),
               projected.getAudience(),
@@ -313,20 +256,8 @@ public final class FakeKubelet implements AutoCloseable {
     } catch (IOException e) {
       throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
     }
-    String manifest =
-        (init.getEnv() == null ? List.<EnvVar>of() : init.getEnv())
-            .stream()
-                .filter(e -> Workload.FILES_ENV.equals(e.getName()))
-                .map(e -> e.getValue())
-                .findFirst()
-                .orElse(null);
-    String ca =
-        (init.getEnv() == null ? List.<EnvVar>of() : init.getEnv())
-            .stream()
-                .filter(e -> Workload.API_CA_ENV.equals(e.getName()))
-                .map(e -> e.getValue())
-                .findFirst()
-                .orElse("");
+    String manifest = env(init, Workload.FILES_ENV).orElse(null);
+    String ca = env(init, Workload.API_CA_ENV).orElse("");
     return InitRunner.run(
         new InitRunner.Options(
             arg(init, "--api-url"),
@@ -361,10 +292,15 @@ public final class FakeKubelet implements AutoCloseable {
   }
 
   private static Volume volume(Pod pod, String name) throws InitException {
-    return pod.getSpec().getVolumes().stream()
-        .filter(v -> name.equals(v.getName()))
-        .findFirst()
+    return KubeletStandIns.volume(pod, name)
         .orElseThrow(() -> new InitException("the pod has no volume " + name));
+  }
+
+  private static Optional<String> env(Container c, String name) {
+    return KubeletStandIns.env(c).stream()
+        .filter(e -> name.equals(e.getName()))
+        .map(EnvVar::getValue)
+        .findFirst();
   }
 
   private static String arg(Container c, String flag) throws InitException {
@@ -401,16 +337,8 @@ public final class FakeKubelet implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (informer != null) {
-      informer.close();
-    }
-    worker.shutdownNow();
-    try {
-      if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("kubelet stand-in still busy after 10 s; removing its files anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!KubeletStandIns.stop(informer, worker) && !Thread.currentThread().isInterrupted()) {
+      LOG.warn("kubelet stand-in still busy after 10 s; removing its files anyway");
     }
     LocalProcesses.deleteTree(sessionsDir);
     LocalProcesses.deleteTree(kubeletDir);

@@ -7,10 +7,9 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
@@ -70,36 +69,20 @@ public final class NodeStandIn implements AutoCloseable {
   }
 
   public NodeStandIn start() {
-    informer =
-        admin
-            .pods()
-            .inAnyNamespace()
-            .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Pod pod) {
-                    submit(pod);
-                  }
-
-                  @Override
-                  public void onUpdate(Pod old, Pod pod) {
-                    submit(pod);
-                  }
-
-                  @Override
-                  public void onDelete(Pod pod, boolean unknownFinalState) {
-                    Path files = filesByPod.remove(key(pod));
-                    if (files != null) {
-                      LocalProcesses.deleteTree(files);
-                    }
-                    Path podDir = podDirs.remove(key(pod));
-                    if (podDir != null) {
-                      LocalProcesses.deleteTree(podDir);
-                    }
-                  }
-                });
+    informer = KubeletStandIns.informManaged(admin.pods(), this::submit, this::forget);
     return this;
+  }
+
+  /** Removes what the init step of a deleted pod left: its files and its volumes. */
+  private void forget(Pod pod) {
+    Path files = filesByPod.remove(key(pod));
+    if (files != null) {
+      LocalProcesses.deleteTree(files);
+    }
+    Path podDir = podDirs.remove(key(pod));
+    if (podDir != null) {
+      LocalProcesses.deleteTree(podDir);
+    }
   }
 
   /** The folder where the init step of the current pod {@code namespace/name} wrote its files. */
@@ -162,11 +145,7 @@ public final class NodeStandIn implements AutoCloseable {
         LocalProcesses.privateDir(
             kubelet.resolve(ns + "_" + name + "_" + pod.getMetadata().getUid()));
     podDirs.put(key(pod), podDir);
-    Container init =
-        pod.getSpec().getInitContainers().stream()
-            .filter(c -> Workload.INIT_CONTAINER.equals(c.getName()))
-            .findFirst()
-            .orElseThrow();
+    Container init = KubeletStandIns.initContainer(pod).orElseThrow();
     Path sealed = LocalProcesses.privateDir(podDir.resolve("sealed"));
     Path tokenDir = LocalProcesses.privateDir(podDir.resolve("token"));
     String session = pod.getMetadata().getLabels().getOrDefault(Labels.SESSION, name);
@@ -196,30 +175,21 @@ public final class NodeStandIn implements AutoCloseable {
             .getSources()
             .get(0)
             .getServiceAccountToken();
-    String sa =
-        pod.getSpec().getServiceAccountName() == null
-            ? "default"
-            : pod.getSpec().getServiceAccountName();
     String token =
-        admin
-            .serviceAccounts()
-            .inNamespace(ns)
-            .withName(sa)
-            .tokenRequest(
-                new TokenRequestBuilder()
-                    .withNewSpec()
-                    .withAudiences(projected.getAudience())
-                    .withExpirationSeconds(projected.getExpirationSeconds())
-                    .withNewBoundObjectRef()
-                    .withApiVersion("v1")
-                    .withKind("Pod")
-                    .withName(name)
-                    .withUid(pod.getMetadata().getUid())
-                    .endBoundObjectRef()
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
+        KubeletStandIns.requestToken(
+            admin,
+            ns,
+            KubeletStandIns.serviceAccount(pod),
+            new TokenRequestSpecBuilder()
+                .withAudiences(projected.getAudience())
+                .withExpirationSeconds(projected.getExpirationSeconds())
+                .withNewBoundObjectRef()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(name)
+                .withUid(pod.getMetadata().getUid())
+                .endBoundObjectRef()
+                .build());
     LocalProcesses.writePrivate(tokenDir.resolve(projected.getPath()), token);
 
     List<String> args = new ArrayList<>();
@@ -239,7 +209,7 @@ public final class NodeStandIn implements AutoCloseable {
     args.add("--termination-log=" + terminationLog);
     Path log = podDir.resolve("init.log");
     ProcessBuilder pb = LocalProcesses.mainClass("128m", tmp, args, log);
-    for (EnvVar e : init.getEnv() == null ? List.<EnvVar>of() : init.getEnv()) {
+    for (EnvVar e : KubeletStandIns.env(init)) {
       pb.environment().put(e.getName(), e.getValue());
     }
     Process p = pb.start();
@@ -257,84 +227,33 @@ public final class NodeStandIn implements AutoCloseable {
       return new PodStatusBuilder()
           .withPhase("Running")
           .withStartTime(now)
-          .addNewCondition()
-          .withType("Initialized")
-          .withStatus("True")
-          .withLastTransitionTime(now)
-          .endCondition()
-          .addNewCondition()
-          .withType("ContainersReady")
-          .withStatus("True")
-          .withLastTransitionTime(now)
-          .endCondition()
-          .addNewCondition()
-          .withType("Ready")
-          .withStatus("True")
-          .withLastTransitionTime(now)
-          .endCondition()
-          .addNewInitContainerStatus()
-          .withName(Workload.INIT_CONTAINER)
-          .withImage(init.getImage())
-          .withImageID("")
-          .withReady(true)
-          .withRestartCount(0)
-          .withNewState()
-          .withNewTerminated()
-          .withExitCode(0)
-          .withReason("Completed")
-          .endTerminated()
-          .endState()
-          .endInitContainerStatus()
-          .addNewContainerStatus()
-          .withName(Workload.SESSION_CONTAINER)
-          .withImage(
-              pod.getSpec().getContainers().stream()
-                  .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
-                  .map(Container::getImage)
-                  .findFirst()
-                  .orElse(""))
-          .withImageID("")
-          .withReady(true)
-          .withStarted(true)
-          .withRestartCount(0)
-          .withNewState()
-          .withNewRunning()
-          .withStartedAt(now)
-          .endRunning()
-          .endState()
-          .endContainerStatus()
+          .withConditions(
+              KubeletStandIns.condition("Initialized", true, null, now),
+              KubeletStandIns.condition("ContainersReady", true, null, now),
+              KubeletStandIns.condition("Ready", true, null, now))
+          .withInitContainerStatuses(
+              KubeletStandIns.initTerminated(init.getImage(), 0, "Completed", null))
+          .withContainerStatuses(
+              KubeletStandIns.running(
+                  Workload.SESSION_CONTAINER,
+                  pod.getSpec().getContainers().stream()
+                      .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+                      .map(Container::getImage)
+                      .findFirst()
+                      .orElse(""),
+                  now))
           .build();
     }
     String message = Files.readString(terminationLog, StandardCharsets.UTF_8);
     return new PodStatusBuilder()
         .withPhase("Pending")
         .withStartTime(now)
-        .addNewCondition()
-        .withType("Initialized")
-        .withStatus("False")
-        .withReason("ContainersNotInitialized")
-        .withLastTransitionTime(now)
-        .endCondition()
-        .addNewCondition()
-        .withType("Ready")
-        .withStatus("False")
-        .withReason("ContainersNotInitialized")
-        .withLastTransitionTime(now)
-        .endCondition()
-        .addNewInitContainerStatus()
-        .withName(Workload.INIT_CONTAINER)
-        .withImage(init.getImage())
-        .withImageID("")
-        .withReady(false)
-        .withRestartCount(0)
-        .withNewState()
-        .withNewTerminated()
-        .withExitCode(done ? p.exitValue() : 137)
-        .withReason("Error")
-        .withMessage(message)
-        .endTerminated()
-        .endState()
-        .endInitContainerStatus()
+        .withConditions(
+            KubeletStandIns.condition("Initialized", false, "ContainersNotInitialized", now),
+            KubeletStandIns.condition("Ready", false, "ContainersNotInitialized", now))
+        .withInitContainerStatuses(
+            KubeletStandIns.initTerminated(
+                init.getImage(), done ? p.exitValue() : 137, "Error", message))
         .build();
   }
 
@@ -356,9 +275,7 @@ public final class NodeStandIn implements AutoCloseable {
   }
 
   private static Volume volume(Pod pod, String name) {
-    return pod.getSpec().getVolumes().stream()
-        .filter(v -> name.equals(v.getName()))
-        .findFirst()
+    return KubeletStandIns.volume(pod, name)
         .orElseThrow(() -> new IllegalStateException("pod has no volume " + name));
   }
 
@@ -377,15 +294,7 @@ public final class NodeStandIn implements AutoCloseable {
 
   @Override
   public void close() {
-    if (informer != null) {
-      informer.close();
-    }
-    worker.shutdownNow();
-    try {
-      worker.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    KubeletStandIns.stop(informer, worker);
     admin.close();
   }
 }

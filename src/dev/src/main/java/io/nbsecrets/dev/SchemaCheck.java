@@ -229,26 +229,7 @@ final class SchemaCheck {
       }
     }
     if (v.isArray()) {
-      if (s.has("maxItems") && v.size() > s.get("maxItems").asInt()) {
-        invalid.add(
-            p
-                + ": Too many: "
-                + v.size()
-                + ": must have at most "
-                + s.get("maxItems").asInt()
-                + " items");
-      }
-      if (s.has("minItems") && v.size() < s.get("minItems").asInt()) {
-        invalid.add(
-            p
-                + ": Invalid value: "
-                + v.size()
-                + ": "
-                + p
-                + " in body should have at least "
-                + s.get("minItems").asInt()
-                + " items");
-      }
+      checkCount(v.size(), s, p, "Items", "items", invalid);
       if (s.path("x-kubernetes-list-type").asText().equals("set")) {
         Set<JsonNode> seen = new HashSet<>();
         for (int i = 0; i < v.size(); i++) {
@@ -259,26 +240,37 @@ final class SchemaCheck {
       }
     }
     if (v.isObject()) {
-      if (s.has("maxProperties") && v.size() > s.get("maxProperties").asInt()) {
-        invalid.add(
-            p
-                + ": Too many: "
-                + v.size()
-                + ": must have at most "
-                + s.get("maxProperties").asInt()
-                + " items");
-      }
-      if (s.has("minProperties") && v.size() < s.get("minProperties").asInt()) {
-        invalid.add(
-            p
-                + ": Invalid value: "
-                + v.size()
-                + ": "
-                + p
-                + " in body should have at least "
-                + s.get("minProperties").asInt()
-                + " properties");
-      }
+      checkCount(v.size(), s, p, "Properties", "properties", invalid);
+    }
+  }
+
+  /**
+   * Checks {@code size} against the schema's {@code max<bound>} and {@code min<bound>} ({@code
+   * maxItems}, {@code minProperties}, ...), in the API server's words (which say "items" for both
+   * maxima).
+   */
+  private static void checkCount(
+      int size, JsonNode s, String p, String bound, String things, List<String> invalid) {
+    if (s.has("max" + bound) && size > s.get("max" + bound).asInt()) {
+      invalid.add(
+          p
+              + ": Too many: "
+              + size
+              + ": must have at most "
+              + s.get("max" + bound).asInt()
+              + " items");
+    }
+    if (s.has("min" + bound) && size < s.get("min" + bound).asInt()) {
+      invalid.add(
+          p
+              + ": Invalid value: "
+              + size
+              + ": "
+              + p
+              + " in body should have at least "
+              + s.get("min" + bound).asInt()
+              + " "
+              + things);
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Kubernetes label and field selectors, evaluated on JSON objects: what the embedded API server
@@ -84,35 +85,22 @@ final class Selectors {
 
   /** A field selector: {@code a.b=v}, {@code a.b==v}, {@code a.b!=v}, comma-separated. */
   static Selector fields(String selector) throws IllegalArgumentException {
-    if (selector == null || selector.isBlank()) {
-      return EVERYTHING;
+    return parse(selector, true, Selectors::fieldTerm);
+  }
+
+  private static Term fieldTerm(String p) {
+    int ne = p.indexOf("!=");
+    int eq = p.indexOf('=');
+    if (ne > 0) {
+      return new Term(
+          p.substring(0, ne).trim(), Op.NOT_EQUALS, Set.of(unescape(p.substring(ne + 2).trim())));
+    } else if (eq > 0) {
+      int valueStart = p.startsWith("==", eq) ? eq + 2 : eq + 1;
+      return new Term(
+          p.substring(0, eq).trim(), Op.EQUALS, Set.of(unescape(p.substring(valueStart).trim())));
+    } else {
+      throw new IllegalArgumentException("invalid field selector: '" + p + "'");
     }
-    List<Term> terms = new ArrayList<>();
-    for (String part : splitTerms(selector)) {
-      String p = part.trim();
-      if (p.isEmpty()) {
-        continue;
-      }
-      int ne = p.indexOf("!=");
-      int eq = p.indexOf('=');
-      if (ne > 0) {
-        terms.add(
-            new Term(
-                p.substring(0, ne).trim(),
-                Op.NOT_EQUALS,
-                Set.of(unescape(p.substring(ne + 2).trim()))));
-      } else if (eq > 0) {
-        int valueStart = p.startsWith("==", eq) ? eq + 2 : eq + 1;
-        terms.add(
-            new Term(
-                p.substring(0, eq).trim(),
-                Op.EQUALS,
-                Set.of(unescape(p.substring(valueStart).trim()))));
-      } else {
-        throw new IllegalArgumentException("invalid field selector: '" + p + "'");
-      }
-    }
-    return new Selector(List.copyOf(terms), true);
   }
 
   /**
@@ -120,45 +108,51 @@ final class Selectors {
    * (a,b)}, {@code k}, {@code !k}, comma-separated.
    */
   static Selector labels(String selector) throws IllegalArgumentException {
+    return parse(selector, false, Selectors::labelTerm);
+  }
+
+  private static Term labelTerm(String p) {
+    int paren = p.indexOf('(');
+    if (paren > 0) {
+      if (!p.endsWith(")")) {
+        throw new IllegalArgumentException("invalid label selector: '" + p + "'");
+      }
+      String head = p.substring(0, paren).trim();
+      Set<String> values = Set.copyOf(splitValues(p.substring(paren + 1, p.length() - 1)));
+      if (head.endsWith(" notin")) {
+        return new Term(head.substring(0, head.length() - 6).trim(), Op.NOT_IN, values);
+      } else if (head.endsWith(" in")) {
+        return new Term(head.substring(0, head.length() - 3).trim(), Op.IN, values);
+      } else {
+        throw new IllegalArgumentException("invalid label selector: '" + p + "'");
+      }
+    } else if (p.contains("!=")) {
+      int i = p.indexOf("!=");
+      return new Term(p.substring(0, i).trim(), Op.NOT_EQUALS, Set.of(p.substring(i + 2).trim()));
+    } else if (p.contains("=")) {
+      int i = p.indexOf('=');
+      int valueStart = p.startsWith("==", i) ? i + 2 : i + 1;
+      return new Term(p.substring(0, i).trim(), Op.EQUALS, Set.of(p.substring(valueStart).trim()));
+    } else if (p.startsWith("!")) {
+      return new Term(p.substring(1).trim(), Op.NOT_EXISTS, Set.of());
+    } else {
+      return new Term(p, Op.EXISTS, Set.of());
+    }
+  }
+
+  /** Parses the comma-separated terms of a selector, each with {@code term}. */
+  private static Selector parse(String selector, boolean fields, Function<String, Term> term) {
     if (selector == null || selector.isBlank()) {
       return EVERYTHING;
     }
     List<Term> terms = new ArrayList<>();
     for (String part : splitTerms(selector)) {
       String p = part.trim();
-      if (p.isEmpty()) {
-        continue;
-      }
-      int paren = p.indexOf('(');
-      if (paren > 0) {
-        if (!p.endsWith(")")) {
-          throw new IllegalArgumentException("invalid label selector: '" + p + "'");
-        }
-        String head = p.substring(0, paren).trim();
-        Set<String> values = Set.copyOf(splitValues(p.substring(paren + 1, p.length() - 1)));
-        if (head.endsWith(" notin")) {
-          terms.add(new Term(head.substring(0, head.length() - 6).trim(), Op.NOT_IN, values));
-        } else if (head.endsWith(" in")) {
-          terms.add(new Term(head.substring(0, head.length() - 3).trim(), Op.IN, values));
-        } else {
-          throw new IllegalArgumentException("invalid label selector: '" + p + "'");
-        }
-      } else if (p.contains("!=")) {
-        int i = p.indexOf("!=");
-        terms.add(
-            new Term(p.substring(0, i).trim(), Op.NOT_EQUALS, Set.of(p.substring(i + 2).trim())));
-      } else if (p.contains("=")) {
-        int i = p.indexOf('=');
-        int valueStart = p.startsWith("==", i) ? i + 2 : i + 1;
-        terms.add(
-            new Term(p.substring(0, i).trim(), Op.EQUALS, Set.of(p.substring(valueStart).trim())));
-      } else if (p.startsWith("!")) {
-        terms.add(new Term(p.substring(1).trim(), Op.NOT_EXISTS, Set.of()));
-      } else {
-        terms.add(new Term(p, Op.EXISTS, Set.of()));
+      if (!p.isEmpty()) {
+        terms.add(term.apply(p));
       }
     }
-    return new Selector(List.copyOf(terms), false);
+    return new Selector(List.copyOf(terms), fields);
   }
 
   /** Splits on commas outside parentheses. */
