@@ -1,5 +1,10 @@
 package io.nbsecrets.cli;
 
+import static io.nbsecrets.config.NbsecretsSettings.API_MAX_SECRETS_PER_USER;
+import static io.nbsecrets.config.NbsecretsSettings.API_MAX_VALUE_BYTES;
+import static io.nbsecrets.config.NbsecretsSettings.API_PORT;
+import static io.nbsecrets.config.NbsecretsSettings.API_USERNAME_PREFIX;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -8,6 +13,7 @@ import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.Authenticator;
 import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.Stores;
@@ -37,19 +43,13 @@ import picocli.CommandLine.Spec;
     name = "api",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    defaultValueProvider = SettingFlags.Defaults.class,
+    modelTransformer = SettingFlags.Bind.class,
     description = "Run the secrets API.")
-public final class ApiCommand implements Callable<Integer> {
+public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
   @Mixin NamespaceOption release = new NamespaceOption();
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address.")
   String host;
-
-  @Option(
-      names = "--port",
-      descriptionKey = "api.port",
-      description = "Listen port (setting api.port). Default: ${DEFAULT-VALUE}.")
-  Integer port;
 
   @Option(
       names = "--tls",
@@ -86,29 +86,18 @@ public final class ApiCommand implements Callable<Integer> {
           "Static bearer tokens (properties: token=username) instead of TokenReview. Development only.")
   Path devTokensFile;
 
-  @Option(
-      names = "--max-value-bytes",
-      descriptionKey = "api.maxValueBytes",
-      description =
-          "Largest value, in bytes (setting api.maxValueBytes). Default: ${DEFAULT-VALUE}.")
-  Integer maxValueBytes;
-
-  @Option(
-      names = "--max-secrets-per-user",
-      descriptionKey = "api.maxSecretsPerUser",
-      description =
-          "Most secrets per user (setting api.maxSecretsPerUser). Default: ${DEFAULT-VALUE}.")
-  Integer maxSecrets;
-
   @Mixin AudienceOption audience = new AudienceOption();
 
-  @Option(
-      names = "--username-prefix",
-      descriptionKey = "api.usernamePrefix",
-      description = "Prefix to strip from usernames, e.g. oidc: (setting api.usernamePrefix).")
-  String usernamePrefix;
-
   @Mixin StoreOptions store = new StoreOptions();
+
+  @Override
+  public List<Flag> settingFlags() {
+    return List.of(
+        new Flag("--port", Integer.class, API_PORT),
+        new Flag("--max-value-bytes", Integer.class, API_MAX_VALUE_BYTES),
+        new Flag("--max-secrets-per-user", Integer.class, API_MAX_SECRETS_PER_USER),
+        new Flag("--username-prefix", String.class, API_USERNAME_PREFIX));
+  }
 
   @Override
   public Integer call() throws Exception {
