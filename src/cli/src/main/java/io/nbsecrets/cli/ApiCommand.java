@@ -5,9 +5,6 @@ import static io.nbsecrets.config.NbsecretsSettings.API_MAX_VALUE_BYTES;
 import static io.nbsecrets.config.NbsecretsSettings.API_PORT;
 import static io.nbsecrets.config.NbsecretsSettings.API_USERNAME_PREFIX;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.api.ApiConfig;
 import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.Authenticator;
@@ -16,9 +13,6 @@ import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
-import io.nbsecrets.config.Stores;
-import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.tls.ServerTls;
 import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
@@ -31,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -105,17 +98,14 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
     ApiConfig config = apiConfig(settings);
     int port = settings.get(NbsecretsSettings.API_PORT);
     String namespace = release.namespace;
-    KubernetesClient client = Clients.create();
-    SecretStore secretStore = Stores.open(settings, client, namespace);
-    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RoleServices services = RoleServices.open(settings, namespace);
     Authenticator authenticator =
         devTokensFile == null
-            ? new TokenReviewAuthenticator(client)
+            ? new TokenReviewAuthenticator(services.client())
             : new StaticTokenAuthenticator(readTokens(devTokensFile));
     ApiRole role =
         ApiRole.start(
-            client,
+            services.client(),
             new ApiRole.Config(
                 namespace,
                 host,
@@ -125,10 +115,10 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
                 sessionPublicKeyFile,
                 Duration.ofMinutes(5),
                 tlsSettings()),
-            secretStore,
-            transit,
+            services.store(),
+            services.transit(),
             authenticator,
-            registry);
+            services.registry());
     System.out.println(
         "nbsecrets api listening on "
             + (tlsSettings().mode() == TlsSettings.Mode.NONE ? "http" : "https")
@@ -136,17 +126,7 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
             + host
             + ":"
             + role.port());
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  role.close();
-                  secretStore.close();
-                  client.close();
-                  stop.countDown();
-                }));
-    stop.await();
+    services.awaitShutdown(role);
     return 0;
   }
 

@@ -11,21 +11,14 @@ import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_SESSION_GID;
 import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_SESSION_UID;
 import static io.nbsecrets.config.NbsecretsSettings.WATCH_NAMESPACES;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
-import io.nbsecrets.config.Stores;
 import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
-import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,30 +83,22 @@ public final class OperatorCommand implements Callable<Integer>, SettingFlags.Ow
   public Integer call() throws Exception {
     Settings settings = store.settings(spec);
     OperatorRole.Config config = config(settings);
-    KubernetesClient client = Clients.create();
-    SecretStore secretStore = Stores.open(settings, client, config.namespace());
-    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RoleServices services = RoleServices.open(settings, config.namespace());
     OperatorRole role =
-        OperatorRole.start(client, config, secretStore, transit, registry, OperatorRunner.retry());
+        OperatorRole.start(
+            services.client(),
+            config,
+            services.store(),
+            services.transit(),
+            services.registry(),
+            OperatorRunner.retry());
     ManagementServer management =
         ManagementServer.start(
             settings.get(NbsecretsSettings.OPERATOR_MANAGEMENT_PORT),
-            registry,
+            services.registry(),
             role::liveness,
             role::readiness);
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  role.close();
-                  management.close();
-                  secretStore.close();
-                  client.close();
-                  stop.countDown();
-                }));
-    stop.await();
+    services.awaitShutdown(role, management);
     return 0;
   }
 }
