@@ -1,18 +1,18 @@
 package io.nbsecrets.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import static io.nbsecrets.config.NbsecretsSettings.API_MAX_SECRETS_PER_USER;
+import static io.nbsecrets.config.NbsecretsSettings.API_MAX_VALUE_BYTES;
+import static io.nbsecrets.config.NbsecretsSettings.API_PORT;
+import static io.nbsecrets.config.NbsecretsSettings.API_USERNAME_PREFIX;
+
 import io.nbsecrets.api.ApiConfig;
 import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.Authenticator;
 import io.nbsecrets.api.StaticTokenAuthenticator;
 import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
-import io.nbsecrets.config.Stores;
-import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.tls.ServerTls;
 import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,19 +36,13 @@ import picocli.CommandLine.Spec;
     name = "api",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    defaultValueProvider = SettingFlags.Defaults.class,
+    modelTransformer = SettingFlags.Bind.class,
     description = "Run the secrets API.")
-public final class ApiCommand implements Callable<Integer> {
+public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
   @Mixin NamespaceOption release = new NamespaceOption();
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address.")
   String host;
-
-  @Option(
-      names = "--port",
-      descriptionKey = "api.port",
-      description = "Listen port (setting api.port). Default: ${DEFAULT-VALUE}.")
-  Integer port;
 
   @Option(
       names = "--tls",
@@ -86,29 +79,18 @@ public final class ApiCommand implements Callable<Integer> {
           "Static bearer tokens (properties: token=username) instead of TokenReview. Development only.")
   Path devTokensFile;
 
-  @Option(
-      names = "--max-value-bytes",
-      descriptionKey = "api.maxValueBytes",
-      description =
-          "Largest value, in bytes (setting api.maxValueBytes). Default: ${DEFAULT-VALUE}.")
-  Integer maxValueBytes;
-
-  @Option(
-      names = "--max-secrets-per-user",
-      descriptionKey = "api.maxSecretsPerUser",
-      description =
-          "Most secrets per user (setting api.maxSecretsPerUser). Default: ${DEFAULT-VALUE}.")
-  Integer maxSecrets;
-
   @Mixin AudienceOption audience = new AudienceOption();
 
-  @Option(
-      names = "--username-prefix",
-      descriptionKey = "api.usernamePrefix",
-      description = "Prefix to strip from usernames, e.g. oidc: (setting api.usernamePrefix).")
-  String usernamePrefix;
-
   @Mixin StoreOptions store = new StoreOptions();
+
+  @Override
+  public List<Flag> settingFlags() {
+    return List.of(
+        new Flag("--port", Integer.class, API_PORT),
+        new Flag("--max-value-bytes", Integer.class, API_MAX_VALUE_BYTES),
+        new Flag("--max-secrets-per-user", Integer.class, API_MAX_SECRETS_PER_USER),
+        new Flag("--username-prefix", String.class, API_USERNAME_PREFIX));
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -116,17 +98,14 @@ public final class ApiCommand implements Callable<Integer> {
     ApiConfig config = apiConfig(settings);
     int port = settings.get(NbsecretsSettings.API_PORT);
     String namespace = release.namespace;
-    KubernetesClient client = Clients.create();
-    SecretStore secretStore = Stores.open(settings, client, namespace);
-    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RoleServices services = RoleServices.open(settings, namespace);
     Authenticator authenticator =
         devTokensFile == null
-            ? new TokenReviewAuthenticator(client)
+            ? new TokenReviewAuthenticator(services.client())
             : new StaticTokenAuthenticator(readTokens(devTokensFile));
     ApiRole role =
         ApiRole.start(
-            client,
+            services.client(),
             new ApiRole.Config(
                 namespace,
                 host,
@@ -136,10 +115,10 @@ public final class ApiCommand implements Callable<Integer> {
                 sessionPublicKeyFile,
                 Duration.ofMinutes(5),
                 tlsSettings()),
-            secretStore,
-            transit,
+            services.store(),
+            services.transit(),
             authenticator,
-            registry);
+            services.registry());
     System.out.println(
         "nbsecrets api listening on "
             + (tlsSettings().mode() == TlsSettings.Mode.NONE ? "http" : "https")
@@ -147,17 +126,7 @@ public final class ApiCommand implements Callable<Integer> {
             + host
             + ":"
             + role.port());
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  role.close();
-                  secretStore.close();
-                  client.close();
-                  stop.countDown();
-                }));
-    stop.await();
+    services.awaitShutdown(role);
     return 0;
   }
 

@@ -28,7 +28,7 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     for (PluggedCommand command : ServiceLoader.load(PluggedCommand.class)) {
-      cl.addSubcommand(command);
+      cl.addSubcommand(new CommandLine(command)); // a new CommandLine applies modelTransformer
     }
     cl.addSubcommand(new CommandLine.HelpCommand());
     cl.setExecutionExceptionHandler(

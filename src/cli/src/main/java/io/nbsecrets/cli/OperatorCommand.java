@@ -1,19 +1,24 @@
 package io.nbsecrets.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import static io.nbsecrets.config.NbsecretsSettings.KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_API_URL;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_INIT_IMAGE;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_INSECURE_API_HTTP;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_LEADER_ELECTION;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_MANAGEMENT_PORT;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_SESSION_GID;
+import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_SESSION_UID;
+import static io.nbsecrets.config.NbsecretsSettings.WATCH_NAMESPACES;
+
+import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
-import io.nbsecrets.config.Stores;
 import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
-import io.nbsecrets.store.SecretStore;
-import io.nbsecrets.store.VaultTransit;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,66 +30,14 @@ import picocli.CommandLine.Spec;
     name = "operator",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    defaultValueProvider = SettingFlags.Defaults.class,
+    modelTransformer = SettingFlags.Bind.class,
     description = "Run the NotebookSession operator.")
-public final class OperatorCommand implements Callable<Integer> {
+public final class OperatorCommand implements Callable<Integer>, SettingFlags.Owner {
   @Spec CommandSpec spec;
 
   @Mixin NamespaceOption release = new NamespaceOption();
 
-  @Option(
-      names = "--watch-namespaces",
-      split = ",",
-      descriptionKey = "rbac.watchNamespaces",
-      description =
-          "Namespaces to watch (comma-separated; setting rbac.watchNamespaces); all when empty.")
-  List<String> watchNamespaces;
-
-  @Option(
-      names = "--api-url",
-      descriptionKey = "operator.apiUrl",
-      description =
-          "Secrets API URL for init containers (setting operator.apiUrl). Default:"
-              + " ${DEFAULT-VALUE}.")
-  String apiUrl;
-
-  @Option(
-      names = "--api-ca-configmap",
-      descriptionKey = "operator.apiCaConfigMap",
-      description =
-          "ConfigMap (in --namespace) where the API publishes its CA bundle for init containers;"
-              + " empty: they trust the JDK's CAs (a public certificate). Default: ${DEFAULT-VALUE}.")
-  String apiCaConfigMap;
-
-  @Option(
-      names = "--insecure-api-http",
-      descriptionKey = "operator.insecureApiHttp",
-      description =
-          "Allow an http:// --api-url: init containers then fetch user keys in clear."
-              + " Development only.")
-  boolean insecureApiHttp;
-
-  @Option(
-      names = "--init-image",
-      descriptionKey = "operator.initImage",
-      description =
-          "Image of the init container, this program's image (setting operator.initImage)."
-              + " Default: ${DEFAULT-VALUE}.")
-  String initImage;
-
   @Mixin AudienceOption audience = new AudienceOption();
-
-  @Option(
-      names = "--session-uid",
-      descriptionKey = "operator.sessionUid",
-      description = "Session pods' user id. Default: ${DEFAULT-VALUE}.")
-  Long sessionUid;
-
-  @Option(
-      names = "--session-gid",
-      descriptionKey = "operator.sessionGid",
-      description = "Session pods' group id and fsGroup. Default: ${DEFAULT-VALUE}.")
-  Long sessionGid;
 
   @Option(
       names = "--session-key-file",
@@ -92,26 +45,7 @@ public final class OperatorCommand implements Callable<Integer> {
           "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
   List<Path> sessionKeyFiles;
 
-  @Option(
-      names = "--key-bits",
-      descriptionKey = "keys.keyBits",
-      description =
-          "RSA size of a generated key (setting keys.keyBits). Default: ${DEFAULT-VALUE}.")
-  Integer keyBits;
-
-  @Option(
-      names = "--leader-election",
-      descriptionKey = "operator.leaderElection",
-      description = "Elect a leader among replicas (Lease).")
-  boolean leaderElection;
-
   @Mixin StoreOptions store = new StoreOptions();
-
-  @Option(
-      names = "--management-port",
-      descriptionKey = "operator.managementPort",
-      description = "Health and metrics port. Default: ${DEFAULT-VALUE}.")
-  Integer managementPort;
 
   /** The operator's configuration from every layer (file, environment, flags). */
   OperatorRole.Config config(Settings settings) {
@@ -131,33 +65,40 @@ public final class OperatorCommand implements Callable<Integer> {
   }
 
   @Override
+  public List<Flag> settingFlags() {
+    return List.of(
+        new Flag("--watch-namespaces", List.class, WATCH_NAMESPACES),
+        new Flag("--api-url", String.class, OPERATOR_API_URL),
+        new Flag("--api-ca-configmap", String.class, OPERATOR_API_CA_CONFIGMAP),
+        new Flag("--insecure-api-http", boolean.class, OPERATOR_INSECURE_API_HTTP),
+        new Flag("--init-image", String.class, OPERATOR_INIT_IMAGE),
+        new Flag("--session-uid", Long.class, OPERATOR_SESSION_UID),
+        new Flag("--session-gid", Long.class, OPERATOR_SESSION_GID),
+        new Flag("--key-bits", Integer.class, KEY_BITS),
+        new Flag("--leader-election", boolean.class, OPERATOR_LEADER_ELECTION),
+        new Flag("--management-port", Integer.class, OPERATOR_MANAGEMENT_PORT));
+  }
+
+  @Override
   public Integer call() throws Exception {
     Settings settings = store.settings(spec);
     OperatorRole.Config config = config(settings);
-    KubernetesClient client = Clients.create();
-    SecretStore secretStore = Stores.open(settings, client, config.namespace());
-    VaultTransit transit = Stores.transit(settings, secretStore).orElse(null);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RoleServices services = RoleServices.open(settings, config.namespace());
     OperatorRole role =
-        OperatorRole.start(client, config, secretStore, transit, registry, OperatorRunner.retry());
+        OperatorRole.start(
+            services.client(),
+            config,
+            services.store(),
+            services.transit(),
+            services.registry(),
+            OperatorRunner.retry());
     ManagementServer management =
         ManagementServer.start(
             settings.get(NbsecretsSettings.OPERATOR_MANAGEMENT_PORT),
-            registry,
+            services.registry(),
             role::liveness,
             role::readiness);
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  role.close();
-                  management.close();
-                  secretStore.close();
-                  client.close();
-                  stop.countDown();
-                }));
-    stop.await();
+    services.awaitShutdown(role, management);
     return 0;
   }
 }

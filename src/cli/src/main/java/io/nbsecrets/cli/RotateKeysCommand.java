@@ -1,8 +1,19 @@
 package io.nbsecrets.cli;
 
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_BATCH_SIZE;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_KEEP_OLD_KEYS;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_NEW_TRANSIT_VERSION;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_PARALLELISM;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_PLATFORM;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_PROPAGATION_WAIT_SECONDS;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_RUN;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_TRANSIT;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.Stores;
@@ -18,6 +29,7 @@ import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.util.Counts;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,78 +46,19 @@ import picocli.CommandLine.Spec;
     name = "rotate-keys",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    defaultValueProvider = SettingFlags.Defaults.class,
+    modelTransformer = SettingFlags.Bind.class,
     description =
         "Make a new session key pair current (--platform: a new platform key; --transit: the"
             + " newest Vault Transit key version), re-wrap every record (user key) under it in"
             + " resumable batches, then drop the old key. Run it again to resume an interrupted"
             + " rotation. Exit code 3: the old keys were kept; run again.")
-public final class RotateKeysCommand implements Callable<Integer> {
+public final class RotateKeysCommand implements Callable<Integer>, SettingFlags.Owner {
   /** The exit code when no clean pass was reached (the old keys are kept). */
   static final int INCOMPLETE = 3;
 
   @Spec CommandSpec spec;
 
   @Mixin NamespaceOption release = new NamespaceOption();
-
-  @Option(
-      names = "--platform",
-      descriptionKey = "rotation.platform",
-      description = "Rotate the platform key (wraps users' keys) instead of the session key pair.")
-  boolean platform;
-
-  @Option(
-      names = "--transit",
-      descriptionKey = "rotation.transit",
-      description =
-          "Bring every record under the newest version of the Vault Transit key"
-              + " (store.vault.transit.key), moving records still under the session RSA keys too.")
-  boolean transit;
-
-  @Option(
-      names = "--new-transit-version",
-      descriptionKey = "rotation.newTransitVersion",
-      description = "With --transit: make a new version of the Transit key in Vault first.")
-  boolean newTransitVersion;
-
-  @Option(
-      names = "--key-bits",
-      descriptionKey = "rotation.keyBits",
-      description = "RSA size of the new session key. Default: ${DEFAULT-VALUE}.")
-  Integer keyBits;
-
-  @Option(
-      names = "--batch-size",
-      descriptionKey = "rotation.batchSize",
-      description = "Items per batch; progress is saved after each. Default: ${DEFAULT-VALUE}.")
-  Integer batchSize;
-
-  @Option(
-      names = "--parallelism",
-      descriptionKey = "rotation.parallelism",
-      description = "Threads re-wrapping a batch. Default: the number of processors.")
-  Integer parallelism;
-
-  @Option(
-      names = "--propagation-wait-seconds",
-      descriptionKey = "rotation.propagationWaitSeconds",
-      description =
-          "How long running operators and APIs get to load a key change. Default: ${DEFAULT-VALUE}.")
-  Long propagationWaitSeconds;
-
-  @Option(
-      names = "--run-id",
-      descriptionKey = "rotation.run",
-      description =
-          "Name this rotation (e.g. a Job's run); if a rotation with this id completed before,"
-              + " do nothing. For Jobs that may be re-created.")
-  String runId;
-
-  @Option(
-      names = "--keep-old-keys",
-      descriptionKey = "rotation.keepOldKeys",
-      description = "Keep the old keys after re-wrapping.")
-  boolean keepOldKeys;
 
   @Option(
       names = "--management-port",
@@ -116,6 +69,20 @@ public final class RotateKeysCommand implements Callable<Integer> {
   boolean noProgress;
 
   @Mixin StoreOptions store = new StoreOptions();
+
+  @Override
+  public List<Flag> settingFlags() {
+    return List.of(
+        new Flag("--platform", boolean.class, ROTATION_PLATFORM),
+        new Flag("--transit", boolean.class, ROTATION_TRANSIT),
+        new Flag("--new-transit-version", boolean.class, ROTATION_NEW_TRANSIT_VERSION),
+        new Flag("--key-bits", Integer.class, ROTATION_KEY_BITS),
+        new Flag("--batch-size", Integer.class, ROTATION_BATCH_SIZE),
+        new Flag("--parallelism", Integer.class, ROTATION_PARALLELISM),
+        new Flag("--propagation-wait-seconds", Long.class, ROTATION_PROPAGATION_WAIT_SECONDS),
+        new Flag("--run-id", String.class, ROTATION_RUN),
+        new Flag("--keep-old-keys", boolean.class, ROTATION_KEEP_OLD_KEYS));
+  }
 
   @Override
   @SuppressWarnings("try") // the management server only has to live as long as the rotation

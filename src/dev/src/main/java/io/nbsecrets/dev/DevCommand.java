@@ -1,10 +1,17 @@
 package io.nbsecrets.dev;
 
+import static io.nbsecrets.config.NbsecretsSettings.DEV_API_PORT;
+import static io.nbsecrets.config.NbsecretsSettings.DEV_DIR;
+import static io.nbsecrets.config.NbsecretsSettings.DEV_KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.DEV_KUBERNETES_PORT;
+import static io.nbsecrets.config.NbsecretsSettings.DEV_NO_EXAMPLES;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbsecrets.cli.Main;
 import io.nbsecrets.cli.PluggedCommand;
 import io.nbsecrets.cli.SettingFlags;
+import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.model.NotebookSession;
@@ -37,45 +44,15 @@ import picocli.CommandLine.Spec;
     name = "dev",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    defaultValueProvider = SettingFlags.Defaults.class,
+    modelTransformer = SettingFlags.Bind.class,
     description =
         "Run the whole product locally: an embedded Kubernetes API (mock) or, with"
             + " --control-plane, a real one; the secrets API, the operator, and stand-ins for"
             + " what is missing (kubelet; with the mock, garbage collector and TokenReview).")
-public final class DevCommand implements Callable<Integer>, PluggedCommand {
+public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, PluggedCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
-
-  @Option(
-      names = "--dir",
-      descriptionKey = "dev.dir",
-      description = "Working directory. Default: ${DEFAULT-VALUE}.")
-  String dirFlag;
-
-  @Option(
-      names = "--no-examples",
-      descriptionKey = "dev.noExamples",
-      description = "Do not load the example secrets and session.")
-  boolean noExamplesFlag;
-
-  @Option(
-      names = "--kubernetes-port",
-      descriptionKey = "dev.kubernetesPort",
-      description = "Port of the embedded API server (0: any free port).")
-  Integer kubernetesPortFlag;
-
-  @Option(
-      names = "--api-port",
-      descriptionKey = "dev.apiPort",
-      description = "Port of the secrets API (0: any free port).")
-  Integer apiPortFlag;
-
-  @Option(
-      names = "--key-bits",
-      descriptionKey = "dev.keyBits",
-      description = "RSA size of the session key pair. Default: ${DEFAULT-VALUE}.")
-  Integer keyBitsFlag;
 
   private Path dir;
   private boolean noExamples;
@@ -94,6 +71,16 @@ public final class DevCommand implements Callable<Integer>, PluggedCommand {
               + ControlPlane.BIN_ENV
               + ", else what e2e/control-plane/build.sh built). Run from the repository's root.")
   String controlPlane;
+
+  @Override
+  public List<Flag> settingFlags() {
+    return List.of(
+        new Flag("--dir", String.class, DEV_DIR),
+        new Flag("--no-examples", boolean.class, DEV_NO_EXAMPLES),
+        new Flag("--kubernetes-port", Integer.class, DEV_KUBERNETES_PORT),
+        new Flag("--api-port", Integer.class, DEV_API_PORT),
+        new Flag("--key-bits", Integer.class, DEV_KEY_BITS));
+  }
 
   @Override
   public Integer call() throws Exception {

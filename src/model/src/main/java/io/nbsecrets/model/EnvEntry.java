@@ -5,13 +5,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A plain environment variable of the session container. Never a secret: those go via spec.secrets.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class EnvEntry {
+public final class EnvEntry extends ModelValue {
   @Required
   @Size(min = 1, max = 256)
   private final String name;
@@ -33,14 +34,7 @@ public final class EnvEntry {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof EnvEntry other
-        && Objects.equals(name, other.name)
-        && Objects.equals(value, other.value);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, value);
+  List<Object> values() {
+    return Arrays.asList(name, value);
   }
 }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.List;
 
 /** A secret in the session's snapshot: its name and the version that was taken. Never a value. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class MountedSecret {
+public final class MountedSecret extends ModelValue {
   private final String name;
   private final Long version;
 
@@ -40,15 +41,7 @@ public final class MountedSecret {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof MountedSecret other
-        && Objects.equals(name, other.name)
-        && Objects.equals(version, other.version)
-        && Objects.equals(stale, other.stale);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, version, stale);
+  List<Object> values() {
+    return Arrays.asList(name, version, stale);
   }
 }

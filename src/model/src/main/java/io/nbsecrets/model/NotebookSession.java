@@ -2,6 +2,7 @@ package io.nbsecrets.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -23,22 +24,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("notebooksessions")
 @Singular("notebooksession")
 @ShortNames("nbs")
-@AdditionalPrinterColumn(
-    name = "User",
-    jsonPath = ".spec.user",
-    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "User", jsonPath = ".spec.user", type = Type.STRING)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-    type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(
-    name = "Secrets",
-    jsonPath = ".status.secretCount",
-    type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
+    type = Type.STRING)
+@AdditionalPrinterColumn(name = "Secrets", jsonPath = ".status.secretCount", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 // A newer CRD may add fields beside spec and status: read what is known (spec and status are read
 // tolerantly too, see TolerantDeserializer).
 @JsonIgnoreProperties(ignoreUnknown = true)

@@ -8,11 +8,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.List;
 
 /** One selected secret. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class SecretItem {
+public final class SecretItem extends ModelValue {
   @Required
   @JsonPropertyDescription("Name of the user's secret.")
   @Pattern(SecretNames.PATTERN)
@@ -44,15 +45,8 @@ public final class SecretItem {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof SecretItem other
-        && Objects.equals(name, other.name)
-        && Objects.equals(fileName, other.fileName);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, fileName);
+  List<Object> values() {
+    return Arrays.asList(name, fileName);
   }
 
   @Override

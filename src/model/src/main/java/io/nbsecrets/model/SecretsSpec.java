@@ -7,15 +7,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The secrets a session selects. Duplicate names and clashing file names are refused by the
  * operator (a CEL rule for them would cost O(n²) and risk the API server's CEL budget).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class SecretsSpec {
+public final class SecretsSpec extends ModelValue {
   @JsonPropertyDescription(
       "Absolute directory where the secret files appear (read-only, in memory); /secrets when"
           + " unset. Never a system directory such as /, /bin, /etc, /proc, /usr or /var.")
@@ -71,15 +71,7 @@ public final class SecretsSpec {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof SecretsSpec other
-        && Objects.equals(mountPath, other.mountPath)
-        && Objects.equals(all, other.all)
-        && Objects.equals(items, other.items);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(mountPath, all, items);
+  List<Object> values() {
+    return Arrays.asList(mountPath, all, items);
   }
 }

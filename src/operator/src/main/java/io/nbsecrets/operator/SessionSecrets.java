@@ -135,32 +135,44 @@ public final class SessionSecrets {
    */
   static void requireFits(Snapshot snapshot, Secret sealed, ConfigMap record)
       throws SessionFailure {
-    long secretBytes = dataBytes(sealed);
     String selected = Counts.of(snapshot.entries().size(), "selected secret");
-    if (secretBytes > MAX_DATA_BYTES) {
+    requireAtMostMaxData(
+        dataBytes(sealed),
+        "the session Secret of the " + selected,
+        "encrypted values and the list of files",
+        "a Kubernetes Secret",
+        "select fewer or smaller secrets");
+    requireAtMostMaxData(
+        SnapshotRecords.dataBytes(record),
+        "the snapshot record of the " + selected,
+        "their names and files",
+        "a Kubernetes ConfigMap",
+        "select fewer secrets, or secrets with shorter names");
+  }
+
+  /**
+   * Refuses an object of {@code bytes} of data over {@link #MAX_DATA_BYTES}: {@code object} needs
+   * that many bytes ({@code contents}), {@code kind} holds at most the limit, {@code advice} says
+   * what to select instead.
+   */
+  private static void requireAtMostMaxData(
+      long bytes, String object, String contents, String kind, String advice)
+      throws SessionFailure {
+    if (bytes > MAX_DATA_BYTES) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
           Reason.SECRET_TOO_LARGE,
-          "the session Secret of the "
-              + selected
+          object
               + " needs "
-              + Counts.of(secretBytes, "byte")
-              + " (encrypted values and the list of files); a Kubernetes Secret holds at most "
+              + Counts.of(bytes, "byte")
+              + " ("
+              + contents
+              + "); "
+              + kind
+              + " holds at most "
               + Counts.of(MAX_DATA_BYTES, "byte")
-              + ": select fewer or smaller secrets");
-    }
-    long recordBytes = SnapshotRecords.dataBytes(record);
-    if (recordBytes > MAX_DATA_BYTES) {
-      throw new SessionFailure(
-          SessionFailure.Scope.SECRETS,
-          Reason.SECRET_TOO_LARGE,
-          "the snapshot record of the "
-              + selected
-              + " needs "
-              + Counts.of(recordBytes, "byte")
-              + " (their names and files); a Kubernetes ConfigMap holds at most "
-              + Counts.of(MAX_DATA_BYTES, "byte")
-              + ": select fewer secrets, or secrets with shorter names");
+              + ": "
+              + advice);
     }
   }
 
