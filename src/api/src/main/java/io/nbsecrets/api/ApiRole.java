@@ -92,9 +92,11 @@ public final class ApiRole implements AutoCloseable {
               .authenticator(authenticator)
               .podResolver(new SessionPodResolver(client))
               .meterRegistry(registry)
-              .host(config.host())
-              .port(config.port())
-              .tls(tls == null ? null : tls.contextFactory())
+              .http(
+                  h ->
+                      h.host(config.host())
+                          .port(config.port())
+                          .tls(tls == null ? null : tls.contextFactory()))
               .start();
       if (tls != null && !tls.caBundle().isEmpty()) {
         // After the server is up: the operator starts session pods once it sees the bundle.
