@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -254,17 +255,17 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<SecretMetadata> list(String user) {
-    Objects.requireNonNull(user, "user");
-    return userRows(
+    return userSecrets(
         "list",
         user,
-        "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
-            + " WHERE user_id = ? ORDER BY name",
+        "name, version, created_at, updated_at",
         rs -> new SecretMetadata(rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
   }
 
-  /** A read of all the user's rows: {@code sql} has the user as its only parameter. */
-  private <T> List<T> userRows(String verb, String user, String sql, RowMapper<T> mapper) {
+  /** These {@code columns} of all the user's secrets, in name order. */
+  private <T> List<T> userSecrets(String verb, String user, String columns, RowMapper<T> mapper) {
+    Objects.requireNonNull(user, "user");
+    String sql = "SELECT " + columns + " FROM nbsecrets_secrets WHERE user_id = ? ORDER BY name";
     return read(
         verb,
         "the secrets of user " + user,
@@ -312,13 +313,8 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<StoredSecret> getAll(String user) {
-    Objects.requireNonNull(user, "user");
-    return userRows(
-        "get",
-        user,
-        "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-            + " WHERE user_id = ? ORDER BY name",
-        DatabaseSecretStore::record);
+    return userSecrets(
+        "get", user, "name, version, created_at, updated_at, sealed", DatabaseSecretStore::record);
   }
 
   @Override
@@ -459,26 +455,13 @@ public final class DatabaseSecretStore implements SecretStore {
   /** One indexed range query on the primary key: {@code (user_id, name) > cursor}. */
   @Override
   public List<ScannedSecret> scan(ScanCursor after, int limit) {
-    requirePositive(limit);
-    return read(
-        "scan",
+    return page(
         "all secrets",
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at, sealed, user_id"
-                      + " FROM nbsecrets_secrets"
-                      + (after == null ? "" : " WHERE (user_id, name) > (?, ?)")
-                      + " ORDER BY user_id, name LIMIT ?")) {
-            int i = 1;
-            if (after != null) {
-              s.setString(i++, after.user());
-              s.setString(i++, after.name());
-            }
-            s.setInt(i, limit);
-            return rows(s, rs -> new ScannedSecret(rs.getString(6), record(rs)));
-          }
-        });
+        "SELECT name, version, created_at, updated_at, sealed, user_id FROM nbsecrets_secrets",
+        "user_id, name",
+        after == null ? List.of() : List.of(after.user(), after.name()),
+        limit,
+        rs -> new ScannedSecret(rs.getString(6), record(rs)));
   }
 
   /**
@@ -501,22 +484,43 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    return page(
+        "all user keys",
+        "SELECT user_id, wrapped FROM nbsecrets_user_keys",
+        "user_id",
+        afterUser == null ? List.of() : List.of(afterUser),
+        limit,
+        rs -> new WrappedUserKey(rs.getString(1), text(rs, 2)));
+  }
+
+  /**
+   * One page of a scan in {@code key} order (the primary key, so one indexed range query): the rows
+   * of {@code select} whose key is after {@code after} (empty: from the start), at most {@code
+   * limit}.
+   */
+  private <T> List<T> page(
+      String what, String select, String key, List<String> after, int limit, RowMapper<T> mapper) {
     requirePositive(limit);
+    String from =
+        after.isEmpty()
+            ? ""
+            : " WHERE ("
+                + key
+                + ") > ("
+                + String.join(", ", Collections.nCopies(after.size(), "?"))
+                + ")";
+    String sql = select + from + " ORDER BY " + key + " LIMIT ?";
     return read(
         "scan",
-        "all user keys",
+        what,
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT user_id, wrapped FROM nbsecrets_user_keys"
-                      + (afterUser == null ? "" : " WHERE user_id > ?")
-                      + " ORDER BY user_id LIMIT ?")) {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
             int i = 1;
-            if (afterUser != null) {
-              s.setString(i++, afterUser);
+            for (String value : after) {
+              s.setString(i++, value);
             }
             s.setInt(i, limit);
-            return rows(s, rs -> new WrappedUserKey(rs.getString(1), text(rs, 2)));
+            return rows(s, mapper);
           }
         });
   }

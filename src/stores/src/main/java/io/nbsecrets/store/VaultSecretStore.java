@@ -477,9 +477,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public PutResult put(String user, String name, String sealed, int maxSecrets) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     Objects.requireNonNull(sealed, "sealed");
     return withRecordCas(
         user,
@@ -585,9 +583,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public boolean delete(String user, String name) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     String what = Descriptions.secret(user, name);
     String dataPath = config.mount() + "/data/" + recordPath(user, name);
     synchronized (writeLock(dataPath)) {
@@ -713,9 +709,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     Objects.requireNonNull(expectedSealed, "expectedSealed");
     Objects.requireNonNull(newSealed, "newSealed");
     return withRecordCas(
@@ -896,6 +890,13 @@ public final class VaultSecretStore implements SecretStore {
 
   private String userKeyPath(String user) {
     return config.prefix() + USER_KEYS_SUFFIX + "/" + encodeUser(user);
+  }
+
+  /** What every call on one record checks first: the store is open, a user, a valid name. */
+  private void checkRecordCall(String user, String name) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    checkName(name);
   }
 
   private static void checkName(String name) {
