@@ -270,8 +270,7 @@ public final class DatabaseSecretStore implements SecretStore {
         verb,
         "the secrets of user " + user,
         c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, user);
+          try (PreparedStatement s = prepare(c, sql, user)) {
             return rows(s, mapper);
           }
         });
@@ -295,11 +294,12 @@ public final class DatabaseSecretStore implements SecretStore {
         c -> {
           Array array = c.createArrayOf("text", distinct.toArray());
           try (PreparedStatement s =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? AND name = ANY(?) ORDER BY name")) {
-            s.setString(1, user);
-            s.setArray(2, array);
+                      + " WHERE user_id = ? AND name = ANY(?) ORDER BY name",
+                  user,
+                  array)) {
             Map<String, StoredSecret> result = new LinkedHashMap<>();
             for (StoredSecret record : rows(s, DatabaseSecretStore::record)) {
               result.put(record.name(), record);
@@ -325,8 +325,7 @@ public final class DatabaseSecretStore implements SecretStore {
 
   private static Optional<String> readUserKey(Connection c, String user) throws SQLException {
     try (PreparedStatement s =
-        c.prepareStatement("SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?")) {
-      s.setString(1, user);
+        prepare(c, "SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?", user)) {
       return rows(s, rs -> text(rs, 1)).stream().findFirst();
     }
   }
@@ -348,20 +347,22 @@ public final class DatabaseSecretStore implements SecretStore {
         c -> {
           boolean unlimited = maxSecrets == Integer.MAX_VALUE;
           try (PreparedStatement lock =
-              c.prepareStatement(
+              prepare(
+                  c,
                   unlimited
                       ? "SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))"
-                      : "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-            lock.setString(1, user);
+                      : "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                  user)) {
             lock.execute();
           }
           if (!unlimited) {
             try (PreparedStatement count =
-                c.prepareStatement(
+                prepare(
+                    c,
                     "SELECT count(*), coalesce(bool_or(name = ?), false)"
-                        + " FROM nbsecrets_secrets WHERE user_id = ?")) {
-              count.setString(1, name);
-              count.setString(2, user);
+                        + " FROM nbsecrets_secrets WHERE user_id = ?",
+                    name,
+                    user)) {
               // (records, exists): a new name at the limit is refused.
               if (oneRow(count, rs -> !rs.getBoolean(2) && rs.getLong(1) >= maxSecrets)) {
                 throw new TooManySecretsException(user, maxSecrets);
@@ -369,7 +370,8 @@ public final class DatabaseSecretStore implements SecretStore {
             }
           }
           try (PreparedStatement upsert =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "INSERT INTO nbsecrets_secrets"
                       + " (user_id, name, version, created_at, updated_at, sealed)"
                       + " VALUES (?, ?, 1, ?, ?, ?)"
@@ -377,12 +379,12 @@ public final class DatabaseSecretStore implements SecretStore {
                       + " version = nbsecrets_secrets.version + 1,"
                       + " sealed = EXCLUDED.sealed,"
                       + " updated_at = GREATEST(nbsecrets_secrets.updated_at, EXCLUDED.updated_at)"
-                      + " RETURNING version, created_at, updated_at, (xmax = 0) AS created")) {
-            upsert.setString(1, user);
-            upsert.setString(2, name);
-            upsert.setObject(3, now);
-            upsert.setObject(4, now);
-            upsert.setBytes(5, utf8);
+                      + " RETURNING version, created_at, updated_at, (xmax = 0) AS created",
+                  user,
+                  name,
+                  now,
+                  now,
+                  utf8)) {
             return oneRow(
                 upsert,
                 rs ->
@@ -402,9 +404,8 @@ public final class DatabaseSecretStore implements SecretStore {
         Descriptions.secret(user, name),
         c -> {
           try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?")) {
-            s.setString(1, user);
-            s.setString(2, name);
+              prepare(
+                  c, "DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?", user, name)) {
             return s.executeUpdate() > 0;
           }
         });
@@ -422,12 +423,13 @@ public final class DatabaseSecretStore implements SecretStore {
         what,
         c -> {
           try (PreparedStatement s =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "INSERT INTO nbsecrets_user_keys (user_id, wrapped, created_at)"
-                      + " VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING")) {
-            s.setString(1, user);
-            s.setBytes(2, utf8);
-            s.setObject(3, now);
+                      + " VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                  user,
+                  utf8,
+                  now)) {
             s.executeUpdate();
           }
           // Ours or the one a racing replica committed first: ON CONFLICT waited for it.
@@ -514,12 +516,9 @@ public final class DatabaseSecretStore implements SecretStore {
         "scan",
         what,
         c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            int i = 1;
-            for (String value : after) {
-              s.setString(i++, value);
-            }
-            s.setInt(i, limit);
+          List<Object> parameters = new ArrayList<>(after);
+          parameters.add(limit);
+          try (PreparedStatement s = prepare(c, sql, parameters.toArray())) {
             return rows(s, mapper);
           }
         });
@@ -546,17 +545,39 @@ public final class DatabaseSecretStore implements SecretStore {
         "re-wrap",
         what,
         c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-              if (parameters[i] instanceof byte[] bytes) {
-                s.setBytes(i + 1, bytes);
-              } else {
-                s.setString(i + 1, (String) parameters[i]);
-              }
-            }
+          try (PreparedStatement s = prepare(c, sql, parameters)) {
             return s.executeUpdate() > 0;
           }
         });
+  }
+
+  /**
+   * {@code sql} prepared with {@code parameters} bound in order: texts, byte arrays, SQL arrays,
+   * ints, and other objects (timestamps) as they are.
+   */
+  private static PreparedStatement prepare(Connection c, String sql, Object... parameters)
+      throws SQLException {
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
+      for (int i = 0; i < parameters.length; i++) {
+        Object parameter = parameters[i];
+        if (parameter instanceof String text) {
+          s.setString(i + 1, text);
+        } else if (parameter instanceof byte[] bytes) {
+          s.setBytes(i + 1, bytes);
+        } else if (parameter instanceof Array array) {
+          s.setArray(i + 1, array);
+        } else if (parameter instanceof Integer number) {
+          s.setInt(i + 1, number);
+        } else {
+          s.setObject(i + 1, parameter);
+        }
+      }
+      return s;
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
   }
 
   private static void requirePositive(int limit) {
