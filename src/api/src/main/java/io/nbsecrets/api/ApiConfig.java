@@ -65,31 +65,38 @@ public record ApiConfig(
   }
 
   public ApiConfig withMaxValueBytes(int value) {
+    return withSizes(value, maxSecretsPerUser);
+  }
+
+  public ApiConfig withMaxSecretsPerUser(int value) {
+    return withSizes(maxValueBytes, value);
+  }
+
+  public ApiConfig withPodTokenAudience(String value) {
+    return withCallers(value, usernamePrefixToStrip, allowServiceAccountUsers);
+  }
+
+  public ApiConfig withUsernamePrefixToStrip(String value) {
+    return withCallers(podTokenAudience, value, allowServiceAccountUsers);
+  }
+
+  public ApiConfig withAllowServiceAccountUsers(boolean value) {
+    return withCallers(podTokenAudience, usernamePrefixToStrip, value);
+  }
+
+  /** A copy with these size limits; the caller policies stay. */
+  private ApiConfig withSizes(int valueBytes, int secretsPerUser) {
     return new ApiConfig(
-        value,
-        maxSecretsPerUser,
+        valueBytes,
+        secretsPerUser,
         podTokenAudience,
         usernamePrefixToStrip,
         allowServiceAccountUsers);
   }
 
-  public ApiConfig withMaxSecretsPerUser(int value) {
+  /** A copy with these caller policies; the size limits stay. */
+  private ApiConfig withCallers(String audience, String prefixToStrip, boolean serviceAccounts) {
     return new ApiConfig(
-        maxValueBytes, value, podTokenAudience, usernamePrefixToStrip, allowServiceAccountUsers);
-  }
-
-  public ApiConfig withPodTokenAudience(String value) {
-    return new ApiConfig(
-        maxValueBytes, maxSecretsPerUser, value, usernamePrefixToStrip, allowServiceAccountUsers);
-  }
-
-  public ApiConfig withUsernamePrefixToStrip(String value) {
-    return new ApiConfig(
-        maxValueBytes, maxSecretsPerUser, podTokenAudience, value, allowServiceAccountUsers);
-  }
-
-  public ApiConfig withAllowServiceAccountUsers(boolean value) {
-    return new ApiConfig(
-        maxValueBytes, maxSecretsPerUser, podTokenAudience, usernamePrefixToStrip, value);
+        maxValueBytes, maxSecretsPerUser, audience, prefixToStrip, serviceAccounts);
   }
 }

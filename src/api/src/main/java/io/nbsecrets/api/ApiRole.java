@@ -10,11 +10,10 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.tls.ServerTls;
 import io.nbsecrets.tls.TlsSettings;
+import io.nbsecrets.util.Resources;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The secrets API role, started the one way both the {@code api} subcommand and {@code dev} start
@@ -40,10 +39,10 @@ public final class ApiRole implements AutoCloseable {
       Duration publicKeyWait,
       TlsSettings tls) {}
 
-  private final List<AutoCloseable> resources;
+  private final Resources resources;
   private final ApiServer server;
 
-  private ApiRole(List<AutoCloseable> resources, ApiServer server) {
+  private ApiRole(Resources resources, ApiServer server) {
     this.resources = resources;
     this.server = server;
   }
@@ -64,21 +63,23 @@ public final class ApiRole implements AutoCloseable {
       Authenticator authenticator,
       MeterRegistry registry)
       throws IOException {
-    List<AutoCloseable> resources = new ArrayList<>();
+    Resources resources = new Resources();
     try {
       LiveKey<PlatformKeys.Ring> platform =
-          config.platformKeyFile() == null
-              ? PlatformKeys.watch(client, config.namespace())
-              : LiveKey.fixed(PlatformKeys.fromFile(config.platformKeyFile()));
-      resources.add(platform);
+          resources.add(
+              config.platformKeyFile() == null
+                  ? PlatformKeys.watch(client, config.namespace())
+                  : LiveKey.fixed(PlatformKeys.fromFile(config.platformKeyFile())));
       // With Vault Transit, new records' data keys are wrapped by Vault, not the session key.
       LiveKey<? extends DataKeyWrapper> publicKey =
-          transit != null
-              ? LiveKey.fixed(transit)
-              : config.sessionPublicKeyFile() == null
-                  ? SessionKeys.watchPublicKey(client, config.namespace(), config.publicKeyWait())
-                  : LiveKey.fixed(SessionKeys.publicKeyFromFile(config.sessionPublicKeyFile()));
-      resources.add(publicKey);
+          resources.add(
+              transit != null
+                  ? LiveKey.fixed(transit)
+                  : config.sessionPublicKeyFile() == null
+                      ? SessionKeys.watchPublicKey(
+                          client, config.namespace(), config.publicKeyWait())
+                      : LiveKey.fixed(
+                          SessionKeys.publicKeyFromFile(config.sessionPublicKeyFile())));
       ServerTls tls = serverTls(client, config);
       if (tls != null) {
         resources.add(tls);
@@ -92,9 +93,11 @@ public final class ApiRole implements AutoCloseable {
               .authenticator(authenticator)
               .podResolver(new SessionPodResolver(client))
               .meterRegistry(registry)
-              .host(config.host())
-              .port(config.port())
-              .tls(tls == null ? null : tls.contextFactory())
+              .http(
+                  h ->
+                      h.host(config.host())
+                          .port(config.port())
+                          .tls(tls == null ? null : tls.contextFactory()))
               .start();
       if (tls != null && !tls.caBundle().isEmpty()) {
         // After the server is up: the operator starts session pods once it sees the bundle.
@@ -102,7 +105,7 @@ public final class ApiRole implements AutoCloseable {
       }
       return new ApiRole(resources, server);
     } catch (IOException | RuntimeException e) {
-      closeAll(resources);
+      resources.close();
       throw e;
     }
   }
@@ -124,16 +127,6 @@ public final class ApiRole implements AutoCloseable {
   @Override
   public void close() {
     server.close();
-    closeAll(resources);
-  }
-
-  private static void closeAll(List<AutoCloseable> resources) {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception ignored) {
-        // keep closing the rest
-      }
-    }
+    resources.close();
   }
 }

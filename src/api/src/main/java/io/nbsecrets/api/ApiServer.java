@@ -12,13 +12,12 @@ import io.nbsecrets.store.StoreException;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.TooManySecretsException;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -75,11 +74,7 @@ public final class ApiServer implements AutoCloseable {
             };
     Callers callers = new Callers(config, authenticator);
     HttpEndpoint.Builder endpoint =
-        HttpEndpoint.builder("nbsecrets-api")
-            .host(b.host)
-            .port(b.port)
-            .limits(b.limits)
-            .tls(b.tls)
+        b.http
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
             .errors(this::error)
             .onAnswered(this::record);
@@ -92,10 +87,8 @@ public final class ApiServer implements AutoCloseable {
         .forEach(endpoint::route);
     this.endpoint = endpoint.start();
     log.info(
-        "secrets API listening on {}://{}:{} (init endpoint {})",
-        b.tls == null ? "http" : "https",
-        b.host,
-        port(),
+        "secrets API listening on {} (init endpoint {})",
+        this.endpoint.address(),
         b.podResolver == null ? "disabled" : "enabled");
   }
 
@@ -232,10 +225,7 @@ public final class ApiServer implements AutoCloseable {
     private SessionPodResolver podResolver;
     private MeterRegistry registry;
     private BooleanSupplier readiness;
-    private String host = "0.0.0.0";
-    private int port = 8080;
-    private HttpLimits limits = HttpLimits.defaults();
-    private SslContextFactory.Server tls;
+    private final HttpEndpoint.Builder http = HttpEndpoint.builder("nbsecrets-api").port(8080);
 
     private Builder() {}
 
@@ -281,32 +271,13 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
-    public Builder host(String host) {
-      this.host = Objects.requireNonNull(host);
-      return this;
-    }
-
-    /** 0 picks a free port; see {@link ApiServer#port()}. */
-    public Builder port(int port) {
-      this.port = port;
-      return this;
-    }
-
-    /** Timeouts, threads, connections and sizes (default {@link HttpLimits#defaults()}). */
-    public Builder limits(HttpLimits limits) {
-      this.limits = Objects.requireNonNull(limits);
-      return this;
-    }
-
-    /** How long {@link ApiServer#close()} lets running requests finish (default 5 s). */
-    public Builder shutdownGrace(Duration shutdownGrace) {
-      this.limits = limits.withShutdownGrace(shutdownGrace);
-      return this;
-    }
-
-    /** Serves HTTPS with this context (null, the default: plain HTTP). */
-    public Builder tls(SslContextFactory.Server tls) {
-      this.tls = tls;
+    /**
+     * Where and how the server listens: host, port, {@link HttpLimits} and TLS, set on the {@link
+     * HttpEndpoint.Builder} the server is built on (defaults: {@code 0.0.0.0:8080}, {@link
+     * HttpLimits#defaults()}, plain HTTP). Its routes, error answers and body limit are the API's.
+     */
+    public Builder http(Consumer<HttpEndpoint.Builder> settings) {
+      settings.accept(http);
       return this;
     }
 

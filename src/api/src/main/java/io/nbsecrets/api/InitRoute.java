@@ -14,24 +14,12 @@ import org.slf4j.LoggerFactory;
  * service-account token and gets the key of the user whose session the pod runs. Every refusal is
  * the same 403, so a caller learns nothing about why.
  */
-final class InitRoute {
+record InitRoute(
+    ApiConfig config,
+    Authenticator authenticator,
+    SessionPodResolver podResolver,
+    UserKeyService userKeys) {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-
-  private final ApiConfig config;
-  private final Authenticator authenticator;
-  private final SessionPodResolver podResolver;
-  private final UserKeyService userKeys;
-
-  InitRoute(
-      ApiConfig config,
-      Authenticator authenticator,
-      SessionPodResolver podResolver,
-      UserKeyService userKeys) {
-    this.config = config;
-    this.authenticator = authenticator;
-    this.podResolver = podResolver;
-    this.userKeys = userKeys;
-  }
 
   Route route() {
     return new Route(ApiServer.ROUTE_INIT_USER_KEY, List.of("POST"), false, true, this::userKey);

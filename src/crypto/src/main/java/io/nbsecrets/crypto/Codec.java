@@ -116,4 +116,29 @@ final class Codec {
       throw new IntegrityException("authentication failed: tampered data or wrong key", e);
     }
   }
+
+  /**
+   * A GCM nonce and ciphertext (tag included), decoded from their base64url fields and checked for
+   * length.
+   */
+  record GcmBox(byte[] nonce, byte[] ciphertext) {
+    /**
+     * @throws MalformedCiphertextException if a field is not base64url or has the wrong length
+     */
+    static GcmBox decode(String nonce, String ciphertext) {
+      GcmBox box = new GcmBox(unb64url(nonce, "nonce"), unb64url(ciphertext, "ciphertext"));
+      if (box.nonce.length != GCM_NONCE_BYTES) {
+        throw new MalformedCiphertextException("nonce has the wrong length");
+      }
+      if (box.ciphertext.length < GCM_TAG_BYTES) {
+        throw new MalformedCiphertextException("ciphertext is shorter than its tag");
+      }
+      return box;
+    }
+
+    /** {@link #gcmDecrypt} of this box. */
+    byte[] decrypt(byte[] key, byte[] aad) {
+      return gcmDecrypt(key, nonce, aad, ciphertext);
+    }
+  }
 }

@@ -91,21 +91,14 @@ public final class Envelope {
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(name, "name");
     String[] parts = split(record);
-    String keyId = parts[1];
     byte[] wrapped = Codec.unb64url(parts[3], "wrapped data key");
-    byte[] nonce = Codec.unb64url(parts[4], "nonce");
-    byte[] ciphertext = Codec.unb64url(parts[5], "ciphertext");
+    Codec.GcmBox box = Codec.GcmBox.decode(parts[4], parts[5]);
     if (!parts[2].equals(bind(owner, name))) {
       throw new RecordBindingException("record is bound to another owner or secret name");
     }
+    String keyId = parts[1];
     if (!ring.holds(keyId)) {
       throw new UnknownKeyException(keyId);
-    }
-    if (nonce.length != Codec.GCM_NONCE_BYTES) {
-      throw new MalformedCiphertextException("nonce has the wrong length");
-    }
-    if (ciphertext.length < Codec.GCM_TAG_BYTES) {
-      throw new MalformedCiphertextException("ciphertext is shorter than its tag");
     }
     byte[] dataKey = ring.unwrap(keyId, wrapped);
     try {
@@ -113,7 +106,7 @@ public final class Envelope {
         throw new IntegrityException("unwrapped data key has the wrong length");
       }
       byte[] aad = Codec.lengthPrefixed(VERSION, keyId, owner, name);
-      return Codec.gcmDecrypt(dataKey, nonce, aad, ciphertext);
+      return box.decrypt(dataKey, aad);
     } finally {
       Arrays.fill(dataKey, (byte) 0);
     }

@@ -61,15 +61,8 @@ public final class UserKeys {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(user, "user");
     String[] parts = split(wrapped);
+    Codec.GcmBox box = Codec.GcmBox.decode(parts[2], parts[3]);
     String keyId = parts[1];
-    byte[] nonce = Codec.unb64url(parts[2], "nonce");
-    byte[] ciphertext = Codec.unb64url(parts[3], "ciphertext");
-    if (nonce.length != Codec.GCM_NONCE_BYTES) {
-      throw new MalformedCiphertextException("nonce has the wrong length");
-    }
-    if (ciphertext.length < Codec.GCM_TAG_BYTES) {
-      throw new MalformedCiphertextException("ciphertext is shorter than its tag");
-    }
     PlatformKey pk =
         keys.stream()
             .filter(k -> k.id().equals(keyId))
@@ -78,8 +71,7 @@ public final class UserKeys {
     byte[] key = pk.keyBytes();
     byte[] plaintext;
     try {
-      plaintext =
-          Codec.gcmDecrypt(key, nonce, Codec.lengthPrefixed(VERSION, keyId, user), ciphertext);
+      plaintext = box.decrypt(key, Codec.lengthPrefixed(VERSION, keyId, user));
     } finally {
       Arrays.fill(key, (byte) 0);
     }

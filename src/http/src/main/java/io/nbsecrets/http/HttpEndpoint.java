@@ -2,6 +2,7 @@ package io.nbsecrets.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,11 +52,15 @@ public final class HttpEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
 
   private final String name;
+  private final String scheme;
+  private final String host;
   private final Server server;
   private final ServerConnector connector;
 
   private HttpEndpoint(Builder b) throws IOException {
     this.name = b.name;
+    this.scheme = b.tls == null ? "http" : "https";
+    this.host = b.host;
     HttpLimits limits = b.limits;
     // Jetty wants its job queue unbounded (its own tasks go there too); what bounds the work is
     // the connection limit, the threads and the permits of blocking routes.
@@ -116,6 +121,11 @@ public final class HttpEndpoint implements AutoCloseable {
   /** The port listened on (the ephemeral one when started with port 0). */
   public int port() {
     return connector.getLocalPort();
+  }
+
+  /** Where it listens, as {@code scheme://host:port} (for logs). */
+  public String address() {
+    return scheme + "://" + host + ":" + port();
   }
 
   /** Stops taking requests, lets running ones finish within the grace period, frees the threads. */
@@ -403,8 +413,15 @@ public final class HttpEndpoint implements AutoCloseable {
       return this;
     }
 
+    /** Timeouts, threads, connections and sizes (default {@link HttpLimits#defaults()}). */
     public Builder limits(HttpLimits limits) {
       this.limits = Objects.requireNonNull(limits);
+      return this;
+    }
+
+    /** How long {@link HttpEndpoint#close()} lets running requests finish. */
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.limits = limits.withShutdownGrace(shutdownGrace);
       return this;
     }
 

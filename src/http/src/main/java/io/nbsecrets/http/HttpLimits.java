@@ -75,35 +75,21 @@ public record HttpLimits(
   }
 
   public HttpLimits withShutdownGrace(Duration grace) {
-    return new HttpLimits(
-        idleTimeout,
-        requestTimeout,
-        maxRequestHeaderBytes,
-        maxThreads,
-        maxBlockingRequests,
-        maxConnections,
-        grace);
+    return with(idleTimeout, requestTimeout, maxThreads, maxBlockingRequests, grace);
   }
 
   public HttpLimits withTimeouts(Duration idle, Duration request) {
-    return new HttpLimits(
-        idle,
-        request,
-        maxRequestHeaderBytes,
-        maxThreads,
-        maxBlockingRequests,
-        maxConnections,
-        shutdownGrace);
+    return with(idle, request, maxThreads, maxBlockingRequests, shutdownGrace);
   }
 
   public HttpLimits withThreads(int threads, int blocking) {
+    return with(idleTimeout, requestTimeout, threads, blocking, shutdownGrace);
+  }
+
+  /** A copy with these values; the header size and the connection limit stay. */
+  private HttpLimits with(
+      Duration idle, Duration request, int threads, int blocking, Duration grace) {
     return new HttpLimits(
-        idleTimeout,
-        requestTimeout,
-        maxRequestHeaderBytes,
-        threads,
-        blocking,
-        maxConnections,
-        shutdownGrace);
+        idle, request, maxRequestHeaderBytes, threads, blocking, maxConnections, grace);
   }
 }

@@ -15,6 +15,7 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
 import io.nbsecrets.tls.Pem;
 import io.nbsecrets.tls.ServerTls;
+import io.nbsecrets.util.Resources;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -62,22 +63,11 @@ public final class OperatorRole implements AutoCloseable {
   }
 
   private final Operator operator;
-  private final LiveKey<SessionKeyRing> ring;
-  private final LiveKey<String> apiCa;
-  private final MeterRegistry registry;
-  private final Gauge keys;
+  private final Resources resources;
 
-  private OperatorRole(
-      Operator operator,
-      LiveKey<SessionKeyRing> ring,
-      LiveKey<String> apiCa,
-      MeterRegistry registry,
-      Gauge keys) {
+  private OperatorRole(Operator operator, Resources resources) {
     this.operator = operator;
-    this.ring = ring;
-    this.apiCa = apiCa;
-    this.registry = registry;
-    this.keys = keys;
+    this.resources = resources;
   }
 
   /**
@@ -98,15 +88,18 @@ public final class OperatorRole implements AutoCloseable {
       throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
     }
     var namespaces = OperatorRunner.watchedNamespaces(config.watchNamespaces());
+    Resources resources = new Resources();
     LiveKey<SessionKeyRing> ring =
-        config.sessionKeyFiles().isEmpty()
-            ? SessionKeys.watch(client, config.namespace(), config.keyBits())
-            : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles()));
-    LiveKey<String> apiCa = apiCaBundle(client, config);
+        resources.add(
+            config.sessionKeyFiles().isEmpty()
+                ? SessionKeys.watch(client, config.namespace(), config.keyBits())
+                : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles())));
+    LiveKey<String> apiCa = resources.add(apiCaBundle(client, config));
     Gauge keys =
         Gauge.builder("nbsecrets.session.keys", ring, r -> r.get().keyIds().size())
             .description("Session private keys held (2 while a rotation is under way)")
             .register(registry);
+    resources.add(() -> registry.remove(keys));
     try {
       Operator operator =
           OperatorRunner.start(
@@ -127,11 +120,9 @@ public final class OperatorRole implements AutoCloseable {
                   ? new LeaderElectionConfiguration(LEASE, config.namespace())
                   : null,
               retry);
-      return new OperatorRole(operator, ring, apiCa, registry, keys);
+      return new OperatorRole(operator, resources);
     } catch (RuntimeException e) {
-      registry.remove(keys);
-      ring.close();
-      apiCa.close();
+      resources.close();
       throw e;
     }
   }
@@ -208,8 +199,6 @@ public final class OperatorRole implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
-    registry.remove(keys);
-    ring.close();
-    apiCa.close();
+    resources.close();
   }
 }

@@ -1,7 +1,6 @@
 package io.nbsecrets.rotation;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.util.Counts;
@@ -38,21 +37,17 @@ abstract class KeyRotation<T, C> {
 
   final KeySecrets secrets;
   final SecretStore store;
-  private final RotationOptions options;
-  private final RotationListener listener;
-  private final MeterRegistry registry;
+  private final RotationRun run;
 
-  KeyRotation(
-      KeySecrets secrets,
-      SecretStore store,
-      RotationOptions options,
-      RotationListener listener,
-      MeterRegistry registry) {
+  KeyRotation(KeySecrets secrets, SecretStore store, RotationRun run) {
     this.secrets = secrets;
     this.store = store;
-    this.options = options;
-    this.listener = listener;
-    this.registry = registry;
+    this.run = run;
+  }
+
+  /** Tells the listener of a step. */
+  private void step(String what) {
+    run.listener().step(what);
   }
 
   /** "session" or "platform": for messages and the metrics' {@code kind} tag. */
@@ -92,15 +87,16 @@ abstract class KeyRotation<T, C> {
   public RotationResult run() {
     Secret secret = secrets.read(secretName());
     String target = annotation(secret, KeySecrets.ROTATING_TO);
-    String runId = options.runId();
+    String runId = run.options().runId();
     if (target == null && runId != null && runId.equals(annotation(secret, KeySecrets.LAST_RUN))) {
-      listener.step("rotation run " + runId + " of the " + kind() + " key was completed before");
+      run.listener()
+          .step("rotation run " + runId + " of the " + kind() + " key was completed before");
       return new RotationResult(
           currentId(secret), Set.of(), false, 0, new RewrapCounts(), true, true);
     }
     boolean resumed = target != null && holds(secret, target);
     if (resumed) {
-      listener.step("resuming the rotation to " + kind() + " key " + target);
+      step("resuming the rotation to " + kind() + " key " + target);
     } else {
       NewKey key = generateKey();
       secret =
@@ -112,14 +108,14 @@ abstract class KeyRotation<T, C> {
               });
       target = key.id();
       secrets.deleteState(stateName());
-      listener.step("added " + kind() + " key " + target + ", not yet current");
+      step("added " + kind() + " key " + target + ", not yet current");
     }
     if (!currentId(secret).equals(target)) {
       waitFor("every replica to load the new key");
       String id = target;
       secret =
           secrets.edit(secretName(), s -> s.putData(KeySecrets.CURRENT, KeySecrets.encode(id)));
-      listener.step("made " + kind() + " key " + id + " current");
+      step("made " + kind() + " key " + id + " current");
     }
     madeCurrent(secret, target);
     waitFor("every replica to encrypt with the new key");
@@ -129,9 +125,7 @@ abstract class KeyRotation<T, C> {
                 kind(),
                 source(secret, target),
                 new StateCursors<>(secrets, stateName(), target, this::cursorFrom, this::cursorTo),
-                options,
-                listener,
-                registry)
+                run)
             .run();
     long unreadable = passes.firstPass().get(Outcome.UNREADABLE);
     if (unreadable > 0) {
@@ -141,10 +135,11 @@ abstract class KeyRotation<T, C> {
           unreadable == 1 ? "it was" : "they were");
     }
     if (!passes.clean()) {
-      listener.step(
-          "no clean pass after "
-              + passes.passes()
-              + " passes (items keep changing): the old keys are kept; run again");
+      run.listener()
+          .step(
+              "no clean pass after "
+                  + passes.passes()
+                  + " passes (items keep changing): the old keys are kept; run again");
       return new RotationResult(
           target, Set.of(), resumed, passes.passes(), passes.firstPass(), false, false);
     }
@@ -153,7 +148,7 @@ abstract class KeyRotation<T, C> {
     secrets.edit(
         secretName(),
         s -> {
-          if (options.dropOldKeys()) {
+          if (run.options().dropOldKeys()) {
             for (String entry : List.copyOf(s.data().keySet())) {
               if (isKeyEntry(entry) && !entry.equals(keep)) {
                 dropped.add(entry);
@@ -168,10 +163,11 @@ abstract class KeyRotation<T, C> {
         });
     Set<String> droppedIds = new TreeSet<>();
     dropped.forEach(e -> droppedIds.add(idOfEntry(e)));
-    listener.step(
-        options.dropOldKeys()
-            ? "dropped old " + kind() + " keys " + droppedIds
-            : "kept old " + kind() + " keys (as asked)");
+    run.listener()
+        .step(
+            run.options().dropOldKeys()
+                ? "dropped old " + kind() + " keys " + droppedIds
+                : "kept old " + kind() + " keys (as asked)");
     secrets.deleteState(stateName());
     return new RotationResult(
         target, droppedIds, resumed, passes.passes(), passes.firstPass(), true, false);
@@ -181,11 +177,11 @@ abstract class KeyRotation<T, C> {
   abstract String idOfEntry(String entry);
 
   private void waitFor(String what) {
-    Duration wait = options.propagationWait();
+    Duration wait = run.options().propagationWait();
     if (wait.isZero()) {
       return;
     }
-    listener.step("waiting " + wait.toSeconds() + "s for " + what);
+    step("waiting " + wait.toSeconds() + "s for " + what);
     try {
       Thread.sleep(wait.toMillis());
     } catch (InterruptedException e) {

@@ -38,7 +38,7 @@ public final class PlatformKeyRotation extends KeyRotation<WrappedUserKey, Strin
       RotationOptions options,
       RotationListener listener,
       MeterRegistry registry) {
-    super(new KeySecrets(client, namespace), store, options, listener, registry);
+    super(new KeySecrets(client, namespace), store, new RotationRun(options, listener, registry));
   }
 
   @Override

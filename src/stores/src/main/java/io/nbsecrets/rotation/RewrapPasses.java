@@ -72,17 +72,12 @@ final class RewrapPasses<T, C> {
   private final AtomicLong progressTotal = new AtomicLong();
   private final AtomicInteger passNumber = new AtomicInteger();
 
-  RewrapPasses(
-      String kind,
-      Source<T, C> source,
-      CursorStore<C> cursors,
-      RotationOptions options,
-      RotationListener listener,
-      MeterRegistry registry) {
+  RewrapPasses(String kind, Source<T, C> source, CursorStore<C> cursors, RotationRun run) {
     this.source = source;
     this.cursors = cursors;
-    this.options = options;
-    this.listener = listener;
+    this.options = run.options();
+    this.listener = run.listener();
+    MeterRegistry registry = run.registry();
     for (Outcome o : Outcome.values()) {
       counters.put(
           o,

@@ -39,7 +39,7 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
       RotationOptions options,
       RotationListener listener,
       MeterRegistry registry) {
-    super(new KeySecrets(client, namespace), store, options, listener, registry);
+    super(new KeySecrets(client, namespace), store, new RotationRun(options, listener, registry));
     RsaKeys.requireBits(keyBits);
     this.keyBits = keyBits;
   }

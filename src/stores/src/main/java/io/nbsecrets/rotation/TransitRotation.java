@@ -86,9 +86,7 @@ public final class TransitRotation {
                 new RecordRewraps(
                     store, (user, name, value) -> rewrapped(rsa, latest, user, name, value)),
                 StateCursors.ofRecords(secrets, STATE, stateTarget),
-                options,
-                listener,
-                registry)
+                new RotationRun(options, listener, registry))
             .run();
     if (!passes.clean()) {
       listener.step("no clean pass after " + passes.passes() + " passes; run again");

@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -254,23 +255,22 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<SecretMetadata> list(String user) {
-    Objects.requireNonNull(user, "user");
-    return userRows(
+    return userSecrets(
         "list",
         user,
-        "SELECT name, version, created_at, updated_at FROM nbsecrets_secrets"
-            + " WHERE user_id = ? ORDER BY name",
+        "name, version, created_at, updated_at",
         rs -> new SecretMetadata(rs.getString(1), rs.getLong(2), instant(rs, 3), instant(rs, 4)));
   }
 
-  /** A read of all the user's rows: {@code sql} has the user as its only parameter. */
-  private <T> List<T> userRows(String verb, String user, String sql, RowMapper<T> mapper) {
+  /** These {@code columns} of all the user's secrets, in name order. */
+  private <T> List<T> userSecrets(String verb, String user, String columns, RowMapper<T> mapper) {
+    Objects.requireNonNull(user, "user");
+    String sql = "SELECT " + columns + " FROM nbsecrets_secrets WHERE user_id = ? ORDER BY name";
     return read(
         verb,
         "the secrets of user " + user,
         c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, user);
+          try (PreparedStatement s = prepare(c, sql, user)) {
             return rows(s, mapper);
           }
         });
@@ -294,11 +294,12 @@ public final class DatabaseSecretStore implements SecretStore {
         c -> {
           Array array = c.createArrayOf("text", distinct.toArray());
           try (PreparedStatement s =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-                      + " WHERE user_id = ? AND name = ANY(?) ORDER BY name")) {
-            s.setString(1, user);
-            s.setArray(2, array);
+                      + " WHERE user_id = ? AND name = ANY(?) ORDER BY name",
+                  user,
+                  array)) {
             Map<String, StoredSecret> result = new LinkedHashMap<>();
             for (StoredSecret record : rows(s, DatabaseSecretStore::record)) {
               result.put(record.name(), record);
@@ -312,13 +313,8 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<StoredSecret> getAll(String user) {
-    Objects.requireNonNull(user, "user");
-    return userRows(
-        "get",
-        user,
-        "SELECT name, version, created_at, updated_at, sealed FROM nbsecrets_secrets"
-            + " WHERE user_id = ? ORDER BY name",
-        DatabaseSecretStore::record);
+    return userSecrets(
+        "get", user, "name, version, created_at, updated_at, sealed", DatabaseSecretStore::record);
   }
 
   @Override
@@ -329,8 +325,7 @@ public final class DatabaseSecretStore implements SecretStore {
 
   private static Optional<String> readUserKey(Connection c, String user) throws SQLException {
     try (PreparedStatement s =
-        c.prepareStatement("SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?")) {
-      s.setString(1, user);
+        prepare(c, "SELECT wrapped FROM nbsecrets_user_keys WHERE user_id = ?", user)) {
       return rows(s, rs -> text(rs, 1)).stream().findFirst();
     }
   }
@@ -352,20 +347,22 @@ public final class DatabaseSecretStore implements SecretStore {
         c -> {
           boolean unlimited = maxSecrets == Integer.MAX_VALUE;
           try (PreparedStatement lock =
-              c.prepareStatement(
+              prepare(
+                  c,
                   unlimited
                       ? "SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))"
-                      : "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-            lock.setString(1, user);
+                      : "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                  user)) {
             lock.execute();
           }
           if (!unlimited) {
             try (PreparedStatement count =
-                c.prepareStatement(
+                prepare(
+                    c,
                     "SELECT count(*), coalesce(bool_or(name = ?), false)"
-                        + " FROM nbsecrets_secrets WHERE user_id = ?")) {
-              count.setString(1, name);
-              count.setString(2, user);
+                        + " FROM nbsecrets_secrets WHERE user_id = ?",
+                    name,
+                    user)) {
               // (records, exists): a new name at the limit is refused.
               if (oneRow(count, rs -> !rs.getBoolean(2) && rs.getLong(1) >= maxSecrets)) {
                 throw new TooManySecretsException(user, maxSecrets);
@@ -373,7 +370,8 @@ public final class DatabaseSecretStore implements SecretStore {
             }
           }
           try (PreparedStatement upsert =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "INSERT INTO nbsecrets_secrets"
                       + " (user_id, name, version, created_at, updated_at, sealed)"
                       + " VALUES (?, ?, 1, ?, ?, ?)"
@@ -381,12 +379,12 @@ public final class DatabaseSecretStore implements SecretStore {
                       + " version = nbsecrets_secrets.version + 1,"
                       + " sealed = EXCLUDED.sealed,"
                       + " updated_at = GREATEST(nbsecrets_secrets.updated_at, EXCLUDED.updated_at)"
-                      + " RETURNING version, created_at, updated_at, (xmax = 0) AS created")) {
-            upsert.setString(1, user);
-            upsert.setString(2, name);
-            upsert.setObject(3, now);
-            upsert.setObject(4, now);
-            upsert.setBytes(5, utf8);
+                      + " RETURNING version, created_at, updated_at, (xmax = 0) AS created",
+                  user,
+                  name,
+                  now,
+                  now,
+                  utf8)) {
             return oneRow(
                 upsert,
                 rs ->
@@ -406,9 +404,8 @@ public final class DatabaseSecretStore implements SecretStore {
         Descriptions.secret(user, name),
         c -> {
           try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?")) {
-            s.setString(1, user);
-            s.setString(2, name);
+              prepare(
+                  c, "DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?", user, name)) {
             return s.executeUpdate() > 0;
           }
         });
@@ -426,12 +423,13 @@ public final class DatabaseSecretStore implements SecretStore {
         what,
         c -> {
           try (PreparedStatement s =
-              c.prepareStatement(
+              prepare(
+                  c,
                   "INSERT INTO nbsecrets_user_keys (user_id, wrapped, created_at)"
-                      + " VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING")) {
-            s.setString(1, user);
-            s.setBytes(2, utf8);
-            s.setObject(3, now);
+                      + " VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                  user,
+                  utf8,
+                  now)) {
             s.executeUpdate();
           }
           // Ours or the one a racing replica committed first: ON CONFLICT waited for it.
@@ -459,26 +457,13 @@ public final class DatabaseSecretStore implements SecretStore {
   /** One indexed range query on the primary key: {@code (user_id, name) > cursor}. */
   @Override
   public List<ScannedSecret> scan(ScanCursor after, int limit) {
-    requirePositive(limit);
-    return read(
-        "scan",
+    return page(
         "all secrets",
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT name, version, created_at, updated_at, sealed, user_id"
-                      + " FROM nbsecrets_secrets"
-                      + (after == null ? "" : " WHERE (user_id, name) > (?, ?)")
-                      + " ORDER BY user_id, name LIMIT ?")) {
-            int i = 1;
-            if (after != null) {
-              s.setString(i++, after.user());
-              s.setString(i++, after.name());
-            }
-            s.setInt(i, limit);
-            return rows(s, rs -> new ScannedSecret(rs.getString(6), record(rs)));
-          }
-        });
+        "SELECT name, version, created_at, updated_at, sealed, user_id FROM nbsecrets_secrets",
+        "user_id, name",
+        after == null ? List.of() : List.of(after.user(), after.name()),
+        limit,
+        rs -> new ScannedSecret(rs.getString(6), record(rs)));
   }
 
   /**
@@ -501,22 +486,40 @@ public final class DatabaseSecretStore implements SecretStore {
 
   @Override
   public List<WrappedUserKey> scanUserKeys(String afterUser, int limit) {
+    return page(
+        "all user keys",
+        "SELECT user_id, wrapped FROM nbsecrets_user_keys",
+        "user_id",
+        afterUser == null ? List.of() : List.of(afterUser),
+        limit,
+        rs -> new WrappedUserKey(rs.getString(1), text(rs, 2)));
+  }
+
+  /**
+   * One page of a scan in {@code key} order (the primary key, so one indexed range query): the rows
+   * of {@code select} whose key is after {@code after} (empty: from the start), at most {@code
+   * limit}.
+   */
+  private <T> List<T> page(
+      String what, String select, String key, List<String> after, int limit, RowMapper<T> mapper) {
     requirePositive(limit);
+    String from =
+        after.isEmpty()
+            ? ""
+            : " WHERE ("
+                + key
+                + ") > ("
+                + String.join(", ", Collections.nCopies(after.size(), "?"))
+                + ")";
+    String sql = select + from + " ORDER BY " + key + " LIMIT ?";
     return read(
         "scan",
-        "all user keys",
+        what,
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT user_id, wrapped FROM nbsecrets_user_keys"
-                      + (afterUser == null ? "" : " WHERE user_id > ?")
-                      + " ORDER BY user_id LIMIT ?")) {
-            int i = 1;
-            if (afterUser != null) {
-              s.setString(i++, afterUser);
-            }
-            s.setInt(i, limit);
-            return rows(s, rs -> new WrappedUserKey(rs.getString(1), text(rs, 2)));
+          List<Object> parameters = new ArrayList<>(after);
+          parameters.add(limit);
+          try (PreparedStatement s = prepare(c, sql, parameters.toArray())) {
+            return rows(s, mapper);
           }
         });
   }
@@ -542,17 +545,39 @@ public final class DatabaseSecretStore implements SecretStore {
         "re-wrap",
         what,
         c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-              if (parameters[i] instanceof byte[] bytes) {
-                s.setBytes(i + 1, bytes);
-              } else {
-                s.setString(i + 1, (String) parameters[i]);
-              }
-            }
+          try (PreparedStatement s = prepare(c, sql, parameters)) {
             return s.executeUpdate() > 0;
           }
         });
+  }
+
+  /**
+   * {@code sql} prepared with {@code parameters} bound in order: texts, byte arrays, SQL arrays,
+   * ints, and other objects (timestamps) as they are.
+   */
+  private static PreparedStatement prepare(Connection c, String sql, Object... parameters)
+      throws SQLException {
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
+      for (int i = 0; i < parameters.length; i++) {
+        Object parameter = parameters[i];
+        if (parameter instanceof String text) {
+          s.setString(i + 1, text);
+        } else if (parameter instanceof byte[] bytes) {
+          s.setBytes(i + 1, bytes);
+        } else if (parameter instanceof Array array) {
+          s.setArray(i + 1, array);
+        } else if (parameter instanceof Integer number) {
+          s.setInt(i + 1, number);
+        } else {
+          s.setObject(i + 1, parameter);
+        }
+      }
+      return s;
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
   }
 
   private static void requirePositive(int limit) {

@@ -34,8 +34,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -147,7 +145,6 @@ public final class KubernetesSecretStore implements SecretStore {
   static final int RECORD_PAGE_SIZE = 50;
   static final int METADATA_PAGE_SIZE = 500;
   static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
-  private static final int WRITE_LOCK_STRIPES = 64;
   private static final int MAX_LIST_RESTARTS = 3;
   private static final String ALL_RECORDS = "the records of all users";
   private static final String ALL_USER_KEYS = "the keys of all users";
@@ -162,7 +159,7 @@ public final class KubernetesSecretStore implements SecretStore {
   private final String namespace;
   private final Clock clock;
   private final ExecutorService getPool;
-  private final Object[] writeLocks = new Object[WRITE_LOCK_STRIPES];
+  private final WriteLocks writeLocks = new WriteLocks();
   private volatile boolean closed;
 
   public KubernetesSecretStore(KubernetesClient client, String namespace) {
@@ -172,20 +169,9 @@ public final class KubernetesSecretStore implements SecretStore {
       throw new IllegalArgumentException("namespace must not be blank");
     }
     this.clock = Clock.systemUTC();
-    int poolId = POOL_IDS.incrementAndGet();
-    AtomicInteger threadIds = new AtomicInteger();
-    ThreadFactory threads =
-        r -> {
-          Thread t =
-              new Thread(
-                  r, "nbsecrets-k8s-store-" + poolId + "-get-" + threadIds.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    this.getPool = Executors.newFixedThreadPool(GET_PARALLELISM, threads);
-    for (int i = 0; i < writeLocks.length; i++) {
-      writeLocks[i] = new Object();
-    }
+    this.getPool =
+        ParallelReads.pool(
+            "nbsecrets-k8s-store-" + POOL_IDS.incrementAndGet() + "-get-", GET_PARALLELISM);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -690,7 +676,7 @@ public final class KubernetesSecretStore implements SecretStore {
    * processes are still kept apart by {@code resourceVersion} alone.
    */
   private Object writeLock(String objectName) {
-    return writeLocks[Math.floorMod(objectName.hashCode(), writeLocks.length)];
+    return writeLocks.of(objectName);
   }
 
   private void ensureOpen() {
@@ -946,13 +932,10 @@ public final class KubernetesSecretStore implements SecretStore {
     }
     if (code == 403) {
       return new StoreException(
-          "kubernetes store: forbidden to "
-              + verb
-              + " secrets in namespace "
-              + namespace
-              + " ("
-              + what
-              + "); check RBAC of the operator's service account",
+          String.format(
+              "kubernetes store: forbidden to %s secrets in namespace %s (%s);"
+                  + " check RBAC of the operator's service account",
+              verb, namespace, what),
           e);
     }
     String reason =
@@ -960,16 +943,9 @@ public final class KubernetesSecretStore implements SecretStore {
             ? " " + e.getStatus().getReason()
             : "";
     return new StoreException(
-        "kubernetes store: cannot "
-            + verb
-            + " "
-            + what
-            + " in namespace "
-            + namespace
-            + " (HTTP "
-            + code
-            + reason
-            + ")",
+        String.format(
+            "kubernetes store: cannot %s %s in namespace %s (HTTP %d%s)",
+            verb, what, namespace, code, reason),
         e);
   }
 

@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -19,6 +21,21 @@ import java.util.function.Function;
  */
 final class ParallelReads {
   private ParallelReads() {}
+
+  /**
+   * A store's pool of {@code parallelism} daemon threads for reads, named {@code threadPrefix}
+   * followed by a number.
+   */
+  static ExecutorService pool(String threadPrefix, int parallelism) {
+    AtomicInteger threads = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        parallelism,
+        r -> {
+          Thread t = new Thread(r, threadPrefix + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
 
   /**
    * @param store the store's name, for messages ("kubernetes", "vault")

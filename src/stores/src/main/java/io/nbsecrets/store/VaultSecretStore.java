@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -189,7 +188,6 @@ public final class VaultSecretStore implements SecretStore {
 
   static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
   static final int GET_PARALLELISM = 8;
-  private static final int WRITE_LOCK_STRIPES = 64;
   static final String USER_KEYS_SUFFIX = "-userkeys";
   private static final String CAS_MISMATCH = "check-and-set parameter did not match";
 
@@ -205,7 +203,7 @@ public final class VaultSecretStore implements SecretStore {
   private final VaultTemplate vault;
   private final ExecutorService getPool;
   private final Clock clock = Clock.systemUTC();
-  private final Object[] writeLocks = new Object[WRITE_LOCK_STRIPES];
+  private final WriteLocks writeLocks = new WriteLocks();
   private volatile boolean closed;
 
   private VaultSecretStore(VaultConfig config) {
@@ -241,19 +239,7 @@ public final class VaultSecretStore implements SecretStore {
     scheduler.initialize();
     this.sessionManager = new LifecycleAwareSessionManager(authentication, scheduler, loginClient);
     this.vault = new VaultTemplate(endpoint, requests, sessionManager);
-    AtomicInteger threads = new AtomicInteger();
-    this.getPool =
-        Executors.newFixedThreadPool(
-            GET_PARALLELISM,
-            r -> {
-              Thread t =
-                  new Thread(r, "nbsecrets-vault-" + id + "-get-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    for (int i = 0; i < writeLocks.length; i++) {
-      writeLocks[i] = new Object();
-    }
+    this.getPool = ParallelReads.pool("nbsecrets-vault-" + id + "-get-", GET_PARALLELISM);
   }
 
   /**
@@ -477,9 +463,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public PutResult put(String user, String name, String sealed, int maxSecrets) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     Objects.requireNonNull(sealed, "sealed");
     return withRecordCas(
         user,
@@ -585,9 +569,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public boolean delete(String user, String name) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     String what = Descriptions.secret(user, name);
     String dataPath = config.mount() + "/data/" + recordPath(user, name);
     synchronized (writeLock(dataPath)) {
@@ -713,9 +695,7 @@ public final class VaultSecretStore implements SecretStore {
 
   @Override
   public boolean rewrap(String user, String name, String expectedSealed, String newSealed) {
-    ensureOpen();
-    Objects.requireNonNull(user, "user");
-    checkName(name);
+    checkRecordCall(user, name);
     Objects.requireNonNull(expectedSealed, "expectedSealed");
     Objects.requireNonNull(newSealed, "newSealed");
     return withRecordCas(
@@ -839,7 +819,7 @@ public final class VaultSecretStore implements SecretStore {
   }
 
   private Object writeLock(String path) {
-    return writeLocks[Math.floorMod(path.hashCode(), writeLocks.length)];
+    return writeLocks.of(path);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -896,6 +876,13 @@ public final class VaultSecretStore implements SecretStore {
 
   private String userKeyPath(String user) {
     return config.prefix() + USER_KEYS_SUFFIX + "/" + encodeUser(user);
+  }
+
+  /** What every call on one record checks first: the store is open, a user, a valid name. */
+  private void checkRecordCall(String user, String name) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    checkName(name);
   }
 
   private static void checkName(String name) {
@@ -1011,25 +998,17 @@ public final class VaultSecretStore implements SecretStore {
   private StoreException httpError(int code, String errors, String verb, String what, String path) {
     String detail = "HTTP " + code + (errors.isEmpty() ? "" : ": " + errors);
     String target = "/v1/" + path.replaceFirst("\\?.*$", "");
-    if (code == 429 || code >= 500) {
-      return unavailable(
-          "cannot " + verb + " " + what + " at " + target + " (" + detail + ")", null);
-    }
     if (code == 403) {
       return new StoreException(
-          "vault store: permission denied to "
-              + verb
-              + " "
-              + what
-              + " at "
-              + target
-              + " ("
-              + detail
-              + "); check the Vault policy attached to the store's token or Kubernetes role"
-              + " (see docs/vault.md)");
+          String.format(
+              "vault store: permission denied to %s %s at %s (%s); check the Vault policy"
+                  + " attached to the store's token or Kubernetes role (see docs/vault.md)",
+              verb, what, target, detail));
     }
-    return new VaultRequestRefused(
-        code, "vault store: cannot " + verb + " " + what + " at " + target + " (" + detail + ")");
+    String cannot = String.format("cannot %s %s at %s (%s)", verb, what, target, detail);
+    return code == 429 || code >= 500
+        ? unavailable(cannot, null)
+        : new VaultRequestRefused(code, "vault store: " + cannot);
   }
 
   /** Vault refused a request (4xx other than 403 and 429); {@link #code()} tells which. */
@@ -1084,29 +1063,19 @@ public final class VaultSecretStore implements SecretStore {
         if (code == 429 || code >= 500) {
           return unavailable("cannot log in to " + verb + " " + what + " (" + detail + ")", null);
         }
+        String hint =
+            code == 403 || code == 400
+                ? "; check the token, or the Kubernetes role and its bound service accounts,"
+                    + " and the Vault policy"
+                : "";
         return new StoreException(
-            "vault store: cannot log in to "
-                + verb
-                + " "
-                + what
-                + " ("
-                + detail
-                + (code == 403 || code == 400
-                    ? "); check the token, or the Kubernetes role and its bound service accounts,"
-                        + " and the Vault policy"
-                    : ")"));
+            String.format("vault store: cannot log in to %s %s (%s)%s", verb, what, detail, hint));
       }
       if (t instanceof IOException || t instanceof UncheckedIOException) {
         return unavailable(
-            "cannot "
-                + verb
-                + " "
-                + what
-                + " at "
-                + config.address()
-                + " ("
-                + t.getClass().getSimpleName()
-                + ")",
+            String.format(
+                "cannot %s %s at %s (%s)",
+                verb, what, config.address(), t.getClass().getSimpleName()),
             t instanceof IOException io ? io : null);
       }
       if (t.getCause() == t) {

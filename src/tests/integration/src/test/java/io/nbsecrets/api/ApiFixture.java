@@ -84,9 +84,7 @@ final class ApiFixture implements AutoCloseable {
               .authenticator(authenticator)
               .podResolver(new SessionPodResolver(client))
               .meterRegistry(registry)
-              .host("127.0.0.1")
-              .port(0)
-              .shutdownGrace(Duration.ofSeconds(2));
+              .http(h -> h.host("127.0.0.1").port(0).shutdownGrace(Duration.ofSeconds(2)));
       customize.accept(builder);
       server = builder.start();
     } catch (IOException e) {

@@ -162,7 +162,7 @@ class ApiOptionsTest {
         new ApiFixture(
             ApiConfig.defaults(),
             b ->
-                b.limits(HttpLimits.defaults().withThreads(8, 2))
+                b.http(h -> h.limits(HttpLimits.defaults().withThreads(8, 2)))
                     .readiness(
                         () -> {
                           entered.countDown();

@@ -24,9 +24,7 @@ public final class ApiServerWiring {
                 ApiConfig.defaults()))
         .userKeys(userKeys)
         .authenticator((token, audiences) -> Optional.empty())
-        .host("127.0.0.1")
-        .port(0)
-        .tls(tls)
+        .http(h -> h.host("127.0.0.1").port(0).tls(tls))
         .start();
   }
 }

@@ -96,9 +96,11 @@ class SlowClientsTest {
         new ApiFixture(
             ApiConfig.defaults(),
             b ->
-                b.limits(
-                    HttpLimits.defaults()
-                        .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10))))) {
+                b.http(
+                    h ->
+                        h.limits(
+                            HttpLimits.defaults()
+                                .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)))))) {
       try (Socket s = new Socket("127.0.0.1", f.server.port())) {
         s.setSoTimeout(10_000);
         s.getOutputStream().write('G');
@@ -121,9 +123,11 @@ class SlowClientsTest {
         new ApiFixture(
             ApiConfig.defaults(),
             b ->
-                b.limits(
-                        HttpLimits.defaults()
-                            .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(500)))
+                b.http(
+                        h ->
+                            h.limits(
+                                HttpLimits.defaults()
+                                    .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(500))))
                     .readiness(
                         () -> {
                           try {
@@ -149,9 +153,11 @@ class SlowClientsTest {
         new ApiFixture(
             ApiConfig.defaults(),
             b ->
-                b.limits(
-                    HttpLimits.defaults()
-                        .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(800))))) {
+                b.http(
+                    h ->
+                        h.limits(
+                            HttpLimits.defaults()
+                                .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(800)))))) {
       String token = f.userToken("trickle");
       try (Socket s = new Socket("127.0.0.1", f.server.port())) {
         s.setSoTimeout(10_000);
