@@ -9,7 +9,6 @@ import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.util.Hashes;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,27 +42,9 @@ public final class Workload {
     return session + "-0";
   }
 
-  /**
-   * The session's StatefulSet.
-   *
-   * @param legacyManifest null for a snapshot of this version, whose Secret holds the list of files
-   *     that the init step reads from the mounted volume; for a snapshot taken by an earlier
-   *     version, its manifest, passed as before in the init container's environment ({@link
-   *     #FILES_ENV}), so that such a session's pod template — and its desired hash — stay as they
-   *     were and an operator upgrade does not restart it. The init image is the operator's, so an
-   *     upgrade brings an init step that reads both; a new snapshot (a new selection) is taken in
-   *     the new layout and rolls the pod anyway.
-   */
-  public static StatefulSet statefulSet(
-      NotebookSession session,
-      String secretName,
-      String snapshotHash,
-      List<Snapshot.ManifestEntry> legacyManifest,
-      long sealedBytes,
-      OperatorConfig config) {
-    return statefulSet(
-        new WorkloadInputs(session, secretName, snapshotHash, legacyManifest, sealedBytes, config),
-        EnvLauncher.NONE);
+  /** The session's StatefulSet, from the snapshot it mounts ({@link WorkloadInputs}). */
+  public static StatefulSet statefulSet(WorkloadInputs in) {
+    return statefulSet(in, EnvLauncher.NONE);
   }
 
   /**

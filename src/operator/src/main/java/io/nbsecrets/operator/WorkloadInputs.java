@@ -12,10 +12,16 @@ import java.util.Map;
  *
  * @param secretName the session Secret with the sealed values, mounted for the init step
  * @param snapshotHash the snapshot's hash, a pod template annotation: a new snapshot rolls the pod
- * @param legacyManifest null for a snapshot of this version; see {@link Workload#statefulSet}
+ * @param legacyManifest null for a snapshot of this version, whose Secret holds the list of files
+ *     that the init step reads from the mounted volume; for a snapshot taken by an earlier version,
+ *     its manifest, passed as before in the init container's environment ({@link
+ *     Workload#FILES_ENV}), so that such a session's pod template — and its desired hash — stay as
+ *     they were and an operator upgrade does not restart it. The init image is the operator's, so
+ *     an upgrade brings an init step that reads both; a new snapshot (a new selection) is taken in
+ *     the new layout and rolls the pod anyway.
  * @param sealedBytes the sealed values' size, from which the in-memory volume is sized
  */
-record WorkloadInputs(
+public record WorkloadInputs(
     NotebookSession session,
     String secretName,
     String snapshotHash,

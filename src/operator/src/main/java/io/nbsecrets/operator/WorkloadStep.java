@@ -39,12 +39,13 @@ final class WorkloadStep {
     config.apiCaForInit(); // the API's CA must be known before a pod can verify it
     StatefulSet desiredSts =
         Workload.statefulSet(
-            session,
-            secretName,
-            SecretResolver.selectionHash(session),
-            SnapshotRecords.manifestInSecret(record) ? null : SnapshotRecords.manifest(record),
-            SnapshotRecords.sealedBytes(record),
-            config);
+            new WorkloadInputs(
+                session,
+                secretName,
+                SecretResolver.selectionHash(session),
+                SnapshotRecords.manifestInSecret(record) ? null : SnapshotRecords.manifest(record),
+                SnapshotRecords.sealedBytes(record),
+                config));
     StatefulSet sts = ensure(client, caches, session, desiredSts, actualSts);
     ensure(client, caches, session, Workload.service(session), actualService);
     return sts;

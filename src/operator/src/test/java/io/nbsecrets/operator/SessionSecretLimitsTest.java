@@ -104,12 +104,15 @@ class SessionSecretLimitsTest {
       // 128 KiB for one environment string (MAX_ARG_STRLEN): no manifest in the environment.
       var sts =
           Workload.statefulSet(
-              SESSION,
-              SessionSecrets.name("nb", snapshot),
-              "0123456789",
-              SnapshotRecords.manifestInSecret(record) ? null : SnapshotRecords.manifest(record),
-              SnapshotRecords.sealedBytes(record),
-              Sessions.config());
+              new WorkloadInputs(
+                  SESSION,
+                  SessionSecrets.name("nb", snapshot),
+                  "0123456789",
+                  SnapshotRecords.manifestInSecret(record)
+                      ? null
+                      : SnapshotRecords.manifest(record),
+                  SnapshotRecords.sealedBytes(record),
+                  Sessions.config()));
       var init = sts.getSpec().getTemplate().getSpec().getInitContainers().get(0);
       assertThat(init.getEnv()).isEmpty();
       // Before, the manifest went to the environment: 480 such names pass 128 KiB already.

@@ -104,19 +104,21 @@ class WorkloadGoldenTest {
     check(
         "default-insecure-http",
         Workload.statefulSet(
-            Sessions.session("alice", "nb", "alice", "API_KEY"),
-            SECRET,
-            SNAPSHOT,
-            null,
-            2000,
-            Sessions.config()));
+            new WorkloadInputs(
+                Sessions.session("alice", "nb", "alice", "API_KEY"),
+                SECRET,
+                SNAPSHOT,
+                null,
+                2000,
+                Sessions.config())));
   }
 
   @Test
   void fullSessionWithEnvEntriesCustomMountPathAndApiCa() throws IOException {
     check(
         "full-env-mountpath-api-ca",
-        Workload.statefulSet(fullSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa()));
+        Workload.statefulSet(
+            new WorkloadInputs(fullSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa())));
   }
 
   @Test
@@ -124,14 +126,15 @@ class WorkloadGoldenTest {
     check(
         "legacy-manifest-no-api-ca",
         Workload.statefulSet(
-            Sessions.session("alice", "nb", "alice", "API_KEY", "TOKEN"),
-            SECRET,
-            SNAPSHOT,
-            List.of(
-                new Snapshot.ManifestEntry("API_KEY", "api-key", 3),
-                new Snapshot.ManifestEntry("TOKEN", "token", 1)),
-            2000,
-            httpsWithoutCa()));
+            new WorkloadInputs(
+                Sessions.session("alice", "nb", "alice", "API_KEY", "TOKEN"),
+                SECRET,
+                SNAPSHOT,
+                List.of(
+                    new Snapshot.ManifestEntry("API_KEY", "api-key", 3),
+                    new Snapshot.ManifestEntry("TOKEN", "token", 1)),
+                2000,
+                httpsWithoutCa())));
   }
 
   @Test
@@ -141,7 +144,7 @@ class WorkloadGoldenTest {
     s.getSpec().setEnv(List.of(new EnvEntry("MODE", "lab")));
     check(
         "no-secrets-with-env",
-        Workload.statefulSet(s, SECRET, SNAPSHOT, null, 0, Sessions.config()));
+        Workload.statefulSet(new WorkloadInputs(s, SECRET, SNAPSHOT, null, 0, Sessions.config())));
   }
 
   @Test

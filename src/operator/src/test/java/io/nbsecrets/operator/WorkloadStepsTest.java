@@ -246,12 +246,13 @@ class WorkloadStepsTest {
         .isEqualTo(
             WorkloadGoldenTest.json(
                 Workload.statefulSet(
-                    in.session(),
-                    in.secretName(),
-                    in.snapshotHash(),
-                    in.legacyManifest(),
-                    in.sealedBytes(),
-                    in.config())));
+                    new WorkloadInputs(
+                        in.session(),
+                        in.secretName(),
+                        in.snapshotHash(),
+                        in.legacyManifest(),
+                        in.sealedBytes(),
+                        in.config()))));
     EnvLauncher marking =
         (inputs, p) -> {
           p.getContainers().get(0).getEnv().add(new EnvVar("LAUNCHED", "yes", null));

@@ -22,7 +22,8 @@ class WorkloadTest {
 
   private static StatefulSet build(NotebookSession s) {
     return Workload.statefulSet(
-        s, "nb-secrets-0123456789", "abcdef0123", null, 2000, Sessions.config());
+        new WorkloadInputs(
+            s, "nb-secrets-0123456789", "abcdef0123", null, 2000, Sessions.config()));
   }
 
   private static Container container(PodSpec pod, String name) {
@@ -115,7 +116,8 @@ class WorkloadTest {
     NotebookSession s = Sessions.session("alice", "nb", "alice", "API_KEY");
     StatefulSet legacy =
         Workload.statefulSet(
-            s, "nb-secrets-0123456789", "abcdef0123", MANIFEST, 2000, Sessions.config());
+            new WorkloadInputs(
+                s, "nb-secrets-0123456789", "abcdef0123", MANIFEST, 2000, Sessions.config()));
     Container init = container(legacy.getSpec().getTemplate().getSpec(), Workload.INIT_CONTAINER);
     assertThat(init.getEnv())
         .singleElement()
@@ -172,7 +174,8 @@ class WorkloadTest {
     assertThat(Workload.desiredHash(build(other))).isNotEqualTo(Workload.desiredHash(build(s)));
     StatefulSet newSnapshot =
         Workload.statefulSet(
-            s, "nb-secrets-9999999999", "ffff000000", null, 2000, Sessions.config());
+            new WorkloadInputs(
+                s, "nb-secrets-9999999999", "ffff000000", null, 2000, Sessions.config()));
     assertThat(newSnapshot.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry(Labels.SNAPSHOT, "ffff000000");
     assertThat(Workload.desiredHash(newSnapshot)).isNotEqualTo(Workload.desiredHash(build(s)));
