@@ -45,7 +45,7 @@ class EnvFileTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix", "/bin/sh"})
+  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix", "/usr/bin/busybox sh", "/bin/sh"})
   void theProcessSeesEveryValueByteForByteAndRunsNone(String shell) throws Exception {
     String[] sh = shell.split(" ");
     assumeTrue(Files.isExecutable(Path.of(sh[0])), sh[0] + " is not installed");
@@ -76,7 +76,7 @@ class EnvFileTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix"})
+  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix", "/usr/bin/busybox sh"})
   void theOriginalCommandRunsWithItsArgumentsAndItsExitCode(String shell) throws Exception {
     String[] sh = shell.split(" ");
     assumeTrue(Files.isExecutable(Path.of(sh[0])), sh[0] + " is not installed");
@@ -102,7 +102,7 @@ class EnvFileTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix"})
+  @ValueSource(strings = {"/bin/dash", "/bin/bash --posix", "/usr/bin/busybox sh"})
   void aNamedFileThatCannotBeReadStopsTheContainer(String shell) throws Exception {
     String[] sh = shell.split(" ");
     assumeTrue(Files.isExecutable(Path.of(sh[0])), sh[0] + " is not installed");
