@@ -56,6 +56,13 @@ public final class InitCommand implements Callable<Integer> {
   boolean allowInsecureHttp;
 
   @Option(
+      names = "--env-file",
+      description =
+          "Also write the secrets exported as environment variables to this file, for the"
+              + " session's launcher to load (set by the operator when the session exports some).")
+  Path envFile;
+
+  @Option(
       names = "--termination-log",
       defaultValue = InitRunner.TERMINATION_LOG,
       description = "Where a failure's reason is written for the pod's status (the kubelet's).")
@@ -75,7 +82,8 @@ public final class InitCommand implements Callable<Integer> {
                   mountPath,
                   System.getenv(SecretFiles.LEGACY_MANIFEST_ENV),
                   mode,
-                  new ApiTrust(apiCa, apiServerName, allowInsecureHttp)));
+                  new ApiTrust(apiCa, apiServerName, allowInsecureHttp),
+                  envFile));
       spec.commandLine()
           .getOut()
           .println(

@@ -165,14 +165,17 @@ public final class FakeKubelet implements AutoCloseable {
                     .build())
             .create();
     String failure = null;
+    String launchFailure = null;
+    String session = sts.getMetadata().getName();
     try {
-      List<Path> files = runInit(pod, sts.getMetadata().getName());
+      List<Path> files = runInit(pod, session);
       LOG.info(
           "pod {}/{}: init wrote {} secret files into {}",
           namespace,
           podName,
           files.size(),
-          sessionDir(namespace, sts.getMetadata().getName()));
+          sessionDir(namespace, session));
+      launchFailure = launch(pod, session);
     } catch (InitException e) {
       // What the kubelet reports: the init step's termination message. The session's failure,
       // not the stand-in's: a kubelet reports it in the pod's status.
@@ -181,24 +184,106 @@ public final class FakeKubelet implements AutoCloseable {
     }
     String now = Instant.now().toString();
     pod.setStatus(
-        failure == null
+        launchFailure != null
             ? new io.fabric8.kubernetes.api.model.PodStatusBuilder()
                 .withPhase("Running")
                 .withStartTime(now)
-                .addToConditions(KubeletStandIns.condition("Ready", true, null, now))
-                // Per container, as a kubelet reports it (kubectl's READY column counts these).
+                .addToConditions(
+                    KubeletStandIns.condition("Ready", false, "ContainersNotReady", now))
                 .withContainerStatuses(
-                    pod.getSpec().getContainers().stream()
-                        .map(c -> KubeletStandIns.running(c.getName(), c.getImage(), now))
-                        .toList())
+                    KubeletStandIns.terminated(
+                        Workload.SESSION_CONTAINER, sessionImage(pod), 1, launchFailure))
                 .build()
-            : new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-                .withPhase("Pending")
-                .withStartTime(now)
-                .addToInitContainerStatuses(
-                    KubeletStandIns.initTerminated("nbsecrets", 1, "Error", failure))
-                .build());
+            : failure == null
+                ? new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase("Running")
+                    .withStartTime(now)
+                    .addToConditions(KubeletStandIns.condition("Ready", true, null, now))
+                    // Per container, as a kubelet reports it (kubectl's READY column counts these).
+                    .withContainerStatuses(
+                        pod.getSpec().getContainers().stream()
+                            .map(c -> KubeletStandIns.running(c.getName(), c.getImage(), now))
+                            .toList())
+                    .build()
+                : new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase("Pending")
+                    .withStartTime(now)
+                    .addToInitContainerStatuses(
+                        KubeletStandIns.initTerminated("nbsecrets", 1, "Error", failure))
+                    .build());
     return client.resource(pod).updateStatus();
+  }
+
+  /**
+   * Runs the session container's launcher, when its command is one ({@link LauncherRun}), and keeps
+   * the environment the user's command would have started with in {@link #environFile(String,
+   * String)}; returns why the launcher failed, or null.
+   */
+  private String launch(Pod pod, String session) throws InitException {
+    Container container =
+        pod.getSpec().getContainers().stream()
+            .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+            .findFirst()
+            .orElseThrow(() -> new InitException("the pod has no session container"));
+    Path podDir = podDir(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+    Optional<LauncherRun.Result> result;
+    try {
+      result = LauncherRun.run(container, podDir.resolve("env").resolve("env.sh"));
+      if (result.isEmpty()) {
+        return null;
+      }
+      LocalProcesses.writePrivate(
+          environFile(pod.getMetadata().getNamespace(), session), result.get().environ());
+    } catch (IOException e) {
+      return "the kubelet stand-in could not run the launcher: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "the kubelet stand-in was interrupted";
+    }
+    LOG.info(
+        "pod {}/{}: the launcher ran {} in place of {} (exit code {})",
+        pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName(),
+        "env -0",
+        result.get().userCommand(),
+        result.get().exitCode());
+    return result.get().exitCode() == 0
+        ? null
+        : "the launcher exited with code "
+            + result.get().exitCode()
+            + " before running the command";
+  }
+
+  /**
+   * Where the stand-in keeps the environment the session's command would have started with (the
+   * format of {@code /proc/<pid>/environ}), for a session whose secrets are also variables.
+   */
+  public Path environFile(String namespace, String session) {
+    return podDir(namespace, Workload.podName(session)).resolve("environ");
+  }
+
+  /**
+   * The environment the command of session {@code namespace/session} would have started with, as
+   * the launcher left it; empty when its pod has not run one.
+   */
+  public Optional<Map<String, String>> environment(String namespace, String session)
+      throws IOException {
+    Path file = environFile(namespace, session);
+    return Files.exists(file)
+        ? Optional.of(LauncherRun.parse(Files.readAllBytes(file)))
+        : Optional.empty();
+  }
+
+  private Path podDir(String namespace, String podName) {
+    return kubeletDir.resolve(namespace).resolve(podName);
+  }
+
+  private static String sessionImage(Pod pod) {
+    return pod.getSpec().getContainers().stream()
+        .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+        .map(Container::getImage)
+        .findFirst()
+        .orElse("");
   }
 
   /** Lays out the pod's volumes as the kubelet would and runs the init step. */
@@ -207,8 +292,12 @@ public final class FakeKubelet implements AutoCloseable {
     Container init =
         KubeletStandIns.initContainer(pod)
             .orElseThrow(() -> new InitException("the pod has no init container"));
-    Path podDir = kubeletDir.resolve(namespace).resolve(pod.getMetadata().getName());
+    Path podDir = podDir(namespace, pod.getMetadata().getName());
     LocalProcesses.deleteTree(podDir);
+    Path envFile =
+        init.getArgs().stream().anyMatch(a -> a.startsWith("--env-file="))
+            ? podDir.resolve("env").resolve("env.sh")
+            : null;
     Path sealedDir = podDir.resolve("sealed");
     Path tokenFile = podDir.resolve("token").resolve("token");
     Path target = sessionDir(namespace, session);
@@ -218,6 +307,9 @@ public final class FakeKubelet implements AutoCloseable {
       for (Path d :
           List.of(kubeletDir, podDir.getParent(), podDir, sealedDir, tokenFile.getParent())) {
         LocalProcesses.privateDir(d);
+      }
+      if (envFile != null) {
+        LocalProcesses.privateDir(envFile.getParent());
       }
       for (Path d : List.of(sessionsDir, target.getParent(), target)) {
         LocalProcesses.privateDir(d);
@@ -266,7 +358,8 @@ public final class FakeKubelet implements AutoCloseable {
             target,
             manifest,
             "r--------",
-            new ApiTrust(ca, "", init.getArgs().contains("--allow-insecure-http"))));
+            new ApiTrust(ca, "", init.getArgs().contains("--allow-insecure-http")),
+            envFile));
   }
 
   /**

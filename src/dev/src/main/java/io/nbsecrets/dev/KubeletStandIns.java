@@ -159,4 +159,23 @@ final class KubeletStandIns {
         .endState()
         .build();
   }
+
+  /** A container's status once it has ended with {@code exitCode} and {@code message}. */
+  static ContainerStatus terminated(String name, String image, int exitCode, String message) {
+    return new ContainerStatusBuilder()
+        .withName(name)
+        .withImage(image)
+        .withImageID("")
+        .withReady(false)
+        .withStarted(false)
+        .withRestartCount(0)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(exitCode)
+        .withReason("Error")
+        .withMessage(message)
+        .endTerminated()
+        .endState()
+        .build();
+  }
 }

@@ -34,6 +34,14 @@ public final class LocalProcesses {
     return Files.writeString(file, content);
   }
 
+  /** As {@link #writePrivate(Path, String)}, with bytes. */
+  public static Path writePrivate(Path file, byte[] content) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    return Files.write(file, content);
+  }
+
   /** A folder created with mode 0700 (its parents as usual), or the one already there. */
   static Path privateDir(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {

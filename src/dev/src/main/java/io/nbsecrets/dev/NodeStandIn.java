@@ -52,6 +52,7 @@ public final class NodeStandIn implements AutoCloseable {
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private final Map<String, Path> filesByPod = new ConcurrentHashMap<>();
   private final Map<String, Path> podDirs = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, String>> environments = new ConcurrentHashMap<>();
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
   private final List<String> initLogs = new ArrayList<>();
   private SharedIndexInformer<Pod> informer;
@@ -79,6 +80,7 @@ public final class NodeStandIn implements AutoCloseable {
     if (files != null) {
       LocalProcesses.deleteTree(files);
     }
+    environments.remove(key(pod));
     Path podDir = podDirs.remove(key(pod));
     if (podDir != null) {
       LocalProcesses.deleteTree(podDir);
@@ -88,6 +90,14 @@ public final class NodeStandIn implements AutoCloseable {
   /** The folder where the init step of the current pod {@code namespace/name} wrote its files. */
   public Path files(String namespace, String pod) {
     return filesByPod.get(namespace + "/" + pod);
+  }
+
+  /**
+   * The environment the session command of the current pod {@code namespace/name} would have
+   * started with, when its command is the env launcher ({@link LauncherRun}); else null.
+   */
+  public Map<String, String> environment(String namespace, String pod) {
+    return environments.get(namespace + "/" + pod);
   }
 
   /** Every init step's output so far (for the leak scan). */
@@ -193,7 +203,13 @@ public final class NodeStandIn implements AutoCloseable {
     LocalProcesses.writePrivate(tokenDir.resolve(projected.getPath()), token);
 
     List<String> args = new ArrayList<>();
+    Path envFile = podDir.resolve("env").resolve("env.sh");
     for (String a : init.getArgs()) {
+      if (a.startsWith("--env-file=")) {
+        LocalProcesses.privateDir(envFile.getParent());
+        args.add("--env-file=" + envFile);
+        continue;
+      }
       args.add(rewrite(a, sealed, tokenDir, files));
       if (a.startsWith("--api-url=https://")) {
         // The API listens on a loopback port; its certificate still names the Service, which is
@@ -224,6 +240,28 @@ public final class NodeStandIn implements AutoCloseable {
     String now = Instant.now().toString();
     if (done && p.exitValue() == 0) {
       filesByPod.put(ns + "/" + name, files);
+      Container notebook =
+          pod.getSpec().getContainers().stream()
+              .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+              .findFirst()
+              .orElseThrow();
+      var launched = LauncherRun.run(notebook, envFile);
+      if (launched.isPresent() && launched.get().exitCode() != 0) {
+        return new PodStatusBuilder()
+            .withPhase("Running")
+            .withStartTime(now)
+            .withConditions(KubeletStandIns.condition("Ready", false, "ContainersNotReady", now))
+            .withInitContainerStatuses(
+                KubeletStandIns.initTerminated(init.getImage(), 0, "Completed", null))
+            .withContainerStatuses(
+                KubeletStandIns.terminated(
+                    Workload.SESSION_CONTAINER,
+                    notebook.getImage(),
+                    launched.get().exitCode(),
+                    "the launcher exited with code " + launched.get().exitCode()))
+            .build();
+      }
+      launched.ifPresent(r -> environments.put(ns + "/" + name, r.environment()));
       return new PodStatusBuilder()
           .withPhase("Running")
           .withStartTime(now)

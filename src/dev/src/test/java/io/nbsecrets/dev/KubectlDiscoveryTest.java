@@ -447,4 +447,22 @@ class KubectlDiscoveryTest {
         .containsPattern("configmap/settings\\s+1")
         .containsPattern("secret/token\\s+Opaque\\s+1");
   }
+
+  @Test
+  @Order(10)
+  void theEnvExampleGivesTheSessionsProcessItsVariables() throws Exception {
+    Run apply = kubectl("apply", "-f", "examples/session-alice-env.yaml").ok();
+    assertThat(apply.out()).contains("notebooksession.nbsecrets.io/lab created");
+    kubectl("wait", "--for=condition=Ready", "nbs/lab", "-n", "alice", "--timeout=60s").ok();
+    // The values this class stored (v-<name>), loaded by the launcher from the pod spec.
+    Map<String, String> seen = env.kubelet().environment("alice", "lab").orElseThrow();
+    assertThat(seen)
+        .containsEntry("OPENAI_API_KEY", "v-OPENAI_API_KEY")
+        .containsEntry("PGPASSWORD", "v-db-password")
+        .doesNotContainKey("NBSECRETS_ENV_FILE");
+    Run status =
+        kubectl("get", "nbs", "lab", "-n", "alice", "-o", "jsonpath={.status.secrets[*].env}").ok();
+    assertThat(status.out()).isEqualTo("OPENAI_API_KEY PGPASSWORD");
+    kubectl("delete", "-f", "examples/session-alice-env.yaml").ok();
+  }
 }

@@ -1,12 +1,15 @@
 package io.nbsecrets.init;
 
+import io.nbsecrets.model.EnvNames;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Environment variables for a session's process without a value in any Kubernetes object: the init
@@ -26,61 +29,82 @@ public final class EnvFile {
    */
   public static final int MAX_ENTRY_BYTES = 128 * 1024;
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  /** The init step's reason for a value that cannot be an environment string. */
+  public static final String REFUSED = "EnvValueRefused";
+
+  /** A single quote inside single quotes: end the quotes, an escaped quote, open them again. */
+  private static final byte[] QUOTE = "'\\''".getBytes(StandardCharsets.US_ASCII);
+
+  /** One variable: its name, the secret it comes from (for messages), and its value's bytes. */
+  public record Variable(String name, String secret, byte[] value) {
+    @Override
+    public String toString() {
+      return "Variable{name=" + name + ", secret=" + secret + "}";
+    }
+  }
 
   private EnvFile() {}
 
-  /** What is wrong with {@code name} as a POSIX environment variable name, or empty. */
+  /** What is wrong with {@code name} as a name a secret may be exported under, or empty. */
   public static Optional<String> nameProblem(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      return Optional.of(
-          "is not an environment variable name (letters, digits and '_', not starting with a"
-              + " digit)");
-    }
-    return Optional.empty();
+    return EnvNames.problem(name);
+  }
+
+  /** The file's text for {@code variables} (name to value, in the map's order). */
+  public static String render(Map<String, String> variables) throws InitException {
+    List<Variable> list = new ArrayList<>();
+    variables.forEach(
+        (name, value) ->
+            list.add(new Variable(name, name, value.getBytes(StandardCharsets.UTF_8))));
+    return new String(render(list), StandardCharsets.UTF_8);
   }
 
   /**
-   * The file's text for {@code variables} (name to value, in the map's order).
+   * The file's bytes for {@code variables}, in their order. A value's bytes are written as they
+   * are, so one that is not UTF-8 reaches the process unchanged too.
    *
-   * @throws InitException naming the variable (never its value) when a name is not an environment
-   *     name, a value holds a NUL byte, or {@code NAME=value} is longer than {@link
+   * @throws InitException naming the secret and the variable (never the value) when a name is not
+   *     an environment name, a value holds a NUL byte, or {@code NAME=value} is longer than {@link
    *     #MAX_ENTRY_BYTES}
    */
-  public static String render(Map<String, String> variables) throws InitException {
-    StringBuilder out = new StringBuilder();
-    for (Map.Entry<String, String> v : variables.entrySet()) {
-      String name = v.getKey();
-      String value = v.getValue();
-      Optional<String> problem = nameProblem(name);
+  public static byte[] render(List<Variable> variables) throws InitException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (Variable v : variables) {
+      String what = "secret " + v.secret() + " (environment variable " + v.name() + ")";
+      Optional<String> problem = nameProblem(v.name());
       if (problem.isPresent()) {
-        throw new InitException("environment variable " + name + " " + problem.get());
+        throw new InitException(REFUSED, what + ": the name " + problem.get());
       }
-      if (value.indexOf('\0') >= 0) {
-        throw new InitException(
-            "environment variable "
-                + name
-                + ": the value holds a NUL byte, which no environment"
-                + " string can");
+      byte[] value = v.value();
+      for (byte b : value) {
+        if (b == 0) {
+          throw new InitException(
+              REFUSED,
+              what + ": the value holds a NUL byte, which no environment string can; use the file");
+        }
       }
-      int bytes = (name + "=" + value).getBytes(StandardCharsets.UTF_8).length + 1;
+      int bytes = v.name().length() + 1 + value.length + 1;
       if (bytes > MAX_ENTRY_BYTES) {
         throw new InitException(
-            "environment variable "
-                + name
+            REFUSED,
+            what
                 + ": "
                 + bytes
                 + " bytes with its name, over Linux's limit of "
                 + MAX_ENTRY_BYTES
-                + " for one environment string");
+                + " for one environment string; use the file");
       }
-      out.append("export ")
-          .append(name)
-          .append("='")
-          .append(value.replace("'", "'\\''"))
-          .append("'\n");
+      out.writeBytes(("export " + v.name() + "='").getBytes(StandardCharsets.US_ASCII));
+      for (byte b : value) {
+        if (b == '\'') {
+          out.writeBytes(QUOTE);
+        } else {
+          out.write(b);
+        }
+      }
+      out.writeBytes("'\n".getBytes(StandardCharsets.US_ASCII));
     }
-    return out.toString();
+    return out.toByteArray();
   }
 
   /** The launcher: sources the file named by {@code NBSECRETS_ENV_FILE}, then {@code exec "$@"}. */

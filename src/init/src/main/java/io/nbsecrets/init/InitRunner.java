@@ -32,7 +32,9 @@ public final class InitRunner {
   /**
    * Where things are, as the operator lays out the pod. {@code legacyManifestJson} is the
    * environment variable {@value SecretFiles#LEGACY_MANIFEST_ENV}, set only in pods of snapshots
-   * taken before the list of files moved into the session Secret (null otherwise).
+   * taken before the list of files moved into the session Secret (null otherwise). {@code envFile}
+   * is where the variables go ({@link EnvFile}), in the pods of sessions that export some; null in
+   * others.
    */
   public record Options(
       String apiUrl,
@@ -41,7 +43,20 @@ public final class InitRunner {
       Path mountPath,
       String legacyManifestJson,
       String mode,
-      ApiTrust trust) {}
+      ApiTrust trust,
+      Path envFile) {
+    /** Options of a pod whose secrets are files only. */
+    public Options(
+        String apiUrl,
+        Path sealedDir,
+        Path tokenFile,
+        Path mountPath,
+        String legacyManifestJson,
+        String mode,
+        ApiTrust trust) {
+      this(apiUrl, sealedDir, tokenFile, mountPath, legacyManifestJson, mode, trust, null);
+    }
+  }
 
   /**
    * Runs the step; returns the files written. Throws with a clear message and a reason on any
@@ -54,6 +69,10 @@ public final class InitRunner {
     List<SecretFiles.FileSpec> files =
         SecretFiles.readManifest(o.sealedDir(), o.legacyManifestJson());
     if (files.isEmpty()) {
+      if (o.envFile() != null) {
+        // The launcher sources the file: an empty selection is an empty file, not a missing one.
+        SecretFiles.writeEnvFile(o.envFile(), new byte[0], o.mode());
+      }
       return List.of();
     }
     String token;
@@ -72,7 +91,7 @@ public final class InitRunner {
     requireNotExpired(token, o.tokenFile(), Instant.now());
     UserKeyClient.UserKey key =
         new UserKeyClient(o.apiUrl(), o.trust(), 5, Duration.ofMillis(500)).fetch(token);
-    return SecretFiles.write(files, o.sealedDir(), key.key(), o.mountPath(), o.mode());
+    return SecretFiles.write(files, o.sealedDir(), key.key(), o.mountPath(), o.mode(), o.envFile());
   }
 
   /**

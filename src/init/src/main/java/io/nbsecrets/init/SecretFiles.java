@@ -1,6 +1,7 @@
 package io.nbsecrets.init;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbsecrets.crypto.CryptoException;
@@ -18,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +51,17 @@ public final class SecretFiles {
   /** The environment variable that carried the manifest before it moved into the Secret. */
   public static final String LEGACY_MANIFEST_ENV = "NBSECRETS_FILES";
 
-  /** One file to write: the secret's name (its key in the sealed directory) and the file name. */
+  /**
+   * One file to write: the secret's name (its key in the sealed directory), the file name, and the
+   * environment variable it is also exported as (null: none).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record FileSpec(String name, String file) {}
+  public record FileSpec(
+      String name, String file, @JsonInclude(JsonInclude.Include.NON_NULL) String env) {
+    public FileSpec(String name, String file) {
+      this(name, file, null);
+    }
+  }
 
   private SecretFiles() {}
 
@@ -110,6 +120,24 @@ public final class SecretFiles {
   public static List<Path> write(
       List<FileSpec> files, Path sealedDir, String userKey, Path targetDir, String mode)
       throws InitException {
+    return write(files, sealedDir, userKey, targetDir, mode, null);
+  }
+
+  /**
+   * As {@link #write(List, Path, String, Path, String)}, and also writes {@code envFile} (when not
+   * null; mode {@code mode}, atomically) with the secrets whose manifest entry names an environment
+   * variable, as {@link EnvFile} renders them — an empty file when none does. Every value is
+   * checked first, variables included: a value that cannot be an environment string fails the step
+   * before any file is written.
+   */
+  public static List<Path> write(
+      List<FileSpec> files,
+      Path sealedDir,
+      String userKey,
+      Path targetDir,
+      String mode,
+      Path envFile)
+      throws InitException {
     Fernet fernet;
     try {
       fernet = Fernet.fromKey(userKey);
@@ -118,6 +146,8 @@ public final class SecretFiles {
     }
     Path target = targetDir.toAbsolutePath().normalize();
     Map<Path, byte[]> plain = new LinkedHashMap<>();
+    List<EnvFile.Variable> variables = new ArrayList<>();
+    Set<String> envNames = new HashSet<>();
     for (FileSpec f : files) {
       check(f.name(), "secret name");
       check(f.file(), "file name");
@@ -139,8 +169,9 @@ public final class SecretFiles {
       } catch (IOException e) {
         throw new InitException("cannot read secret " + f.name() + ": " + e.getMessage());
       }
+      byte[] value;
       try {
-        plain.put(out, fernet.decrypt(token));
+        value = fernet.decrypt(token);
       } catch (CryptoException e) {
         throw new InitException(
             "DecryptFailed",
@@ -150,13 +181,32 @@ public final class SecretFiles {
                 + e.getMessage()
                 + ")");
       }
+      plain.put(out, value);
+      if (f.env() != null) {
+        if (!envNames.add(f.env())) {
+          throw new InitException(
+              "InvalidManifest",
+              "two secrets would be exported as environment variable " + f.env());
+        }
+        variables.add(new EnvFile.Variable(f.env(), f.name(), value));
+      }
     }
+    byte[] envText = envFile == null ? null : EnvFile.render(variables);
     List<Path> written = new ArrayList<>();
     Set<PosixFilePermission> finalMode = PosixFilePermissions.fromString(mode);
     for (Map.Entry<Path, byte[]> e : plain.entrySet()) {
       written.add(writeAtomically(e.getKey(), e.getValue(), finalMode));
     }
+    if (envFile != null) {
+      writeEnvFile(envFile, envText, mode);
+    }
     return written;
+  }
+
+  /** Writes the environment file {@code text} (from {@link EnvFile#render}) atomically. */
+  public static void writeEnvFile(Path envFile, byte[] text, String mode) throws InitException {
+    writeAtomically(
+        envFile.toAbsolutePath().normalize(), text, PosixFilePermissions.fromString(mode));
   }
 
   private static void check(String name, String what) throws InitException {

@@ -124,11 +124,15 @@ class EnvFileTest {
           .isInstanceOf(InitException.class)
           .hasMessageContaining("is not an environment variable name");
     }
-    assertThatThrownBy(() -> EnvFile.render(Map.of("NUL", "sec\0ret")))
+    assertThatThrownBy(() -> EnvFile.render(Map.of("NUL", "p4ss\0w0rd")))
         .isInstanceOf(InitException.class)
-        .hasMessageContaining("NUL")
+        .hasMessageContaining("environment variable NUL")
         .hasMessageContaining("NUL byte")
-        .hasMessageNotContaining("sec");
+        .hasMessageNotContaining("p4ss")
+        .hasMessageNotContaining("w0rd");
+    assertThatThrownBy(() -> EnvFile.render(Map.of("NBSECRETS_ENV_FILE", "v")))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("begins with NBSECRETS_");
     String tooLong = "y".repeat(EnvFile.MAX_ENTRY_BYTES - "BIG=".length());
     assertThatThrownBy(() -> EnvFile.render(Map.of("BIG", tooLong)))
         .isInstanceOf(InitException.class)
@@ -136,6 +140,41 @@ class EnvFileTest {
         .hasMessageContaining(String.valueOf(EnvFile.MAX_ENTRY_BYTES))
         .hasMessageNotContaining("yyyy");
     assertThat(EnvFile.nameProblem("_OK_1")).isEmpty();
+  }
+
+  @Test
+  void aRefusalNamesTheSecretAndCarriesTheInitStepsReason() {
+    byte[] nul = {'a', 0, 'b'};
+    assertThatThrownBy(
+            () -> EnvFile.render(List.of(new EnvFile.Variable("DB_PASSWORD", "db-password", nul))))
+        .isInstanceOfSatisfying(
+            InitException.class, e -> assertThat(e.reason()).isEqualTo(EnvFile.REFUSED))
+        .hasMessageStartingWith("secret db-password (environment variable DB_PASSWORD)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/bin/dash", "/usr/bin/busybox sh"})
+  void bytesThatAreNotUtf8ReachTheProcessUnchanged(String shell) throws Exception {
+    String[] sh = shell.split(" ");
+    assumeTrue(Files.isExecutable(Path.of(sh[0])), sh[0] + " is not installed");
+    byte[] latin1 = {'c', (byte) 0xe9, '\'', (byte) 0xff, '\n', 'z'};
+    Path env = dir.resolve("env");
+    Files.write(env, EnvFile.render(List.of(new EnvFile.Variable("RAW", "raw", latin1))));
+    Path launcher = dir.resolve("launcher.sh");
+    Files.writeString(launcher, EnvFile.launcherScript(), StandardCharsets.UTF_8);
+    Path out = dir.resolve("out");
+    List<String> command = new ArrayList<>(List.of(sh));
+    command.addAll(
+        List.of(
+            launcher.toString(),
+            "/bin/sh",
+            "-c",
+            "printf '%s' \"$RAW\" > \"$1\"",
+            "x",
+            out.toString()));
+
+    assertThat(run(command, env).exit).isZero();
+    assertThat(Files.readAllBytes(out)).isEqualTo(latin1);
   }
 
   private record Result(int exit, String out) {}

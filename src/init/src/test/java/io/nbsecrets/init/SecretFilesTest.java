@@ -60,6 +60,72 @@ class SecretFilesTest {
   }
 
   @Test
+  void secretsWithAVariableGoToTheEnvFileTooAndTheOthersOnlyToTheirFiles() throws Exception {
+    seal("api-key", "sk-'123'".getBytes(StandardCharsets.UTF_8));
+    seal("db", "pw".getBytes(StandardCharsets.UTF_8));
+    Path envFile = Files.createDirectories(tmp.resolve("env")).resolve("env.sh");
+    List<Path> written =
+        SecretFiles.write(
+            SecretFiles.parseManifest(
+                "[{\"name\":\"api-key\",\"file\":\"api-key\",\"env\":\"API_KEY\"},"
+                    + "{\"name\":\"db\",\"file\":\"db\"}]"),
+            sealed,
+            key,
+            target,
+            "r--------",
+            envFile);
+    assertThat(written).hasSize(2);
+    assertThat(Files.readString(envFile)).isEqualTo("export API_KEY='sk-'\\''123'\\'''\n");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)))
+        .isEqualTo("r--------");
+    assertThat(listTarget()).containsExactly("api-key", "db");
+  }
+
+  @Test
+  void aValueThatCannotBeAVariableFailsTheStepBeforeAnyFileIsWritten() throws Exception {
+    seal("a-first", "fine".getBytes(StandardCharsets.UTF_8));
+    seal("blob", new byte[] {'x', 0, 'y'});
+    Path envFile = tmp.resolve("env.sh");
+    assertThatThrownBy(
+            () ->
+                SecretFiles.write(
+                    SecretFiles.parseManifest(
+                        "[{\"name\":\"a-first\",\"file\":\"a-first\"},"
+                            + "{\"name\":\"blob\",\"file\":\"blob\",\"env\":\"BLOB\"}]"),
+                    sealed,
+                    key,
+                    target,
+                    "r--------",
+                    envFile))
+        .isInstanceOfSatisfying(
+            InitException.class, e -> assertThat(e.reason()).isEqualTo(EnvFile.REFUSED))
+        .hasMessageContaining("secret blob (environment variable BLOB)")
+        .hasMessageContaining("NUL byte");
+    assertThat(listTarget()).isEmpty();
+    assertThat(envFile).doesNotExist();
+  }
+
+  @Test
+  void twoSecretsUnderOneVariableAreRefused() throws Exception {
+    seal("a", "1".getBytes(StandardCharsets.UTF_8));
+    seal("b", "2".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(
+            () ->
+                SecretFiles.write(
+                    SecretFiles.parseManifest(
+                        "[{\"name\":\"a\",\"file\":\"a\",\"env\":\"X\"},"
+                            + "{\"name\":\"b\",\"file\":\"b\",\"env\":\"X\"}]"),
+                    sealed,
+                    key,
+                    target,
+                    "r--------",
+                    tmp.resolve("env.sh")))
+        .isInstanceOf(InitException.class)
+        .hasMessageContaining("two secrets would be exported as environment variable X");
+    assertThat(listTarget()).isEmpty();
+  }
+
+  @Test
   void aSecretNamedLikeAnothersTemporaryFileIsWrittenToo() throws Exception {
     seal("token", "the-token".getBytes(StandardCharsets.UTF_8));
     seal(".token.tmp", "the-other".getBytes(StandardCharsets.UTF_8));

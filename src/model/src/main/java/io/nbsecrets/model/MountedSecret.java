@@ -18,14 +18,29 @@ public final class MountedSecret extends ModelValue {
           + " the session to take the current values.")
   private final Boolean stale;
 
+  @JsonPropertyDescription(
+      "The environment variable the secret is also exported as (its value is taken when the"
+          + " session starts).")
+  private final String env;
+
+  public MountedSecret(String name, Long version, Boolean stale) {
+    this(name, version, stale, null);
+  }
+
   @JsonCreator
   public MountedSecret(
       @JsonProperty("name") String name,
       @JsonProperty("version") Long version,
-      @JsonProperty("stale") Boolean stale) {
+      @JsonProperty("stale") Boolean stale,
+      @JsonProperty("env") String env) {
     this.name = name;
     this.version = version;
     this.stale = stale;
+    this.env = env;
+  }
+
+  public String getEnv() {
+    return env;
   }
 
   public String getName() {
@@ -42,6 +57,6 @@ public final class MountedSecret extends ModelValue {
 
   @Override
   List<Object> values() {
-    return Arrays.asList(name, version, stale);
+    return Arrays.asList(name, version, stale, env);
   }
 }

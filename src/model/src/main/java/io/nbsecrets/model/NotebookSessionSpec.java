@@ -21,7 +21,24 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonDeserialize(using = NotebookSessionSpec.Reader.class)
+@ValidationRule(
+    value = NotebookSessionSpec.COMMAND_FOR_ENV_RULE,
+    message = NotebookSessionSpec.COMMAND_FOR_ENV_MESSAGE)
 public class NotebookSessionSpec {
+  /**
+   * Secrets exported as environment variables need the command: the launcher that loads them runs
+   * it, and the operator cannot know an image's entrypoint.
+   */
+  public static final String COMMAND_FOR_ENV_RULE =
+      "(has(self.command) && size(self.command) > 0) || !has(self.secrets)"
+          + " || !((has(self.secrets.envAll) && self.secrets.envAll)"
+          + " || (has(self.secrets.items) && self.secrets.items.exists(i, has(i.env))))";
+
+  public static final String COMMAND_FOR_ENV_MESSAGE =
+      "command is required when secrets are exported as environment variables (secrets.envAll"
+          + " or secrets.items[].env): the launcher that loads them runs the command, and the"
+          + " image's own entrypoint is unknown to the operator; for the Jupyter Docker Stacks"
+          + " images it is [\"tini\", \"-g\", \"--\", \"start-notebook.py\"]";
 
   /**
    * Reads a spec that may hold fields this operator does not know, or values of other types, as a

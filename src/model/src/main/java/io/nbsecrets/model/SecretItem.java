@@ -25,10 +25,27 @@ public final class SecretItem extends ModelValue {
   @ValidationRule(value = SecretNames.CEL_RULE, message = "fileName must not be . or begin with ..")
   private final String fileName;
 
+  @JsonPropertyDescription(
+      "Also export the value as this environment variable of the session's process (POSIX name:"
+          + " letters, digits and '_', not starting with a digit). Needs spec.command: the"
+          + " command is started by a launcher that loads the variables. Environment values"
+          + " change only when the session restarts.")
+  @Pattern(EnvNames.PATTERN)
+  @ValidationRule(value = EnvNames.CEL_RULE, message = "env must not begin with NBSECRETS_")
+  private final String env;
+
+  public SecretItem(String name, String fileName) {
+    this(name, fileName, null);
+  }
+
   @JsonCreator
-  public SecretItem(@JsonProperty("name") String name, @JsonProperty("fileName") String fileName) {
+  public SecretItem(
+      @JsonProperty("name") String name,
+      @JsonProperty("fileName") String fileName,
+      @JsonProperty("env") String env) {
     this.name = name;
     this.fileName = fileName;
+    this.env = env;
   }
 
   public String getName() {
@@ -39,6 +56,10 @@ public final class SecretItem extends ModelValue {
     return fileName;
   }
 
+  public String getEnv() {
+    return env;
+  }
+
   @JsonIgnore
   public String effectiveFileName() {
     return fileName == null ? name : fileName;
@@ -46,11 +67,11 @@ public final class SecretItem extends ModelValue {
 
   @Override
   List<Object> values() {
-    return Arrays.asList(name, fileName);
+    return Arrays.asList(name, fileName, env);
   }
 
   @Override
   public String toString() {
-    return "SecretItem{name=" + name + ", fileName=" + fileName + "}";
+    return "SecretItem{name=" + name + ", fileName=" + fileName + ", env=" + env + "}";
   }
 }

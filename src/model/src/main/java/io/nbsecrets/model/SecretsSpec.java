@@ -28,17 +28,29 @@ public final class SecretsSpec extends ModelValue {
   @JsonPropertyDescription("Include every secret of the user (items may still set file names).")
   private final Boolean all;
 
+  @JsonPropertyDescription(
+      "Also export every selected secret as an environment variable under its own name, when"
+          + " that name is a POSIX environment name (the others are listed in the SecretsReady"
+          + " condition). Needs spec.command. items[].env names one differently.")
+  private final Boolean envAll;
+
   @JsonPropertyDescription("Secrets to include, by name.")
   @Size(max = 1000)
   private final List<SecretItem> items;
+
+  public SecretsSpec(String mountPath, Boolean all, List<SecretItem> items) {
+    this(mountPath, all, null, items);
+  }
 
   @JsonCreator
   public SecretsSpec(
       @JsonProperty("mountPath") String mountPath,
       @JsonProperty("all") Boolean all,
+      @JsonProperty("envAll") Boolean envAll,
       @JsonProperty("items") List<SecretItem> items) {
     this.mountPath = mountPath;
     this.all = all;
+    this.envAll = envAll;
     this.items = items;
   }
 
@@ -48,6 +60,10 @@ public final class SecretsSpec extends ModelValue {
 
   public Boolean getAll() {
     return all;
+  }
+
+  public Boolean getEnvAll() {
+    return envAll;
   }
 
   public List<SecretItem> getItems() {
@@ -66,12 +82,23 @@ public final class SecretsSpec extends ModelValue {
   }
 
   @JsonIgnore
+  public boolean exportsAll() {
+    return Boolean.TRUE.equals(envAll);
+  }
+
+  /** Whether any secret is to be exported as an environment variable. */
+  @JsonIgnore
+  public boolean exportsEnv() {
+    return exportsAll() || itemsOrEmpty().stream().anyMatch(i -> i.getEnv() != null);
+  }
+
+  @JsonIgnore
   public List<SecretItem> itemsOrEmpty() {
     return items == null ? List.of() : items;
   }
 
   @Override
   List<Object> values() {
-    return Arrays.asList(mountPath, all, items);
+    return Arrays.asList(mountPath, all, envAll, items);
   }
 }

@@ -13,7 +13,7 @@ class ModelValueTest {
     MountedSecret a = new MountedSecret("db", 3L, null);
     MountedSecret b = new MountedSecret("db", 3L, null);
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
-    assertThat(a.hashCode()).isEqualTo(Objects.hash("db", 3L, null));
+    assertThat(a.hashCode()).isEqualTo(Objects.hash("db", 3L, null, null));
   }
 
   @Test
@@ -23,6 +23,7 @@ class ModelValueTest {
         .isNotEqualTo(new MountedSecret("db", 3L, true))
         .isNotEqualTo(new MountedSecret("db", 4L, null))
         .isNotEqualTo(new MountedSecret("api", 3L, null))
+        .isNotEqualTo(new MountedSecret("db", 3L, null, "DB"))
         .isNotEqualTo(null);
   }
 

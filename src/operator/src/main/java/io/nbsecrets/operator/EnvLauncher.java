@@ -1,20 +1,96 @@
 package io.nbsecrets.operator;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.nbsecrets.init.EnvFile;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Step: the seam where the session's secrets will reach its container as environment variables,
- * kept fresh while it runs (a later issue): that step will wrap the user's command in a launcher
- * and add what it needs to the pod. Today no session asks for it, and the only step is {@link
- * #NONE}, which leaves the pod as the other steps built it: the user's plain {@code env} entries
- * (see {@link SessionContainer#plainEnv}), and for a snapshot of an earlier version, its manifest
- * in the init container's {@link Workload#FILES_ENV} (see {@link InitContainer#legacyManifestEnv}).
+ * Step: the session's secrets as environment variables of its process, with no value in the pod
+ * spec. When the session exports any ({@code secrets.envAll} or an {@code items[].env}), the init
+ * step also writes them into {@link Workload#ENV_FILE} on a second in-memory volume, and the
+ * session container's command runs under the launcher: {@code /bin/sh -c <launcher>
+ * nbsecrets-launcher <command...>}, which sources the file and {@code exec}s the command with its
+ * arguments, so the command runs as the container's process, as it would have, with the variables
+ * set (and so do the Jupyter server, its kernels and terminals). The launcher's text is in the pod
+ * spec for anyone to read; the values are only on the in-memory volume and in the process.
+ *
+ * <p>The command must be given: the launcher replaces the image's entrypoint, which the operator
+ * cannot know ({@link SessionValidator} refuses a session that exports variables without one, as
+ * the CRD's rule does). The image needs a POSIX {@code /bin/sh}. A session that exports nothing is
+ * left as the other steps built it.
  */
-@FunctionalInterface
-interface EnvLauncher {
-  /** Changes nothing: the session's secrets are files only. */
-  EnvLauncher NONE = (in, pod) -> pod;
+final class EnvLauncher {
+  private EnvLauncher() {}
 
-  /** The pod, with what the launcher needs; may change and return {@code pod} itself. */
-  PodSpec apply(WorkloadInputs in, PodSpec pod);
+  /** The pod, with the launcher and the variables' volume when the session exports any. */
+  static PodSpec apply(WorkloadInputs in, PodSpec pod) {
+    if (!in.exportsEnv()) {
+      return pod;
+    }
+    VolumeMount writable =
+        new VolumeMountBuilder()
+            .withName(Workload.ENV_VOLUME)
+            .withMountPath(Workload.ENV_DIR)
+            .build();
+    for (Container init : pod.getInitContainers()) {
+      if (Workload.INIT_CONTAINER.equals(init.getName())) {
+        init.setArgs(with(init.getArgs(), "--env-file=" + Workload.ENV_FILE));
+        init.setVolumeMounts(with(init.getVolumeMounts(), writable));
+      }
+    }
+    for (Container session : pod.getContainers()) {
+      if (Workload.SESSION_CONTAINER.equals(session.getName())) {
+        session.setCommand(command(in.spec().getCommand()));
+        session.setEnv(
+            with(
+                session.getEnv(), new EnvVar(Workload.ENV_FILE_VARIABLE, Workload.ENV_FILE, null)));
+        session.setVolumeMounts(
+            with(
+                session.getVolumeMounts(),
+                new VolumeMountBuilder()
+                    .withName(Workload.ENV_VOLUME)
+                    .withMountPath(Workload.ENV_DIR)
+                    .withReadOnly(true)
+                    .build()));
+      }
+    }
+    pod.setVolumes(with(pod.getVolumes(), envVolume(in.sealedBytes())));
+    return pod;
+  }
+
+  private static <T> List<T> with(List<T> list, T last) {
+    List<T> copy = list == null ? new ArrayList<>() : new ArrayList<>(list);
+    copy.add(last);
+    return copy;
+  }
+
+  /** The session container's command: the launcher, then the user's command. */
+  static List<String> command(List<String> userCommand) {
+    List<String> command = new ArrayList<>();
+    command.add("/bin/sh");
+    command.add("-c");
+    command.add(EnvFile.launcherScript());
+    command.add(Workload.LAUNCHER_NAME);
+    command.addAll(userCommand);
+    return command;
+  }
+
+  /** In memory, sized like the files' volume: the variables are some of the same values. */
+  static Volume envVolume(long sealedBytes) {
+    return new VolumeBuilder()
+        .withName(Workload.ENV_VOLUME)
+        .withNewEmptyDir()
+        .withMedium("Memory")
+        .withSizeLimit(new Quantity(WorkloadVolumes.volumeSizeMi(sealedBytes) + "Mi"))
+        .endEmptyDir()
+        .build();
+  }
 }

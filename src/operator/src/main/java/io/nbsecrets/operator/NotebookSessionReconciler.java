@@ -120,8 +120,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());
     }
     var status =
-        new SessionStatusAggregator(session, clock.instant())
-            .secretsFrom(manifest.size(), versions);
+        new SessionStatusAggregator(session, clock.instant()).secretsFrom(manifest, versions);
     // The init step's own reason (UserKeyRefused, TokenExpired, ...), when its pod says it failed.
     boolean waiting =
         sts != null && !SessionStatusAggregator.podReady(sts) && !PodCreationFailures.noPod(sts);

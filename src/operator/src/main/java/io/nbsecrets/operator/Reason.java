@@ -22,10 +22,16 @@ public enum Reason {
   /** The spec holds fields this operator does not know or cannot read. */
   UNREADABLE_SPEC("UnreadableSpec"),
   NAMESPACE_NOT_BOUND("NamespaceNotBound"),
+  /** Secrets are exported as environment variables, and the command to launch is not given. */
+  COMMAND_REQUIRED("CommandRequired"),
+  /** Two secrets, or a secret and a plain variable, would be the same environment variable. */
+  ENV_CLASH("EnvClash"),
   USER_MISMATCH("UserMismatch"),
   // The selected secrets cannot be snapshotted.
   SECRET_NOT_FOUND("SecretNotFound"),
   SECRET_TOO_LARGE("SecretTooLarge"),
+  /** A secret exported as an environment variable is too large to be one. */
+  ENV_VALUE_TOO_LARGE("EnvValueTooLarge"),
   SECRET_UNREADABLE("SecretUnreadable"),
   UNKNOWN_SESSION_KEY("UnknownSessionKey"),
   STORE_UNAVAILABLE("StoreUnavailable"),

@@ -6,7 +6,9 @@ import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RecordBindingException;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.UnknownKeyException;
+import io.nbsecrets.init.EnvFile;
 import io.nbsecrets.keys.LiveKey;
+import io.nbsecrets.model.EnvNames;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
@@ -15,6 +17,7 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.StoreException;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.StoredSecret;
+import io.nbsecrets.util.Counts;
 import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -75,6 +79,11 @@ public final class SecretResolver {
     List<SecretItem> items = selection == null ? List.of() : selection.itemsOrEmpty();
     Map<String, String> fileNames = new LinkedHashMap<>();
     items.forEach(i -> fileNames.put(i.getName(), i.effectiveFileName()));
+    Map<String, String> envNames = new HashMap<>();
+    items.stream()
+        .filter(i -> i.getEnv() != null)
+        .forEach(i -> envNames.put(i.getName(), i.getEnv()));
+    boolean envAll = selection != null && selection.exportsAll();
 
     Map<String, StoredSecret> records;
     try {
@@ -110,6 +119,8 @@ public final class SecretResolver {
     }
 
     Map<String, String> byFile = new HashMap<>();
+    Map<String, String> byEnv = new HashMap<>();
+    Set<String> plainEnv = SessionValidator.plainEnvNames(session.getSpec());
     List<Snapshot.Entry> entries = new ArrayList<>();
     for (StoredSecret record : records.values()) {
       String file = fileNames.getOrDefault(record.name(), record.name());
@@ -125,11 +136,60 @@ public final class SecretResolver {
                 + " would both be written to file "
                 + file);
       }
-      entries.add(
-          new Snapshot.Entry(record.name(), file, record.version(), openOuter(user, record)));
+      String env = envNames.get(record.name());
+      if (env == null && envAll && EnvNames.isValid(record.name())) {
+        env = record.name();
+      }
+      String token = openOuter(user, record);
+      if (env != null) {
+        String other = byEnv.putIfAbsent(env, record.name());
+        if (other != null) {
+          throw SessionValidator.envClash(
+              "secrets " + other + " and " + record.name() + " would both be exported as " + env);
+        }
+        if (plainEnv.contains(env)) {
+          throw SessionValidator.envClash(
+              "secret "
+                  + record.name()
+                  + " would be exported as "
+                  + env
+                  + ", which spec.env also sets: rename one of them");
+        }
+        requireFitsEnv(record.name(), env, token);
+      }
+      entries.add(new Snapshot.Entry(record.name(), file, record.version(), token, env));
     }
     return new Snapshot(selectionHash(session), List.copyOf(entries));
   }
+
+  /**
+   * Refuses, before anything is written, a secret whose value is certainly too long for one
+   * environment string: a Fernet token is 57 bytes and the value's AES blocks (the value plus 1 to
+   * 16 bytes of padding), so its length bounds the value's from below. The init step checks the
+   * exact length (and NUL bytes, which only the plaintext shows).
+   */
+  static void requireFitsEnv(String secret, String env, String token) throws SessionFailure {
+    long tokenBytes = SessionSecrets.decodedLength(token.replace('-', '+').replace('_', '/'));
+    long leastValueBytes = Math.max(0, tokenBytes - FERNET_OVERHEAD - 16);
+    long entryBytes = env.length() + 1 + leastValueBytes + 1;
+    if (entryBytes > EnvFile.MAX_ENTRY_BYTES) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          Reason.ENV_VALUE_TOO_LARGE,
+          "secret "
+              + secret
+              + " is exported as environment variable "
+              + env
+              + ", and its value is at least "
+              + Counts.of(leastValueBytes, "byte")
+              + ": over Linux's limit of "
+              + Counts.of(EnvFile.MAX_ENTRY_BYTES, "byte")
+              + " for one environment string; read it from its file instead");
+    }
+  }
+
+  /** A Fernet token's bytes besides the ciphertext: version, time, IV and HMAC. */
+  private static final int FERNET_OVERHEAD = 1 + 8 + 16 + 32;
 
   /**
    * The store's current versions of a user's secrets, to mark the snapshot's stale entries, or why

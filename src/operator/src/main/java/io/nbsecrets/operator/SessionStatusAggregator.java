@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.util.Counts;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,8 +85,10 @@ final class SessionStatusAggregator {
    * session runs with its secrets; the stale marks stay as last seen until the poller checks
    * again).
    */
-  SessionStatusAggregator secretsFrom(int count, SecretResolver.CurrentVersions versions) {
-    String inSnapshot = Counts.of(count, "secret") + " in the snapshot";
+  SessionStatusAggregator secretsFrom(
+      List<Snapshot.ManifestEntry> manifest, SecretResolver.CurrentVersions versions) {
+    String inSnapshot =
+        Counts.of(manifest.size(), "secret") + " in the snapshot" + envNote(manifest);
     if (versions.known()) {
       return secrets().ready(Reason.SECRETS_MOUNTED, inSnapshot);
     }
@@ -100,6 +103,33 @@ final class SessionStatusAggregator {
                 + "): stale marks are as last seen, checked again every "
                 + StaleSecretsPoller.PERIOD.toSeconds()
                 + " s");
+  }
+
+  /**
+   * How many of the snapshot's secrets are environment variables too, and, under {@code envAll},
+   * which are not because their names are not environment names (never silently left out).
+   */
+  private String envNote(List<Snapshot.ManifestEntry> manifest) {
+    SecretsSpec secrets = session.getSpec() == null ? null : session.getSpec().getSecrets();
+    if (secrets == null || !secrets.exportsEnv()) {
+      return "";
+    }
+    long exported = manifest.stream().filter(m -> m.env() != null).count();
+    String note = ", " + exported + " also as environment variables (set when the session starts)";
+    if (!secrets.exportsAll()) {
+      return note;
+    }
+    List<String> skipped =
+        manifest.stream().filter(m -> m.env() == null).map(Snapshot.ManifestEntry::name).toList();
+    if (skipped.isEmpty()) {
+      return note;
+    }
+    return note
+        + "; envAll left out "
+        + Counts.of(skipped.size(), "secret")
+        + " whose names are not environment variable names ("
+        + SessionEvents.joinNames(skipped, 400)
+        + "): name their variables with spec.secrets.items[].env";
   }
 
   /** WorkloadReady as the StatefulSet and its controller say. */

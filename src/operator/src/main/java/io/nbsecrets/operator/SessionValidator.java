@@ -1,11 +1,14 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.nbsecrets.model.EnvNames;
 import io.nbsecrets.model.MountPaths;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretNames;
+import io.nbsecrets.model.SecretsSpec;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -80,6 +83,73 @@ public final class SessionValidator {
             "spec.secrets.items: two secrets would be written to file " + item.effectiveFileName());
       }
     }
+    validateEnv(spec);
+  }
+
+  /**
+   * The variables the spec names: valid names, none twice, none a plain {@code env} entry's, and a
+   * command for the launcher. (With {@code envAll}, the secrets' own names are checked once they
+   * are read from the store: {@link SecretResolver}.)
+   */
+  static void validateEnv(NotebookSessionSpec spec) throws SessionFailure {
+    SecretsSpec secrets = spec.getSecrets();
+    if (secrets == null || !secrets.exportsEnv()) {
+      return;
+    }
+    Set<String> plain = plainEnvNames(spec);
+    Map<String, String> exported = new HashMap<>();
+    for (SecretItem item : secrets.itemsOrEmpty()) {
+      String env = item.getEnv();
+      if (env == null) {
+        continue;
+      }
+      var problem = EnvNames.problem(env);
+      if (problem.isPresent()) {
+        throw invalid(
+            "spec.secrets.items[" + item.getName() + "].env " + env + " " + problem.get());
+      }
+      String other = exported.putIfAbsent(env, item.getName());
+      if (other != null) {
+        throw envClash(
+            "secrets " + other + " and " + item.getName() + " are both exported as " + env);
+      }
+      if (plain.contains(env)) {
+        throw envClash(
+            "secret "
+                + item.getName()
+                + " is exported as "
+                + env
+                + ", which spec.env also sets: rename one of them");
+      }
+    }
+    if (plain.contains(Workload.ENV_FILE_VARIABLE)) {
+      throw invalid(
+          "spec.env sets "
+              + Workload.ENV_FILE_VARIABLE
+              + ", which the launcher of a session that exports secrets uses");
+    }
+    if (spec.getCommand() == null || spec.getCommand().isEmpty()) {
+      throw new SessionFailure(
+          SessionFailure.Scope.SECRETS,
+          Reason.COMMAND_REQUIRED,
+          NotebookSessionSpec.COMMAND_FOR_ENV_MESSAGE);
+    }
+  }
+
+  /** The names of the spec's plain {@code env} entries. */
+  static Set<String> plainEnvNames(NotebookSessionSpec spec) {
+    Set<String> names = new HashSet<>();
+    if (spec.getEnv() != null) {
+      spec.getEnv().forEach(e -> names.add(e.getName()));
+    }
+    return names;
+  }
+
+  static SessionFailure envClash(String message) {
+    return new SessionFailure(
+        SessionFailure.Scope.SECRETS,
+        Reason.ENV_CLASH,
+        message + "; set another name with spec.secrets.items[].env");
   }
 
   /** The session's namespace must be bound to the session's user by an admin-set annotation. */

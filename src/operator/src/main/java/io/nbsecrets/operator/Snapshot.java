@@ -1,28 +1,53 @@
 package io.nbsecrets.operator;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
  * The secrets a session receives, taken at one moment: per secret its name, the file it becomes,
- * the version taken, and its once-encrypted value (a Fernet token under the user's key).
+ * the environment variable it is also exported as (or none), the version taken, and its
+ * once-encrypted value (a Fernet token under the user's key).
  */
 public record Snapshot(String selectionHash, List<Entry> entries) {
 
   /** One secret. {@code token} is ciphertext, yet still never logged. */
-  public record Entry(String name, String fileName, long version, String token) {
+  public record Entry(String name, String fileName, long version, String token, String env) {
+    public Entry(String name, String fileName, long version, String token) {
+      this(name, fileName, version, token, null);
+    }
+
     @Override
     public String toString() {
-      return "Entry{name=" + name + ", fileName=" + fileName + ", version=" + version + "}";
+      return "Entry{name="
+          + name
+          + ", fileName="
+          + fileName
+          + ", version="
+          + version
+          + (env == null ? "" : ", env=" + env)
+          + "}";
     }
   }
 
   /** The manifest: what the snapshot holds, without values. */
   public List<ManifestEntry> manifest() {
     return entries.stream()
-        .map(e -> new ManifestEntry(e.name(), e.fileName(), e.version()))
+        .map(e -> new ManifestEntry(e.name(), e.fileName(), e.version(), e.env()))
         .toList();
   }
 
-  /** A manifest line: safe to put in annotations, env vars and status. */
-  public record ManifestEntry(String name, String file, long version) {}
+  /**
+   * A manifest line: safe to put in annotations, env vars and status. {@code env} is left out of
+   * the JSON when null, so the manifest of a snapshot without variables — and the hash that names
+   * its Secret — is what it was before variables existed: an upgrade rolls no session.
+   */
+  public record ManifestEntry(
+      String name,
+      String file,
+      long version,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String env) {
+    public ManifestEntry(String name, String file, long version) {
+      this(name, file, version, null);
+    }
+  }
 }

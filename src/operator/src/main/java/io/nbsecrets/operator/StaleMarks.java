@@ -23,7 +23,7 @@ final class StaleMarks {
     List<MountedSecret> before =
         previous == null || previous.getSecrets() == null ? List.of() : previous.getSecrets();
     return manifest.stream()
-        .map(m -> new MountedSecret(m.name(), m.version(), stale(m, current, before)))
+        .map(m -> new MountedSecret(m.name(), m.version(), stale(m, current, before), m.env()))
         .toList();
   }
 

@@ -29,6 +29,21 @@ public final class Workload {
   public static final String TOKEN_DIR = "/var/run/nbsecrets/token";
   public static final String TOKEN_FILE = TOKEN_DIR + "/token";
 
+  /** The in-memory volume of the variables a session exports (only in such sessions' pods). */
+  public static final String ENV_VOLUME = "nbsecrets-env";
+
+  public static final String ENV_DIR = "/var/run/nbsecrets/env";
+  public static final String ENV_FILE = ENV_DIR + "/env.sh";
+
+  /** Names the variables' file for the launcher, which unsets it before running the command. */
+  public static final String ENV_FILE_VARIABLE = "NBSECRETS_ENV_FILE";
+
+  /**
+   * {@code $0} of the launcher's shell ({@link EnvLauncher}): the session container's command is
+   * {@code /bin/sh -c <launcher> nbsecrets-launcher <the user's command...>}.
+   */
+  public static final String LAUNCHER_NAME = "nbsecrets-launcher";
+
   /** Only in pods of snapshots taken before the manifest moved into the Secret (see below). */
   public static final String FILES_ENV = SecretFiles.LEGACY_MANIFEST_ENV;
 
@@ -43,23 +58,19 @@ public final class Workload {
   }
 
   /** The session's StatefulSet, from the snapshot it mounts ({@link WorkloadInputs}). */
-  public static StatefulSet statefulSet(WorkloadInputs in) {
-    return statefulSet(in, EnvLauncher.NONE);
-  }
-
   /**
    * The StatefulSet, step by step: the pod-wide settings, the init container, the session
    * container, the volumes, then the env launcher; around them the StatefulSet's base; last the
    * hash of it all.
    */
-  static StatefulSet statefulSet(WorkloadInputs in, EnvLauncher envLauncher) {
+  public static StatefulSet statefulSet(WorkloadInputs in) {
     PodSpec pod =
         new PodSpecBuilder(PodSettings.podSpec(in))
             .withInitContainers(InitContainer.container(in))
             .withContainers(SessionContainer.container(in))
             .withVolumes(WorkloadVolumes.volumes(in))
             .build();
-    return withDesiredHash(WorkloadBase.statefulSet(in, envLauncher.apply(in, pod)));
+    return withDesiredHash(WorkloadBase.statefulSet(in, EnvLauncher.apply(in, pod)));
   }
 
   /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */

@@ -46,6 +46,11 @@ public record WorkloadInputs(
         : spec().getSecrets().effectiveMountPath();
   }
 
+  /** Whether the session exports any secret as an environment variable. */
+  boolean exportsEnv() {
+    return spec().getSecrets() != null && spec().getSecrets().exportsEnv();
+  }
+
   int port() {
     return port(spec());
   }

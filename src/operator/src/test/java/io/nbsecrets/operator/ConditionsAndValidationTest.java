@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.nbsecrets.model.EnvEntry;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import java.time.Instant;
@@ -80,6 +82,56 @@ class ConditionsAndValidationTest {
     assertThat(failure(traversal).reason()).isEqualTo("InvalidSpec");
     NotebookSession longName = Sessions.session("alice", "a".repeat(53), "alice", "A");
     assertThat(failure(longName).getMessage()).contains("52");
+  }
+
+  private static NotebookSession withEnv(List<String> command, SecretItem... items) {
+    NotebookSession s = Sessions.session("alice", "nb", "alice");
+    s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(items)));
+    s.getSpec().setCommand(command);
+    return s;
+  }
+
+  @Test
+  void exportedVariablesNeedValidUniqueNamesAndACommand() {
+    List<String> cmd = List.of("start-notebook.py");
+    assertThat(failure(withEnv(cmd, new SecretItem("db", null, "DB_URL")))).isNull();
+
+    SessionFailure badName = failure(withEnv(cmd, new SecretItem("db", null, "1DB")));
+    assertThat(badName.reason()).isEqualTo("InvalidSpec");
+    assertThat(badName.getMessage())
+        .startsWith("spec.secrets.items[db].env 1DB is not an environment variable name");
+    assertThat(failure(withEnv(cmd, new SecretItem("db", null, "NBSECRETS_X"))).getMessage())
+        .contains("begins with NBSECRETS_");
+
+    SessionFailure twice =
+        failure(withEnv(cmd, new SecretItem("a", null, "X"), new SecretItem("b", null, "X")));
+    assertThat(twice.reason()).isEqualTo("EnvClash");
+    assertThat(twice.getMessage())
+        .isEqualTo(
+            "secrets a and b are both exported as X; set another name with"
+                + " spec.secrets.items[].env");
+
+    NotebookSession plain = withEnv(cmd, new SecretItem("a", null, "TZ"));
+    plain.getSpec().setEnv(List.of(new EnvEntry("TZ", "UTC")));
+    assertThat(failure(plain).reason()).isEqualTo("EnvClash");
+    assertThat(failure(plain).getMessage()).contains("which spec.env also sets");
+
+    NotebookSession reserved = withEnv(cmd, new SecretItem("a", null, "A"));
+    reserved.getSpec().setEnv(List.of(new EnvEntry(Workload.ENV_FILE_VARIABLE, "/x")));
+    assertThat(failure(reserved).getMessage()).contains("the launcher");
+
+    for (List<String> none : java.util.Arrays.<List<String>>asList(null, List.of())) {
+      SessionFailure noCommand = failure(withEnv(none, new SecretItem("db", null, "DB_URL")));
+      assertThat(noCommand.reason()).isEqualTo("CommandRequired");
+      assertThat(noCommand.getMessage())
+          .isEqualTo(NotebookSessionSpec.COMMAND_FOR_ENV_MESSAGE)
+          .contains("[\"tini\", \"-g\", \"--\", \"start-notebook.py\"]");
+    }
+    NotebookSession envAll = Sessions.session("alice", "nb", "alice");
+    envAll.getSpec().setSecrets(new SecretsSpec(null, true, true, null));
+    assertThat(failure(envAll).reason()).isEqualTo("CommandRequired");
+    // Files only: no command needed, the image's entrypoint runs as it is.
+    assertThat(failure(withEnv(null, new SecretItem("db", null)))).isNull();
   }
 
   @Test

@@ -2,9 +2,16 @@ package io.nbsecrets.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.init.EnvFile;
+import io.nbsecrets.model.EnvEntry;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,5 +50,116 @@ class SecretResolverTest {
                         "secrets A, C of user erin do not exist: store them or remove them from"
                             + " spec.secrets.items (a pod already running keeps its previous"
                             + " snapshot)"));
+  }
+
+  private final java.security.KeyPair pair = RsaKeys.generate(2048);
+  private final SecretResolver sealing =
+      new SecretResolver(store, SessionKeyRing.of(List.of(pair.getPrivate())));
+  private final String userKey = io.nbsecrets.crypto.Fernet.generateKey();
+
+  /** Stores {@code value} as the API would: inner layer under the user's key, outer sealed. */
+  private void storeValue(String user, String name, byte[] value) {
+    String inner = io.nbsecrets.crypto.Fernet.fromKey(userKey).encrypt(value);
+    store.put(
+        user,
+        name,
+        io.nbsecrets.crypto.Envelope.seal(
+            io.nbsecrets.crypto.SessionPublicKey.of(pair.getPublic()),
+            user,
+            name,
+            inner.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+        100);
+  }
+
+  private static NotebookSession exporting(SecretsSpec secrets, EnvEntry... plain) {
+    NotebookSession s = Sessions.session("erin", "nb", "erin");
+    s.getSpec().setSecrets(secrets);
+    s.getSpec().setCommand(List.of("start-notebook.py"));
+    s.getSpec().setEnv(List.of(plain));
+    return s;
+  }
+
+  @Test
+  void envAllExportsTheSecretsWhoseNamesAreVariablesAndItemsRenameThem() throws Exception {
+    for (String name : List.of("API_KEY", "db-password", "ssh.key", "TOKEN")) {
+      storeValue("erin", name, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Snapshot snapshot =
+        sealing.resolve(
+            exporting(
+                new SecretsSpec(
+                    null,
+                    true,
+                    true,
+                    List.of(new SecretItem("db-password", null, "DB_PASSWORD")))));
+    assertThat(snapshot.manifest())
+        .extracting(Snapshot.ManifestEntry::name, Snapshot.ManifestEntry::env)
+        .containsExactly(
+            tuple("API_KEY", "API_KEY"),
+            tuple("TOKEN", "TOKEN"),
+            tuple("db-password", "DB_PASSWORD"),
+            tuple("ssh.key", null));
+  }
+
+  @Test
+  void aSecretsOwnNameUnderEnvAllMayClashWithAnItemsVariableOrAPlainOne() {
+    storeValue("erin", "TOKEN", new byte[] {1});
+    storeValue("erin", "token-v2", new byte[] {2});
+    assertThatThrownBy(
+            () ->
+                sealing.resolve(
+                    exporting(
+                        new SecretsSpec(
+                            null, true, true, List.of(new SecretItem("token-v2", null, "TOKEN"))))))
+        .isInstanceOfSatisfying(
+            SessionFailure.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo("EnvClash");
+              assertThat(f.getMessage())
+                  .isEqualTo(
+                      "secrets TOKEN and token-v2 would both be exported as TOKEN; set another"
+                          + " name with spec.secrets.items[].env");
+            });
+    assertThatThrownBy(
+            () ->
+                sealing.resolve(
+                    exporting(new SecretsSpec(null, true, true, null), new EnvEntry("TOKEN", "x"))))
+        .isInstanceOfSatisfying(
+            SessionFailure.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo("EnvClash");
+              assertThat(f.getMessage()).contains("which spec.env also sets");
+            });
+  }
+
+  @Test
+  void aValueCertainlyTooLongForAnEnvironmentStringIsRefusedUpFrontNamingTheSecret() {
+    byte[] big = new byte[EnvFile.MAX_ENTRY_BYTES];
+    java.util.Arrays.fill(big, (byte) 'k');
+    storeValue("erin", "big", big);
+    storeValue("erin", "fits", new byte[EnvFile.MAX_ENTRY_BYTES - "FITS=".length() - 1]);
+    assertThatThrownBy(
+            () ->
+                sealing.resolve(
+                    exporting(
+                        new SecretsSpec(
+                            null, null, null, List.of(new SecretItem("big", null, "BIG"))))))
+        .isInstanceOfSatisfying(
+            SessionFailure.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo("EnvValueTooLarge");
+              assertThat(f.getMessage())
+                  .startsWith("secret big is exported as environment variable BIG")
+                  .contains("131,072")
+                  .doesNotContain("kkkk");
+            });
+    assertThat(
+            catchThrowable(
+                () ->
+                    sealing.resolve(
+                        exporting(
+                            new SecretsSpec(
+                                null, null, null, List.of(new SecretItem("fits", null, "FITS")))))))
+        .isNull();
   }
 }

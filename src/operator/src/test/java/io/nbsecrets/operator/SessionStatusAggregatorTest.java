@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.model.SecretsSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ class SessionStatusAggregatorTest {
     NotebookSession session = Sessions.session("ns", "nb", "erin", "A");
     NotebookSessionStatus checked =
         new SessionStatusAggregator(session, T0)
-            .secretsFrom(2, SecretResolver.CurrentVersions.of(Map.of("A", 1L)))
+            .secretsFrom(manifest("A", "B"), SecretResolver.CurrentVersions.of(Map.of("A", 1L)))
             .workloadFrom(READY_STS, null)
             .build(List.of(), READY_STS);
     assertThat(Conditions.find(checked.getConditions(), "SecretsReady").orElseThrow())
@@ -110,7 +111,7 @@ class SessionStatusAggregatorTest {
     NotebookSessionStatus unchecked =
         new SessionStatusAggregator(session, T0)
             .secretsFrom(
-                1,
+                manifest("A"),
                 new SecretResolver.CurrentVersions(null, "StoreUnavailable", "connection refused"))
             .workloadFrom(READY_STS, null)
             .build(List.of(), READY_STS);
@@ -123,5 +124,34 @@ class SessionStatusAggregatorTest {
                 + " checked (StoreUnavailable: connection refused): stale marks are as last seen,"
                 + " checked again every 15 s");
     assertThat(Conditions.is(unchecked.getConditions(), "Ready", "True", "SessionReady")).isTrue();
+  }
+
+  private static List<Snapshot.ManifestEntry> manifest(String... names) {
+    return java.util.Arrays.stream(names)
+        .map(n -> new Snapshot.ManifestEntry(n, n, 1L, null))
+        .toList();
+  }
+
+  @Test
+  void secretsReadyCountsTheVariablesAndNamesTheSecretsEnvAllLeftOut() {
+    NotebookSession session = Sessions.session("ns", "nb", "erin");
+    session.getSpec().setSecrets(new SecretsSpec(null, true, true, null));
+    session.getSpec().setCommand(List.of("start-notebook.py"));
+    List<Snapshot.ManifestEntry> manifest =
+        List.of(
+            new Snapshot.ManifestEntry("API_KEY", "API_KEY", 1L, "API_KEY"),
+            new Snapshot.ManifestEntry("db-password", "db-password", 1L, null),
+            new Snapshot.ManifestEntry("ssh.key", "ssh.key", 1L, null));
+    NotebookSessionStatus status =
+        new SessionStatusAggregator(session, T0)
+            .secretsFrom(manifest, SecretResolver.CurrentVersions.of(Map.of()))
+            .workloadFrom(READY_STS, null)
+            .build(List.of(), READY_STS);
+    assertThat(Conditions.find(status.getConditions(), "SecretsReady").orElseThrow().getMessage())
+        .isEqualTo(
+            "3 secrets in the snapshot, 1 also as environment variables (set when the session"
+                + " starts); envAll left out 2 secrets whose names are not environment variable"
+                + " names (db-password, ssh.key): name their variables with"
+                + " spec.secrets.items[].env");
   }
 }

@@ -147,6 +147,29 @@ class WorkloadGoldenTest {
         Workload.statefulSet(new WorkloadInputs(s, SECRET, SNAPSHOT, null, 0, Sessions.config())));
   }
 
+  /** Secrets exported as variables: the launcher, its volume and the init step's env file. */
+  static NotebookSession envSession() {
+    NotebookSession s = fullSession();
+    s.getSpec()
+        .setSecrets(
+            new SecretsSpec(
+                "/home/jovyan/.secrets",
+                null,
+                true,
+                List.of(
+                    new SecretItem("DB_URL", null, "DATABASE_URL"),
+                    new SecretItem("API_KEY", "api.key"))));
+    return s;
+  }
+
+  @Test
+  void sessionExportingSecretsAsEnvironmentVariables() throws IOException {
+    check(
+        "env-launcher",
+        Workload.statefulSet(
+            new WorkloadInputs(envSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa())));
+  }
+
   @Test
   void servicesOfTheDefaultAndTheFullSession() throws IOException {
     check("service-default", Workload.service(Sessions.session("alice", "nb", "alice", "API_KEY")));

@@ -234,34 +234,62 @@ class WorkloadStepsTest {
   }
 
   @Test
-  void theEnvLauncherChangesNothingTodayAndWhatALauncherAddsIsInTheHash() throws Exception {
+  void theEnvLauncherLeavesASessionThatExportsNothingAsItWas() throws Exception {
     WorkloadInputs in = full();
-    PodSpec pod = PodSettings.podSpec(in);
+    PodSpec pod =
+        new PodSpecBuilder(PodSettings.podSpec(in))
+            .withInitContainers(InitContainer.container(in))
+            .withContainers(SessionContainer.container(in))
+            .withVolumes(WorkloadVolumes.volumes(in))
+            .build();
     String before = WorkloadGoldenTest.json(pod);
-    assertThat(EnvLauncher.NONE.apply(in, pod)).isSameAs(pod);
+    assertThat(EnvLauncher.apply(in, pod)).isSameAs(pod);
     assertThat(WorkloadGoldenTest.json(pod)).isEqualTo(before);
+  }
 
-    StatefulSet today = Workload.statefulSet(in, EnvLauncher.NONE);
-    assertThat(WorkloadGoldenTest.json(today))
-        .isEqualTo(
-            WorkloadGoldenTest.json(
-                Workload.statefulSet(
-                    new WorkloadInputs(
-                        in.session(),
-                        in.secretName(),
-                        in.snapshotHash(),
-                        in.legacyManifest(),
-                        in.sealedBytes(),
-                        in.config()))));
-    EnvLauncher marking =
-        (inputs, p) -> {
-          p.getContainers().get(0).getEnv().add(new EnvVar("LAUNCHED", "yes", null));
-          return p;
-        };
-    StatefulSet launched = Workload.statefulSet(in, marking);
-    assertThat(launched.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
-        .endsWith(new EnvVar("LAUNCHED", "yes", null));
-    assertThat(Workload.desiredHash(launched)).isNotEqualTo(Workload.desiredHash(today));
+  @Test
+  void theEnvLauncherWrapsTheCommandAndAddsOnlyTheVariablesFileAndItsVolume() throws Exception {
+    WorkloadInputs plain = full();
+    WorkloadInputs in = inputs(WorkloadGoldenTest.envSession(), WorkloadGoldenTest.httpsWithCa());
+    PodSpec pod =
+        new PodSpecBuilder(PodSettings.podSpec(in))
+            .withInitContainers(InitContainer.container(in))
+            .withContainers(SessionContainer.container(in))
+            .withVolumes(WorkloadVolumes.volumes(in))
+            .build();
+    PodSpec launched = EnvLauncher.apply(in, pod);
+
+    Container session = launched.getContainers().get(0);
+    assertThat(session.getCommand())
+        .containsExactly(
+            "/bin/sh",
+            "-c",
+            io.nbsecrets.init.EnvFile.launcherScript(),
+            Workload.LAUNCHER_NAME,
+            "start-notebook.py");
+    assertThat(session.getArgs()).isEqualTo(plain.spec().getArgs());
+    assertThat(session.getEnv())
+        .endsWith(new EnvVar(Workload.ENV_FILE_VARIABLE, Workload.ENV_FILE, null))
+        .hasSize(plain.spec().getEnv().size() + 1);
+    assertThat(session.getVolumeMounts())
+        .extracting(VolumeMount::getName, VolumeMount::getMountPath, VolumeMount::getReadOnly)
+        .endsWith(tuple(Workload.ENV_VOLUME, Workload.ENV_DIR, true));
+
+    Container init = launched.getInitContainers().get(0);
+    assertThat(init.getArgs()).endsWith("--env-file=" + Workload.ENV_FILE);
+    assertThat(init.getVolumeMounts())
+        .extracting(VolumeMount::getName, VolumeMount::getMountPath, VolumeMount::getReadOnly)
+        .endsWith(tuple(Workload.ENV_VOLUME, Workload.ENV_DIR, null));
+
+    Volume env = launched.getVolumes().get(launched.getVolumes().size() - 1);
+    assertThat(env.getName()).isEqualTo(Workload.ENV_VOLUME);
+    assertThat(env.getEmptyDir().getMedium()).isEqualTo("Memory");
+    assertThat(env.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("6Mi"));
+
+    // Nothing else differs from the same session exporting nothing.
+    StatefulSet withEnv = Workload.statefulSet(in);
+    assertThat(Workload.desiredHash(withEnv))
+        .isNotEqualTo(Workload.desiredHash(Workload.statefulSet(plain)));
   }
 
   @Test

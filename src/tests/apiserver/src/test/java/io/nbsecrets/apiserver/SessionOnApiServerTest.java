@@ -355,7 +355,20 @@ class SessionOnApiServerTest {
             "name beginning with ..",
             sessionYaml(alice, "bad4", "alice", List.of("..data")),
             "no user",
-            sessionYaml(alice, "bad5", "alice", List.of("a")).replace("  user: alice\n", ""));
+            sessionYaml(alice, "bad5", "alice", List.of("a")).replace("  user: alice\n", ""),
+            "a variable without a command",
+            sessionYaml(alice, "bad7", "alice", List.of("a")) + "        env: A\n",
+            "envAll without a command",
+            sessionYaml(alice, "bad8", "alice", List.of("a"))
+                .replace("    items:", "    envAll: true\n    items:"),
+            "a variable name with a dash",
+            sessionYaml(alice, "bad9", "alice", List.of("a"))
+                    .replace("  secrets:", "  command: [x]\n  secrets:")
+                + "        env: A-B\n",
+            "a variable name of nbsecrets",
+            sessionYaml(alice, "bad10", "alice", List.of("a"))
+                    .replace("  secrets:", "  command: [x]\n  secrets:")
+                + "        env: NBSECRETS_ENV_FILE\n");
     for (var e : bad.entrySet()) {
       assertThatThrownBy(() -> chart.apply("launcher", e.getValue()))
           .as(e.getKey())
@@ -363,6 +376,8 @@ class SessionOnApiServerTest {
               KubernetesClientException.class,
               x -> assertThat(x.getCode()).as(e.getKey() + ": " + x.getMessage()).isEqualTo(422));
     }
+    assertThatThrownBy(() -> chart.apply("launcher", bad.get("a variable without a command")))
+        .hasMessageContaining("command is required when secrets are exported");
     chart.apply("launcher", sessionYaml(alice, "good", "alice", List.of("a")));
     try (KubernetesClient launcher = cp.client("launcher")) {
       assertThatThrownBy(
@@ -761,6 +776,41 @@ class SessionOnApiServerTest {
         .contains("SecretsReady")
         .contains("SnapshotTaken");
     Files.delete(file);
+  }
+
+  @Test
+  @Order(9)
+  void secretsExportedAsVariablesReachTheSessionsProcessUnderPodSecurityRestricted()
+      throws Exception {
+    String key = secret("alice", "ENV_API_KEY");
+    String password = secret("alice", "env-db-password");
+    String yaml =
+        sessionYaml(alice, "envs", "alice", List.of("ENV_API_KEY"))
+                .replace(
+                    "  secrets:\n",
+                    "  command: [tini, -g, --, start-notebook.py]\n  secrets:\n    envAll: true\n")
+            + "      - name: env-db-password\n        env: PGPASSWORD\n";
+    chart.apply("launcher", yaml);
+    awaitReady(alice, "envs");
+
+    // The real StatefulSet controller made the pod, and the namespace's Pod Security admitted it.
+    Pod pod = admin.pods().inNamespace(alice).withName("envs-0").get();
+    assertThat(pod.getSpec().getContainers().get(0).getCommand())
+        .startsWith("/bin/sh", "-c")
+        .endsWith("tini", "-g", "--", "start-notebook.py");
+    assertThat(admin.namespaces().withName(alice).get().getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(node.environment(alice, "envs-0")).isNotNull());
+    assertThat(node.environment(alice, "envs-0"))
+        .containsEntry("ENV_API_KEY", key)
+        .containsEntry("PGPASSWORD", password)
+        .doesNotContainKey("NBSECRETS_ENV_FILE");
+    assertThat(Sessions.condition(chart, alice, "envs", "SecretsReady").get("message"))
+        .isEqualTo(
+            "2 secrets in the snapshot, 2 also as environment variables (set when the session"
+                + " starts)");
   }
 
   // ------------------------------------------------------------------ RBAC
