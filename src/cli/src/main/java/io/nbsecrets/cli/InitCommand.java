@@ -1,14 +1,13 @@
 package io.nbsecrets.cli;
 
-import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
-import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.util.Counts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The init container: writes the session's secret files, or fails the pod loudly. */
@@ -18,49 +17,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "Init container: fetch the user key with the pod token and write secret files.")
 public final class InitCommand implements Callable<Integer> {
-  @Option(names = "--api-url", required = true, description = "URL of the secrets API.")
-  String apiUrl;
-
-  @Option(names = "--sealed-dir", required = true, description = "Mounted session Secret.")
-  Path sealedDir;
-
-  @Option(names = "--token-file", required = true, description = "Projected service-account token.")
-  Path tokenFile;
-
-  @Option(names = "--mount-path", required = true, description = "Where to write the files.")
-  Path mountPath;
-
-  @Option(
-      names = "--mode",
-      defaultValue = "r--------",
-      description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
-  String mode;
-
-  @Option(
-      names = "--api-ca",
-      defaultValue = "${env:NBSECRETS_API_CA:-}",
-      description =
-          "PEM of the CA the API's certificate must chain to (env NBSECRETS_API_CA, set by the"
-              + " operator). Empty: the JDK's trusted CAs.")
-  String apiCa;
-
-  @Option(
-      names = "--api-tls-server-name",
-      defaultValue = "",
-      description = "The name the API's certificate must carry, when --api-url uses an address.")
-  String apiServerName;
-
-  @Option(
-      names = "--allow-insecure-http",
-      description = "Accept an http:// --api-url. Development only: the user key travels in clear.")
-  boolean allowInsecureHttp;
-
-  @Option(
-      names = "--env-file",
-      description =
-          "Also write the secrets exported as environment variables to this file, for the"
-              + " session's launcher to load (set by the operator when the session exports some).")
-  Path envFile;
+  @Mixin PodStepOptions pod;
 
   @Option(
       names = "--termination-log",
@@ -73,24 +30,14 @@ public final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
-      List<Path> files =
-          InitRunner.run(
-              new InitRunner.Options(
-                  apiUrl,
-                  sealedDir,
-                  tokenFile,
-                  mountPath,
-                  System.getenv(SecretFiles.LEGACY_MANIFEST_ENV),
-                  mode,
-                  new ApiTrust(apiCa, apiServerName, allowInsecureHttp),
-                  envFile));
+      List<Path> files = InitRunner.run(pod.options());
       spec.commandLine()
           .getOut()
           .println(
               "nbsecrets init: wrote "
                   + Counts.of(files.size(), "secret file")
                   + " to "
-                  + mountPath);
+                  + pod.mountPath);
       return 0;
     } catch (InitException e) {
       spec.commandLine()

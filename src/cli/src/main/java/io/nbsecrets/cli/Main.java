@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       OperatorCommand.class,
       ApiCommand.class,
       InitCommand.class,
+      RefreshCommand.class,
       RotateKeysCommand.class
     })
 public final class Main implements Runnable {

@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.init.ApiTrust;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.init.RefreshRunner;
 import io.nbsecrets.model.SecretNames;
+import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import io.nbsecrets.util.Hashes;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +63,22 @@ public final class FakeKubelet implements AutoCloseable {
             return t;
           });
   private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
+
+  /** The refresh sidecars of live sessions' pods, by pod ({@code namespace/pod}). */
+  private final Map<String, ScheduledFuture<?>> sidecars = new ConcurrentHashMap<>();
+
+  /** The resourceVersion of the Secret each pod's sealed volume was last laid out from. */
+  private final Map<String, String> laidOut = new ConcurrentHashMap<>();
+
+  private final ScheduledExecutorService sidecarThreads =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-kubelet-sidecars");
+            t.setDaemon(true);
+            return t;
+          });
   private SharedIndexInformer<StatefulSet> informer;
+  private SharedIndexInformer<Secret> secretInformer;
 
   public FakeKubelet(KubernetesClient client, FakeTokenAuthority tokens, Path dir) {
     this.client = client;
@@ -77,7 +95,18 @@ public final class FakeKubelet implements AutoCloseable {
   public FakeKubelet start() {
     informer =
         KubeletStandIns.informManaged(client.apps().statefulSets(), this::enqueue, this::enqueue);
+    // A session Secret updated in place (refresh: Live) reaches its pod's volume, as the kubelet
+    // would bring it.
+    secretInformer = KubeletStandIns.informManaged(client.secrets(), this::secretChanged, s -> {});
     return this;
+  }
+
+  private void secretChanged(Secret secret) {
+    var labels = secret.getMetadata().getLabels();
+    String session = labels == null ? null : labels.get(Labels.SESSION);
+    if (session != null) {
+      enqueue(secret.getMetadata().getNamespace(), session, 0);
+    }
   }
 
   private void enqueue(StatefulSet sts) {
@@ -115,6 +144,7 @@ public final class FakeKubelet implements AutoCloseable {
     String podName = Workload.podName(name);
     Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
     if (sts == null) {
+      stopSidecar(namespace, podName);
       if (pod != null) {
         client.resource(pod).delete();
       }
@@ -128,10 +158,13 @@ public final class FakeKubelet implements AutoCloseable {
             && templateHash.equals(pod.getMetadata().getAnnotations().get(TEMPLATE_HASH))
             && pod.getStatus() != null;
     if (!current) {
+      stopSidecar(namespace, podName);
       if (pod != null) {
         client.resource(pod).delete();
       }
       pod = startPod(sts, podName, templateHash);
+    } else if (sidecars.containsKey(namespace + "/" + podName)) {
+      updateSealedVolume(pod);
     }
     boolean ready = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
     reportStatefulSet(sts, ready, templateHash);
@@ -176,6 +209,7 @@ public final class FakeKubelet implements AutoCloseable {
           files.size(),
           sessionDir(namespace, session));
       launchFailure = launch(pod, session);
+      startSidecar(pod, session);
     } catch (InitException e) {
       // What the kubelet reports: the init step's termination message. The session's failure,
       // not the stand-in's: a kubelet reports it in the pod's status.
@@ -327,24 +361,10 @@ public final class FakeKubelet implements AutoCloseable {
                 + sealed.getSecret().getSecretName()
                 + " not found (pod cannot start)");
       }
-      if (secret.getData() != null) {
-        for (var e : secret.getData().entrySet()) {
-          Path f = volumeFile(sealedDir, e.getKey(), sealed.getSecret().getSecretName());
-          Files.write(f, Base64.getDecoder().decode(e.getValue()));
-          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--------"));
-        }
-      }
-      Volume tokenVolume = volume(pod, Workload.TOKEN_VOLUME);
-      var projected = tokenVolume.getProjected().getSources().get(0).getServiceAccountToken();
-      String token =
-          tokens.podToken(
-              namespace,
-              KubeletStandIns.serviceAccount(pod),
-              pod.getMetadata().getName(),
-              pod.getMetadata().getUid(),
-              projected.getAudience(),
-              Duration.ofSeconds(projected.getExpirationSeconds()));
-      LocalProcesses.writePrivate(tokenFile, token);
+      layOut(secret, sealedDir);
+      laidOut.put(
+          namespace + "/" + pod.getMetadata().getName(), secret.getMetadata().getResourceVersion());
+      writeToken(pod, tokenFile);
     } catch (IOException e) {
       throw new InitException("kubelet stand-in cannot lay out volumes: " + e.getMessage());
     }
@@ -360,6 +380,142 @@ public final class FakeKubelet implements AutoCloseable {
             "r--------",
             new ApiTrust(ca, "", init.getArgs().contains("--allow-insecure-http")),
             envFile));
+  }
+
+  /** The Secret's keys in the sealed volume's folder, as the kubelet's atomic writer lays them. */
+  private static void layOut(Secret secret, Path sealedDir) throws InitException, IOException {
+    Map<String, byte[]> data = new java.util.LinkedHashMap<>();
+    if (secret.getData() != null) {
+      for (var e : secret.getData().entrySet()) {
+        volumeFile(sealedDir, e.getKey(), secret.getMetadata().getName());
+        data.put(e.getKey(), Base64.getDecoder().decode(e.getValue()));
+      }
+    }
+    AtomicVolume.write(sealedDir, data, PosixFilePermissions.fromString("r--------"));
+  }
+
+  /** A fresh projected token for the pod, as the kubelet keeps it renewed. */
+  private void writeToken(Pod pod, Path tokenFile) throws InitException, IOException {
+    Volume tokenVolume = volume(pod, Workload.TOKEN_VOLUME);
+    var projected = tokenVolume.getProjected().getSources().get(0).getServiceAccountToken();
+    String token =
+        tokens.podToken(
+            pod.getMetadata().getNamespace(),
+            KubeletStandIns.serviceAccount(pod),
+            pod.getMetadata().getName(),
+            pod.getMetadata().getUid(),
+            projected.getAudience(),
+            Duration.ofSeconds(projected.getExpirationSeconds()));
+    LocalProcesses.writePrivate(tokenFile, token);
+  }
+
+  /**
+   * When the Secret a running pod mounts has changed (a live session's, updated in place), lays its
+   * new keys out in the pod's sealed volume — and renews the token, which the refresh sidecar
+   * presents next — as the kubelet's periodic sync would.
+   */
+  private void updateSealedVolume(Pod pod) {
+    String ns = pod.getMetadata().getNamespace();
+    String key = ns + "/" + pod.getMetadata().getName();
+    try {
+      Volume sealed = volume(pod, Workload.SEALED_VOLUME);
+      Secret secret =
+          client.secrets().inNamespace(ns).withName(sealed.getSecret().getSecretName()).get();
+      if (secret == null || secret.getMetadata().getResourceVersion().equals(laidOut.get(key))) {
+        return;
+      }
+      Path podDir = podDir(ns, pod.getMetadata().getName());
+      writeToken(pod, podDir.resolve("token").resolve("token"));
+      layOut(secret, podDir.resolve("sealed"));
+      laidOut.put(key, secret.getMetadata().getResourceVersion());
+      LOG.info(
+          "pod {}: secret volume {} updated to resourceVersion {}",
+          key,
+          secret.getMetadata().getName(),
+          secret.getMetadata().getResourceVersion());
+    } catch (InitException | IOException e) {
+      LOG.warn("pod {}: cannot update the secret volume: {}", key, e.getMessage());
+    }
+  }
+
+  /**
+   * Runs the pod's refresh sidecar ({@code nbsecrets refresh}, a {@link RefreshRunner} on the
+   * stand-in's paths) every {@code --interval}, when the pod has one.
+   */
+  private void startSidecar(Pod pod, String session) {
+    Optional<Container> sidecar =
+        pod.getSpec().getInitContainers().stream()
+            .filter(c -> Workload.REFRESH_CONTAINER.equals(c.getName()))
+            .findFirst();
+    if (sidecar.isEmpty()) {
+      return;
+    }
+    String ns = pod.getMetadata().getNamespace();
+    Path podDir = podDir(ns, pod.getMetadata().getName());
+    Container c = sidecar.get();
+    Duration interval =
+        c.getArgs().stream()
+            .filter(a -> a.startsWith("--interval="))
+            .map(a -> Duration.parse(a.substring("--interval=".length())))
+            .findFirst()
+            .orElse(Duration.ofSeconds(2));
+    RefreshRunner runner;
+    try {
+      runner =
+          new RefreshRunner(
+              new InitRunner.Options(
+                  arg(c, "--api-url"),
+                  podDir.resolve("sealed"),
+                  podDir.resolve("token").resolve("token"),
+                  sessionDir(ns, session),
+                  null,
+                  "r--------",
+                  new ApiTrust(
+                      env(c, Workload.API_CA_ENV).orElse(""),
+                      "",
+                      c.getArgs().contains("--allow-insecure-http")),
+                  c.getArgs().stream().anyMatch(a -> a.startsWith("--env-file="))
+                      ? podDir.resolve("env").resolve("env.sh")
+                      : null));
+    } catch (InitException e) {
+      LOG.warn(
+          "pod {}/{}: cannot run the refresh sidecar: {}",
+          ns,
+          pod.getMetadata().getName(),
+          e.getMessage());
+      return;
+    }
+    String key = ns + "/" + pod.getMetadata().getName();
+    sidecars.put(
+        key,
+        sidecarThreads.scheduleWithFixedDelay(
+            () -> {
+              try {
+                RefreshRunner.Outcome o = runner.refreshIfChanged();
+                if (o.changed()) {
+                  LOG.info(
+                      "pod {}: refresh sidecar wrote {} files, removed {}",
+                      key,
+                      o.written(),
+                      o.removed());
+                }
+              } catch (InitException e) {
+                LOG.warn("pod {}: refresh sidecar failed, trying again: {}", key, e.getMessage());
+              } catch (RuntimeException e) {
+                LOG.warn("pod {}: refresh sidecar failed, trying again: {}", key, e.toString());
+              }
+            },
+            0,
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS));
+  }
+
+  private void stopSidecar(String namespace, String podName) {
+    ScheduledFuture<?> f = sidecars.remove(namespace + "/" + podName);
+    if (f != null) {
+      f.cancel(false);
+    }
+    laidOut.remove(namespace + "/" + podName);
   }
 
   /**
@@ -430,6 +586,16 @@ public final class FakeKubelet implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (secretInformer != null) {
+      secretInformer.close();
+    }
+    sidecars.values().forEach(f -> f.cancel(false));
+    sidecarThreads.shutdownNow();
+    try {
+      sidecarThreads.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (!KubeletStandIns.stop(informer, worker) && !Thread.currentThread().isInterrupted()) {
       LOG.warn("kubelet stand-in still busy after 10 s; removing its files anyway");
     }

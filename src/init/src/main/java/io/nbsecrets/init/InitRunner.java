@@ -75,6 +75,15 @@ public final class InitRunner {
       }
       return List.of();
     }
+    return SecretFiles.write(
+        files, o.sealedDir(), userKey(o), o.mountPath(), o.mode(), o.envFile());
+  }
+
+  /**
+   * The user's key, from the secrets API, for the pod's token in {@code o.tokenFile()} (read afresh
+   * each time: the kubelet renews it).
+   */
+  static String userKey(Options o) throws InitException {
     String token;
     try {
       token = Files.readString(o.tokenFile()).trim();
@@ -89,9 +98,7 @@ public final class InitRunner {
           "NoToken", "the service-account token at " + o.tokenFile() + " is empty");
     }
     requireNotExpired(token, o.tokenFile(), Instant.now());
-    UserKeyClient.UserKey key =
-        new UserKeyClient(o.apiUrl(), o.trust(), 5, Duration.ofMillis(500)).fetch(token);
-    return SecretFiles.write(files, o.sealedDir(), key.key(), o.mountPath(), o.mode(), o.envFile());
+    return new UserKeyClient(o.apiUrl(), o.trust(), 5, Duration.ofMillis(500)).fetch(token).key();
   }
 
   /**

@@ -34,12 +34,23 @@ public final class SecretsSpec extends ModelValue {
           + " condition). Needs spec.command. items[].env names one differently.")
   private final Boolean envAll;
 
+  @JsonPropertyDescription(
+      "OnRestart (default): values are taken when the session starts. Live: the files of the"
+          + " running session follow replacements and deletions in the store within a minute,"
+          + " each replaced atomically, without a restart (a deleted secret's file disappears);"
+          + " environment variables still change only when the session restarts.")
+  private final Refresh refresh;
+
   @JsonPropertyDescription("Secrets to include, by name.")
   @Size(max = 1000)
   private final List<SecretItem> items;
 
   public SecretsSpec(String mountPath, Boolean all, List<SecretItem> items) {
-    this(mountPath, all, null, items);
+    this(mountPath, all, null, null, items);
+  }
+
+  public SecretsSpec(String mountPath, Boolean all, Boolean envAll, List<SecretItem> items) {
+    this(mountPath, all, envAll, null, items);
   }
 
   @JsonCreator
@@ -47,10 +58,12 @@ public final class SecretsSpec extends ModelValue {
       @JsonProperty("mountPath") String mountPath,
       @JsonProperty("all") Boolean all,
       @JsonProperty("envAll") Boolean envAll,
+      @JsonProperty("refresh") Refresh refresh,
       @JsonProperty("items") List<SecretItem> items) {
     this.mountPath = mountPath;
     this.all = all;
     this.envAll = envAll;
+    this.refresh = refresh;
     this.items = items;
   }
 
@@ -66,6 +79,10 @@ public final class SecretsSpec extends ModelValue {
     return envAll;
   }
 
+  public Refresh getRefresh() {
+    return refresh;
+  }
+
   public List<SecretItem> getItems() {
     return items;
   }
@@ -79,6 +96,12 @@ public final class SecretsSpec extends ModelValue {
   @JsonIgnore
   public boolean includesAll() {
     return Boolean.TRUE.equals(all);
+  }
+
+  /** Whether the files follow the store while the session runs ({@link Refresh#Live}). */
+  @JsonIgnore
+  public boolean live() {
+    return refresh == Refresh.Live;
   }
 
   @JsonIgnore
@@ -99,6 +122,6 @@ public final class SecretsSpec extends ModelValue {
 
   @Override
   List<Object> values() {
-    return Arrays.asList(mountPath, all, envAll, items);
+    return Arrays.asList(mountPath, all, envAll, refresh, items);
   }
 }

@@ -41,7 +41,10 @@ final class EnvLauncher {
             .withMountPath(Workload.ENV_DIR)
             .build();
     for (Container init : pod.getInitContainers()) {
-      if (Workload.INIT_CONTAINER.equals(init.getName())) {
+      // The init step writes the variables; a live session's sidecar writes them again when the
+      // store changes, for a restart of the container.
+      if (Workload.INIT_CONTAINER.equals(init.getName())
+          || Workload.REFRESH_CONTAINER.equals(init.getName())) {
         init.setArgs(with(init.getArgs(), "--env-file=" + Workload.ENV_FILE));
         init.setVolumeMounts(with(init.getVolumeMounts(), writable));
       }

@@ -102,19 +102,24 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     SessionValidator.validateSpec(session);
     SessionValidator.validateBinding(
         session, context.getSecondaryResource(Namespace.class).orElse(null));
+    // One metadata call to the store: for a live session's freshness, and the stale marks.
+    SecretResolver.CurrentVersions versions = resolver.currentVersions(session.getSpec().getUser());
     ConfigMap record =
-        snapshots.current(client, caches, session, observed.records(), observed.sts());
+        snapshots.current(client, caches, session, observed.records(), observed.sts(), versions);
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
     SnapshotStep.deleteSuperseded(client, session, observed.records(), record);
-    return report(client, session, record, sts);
+    return report(client, session, record, sts, versions);
   }
 
   /** Writes the status of a pass that went through, and says when to look again. */
   private UpdateControl<NotebookSession> report(
-      KubernetesClient client, NotebookSession session, ConfigMap record, StatefulSet sts) {
+      KubernetesClient client,
+      NotebookSession session,
+      ConfigMap record,
+      StatefulSet sts,
+      SecretResolver.CurrentVersions versions) {
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(record);
-    SecretResolver.CurrentVersions versions = resolver.currentVersions(session.getSpec().getUser());
     metrics.staleCheck(versions.result());
     if (!versions.known()) {
       LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());

@@ -10,6 +10,8 @@ public enum Reason {
   // The session is fine (or on its way).
   SNAPSHOT_TAKEN("SnapshotTaken"),
   SECRETS_MOUNTED("SecretsMounted"),
+  /** A live session's Secret was updated with the store's new values. */
+  SECRETS_REFRESHED("SecretsRefreshed"),
   STALE_CHECK_FAILED("StaleCheckFailed"),
   SESSION_READY("SessionReady"),
   POD_READY("PodReady"),

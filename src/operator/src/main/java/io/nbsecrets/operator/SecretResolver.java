@@ -74,6 +74,16 @@ public final class SecretResolver {
   }
 
   public Snapshot resolve(NotebookSession session) throws SessionFailure {
+    return resolve(session, false);
+  }
+
+  /**
+   * A snapshot of the session's selection. {@code allowRemoved}: a selected secret that the store
+   * no longer has is left out instead of failing the snapshot — for a {@code refresh: Live} session
+   * that is running already, whose file of a deleted secret then disappears. A session that starts
+   * never starts without a secret it names.
+   */
+  public Snapshot resolve(NotebookSession session, boolean allowRemoved) throws SessionFailure {
     String user = session.getSpec().getUser();
     SecretsSpec selection = session.getSpec().getSecrets();
     List<SecretItem> items = selection == null ? List.of() : selection.itemsOrEmpty();
@@ -102,7 +112,7 @@ public final class SecretResolver {
 
     List<String> missing =
         fileNames.keySet().stream().filter(n -> !records.containsKey(n)).sorted().toList();
-    if (!missing.isEmpty()) {
+    if (!missing.isEmpty() && !allowRemoved) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS,
           Reason.SECRET_NOT_FOUND,
@@ -159,7 +169,8 @@ public final class SecretResolver {
       }
       entries.add(new Snapshot.Entry(record.name(), file, record.version(), token, env));
     }
-    return new Snapshot(selectionHash(session), List.copyOf(entries));
+    return new Snapshot(
+        selectionHash(session), List.copyOf(entries), selection != null && selection.live());
   }
 
   /**

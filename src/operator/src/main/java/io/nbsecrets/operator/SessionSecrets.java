@@ -47,7 +47,17 @@ public final class SessionSecrets {
    * pod that mounts it — and a new snapshot is a new name, which rolls the pod.
    */
   public static String name(String session, Snapshot snapshot) {
-    return name(session, snapshot.selectionHash(), snapshot.manifest(), true);
+    return snapshot.live()
+        ? liveName(session)
+        : name(session, snapshot.selectionHash(), snapshot.manifest(), true);
+  }
+
+  /**
+   * The Secret of a {@code refresh: Live} session: one name for the session's life, updated in
+   * place, so that the pod mounting it keeps running while the kubelet updates its files.
+   */
+  public static String liveName(String session) {
+    return session + "-secrets-live";
   }
 
   /**
@@ -101,7 +111,8 @@ public final class SessionSecrets {
         .withOwnerReferences(Owners.controllerReference(session))
         .endMetadata()
         .withType(TYPE)
-        .withImmutable(true)
+        // A live session's Secret is updated in place; every other is never changed.
+        .withImmutable(snapshot.live() ? null : true)
         .withData(data)
         .build();
   }

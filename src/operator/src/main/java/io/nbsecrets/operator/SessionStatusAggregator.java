@@ -88,7 +88,10 @@ final class SessionStatusAggregator {
   SessionStatusAggregator secretsFrom(
       List<Snapshot.ManifestEntry> manifest, SecretResolver.CurrentVersions versions) {
     String inSnapshot =
-        Counts.of(manifest.size(), "secret") + " in the snapshot" + envNote(manifest);
+        Counts.of(manifest.size(), "secret")
+            + " in the snapshot"
+            + envNote(manifest)
+            + liveNote(manifest);
     if (versions.known()) {
       return secrets().ready(Reason.SECRETS_MOUNTED, inSnapshot);
     }
@@ -130,6 +133,31 @@ final class SessionStatusAggregator {
         + " whose names are not environment variable names ("
         + SessionEvents.joinNames(skipped, 400)
         + "): name their variables with spec.secrets.items[].env";
+  }
+
+  /**
+   * For a {@code refresh: Live} session: that its files follow the store, and which selected
+   * secrets the store no longer has (their files were removed from the running session).
+   */
+  private String liveNote(List<Snapshot.ManifestEntry> manifest) {
+    SecretsSpec secrets = session.getSpec() == null ? null : session.getSpec().getSecrets();
+    if (secrets == null || !secrets.live()) {
+      return "";
+    }
+    String note = "; refresh: Live, the running session's files follow the store";
+    java.util.Set<String> mounted = new java.util.HashSet<>();
+    manifest.forEach(m -> mounted.add(m.name()));
+    List<String> removed =
+        secrets.itemsOrEmpty().stream()
+            .map(io.nbsecrets.model.SecretItem::getName)
+            .filter(n -> !mounted.contains(n))
+            .toList();
+    if (removed.isEmpty()) {
+      return note;
+    }
+    return note
+        + "; deleted from the store, and so from the session: "
+        + SessionEvents.joinNames(removed, 400);
   }
 
   /** WorkloadReady as the StatefulSet and its controller say. */

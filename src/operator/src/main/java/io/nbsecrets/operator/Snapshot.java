@@ -6,9 +6,15 @@ import java.util.List;
 /**
  * The secrets a session receives, taken at one moment: per secret its name, the file it becomes,
  * the environment variable it is also exported as (or none), the version taken, and its
- * once-encrypted value (a Fernet token under the user's key).
+ * once-encrypted value (a Fernet token under the user's key). {@code live}: the session's files
+ * follow the store ({@code refresh: Live}), so its Secret is updated in place rather than replaced.
  */
-public record Snapshot(String selectionHash, List<Entry> entries) {
+public record Snapshot(String selectionHash, List<Entry> entries, boolean live) {
+
+  /** A snapshot of a session whose values are taken when it starts ({@code refresh: OnRestart}). */
+  public Snapshot(String selectionHash, List<Entry> entries) {
+    this(selectionHash, entries, false);
+  }
 
   /** One secret. {@code token} is ciphertext, yet still never logged. */
   public record Entry(String name, String fileName, long version, String token, String env) {

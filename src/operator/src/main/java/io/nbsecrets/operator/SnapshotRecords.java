@@ -27,6 +27,9 @@ public final class SnapshotRecords {
    */
   static final String MANIFEST_KEY = "manifestKey";
 
+  /** {@code Live} in the records of {@code refresh: Live} snapshots, whose Secret is updated. */
+  static final String REFRESH = "refresh";
+
   private SnapshotRecords() {}
 
   /** Named like the snapshot's Secret: by the session and a hash of the contents. */
@@ -44,6 +47,9 @@ public final class SnapshotRecords {
     data.put(SEALED_BYTES, Long.toString(sealedBytes));
     data.put(MANIFEST, SessionSecrets.toJson(snapshot.manifest()));
     data.put(MANIFEST_KEY, SessionSecrets.MANIFEST_KEY);
+    if (snapshot.live()) {
+      data.put(REFRESH, io.nbsecrets.model.Refresh.Live.name());
+    }
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(name(sessionName, snapshot))
@@ -70,11 +76,18 @@ public final class SnapshotRecords {
    */
   public static java.util.Optional<String> secretName(String session, ConfigMap record) {
     String derived =
-        SessionSecrets.name(
-            session, selectionHash(record), manifest(record), manifestInSecret(record));
+        live(record)
+            ? SessionSecrets.liveName(session)
+            : SessionSecrets.name(
+                session, selectionHash(record), manifest(record), manifestInSecret(record));
     return derived.equals(data(record).get(SECRET))
         ? java.util.Optional.of(derived)
         : java.util.Optional.empty();
+  }
+
+  /** Whether the record is of a {@code refresh: Live} snapshot, whose Secret is updated. */
+  public static boolean live(ConfigMap record) {
+    return io.nbsecrets.model.Refresh.Live.name().equals(data(record).get(REFRESH));
   }
 
   /** Whether the record's Secret holds its manifest (a snapshot of this version). */

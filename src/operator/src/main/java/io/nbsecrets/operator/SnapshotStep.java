@@ -6,9 +6,14 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.util.Counts;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,21 +50,43 @@ final class SnapshotStep {
       SessionEventSources caches,
       NotebookSession session,
       List<ConfigMap> owned,
-      StatefulSet actualSts)
+      StatefulSet actualSts,
+      SecretResolver.CurrentVersions versions)
       throws SessionFailure {
     String selectionHash = SecretResolver.selectionHash(session);
     String sessionName = session.getMetadata().getName();
-    // A record is followed only when the Secret it names is the one its contents name.
-    ConfigMap current =
+    // A record is followed only when the Secret it names is the one its contents name; of a live
+    // session's records (the informer may still show one superseded), the up-to-date one first.
+    List<ConfigMap> candidates =
         owned.stream()
             .filter(r -> selectionHash.equals(SnapshotRecords.selectionHash(r)))
             .filter(r -> SnapshotRecords.secretName(sessionName, r).isPresent())
+            .toList();
+    ConfigMap current =
+        candidates.stream()
+            .filter(
+                r ->
+                    !SnapshotRecords.live(r)
+                        || !outdated(session, SnapshotRecords.manifest(r), versions))
             .findFirst()
-            .orElse(null);
+            .orElse(candidates.isEmpty() ? null : candidates.get(0));
     if (current != null) {
       String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
-      if (Workload.mountsSecret(actualSts, secretName)
-          || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName)) {
+      boolean present =
+          Workload.mountsSecret(actualSts, secretName)
+              || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
+      if (present && SnapshotRecords.live(current)) {
+        List<Snapshot.ManifestEntry> mounted = SnapshotRecords.manifest(current);
+        if (!outdated(session, mounted, versions)) {
+          return current;
+        }
+        // Live: the running session follows the store. Its Secret is updated in place.
+        ConfigMap next = take(client, caches, session, true);
+        refreshed(mounted, next)
+            .ifPresent(m -> new SessionEvents(client).normal(session, Reason.SECRETS_REFRESHED, m));
+        return next;
+      }
+      if (present) {
         return current;
       }
       // Its Secret is gone (deleted by hand, or by a clean-up that stopped half-way): a pod
@@ -70,18 +97,83 @@ final class SnapshotStep {
           secretName);
       client.resource(current).delete();
     }
-    return take(client, caches, session);
+    return take(client, caches, session, false);
+  }
+
+  /**
+   * Whether the store holds other versions than {@code mounted}, or other secrets of the selection:
+   * a secret replaced, deleted, or (for a selection of all, or one deleted and stored again) added.
+   * Unknown versions (the store did not answer) change nothing.
+   */
+  static boolean outdated(
+      NotebookSession session,
+      List<Snapshot.ManifestEntry> mounted,
+      SecretResolver.CurrentVersions versions) {
+    if (!versions.known()) {
+      return false;
+    }
+    Map<String, Long> now = new TreeMap<>();
+    SecretsSpec selection = session.getSpec().getSecrets();
+    if (selection != null && selection.includesAll()) {
+      now.putAll(versions.versions());
+    } else if (selection != null) {
+      for (SecretItem item : selection.itemsOrEmpty()) {
+        Long v = versions.versions().get(item.getName());
+        if (v != null) {
+          now.put(item.getName(), v);
+        }
+      }
+    }
+    Map<String, Long> then = new TreeMap<>();
+    mounted.forEach(m -> then.put(m.name(), m.version()));
+    return !now.equals(then);
+  }
+
+  /** The Event of a live update: what changed, by name and version (never a value). */
+  static java.util.Optional<String> refreshed(
+      List<Snapshot.ManifestEntry> before, ConfigMap after) {
+    Map<String, Long> old = new TreeMap<>();
+    before.forEach(m -> old.put(m.name(), m.version()));
+    Map<String, Long> now = new TreeMap<>();
+    SnapshotRecords.manifest(after).forEach(m -> now.put(m.name(), m.version()));
+    List<String> changes = new ArrayList<>();
+    now.forEach(
+        (name, v) -> {
+          Long was = old.get(name);
+          if (was == null) {
+            changes.add(name + " (added, version " + v + ")");
+          } else if (!was.equals(v)) {
+            changes.add(name + " (version " + was + " to " + v + ")");
+          }
+        });
+    old.keySet().stream()
+        .filter(n -> !now.containsKey(n))
+        .forEach(n -> changes.add(n + " (deleted: its file is removed)"));
+    if (changes.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        "updated the running session's secrets: "
+            + SessionEvents.joinNames(changes, 900)
+            + "; files follow within the kubelet's update of the volume, variables on restart");
   }
 
   private ConfigMap take(
-      KubernetesClient client, SessionEventSources caches, NotebookSession session)
+      KubernetesClient client,
+      SessionEventSources caches,
+      NotebookSession session,
+      boolean allowRemoved)
       throws SessionFailure {
-    Snapshot snapshot = resolver.resolve(session);
+    Snapshot snapshot = resolver.resolve(session, allowRemoved);
     Secret sealed = SessionSecrets.desired(session, snapshot);
     ConfigMap record = SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
     // Before either is written: nothing half-made when the API server would refuse one.
     SessionSecrets.requireFits(snapshot, sealed, record);
-    createOrUse(client, sealed);
+    if (snapshot.live()) {
+      createOrUpdate(client, sealed);
+    } else {
+      createOrUse(client, sealed);
+    }
     ConfigMap written = createOrGet(client, session, record);
     caches.created(session, written);
     String took = Counts.of(snapshot.entries().size(), "secret");
@@ -141,6 +233,23 @@ final class SnapshotStep {
         throw e;
       }
       LOG.info("using secret {} made by an earlier attempt", sealed.getMetadata().getName());
+    }
+  }
+
+  /**
+   * Creates a live session's Secret, or updates it in place (unconditionally: the operator never
+   * reads Secrets, and the snapshot is the store's latest). The pod keeps mounting it; the kubelet
+   * updates its files and the refresh sidecar the session's.
+   */
+  private static void createOrUpdate(KubernetesClient client, Secret sealed) {
+    try {
+      client.resource(sealed).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      client.secrets().inNamespace(sealed.getMetadata().getNamespace()).resource(sealed).update();
+      LOG.info("updated secret {} in place (refresh: Live)", sealed.getMetadata().getName());
     }
   }
 

@@ -16,11 +16,16 @@ import java.util.Map;
  * session Secret's name and manifest, and the operator config: equal inputs give equal objects, so
  * the hash annotation detects every change and nothing else. The StatefulSet is built in named
  * steps, each its own class: {@link WorkloadBase}, {@link PodSettings}, {@link InitContainer},
- * {@link SessionContainer}, {@link WorkloadVolumes} and {@link EnvLauncher}.
+ * {@link SessionContainer}, {@link WorkloadVolumes}, {@link RefreshSidecar} and {@link
+ * EnvLauncher}.
  */
 public final class Workload {
   public static final String SESSION_CONTAINER = "notebook";
   public static final String INIT_CONTAINER = "nbsecrets-init";
+
+  /** The sidecar of a {@code refresh: Live} session ({@link RefreshSidecar}). */
+  public static final String REFRESH_CONTAINER = "nbsecrets-refresh";
+
   public static final String FILES_VOLUME = "nbsecrets-files";
   public static final String SEALED_VOLUME = "nbsecrets-sealed";
   public static final String TOKEN_VOLUME = "nbsecrets-token";
@@ -60,8 +65,8 @@ public final class Workload {
   /** The session's StatefulSet, from the snapshot it mounts ({@link WorkloadInputs}). */
   /**
    * The StatefulSet, step by step: the pod-wide settings, the init container, the session
-   * container, the volumes, then the env launcher; around them the StatefulSet's base; last the
-   * hash of it all.
+   * container, the volumes, then the refresh sidecar and the env launcher; around them the
+   * StatefulSet's base; last the hash of it all.
    */
   public static StatefulSet statefulSet(WorkloadInputs in) {
     PodSpec pod =
@@ -70,7 +75,8 @@ public final class Workload {
             .withContainers(SessionContainer.container(in))
             .withVolumes(WorkloadVolumes.volumes(in))
             .build();
-    return withDesiredHash(WorkloadBase.statefulSet(in, EnvLauncher.apply(in, pod)));
+    pod = EnvLauncher.apply(in, RefreshSidecar.apply(in, pod));
+    return withDesiredHash(WorkloadBase.statefulSet(in, pod));
   }
 
   /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */

@@ -46,6 +46,11 @@ public record WorkloadInputs(
         : spec().getSecrets().effectiveMountPath();
   }
 
+  /** Whether the session's files follow the store while it runs ({@code refresh: Live}). */
+  boolean live() {
+    return spec().getSecrets() != null && spec().getSecrets().live();
+  }
+
   /** Whether the session exports any secret as an environment variable. */
   boolean exportsEnv() {
     return spec().getSecrets() != null && spec().getSecrets().exportsEnv();

@@ -44,7 +44,11 @@ final class WorkloadStep {
                 secretName,
                 SecretResolver.selectionHash(session),
                 SnapshotRecords.manifestInSecret(record) ? null : SnapshotRecords.manifest(record),
-                SnapshotRecords.sealedBytes(record),
+                // A live session's values change under the same pod: its volumes are sized for
+                // the largest Secret there can be, so that a new size does not roll the pod.
+                SnapshotRecords.live(record)
+                    ? SessionSecrets.MAX_DATA_BYTES
+                    : SnapshotRecords.sealedBytes(record),
                 config));
     StatefulSet sts = ensure(client, caches, session, desiredSts, actualSts);
     ensure(client, caches, session, Workload.service(session), actualService);
