@@ -293,6 +293,40 @@ class WorkloadStepsTest {
   }
 
   @Test
+  void aLiveSessionGetsTheRefreshSidecarAfterTheInitStepWithItsMountsAndLockDown() {
+    NotebookSession s = WorkloadGoldenTest.envSession();
+    s.getSpec()
+        .setSecrets(
+            new io.nbsecrets.model.SecretsSpec(
+                "/home/jovyan/.secrets",
+                null,
+                true,
+                io.nbsecrets.model.Refresh.Live,
+                s.getSpec().getSecrets().getItems()));
+    WorkloadInputs in = inputs(s, WorkloadGoldenTest.httpsWithCa());
+    StatefulSet sts = Workload.statefulSet(in);
+    List<Container> inits = sts.getSpec().getTemplate().getSpec().getInitContainers();
+    assertThat(inits)
+        .extracting(Container::getName, Container::getRestartPolicy)
+        .containsExactly(
+            tuple(Workload.INIT_CONTAINER, null), tuple(Workload.REFRESH_CONTAINER, "Always"));
+    Container init = inits.get(0);
+    Container sidecar = inits.get(1);
+    assertThat(sidecar.getArgs().get(0)).isEqualTo("refresh");
+    assertThat(sidecar.getArgs().subList(1, sidecar.getArgs().size()))
+        .isEqualTo(init.getArgs().subList(1, init.getArgs().size()))
+        .contains("--env-file=" + Workload.ENV_FILE);
+    assertThat(sidecar.getVolumeMounts()).isEqualTo(init.getVolumeMounts());
+    assertThat(sidecar.getSecurityContext()).isEqualTo(init.getSecurityContext());
+    assertThat(sidecar.getEnv()).isEqualTo(init.getEnv());
+
+    // Files only, values at start: no sidecar.
+    assertThat(Workload.statefulSet(full()).getSpec().getTemplate().getSpec().getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly(Workload.INIT_CONTAINER);
+  }
+
+  @Test
   void serviceExposesTheHttpPortOfTheSessionsPod() {
     Service svc = SessionService.service(WorkloadGoldenTest.fullSession());
     assertThat(svc.getMetadata().getName()).isEqualTo("analysis");
