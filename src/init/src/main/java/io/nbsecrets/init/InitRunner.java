@@ -44,19 +44,7 @@ public final class InitRunner {
       String legacyManifestJson,
       String mode,
       ApiTrust trust,
-      Path envFile) {
-    /** Options of a pod whose secrets are files only. */
-    public Options(
-        String apiUrl,
-        Path sealedDir,
-        Path tokenFile,
-        Path mountPath,
-        String legacyManifestJson,
-        String mode,
-        ApiTrust trust) {
-      this(apiUrl, sealedDir, tokenFile, mountPath, legacyManifestJson, mode, trust, null);
-    }
-  }
+      Path envFile) {}
 
   /**
    * Runs the step; returns the files written. Throws with a clear message and a reason on any

@@ -69,14 +69,17 @@ public final class Workload {
    * StatefulSet's base; last the hash of it all.
    */
   public static StatefulSet statefulSet(WorkloadInputs in) {
-    PodSpec pod =
-        new PodSpecBuilder(PodSettings.podSpec(in))
-            .withInitContainers(InitContainer.container(in))
-            .withContainers(SessionContainer.container(in))
-            .withVolumes(WorkloadVolumes.volumes(in))
-            .build();
-    pod = EnvLauncher.apply(in, RefreshSidecar.apply(in, pod));
+    PodSpec pod = EnvLauncher.apply(in, RefreshSidecar.apply(in, basePod(in)));
     return withDesiredHash(WorkloadBase.statefulSet(in, pod));
+  }
+
+  /** The pod of the first steps: settings, init container, session container, volumes. */
+  static PodSpec basePod(WorkloadInputs in) {
+    return new PodSpecBuilder(PodSettings.podSpec(in))
+        .withInitContainers(InitContainer.container(in))
+        .withContainers(SessionContainer.container(in))
+        .withVolumes(WorkloadVolumes.volumes(in))
+        .build();
   }
 
   /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */

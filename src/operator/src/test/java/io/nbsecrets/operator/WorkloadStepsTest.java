@@ -236,12 +236,7 @@ class WorkloadStepsTest {
   @Test
   void theEnvLauncherLeavesASessionThatExportsNothingAsItWas() throws Exception {
     WorkloadInputs in = full();
-    PodSpec pod =
-        new PodSpecBuilder(PodSettings.podSpec(in))
-            .withInitContainers(InitContainer.container(in))
-            .withContainers(SessionContainer.container(in))
-            .withVolumes(WorkloadVolumes.volumes(in))
-            .build();
+    PodSpec pod = Workload.basePod(in);
     String before = WorkloadGoldenTest.json(pod);
     assertThat(EnvLauncher.apply(in, pod)).isSameAs(pod);
     assertThat(WorkloadGoldenTest.json(pod)).isEqualTo(before);
@@ -251,12 +246,7 @@ class WorkloadStepsTest {
   void theEnvLauncherWrapsTheCommandAndAddsOnlyTheVariablesFileAndItsVolume() throws Exception {
     WorkloadInputs plain = full();
     WorkloadInputs in = inputs(WorkloadGoldenTest.envSession(), WorkloadGoldenTest.httpsWithCa());
-    PodSpec pod =
-        new PodSpecBuilder(PodSettings.podSpec(in))
-            .withInitContainers(InitContainer.container(in))
-            .withContainers(SessionContainer.container(in))
-            .withVolumes(WorkloadVolumes.volumes(in))
-            .build();
+    PodSpec pod = Workload.basePod(in);
     PodSpec launched = EnvLauncher.apply(in, pod);
 
     Container session = launched.getContainers().get(0);
