@@ -406,7 +406,7 @@ public final class FakeKubelet implements AutoCloseable {
             pod.getMetadata().getUid(),
             projected.getAudience(),
             Duration.ofSeconds(projected.getExpirationSeconds()));
-    LocalProcesses.writePrivate(tokenFile, token);
+    LocalProcesses.replacePrivate(tokenFile, token);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,6 +41,18 @@ public final class LocalProcesses {
     Files.createFile(
         file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     return Files.write(file, content);
+  }
+
+  /**
+   * Replaces {@code file} with one of mode 0600 holding {@code content} in one rename, so that a
+   * reader sees the old content or the new, never a partial file (as the kubelet's projected
+   * token).
+   */
+  public static Path replacePrivate(Path file, String content) throws IOException {
+    Path next = file.resolveSibling(".." + file.getFileName() + ".next");
+    writePrivate(next, content);
+    return Files.move(
+        next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** A folder created with mode 0700 (its parents as usual), or the one already there. */

@@ -1,6 +1,7 @@
 package io.nbsecrets.dev;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -23,8 +24,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +42,15 @@ import java.util.function.UnaryOperator;
  * through TokenRequest — audience and lifetime from the pod spec, bound to this pod), runs the
  * pod's init container as the real {@code init} subcommand in a process, and reports the outcome in
  * the pod's status (Ready, or the init container's termination with its message). The session
- * container itself is not run.
+ * container itself is not run; its command, when it is the env launcher, is ({@link LauncherRun}).
+ *
+ * <p>A {@code refresh: Live} session's pod has a refresh sidecar: it is run as the real {@code
+ * refresh} subcommand in a process for the pod's life. The sealed volume is laid out as the
+ * kubelet's atomic writer does ({@link AtomicVolume}); when the Secret it mounts changes (the
+ * operator updates a live session's Secret in place), the stand-in lays out the new keys and renews
+ * the projected token (TokenRequest again), as the kubelet's periodic sync would — at once on the
+ * watch event, where a real kubelet takes up to its sync period plus its cache's TTL (about a
+ * minute by default).
  *
  * <p>The init container's {@code --api-url} names the API's Service; {@code serviceUrls} maps it to
  * where the API process listens, as cluster DNS and the Service would.
@@ -55,7 +66,17 @@ public final class NodeStandIn implements AutoCloseable {
   private final Map<String, Map<String, String>> environments = new ConcurrentHashMap<>();
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
   private final List<String> initLogs = new ArrayList<>();
+
+  /** Running refresh sidecars, by pod ({@code namespace/name}); their logs beside them. */
+  private final Map<String, Process> sidecars = new ConcurrentHashMap<>();
+
+  private final Map<String, Path> sidecarLogs = new ConcurrentHashMap<>();
+
+  /** The resourceVersion of the Secret last laid out in each pod's sealed volume. */
+  private final Map<String, String> laidOut = new ConcurrentHashMap<>();
+
   private SharedIndexInformer<Pod> informer;
+  private SharedIndexInformer<Secret> secretInformer;
 
   /**
    * @param serviceUrls maps the init container's {@code --api-url} to where the API listens
@@ -71,11 +92,16 @@ public final class NodeStandIn implements AutoCloseable {
 
   public NodeStandIn start() {
     informer = KubeletStandIns.informManaged(admin.pods(), this::submit, this::forget);
+    secretInformer =
+        KubeletStandIns.informManaged(
+            admin.secrets(), s -> worker.submit(() -> secretChanged(s)), s -> {});
     return this;
   }
 
-  /** Removes what the init step of a deleted pod left: its files and its volumes. */
+  /** Removes what the init step of a deleted pod left: its sidecar, files and volumes. */
   private void forget(Pod pod) {
+    stopSidecar(key(pod));
+    laidOut.remove(key(pod));
     Path files = filesByPod.remove(key(pod));
     if (files != null) {
       LocalProcesses.deleteTree(files);
@@ -100,9 +126,19 @@ public final class NodeStandIn implements AutoCloseable {
     return environments.get(namespace + "/" + pod);
   }
 
-  /** Every init step's output so far (for the leak scan). */
+  /** Every init step's and refresh sidecar's output so far (for the leak scan). */
   public synchronized String initLogs() {
-    return String.join("\n", initLogs);
+    List<String> all = new ArrayList<>(initLogs);
+    for (Path log : sidecarLogs.values()) {
+      all.add(readLog(log));
+    }
+    return String.join("\n", all);
+  }
+
+  /** Whether the refresh sidecar of pod {@code namespace/name} is running. */
+  public boolean sidecarRunning(String namespace, String pod) {
+    Process p = sidecars.get(namespace + "/" + pod);
+    return p != null && p.isAlive();
   }
 
   public synchronized int initRuns() {
@@ -173,51 +209,13 @@ public final class NodeStandIn implements AutoCloseable {
                 sealedVolume.getSecret().getDefaultMode() == null
                     ? 0644
                     : sealedVolume.getSecret().getDefaultMode()));
-    for (var e : secret.getData().entrySet()) {
-      Path f = sealed.resolve(e.getKey());
-      Files.write(f, Base64.getDecoder().decode(e.getValue()));
-      Files.setPosixFilePermissions(f, mode);
-      // the folder is private anyway: the volume's mode is what the init step sees
-    }
-    var projected =
-        volume(pod, Workload.TOKEN_VOLUME)
-            .getProjected()
-            .getSources()
-            .get(0)
-            .getServiceAccountToken();
-    String token =
-        KubeletStandIns.requestToken(
-            admin,
-            ns,
-            KubeletStandIns.serviceAccount(pod),
-            new TokenRequestSpecBuilder()
-                .withAudiences(projected.getAudience())
-                .withExpirationSeconds(projected.getExpirationSeconds())
-                .withNewBoundObjectRef()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(name)
-                .withUid(pod.getMetadata().getUid())
-                .endBoundObjectRef()
-                .build());
-    LocalProcesses.writePrivate(tokenDir.resolve(projected.getPath()), token);
+    // The folder is private anyway: the volume's mode is what the init step sees.
+    layOut(secret, sealed, mode);
+    laidOut.put(key(pod), secret.getMetadata().getResourceVersion());
+    writeToken(pod, tokenDir);
 
-    List<String> args = new ArrayList<>();
     Path envFile = podDir.resolve("env").resolve("env.sh");
-    for (String a : init.getArgs()) {
-      if (a.startsWith("--env-file=")) {
-        LocalProcesses.privateDir(envFile.getParent());
-        args.add("--env-file=" + envFile);
-        continue;
-      }
-      args.add(rewrite(a, sealed, tokenDir, files));
-      if (a.startsWith("--api-url=https://")) {
-        // The API listens on a loopback port; its certificate still names the Service, which is
-        // what the init step must verify (as curl's --connect-to would).
-        args.add(
-            "--api-tls-server-name=" + URI.create(a.substring("--api-url=".length())).getHost());
-      }
-    }
+    List<String> args = podStepArgs(init, sealed, tokenDir, files, envFile);
     // The kubelet's terminationMessagePath: a file it provides, read back into the status.
     Path terminationLog = podDir.resolve("termination-log");
     Files.deleteIfExists(terminationLog);
@@ -262,6 +260,15 @@ public final class NodeStandIn implements AutoCloseable {
             .build();
       }
       launched.ifPresent(r -> environments.put(ns + "/" + name, r.environment()));
+      List<ContainerStatus> initStatuses = new ArrayList<>();
+      initStatuses.add(KubeletStandIns.initTerminated(init.getImage(), 0, "Completed", null));
+      Optional<Container> sidecar = sidecar(pod);
+      if (sidecar.isPresent()) {
+        startSidecar(
+            pod, sidecar.get(), podStepArgs(sidecar.get(), sealed, tokenDir, files, envFile));
+        initStatuses.add(
+            KubeletStandIns.running(Workload.REFRESH_CONTAINER, sidecar.get().getImage(), now));
+      }
       return new PodStatusBuilder()
           .withPhase("Running")
           .withStartTime(now)
@@ -269,8 +276,7 @@ public final class NodeStandIn implements AutoCloseable {
               KubeletStandIns.condition("Initialized", true, null, now),
               KubeletStandIns.condition("ContainersReady", true, null, now),
               KubeletStandIns.condition("Ready", true, null, now))
-          .withInitContainerStatuses(
-              KubeletStandIns.initTerminated(init.getImage(), 0, "Completed", null))
+          .withInitContainerStatuses(initStatuses)
           .withContainerStatuses(
               KubeletStandIns.running(
                   Workload.SESSION_CONTAINER,
@@ -293,6 +299,146 @@ public final class NodeStandIn implements AutoCloseable {
             KubeletStandIns.initTerminated(
                 init.getImage(), done ? p.exitValue() : 137, "Error", message))
         .build();
+  }
+
+  /**
+   * A pod step's arguments (the init step's or the refresh sidecar's) on this node's paths: the
+   * volumes' folders, the env file, the API where it listens.
+   */
+  private List<String> podStepArgs(
+      Container c, Path sealed, Path tokenDir, Path files, Path envFile) throws IOException {
+    List<String> args = new ArrayList<>();
+    for (String a : c.getArgs()) {
+      if (a.startsWith("--env-file=")) {
+        LocalProcesses.privateDir(envFile.getParent());
+        args.add("--env-file=" + envFile);
+        continue;
+      }
+      args.add(rewrite(a, sealed, tokenDir, files));
+      if (a.startsWith("--api-url=https://")) {
+        // The API listens on a loopback port; its certificate still names the Service, which is
+        // what the pod step must verify (as curl's --connect-to would).
+        args.add(
+            "--api-tls-server-name=" + URI.create(a.substring("--api-url=".length())).getHost());
+      }
+    }
+    return args;
+  }
+
+  /** The Secret's keys in the sealed volume's folder, as the kubelet's atomic writer lays them. */
+  private static void layOut(Secret secret, Path sealed, Set<PosixFilePermission> mode)
+      throws IOException {
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+    }
+    AtomicVolume.write(sealed, data, mode);
+  }
+
+  /** A projected token from the real API server (TokenRequest), bound to the pod, in its volume. */
+  private void writeToken(Pod pod, Path tokenDir) throws IOException {
+    var projected =
+        volume(pod, Workload.TOKEN_VOLUME)
+            .getProjected()
+            .getSources()
+            .get(0)
+            .getServiceAccountToken();
+    String token =
+        KubeletStandIns.requestToken(
+            admin,
+            pod.getMetadata().getNamespace(),
+            KubeletStandIns.serviceAccount(pod),
+            new TokenRequestSpecBuilder()
+                .withAudiences(projected.getAudience())
+                .withExpirationSeconds(projected.getExpirationSeconds())
+                .withNewBoundObjectRef()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withUid(pod.getMetadata().getUid())
+                .endBoundObjectRef()
+                .build());
+    LocalProcesses.replacePrivate(tokenDir.resolve(projected.getPath()), token);
+  }
+
+  private static Optional<Container> sidecar(Pod pod) {
+    return pod.getSpec().getInitContainers().stream()
+        .filter(c -> Workload.REFRESH_CONTAINER.equals(c.getName()))
+        .findFirst();
+  }
+
+  /** Runs the refresh sidecar as the real {@code refresh} subcommand, until the pod goes. */
+  private void startSidecar(Pod pod, Container sidecar, List<String> args) throws IOException {
+    Path podDir = podDirs.get(key(pod));
+    Path log = podDir.resolve("refresh.log");
+    ProcessBuilder pb =
+        LocalProcesses.mainClass(
+            "128m", LocalProcesses.privateDir(podDir.resolve("tmp")), args, log);
+    for (EnvVar e : KubeletStandIns.env(sidecar)) {
+      pb.environment().put(e.getName(), e.getValue());
+    }
+    sidecarLogs.put(key(pod), log);
+    sidecars.put(key(pod), pb.start());
+  }
+
+  private void stopSidecar(String podKey) {
+    Process p = sidecars.remove(podKey);
+    if (p != null) {
+      p.destroy();
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Path log = sidecarLogs.remove(podKey);
+    if (log != null) {
+      synchronized (this) {
+        initLogs.add(readLog(log));
+      }
+    }
+  }
+
+  private static String readLog(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /**
+   * A Secret changed: each running pod that mounts it as its sealed volume gets the new keys laid
+   * out, and a renewed token first (what the sidecar presents next).
+   */
+  private void secretChanged(Secret secret) {
+    String ns = secret.getMetadata().getNamespace();
+    for (Pod pod : informer.getStore().list()) {
+      String podKey = key(pod);
+      Path podDir = podDirs.get(podKey);
+      Optional<Volume> sealed = KubeletStandIns.volume(pod, Workload.SEALED_VOLUME);
+      if (!ns.equals(pod.getMetadata().getNamespace())
+          || podDir == null
+          || !filesByPod.containsKey(podKey)
+          || sealed.isEmpty()
+          || !secret.getMetadata().getName().equals(sealed.get().getSecret().getSecretName())
+          || secret.getMetadata().getResourceVersion().equals(laidOut.get(podKey))) {
+        continue;
+      }
+      try {
+        writeToken(pod, podDir.resolve("token"));
+        Integer mode = sealed.get().getSecret().getDefaultMode();
+        layOut(
+            secret,
+            podDir.resolve("sealed"),
+            PosixFilePermissions.fromString(mode(mode == null ? 0644 : mode)));
+        laidOut.put(podKey, secret.getMetadata().getResourceVersion());
+      } catch (IOException | KubernetesClientException e) {
+        System.err.println("[node stand-in] pod " + podKey + ": cannot update the volume: " + e);
+      }
+    }
   }
 
   private String rewrite(String arg, Path sealed, Path tokenDir, Path files) {
@@ -332,7 +478,11 @@ public final class NodeStandIn implements AutoCloseable {
 
   @Override
   public void close() {
+    if (secretInformer != null) {
+      secretInformer.close();
+    }
     KubeletStandIns.stop(informer, worker);
+    List.copyOf(sidecars.keySet()).forEach(this::stopSidecar);
     admin.close();
   }
 }

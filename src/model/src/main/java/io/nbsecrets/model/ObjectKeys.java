@@ -58,6 +58,13 @@ public final class ObjectKeys {
    */
   public static final String SNAPSHOT = PREFIX + "snapshot";
 
+  /**
+   * Annotation on the pod of a {@code refresh: Live} session: the snapshot its Secret was last
+   * updated to. The operator sets it after each in-place update so that the kubelet syncs the pod
+   * (and so its Secret volume) at once rather than on its next periodic sync. Nothing reads it.
+   */
+  public static final String SECRETS_REVISION = PREFIX + "secrets-revision";
+
   /** Secret type of a session Secret (once-encrypted values for one session). */
   public static final String TYPE_SESSION_SECRETS = PREFIX + "session-secrets";
 

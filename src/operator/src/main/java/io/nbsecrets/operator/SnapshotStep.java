@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
@@ -84,6 +87,7 @@ final class SnapshotStep {
         ConfigMap next = take(client, caches, session, true);
         refreshed(mounted, next)
             .ifPresent(m -> new SessionEvents(client).normal(session, Reason.SECRETS_REFRESHED, m));
+        LivePodNudge.nudge(client, session, next.getMetadata().getName());
         return next;
       }
       if (present) {
@@ -240,6 +244,11 @@ final class SnapshotStep {
    * Creates a live session's Secret, or updates it in place (unconditionally: the operator never
    * reads Secrets, and the snapshot is the store's latest). The pod keeps mounting it; the kubelet
    * updates its files and the refresh sidecar the session's.
+   *
+   * <p>The update is one JSON Patch that replaces {@code data} whole (keys of deleted secrets go)
+   * and sets the operator's own labels and annotations, sent without a read: the operator may not
+   * read Secrets (RBAC), and a client-side update would GET the Secret first for its
+   * resourceVersion.
    */
   private static void createOrUpdate(KubernetesClient client, Secret sealed) {
     try {
@@ -248,9 +257,41 @@ final class SnapshotStep {
       if (e.getCode() != 409) {
         throw e;
       }
-      client.secrets().inNamespace(sealed.getMetadata().getNamespace()).resource(sealed).update();
+      client
+          .resource(sealed)
+          .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(replaceDataPatch(sealed)));
       LOG.info("updated secret {} in place (refresh: Live)", sealed.getMetadata().getName());
     }
+  }
+
+  /**
+   * The JSON Patch (RFC 6902) of an in-place update: {@code data} replaced whole, each of the
+   * desired labels and annotations set ({@code add} replaces a member that exists).
+   */
+  static List<Map<String, Object>> replaceDataPatch(Secret desired) {
+    List<Map<String, Object>> ops = new ArrayList<>();
+    ops.add(Map.of("op", "add", "path", "/data", "value", desired.getData()));
+    Map<String, String> labels = desired.getMetadata().getLabels();
+    if (labels != null) {
+      labels.forEach(
+          (k, v) ->
+              ops.add(Map.of("op", "add", "path", "/metadata/labels/" + pointer(k), "value", v)));
+    }
+    Map<String, String> annotations = desired.getMetadata().getAnnotations();
+    if (annotations != null) {
+      annotations.forEach(
+          (k, v) ->
+              ops.add(
+                  Map.of("op", "add", "path", "/metadata/annotations/" + pointer(k), "value", v)));
+    }
+    return ops;
+  }
+
+  /**
+   * A key as one JSON Pointer segment (RFC 6901: {@code ~} as {@code ~0}, {@code /} as {@code ~1}).
+   */
+  private static String pointer(String key) {
+    return key.replace("~", "~0").replace("/", "~1");
   }
 
   /** Creates a snapshot record; if one of that name exists (the same contents), uses it. */

@@ -88,4 +88,22 @@ class LiveSnapshotTest {
     assertThat(SnapshotRecords.secretName("nb", record)).hasValue(SessionSecrets.liveName("nb"));
     assertThat(SessionSecrets.desired(s, next).getImmutable()).isNull();
   }
+
+  @Test
+  void anInPlaceUpdateReplacesTheDataWholeAndSetsOnlyTheOperatorsKeys() {
+    io.fabric8.kubernetes.api.model.Secret desired =
+        new io.fabric8.kubernetes.api.model.SecretBuilder()
+            .withNewMetadata()
+            .withName("nb-secrets-live")
+            .addToLabels("nbsecrets.io/session", "nb")
+            .addToAnnotations("a~b", "x")
+            .endMetadata()
+            .addToData("TOKEN", "dG9r")
+            .build();
+    assertThat(SnapshotStep.replaceDataPatch(desired))
+        .containsExactly(
+            Map.of("op", "add", "path", "/data", "value", Map.of("TOKEN", "dG9r")),
+            Map.of("op", "add", "path", "/metadata/labels/nbsecrets.io~1session", "value", "nb"),
+            Map.of("op", "add", "path", "/metadata/annotations/a~0b", "value", "x"));
+  }
 }

@@ -20,10 +20,13 @@ import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.operator.SessionSecrets;
 import io.nbsecrets.operator.Snapshot;
+import io.nbsecrets.operator.Workload;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -857,6 +860,95 @@ class SessionOnApiServerTest {
         .isEqualTo(pod2);
   }
 
+  @Test
+  @Order(11)
+  void aLiveSessionsFilesFollowTheStoreThroughTheChartsRbacAndPolicyWithoutANewPod()
+      throws Exception {
+    String v1 = secret("alice", "live-token");
+    String gone = secret("alice", "live-gone");
+    chart.apply(
+        "launcher",
+        sessionYaml(alice, "live", "alice", List.of("live-token", "live-gone"))
+            .replace("  secrets:\n", "  secrets:\n    refresh: Live\n"));
+    awaitReady(alice, "live");
+    Pod pod = admin.pods().inNamespace(alice).withName("live-0").get();
+    assertThat(pod.getSpec().getInitContainers())
+        .extracting(c -> c.getName())
+        .containsExactly(Workload.INIT_CONTAINER, Workload.REFRESH_CONTAINER);
+    assertThat(node.sidecarRunning(alice, "live-0")).isTrue();
+    Secret mounted =
+        admin.secrets().inNamespace(alice).withName(SessionSecrets.liveName("live")).get();
+    assertThat(mounted.getImmutable()).isNotEqualTo(Boolean.TRUE);
+    assertThat(mounted.getType()).isEqualTo("nbsecrets.io/session-secrets");
+    Path files = node.files(alice, "live-0");
+    assertThat(Files.readString(files.resolve("live-token"))).isEqualTo(v1);
+
+    // Replaced in the store: the operator updates the Secret in place (its RBAC verb and the
+    // policy's rule for session Secrets), the node lays it out, the real refresh process rewrites
+    // the file. The same pod throughout.
+    String v2 = "plain-live-token-2-" + UUID.randomUUID();
+    PLAINTEXTS.put("alice/live-token (replaced)", v2);
+    Instant written = Instant.now();
+    assertThat(chart.putSecret(api.url("https"), "alice", "live-token", v2)).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> v2.equals(readOrNull(files.resolve("live-token"))));
+    System.out.printf(
+        "[measure] live refresh on the real API server: store write -> new file in %d ms%n",
+        Duration.between(written, Instant.now()).toMillis());
+    // The operator marked the pod (so a kubelet syncs its volume at once); the same pod.
+    Pod marked = admin.pods().inNamespace(alice).withName("live-0").get();
+    assertThat(marked.getMetadata().getUid()).isEqualTo(pod.getMetadata().getUid());
+    assertThat(marked.getMetadata().getAnnotations()).containsKey(ObjectKeys.SECRETS_REVISION);
+    assertThat(marked.getSpec()).isEqualTo(pod.getSpec());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(mounted(alice, "live"))
+                    .contains(Map.of("name", "live-token", "version", 2)));
+
+    // Deleted: the file goes, the session stays Ready and says so.
+    assertThat(chart.deleteSecret(api.url("https"), "alice", "live-gone")).isEqualTo(204);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> !Files.exists(files.resolve("live-gone")));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(mounted(alice, "live"))
+                  .containsExactly(Map.of("name", "live-token", "version", 2));
+              assertThat(condition(alice, "live", "SecretsReady").get("message"))
+                  .asString()
+                  .contains("deleted from the store, and so from the session: live-gone");
+            });
+    assertThat(condition(alice, "live", "Ready")).containsEntry("status", "True");
+    assertThat(admin.pods().inNamespace(alice).withName("live-0").get().getMetadata().getUid())
+        .isEqualTo(pod.getMetadata().getUid());
+    assertThat(PLAINTEXTS.get("alice/live-gone")).isEqualTo(gone);
+
+    // Deleting the session stops its sidecar.
+    admin
+        .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+        .inNamespace(alice)
+        .withName("live")
+        .delete();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(node.sidecarRunning(alice, "live-0")).isFalse());
+  }
+
+  private static String readOrNull(Path file) throws IOException {
+    try {
+      return Files.readString(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
   /** status.secrets of a session, as kubectl reads it. */
   @SuppressWarnings("unchecked")
   private List<Map<String, Object>> mounted(String ns, String name) {
@@ -952,6 +1044,73 @@ class SessionOnApiServerTest {
               .build();
       op.resource(allowed).create();
       op.resource(allowed).delete();
+    }
+
+    // The update the operator may make is that one: any other Secret in a session namespace
+    // stays out of its reach, though RBAC grants the verb.
+    Secret other =
+        admin
+            .resource(
+                new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata()
+                    .withName("not-a-session-secret")
+                    .withNamespace(alice)
+                    .endMetadata()
+                    .addToStringData("k", "v")
+                    .build())
+            .create();
+    try (KubernetesClient op = cp.clientWithToken(saToken("nbsecrets-operator"))) {
+      assertThatThrownBy(
+              () ->
+                  op.resource(other)
+                      .patch(
+                          PatchContext.of(PatchType.JSON_MERGE),
+                          "{\"stringData\":{\"k\":\"changed\"}}"))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(403);
+                assertThat(e.getMessage())
+                    .contains("updates only session Secrets (type nbsecrets.io/session-secrets)");
+              });
+    } finally {
+      admin.resource(other).delete();
+    }
+
+    // ...and a pod only by that annotation (set after a live update): not its labels, not its
+    // image, not another annotation.
+    String sessionPod =
+        admin.pods().inNamespace(alice).list().getItems().stream()
+            .map(p -> p.getMetadata().getName())
+            .findFirst()
+            .orElseThrow();
+    try (KubernetesClient op = cp.clientWithToken(saToken("nbsecrets-operator"))) {
+      for (String patch :
+          List.of(
+              "{\"metadata\":{\"labels\":{\"app\":\"stolen\"}}}",
+              "{\"metadata\":{\"annotations\":{\"other\":\"x\"}}}",
+              "{\"spec\":{\"containers\":[{\"name\":\"notebook\",\"image\":\"evil\"}]}}")) {
+        assertThatThrownBy(
+                () ->
+                    op.pods()
+                        .inNamespace(alice)
+                        .withName(sessionPod)
+                        .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch))
+            .as(patch)
+            .isInstanceOfSatisfying(
+                KubernetesClientException.class,
+                e -> {
+                  assertThat(e.getCode()).isEqualTo(403);
+                  assertThat(e.getMessage())
+                      .contains("may only set the annotation nbsecrets.io/secrets-revision");
+                });
+      }
+      op.pods()
+          .inNamespace(alice)
+          .withName(sessionPod)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"annotations\":{\"nbsecrets.io/secrets-revision\":\"by-hand\"}}}");
     }
   }
 

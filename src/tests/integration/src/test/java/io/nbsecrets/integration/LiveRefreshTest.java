@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.model.Refresh;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
@@ -96,7 +97,14 @@ class LiveRefreshTest extends SessionLifecycle {
         (System.nanoTime() - written) / 1_000_000);
 
     // The same pod, the same template; the status names the new version, an Event says what.
+    // The pod carries the new snapshot's name, so that a kubelet syncs its volume at once.
     assertThat(pod("alice", "nb").getMetadata().getUid()).isEqualTo(podUid);
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () ->
+                assertThat(pod("alice", "nb").getMetadata().getAnnotations())
+                    .containsKey(ObjectKeys.SECRETS_REVISION));
     assertThat(
             Workload.desiredHash(
                 client.apps().statefulSets().inNamespace("alice").withName("nb").get()))
