@@ -8,10 +8,15 @@ import io.nbsecrets.http.HttpEndpoint;
 import io.nbsecrets.http.HttpError;
 import io.nbsecrets.http.HttpLimits;
 import io.nbsecrets.http.Probes;
+import io.nbsecrets.http.Route;
 import io.nbsecrets.store.StoreException;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.TooManySecretsException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
   public static final String ROUTE_HEALTHZ = Probes.HEALTHZ;
   public static final String ROUTE_READYZ = Probes.READYZ;
   public static final String ROUTE_METRICS = Probes.METRICS;
+  public static final String ROUTE_OPENAPI = "/api/v1/openapi.json";
   public static final String METRIC_REQUESTS = "nbsecrets.api.requests";
 
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -58,6 +64,7 @@ public final class ApiServer implements AutoCloseable {
   private final ApiConfig config;
   private final MeterRegistry registry;
   private final HttpEndpoint endpoint;
+  private final Map<String, List<String>> routes = new LinkedHashMap<>();
 
   private ApiServer(Builder b) throws IOException {
     this.config = b.config;
@@ -78,13 +85,18 @@ public final class ApiServer implements AutoCloseable {
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
             .errors(this::error)
             .onAnswered(this::record);
-    new SecretRoutes(secrets, callers).routes().forEach(endpoint::route);
-    endpoint.route(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
-    Probes.routes(
+    List<Route> all = new ArrayList<>(new SecretRoutes(secrets, callers).routes());
+    all.add(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
+    all.add(OpenApiDocument.route(ROUTE_OPENAPI));
+    all.addAll(
+        Probes.routes(
             Optional::empty,
             () -> ready(readiness),
-            registry instanceof PrometheusMeterRegistry p ? p : null)
-        .forEach(endpoint::route);
+            registry instanceof PrometheusMeterRegistry p ? p : null));
+    for (Route route : all) {
+      endpoint.route(route);
+      routes.put(route.template(), route.methods());
+    }
     this.endpoint = endpoint.start();
     log.info(
         "secrets API listening on {} (init endpoint {})",
@@ -94,6 +106,11 @@ public final class ApiServer implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** Every route this server answers: template to methods (what its OpenAPI document lists). */
+  public Map<String, List<String>> routes() {
+    return Collections.unmodifiableMap(routes);
   }
 
   /** The port the server listens on (the ephemeral one when started with port 0). */

@@ -1,5 +1,13 @@
 package io.nbsecrets.cli;
 
+import io.nbsecrets.cli.user.CliFailure;
+import io.nbsecrets.cli.user.DescribeCommand;
+import io.nbsecrets.cli.user.ExitCodes;
+import io.nbsecrets.cli.user.ListCommand;
+import io.nbsecrets.cli.user.LoginCommand;
+import io.nbsecrets.cli.user.LogoutCommand;
+import io.nbsecrets.cli.user.RmCommand;
+import io.nbsecrets.cli.user.SetCommand;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +19,12 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Users' personal secrets in notebook sessions, encrypted twice.",
     subcommands = {
+      LoginCommand.class,
+      ListCommand.class,
+      SetCommand.class,
+      RmCommand.class,
+      DescribeCommand.class,
+      LogoutCommand.class,
       OperatorCommand.class,
       ApiCommand.class,
       InitCommand.class,
@@ -35,7 +49,7 @@ public final class Main implements Runnable {
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("nbsecrets: " + e.getMessage());
-          return 1;
+          return e instanceof CliFailure f ? f.exitCode() : ExitCodes.FAILED;
         });
     return cl;
   }

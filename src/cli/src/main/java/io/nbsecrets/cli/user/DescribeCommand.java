@@ -1,0 +1,44 @@
+package io.nbsecrets.cli.user;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nbsecrets describe NAME}: one secret's metadata (never its value). */
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "describe",
+    description = "Show one secret's metadata: version, created, updated (never its value).",
+    footerHeading = "%nExamples:%n",
+    footer = {"  nbsecrets describe GITHUB_TOKEN", "  nbsecrets describe GITHUB_TOKEN -o json"})
+public final class DescribeCommand extends UserCommand {
+  @Parameters(index = "0", paramLabel = "NAME", description = "The secret's name.")
+  String name;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "table (default) or json (the API's shape).")
+  OutputFormat output = OutputFormat.table;
+
+  @Override
+  public Integer call() throws Exception {
+    checkName(name);
+    JsonNode secret =
+        api()
+            .get(name)
+            .orElseThrow(() -> new CliFailure(ExitCodes.NOT_FOUND, "no secret named " + name));
+    if (output == OutputFormat.json) {
+      out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(secret));
+      return ExitCodes.OK;
+    }
+    out().printf("Name:      %s%n", secret.path("name").asText());
+    out().printf("Version:   %s%n", secret.path("version").asText());
+    out().printf("Created:   %s%n", secret.path("createdAt").asText());
+    out().printf("Updated:   %s%n", secret.path("updatedAt").asText());
+    out().flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,50 @@
+package io.nbsecrets.cli.user;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nbsecrets list}: the user's secrets, names and versions (never values). */
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "list",
+    aliases = "ls",
+    description = "List your secrets: names, versions and times (values are never shown).",
+    footerHeading = "%nExamples:%n",
+    footer = {"  nbsecrets list", "  nbsecrets list -o json | jq -r '.items[].name'"})
+public final class ListCommand extends UserCommand {
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "table (default) or json: {\"items\":[{name, version, createdAt, updatedAt}]}.")
+  OutputFormat output = OutputFormat.table;
+
+  @Override
+  public Integer call() throws Exception {
+    JsonNode answer = api().list();
+    if (output == OutputFormat.json) {
+      out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+      return ExitCodes.OK;
+    }
+    JsonNode items = answer.path("items");
+    if (items.isEmpty()) {
+      err().println("No secrets stored. Add one: nbsecrets set NAME < value-file");
+      return ExitCodes.OK;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"NAME", "VERSION", "UPDATED"});
+    for (JsonNode item : items) {
+      rows.add(
+          new String[] {
+            item.path("name").asText(),
+            item.path("version").asText(),
+            item.path("updatedAt").asText()
+          });
+    }
+    Table.print(out(), rows);
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,30 @@
+package io.nbsecrets.cli.user;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** Columns padded to their widest cell, as kubectl prints them. */
+final class Table {
+  private Table() {}
+
+  static void print(PrintWriter out, List<String[]> rows) {
+    int columns = rows.get(0).length;
+    int[] width = new int[columns];
+    for (String[] row : rows) {
+      for (int c = 0; c < columns; c++) {
+        width[c] = Math.max(width[c], row[c].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < columns; c++) {
+        line.append(row[c]);
+        if (c < columns - 1) {
+          line.append(" ".repeat(width[c] - row[c].length() + 3));
+        }
+      }
+      out.println(line);
+    }
+    out.flush();
+  }
+}
