@@ -36,8 +36,8 @@ public final class DescribeCommand extends UserCommand {
     }
     out().printf("Name:      %s%n", secret.path("name").asText());
     out().printf("Version:   %s%n", secret.path("version").asText());
-    out().printf("Created:   %s%n", secret.path("createdAt").asText());
-    out().printf("Updated:   %s%n", secret.path("updatedAt").asText());
+    out().printf("Created:   %s%n", Table.seconds(secret.path("createdAt").asText()));
+    out().printf("Updated:   %s%n", Table.seconds(secret.path("updatedAt").asText()));
     out().flush();
     return ExitCodes.OK;
   }

@@ -41,7 +41,7 @@ public final class ListCommand extends UserCommand {
           new String[] {
             item.path("name").asText(),
             item.path("version").asText(),
-            item.path("updatedAt").asText()
+            Table.seconds(item.path("updatedAt").asText())
           });
     }
     Table.print(out(), rows);

@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     name = "login",
     description = {
-      "Save the API's address and how to get your token, after checking them against the API.",
-      "The token is never taken from the command line."
+      "Log in: check a token against the API, then save it.",
+      "Saves the API's address and how to get your token; the token is never taken from"
+          + " the command line."
     },
     footerHeading = "%nExamples:%n",
     footer = {

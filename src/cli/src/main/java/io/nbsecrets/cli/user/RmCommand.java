@@ -10,8 +10,9 @@ import picocli.CommandLine.Parameters;
     name = "rm",
     aliases = "delete",
     description = {
-      "Delete a secret. Sessions that mount it keep their copy until they restart",
-      "(refresh: Live sessions lose the file within a minute)."
+      "Delete a secret.",
+      "Sessions that mount it keep their copy until they restart (refresh: Live sessions"
+          + " lose the file within a minute)."
     },
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets rm OLD_TOKEN", "  nbsecrets rm OLD_TOKEN --ignore-not-found"})

@@ -24,9 +24,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     name = "set",
     description = {
-      "Store a secret (create it, or replace its value). The value comes from standard input",
-      "(one trailing newline removed), from --from-file (exactly as it is), or, on a terminal,",
-      "from a prompt that does not echo; never from the command line."
+      "Store a secret: create it, or replace its value.",
+      "The value comes from standard input (one trailing newline removed), from --from-file"
+          + " (exactly as it is), or, on a terminal, from a prompt that does not echo; never"
+          + " from the command line."
     },
     footerHeading = "%nExamples:%n",
     footer = {

@@ -7,6 +7,17 @@ import java.util.List;
 final class Table {
   private Table() {}
 
+  /** A timestamp to the second, for people ({@code -o json} keeps the API's own). */
+  static String seconds(String instant) {
+    try {
+      return java.time.Instant.parse(instant)
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+          .toString();
+    } catch (java.time.format.DateTimeParseException e) {
+      return instant;
+    }
+  }
+
   static void print(PrintWriter out, List<String[]> rows) {
     int columns = rows.get(0).length;
     int[] width = new int[columns];

@@ -29,7 +29,7 @@ class UserCliTest extends SessionLifecycle {
 
   @Override
   List<String> users() {
-    return List.of("alice", "bob", "carol");
+    return List.of("alice", "bob", "carol", "dave");
   }
 
   record Run(int code, String out, String err) {}
@@ -287,7 +287,69 @@ class UserCliTest extends SessionLifecycle {
 
     Run help = cli(config, null, "set", "--help");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("Examples:", "--from-file", "never from the command line");
+    assertThat(help.out().replaceAll("\\s+", " "))
+        .contains("Examples:", "--from-file", "never from the command line");
+    assertNothingSecretPrinted();
+  }
+
+  /**
+   * On a terminal, {@code set} asks for the value and does not echo it: run under a pseudo-terminal
+   * ({@code script} from util-linux), the typed value is stored, and it is not in what the terminal
+   * shows.
+   */
+  @Test
+  void onATerminalTheValueIsAskedForAndNotEchoed() throws Exception {
+    Path config = home.resolve("dave.json");
+    assertThat(login(config, "dave").code()).isZero();
+    String typed = plaintext("typed");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String command =
+        String.join(
+            " ",
+            java,
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.nbsecrets.cli.Main",
+            "set",
+            "PROMPTED");
+    ProcessBuilder pb = new ProcessBuilder("script", "-qec", command, "/dev/null");
+    pb.environment().put("NBSECRETS_CONFIG", config.toString());
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    StringBuffer screen = new StringBuffer();
+    Thread reader =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[4096];
+              try (var out = p.getInputStream()) {
+                for (int n; (n = out.read(buffer)) > 0; ) {
+                  screen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                }
+              } catch (java.io.IOException e) {
+                screen.append("\n[read failed: ").append(e).append(']');
+              }
+            });
+    reader.start();
+    try (var in = p.getOutputStream()) {
+      // Typed once the prompt is up, as a person would.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!screen.toString().contains("(not shown): ") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      in.write(utf8(typed + "\n"));
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    reader.join(10_000);
+    String shown = screen.toString();
+    printed.add(shown);
+    assertThat(p.exitValue()).as(shown).isZero();
+    assertThat(shown).contains("Value of PROMPTED (not shown): ", "Created PROMPTED (version 1)");
+    assertThat(shown).doesNotContain(typed);
+
+    create(newSession("dave", "nb", "dave", new SecretItem("PROMPTED", null)));
+    awaitReady("dave", "nb");
+    assertThat(files("dave", "nb")).containsEntry("PROMPTED", typed);
     assertNothingSecretPrinted();
   }
 }
