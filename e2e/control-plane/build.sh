@@ -22,9 +22,29 @@ key=$( (cd "$here" && cat ./*/go.mod ./*/go.sum ./*/*.go; echo "$recipe") | sha2
 bin="$cache/$key/bin"
 binaries=(etcd kube-apiserver kube-controller-manager kubectl helm)
 
+# The Gateway API's CRDs (HTTPRoute, BackendTLSPolicy), for the chart's routes on the apiserver
+# tier: YAML files from the module, nothing built. Fetched apart from the binaries' cache key.
+gateway_api_version=v1.6.3
+crds="$bin/gateway-api-crds"
+fetch_gateway_api_crds() {
+  [ -s "$crds/$gateway_api_version/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
+  local dir
+  dir=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/gateway-api@$gateway_api_version" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { echo "build.sh: cannot download sigs.k8s.io/gateway-api@$gateway_api_version" >&2; return 1; }
+  mkdir -p "$crds/$gateway_api_version"
+  for kind in httproutes backendtlspolicies; do
+    cp "$dir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml" "$crds/$gateway_api_version/"
+  done
+  chmod -R u+w "$crds"
+  echo "gateway API CRDs $gateway_api_version in $crds/$gateway_api_version" >&2
+}
+
 missing=()
 for b in "${binaries[@]}"; do [ -x "$bin/$b" ] || missing+=("$b"); done
 if [ ${#missing[@]} -eq 0 ]; then
+  mkdir -p "$bin"
+  fetch_gateway_api_crds
   echo "control plane up to date in $bin (kubernetes $kubernetes_version, helm $helm_version)" >&2
   ln -sfn "$key" "$cache/current"
   echo "$bin"
@@ -60,6 +80,7 @@ if [ ! -x "$bin/helm" ]; then
   step "helm $helm_version" helm "-X helm.sh/helm/v4/internal/version.version=$helm_version" helm.sh/helm/v4/cmd/helm
 fi
 
+fetch_gateway_api_crds
 ln -sfn "$key" "$cache/current"
 echo "control plane built in $(( $(date +%s) - total_start )) s into $bin" >&2
 for b in "${binaries[@]}"; do printf '  %-24s %s\n' "$b" "$("$bin/$b" --version 2>/dev/null | head -1 || "$bin/$b" version 2>/dev/null | head -1)" >&2; done

@@ -259,6 +259,9 @@ seccompProfile:
     {{- with .Values.api.usernamePrefix }}
     - --username-prefix={{ . }}
     {{- end }}
+    {{- if .Values.api.allowServiceAccountUsers }}
+    - --allow-service-account-users
+    {{- end }}
     {{- if .Values.keys.platform.existingSecret }}
     - --platform-key-file=/etc/nbsecrets/platform-key/{{ .Values.keys.platform.item }}
     {{- end }}

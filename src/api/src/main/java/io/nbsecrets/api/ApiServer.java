@@ -3,6 +3,7 @@ package io.nbsecrets.api;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nbsecrets.audit.Audit;
 import io.nbsecrets.http.Exchange;
 import io.nbsecrets.http.HttpEndpoint;
 import io.nbsecrets.http.HttpError;
@@ -85,7 +86,7 @@ public final class ApiServer implements AutoCloseable {
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
             .errors(this::error)
             .onAnswered(this::record);
-    List<Route> all = new ArrayList<>(new SecretRoutes(secrets, callers).routes());
+    List<Route> all = new ArrayList<>(new SecretRoutes(secrets, callers, b.audit).routes());
     all.add(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
     all.add(OpenApiDocument.route(ROUTE_OPENAPI));
     all.addAll(
@@ -242,6 +243,7 @@ public final class ApiServer implements AutoCloseable {
     private SessionPodResolver podResolver;
     private MeterRegistry registry;
     private BooleanSupplier readiness;
+    private Audit audit = Audit.systemClock();
     private final HttpEndpoint.Builder http = HttpEndpoint.builder("nbsecrets-api").port(8080);
 
     private Builder() {}
@@ -283,6 +285,12 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Overrides the readiness check (default: one cheap store read per probe). */
+    /** Where the audit trail goes (default: the system clock, logger io.nbsecrets.audit). */
+    public Builder audit(Audit audit) {
+      this.audit = Objects.requireNonNull(audit, "audit");
+      return this;
+    }
+
     public Builder readiness(BooleanSupplier readiness) {
       this.readiness = readiness;
       return this;

@@ -1,5 +1,6 @@
 package io.nbsecrets.api;
 
+import io.nbsecrets.audit.Audit;
 import io.nbsecrets.http.Exchange;
 import io.nbsecrets.http.Route;
 import io.nbsecrets.model.SecretNames;
@@ -13,10 +14,12 @@ import java.util.Map;
 final class SecretRoutes {
   private final SecretService secrets;
   private final Callers callers;
+  private final Audit audit;
 
-  SecretRoutes(SecretService secrets, Callers callers) {
+  SecretRoutes(SecretService secrets, Callers callers, Audit audit) {
     this.secrets = secrets;
     this.callers = callers;
+    this.audit = audit;
   }
 
   List<Route> routes() {
@@ -42,6 +45,7 @@ final class SecretRoutes {
         if (!secrets.delete(user, name)) {
           throw notFound(name);
         }
+        audit(exchange, Audit.Event.DELETED, user, name, null);
         exchange.json(204, null);
       }
       default -> put(exchange, user, name);
@@ -61,10 +65,21 @@ final class SecretRoutes {
     } finally {
       Arrays.fill(value, (byte) 0);
     }
+    audit(
+        exchange,
+        result.created() ? Audit.Event.CREATED : Audit.Event.REPLACED,
+        user,
+        name,
+        result.metadata().version());
     exchange.json(
         result.created() ? 201 : 200,
         result.metadata(),
         result.created() ? Map.of("Location", ApiServer.ROUTE_SECRETS + "/" + name) : Map.of());
+  }
+
+  private void audit(Exchange exchange, Audit.Event event, String user, String name, Long version) {
+    audit.change(
+        event, user, name, version, exchange.remoteAddress(), exchange.header("X-Forwarded-For"));
   }
 
   private static ApiException notFound(String name) {

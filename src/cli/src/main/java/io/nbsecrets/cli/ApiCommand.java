@@ -89,7 +89,11 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
         new Flag("--port", Integer.class, API_PORT),
         new Flag("--max-value-bytes", Integer.class, API_MAX_VALUE_BYTES),
         new Flag("--max-secrets-per-user", Integer.class, API_MAX_SECRETS_PER_USER),
-        new Flag("--username-prefix", String.class, API_USERNAME_PREFIX));
+        new Flag("--username-prefix", String.class, API_USERNAME_PREFIX),
+        new Flag(
+            "--allow-service-account-users",
+            boolean.class,
+            NbsecretsSettings.API_ALLOW_SERVICE_ACCOUNT_USERS));
   }
 
   @Override
@@ -136,7 +140,9 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
         .withMaxValueBytes(settings.get(NbsecretsSettings.API_MAX_VALUE_BYTES))
         .withMaxSecretsPerUser(settings.get(NbsecretsSettings.API_MAX_SECRETS_PER_USER))
         .withPodTokenAudience(settings.get(NbsecretsSettings.POD_TOKEN_AUDIENCE))
-        .withUsernamePrefixToStrip(settings.get(NbsecretsSettings.API_USERNAME_PREFIX));
+        .withUsernamePrefixToStrip(settings.get(NbsecretsSettings.API_USERNAME_PREFIX))
+        .withAllowServiceAccountUsers(
+            settings.get(NbsecretsSettings.API_ALLOW_SERVICE_ACCOUNT_USERS));
   }
 
   private TlsSettings tlsSettings() {

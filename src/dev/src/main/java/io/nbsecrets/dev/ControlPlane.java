@@ -52,6 +52,10 @@ public final class ControlPlane implements AutoCloseable {
 
   private static final List<String> BINARIES =
       List.of("etcd", "kube-apiserver", "kube-controller-manager", "kubectl", "helm");
+
+  /** The Gateway API's CRDs (HTTPRoute, BackendTLSPolicy) that {@code build.sh} puts beside. */
+  private static final String GATEWAY_API_CRDS = "gateway-api-crds/v1.6.3";
+
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Path bin;
@@ -88,6 +92,7 @@ public final class ControlPlane implements AutoCloseable {
                 "current",
                 "bin");
     return BINARIES.stream().allMatch(b -> Files.isExecutable(candidate.resolve(b)))
+            && Files.isDirectory(candidate.resolve(GATEWAY_API_CRDS))
         ? Optional.of(candidate)
         : Optional.empty();
   }
@@ -230,6 +235,13 @@ public final class ControlPlane implements AutoCloseable {
   /** Where a component writes its log. */
   public Path logFile(String component) {
     return dir.resolve(component + ".log");
+  }
+
+  /** The Gateway API's CRD files (YAML), to install when a test needs HTTPRoutes. */
+  public List<Path> gatewayApiCrds() throws IOException {
+    try (var files = Files.list(bin.resolve(GATEWAY_API_CRDS))) {
+      return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
   }
 
   public Path binary(String name) {

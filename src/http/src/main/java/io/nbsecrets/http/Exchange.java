@@ -48,6 +48,11 @@ public final class Exchange {
     return KNOWN_METHODS.contains(m) ? m : "other";
   }
 
+  /** The address of the connection's peer (the client, or the proxy in front of it). */
+  public String remoteAddress() {
+    return Request.getRemoteAddr(request);
+  }
+
   /** The path as sent, still percent-encoded. */
   public String rawPath() {
     String path = request.getHttpURI().getPath();

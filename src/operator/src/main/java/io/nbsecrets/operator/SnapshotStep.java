@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.audit.Audit;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
@@ -32,10 +33,16 @@ final class SnapshotStep {
 
   private final SecretResolver resolver;
   private final SessionMetrics metrics;
+  private final Audit audit;
 
   SnapshotStep(SecretResolver resolver, SessionMetrics metrics) {
+    this(resolver, metrics, Audit.systemClock());
+  }
+
+  SnapshotStep(SecretResolver resolver, SessionMetrics metrics, Audit audit) {
     this.resolver = resolver;
     this.metrics = metrics;
+    this.audit = audit;
   }
 
   /** The session's snapshot records (owned by this session; others are never touched). */
@@ -180,6 +187,11 @@ final class SnapshotStep {
     }
     ConfigMap written = createOrGet(client, session, record);
     caches.created(session, written);
+    // The audit trail: which versions reached which session (once per snapshot, not per reconcile).
+    String where = session.getMetadata().getNamespace() + "/" + session.getMetadata().getName();
+    for (Snapshot.Entry e : snapshot.entries()) {
+      audit.delivered(session.getSpec().getUser(), e.name(), e.version(), where);
+    }
     String took = Counts.of(snapshot.entries().size(), "secret");
     metrics.snapshotTaken(snapshot.entries().size());
     LOG.info("took a snapshot of {}", took);

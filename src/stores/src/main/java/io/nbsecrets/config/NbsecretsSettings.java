@@ -97,6 +97,13 @@ public final class NbsecretsSettings {
   public static final Setting<String> API_USERNAME_PREFIX =
       add(Setting.text("api.usernamePrefix", CHART_VALUE, ""));
 
+  /**
+   * Whether ServiceAccount tokens may use the user endpoints, as the user {@code
+   * system:serviceaccount:<namespace>:<name>} (automation: a pipeline that stores a bot's secrets).
+   */
+  public static final Setting<Boolean> API_ALLOW_SERVICE_ACCOUNT_USERS =
+      add(Setting.flag("api.allowServiceAccountUsers", CHART_VALUE, false));
+
   // --- The operator ---
 
   public static final Setting<String> OPERATOR_API_URL =

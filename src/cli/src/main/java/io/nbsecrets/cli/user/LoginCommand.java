@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
       "  kubectl create token my-user --audience nbsecrets | \\",
       "    nbsecrets login --api https://secrets.example.org --token-stdin",
       "  nbsecrets login --api https://secrets.example.org --token-file ~/.token --ca-file ca.pem",
+      "  nbsecrets login --api https://127.0.0.1:8443 --token-stdin --ca-file ca.crt \\",
+      "    --tls-server-name nbsecrets-api.nbsecrets.svc      # through kubectl port-forward",
       "  nbsecrets login --api https://secrets.example.org --token-exec kubectl \\",
       "    --token-exec-arg create --token-exec-arg token --token-exec-arg my-user",
       "",
@@ -71,6 +73,14 @@ public final class LoginCommand extends UserCommand {
       description = "PEM certificates of the CA of the API's TLS (default: the JDK's CAs).")
   Path caFile;
 
+  @Option(
+      names = "--tls-server-name",
+      paramLabel = "NAME",
+      description =
+          "The name the API's certificate must carry, when the URL's host is another (a"
+              + " port-forward: nbsecrets-api.<namespace>.svc). Needs --ca-file.")
+  String tlsServerName;
+
   @Override
   public Integer call() throws IOException {
     SecretsApi.baseUri(api, true);
@@ -97,7 +107,10 @@ public final class LoginCommand extends UserCommand {
         throw new CliFailure(ExitCodes.USAGE, "cannot read --ca-file " + caFile);
       }
     }
-    UserConfig config = new UserConfig(api, token, tokenFile, exec, ca);
+    if (tlsServerName != null && ca == null) {
+      throw new CliFailure(ExitCodes.USAGE, "--tls-server-name needs --ca-file");
+    }
+    UserConfig config = new UserConfig(api, token, tokenFile, exec, ca, tlsServerName);
     int count = new SecretsApi(config).list().path("items").size();
     Path file = configFile();
     config.save(file);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbsecrets.tls.Pem;
+import io.nbsecrets.tls.ServerNameTrust;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -47,7 +48,12 @@ final class SecretsApi {
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .version(HttpClient.Version.HTTP_1_1);
-    if (config.caBundle() != null && !config.caBundle().isBlank()) {
+    if (config.tlsServerName() != null) {
+      // The certificate must chain to the bundle and name tlsServerName, whatever host the URL
+      // names (as kubectl's tls-server-name, for a port-forward).
+      trusting(config.caBundle());
+      b.sslContext(ServerNameTrust.context(config.caBundle(), config.tlsServerName()));
+    } else if (config.caBundle() != null && !config.caBundle().isBlank()) {
       b.sslContext(trusting(config.caBundle()));
     }
     this.http = b.build();

@@ -25,10 +25,17 @@ import java.util.Optional;
  * @param tokenFile a file holding the token, read on each call ({@code --token-file})
  * @param tokenExec a command that prints the token or a kubectl {@code ExecCredential}
  * @param caBundle PEM certificates the API's TLS certificate must chain to; null: the JDK's CAs
+ * @param tlsServerName the name the API's certificate must carry when the URL's host is another
+ *     ({@code kubectl port-forward}: the certificate names the Service); null: the URL's host
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UserConfig(
-    String api, String token, String tokenFile, List<String> tokenExec, String caBundle) {
+    String api,
+    String token,
+    String tokenFile,
+    List<String> tokenExec,
+    String caBundle,
+    String tlsServerName) {
 
   /** The environment variable that names the config file. */
   public static final String CONFIG_VARIABLE = "NBSECRETS_CONFIG";

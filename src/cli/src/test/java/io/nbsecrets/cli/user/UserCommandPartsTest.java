@@ -29,7 +29,7 @@ class UserCommandPartsTest {
   @Test
   void aSavedConfigIsPrivateAndReadBack() throws Exception {
     Path file = dir.resolve("new").resolve("config.json");
-    UserConfig c = new UserConfig("https://a.example", "tok", null, null, null);
+    UserConfig c = new UserConfig("https://a.example", "tok", null, null, null, null);
     c.save(file);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
@@ -47,7 +47,7 @@ class UserCommandPartsTest {
   void aTokenFileIsReadEachTimeAndAnEmptyOneIsRefused() throws Exception {
     Path token = dir.resolve("token");
     Files.writeString(token, "one\n");
-    UserConfig c = new UserConfig("https://a", null, token.toString(), null, null);
+    UserConfig c = new UserConfig("https://a", null, token.toString(), null, null, null);
     assertThat(c.currentToken()).isEqualTo("one");
     Files.writeString(token, "two");
     assertThat(c.currentToken()).isEqualTo("two");
@@ -64,12 +64,12 @@ class UserCommandPartsTest {
         .hasMessageContaining("without status.token");
     assertThatThrownBy(() -> TokenExec.token("a\nb", "p")).hasMessageContaining("one token");
     assertThat(
-            new UserConfig("https://a", null, null, List.of("sh", "-c", "echo from-sh"), null)
+            new UserConfig("https://a", null, null, List.of("sh", "-c", "echo from-sh"), null, null)
                 .currentToken())
         .isEqualTo("from-sh");
     assertThatThrownBy(
             () ->
-                new UserConfig("https://a", null, null, List.of("sh", "-c", "exit 3"), null)
+                new UserConfig("https://a", null, null, List.of("sh", "-c", "exit 3"), null, null)
                     .currentToken())
         .hasMessage("the token command sh exited with code 3");
   }

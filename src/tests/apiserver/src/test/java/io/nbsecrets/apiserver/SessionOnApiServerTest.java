@@ -941,6 +941,85 @@ class SessionOnApiServerTest {
         .untilAsserted(() -> assertThat(node.sidecarRunning(alice, "live-0")).isFalse());
   }
 
+  @Test
+  @Order(12)
+  void theUsersCommandLineReachesTheApiThroughAPortForwardTrustingItsOwnCa() throws Exception {
+    Path dir = Files.createTempDirectory("nbsecrets-cli");
+    Path ca = dir.resolve("ca.crt");
+    Files.writeString(
+        ca,
+        admin
+            .configMaps()
+            .inNamespace(NS)
+            .withName("nbsecrets-api-ca-bundle")
+            .get()
+            .getData()
+            .get("ca.crt"));
+    Path config = dir.resolve("config.json");
+    // The API's loopback port stands for a port-forward: the certificate names the Service.
+    String service = "nbsecrets-api." + NS + ".svc";
+    Cli in =
+        cli(
+            config,
+            cp.token("carol") + "\n",
+            "login",
+            "--api",
+            api.url("https"),
+            "--token-stdin",
+            "--ca-file",
+            ca.toString(),
+            "--tls-server-name",
+            service);
+    assertThat(in.code()).as(in.output()).isZero();
+    String value = "plain-cli-" + UUID.randomUUID();
+    PLAINTEXTS.put("carol/CLI_TOKEN", value);
+    Cli set = cli(config, value, "set", "CLI_TOKEN");
+    assertThat(set.output()).isEqualTo("Created CLI_TOKEN (version 1)\n");
+    Cli described = cli(config, null, "describe", "CLI_TOKEN");
+    assertThat(described.output()).contains("Name:      CLI_TOKEN", "Version:   1");
+    assertThat(in.output() + set.output() + described.output())
+        .doesNotContain(value)
+        .doesNotContain(cp.token("carol"));
+
+    // Without the name, the loopback address is not in the certificate: refused, exit 5.
+    Cli refused =
+        cli(
+            dir.resolve("other.json"),
+            cp.token("carol") + "\n",
+            "login",
+            "--api",
+            api.url("https"),
+            "--token-stdin",
+            "--ca-file",
+            ca.toString());
+    assertThat(refused.code()).isEqualTo(5);
+    assertThat(refused.output()).contains("TLS with " + api.url("https") + " failed");
+  }
+
+  record Cli(int code, String output) {}
+
+  /** The real {@code nbsecrets} command line in its own process (output: stdout then stderr). */
+  private static Cli cli(Path config, String stdin, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+    command.add("io.nbsecrets.cli.Main");
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("NBSECRETS_"));
+    pb.environment().put("NBSECRETS_CONFIG", config.toString());
+    Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new Cli(p.exitValue(), output);
+  }
+
   private static String readOrNull(Path file) throws IOException {
     try {
       return Files.readString(file);

@@ -276,7 +276,21 @@ class ChartObjectsTest {
             "--max-value-bytes=131072",
             "--max-secrets-per-user=1000",
             "--pod-token-audience=nbsecrets")
-        .noneMatch(a -> a.startsWith("--platform-key-file") || a.startsWith("--dev-tokens"));
+        .noneMatch(
+            a ->
+                a.startsWith("--platform-key-file")
+                    || a.startsWith("--dev-tokens")
+                    || a.startsWith("--allow-service-account-users"));
+    assertThat(
+            ChartRendering.ofType(
+                    ChartRendering.objects(
+                        "mode: " + mode + "\napi: {allowServiceAccountUsers: true}\n", Map.of()),
+                    Deployment.class)
+                .stream()
+                .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+                .filter(c -> c.getName().equals("api"))
+                .flatMap(c -> c.getArgs().stream()))
+        .contains("--allow-service-account-users");
     assertThat(api.getEnv())
         .anyMatch(
             e ->

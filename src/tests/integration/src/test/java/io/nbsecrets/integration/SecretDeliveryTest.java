@@ -61,6 +61,23 @@ class SecretDeliveryTest extends SessionLifecycle {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("r--------");
 
+    // The audit trail: both stored through the API, both delivered to alice/nb (one line each).
+    List<String> audit = logs.messages(io.nbsecrets.audit.Audit.LOGGER);
+    assertThat(audit)
+        .filteredOn(l -> l.contains("\"user\":\"alice\""))
+        .anySatisfy(
+            l -> assertThat(l).contains("\"event\":\"secret.created\"", "\"name\":\"db-password\""))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains(
+                        "\"event\":\"secret.delivered\"",
+                        "\"name\":\"OPENAI_API_KEY\"",
+                        "\"version\":1",
+                        "\"session\":\"alice/nb\""));
+    assertThat(audit.stream().filter(l -> l.contains("secret.delivered") && l.contains("alice/nb")))
+        .hasSize(2);
+
     // status: names and versions, the pod, every condition True at this generation
     assertThat(ready.getStatus().getObservedGeneration())
         .isEqualTo(ready.getMetadata().getGeneration());

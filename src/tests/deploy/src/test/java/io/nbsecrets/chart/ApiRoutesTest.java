@@ -1,0 +1,129 @@
+package io.nbsecrets.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How users reach the API from outside the cluster: the chart's Ingress, or its Gateway API
+ * HTTPRoute and BackendTLSPolicy (rendered here; accepted by a real API server with the Gateway
+ * API's CRDs in {@code ApiRoutesOnApiServerTest}).
+ */
+class ApiRoutesTest {
+  private static final String API = ChartRendering.RELEASE + "-api";
+
+  @Test
+  void noRouteUnlessAsked() {
+    List<HasMetadata> objects = ChartRendering.objects("", Map.of());
+    assertThat(ChartRendering.ofType(objects, Ingress.class)).isEmpty();
+    assertThat(objects).noneMatch(o -> o.getApiVersion().startsWith("gateway.networking.k8s.io/"));
+  }
+
+  @Test
+  void anIngressSendsEveryPathOfItsHostToTheApisHttpsPort() {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            api:
+              ingress:
+                enabled: true
+                className: nginx
+                host: secrets.example.org
+                annotations:
+                  nginx.ingress.kubernetes.io/backend-protocol: HTTPS
+                tls:
+                  - secretName: secrets-tls
+            """,
+            Map.of());
+    Ingress ingress = ChartRendering.named(objects, Ingress.class, API);
+    assertThat(ingress.getMetadata().getAnnotations())
+        .containsEntry("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS");
+    assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+    assertThat(ingress.getSpec().getTls())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.getSecretName()).isEqualTo("secrets-tls");
+              assertThat(t.getHosts()).containsExactly("secrets.example.org");
+            });
+    var rule = ingress.getSpec().getRules().get(0);
+    assertThat(rule.getHost()).isEqualTo("secrets.example.org");
+    var path = rule.getHttp().getPaths().get(0);
+    assertThat(path.getPath()).isEqualTo("/");
+    assertThat(path.getPathType()).isEqualTo("Prefix");
+    IngressBackend backend = path.getBackend();
+    assertThat(backend.getService().getName()).isEqualTo(API);
+    assertThat(backend.getService().getPort().getName()).isEqualTo("https");
+    // The port it names is the API Service's.
+    var service = ChartRendering.named(objects, io.fabric8.kubernetes.api.model.Service.class, API);
+    assertThat(service.getSpec().getPorts()).anyMatch(p -> p.getName().equals("https"));
+  }
+
+  @Test
+  void anHttpRouteAndABackendTlsPolicyThatVerifiesTheApisOwnCa() {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            api:
+              httpRoute:
+                enabled: true
+                parentRefs: [{name: public, namespace: gateways}]
+                hostnames: [secrets.example.org]
+            """,
+            Map.of());
+    GenericKubernetesResource route = generic(objects, "HTTPRoute");
+    assertThat(route.getApiVersion()).isEqualTo("gateway.networking.k8s.io/v1");
+    assertThat(route.get("spec", "parentRefs").toString()).contains("public", "gateways");
+    assertThat(route.get("spec", "hostnames").toString()).isEqualTo("[secrets.example.org]");
+    assertThat(route.get("spec", "rules").toString())
+        .contains("backendRefs=[{name=" + API + ", port=8443}]", "value=/");
+
+    GenericKubernetesResource policy = generic(objects, "BackendTLSPolicy");
+    assertThat(policy.get("spec", "targetRefs").toString())
+        .contains("kind=Service", "name=" + API, "sectionName=https");
+    assertThat(policy.get("spec", "validation", "caCertificateRefs").toString())
+        .contains("kind=ConfigMap", "name=nbsecrets-api-ca-bundle");
+    assertThat((String) policy.get("spec", "validation", "hostname"))
+        .isEqualTo(API + "." + ChartRendering.NAMESPACE + ".svc");
+
+    // Without TLS on the API (development), no policy: there is nothing to verify.
+    List<HasMetadata> plain =
+        ChartRendering.objects(
+            """
+            api:
+              tls: {mode: none}
+              httpRoute:
+                enabled: true
+                parentRefs: [{name: public}]
+            """,
+            Map.of());
+    assertThat(generic(plain, "HTTPRoute")).isNotNull();
+    assertThat(plain).noneMatch(o -> o.getKind().equals("BackendTLSPolicy"));
+  }
+
+  @Test
+  void whatARouteNeedsIsRequiredWithAMessageThatNamesIt() {
+    assertThatThrownBy(() -> ChartRendering.render("api: {ingress: {enabled: true}}"))
+        .hasMessageContaining("api.ingress.host is required when api.ingress.enabled is true");
+    assertThatThrownBy(() -> ChartRendering.render("api: {httpRoute: {enabled: true}}"))
+        .hasMessageContaining(
+            "api.httpRoute.parentRefs is required when api.httpRoute.enabled is true");
+    assertThatThrownBy(() -> ChartRendering.render("api: {ingress: {enabled: true, hostname: x}}"))
+        .hasMessageContaining("hostname");
+  }
+
+  private static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {
+    return objects.stream()
+        .filter(o -> o.getKind().equals(kind))
+        .map(o -> ChartRendering.SERIALIZATION.convertValue(o, GenericKubernetesResource.class))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind + " rendered"));
+  }
+}
