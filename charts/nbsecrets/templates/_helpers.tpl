@@ -27,7 +27,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "nbsecrets.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The log's format and level, for every container of the chart. */}}
+{{- define "nbsecrets.logEnv" -}}
+- name: NBSECRETS_LOG_FORMAT
+  value: {{ .Values.logging.format | quote }}
+- name: NBSECRETS_LOG_LEVEL
+  value: {{ .Values.logging.level | quote }}
 {{- end -}}
 
 {{- define "nbsecrets.apiUrl" -}}
@@ -202,6 +214,7 @@ seccompProfile:
         fieldRef:
           fieldPath: metadata.namespace
     {{- include "nbsecrets.storeEnv" . | nindent 4 }}
+    {{- include "nbsecrets.logEnv" . | nindent 4 }}
     {{- with .Values.operator.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -274,6 +287,7 @@ seccompProfile:
         fieldRef:
           fieldPath: metadata.namespace
     {{- include "nbsecrets.storeEnv" . | nindent 4 }}
+    {{- include "nbsecrets.logEnv" . | nindent 4 }}
     {{- with .Values.api.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

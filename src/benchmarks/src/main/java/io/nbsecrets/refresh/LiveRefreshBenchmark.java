@@ -1,10 +1,10 @@
 package io.nbsecrets.refresh;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.integration.DevApi;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.ObjectKeys;
@@ -12,10 +12,6 @@ import io.nbsecrets.model.Refresh;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.SessionSecrets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,9 +53,6 @@ public final class LiveRefreshBenchmark {
   private static final int STREAMS = 10;
   private static final int UPDATES = 10;
   private static final Duration WITHIN = Duration.ofSeconds(120);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /** The pause after each delivered value: up to one poll period, so writes fall anywhere in it. */
   private static final long MAX_PAUSE_MILLIS = 15_000;
@@ -246,20 +239,10 @@ public final class LiveRefreshBenchmark {
   /** Stores a value through the secrets API; returns when the API answered (nanoTime). */
   private static long put(DevEnvironment env, String user, String name, String value)
       throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + env.token(user))
-                .header("Content-Type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(Map.of("value", value))))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    int status = DevApi.put(env, user, name, value);
     long answered = System.nanoTime();
-    if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException("PUT " + name + " for " + user + ": " + r.statusCode());
+    if (status / 100 != 2) {
+      throw new IllegalStateException("PUT " + name + " for " + user + ": " + status);
     }
     return answered;
   }

@@ -3,7 +3,7 @@ package io.nbsecrets.cli.user;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code nbsecrets describe NAME}: one secret's metadata (never its value). */
@@ -17,11 +17,7 @@ public final class DescribeCommand extends UserCommand {
   @Parameters(index = "0", paramLabel = "NAME", description = "The secret's name.")
   String name;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      description = "table (default) or json (the API's shape).")
-  OutputFormat output = OutputFormat.table;
+  @Mixin OutputOption output = new OutputOption();
 
   @Override
   public Integer call() throws Exception {
@@ -30,7 +26,7 @@ public final class DescribeCommand extends UserCommand {
         api()
             .get(name)
             .orElseThrow(() -> new CliFailure(ExitCodes.NOT_FOUND, "no secret named " + name));
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(secret));
       return ExitCodes.OK;
     }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code nbsecrets list}: the user's secrets, names and versions (never values). */
 @Command(
@@ -16,16 +16,12 @@ import picocli.CommandLine.Option;
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets list", "  nbsecrets list -o json | jq -r '.items[].name'"})
 public final class ListCommand extends UserCommand {
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      description = "table (default) or json: {\"items\":[{name, version, createdAt, updatedAt}]}.")
-  OutputFormat output = OutputFormat.table;
+  @Mixin OutputOption output = new OutputOption();
 
   @Override
   public Integer call() throws Exception {
     JsonNode answer = api().list();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(answer));
       return ExitCodes.OK;
     }

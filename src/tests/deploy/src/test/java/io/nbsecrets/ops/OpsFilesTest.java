@@ -136,6 +136,12 @@ class OpsFilesTest {
     assertThat(options.toString())
         .contains("ServerSideApply=true")
         .contains("CreateNamespace=true");
+    // The install alone in its file; the sessions example apart.
+    assertThat(apps).hasSize(1);
+    JsonNode sessions = YAML.readTree(Path.of("e2e/argocd/sessions-application.yaml").toFile());
+    assertThat(sessions.path("kind").asText()).isEqualTo("Application");
+    assertThat(sessions.path("spec").path("syncPolicy").path("syncOptions").toString())
+        .contains("SkipDryRunOnMissingResource=true");
   }
 
   static String run(List<String> command) throws IOException, InterruptedException {
@@ -169,5 +175,26 @@ class OpsFilesTest {
       Assumptions.assumeTrue(false, name + " is not installed (" + install + ")");
     }
     return found.get();
+  }
+
+  /** The docs show one way to apply the plain manifests: server-side, the one file. */
+  @Test
+  void everyDocAppliesTheManifestsTheSameWay() throws IOException {
+    List<Path> docs =
+        new java.util.ArrayList<>(
+            List.of(Path.of("README.md"), Path.of("charts/nbsecrets/README.md")));
+    try (var files = Files.list(Path.of("docs"))) {
+      files.filter(f -> f.toString().endsWith(".md")).forEach(docs::add);
+    }
+    List<String> applies = new java.util.ArrayList<>();
+    for (Path doc : docs) {
+      Files.readAllLines(doc, StandardCharsets.UTF_8).stream()
+          .filter(l -> l.contains("kubectl apply") && l.contains("manifests"))
+          .forEach(l -> applies.add(doc + ": " + l.trim()));
+    }
+    assertThat(applies)
+        .isNotEmpty()
+        .allSatisfy(
+            l -> assertThat(l).endsWith("kubectl apply --server-side -f manifests/nbsecrets.yaml"));
   }
 }

@@ -57,4 +57,30 @@ class ProductJarTest {
           .contains("io.nbsecrets.dev.DevCommand");
     }
   }
+
+  /** One version everywhere: the jar's {@code --version}, the chart, and so the image tag. */
+  @Test
+  void theJarTheChartAndTheImageTagHaveOneVersion() throws IOException {
+    assumeTrue(Files.exists(PRODUCT), PRODUCT + " is built by the package phase (./mvnw verify)");
+    String jarVersion;
+    try (JarFile jar = new JarFile(PRODUCT.toFile())) {
+      jarVersion = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
+    }
+    String chart = Files.readString(Path.of("charts/nbsecrets/Chart.yaml"), StandardCharsets.UTF_8);
+    assertThat(chart)
+        .containsPattern("(?m)^version: " + java.util.regex.Pattern.quote(jarVersion) + "$")
+        .containsPattern("(?m)^appVersion: \"" + java.util.regex.Pattern.quote(jarVersion) + "\"$");
+    assertThat(jarVersion).doesNotContain("SNAPSHOT");
+  }
+
+  /** The chart's icon points into this repository at a PNG that is there. */
+  @Test
+  void theChartsIconIsAPngInTheRepository() throws IOException {
+    String chart = Files.readString(Path.of("charts/nbsecrets/Chart.yaml"), StandardCharsets.UTF_8);
+    var icon = java.util.regex.Pattern.compile("(?m)^icon: .*/main/(\\S+)$").matcher(chart);
+    assertThat(icon.find()).as("icon in Chart.yaml").isTrue();
+    byte[] png = Files.readAllBytes(Path.of(icon.group(1)));
+    assertThat(java.util.Arrays.copyOf(png, 8))
+        .isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+  }
 }

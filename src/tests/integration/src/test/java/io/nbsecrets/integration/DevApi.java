@@ -9,8 +9,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-/** A user's calls to the secrets API of a {@link DevEnvironment}, and a patient retry. */
-final class DevApi {
+/**
+ * A user's calls to the secrets API of a {@link DevEnvironment}, and a patient retry (public: the
+ * benchmark commands use it too).
+ */
+public final class DevApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -26,7 +29,8 @@ final class DevApi {
   }
 
   /** {@code PUT /api/v1/secrets/NAME} as {@code user}; the HTTP status. */
-  static int put(DevEnvironment env, String user, String name, String value) throws Exception {
+  public static int put(DevEnvironment env, String user, String name, String value)
+      throws Exception {
     return HTTP.send(
             request(env, user, name)
                 .header("Content-Type", "application/json")
@@ -47,6 +51,7 @@ final class DevApi {
 
   private static HttpRequest.Builder request(DevEnvironment env, String user, String name) {
     return HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
+        .timeout(java.time.Duration.ofSeconds(20))
         .header("Authorization", "Bearer " + env.token(user));
   }
 }

@@ -23,10 +23,7 @@ import io.nbsecrets.operator.Conditions;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.store.KubernetesSecretStore;
 import io.nbsecrets.testing.LogCapture;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,28 +132,11 @@ abstract class SessionLifecycle {
   }
 
   static int putSecret(String user, String name, String value) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + env.token(user))
-                .header("Content-Type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(Map.of("value", value))))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    return r.statusCode();
+    return DevApi.put(env, user, name, value);
   }
 
   static int deleteSecret(String user, String name) throws Exception {
-    return HTTP.send(
-            HttpRequest.newBuilder(URI.create(env.apiUrl() + "/api/v1/secrets/" + name))
-                .header("Authorization", "Bearer " + env.token(user))
-                .DELETE()
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
+    return DevApi.delete(env, user, name);
   }
 
   static NotebookSession newSession(String ns, String name, String user, SecretItem... items) {
