@@ -100,6 +100,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "nbsecrets.podSecurityContext" -}}
+{{- $defaults := fromYaml (include "nbsecrets.podSecurityContextDefaults" .) }}
+{{- toYaml (mergeOverwrite $defaults (deepCopy (.Values.podSecurityContext | default dict))) }}
+{{- end -}}
+
+{{- define "nbsecrets.podSecurityContextDefaults" -}}
 runAsNonRoot: true
 runAsUser: 65532
 runAsGroup: 65532
@@ -109,6 +114,11 @@ seccompProfile:
 {{- end -}}
 
 {{- define "nbsecrets.containerSecurityContext" -}}
+{{- $defaults := fromYaml (include "nbsecrets.containerSecurityContextDefaults" .) }}
+{{- toYaml (mergeOverwrite $defaults (deepCopy (.Values.containerSecurityContext | default dict))) }}
+{{- end -}}
+
+{{- define "nbsecrets.containerSecurityContextDefaults" -}}
 runAsNonRoot: true
 readOnlyRootFilesystem: true
 allowPrivilegeEscalation: false
@@ -208,6 +218,9 @@ seccompProfile:
     - --session-key-file=/etc/nbsecrets/session-keys/{{ . }}
     {{- end }}
     {{- end }}
+    {{- with .Values.operator.extraArgs }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   env:
     - name: POD_NAMESPACE
       valueFrom:
@@ -246,6 +259,9 @@ seccompProfile:
       mountPath: /etc/nbsecrets/session-keys
       readOnly: true
     {{- end }}
+    {{- with .Values.operator.extraVolumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{- define "nbsecrets.apiContainer" -}}
@@ -280,6 +296,9 @@ seccompProfile:
     {{- end }}
     {{- if .Values.keys.session.existingPublicKeyConfigMap }}
     - --session-public-key-file=/etc/nbsecrets/session-public-key/{{ .Values.keys.session.publicKeyItem }}
+    {{- end }}
+    {{- with .Values.api.extraArgs }}
+    {{- toYaml . | nindent 4 }}
     {{- end }}
   env:
     - name: POD_NAMESPACE
@@ -330,6 +349,9 @@ seccompProfile:
       mountPath: /etc/nbsecrets/tls
       readOnly: true
     {{- end }}
+    {{- with .Values.api.extraVolumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{- define "nbsecrets.operatorVolumes" -}}
@@ -338,6 +360,9 @@ seccompProfile:
   secret:
     secretName: {{ .Values.keys.session.existingSecret }}
     defaultMode: 0400
+{{- end }}
+{{- with .Values.operator.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}
 
@@ -358,6 +383,9 @@ seccompProfile:
 - name: session-public-key
   configMap:
     name: {{ .Values.keys.session.existingPublicKeyConfigMap }}
+{{- end }}
+{{- with .Values.api.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}
 
@@ -400,4 +428,41 @@ seccompProfile:
 {{- else if .Values.rotation.run -}}
 {{- fail "rotation.run needs rotation.enabled (the Job's ServiceAccount and Roles)" -}}
 {{- end -}}
+{{- end -}}
+
+{{- /* Where a pod runs and how it is labelled, from a component's values (operator, api, rotation):
+       call with (dict "ctx" $ "values" .Values.operator "component" "operator"). */}}
+{{- define "nbsecrets.podScheduling" -}}
+{{- $v := .values }}
+{{- with $v.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with $v.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $constraint := deepCopy . }}
+  {{- if not (hasKey $constraint "labelSelector") }}
+  {{- $_ := set $constraint "labelSelector" (dict "matchLabels" (fromYaml (include "nbsecrets.selectorLabels" (dict "ctx" $.ctx "component" $.component)))) }}
+  {{- end }}
+  - {{ toYaml $constraint | nindent 4 | trim }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- /* A pod template's labels: the user's podLabels, under the chart's own (which win). */}}
+{{- define "nbsecrets.podLabels" -}}
+{{- $chart := fromYaml (include "nbsecrets.labels" (dict "ctx" .ctx "component" .component)) }}
+{{- toYaml (mergeOverwrite (deepCopy (.extra | default dict)) $chart) }}
 {{- end -}}

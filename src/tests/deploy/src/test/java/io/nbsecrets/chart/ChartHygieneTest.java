@@ -76,4 +76,77 @@ class ChartHygieneTest {
     assertThatThrownBy(() -> ChartRendering.render("image: {digest: latest}"))
         .hasMessageContaining("/image/digest");
   }
+
+  private static Deployment deployment(List<HasMetadata> objects, String name) {
+    return ChartRendering.named(objects, Deployment.class, name);
+  }
+
+  @Test
+  void schedulingLabelsAndExtrasReachEachComponentsPod() {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            """
+            operator:
+              priorityClassName: platform-critical
+              podLabels: {team: ml, app.kubernetes.io/name: not-this}
+              topologySpreadConstraints:
+                - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}
+              extraArgs: [--management-port=9090]
+              extraVolumes: [{name: extra, emptyDir: {}}]
+              extraVolumeMounts: [{name: extra, mountPath: /extra}]
+            api:
+              topologySpreadConstraints:
+                - maxSkew: 2
+                  topologyKey: topology.kubernetes.io/zone
+                  whenUnsatisfiable: DoNotSchedule
+                  labelSelector: {matchLabels: {mine: "yes"}}
+            """,
+            Map.of());
+    var operator =
+        deployment(objects, ChartRendering.RELEASE + "-operator").getSpec().getTemplate();
+    assertThat(operator.getSpec().getPriorityClassName()).isEqualTo("platform-critical");
+    assertThat(operator.getMetadata().getLabels())
+        .containsEntry("team", "ml")
+        .containsEntry("app.kubernetes.io/name", "nbsecrets");
+    var spread = operator.getSpec().getTopologySpreadConstraints().get(0);
+    assertThat(spread.getMaxSkew()).isEqualTo(1);
+    assertThat(spread.getLabelSelector().getMatchLabels())
+        .containsEntry("app.kubernetes.io/component", "operator");
+    Container container = operator.getSpec().getContainers().get(0);
+    assertThat(container.getArgs()).endsWith("--management-port=9090");
+    assertThat(operator.getSpec().getVolumes()).anyMatch(v -> v.getName().equals("extra"));
+    assertThat(container.getVolumeMounts())
+        .anyMatch(m -> m.getName().equals("extra") && m.getMountPath().equals("/extra"));
+    var api = deployment(objects, ChartRendering.RELEASE + "-api").getSpec().getTemplate();
+    assertThat(
+            api.getSpec().getTopologySpreadConstraints().get(0).getLabelSelector().getMatchLabels())
+        .containsExactly(Map.entry("mine", "yes"));
+    assertThat(api.getSpec().getPriorityClassName()).isNull();
+  }
+
+  @Test
+  void securityContextsAreTheRestrictedDefaultsWithTheOverridesMergedIn() {
+    List<HasMetadata> defaults = ChartRendering.objects("", Map.of());
+    var pod =
+        deployment(defaults, ChartRendering.RELEASE + "-api").getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
+        .isTrue();
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "podSecurityContext: {runAsUser: 4000, fsGroup: 4000}\n"
+                + "containerSecurityContext: {runAsUser: 4000}\n",
+            Map.of());
+    var changed =
+        deployment(objects, ChartRendering.RELEASE + "-api").getSpec().getTemplate().getSpec();
+    assertThat(changed.getSecurityContext().getRunAsUser()).isEqualTo(4000L);
+    assertThat(changed.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(changed.getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    var c = changed.getContainers().get(0).getSecurityContext();
+    assertThat(c.getRunAsUser()).isEqualTo(4000L);
+    assertThat(c.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getCapabilities().getDrop()).containsExactly("ALL");
+  }
 }
