@@ -149,4 +149,45 @@ class ChartHygieneTest {
     assertThat(c.getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getCapabilities().getDrop()).containsExactly("ALL");
   }
+
+  /**
+   * The alerts name metrics the code registers (Micrometer names as Prometheus writes them) and
+   * failure reasons the operator has. PromQL syntax itself is not checked here (no promtool).
+   */
+  @Test
+  void theAlertsNameMetricsAndReasonsThatExist() throws Exception {
+    assertThat(ChartRendering.objects("", Map.of()))
+        .noneMatch(o -> o.getKind().equals("PrometheusRule"));
+    String rule =
+        ChartRendering.render("prometheusRule: {enabled: true, failingFor: 10m}", Map.of());
+    assertThat(rule)
+        .contains("kind: PrometheusRule", "alert: NbsecretsSessionsFailing", "for: 10m")
+        .contains("alert: NbsecretsStaleCheckFailing", "alert: NbsecretsKeyRotationStuck");
+    StringBuilder code = new StringBuilder();
+    try (var files = java.nio.file.Files.walk(java.nio.file.Path.of("src"))) {
+      for (var f :
+          files
+              .filter(
+                  f -> f.toString().contains("/src/main/java/") && f.toString().endsWith(".java"))
+              .toList()) {
+        code.append(java.nio.file.Files.readString(f));
+      }
+    }
+    var metrics = java.util.regex.Pattern.compile("\\b(nbsecrets_[a-z_]+)").matcher(rule);
+    int found = 0;
+    while (metrics.find()) {
+      String name = metrics.group(1).replaceAll("_total$", "").replace('_', '.');
+      assertThat(code.toString()).as("metric %s in main code", name).contains("\"" + name + "\"");
+      found++;
+    }
+    assertThat(found).isGreaterThanOrEqualTo(3);
+    var reasons = java.util.regex.Pattern.compile("reason=~\"([A-Za-z|]+)\"").matcher(rule);
+    assertThat(reasons.find()).isTrue();
+    String enumSource =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of("src/operator/src/main/java/io/nbsecrets/operator/Reason.java"));
+    for (String reason : reasons.group(1).split("\\|")) {
+      assertThat(enumSource).as("reason %s", reason).contains("(\"" + reason + "\")");
+    }
+  }
 }
