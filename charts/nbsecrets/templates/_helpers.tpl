@@ -70,16 +70,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- if eq .Values.mode "combined" }}server{{ else }}operator{{ end -}}
 {{- end -}}
 
+{{- /* ServiceAccount names: serviceAccount.names.<role>, else <fullname>-<role>; in combined mode
+       one account (names.operator, else <fullname>) serves both roles. */}}
 {{- define "nbsecrets.operatorServiceAccount" -}}
-{{- if eq .Values.mode "combined" }}{{ include "nbsecrets.fullname" . }}{{ else }}{{ include "nbsecrets.fullname" . }}-operator{{ end -}}
+{{- if eq .Values.mode "combined" }}{{ .Values.serviceAccount.names.operator | default (include "nbsecrets.fullname" .) }}{{ else }}{{ .Values.serviceAccount.names.operator | default (printf "%s-operator" (include "nbsecrets.fullname" .)) }}{{ end -}}
 {{- end -}}
 
 {{- define "nbsecrets.apiServiceAccount" -}}
-{{- if eq .Values.mode "combined" }}{{ include "nbsecrets.fullname" . }}{{ else }}{{ include "nbsecrets.fullname" . }}-api{{ end -}}
+{{- if eq .Values.mode "combined" }}{{ include "nbsecrets.operatorServiceAccount" . }}{{ else }}{{ .Values.serviceAccount.names.api | default (printf "%s-api" (include "nbsecrets.fullname" .)) }}{{ end -}}
 {{- end -}}
 
 {{- define "nbsecrets.rotationServiceAccount" -}}
-{{- include "nbsecrets.fullname" . }}-rotation
+{{- .Values.serviceAccount.names.rotation | default (printf "%s-rotation" (include "nbsecrets.fullname" .)) -}}
 {{- end -}}
 
 {{/* The rotate-keys Job of rotation.run: "<fullname>-rotate-keys-<run>" as a DNS label. When the

@@ -190,4 +190,46 @@ class ChartHygieneTest {
       assertThat(enumSource).as("reason %s", reason).contains("(\"" + reason + "\")");
     }
   }
+
+  @Test
+  void serviceAccountsCanBeBroughtAndNamedAndRbacBindsThoseNames() {
+    List<HasMetadata> own =
+        ChartRendering.objects(
+            ROTATION
+                + "serviceAccount: {create: false, names: {operator: op-sa, api: api-sa,"
+                + " rotation: rot-sa}}\n",
+            Map.of());
+    assertThat(ChartRendering.ofType(own, io.fabric8.kubernetes.api.model.ServiceAccount.class))
+        .isEmpty();
+    assertThat(
+            ChartRendering.ofType(own, Deployment.class).stream()
+                .map(d -> d.getSpec().getTemplate().getSpec().getServiceAccountName()))
+        .containsExactlyInAnyOrder("op-sa", "api-sa");
+    assertThat(
+            ChartRendering.ofType(own, Job.class).stream()
+                .map(j -> j.getSpec().getTemplate().getSpec().getServiceAccountName()))
+        .containsExactly("rot-sa");
+    List<String> subjects = new ArrayList<>();
+    ChartRendering.ofType(own, io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class)
+        .forEach(b -> b.getSubjects().forEach(x -> subjects.add(x.getName())));
+    ChartRendering.ofType(own, io.fabric8.kubernetes.api.model.rbac.RoleBinding.class)
+        .forEach(b -> b.getSubjects().forEach(x -> subjects.add(x.getName())));
+    assertThat(subjects).contains("op-sa", "api-sa", "rot-sa").allMatch(n -> n.endsWith("-sa"));
+
+    List<HasMetadata> combined =
+        ChartRendering.objects(
+            "mode: combined\nserviceAccount: {names: {operator: one}}\n", Map.of());
+    assertThat(
+            ChartRendering.ofType(combined, io.fabric8.kubernetes.api.model.ServiceAccount.class))
+        .extracting(a -> a.getMetadata().getName())
+        .containsExactly("one");
+    assertThat(
+            ChartRendering.ofType(combined, Deployment.class)
+                .get(0)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getServiceAccountName())
+        .isEqualTo("one");
+  }
 }
