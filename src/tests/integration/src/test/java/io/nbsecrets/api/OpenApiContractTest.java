@@ -89,8 +89,8 @@ class OpenApiContractTest {
     // Paths and methods: exactly the server's routes.
     Map<String, Set<String>> documented = new TreeMap<>();
     doc.path("paths")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             p -> {
               Set<String> methods = new TreeSet<>();
               p.getValue()
@@ -200,12 +200,12 @@ class OpenApiContractTest {
     // Every status the document names for an operation was produced by a request above.
     Map<String, Set<String>> named = new TreeMap<>();
     doc.path("paths")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             p ->
                 p.getValue()
-                    .fields()
-                    .forEachRemaining(
+                    .properties()
+                    .forEach(
                         op -> {
                           if (op.getKey().equals("parameters")) {
                             return;
@@ -266,7 +266,8 @@ class OpenApiContractTest {
     JsonNode schema = media.path("schema");
     Object body = mediaType.equals("application/json") ? reply.json() : reply.body();
     List<String> problems = new ArrayList<>();
-    validate(schema, body instanceof JsonNode n ? n : f.JSON.valueToTree(body), "$", problems);
+    validate(
+        schema, body instanceof JsonNode n ? n : ApiFixture.JSON.valueToTree(body), "$", problems);
     assertThat(problems).as("%s %s %s body against its schema", method, template, status).isEmpty();
     JsonNode headers = response.path("headers");
     headers
@@ -327,11 +328,11 @@ class OpenApiContractTest {
         Map<String, JsonNode> properties = new LinkedHashMap<>();
         schema
             .path("properties")
-            .fields()
-            .forEachRemaining(e -> properties.put(e.getKey(), e.getValue()));
+            .properties()
+            .forEach(e -> properties.put(e.getKey(), e.getValue()));
         value
-            .fields()
-            .forEachRemaining(
+            .properties()
+            .forEach(
                 e -> {
                   JsonNode p = properties.get(e.getKey());
                   if (p != null) {
