@@ -135,6 +135,13 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
             + env.apiUrl()
             + "/api/v1/secrets");
     System.out.println("  kubectl --kubeconfig " + kubeconfig + " get nbs -A");
+    System.out.println(
+        "  jq -r .tokens.alice "
+            + endpointsFile
+            + " | java -jar target/nbsecrets.jar login --api "
+            + env.apiUrl()
+            + " --token-stdin");
+    System.out.println("  java -jar target/nbsecrets.jar list");
     stop.await();
     return 0;
   }
