@@ -57,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
   public static final String ROUTE_READYZ = Probes.READYZ;
   public static final String ROUTE_METRICS = Probes.METRICS;
   public static final String ROUTE_OPENAPI = "/api/v1/openapi.json";
+  public static final String ROUTE_LIMITS = "/api/v1/limits";
   public static final String METRIC_REQUESTS = "nbsecrets.api.requests";
 
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -89,6 +90,19 @@ public final class ApiServer implements AutoCloseable {
     List<Route> all = new ArrayList<>(new SecretRoutes(secrets, callers, b.audit).routes());
     all.add(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
     all.add(OpenApiDocument.route(ROUTE_OPENAPI));
+    all.add(
+        Route.get(
+            ROUTE_LIMITS,
+            false,
+            (exchange, unused) ->
+                exchange.json(
+                    200,
+                    Map.of(
+                        "maxValueBytes",
+                        config.maxValueBytes(),
+                        "maxSecretsPerUser",
+                        config.maxSecretsPerUser()))));
+    all.addAll(WebPage.routes());
     all.addAll(
         Probes.routes(
             Optional::empty,

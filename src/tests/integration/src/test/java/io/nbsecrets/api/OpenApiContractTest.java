@@ -192,6 +192,10 @@ class OpenApiContractTest {
     check("GET", ApiServer.ROUTE_READYZ, f.get(ApiServer.ROUTE_READYZ, null));
     check("GET", ApiServer.ROUTE_READYZ, down.get(ApiServer.ROUTE_READYZ, null));
     check("GET", ApiServer.ROUTE_METRICS, f.get(ApiServer.ROUTE_METRICS, null));
+    check("GET", ApiServer.ROUTE_LIMITS, f.get(ApiServer.ROUTE_LIMITS, null));
+    for (String page : List.of("/", "/app.js", "/app.css")) {
+      check("GET", page, f.get(page, null));
+    }
     // What no route documents by status: the default answer, in the error shape.
     check(
         "DELETE", ApiServer.ROUTE_SECRETS, f.call("DELETE", ApiServer.ROUTE_SECRETS, alice, null));
