@@ -273,4 +273,76 @@ class SecretsPageTest {
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
     assertThat(byId("secrets").isDisplayed()).isFalse();
   }
+
+  /**
+   * Behind an authenticating proxy (here a small forwarding proxy that adds the user's bearer
+   * token, as oauth2-proxy does after its sign-in), the page is signed in at once and offers no
+   * sign-out of its own.
+   */
+  @Test
+  @Order(7)
+  void behindAnAuthenticatingProxyThePageIsSignedInAtOnce() throws Exception {
+    String proxied = f.userToken("bob");
+    var http = java.net.http.HttpClient.newHttpClient();
+    var proxy =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    proxy.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            var request =
+                java.net.http.HttpRequest.newBuilder(f.uri(exchange.getRequestURI().getRawPath()))
+                    .method(
+                        exchange.getRequestMethod(),
+                        body.length == 0
+                            ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                            : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                    .header("Authorization", "Bearer " + proxied);
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type != null) {
+              request.header("Content-Type", type);
+            }
+            var response =
+                http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            response
+                .headers()
+                .map()
+                .forEach(
+                    (k, v) -> {
+                      if (!k.equalsIgnoreCase("content-length")
+                          && !k.equalsIgnoreCase("transfer-encoding")
+                          && !k.equalsIgnoreCase("connection")) {
+                        exchange.getResponseHeaders().put(k, v);
+                      }
+                    });
+            byte[] out = response.body();
+            exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
+            if (out.length > 0) {
+              exchange.getResponseBody().write(out);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    proxy.start();
+    try {
+      browser.get("http://127.0.0.1:" + proxy.getAddress().getPort() + "/");
+      awaitText("status", "Signed in through your sign-in proxy.");
+      assertThat(byId("secrets").isDisplayed()).isTrue();
+      assertThat(byId("signin").isDisplayed()).isFalse();
+      assertThat(byId("signout").isDisplayed()).isFalse();
+      String v = value("proxied");
+      byId("name").sendKeys("VIA_PROXY");
+      byId("value").sendKeys(v);
+      byId("name").sendKeys(Keys.ENTER);
+      awaitText("status", "Created VIA_PROXY (version 1).");
+      assertThat(new String(f.decryptStored("bob", "VIA_PROXY"), StandardCharsets.UTF_8))
+          .isEqualTo(v);
+      assertThat(browser.getPageSource()).doesNotContain(v).doesNotContain(proxied);
+    } finally {
+      proxy.stop(0);
+    }
+  }
 }
