@@ -109,6 +109,13 @@ class SecretsPageTest {
     }
   }
 
+  /** Types a name and a value into the form and submits it with Enter, as a person would. */
+  private void save(String name, String value) {
+    byId("name").sendKeys(name);
+    byId("value").sendKeys(value);
+    byId("name").sendKeys(Keys.ENTER);
+  }
+
   private String value(String hint) {
     String v = "page-" + hint + "-" + UUID.randomUUID();
     values.add(v);
@@ -195,9 +202,7 @@ class SecretsPageTest {
   void addReplaceUploadAndDeleteAndTheValueLeavesThePage() throws Exception {
     String v1 = value("v1");
     byId("name").clear();
-    byId("name").sendKeys("GITHUB_TOKEN");
-    byId("value").sendKeys(v1);
-    byId("name").sendKeys(Keys.ENTER);
+    save("GITHUB_TOKEN", v1);
     awaitText("status", "Created GITHUB_TOKEN (version 1).");
     assertThat(byId("value").getAttribute("value")).isEmpty();
     assertThat(new String(f.decryptStored("alice", "GITHUB_TOKEN"), StandardCharsets.UTF_8))
@@ -206,9 +211,7 @@ class SecretsPageTest {
     screenshot("5-created");
 
     String v2 = value("v2");
-    byId("name").sendKeys("GITHUB_TOKEN");
-    byId("value").sendKeys(v2);
-    byId("name").sendKeys(Keys.ENTER);
+    save("GITHUB_TOKEN", v2);
     awaitText("status", "Replaced GITHUB_TOKEN (version 2).");
     assertThat(new String(f.decryptStored("alice", "GITHUB_TOKEN"), StandardCharsets.UTF_8))
         .isEqualTo(v2);
@@ -334,9 +337,7 @@ class SecretsPageTest {
       assertThat(byId("signin").isDisplayed()).isFalse();
       assertThat(byId("signout").isDisplayed()).isFalse();
       String v = value("proxied");
-      byId("name").sendKeys("VIA_PROXY");
-      byId("value").sendKeys(v);
-      byId("name").sendKeys(Keys.ENTER);
+      save("VIA_PROXY", v);
       awaitText("status", "Created VIA_PROXY (version 1).");
       assertThat(new String(f.decryptStored("bob", "VIA_PROXY"), StandardCharsets.UTF_8))
           .isEqualTo(v);
