@@ -1,6 +1,5 @@
 package io.nbsecrets.tls;
 
-import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -28,13 +27,8 @@ public final class ServerNameTrust {
 
   /** A context trusting {@code caBundlePem} and requiring {@code serverName}. */
   public static SSLContext context(String caBundlePem, String serverName) {
+    KeyStore store = CaTrust.trustStore(caBundlePem);
     try {
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      List<X509Certificate> cas = Pem.certificates(caBundlePem);
-      for (int i = 0; i < cas.size(); i++) {
-        store.setCertificateEntry("ca-" + i, cas.get(i));
-      }
       TrustManagerFactory factory =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(store);
@@ -42,7 +36,7 @@ public final class ServerNameTrust {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {new Named(chain, serverName)}, null);
       return context;
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot build a TLS client context", e);
     }
   }

@@ -1,18 +1,13 @@
 package io.nbsecrets.init;
 
-import io.nbsecrets.tls.Pem;
+import io.nbsecrets.tls.CaTrust;
 import io.nbsecrets.tls.ServerNameTrust;
-import java.io.IOException;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * What the init step trusts when it calls the secrets API.
@@ -42,29 +37,11 @@ public record ApiTrust(String caBundle, String serverName, boolean allowInsecure
   /** The TLS context trusting {@link #caBundle} only (or the JDK's CAs when empty). */
   SSLContext sslContext() throws InitException {
     try {
-      TrustManagerFactory trust =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      if (caBundle.isEmpty()) {
-        trust.init((KeyStore) null);
-      } else {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        List<X509Certificate> cas = Pem.certificates(caBundle);
-        if (cas.isEmpty()) {
-          throw new InitException("the API's CA bundle holds no certificate");
-        }
-        for (int i = 0; i < cas.size(); i++) {
-          store.setCertificateEntry("ca-" + i, cas.get(i));
-        }
-        trust.init(store);
-      }
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trust.getTrustManagers(), null);
-      return context;
+      return CaTrust.context(caBundle);
     } catch (IllegalArgumentException e) {
-      throw new InitException("the API's CA bundle is not valid PEM: " + e.getMessage());
-    } catch (GeneralSecurityException | IOException e) {
-      throw new InitException("cannot set up TLS: " + e.getClass().getSimpleName());
+      throw new InitException("the API's CA bundle: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      throw new InitException(e.getMessage());
     }
   }
 

@@ -85,6 +85,13 @@ public final class LoginCommand extends UserCommand {
   public Integer call() throws IOException {
     SecretsApi.baseUri(api, true);
     String token = null;
+    // Usage first, before standard input is read.
+    if (!execArgs.isEmpty() && source.exec == null) {
+      throw new CliFailure(ExitCodes.USAGE, "--token-exec-arg needs --token-exec");
+    }
+    if (tlsServerName != null && caFile == null) {
+      throw new CliFailure(ExitCodes.USAGE, "--tls-server-name needs --ca-file");
+    }
     String tokenFile = null;
     List<String> exec = null;
     if (source.stdin) {
@@ -96,9 +103,6 @@ public final class LoginCommand extends UserCommand {
       exec.add(source.exec);
       exec.addAll(execArgs);
     }
-    if (!execArgs.isEmpty() && exec == null) {
-      throw new CliFailure(ExitCodes.USAGE, "--token-exec-arg needs --token-exec");
-    }
     String ca = null;
     if (caFile != null) {
       try {
@@ -106,9 +110,6 @@ public final class LoginCommand extends UserCommand {
       } catch (IOException e) {
         throw new CliFailure(ExitCodes.USAGE, "cannot read --ca-file " + caFile);
       }
-    }
-    if (tlsServerName != null && ca == null) {
-      throw new CliFailure(ExitCodes.USAGE, "--tls-server-name needs --ca-file");
     }
     UserConfig config = new UserConfig(api, token, tokenFile, exec, ca, tlsServerName);
     int count = new SecretsApi(config).list().path("items").size();

@@ -3,7 +3,7 @@ package io.nbsecrets.cli.user;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nbsecrets.tls.Pem;
+import io.nbsecrets.tls.CaTrust;
 import io.nbsecrets.tls.ServerNameTrust;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -16,16 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The secrets API as the user commands call it: one request per call, the token of the saved login,
@@ -48,13 +42,17 @@ final class SecretsApi {
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .version(HttpClient.Version.HTTP_1_1);
-    if (config.tlsServerName() != null) {
-      // The certificate must chain to the bundle and name tlsServerName, whatever host the URL
-      // names (as kubectl's tls-server-name, for a port-forward).
-      trusting(config.caBundle());
-      b.sslContext(ServerNameTrust.context(config.caBundle(), config.tlsServerName()));
-    } else if (config.caBundle() != null && !config.caBundle().isBlank()) {
-      b.sslContext(trusting(config.caBundle()));
+    try {
+      // With tlsServerName the certificate must chain to the bundle and carry that name, whatever
+      // host the URL names (as kubectl's tls-server-name, for a port-forward).
+      b.sslContext(
+          config.tlsServerName() != null
+              ? ServerNameTrust.context(config.caBundle(), config.tlsServerName())
+              : CaTrust.context(config.caBundle()));
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCodes.USAGE, "the CA bundle: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      throw new CliFailure(ExitCodes.FAILED, e.getMessage());
     }
     this.http = b.build();
   }
@@ -91,30 +89,6 @@ final class SecretsApi {
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
-    }
-  }
-
-  private static SSLContext trusting(String pem) {
-    try {
-      List<X509Certificate> cas = Pem.certificates(pem);
-      if (cas.isEmpty()) {
-        throw new CliFailure(ExitCodes.USAGE, "the CA bundle holds no certificate");
-      }
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      for (int i = 0; i < cas.size(); i++) {
-        store.setCertificateEntry("ca-" + i, cas.get(i));
-      }
-      TrustManagerFactory trust =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      trust.init(store);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trust.getTrustManagers(), null);
-      return context;
-    } catch (IllegalArgumentException e) {
-      throw new CliFailure(ExitCodes.USAGE, "the CA bundle is not valid PEM: " + e.getMessage());
-    } catch (GeneralSecurityException | IOException e) {
-      throw new CliFailure(ExitCodes.FAILED, "cannot set up TLS: " + e.getClass().getSimpleName());
     }
   }
 
