@@ -273,6 +273,9 @@ seccompProfile:
   args:
     - api
     - --namespace=$(POD_NAMESPACE)
+    {{- with .Values.rbac.watchNamespaces }}
+    - --watch-namespaces={{ join "," . }}
+    {{- end }}
     - --host=0.0.0.0
     - --port={{ int .Values.api.port }}
     - --max-value-bytes={{ int .Values.api.maxValueBytes }}

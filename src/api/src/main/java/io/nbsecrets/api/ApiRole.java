@@ -14,6 +14,7 @@ import io.nbsecrets.util.Resources;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The secrets API role, started the one way both the {@code api} subcommand and {@code dev} start
@@ -28,6 +29,7 @@ public final class ApiRole implements AutoCloseable {
    * @param sessionPublicKeyFile the session public key (PEM), or null: the operator's ConfigMap
    * @param publicKeyWait how long to wait for the operator to publish its public key
    * @param tls how the API serves TLS (and publishes its CA bundle)
+   * @param watchNamespaces where sessions live (to show which use a secret); empty: everywhere
    */
   public record Config(
       String namespace,
@@ -37,7 +39,13 @@ public final class ApiRole implements AutoCloseable {
       Path platformKeyFile,
       Path sessionPublicKeyFile,
       Duration publicKeyWait,
-      TlsSettings tls) {}
+      TlsSettings tls,
+      List<String> watchNamespaces) {
+
+    public Config {
+      watchNamespaces = watchNamespaces == null ? List.of() : List.copyOf(watchNamespaces);
+    }
+  }
 
   private final Resources resources;
   private final ApiServer server;
@@ -92,6 +100,7 @@ public final class ApiRole implements AutoCloseable {
               .userKeys(userKeys)
               .authenticator(authenticator)
               .podResolver(new SessionPodResolver(client))
+              .sessionUsage(resources.add(SessionIndex.start(client, config.watchNamespaces())))
               .meterRegistry(registry)
               .http(
                   h ->

@@ -87,7 +87,8 @@ public final class ApiServer implements AutoCloseable {
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
             .errors(this::error)
             .onAnswered(this::record);
-    List<Route> all = new ArrayList<>(new SecretRoutes(secrets, callers, b.audit).routes());
+    List<Route> all =
+        new ArrayList<>(new SecretRoutes(secrets, b.sessionUsage, callers, b.audit).routes());
     all.add(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
     all.add(OpenApiDocument.route(ROUTE_OPENAPI));
     all.add(
@@ -258,6 +259,7 @@ public final class ApiServer implements AutoCloseable {
     private MeterRegistry registry;
     private BooleanSupplier readiness;
     private Audit audit = Audit.systemClock();
+    private SessionUsage sessionUsage = SessionUsage.UNKNOWN;
     private final HttpEndpoint.Builder http = HttpEndpoint.builder("nbsecrets-api").port(8080);
 
     private Builder() {}
@@ -298,13 +300,19 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Overrides the readiness check (default: one cheap store read per probe). */
     /** Where the audit trail goes (default: the system clock, logger io.nbsecrets.audit). */
     public Builder audit(Audit audit) {
       this.audit = Objects.requireNonNull(audit, "audit");
       return this;
     }
 
+    /** Which sessions mount the users' secrets (default: not known, so no {@code usedBy}). */
+    public Builder sessionUsage(SessionUsage sessionUsage) {
+      this.sessionUsage = Objects.requireNonNull(sessionUsage, "sessionUsage");
+      return this;
+    }
+
+    /** Overrides the readiness check (default: one cheap store read per probe). */
     public Builder readiness(BooleanSupplier readiness) {
       this.readiness = readiness;
       return this;

@@ -6,18 +6,22 @@ import io.nbsecrets.http.Route;
 import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.store.PutResult;
 import io.nbsecrets.store.SecretMetadata;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The user's own secrets: list, and get (metadata), put and delete one. Values go in only. */
 final class SecretRoutes {
   private final SecretService secrets;
+  private final SessionUsage sessions;
   private final Callers callers;
   private final Audit audit;
 
-  SecretRoutes(SecretService secrets, Callers callers, Audit audit) {
+  SecretRoutes(SecretService secrets, SessionUsage sessions, Callers callers, Audit audit) {
     this.secrets = secrets;
+    this.sessions = sessions;
     this.callers = callers;
     this.audit = audit;
   }
@@ -30,7 +34,11 @@ final class SecretRoutes {
 
   private void list(Exchange exchange, String unused) {
     String user = callers.user(exchange);
-    exchange.json(200, Map.of("items", secrets.list(user)));
+    List<SecretMetadata> items = secrets.list(user);
+    Map<String, Instant> lastUsed = items.isEmpty() ? Map.of() : secrets.lastUsed(user);
+    Optional<List<SessionUsage.Use>> uses = sessions.uses(user);
+    exchange.json(
+        200, Map.of("items", items.stream().map(m -> SecretView.of(m, lastUsed, uses)).toList()));
   }
 
   private void one(Exchange exchange, String rawName) {
@@ -39,7 +47,7 @@ final class SecretRoutes {
     switch (exchange.method()) {
       case "GET" -> {
         SecretMetadata metadata = secrets.get(user, name).orElseThrow(() -> notFound(name));
-        exchange.json(200, metadata);
+        exchange.json(200, SecretView.of(metadata, secrets.lastUsed(user), sessions.uses(user)));
       }
       case "DELETE" -> {
         if (!secrets.delete(user, name)) {

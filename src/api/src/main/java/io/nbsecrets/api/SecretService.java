@@ -9,12 +9,17 @@ import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.store.PutResult;
 import io.nbsecrets.store.SecretMetadata;
 import io.nbsecrets.store.SecretStore;
+import io.nbsecrets.store.StoreException;
 import io.nbsecrets.store.StoredSecret;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stores, lists and deletes users' secrets, double-encrypted: the value under the user's Fernet key
@@ -26,6 +31,8 @@ import java.util.function.Supplier;
  * so every caller gets the same rules.
  */
 public final class SecretService {
+  private static final Logger LOG = LoggerFactory.getLogger(SecretService.class);
+
   /** A user name no human can have ({@code system:} is reserved by Kubernetes): readiness probe. */
   static final String PROBE_USER = "system:nbsecrets:readiness-probe";
 
@@ -85,6 +92,20 @@ public final class SecretService {
   /** Metadata of the user's secrets, sorted by name. */
   public List<SecretMetadata> list(String user) {
     return store.list(user);
+  }
+
+  /**
+   * When each of the user's secrets was last delivered to a session (see {@link
+   * SecretStore#lastUsed}). Informational: when the store cannot say (e.g. the API may not read the
+   * usage record), the answer is empty and a warning is logged, and the secrets still list.
+   */
+  public Map<String, Instant> lastUsed(String user) {
+    try {
+      return store.lastUsed(user);
+    } catch (StoreException e) {
+      LOG.warn("could not read when the secrets of {} were last used: {}", user, e.getMessage());
+      return Map.of();
+    }
   }
 
   /** Metadata of one secret. */

@@ -87,6 +87,7 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
   public List<Flag> settingFlags() {
     return List.of(
         new Flag("--port", Integer.class, API_PORT),
+        new Flag("--watch-namespaces", List.class, NbsecretsSettings.WATCH_NAMESPACES),
         new Flag("--max-value-bytes", Integer.class, API_MAX_VALUE_BYTES),
         new Flag("--max-secrets-per-user", Integer.class, API_MAX_SECRETS_PER_USER),
         new Flag("--username-prefix", String.class, API_USERNAME_PREFIX),
@@ -118,7 +119,8 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
                 platformKeyFile,
                 sessionPublicKeyFile,
                 Duration.ofMinutes(5),
-                tlsSettings()),
+                tlsSettings(),
+                settings.get(NbsecretsSettings.WATCH_NAMESPACES)),
             services.store(),
             services.transit(),
             authenticator,

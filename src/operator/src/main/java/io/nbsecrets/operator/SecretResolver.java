@@ -20,6 +20,7 @@ import io.nbsecrets.store.StoredSecret;
 import io.nbsecrets.util.Counts;
 import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,12 +30,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes a snapshot of a session's secrets: reads the records from the store and removes their outer
  * layer. All or nothing: any missing or unreadable secret fails the whole snapshot.
  */
 public final class SecretResolver {
+  private static final Logger LOG = LoggerFactory.getLogger(SecretResolver.class);
+
   private final SecretStore store;
   private final LiveKey<SessionKeyRing> keys;
   private final DataKeyUnwrapper transit;
@@ -219,6 +224,27 @@ public final class SecretResolver {
     /** The metric tag: {@code ok} or the failure's reason (a fixed set). */
     public String result() {
       return known() ? "ok" : reason;
+    }
+  }
+
+  /**
+   * Notes in the store that {@code names} reached a session now: one write, once per snapshot (see
+   * {@link SecretStore#recordUse}). Usage is informational, so a failure never fails the session:
+   * it is logged (names only) and the result returned, as a metric tag ({@code ok}, {@code
+   * StoreUnavailable} or {@code StoreError}).
+   */
+  public String recordUse(String user, Collection<String> names, Instant at) {
+    try {
+      store.recordUse(user, names, at);
+      return "ok";
+    } catch (StoreUnavailableException e) {
+      LOG.warn(
+          "could not record the use of {} secrets of {}: {}", names.size(), user, e.getMessage());
+      return Reason.STORE_UNAVAILABLE.value();
+    } catch (StoreException e) {
+      LOG.warn(
+          "could not record the use of {} secrets of {}: {}", names.size(), user, e.getMessage());
+      return Reason.STORE_ERROR.value();
     }
   }
 

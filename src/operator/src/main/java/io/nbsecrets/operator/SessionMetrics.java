@@ -58,6 +58,18 @@ final class SessionMetrics {
         .increment();
   }
 
+  /**
+   * One write of secrets' usage to the store (once per snapshot), by result: {@code ok}, {@code
+   * StoreUnavailable} or {@code StoreError}.
+   */
+  void usageWrite(String result) {
+    Counter.builder("nbsecrets.operator.usage.writes")
+        .description("Store writes noting when secrets were last delivered, by result")
+        .tag("result", result)
+        .register(registry)
+        .increment();
+  }
+
   void timeStalePass(Runnable pass) {
     stalePasses.record(pass);
   }

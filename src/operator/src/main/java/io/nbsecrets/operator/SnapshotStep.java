@@ -192,6 +192,12 @@ final class SnapshotStep {
     for (Snapshot.Entry e : snapshot.entries()) {
       audit.delivered(session.getSpec().getUser(), e.name(), e.version(), where);
     }
+    // "Last used": one store write per snapshot, whatever the number of secrets.
+    if (!snapshot.entries().isEmpty()) {
+      metrics.usageWrite(
+          resolver.recordUse(
+              session.getSpec().getUser(), SecretResolver.names(snapshot.entries()), audit.now()));
+    }
     String took = Counts.of(snapshot.entries().size(), "secret");
     metrics.snapshotTaken(snapshot.entries().size());
     LOG.info("took a snapshot of {}", took);

@@ -3,6 +3,7 @@ package io.nbsecrets.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -72,6 +73,11 @@ public final class Audit {
   }
 
   /** A secret's version delivered to a session (a new snapshot of it). */
+  /** The time audit lines are stamped with (so usage and the trail agree). */
+  public Instant now() {
+    return clock.instant();
+  }
+
   public void delivered(String user, String name, long version, String session) {
     Map<String, Object> line = line(Event.DELIVERED, user, name, version);
     line.put("session", session);

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -407,6 +409,71 @@ public final class DatabaseSecretStore implements SecretStore {
               prepare(
                   c, "DELETE FROM nbsecrets_secrets WHERE user_id = ? AND name = ?", user, name)) {
             return s.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public void recordUse(String user, Collection<String> names, Instant at) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(at, "at");
+    // Sorted and distinct: one upsert may not touch a row twice, and racing upserts of one user
+    // lock their rows in the same order (no deadlock).
+    Set<String> distinct = new TreeSet<>(names);
+    if (distinct.isEmpty()) {
+      return;
+    }
+    OffsetDateTime when =
+        OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    inTransaction(
+        "record the use of",
+        "secrets of user " + user,
+        c -> {
+          Array array = c.createArrayOf("text", distinct.toArray());
+          try (PreparedStatement upsert =
+                  prepare(
+                      c,
+                      "INSERT INTO nbsecrets_usage (user_id, name, last_used_at)"
+                          + " SELECT ?, n, ? FROM unnest(?::text[]) AS n ORDER BY n"
+                          + " ON CONFLICT (user_id, name) DO UPDATE SET last_used_at ="
+                          + " GREATEST(nbsecrets_usage.last_used_at, EXCLUDED.last_used_at)",
+                      user,
+                      when,
+                      array);
+              PreparedStatement prune =
+                  prepare(
+                      c,
+                      "DELETE FROM nbsecrets_usage WHERE user_id = ? AND name IN (SELECT name"
+                          + " FROM nbsecrets_usage WHERE user_id = ?"
+                          + " ORDER BY last_used_at DESC, name OFFSET ?)",
+                      user,
+                      user,
+                      MAX_USAGE_ENTRIES)) {
+            upsert.executeUpdate();
+            prune.executeUpdate();
+            return null;
+          } finally {
+            array.free();
+          }
+        });
+  }
+
+  @Override
+  public Map<String, Instant> lastUsed(String user) {
+    Objects.requireNonNull(user, "user");
+    return read(
+        "get the use of",
+        "secrets of user " + user,
+        c -> {
+          try (PreparedStatement s =
+              prepare(
+                  c, "SELECT name, last_used_at FROM nbsecrets_usage WHERE user_id = ?", user)) {
+            Map<String, Instant> used = new TreeMap<>();
+            for (Map.Entry<String, Instant> e :
+                rows(s, rs -> Map.entry(rs.getString(1), instant(rs, 2)))) {
+              used.put(e.getKey(), e.getValue());
+            }
+            return used;
           }
         });
   }

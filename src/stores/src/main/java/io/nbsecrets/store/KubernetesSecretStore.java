@@ -3,6 +3,9 @@ package io.nbsecrets.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -32,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -118,8 +122,19 @@ import java.util.function.Predicate;
  * io.fabric8.kubernetes.client.http}: Fabric8's HTTP logging interceptor then logs request bodies,
  * i.e. sealed values.
  *
- * <p>Needs RBAC on {@code secrets} in the namespace: get, list, create, update, delete. The client
- * is not owned: {@link #close()} stops this store's threads only.
+ * <h2>Usage</h2>
+ *
+ * <p>When a user's secrets were last delivered ({@link #recordUse}, {@link #lastUsed}) is one
+ * ConfigMap per user, {@code nbsecrets-use-<h(user)>} (labels as above, component {@code usage};
+ * annotation {@code nbsecrets.io/user}), whose data key {@code usage} is a JSON object of name to
+ * ISO-8601 time. A ConfigMap, not a Secret: it holds no value, and the operator, which writes it,
+ * then needs no write access to Secrets here. {@link #recordUse} is a GET and, unless every name
+ * already has that time or a later one, a create or an update with the read {@code resourceVersion}
+ * (retried on 409 like {@link #put}).
+ *
+ * <p>Needs RBAC on {@code secrets} in the namespace: get, list, create, update, delete; and on
+ * {@code configmaps}: get (the API), create and update (the operator). The client is not owned:
+ * {@link #close()} stops this store's threads only.
  */
 public final class KubernetesSecretStore implements SecretStore {
 
@@ -140,6 +155,9 @@ public final class KubernetesSecretStore implements SecretStore {
   static final String DATA_KEY = "key";
   static final String RECORD_PREFIX = "nbsecrets-rec-";
   static final String USER_KEY_PREFIX = "nbsecrets-uk-";
+  static final String USAGE_PREFIX = "nbsecrets-use-";
+  static final String COMPONENT_USAGE = "usage";
+  static final String DATA_USAGE = "usage";
 
   static final int GET_PARALLELISM = 4;
   static final int RECORD_PAGE_SIZE = 50;
@@ -511,6 +529,99 @@ public final class KubernetesSecretStore implements SecretStore {
     }
     throw unavailable(
         "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Usage: one ConfigMap per user (not a Secret: it holds no value, and the operator, which writes
+  // it, may then write no Secret in this namespace)
+
+  @Override
+  public void recordUse(String user, Collection<String> names, Instant at) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(at, "at");
+    if (names.isEmpty()) {
+      return;
+    }
+    String what = "the usage of user " + user;
+    String objectName = usageName(user);
+    synchronized (writeLock(objectName)) {
+      for (int attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+        ConfigMap current = readUsageObject(objectName, what);
+        Map<String, Instant> stored = current == null ? Map.of() : toUsage(current, user);
+        if (Usage.covers(stored, names, at)) {
+          return;
+        }
+        ConfigMap next = usageObject(user, Usage.merge(stored, names, at), current);
+        try {
+          if (current == null) {
+            client.configMaps().inNamespace(namespace).resource(next).create();
+          } else {
+            client.configMaps().inNamespace(namespace).resource(next).update();
+          }
+          return;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409 && e.getCode() != 404) {
+            throw translate(e, current == null ? "create" : "update", what, "configmaps");
+          }
+          WriteRetries.backoff("kubernetes", attempt, what);
+        }
+      }
+      throw WriteRetries.gaveUp("kubernetes", what);
+    }
+  }
+
+  @Override
+  public Map<String, Instant> lastUsed(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    ConfigMap current = readUsageObject(usageName(user), "the usage of user " + user);
+    return current == null ? Map.of() : toUsage(current, user);
+  }
+
+  private ConfigMap readUsageObject(String objectName, String what) {
+    try {
+      return client.configMaps().inNamespace(namespace).withName(objectName).get();
+    } catch (KubernetesClientException e) {
+      throw translate(e, "get", what, "configmaps");
+    }
+  }
+
+  private ConfigMap usageObject(String user, Map<String, Instant> usage, ConfigMap current) {
+    ObjectNode json = JSON.createObjectNode();
+    usage.forEach((name, time) -> json.put(name, time.toString()));
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(usageName(user))
+        .withNamespace(namespace)
+        .withResourceVersion(current == null ? null : current.getMetadata().getResourceVersion())
+        .withLabels(labels(COMPONENT_USAGE, user))
+        .withAnnotations(Map.of(ANN_USER, user))
+        .endMetadata()
+        .withData(Map.of(DATA_USAGE, json.toString()))
+        .build();
+  }
+
+  private Map<String, Instant> toUsage(ConfigMap object, String user) {
+    String objectName = object.getMetadata().getName();
+    Map<String, String> annotations = object.getMetadata().getAnnotations();
+    if (annotations == null || !user.equals(annotations.get(ANN_USER))) {
+      throw refused(objectName, "it is not the usage of user " + user);
+    }
+    String text = object.getData() == null ? null : object.getData().get(DATA_USAGE);
+    try {
+      JsonNode json = JSON.readTree(text == null ? "" : text);
+      if (json == null || !json.isObject()) {
+        throw refused(objectName, "its data key " + DATA_USAGE + " is not a JSON object");
+      }
+      Map<String, Instant> usage = new TreeMap<>();
+      for (Map.Entry<String, JsonNode> e : json.properties()) {
+        usage.put(e.getKey(), Instant.parse(e.getValue().asText()));
+      }
+      return usage;
+    } catch (IOException | DateTimeParseException e) {
+      throw refused(objectName, "its data key " + DATA_USAGE + " is not usage JSON");
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -889,6 +1000,11 @@ public final class KubernetesSecretStore implements SecretStore {
     return RECORD_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user, name))).substring(0, 40);
   }
 
+  /** {@code nbsecrets-use-} + 40 base32 characters of SHA-256(len(user) user): a ConfigMap. */
+  static String usageName(String user) {
+    return USAGE_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
+  }
+
   /** {@code nbsecrets-uk-} + 40 base32 characters of SHA-256(len(user) user). */
   static String userKeyName(String user) {
     return USER_KEY_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
@@ -924,6 +1040,11 @@ public final class KubernetesSecretStore implements SecretStore {
   // Errors and retries
 
   private StoreException translate(KubernetesClientException e, String verb, String what) {
+    return translate(e, verb, what, "secrets");
+  }
+
+  private StoreException translate(
+      KubernetesClientException e, String verb, String what, String resource) {
     int code = e.getCode();
     if (code <= 0 || code == 429 || code >= 500 || hasIoCause(e)) {
       String detail = code <= 0 ? "no answer from the API server" : "HTTP " + code;
@@ -933,9 +1054,9 @@ public final class KubernetesSecretStore implements SecretStore {
     if (code == 403) {
       return new StoreException(
           String.format(
-              "kubernetes store: forbidden to %s secrets in namespace %s (%s);"
-                  + " check RBAC of the operator's service account",
-              verb, namespace, what),
+              "kubernetes store: forbidden to %s %s in namespace %s (%s);"
+                  + " check RBAC of the service account",
+              verb, resource, namespace, what),
           e);
     }
     String reason =

@@ -1,5 +1,6 @@
 package io.nbsecrets.store;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,27 @@ public interface SecretStore extends AutoCloseable {
    * afterwards (so two racing API replicas agree on one key).
    */
   String putUserKeyIfAbsent(String user, String wrappedKey);
+
+  // --- usage: when a secret was last delivered to a session --------------------------------------
+
+  /** How many names a user's usage record keeps: the most recently used ones. */
+  int MAX_USAGE_ENTRIES = 1000;
+
+  /**
+   * Notes that the user's secrets {@code names} were delivered to a session at {@code at}, in
+   * <b>one write</b> whatever the number of names: a user's usage is one small record (a row per
+   * name in the database), written once per snapshot, never per reconcile. Times only move forward:
+   * a name whose stored time is later than {@code at} keeps it. Concurrent calls lose no name. The
+   * record keeps at most {@link #MAX_USAGE_ENTRIES} names, the most recently used.
+   */
+  void recordUse(String user, Collection<String> names, Instant at);
+
+  /**
+   * When each of the user's secrets was last delivered to a session. An entry may outlive its
+   * secret (a delete does not touch usage): callers ignore an entry older than the secret's {@code
+   * createdAt}, which also covers a name deleted and stored again.
+   */
+  Map<String, Instant> lastUsed(String user);
 
   // --- whole-store operations, for key rotation (never called on a user's behalf) -------------
 

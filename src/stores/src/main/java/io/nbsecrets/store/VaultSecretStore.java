@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -58,7 +59,9 @@ import org.springframework.web.client.RestTemplate;
  * The {@code version} is the contract's (1 on create, +1 on replace, back to 1 after a delete), not
  * Vault's KV version, which is used only for check-and-set. A user's wrapped key is {@code
  * <mount>/<prefix>-userkeys/<encoded user>} with the data {@code {"key": <wrapped key>}}: a
- * separate tree, so no secret name can collide with it.
+ * separate tree, so no secret name can collide with it. When the user's secrets were last delivered
+ * to a session is {@code <mount>/<prefix>-usage/<encoded user>} with the data {@code {<NAME>:
+ * <ISO-8601>, ...}}, written with check-and-set by the operator (read, merge, write).
  *
  * <p><b>User encoding:</b> users may contain {@code /}, {@code :}, {@code @} or upper case, and
  * Vault paths are case-sensitive but often handled case-insensitively by tooling; the user segment
@@ -189,6 +192,7 @@ public final class VaultSecretStore implements SecretStore {
   static final int MAX_WRITE_ATTEMPTS = WriteRetries.MAX_ATTEMPTS;
   static final int GET_PARALLELISM = 8;
   static final String USER_KEYS_SUFFIX = "-userkeys";
+  static final String USAGE_SUFFIX = "-usage";
   private static final String CAS_MISMATCH = "check-and-set parameter did not match";
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
@@ -634,6 +638,56 @@ public final class VaultSecretStore implements SecretStore {
         "gave up storing " + what + " after " + MAX_WRITE_ATTEMPTS + " conflicting attempts", null);
   }
 
+  // --- usage: {@code <mount>/<prefix>-usage/<encoded user>}, data {name: ISO-8601 time} ----------
+
+  @Override
+  public void recordUse(String user, Collection<String> names, Instant at) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(at, "at");
+    if (names.isEmpty()) {
+      return;
+    }
+    String what = "the usage of user " + user;
+    String path = config.mount() + "/data/" + usagePath(user);
+    withCasRetries(
+        path,
+        what,
+        () -> {
+          KvRead read = readKv(path, what);
+          Map<String, Instant> stored = read.data().map(d -> toUsage(d, path)).orElse(Map.of());
+          if (Usage.covers(stored, names, at)) {
+            return Optional.of(Boolean.TRUE);
+          }
+          ObjectNode data = JSON.createObjectNode();
+          Usage.merge(stored, names, at).forEach((name, time) -> data.put(name, time.toString()));
+          return writeCas(path, data, read.kvVersion(), "write", what, Boolean.TRUE);
+        });
+  }
+
+  @Override
+  public Map<String, Instant> lastUsed(String user) {
+    ensureOpen();
+    Objects.requireNonNull(user, "user");
+    String path = config.mount() + "/data/" + usagePath(user);
+    return readKv(path, "the usage of user " + user)
+        .data()
+        .map(d -> toUsage(d, path))
+        .orElse(Map.of());
+  }
+
+  private static Map<String, Instant> toUsage(JsonNode data, String path) {
+    Map<String, Instant> usage = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : data.properties()) {
+      try {
+        usage.put(e.getKey(), Instant.parse(e.getValue().asText()));
+      } catch (DateTimeParseException bad) {
+        throw refused(path, "its field '" + e.getKey() + "' is not an ISO-8601 time");
+      }
+    }
+    return usage;
+  }
+
   /**
    * Checks that Vault answers and is unsealed and active (or a standby), via {@code
    * /v1/sys/health}; for readiness probes.
@@ -872,6 +926,10 @@ public final class VaultSecretStore implements SecretStore {
 
   private String recordPath(String user, String name) {
     return userFolder(user) + "/" + name;
+  }
+
+  private String usagePath(String user) {
+    return config.prefix() + USAGE_SUFFIX + "/" + encodeUser(user);
   }
 
   private String userKeyPath(String user) {

@@ -8,6 +8,7 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.StoredSecret;
 import io.nbsecrets.store.WrappedUserKey;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,16 @@ final class FailingStore implements SecretStore {
   @Override
   public PutResult put(String user, String name, String sealed, int maxSecrets) {
     return delegate.put(user, name, sealed, maxSecrets);
+  }
+
+  @Override
+  public void recordUse(String user, Collection<String> names, Instant at) {
+    delegate.recordUse(user, names, at);
+  }
+
+  @Override
+  public Map<String, Instant> lastUsed(String user) {
+    return delegate.lastUsed(user);
   }
 
   @Override

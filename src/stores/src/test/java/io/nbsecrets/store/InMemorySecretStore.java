@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemorySecretStore implements SecretStore {
   private final Map<String, TreeMap<String, StoredSecret>> records = new ConcurrentHashMap<>();
   private final Map<String, String> userKeys = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Instant>> usage = new ConcurrentHashMap<>();
   private final Clock clock;
   private volatile boolean available = true;
 
@@ -90,6 +91,18 @@ public final class InMemorySecretStore implements SecretStore {
   public synchronized boolean delete(String user, String name) {
     check();
     return of(user).remove(name) != null;
+  }
+
+  @Override
+  public synchronized void recordUse(String user, Collection<String> names, Instant at) {
+    check();
+    usage.put(user, Usage.merge(usage.getOrDefault(user, Map.of()), names, at));
+  }
+
+  @Override
+  public synchronized Map<String, Instant> lastUsed(String user) {
+    check();
+    return Map.copyOf(usage.getOrDefault(user, Map.of()));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.nbsecrets.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -579,6 +580,77 @@ public abstract class SecretStoreContract {
     return all;
   }
 
+  // --- usage ------------------------------------------------------------------------------------
+
+  private static final Instant T0 = Instant.parse("2026-12-01T10:00:00.123456Z");
+
+  @Test
+  void usageKeepsTheLatestTimeOfEachNameAndUsersApart() {
+    assertThat(store.lastUsed("alice")).isEmpty();
+
+    store.recordUse("alice", List.of("db-password", "api-token"), T0.plusSeconds(60));
+    store.recordUse("alice", List.of("api-token"), T0.plusSeconds(120));
+    store.recordUse("alice", List.of("db-password", "ssh"), T0); // an earlier time moves nothing
+    store.recordUse("bob", List.of("db-password"), T0.plusSeconds(600));
+
+    assertThat(store.lastUsed("alice"))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "db-password", T0.plusSeconds(60),
+                "api-token", T0.plusSeconds(120),
+                "ssh", T0));
+    assertThat(store.lastUsed("bob"))
+        .containsExactlyEntriesOf(Map.of("db-password", T0.plusSeconds(600)));
+    assertThat(store.lastUsed("alic")).isEmpty();
+    // Usage is not a record: it neither creates secrets nor counts against the limit.
+    assertThat(store.list("alice")).isEmpty();
+  }
+
+  @Test
+  void concurrentUsageOfOneUserLosesNoName() throws Exception {
+    int writers = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int id = w;
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 3; i++) {
+                    store.recordUse("alice", List.of("s" + id + "-" + i), T0.plusSeconds(id));
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(50, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.lastUsed("alice"))
+        .hasSize(writers * 3)
+        .containsEntry("s5-2", T0.plusSeconds(5));
+  }
+
+  @Test
+  void usageKeepsTheMostRecentlyUsedNamesUpToTheCap() {
+    List<String> many =
+        IntStream.range(0, SecretStore.MAX_USAGE_ENTRIES).mapToObj(i -> "n" + i).toList();
+    store.recordUse("alice", many.subList(1, many.size()), T0);
+    store.recordUse("alice", List.of("n0"), T0.minusSeconds(1));
+    store.recordUse("alice", List.of("newest"), T0.plusSeconds(1));
+
+    Map<String, Instant> used = store.lastUsed("alice");
+    assertThat(used).hasSize(SecretStore.MAX_USAGE_ENTRIES);
+    assertThat(used).containsEntry("newest", T0.plusSeconds(1)).containsEntry("n999", T0);
+    assertThat(used).doesNotContainKey("n0");
+  }
+
   // --- outage -----------------------------------------------------------------------------------
 
   @Test
@@ -598,7 +670,9 @@ public abstract class SecretStoreContract {
               s -> s.scan(null, 10),
               s -> s.rewrap("alice", "a", "sealed-secret-value", "sealed-secret-value"),
               s -> s.scanUserKeys(null, 10),
-              s -> s.rewrapUserKey("alice", "wrapped-secret-key", "wrapped-secret-key"));
+              s -> s.rewrapUserKey("alice", "wrapped-secret-key", "wrapped-secret-key"),
+              s -> s.recordUse("alice", List.of("a"), T0),
+              s -> s.lastUsed("alice"));
       for (int i = 0; i < calls.size(); i++) {
         Consumer<SecretStore> call = calls.get(i);
         assertThatThrownBy(() -> call.accept(down))

@@ -58,12 +58,25 @@
     return (answer.json && answer.json.message) || ('the API answered ' + answer.status);
   }
 
+  function seconds(instant) {
+    return instant.replace(/\.\d+Z$/, 'Z');
+  }
+
+  // The sessions holding the current version; the API leaves the field out when it cannot tell.
+  function sessions(usedBy) {
+    if (!Array.isArray(usedBy)) return 'not known';
+    if (usedBy.length === 0) return 'none';
+    return usedBy.map((s) => s.namespace + '/' + s.name).join(', ');
+  }
+
   function render(items) {
     const rows = $('rows');
     rows.replaceChildren();
     for (const item of items) {
       const tr = document.createElement('tr');
-      for (const text of [item.name, String(item.version), item.updatedAt.replace(/\.\d+Z$/, 'Z')]) {
+      const cells = [item.name, String(item.version), seconds(item.updatedAt),
+        item.lastUsedAt ? seconds(item.lastUsedAt) : 'never', sessions(item.usedBy)];
+      for (const text of cells) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);
@@ -74,7 +87,7 @@
       button.className = 'secondary';
       button.textContent = 'Delete';
       button.setAttribute('aria-label', 'Delete ' + item.name);
-      button.addEventListener('click', () => remove(item.name));
+      button.addEventListener('click', () => remove(item.name, item.usedBy));
       td.append(button);
       tr.append(td);
       rows.append(tr);
@@ -182,8 +195,11 @@
     }
   }
 
-  async function remove(name) {
-    if (!window.confirm('Delete ' + name + '? Sessions that mount it keep their copy until they restart.')) {
+  async function remove(name, usedBy) {
+    const inUse = Array.isArray(usedBy) && usedBy.length > 0
+      ? ' It is in use by ' + sessions(usedBy) + '.'
+      : '';
+    if (!window.confirm('Delete ' + name + '?' + inUse + ' Sessions that mount it keep their copy until they restart.')) {
       return;
     }
     const answer = await call('DELETE', '/api/v1/secrets/' + encodeURIComponent(name));
@@ -198,6 +214,7 @@
   async function start() {
     $('signin-form').addEventListener('submit', signIn);
     $('store-form').addEventListener('submit', store);
+    $('refresh').addEventListener('click', refresh);
     $('signout').addEventListener('click', () => { signedOut(''); say('Signed out.'); });
     const limits = await call('GET', '/api/v1/limits');
     if (limits.status === 200) maxValueBytes = limits.json.maxValueBytes;

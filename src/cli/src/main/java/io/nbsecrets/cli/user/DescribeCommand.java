@@ -2,6 +2,8 @@ package io.nbsecrets.cli.user;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -10,7 +12,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     mixinStandardHelpOptions = true,
     name = "describe",
-    description = "Show one secret's metadata: version, created, updated (never its value).",
+    description =
+        "Show one secret's metadata (never its value): version, created, updated, when a session"
+            + " last took it, and the sessions that hold its current version.",
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets describe GITHUB_TOKEN", "  nbsecrets describe GITHUB_TOKEN -o json"})
 public final class DescribeCommand extends UserCommand {
@@ -34,7 +38,22 @@ public final class DescribeCommand extends UserCommand {
     out().printf("Version:   %s%n", secret.path("version").asText());
     out().printf("Created:   %s%n", Table.seconds(secret.path("createdAt").asText()));
     out().printf("Updated:   %s%n", Table.seconds(secret.path("updatedAt").asText()));
+    out().printf("Last used: %s%n", Table.lastUsed(secret));
+    out().printf("Used by:   %s%n", usedBy(secret.path("usedBy")));
     out().flush();
     return ExitCodes.OK;
+  }
+
+  /** The sessions holding the current version, as namespace/name; the API may not know. */
+  private static String usedBy(JsonNode sessions) {
+    if (!sessions.isArray()) {
+      return "(not known: the API cannot see sessions)";
+    }
+    if (sessions.isEmpty()) {
+      return "no session holds this version";
+    }
+    List<String> names = new ArrayList<>();
+    sessions.forEach(s -> names.add(s.path("namespace").asText() + "/" + s.path("name").asText()));
+    return String.join(", ", names);
   }
 }

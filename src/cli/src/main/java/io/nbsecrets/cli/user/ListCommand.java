@@ -12,7 +12,10 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     name = "list",
     aliases = "ls",
-    description = "List your secrets: names, versions and times (values are never shown).",
+    description =
+        "List your secrets: names, versions, times, when a session last took each and how many"
+            + " sessions hold its current version (? when the API cannot tell). Values are never"
+            + " shown.",
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets list", "  nbsecrets list -o json | jq -r '.items[].name'"})
 public final class ListCommand extends UserCommand {
@@ -31,13 +34,15 @@ public final class ListCommand extends UserCommand {
       return ExitCodes.OK;
     }
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"NAME", "VERSION", "UPDATED"});
+    rows.add(new String[] {"NAME", "VERSION", "UPDATED", "LAST USED", "SESSIONS"});
     for (JsonNode item : items) {
       rows.add(
           new String[] {
             item.path("name").asText(),
             item.path("version").asText(),
-            Table.seconds(item.path("updatedAt").asText())
+            Table.seconds(item.path("updatedAt").asText()),
+            Table.lastUsed(item),
+            item.path("usedBy").isArray() ? Integer.toString(item.path("usedBy").size()) : "?"
           });
     }
     Table.print(out(), rows);

@@ -1,5 +1,6 @@
 package io.nbsecrets.cli.user;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -16,6 +17,13 @@ final class Table {
     } catch (java.time.format.DateTimeParseException e) {
       return instant;
     }
+  }
+
+  /** When a session last took the secret, to the second; {@code never} when none did. */
+  static String lastUsed(JsonNode secret) {
+    return secret.path("lastUsedAt").isTextual()
+        ? seconds(secret.path("lastUsedAt").asText())
+        : "never";
   }
 
   static void print(PrintWriter out, List<String[]> rows) {

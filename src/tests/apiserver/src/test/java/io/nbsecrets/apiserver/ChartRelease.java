@@ -244,6 +244,26 @@ final class ChartRelease implements AutoCloseable {
     return r.statusCode();
   }
 
+  /** {@code GET /api/v1/secrets/NAME} as {@code user}: what the API shows (metadata and usage). */
+  Map<String, Object> getSecret(String apiUrl, String user, String name)
+      throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        apiClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(apiUrl + "/api/v1/secrets/" + name))
+                    .header("Authorization", "Bearer " + cp.token(user))
+                    .timeout(Duration.ofSeconds(30))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + name + " answered " + r.statusCode());
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> json = Serialization.unmarshal(r.body(), Map.class);
+    return json;
+  }
+
   /** Every role process's log, and every init step's output. */
   String logs() throws IOException {
     StringBuilder all = new StringBuilder();

@@ -871,6 +871,15 @@ class SessionOnApiServerTest {
         sessionYaml(alice, "live", "alice", List.of("live-token", "live-gone"))
             .replace("  secrets:\n", "  secrets:\n    refresh: Live\n"));
     awaitReady(alice, "live");
+    // Usage through the chart's RBAC: the operator wrote when (a ConfigMap in the store's
+    // namespace), the API's session cache (list/watch) names the session.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(chart.getSecret(api.url("https"), "alice", "live-token"))
+                    .containsKey("lastUsedAt")
+                    .containsEntry("usedBy", List.of(Map.of("namespace", alice, "name", "live"))));
     Pod pod = admin.pods().inNamespace(alice).withName("live-0").get();
     assertThat(pod.getSpec().getInitContainers())
         .extracting(c -> c.getName())

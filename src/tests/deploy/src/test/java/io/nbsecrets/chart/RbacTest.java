@@ -65,7 +65,7 @@ class RbacTest {
               set(c.get(6)),
               c.get(7)));
     }
-    assertThat(table).hasSize(40);
+    assertThat(table).hasSize(42);
   }
 
   private static Set<String> set(String cell) {

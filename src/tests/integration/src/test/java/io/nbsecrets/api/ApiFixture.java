@@ -2,6 +2,7 @@ package io.nbsecrets.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,6 +14,10 @@ import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.dev.FakeTokenAuthority;
+import io.nbsecrets.model.MountedSecret;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
+import io.nbsecrets.model.NotebookSessionStatus;
 import io.nbsecrets.store.InMemorySecretStore;
 import io.nbsecrets.store.StoredSecret;
 import java.io.IOException;
@@ -49,6 +54,7 @@ final class ApiFixture implements AutoCloseable {
   final UserKeyService userKeys;
   final SecretService secrets;
   final TokenReviewAuthenticator authenticator;
+  final SessionIndex sessions;
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final ApiServer server;
   final HttpClient http =
@@ -75,6 +81,7 @@ final class ApiFixture implements AutoCloseable {
     userKeys = new UserKeyService(store, platformKey);
     secrets = new SecretService(store, userKeys, sessionKey, config);
     authenticator = new TokenReviewAuthenticator(client);
+    sessions = SessionIndex.start(client, List.of());
     try {
       ApiServer.Builder builder =
           ApiServer.builder()
@@ -83,6 +90,7 @@ final class ApiFixture implements AutoCloseable {
               .userKeys(userKeys)
               .authenticator(authenticator)
               .podResolver(new SessionPodResolver(client))
+              .sessionUsage(sessions)
               .meterRegistry(registry)
               .http(h -> h.host("127.0.0.1").port(0).shutdownGrace(Duration.ofSeconds(2)));
       customize.accept(builder);
@@ -145,6 +153,31 @@ final class ApiFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * A session (and its namespace, when new) whose status says which versions its snapshot holds, as
+   * the operator writes it: what the API's session cache reads for {@code usedBy}.
+   */
+  void sessionWithSnapshot(String ns, String name, String user, List<MountedSecret> mounted) {
+    if (client.namespaces().withName(ns).get() == null) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
+    }
+    NotebookSession session = new NotebookSession();
+    session.getMetadata().setName(name);
+    session.getMetadata().setNamespace(ns);
+    NotebookSessionSpec spec = new NotebookSessionSpec();
+    spec.setUser(user);
+    spec.setImage("jupyter/base-notebook");
+    session.setSpec(spec);
+    session = client.resources(NotebookSession.class).inNamespace(ns).resource(session).create();
+    NotebookSessionStatus status = new NotebookSessionStatus();
+    status.setSecrets(mounted);
+    session.setStatus(status);
+    client.resources(NotebookSession.class).inNamespace(ns).resource(session).updateStatus();
+  }
+
   Reply get(String path, String token) {
     return call("GET", path, token, null);
   }
@@ -178,6 +211,7 @@ final class ApiFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    sessions.close();
     client.close();
     mock.destroy();
     registry.close();

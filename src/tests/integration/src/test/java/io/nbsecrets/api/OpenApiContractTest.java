@@ -9,6 +9,7 @@ import io.nbsecrets.store.StoreUnavailableException;
 import java.lang.reflect.Proxy;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -144,7 +145,8 @@ class OpenApiContractTest {
                 .PUT(HttpRequest.BodyPublishers.ofString("v"))
                 .build()));
     check("PUT", ApiServer.ROUTE_SECRET, down.put("TOKEN", down.userToken("alice"), "v"));
-    // getSecret
+    // getSecret, with its usage (lastUsedAt) filled
+    f.store.recordUse("alice", List.of("TOKEN"), Instant.now());
     check("GET", ApiServer.ROUTE_SECRET, f.get(secret, alice));
     check("GET", ApiServer.ROUTE_SECRET, f.get("/api/v1/secrets/absent", alice));
     check("GET", ApiServer.ROUTE_SECRET, f.get("/api/v1/secrets/..x", alice));

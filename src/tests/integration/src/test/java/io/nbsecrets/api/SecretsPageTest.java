@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nbsecrets.api.ApiFixture.Reply;
+import io.nbsecrets.model.MountedSecret;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -228,8 +232,26 @@ class SecretsPageTest {
     awaitText("status", "Created user.keytab (version 1).");
     assertThat(f.decryptStored("alice", "user.keytab")).isEqualTo(binary);
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "user.keytab"));
-    assertThat(text("rows")).contains("GITHUB_TOKEN 2");
+    assertThat(text("rows")).contains("GITHUB_TOKEN 2").doesNotContain("alice-ns/nb");
+
+    // A session took version 2: the list says when and where, and deleting it asks with that.
+    Instant used = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusMillis(1500);
+    f.store.recordUse("alice", List.of("GITHUB_TOKEN"), used);
+    f.sessionWithSnapshot(
+        "alice-ns", "nb", "alice", List.of(new MountedSecret("GITHUB_TOKEN", 2L, null)));
+    wait.until(
+        d -> {
+          byId("refresh").click();
+          return text("rows").contains(used.truncatedTo(ChronoUnit.SECONDS) + " alice-ns/nb");
+        });
+    assertThat(text("rows"))
+        .contains("user.keytab 1")
+        .containsPattern("user.keytab 1 \\S+ never none");
     screenshot("6-list");
+    browser.findElement(By.cssSelector("button[aria-label='Delete GITHUB_TOKEN']")).click();
+    Alert ask = wait.until(ExpectedConditions.alertIsPresent());
+    assertThat(ask.getText()).contains("Delete GITHUB_TOKEN? It is in use by alice-ns/nb.");
+    ask.dismiss();
 
     browser.findElement(By.cssSelector("button[aria-label='Delete user.keytab']")).click();
     wait.until(ExpectedConditions.alertIsPresent()).accept();

@@ -1,5 +1,6 @@
 package io.nbsecrets.integration;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.nbsecrets.dev.DevEnvironment;
@@ -47,6 +48,16 @@ public final class DevApi {
     return HTTP.send(
             request(env, user, name).DELETE().build(), HttpResponse.BodyHandlers.discarding())
         .statusCode();
+  }
+
+  /** {@code GET /api/v1/secrets/NAME} as {@code user}: what the API shows about the secret. */
+  static JsonNode get(DevEnvironment env, String user, String name) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(request(env, user, name).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + name + " answered " + r.statusCode());
+    }
+    return JSON.readTree(r.body());
   }
 
   private static HttpRequest.Builder request(DevEnvironment env, String user, String name) {

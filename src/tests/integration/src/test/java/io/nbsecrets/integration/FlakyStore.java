@@ -8,14 +8,20 @@ import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.StoreUnavailableException;
 import io.nbsecrets.store.StoredSecret;
 import io.nbsecrets.store.WrappedUserKey;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real store behind a switch: when off, every call fails as an unreachable store would. */
 final class FlakyStore implements SecretStore {
   private final SecretStore delegate;
+
+  /** Calls of {@link #recordUse}: the store writes that usage tracking costs. */
+  final AtomicInteger usageWrites = new AtomicInteger();
+
   private volatile boolean available = true;
 
   FlakyStore(SecretStore delegate) {
@@ -55,6 +61,19 @@ final class FlakyStore implements SecretStore {
   public PutResult put(String user, String name, String sealed, int maxSecrets) {
     check();
     return delegate.put(user, name, sealed, maxSecrets);
+  }
+
+  @Override
+  public void recordUse(String user, Collection<String> names, Instant at) {
+    check();
+    usageWrites.incrementAndGet();
+    delegate.recordUse(user, names, at);
+  }
+
+  @Override
+  public Map<String, Instant> lastUsed(String user) {
+    check();
+    return delegate.lastUsed(user);
   }
 
   @Override

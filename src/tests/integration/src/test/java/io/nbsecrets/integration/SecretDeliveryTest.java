@@ -3,6 +3,7 @@ package io.nbsecrets.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,8 @@ class SecretDeliveryTest extends SessionLifecycle {
     assertThat(putSecret("alice", "db-password", password)).isEqualTo(201);
 
     drainUntilQuiet(300);
+    int usageBefore = usageWrites();
+    Instant start = Instant.now();
     create(
         newSession(
             "alice",
@@ -53,6 +57,21 @@ class SecretDeliveryTest extends SessionLifecycle {
             new SecretItem("db-password", "pg.txt")));
     NotebookSession ready = awaitReady("alice", "nb");
     List<RecordedRequest> creation = drainUntilQuiet(500);
+
+    // "Last used": one store write for the session start, whatever the number of secrets; the
+    // API shows it, and the session as holding the current version.
+    assertThat(usageWrites() - usageBefore).isEqualTo(1);
+    System.out.printf(
+        "[measure] usage tracking: %d store write for 1 session start with 2 secrets%n",
+        usageWrites() - usageBefore);
+    JsonNode shown = DevApi.get(env, "alice", "db-password");
+    assertThat(Instant.parse(shown.path("lastUsedAt").asText())).isBetween(start, Instant.now());
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(DevApi.get(env, "alice", "OPENAI_API_KEY").path("usedBy").toString())
+                    .isEqualTo("[{\"namespace\":\"alice\",\"name\":\"nb\"}]"));
 
     // the files, with the plaintext, mode 0400
     assertThat(files("alice", "nb"))
@@ -159,9 +178,14 @@ class SecretDeliveryTest extends SessionLifecycle {
     drainUntilQuiet(500);
     double before = reconciles();
 
+    int usageBefore = usageWrites();
+
     touch("bob", "nb");
     await().atMost(10, TimeUnit.SECONDS).until(() -> reconciles() > before);
     List<RecordedRequest> resync = drainUntilQuiet(500);
+    assertThat(usageWrites())
+        .as("usage is written per snapshot, not per reconcile")
+        .isEqualTo(usageBefore);
 
     List<RecordedRequest> operator = byAgent(resync, DevEnvironment.OPERATOR_AGENT);
     System.out.printf(

@@ -135,6 +135,11 @@ abstract class SessionLifecycle {
     return DevApi.put(env, user, name, value);
   }
 
+  /** Store writes of usage ("last used") so far, by every store of the environment. */
+  static int usageWrites() {
+    return STORES.stream().mapToInt(s -> s.usageWrites.get()).sum();
+  }
+
   static int deleteSecret(String user, String name) throws Exception {
     return DevApi.delete(env, user, name);
   }

@@ -1,6 +1,7 @@
 package io.nbsecrets.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbsecrets.model.SecretItem;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -151,6 +153,13 @@ class UserCliTest extends SessionLifecycle {
     assertThat(Files.readString(files.resolve("key.pem"))).isEqualTo(pem);
     assertThat(Files.readAllBytes(files.resolve("user.keytab"))).isEqualTo(binary);
 
+    // The API sees the session through its cache: describe names it once the cache has it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(cli(config, null, "describe", "GITHUB_TOKEN").out())
+                    .contains("Used by:   alice/nb\n"));
     Run table = cli(config, null, "list");
     assertThat(table.code()).isZero();
     assertThat(table.out().lines().toList())
@@ -161,11 +170,16 @@ class UserCliTest extends SessionLifecycle {
         .contains("VERSION", "UPDATED");
     assertThat(table.out()).containsPattern("GITHUB_TOKEN\\s+2\\s+20\\d\\d-");
     JsonNode json = JSON.readTree(cli(config, null, "list", "-o", "json").out());
-    assertThat(json.path("items").findValuesAsText("name"))
-        .containsExactly("GITHUB_TOKEN", "key.pem", "user.keytab");
+    List<String> listed = new ArrayList<>();
+    json.path("items").forEach(i -> listed.add(i.path("name").asText()));
+    assertThat(listed).containsExactly("GITHUB_TOKEN", "key.pem", "user.keytab");
 
     Run described = cli(config, null, "describe", "GITHUB_TOKEN");
-    assertThat(described.out()).contains("Name:      GITHUB_TOKEN", "Version:   2", "Updated:");
+    assertThat(described.out())
+        .contains("Name:      GITHUB_TOKEN", "Version:   2", "Updated:")
+        .containsPattern("Last used: 20\\d\\d-\\S+Z\n")
+        .contains("Used by:   alice/nb\n");
+    assertThat(table.out()).containsPattern("GITHUB_TOKEN\\s+2\\s+\\S+\\s+20\\d\\d-\\S+\\s+1\\n");
     assertThat(
             JSON.readTree(cli(config, null, "describe", "key.pem", "-o", "json").out())
                 .path("version")

@@ -18,6 +18,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,7 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
   protected SecretStore newStore() {
     try (Connection c = connect(CONTRACT_DB);
         Statement s = c.createStatement()) {
-      s.execute("TRUNCATE nbsecrets_secrets, nbsecrets_user_keys");
+      s.execute("TRUNCATE nbsecrets_secrets, nbsecrets_user_keys, nbsecrets_usage");
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
@@ -155,8 +157,9 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
     String history = "SELECT version, success, installed_on FROM nbsecrets_schema_history";
     try (DatabaseSecretStore first = DatabaseSecretStore.open(config(db))) {
       List<List<String>> applied = query(db, history);
-      assertThat(applied).hasSize(1);
+      assertThat(applied).hasSize(2);
       assertThat(applied.get(0).subList(0, 2)).containsExactly("1", "t");
+      assertThat(applied.get(1).subList(0, 2)).containsExactly("2", "t");
       first.put("alice", "kept", "sealed-kept", LIMIT);
 
       assertThat(first.migrate()).isZero();
@@ -169,7 +172,35 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
     assertThat(query(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
         .extracting(row -> row.get(0))
         .containsExactlyInAnyOrder(
-            "nbsecrets_secrets", "nbsecrets_user_keys", "nbsecrets_schema_history");
+            "nbsecrets_secrets",
+            "nbsecrets_user_keys",
+            "nbsecrets_usage",
+            "nbsecrets_schema_history");
+  }
+
+  @Test
+  void aDatabaseOfTheFirstReleaseIsMigratedKeepingItsRecords() throws SQLException {
+    String db = freshDatabase();
+    Flyway.configure()
+        .dataSource("jdbc:postgresql://localhost:" + postgres.getPort() + "/" + db, "postgres", "")
+        .table("nbsecrets_schema_history")
+        .locations("classpath:db/migration")
+        .target("1")
+        .load()
+        .migrate();
+    try (Connection c = connect(db);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO nbsecrets_secrets VALUES ('alice', 'old', 1, now(), now(), 'sealed'::bytea)");
+    }
+    try (DatabaseSecretStore store = DatabaseSecretStore.open(config(db))) {
+      assertThat(store.list("alice")).extracting(SecretMetadata::name).containsExactly("old");
+      store.recordUse("alice", List.of("old"), Instant.parse("2026-12-01T10:00:00Z"));
+      assertThat(store.lastUsed("alice")).containsOnlyKeys("old");
+    }
+    assertThat(query(db, "SELECT version FROM nbsecrets_schema_history ORDER BY installed_rank"))
+        .extracting(row -> row.get(0))
+        .containsExactly("1", "2");
   }
 
   @Test
@@ -184,7 +215,7 @@ class DatabaseSecretStoreContractTest extends SecretStoreContract {
     }
     assertThat(query(db, "SELECT version FROM nbsecrets_schema_history ORDER BY installed_rank"))
         .extracting(row -> row.get(0))
-        .containsExactly("0", "1");
+        .containsExactly("0", "1", "2");
   }
 
   @Test
