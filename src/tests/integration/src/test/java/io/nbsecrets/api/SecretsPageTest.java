@@ -368,4 +368,57 @@ class SecretsPageTest {
       proxy.stop(0);
     }
   }
+
+  @Test
+  @Order(8)
+  void anAxeAuditFindsNoWcagViolationInAnyState() throws Exception {
+    browser.get(f.uri("/").toString());
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+    assertAccessible("signed out");
+    byId("token").sendKeys("not-a-token", Keys.ENTER);
+    awaitText("error", "Your token was refused");
+    assertAccessible("a refused token");
+    byId("token").sendKeys(f.userToken("alice"), Keys.ENTER);
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "GITHUB_TOKEN"));
+    assertAccessible("signed in, with the list");
+    byId("name").sendKeys("../etc", Keys.ENTER);
+    awaitText("name-error", "name may contain only letters");
+    assertAccessible("a field in error");
+
+    // The audit sees what it must: a field without a label, put in by hand, is reported.
+    ((JavascriptExecutor) browser)
+        .executeScript(
+            "const i = document.createElement('input'); i.id = 'unlabelled';"
+                + " document.getElementById('secrets').append(i);");
+    assertThat(axeViolations()).contains("\"id\":\"label\"", "#unlabelled");
+  }
+
+  /**
+   * Runs axe-core (Deque's engine, as browsers' accessibility tools do) on the page as it is: no
+   * violation of WCAG 2.0/2.1 level A or AA. (The script is put in through the driver, not the
+   * page: the page's policy allows no script but its own.)
+   */
+  private void assertAccessible(String state) throws Exception {
+    assertThat(axeViolations()).as("axe-core violations, " + state).isEqualTo("[]");
+  }
+
+  /** The violations axe-core finds, as JSON: rule id, impact, help and the elements. */
+  private String axeViolations() throws Exception {
+    String axe;
+    try (var in = SecretsPageTest.class.getResourceAsStream("/axe.min.js")) {
+      axe = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    js.executeScript(axe);
+    Object violations =
+        js.executeAsyncScript(
+            "const done = arguments[arguments.length - 1];"
+                + "axe.run(document, {runOnly: {type: 'tag',"
+                + " values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+                + ".then(r => done(JSON.stringify(r.violations.map(v =>"
+                + " ({id: v.id, impact: v.impact, help: v.help,"
+                + " nodes: v.nodes.map(n => n.target.join(' '))})))),"
+                + " e => done('axe failed: ' + e));");
+    return String.valueOf(violations);
+  }
 }
