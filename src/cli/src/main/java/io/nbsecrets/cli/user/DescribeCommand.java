@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     name = "describe",
     description =
-        "Show one secret's metadata (never its value): version, created, updated, when a session"
-            + " last took it, and the sessions that hold its current version.",
+        "Show one secret: metadata, last use and the sessions holding its current version"
+            + " (never its value).",
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets describe GITHUB_TOKEN", "  nbsecrets describe GITHUB_TOKEN -o json"})
 public final class DescribeCommand extends UserCommand {

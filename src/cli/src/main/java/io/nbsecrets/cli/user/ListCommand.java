@@ -13,9 +13,8 @@ import picocli.CommandLine.Mixin;
     name = "list",
     aliases = "ls",
     description =
-        "List your secrets: names, versions, times, when a session last took each and how many"
-            + " sessions hold its current version (? when the API cannot tell). Values are never"
-            + " shown.",
+        "List your secrets: versions, times, last use and the number of sessions holding"
+            + " each (never values).",
     footerHeading = "%nExamples:%n",
     footer = {"  nbsecrets list", "  nbsecrets list -o json | jq -r '.items[].name'"})
 public final class ListCommand extends UserCommand {
