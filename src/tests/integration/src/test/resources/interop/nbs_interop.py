@@ -197,7 +197,120 @@ def platform_key_id_of(req):
     return {"id": platform_key_id(platform_key_bytes(req["platform_key"]))}
 
 
+# --- nbs2: HPKE (RFC 9180) base mode, HKDF-SHA256, AES-256-GCM; the KEM by suite -----------------
+
+HPKE_SUITES = {
+    # name: (key id prefix, encapsulated key size)
+    "x25519": ("x2", 32),
+    "mlkem768-x25519": ("xw", 1120),
+}
+
+
+def hpke_suite(name):
+    from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+    kem = {"x25519": KEM.X25519, "mlkem768-x25519": KEM.MLKEM768_X25519}[name]
+    return Suite(kem, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
+
+
+def xwing_keys(seed):
+    """The X-Wing private key of a 32-byte seed: SHAKE256(seed, 96) = ML-KEM-768 seed || X25519."""
+    from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+
+    digest = hashes.Hash(hashes.SHAKE256(96))
+    digest.update(seed)
+    expanded = digest.finalize()
+    return (
+        mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64]),
+        x25519.X25519PrivateKey.from_private_bytes(expanded[64:]),
+    )
+
+
+def hpke_private(name, raw):
+    from cryptography.hazmat.primitives.asymmetric import x25519
+    from cryptography.hazmat.primitives.hpke import MLKEM768X25519PrivateKey
+
+    if name == "x25519":
+        return x25519.X25519PrivateKey.from_private_bytes(raw)
+    return MLKEM768X25519PrivateKey(*xwing_keys(raw))
+
+
+def hpke_public_bytes(name, raw_private):
+    if name == "x25519":
+        return hpke_private(name, raw_private).public_key().public_bytes_raw()
+    m, x = xwing_keys(raw_private)
+    return m.public_key().public_bytes_raw() + x.public_key().public_bytes_raw()
+
+
+def hpke_public(name, raw):
+    from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+    from cryptography.hazmat.primitives.hpke import MLKEM768X25519PublicKey
+
+    if name == "x25519":
+        return x25519.X25519PublicKey.from_public_bytes(raw)
+    return MLKEM768X25519PublicKey(
+        mlkem.MLKEM768PublicKey.from_public_bytes(raw[:1184]),
+        x25519.X25519PublicKey.from_public_bytes(raw[1184:]),
+    )
+
+
+def hpke_key_id(name, public):
+    prefix = HPKE_SUITES[name][0]
+    return prefix + "-" + hashlib.sha256(lp("nbsecrets hpke key id", name) + public).hexdigest()[:16]
+
+
+def hpke_generate(req):
+    name = req["suite"]
+    raw = os.urandom(32)
+    if name == "x25519":
+        from cryptography.hazmat.primitives.asymmetric import x25519
+
+        raw = x25519.X25519PrivateKey.generate().private_bytes_raw()
+    public = hpke_public_bytes(name, raw)
+    return {"private_b64": b64(raw), "public_b64": b64(public), "key_id": hpke_key_id(name, public)}
+
+
+def nbs2_seal(req):
+    name = req["suite"]
+    public = unb64(req["public_b64"])
+    key_id = hpke_key_id(name, public)
+    owner, secret = req["owner"], req["name"]
+    sealed = hpke_suite(name).encrypt(
+        unb64(req["inner_b64"]), hpke_public(name, public), info=lp("nbs2", key_id, owner, secret)
+    )
+    enc_size = HPKE_SUITES[name][1]
+    record = ".".join(["nbs2", key_id, bind(owner, secret), b64u(sealed[:enc_size]), b64u(sealed[enc_size:])])
+    return {"record": record}
+
+
+def nbs2_open(req):
+    name = req["suite"]
+    owner, secret = req["owner"], req["name"]
+    parts = req["record"].split(".")
+    if len(parts) != 5 or parts[0] != "nbs2":
+        raise Refused("malformed")
+    version, key_id, binding, enc_text, ciphertext_text = parts
+    enc, ciphertext = unb64u(enc_text), unb64u(ciphertext_text)
+    if binding != bind(owner, secret):
+        raise Refused("binding")
+    raw = unb64(req["private_b64"])
+    if hpke_key_id(name, hpke_public_bytes(name, raw)) != key_id:
+        raise Refused("unknown-key")
+    if len(enc) != HPKE_SUITES[name][1] or len(ciphertext) < 16:
+        raise Refused("malformed")
+    try:
+        inner = hpke_suite(name).decrypt(
+            enc + ciphertext, hpke_private(name, raw), info=lp(version, key_id, owner, secret)
+        )
+    except (ValueError, InvalidTag):
+        raise Refused("integrity")
+    return {"inner_b64": b64(inner)}
+
+
 COMMANDS = {
+    "hpke-generate": hpke_generate,
+    "nbs2-seal": nbs2_seal,
+    "nbs2-open": nbs2_open,
     "fernet-encrypt": fernet_encrypt,
     "fernet-decrypt": fernet_decrypt,
     "rsa-generate": rsa_generate,

@@ -1067,6 +1067,28 @@ class SessionOnApiServerTest {
       assertForbidden(() -> ap.secrets().inNamespace(NS).list());
       assertForbidden(() -> ap.secrets().inNamespace(alice).list());
       assertForbidden(() -> op.pods().inNamespace(alice).list());
+      // In the store's namespace the operator writes only usage ConfigMaps (nbsecrets-use-…): RBAC
+      // cannot name them, the operator-scope policy does.
+      assertForbidden(
+          () ->
+              op.configMaps()
+                  .inNamespace(NS + "-store")
+                  .resource(
+                      new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                          .withNewMetadata()
+                          .withName("not-usage")
+                          .endMetadata()
+                          .build())
+                  .create());
+      assertThat(
+              admin
+                  .configMaps()
+                  .inNamespace(NS + "-store")
+                  .withLabel("nbsecrets.io/component", "usage")
+                  .list()
+                  .getItems())
+          .as("usage ConfigMaps the operator wrote")
+          .isNotEmpty();
       // ...while each reads its own key.
       assertThat(op.secrets().inNamespace(NS).withName("nbsecrets-session-keys").get()).isNotNull();
       assertThat(ap.secrets().inNamespace(NS).withName("nbsecrets-platform-key").get()).isNotNull();

@@ -36,7 +36,8 @@ final class PythonInterop {
             new ProcessBuilder(
                     "python3",
                     "-c",
-                    "import cryptography.fernet, cryptography.hazmat.primitives.ciphers.aead")
+                    "import cryptography.fernet, cryptography.hazmat.primitives.ciphers.aead,"
+                        + " cryptography.hazmat.primitives.hpke")
                 .redirectErrorStream(false)
                 .redirectError(stderr.toFile())
                 .start();

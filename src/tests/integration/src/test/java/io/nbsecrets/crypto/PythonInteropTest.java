@@ -14,6 +14,7 @@ import java.security.spec.MGF1ParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,8 @@ import javax.crypto.spec.OAEPParameterSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Interoperability with Python's {@code cryptography} (the reference implementation) and with an
@@ -235,6 +238,61 @@ class PythonInteropTest {
       assertThatThrownBy(() -> Envelope.open(ring, "bob", NAME, record))
           .isInstanceOf(RecordBindingException.class);
       assertThatThrownBy(() -> Envelope.open(ring, OWNER, "other", record))
+          .isInstanceOf(RecordBindingException.class);
+    }
+  }
+
+  // --- nbs2 envelope (HPKE) ------------------------------------------------------------------
+
+  @ParameterizedTest
+  @EnumSource(HpkeSuite.class)
+  void hpkeJavaSealsPythonOpensWithAJavaKey(HpkeSuite suite) {
+    HpkeKeyPair key = HpkeKeyPair.generate(suite);
+    Map<String, Object> open = new HashMap<>();
+    open.put("suite", suite.id());
+    open.put("private_b64", b64(key.privateKey()));
+    open.put("owner", OWNER);
+    open.put("name", NAME);
+    for (byte[] value : values()) {
+      open.put("record", HpkeEnvelope.seal(suite, key.publicKey(), OWNER, NAME, value));
+      assertThat(unb64(PythonInterop.call("nbs2-open", open).get("inner_b64"))).isEqualTo(value);
+    }
+    String record = HpkeEnvelope.seal(suite, key.publicKey(), OWNER, NAME, values().get(0));
+    open.put("record", record.replace(Envelope.bind(OWNER, NAME), Envelope.bind("bob", NAME)));
+    open.put("owner", "bob");
+    assertThat(error(PythonInterop.call("nbs2-open", open))).isEqualTo("integrity");
+    open.put("record", record);
+    assertThat(error(PythonInterop.call("nbs2-open", open))).isEqualTo("binding");
+  }
+
+  @ParameterizedTest
+  @EnumSource(HpkeSuite.class)
+  void hpkePythonSealsJavaOpensWithAPythonKey(HpkeSuite suite) {
+    JsonNode generated = PythonInterop.call("hpke-generate", Map.of("suite", suite.id()));
+    HpkeKeyPair key = HpkeKeyPair.fromPrivateKey(suite, unb64(generated.get("private_b64")));
+    // The same public key, and the same key id, from an independent implementation.
+    assertThat(key.publicKey()).isEqualTo(unb64(generated.get("public_b64")));
+    assertThat(key.keyId()).isEqualTo(generated.get("key_id").asText());
+    for (byte[] value : values()) {
+      String record =
+          PythonInterop.call(
+                  "nbs2-seal",
+                  Map.of(
+                      "suite",
+                      suite.id(),
+                      "public_b64",
+                      generated.get("public_b64").asText(),
+                      "owner",
+                      OWNER,
+                      "name",
+                      NAME,
+                      "inner_b64",
+                      b64(value)))
+              .get("record")
+              .asText();
+      assertThat(HpkeEnvelope.open(id -> id.equals(key.keyId()) ? key : null, OWNER, NAME, record))
+          .isEqualTo(value);
+      assertThatThrownBy(() -> HpkeEnvelope.open(k -> key, "bob", NAME, record))
           .isInstanceOf(RecordBindingException.class);
     }
   }

@@ -1,0 +1,152 @@
+package io.nbsecrets.crypto;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Function;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.hpke.HPKE;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+
+/**
+ * The outer layer on HPKE (RFC 9180, base mode, single shot): the record format {@code nbs2}, next
+ * to {@link Envelope}'s {@code nbs1}. One public-key operation per record and no data key of its
+ * own: the KEM's shared secret keys the AEAD.
+ *
+ * <p>A record is five ASCII fields joined by {@code '.'}:
+ *
+ * <pre>
+ * nbs2.&lt;keyId&gt;.&lt;bind&gt;.&lt;b64u(enc)&gt;.&lt;b64u(ciphertext || tag)&gt;
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code keyId}: {@link HpkeKeyPair#keyId} ({@code xw-} or {@code x2-} + 16 hex); its prefix
+ *       names the suite ({@link HpkeSuite}).
+ *   <li>{@code bind}: as in {@code nbs1}, the first 16 characters of {@code b64u(SHA-256(LP(owner,
+ *       name)))}: a quick, readable refusal of a record copied elsewhere.
+ *   <li>{@code enc}, {@code ciphertext || tag}: HPKE {@code Seal} of the inner value to the public
+ *       key with {@code info = LP("nbs2", keyId, owner, name)} and an empty {@code aad}. The
+ *       binding to owner and name is in {@code info}, which keys the AEAD, so any change of the
+ *       header, owner or name fails the open. ({@code info} rather than {@code aad}: Python's
+ *       {@code cryptography}, the reference implementation, takes {@code info} only.)
+ * </ul>
+ *
+ * <p>{@link #open} checks, in this order: the syntax ({@link MalformedCiphertextException}), the
+ * binding ({@link RecordBindingException}), the key id ({@link UnknownKeyException}), the length of
+ * {@code enc} ({@link MalformedCiphertextException}), then opens ({@link IntegrityException} on any
+ * change, or a record sealed to another key).
+ */
+public final class HpkeEnvelope {
+  /** The version field of records in this format. */
+  public static final String VERSION = "nbs2";
+
+  private static final int PARTS = 5;
+
+  private HpkeEnvelope() {}
+
+  /** Seals {@code inner} for {@code owner}'s secret {@code name} to the public key of a suite. */
+  public static String seal(
+      HpkeSuite suite, byte[] publicKey, String owner, String name, byte[] inner) {
+    Objects.requireNonNull(suite, "suite");
+    Objects.requireNonNull(publicKey, "publicKey");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(inner, "inner");
+    String keyId = HpkeKeyPair.keyId(suite, publicKey);
+    HPKE hpke = suite.hpke();
+    AsymmetricKeyParameter recipient;
+    try {
+      recipient = hpke.deserializePublicKey(publicKey);
+    } catch (RuntimeException e) {
+      throw new MalformedCiphertextException("not a " + suite.id() + " public key");
+    }
+    byte[][] sealed;
+    try {
+      sealed = hpke.seal(recipient, info(keyId, owner, name), new byte[0], inner, null, null, null);
+    } catch (InvalidCipherTextException e) {
+      throw new IntegrityException("HPKE seal failed");
+    }
+    // BouncyCastle answers {ciphertext, enc}.
+    return String.join(
+        ".",
+        VERSION,
+        keyId,
+        Envelope.bind(owner, name),
+        Codec.b64url(sealed[1]),
+        Codec.b64url(sealed[0]));
+  }
+
+  /**
+   * Opens a record sealed for {@code owner}'s secret {@code name}.
+   *
+   * @param keys the private key of a key id, or null when not held
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   * @throws RecordBindingException if it is bound to another owner or name
+   * @throws UnknownKeyException if its key is not held
+   * @throws IntegrityException if it was changed or sealed to another key
+   */
+  public static byte[] open(
+      Function<String, HpkeKeyPair> keys, String owner, String name, String record) {
+    Objects.requireNonNull(keys, "keys");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(name, "name");
+    String[] parts = split(record);
+    byte[] enc = Codec.unb64url(parts[3], "encapsulated key");
+    byte[] ciphertext = Codec.unb64url(parts[4], "ciphertext");
+    if (!parts[2].equals(Envelope.bind(owner, name))) {
+      throw new RecordBindingException("record is bound to another owner or secret name");
+    }
+    String keyId = parts[1];
+    HpkeKeyPair key = HpkeSuite.ofKeyId(keyId).isPresent() ? keys.apply(keyId) : null;
+    if (key == null) {
+      throw new UnknownKeyException(keyId);
+    }
+    HPKE hpke = key.suite().hpke();
+    if (enc.length != hpke.getEncSize()) {
+      throw new MalformedCiphertextException(
+          "encapsulated key is " + enc.length + " bytes, not " + hpke.getEncSize());
+    }
+    if (ciphertext.length < Codec.GCM_TAG_BYTES) {
+      throw new MalformedCiphertextException("ciphertext is shorter than its tag");
+    }
+    try {
+      return hpke.open(
+          enc,
+          key.bcKeyPair(hpke),
+          info(keyId, owner, name),
+          new byte[0],
+          ciphertext,
+          null,
+          null,
+          null);
+    } catch (InvalidCipherTextException | RuntimeException e) {
+      throw new IntegrityException("record does not open: changed, or sealed to another key");
+    }
+  }
+
+  /** Whether {@code record} is in this format (by its version field). */
+  public static boolean isRecord(String record) {
+    return record != null && record.startsWith(VERSION + ".");
+  }
+
+  static byte[] info(String keyId, String owner, String name) {
+    return Codec.lengthPrefixed(VERSION, keyId, owner, name);
+  }
+
+  private static String[] split(String record) {
+    if (record == null) {
+      throw new MalformedCiphertextException("record is missing");
+    }
+    String[] parts = record.split("\\.", -1);
+    if (parts.length != PARTS || !VERSION.equals(parts[0])) {
+      throw new MalformedCiphertextException(
+          "record is not " + VERSION + " (" + PARTS + " fields joined by '.')");
+    }
+    if (!Codec.KEY_ID.matcher(parts[1]).matches()) {
+      throw new MalformedCiphertextException("record has an invalid key id");
+    }
+    if (parts[2].length() != Envelope.BIND_CHARS) {
+      throw new MalformedCiphertextException("record has an invalid binding field");
+    }
+    return Arrays.copyOf(parts, PARTS);
+  }
+}
