@@ -40,11 +40,16 @@ public record SecretView(
     if (used != null && used.isBefore(metadata.createdAt())) {
       used = null;
     }
+    // Versions start again at 1 after a delete, so a session's version number alone may name an
+    // earlier secret of this name: no session holds this one unless one took it since it was
+    // created (lastUsedAt).
+    boolean takenSinceCreated = used != null;
     List<SessionRef> usedBy =
         uses.map(
                 all ->
                     all.stream()
                         .filter(u -> u.secret().equals(metadata.name()))
+                        .filter(u -> takenSinceCreated)
                         .filter(u -> u.version() == metadata.version() && !u.stale())
                         .map(u -> new SessionRef(u.namespace(), u.session()))
                         .distinct()

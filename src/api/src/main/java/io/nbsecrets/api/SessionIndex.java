@@ -8,15 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link SessionUsage} from an informer on {@code NotebookSession}s, indexed by {@code spec.user}:
  * a request costs a lookup in memory, never a call to the API server. The cache holds the sessions
- * of the watched namespaces (all when none are given); until every informer has synced, usage is
- * unknown rather than empty (an empty list would tell a user a secret is unused). Needs {@code
- * list} and {@code watch} on notebooksessions.
+ * of the watched namespaces (all when none are given); until every informer has synced, and
+ * whenever one is not running, usage is unknown rather than empty (an empty list would tell a user
+ * a secret is unused). Informers retry after any failure. Needs {@code list} and {@code watch} on
+ * notebooksessions.
  */
 public final class SessionIndex implements SessionUsage, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionIndex.class);
   private static final String BY_USER = "spec.user";
 
   private final List<SharedIndexInformer<NotebookSession>> informers;
@@ -43,6 +47,14 @@ public final class SessionIndex implements SessionUsage, AutoCloseable {
     }
     for (SharedIndexInformer<NotebookSession> informer : informers) {
       informer.addIndexers(Map.of(BY_USER, SessionIndex::users));
+      // Keep trying after any failure (the API server away at start, RBAC not applied yet, a
+      // watch error): a stopped informer would answer from a frozen cache.
+      informer.exceptionHandler(
+          (started, failure) -> {
+            LOG.warn(
+                "the session cache failed ({}); trying again", failure.getClass().getSimpleName());
+            return true;
+          });
       informer.start();
     }
     return new SessionIndex(informers);
@@ -56,7 +68,7 @@ public final class SessionIndex implements SessionUsage, AutoCloseable {
 
   @Override
   public Optional<List<Use>> uses(String user) {
-    if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+    if (!informers.stream().allMatch(i -> i.hasSynced() && i.isRunning())) {
       return Optional.empty();
     }
     List<Use> uses = new ArrayList<>();

@@ -72,12 +72,12 @@ public final class Audit {
     write(line);
   }
 
-  /** A secret's version delivered to a session (a new snapshot of it). */
   /** The time audit lines are stamped with (so usage and the trail agree). */
   public Instant now() {
     return clock.instant();
   }
 
+  /** A secret's version delivered to a session (a new snapshot of it). */
   public void delivered(String user, String name, long version, String session) {
     Map<String, Object> line = line(Event.DELIVERED, user, name, version);
     line.put("session", session);

@@ -417,8 +417,7 @@ public final class DatabaseSecretStore implements SecretStore {
   public void recordUse(String user, Collection<String> names, Instant at) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(at, "at");
-    // Sorted and distinct: one upsert may not touch a row twice, and racing upserts of one user
-    // lock their rows in the same order (no deadlock).
+    // Sorted and distinct: one upsert may not touch a row twice.
     Set<String> distinct = new TreeSet<>(names);
     if (distinct.isEmpty()) {
       return;
@@ -429,6 +428,12 @@ public final class DatabaseSecretStore implements SecretStore {
         "record the use of",
         "secrets of user " + user,
         c -> {
+          // One user's usage writes take turns: the prune below locks rows in rank order, which
+          // could deadlock against another upsert, or drop a name that one just used.
+          try (PreparedStatement lock =
+              prepare(c, "SELECT pg_advisory_xact_lock(hashtextextended(?, 1))", user)) {
+            lock.execute();
+          }
           Array array = c.createArrayOf("text", distinct.toArray());
           try (PreparedStatement upsert =
                   prepare(

@@ -561,7 +561,8 @@ public final class KubernetesSecretStore implements SecretStore {
           }
           return;
         } catch (KubernetesClientException e) {
-          if (e.getCode() != 409 && e.getCode() != 404) {
+          // 409: another writer was first; 404 on update: deleted meanwhile. Read again.
+          if (e.getCode() != 409 && (e.getCode() != 404 || current == null)) {
             throw translate(e, current == null ? "create" : "update", what, "configmaps");
           }
           WriteRetries.backoff("kubernetes", attempt, what);

@@ -51,6 +51,9 @@ class SecretUsageApiTest {
     f.sessionWithSnapshot("ns-b", "stale", "alice", List.of(new MountedSecret("TOKEN", 1L, true)));
     f.sessionWithSnapshot("ns-a", "also", "alice", List.of(new MountedSecret("TOKEN", 2L, null)));
     f.sessionWithSnapshot("ns-a", "bobs", "bob", List.of(new MountedSecret("TOKEN", 2L, null)));
+    // Holds version 1 of the secret TOKEN was before it was replaced, and is not marked stale: what
+    // a session shows after its secret was deleted and stored again (versions restart at 1).
+    f.sessionWithSnapshot("ns-c", "old", "alice", List.of(new MountedSecret("TOKEN", 1L, null)));
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -82,7 +85,9 @@ class SecretUsageApiTest {
     assertThat(f.put("TOKEN", alice, "value-4").status()).isEqualTo(201);
     JsonNode again = secret("TOKEN", alice);
     assertThat(again.has("lastUsedAt")).isFalse();
-    assertThat(names(again.path("usedBy"))).isEmpty(); // the sessions hold version 2, not 1
+    // ns-b/stale is marked stale, and ns-c/old holds "version 1" of the earlier TOKEN: no session
+    // took the new one since it was created, so none holds it.
+    assertThat(names(again.path("usedBy"))).isEmpty();
   }
 
   private static JsonNode secret(String name, String token) {
