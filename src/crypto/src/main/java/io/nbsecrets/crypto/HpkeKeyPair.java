@@ -1,5 +1,6 @@
 package io.nbsecrets.crypto;
 
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -86,7 +87,7 @@ public final class HpkeKeyPair {
   public boolean equals(Object o) {
     return o instanceof HpkeKeyPair k
         && k.suite == suite
-        && Arrays.equals(k.privateKey, privateKey)
+        && MessageDigest.isEqual(k.privateKey, privateKey)
         && Arrays.equals(k.publicKey, publicKey);
   }
 

@@ -1,5 +1,6 @@
 package io.nbsecrets.crypto;
 
+import java.util.Optional;
 import org.bouncycastle.crypto.hpke.HPKE;
 
 /**
@@ -47,12 +48,12 @@ public enum HpkeSuite {
   }
 
   /** The suite of a key id, by its prefix. */
-  static java.util.Optional<HpkeSuite> ofKeyId(String keyId) {
+  static Optional<HpkeSuite> ofKeyId(String keyId) {
     for (HpkeSuite s : values()) {
       if (keyId.startsWith(s.keyIdPrefix + "-")) {
-        return java.util.Optional.of(s);
+        return Optional.of(s);
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 }

@@ -237,14 +237,13 @@ public final class SecretResolver {
     try {
       store.recordUse(user, names, at);
       return "ok";
-    } catch (StoreUnavailableException e) {
-      LOG.warn(
-          "could not record the use of {} secrets of {}: {}", names.size(), user, e.getMessage());
-      return Reason.STORE_UNAVAILABLE.value();
     } catch (StoreException e) {
       LOG.warn(
           "could not record the use of {} secrets of {}: {}", names.size(), user, e.getMessage());
-      return Reason.STORE_ERROR.value();
+      return (e instanceof StoreUnavailableException
+              ? Reason.STORE_UNAVAILABLE
+              : Reason.STORE_ERROR)
+          .value();
     }
   }
 

@@ -3,7 +3,6 @@ package io.nbsecrets.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
@@ -35,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -589,8 +587,6 @@ public final class KubernetesSecretStore implements SecretStore {
   }
 
   private ConfigMap usageObject(String user, Map<String, Instant> usage, ConfigMap current) {
-    ObjectNode json = JSON.createObjectNode();
-    usage.forEach((name, time) -> json.put(name, time.toString()));
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(usageName(user))
@@ -599,7 +595,7 @@ public final class KubernetesSecretStore implements SecretStore {
         .withLabels(labels(COMPONENT_USAGE, user))
         .withAnnotations(Map.of(ANN_USER, user))
         .endMetadata()
-        .withData(Map.of(DATA_USAGE, json.toString()))
+        .withData(Map.of(DATA_USAGE, Usage.toJson(usage).toString()))
         .build();
   }
 
@@ -607,21 +603,13 @@ public final class KubernetesSecretStore implements SecretStore {
     String objectName = object.getMetadata().getName();
     Map<String, String> annotations = object.getMetadata().getAnnotations();
     if (annotations == null || !user.equals(annotations.get(ANN_USER))) {
-      throw refused(objectName, "it is not the usage of user " + user);
+      throw refused("ConfigMap", objectName, "it is not the usage of user " + user);
     }
     String text = object.getData() == null ? null : object.getData().get(DATA_USAGE);
     try {
-      JsonNode json = JSON.readTree(text == null ? "" : text);
-      if (json == null || !json.isObject()) {
-        throw refused(objectName, "its data key " + DATA_USAGE + " is not a JSON object");
-      }
-      Map<String, Instant> usage = new TreeMap<>();
-      for (Map.Entry<String, JsonNode> e : json.properties()) {
-        usage.put(e.getKey(), Instant.parse(e.getValue().asText()));
-      }
-      return usage;
-    } catch (IOException | DateTimeParseException e) {
-      throw refused(objectName, "its data key " + DATA_USAGE + " is not usage JSON");
+      return Usage.fromJson(JSON.readTree(text == null ? "" : text));
+    } catch (IOException | IllegalArgumentException e) {
+      throw refused("ConfigMap", objectName, "its data key " + DATA_USAGE + " is not usage JSON");
     }
   }
 
@@ -961,8 +949,14 @@ public final class KubernetesSecretStore implements SecretStore {
   }
 
   private StoreException refused(String objectName, String why) {
+    return refused("Secret", objectName, why);
+  }
+
+  private StoreException refused(String kind, String objectName, String why) {
     return new StoreException(
-        "kubernetes store: refusing Secret "
+        "kubernetes store: refusing "
+            + kind
+            + " "
             + objectName
             + " in namespace "
             + namespace
@@ -1003,12 +997,17 @@ public final class KubernetesSecretStore implements SecretStore {
 
   /** {@code nbsecrets-use-} + 40 base32 characters of SHA-256(len(user) user): a ConfigMap. */
   static String usageName(String user) {
-    return USAGE_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
+    return USAGE_PREFIX + userSuffix(user);
   }
 
   /** {@code nbsecrets-uk-} + 40 base32 characters of SHA-256(len(user) user). */
   static String userKeyName(String user) {
-    return USER_KEY_PREFIX + base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
+    return USER_KEY_PREFIX + userSuffix(user);
+  }
+
+  /** 40 base32 characters of SHA-256(len(user) user): a user's objects' names end with it. */
+  private static String userSuffix(String user) {
+    return base32(Bytes.sha256(Bytes.lengthPrefixed(user))).substring(0, 40);
   }
 
   /** The value of the user-hash label: hex SHA-256 of the user's UTF-8, 40 characters. */

@@ -1,12 +1,19 @@
 package io.nbsecrets.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The merge rule of a user's usage record, shared by the stores that keep it as one object. */
+/**
+ * A user's usage record as the stores that keep it as one object (Kubernetes, Vault) hold it: the
+ * merge rule and the JSON form.
+ */
 final class Usage {
   private Usage() {}
 
@@ -31,6 +38,35 @@ final class Usage {
         .limit(SecretStore.MAX_USAGE_ENTRIES)
         .forEach(e -> kept.put(e.getKey(), e.getValue()));
     return kept;
+  }
+
+  /** The stored form of a usage record: a JSON object of name to ISO-8601 time. */
+  static ObjectNode toJson(Map<String, Instant> usage) {
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    usage.forEach((name, time) -> json.put(name, time.toString()));
+    return json;
+  }
+
+  /**
+   * A usage record read back.
+   *
+   * @throws IllegalArgumentException naming the field that is not an ISO-8601 time (or when the
+   *     node is not an object); callers turn it into their store's refusal
+   */
+  static Map<String, Instant> fromJson(JsonNode json) {
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException("it is not a JSON object");
+    }
+    Map<String, Instant> usage = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : json.properties()) {
+      try {
+        usage.put(e.getKey(), Instant.parse(e.getValue().asText()));
+      } catch (DateTimeParseException bad) {
+        throw new IllegalArgumentException(
+            "its field '" + e.getKey() + "' is not an ISO-8601 time");
+      }
+    }
+    return usage;
   }
 
   /** Whether {@code merge} would change nothing (so a write can be skipped). */

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -659,9 +658,13 @@ public final class VaultSecretStore implements SecretStore {
           if (Usage.covers(stored, names, at)) {
             return Optional.of(Boolean.TRUE);
           }
-          ObjectNode data = JSON.createObjectNode();
-          Usage.merge(stored, names, at).forEach((name, time) -> data.put(name, time.toString()));
-          return writeCas(path, data, read.kvVersion(), "write", what, Boolean.TRUE);
+          return writeCas(
+              path,
+              Usage.toJson(Usage.merge(stored, names, at)),
+              read.kvVersion(),
+              "write",
+              what,
+              Boolean.TRUE);
         });
   }
 
@@ -677,15 +680,11 @@ public final class VaultSecretStore implements SecretStore {
   }
 
   private static Map<String, Instant> toUsage(JsonNode data, String path) {
-    Map<String, Instant> usage = new TreeMap<>();
-    for (Map.Entry<String, JsonNode> e : data.properties()) {
-      try {
-        usage.put(e.getKey(), Instant.parse(e.getValue().asText()));
-      } catch (DateTimeParseException bad) {
-        throw refused(path, "its field '" + e.getKey() + "' is not an ISO-8601 time");
-      }
+    try {
+      return Usage.fromJson(data);
+    } catch (IllegalArgumentException e) {
+      throw refused(path, e.getMessage());
     }
-    return usage;
   }
 
   /**
