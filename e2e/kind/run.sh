@@ -225,7 +225,7 @@ rotate() { # rotate <run> <platform: true|false>
   log "rotating the $([[ "${platform}" == true ]] && echo platform key || echo session key pair) (Job ${job})"
   helm upgrade nbsecrets "${ROOT}/charts/nbsecrets" -n "${SYSTEM_NS}" --reuse-values \
     --set "rotation.enabled=true,rotation.run=${run},rotation.platform=${platform}" \
-    --set "rotation.propagationWaitSeconds=10,rotation.keyBits=2048" --wait --timeout 5m
+    --set "rotation.propagationWaitSeconds=10,rotation.keyAlgorithm=x25519" --wait --timeout 5m
   kubectl -n "${SYSTEM_NS}" wait --for=condition=Complete "job/${job}" --timeout="${TIMEOUT}" \
     || fail "rotation Job ${job} did not complete: $(kubectl -n "${SYSTEM_NS}" logs "job/${job}" --tail=20)"
   kubectl -n "${SYSTEM_NS}" logs "job/${job}" | tail -3 >&2

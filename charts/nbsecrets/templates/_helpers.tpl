@@ -210,7 +210,7 @@ seccompProfile:
     - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
     - --session-uid={{ int64 .Values.operator.sessionUid }}
     - --session-gid={{ int64 .Values.operator.sessionGid }}
-    - --key-bits={{ int .Values.keys.keyBits }}
+    - --key-algorithm={{ .Values.keys.algorithm }}
     - --management-port={{ int .Values.operator.managementPort }}
     {{- if include "nbsecrets.leaderElection" . }}
     - --leader-election

@@ -254,6 +254,14 @@ def hpke_public(name, raw):
     )
 
 
+def pem_raw(text, label):
+    """The raw key under nbsecrets' HPKE PEM label (the keys Secret's and ConfigMap's form)."""
+    begin, end = "-----BEGIN " + label + "-----", "-----END " + label + "-----"
+    if begin not in text or end not in text:
+        raise Refused("malformed")
+    return base64.b64decode("".join(text.split(begin, 1)[1].split(end, 1)[0].split()))
+
+
 def hpke_key_id(name, public):
     prefix = HPKE_SUITES[name][0]
     return prefix + "-" + hashlib.sha256(lp("nbsecrets hpke key id", name) + public).hexdigest()[:16]
@@ -272,7 +280,10 @@ def hpke_generate(req):
 
 def nbs2_seal(req):
     name = req["suite"]
-    public = unb64(req["public_b64"])
+    if "public_pem" in req:
+        public = pem_raw(req["public_pem"], "HPKE " + name.upper() + " PUBLIC KEY")
+    else:
+        public = unb64(req["public_b64"])
     key_id = hpke_key_id(name, public)
     owner, secret = req["owner"], req["name"]
     sealed = hpke_suite(name).encrypt(
@@ -293,7 +304,10 @@ def nbs2_open(req):
     enc, ciphertext = unb64u(enc_text), unb64u(ciphertext_text)
     if binding != bind(owner, secret):
         raise Refused("binding")
-    raw = unb64(req["private_b64"])
+    if "private_pem" in req:
+        raw = pem_raw(req["private_pem"], "HPKE " + name.upper() + " PRIVATE KEY")
+    else:
+        raw = unb64(req["private_b64"])
     if hpke_key_id(name, hpke_public_bytes(name, raw)) != key_id:
         raise Refused("unknown-key")
     if len(enc) != HPKE_SUITES[name][1] or len(ciphertext) < 16:

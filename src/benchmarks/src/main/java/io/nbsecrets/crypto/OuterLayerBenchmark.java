@@ -38,7 +38,7 @@ public final class OuterLayerBenchmark {
     for (int bits : new int[] {4096, 2048}) {
       KeyPair pair = RsaKeys.generate(bits);
       SessionPublicKey pub = SessionPublicKey.of(pair.getPublic());
-      SessionKeyRing ring = SessionKeyRing.of(List.of(pair.getPrivate()));
+      SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(pair.getPrivate()));
       List<String> records = new ArrayList<>();
       for (int i = 0; i < SECRETS; i++) {
         records.add(Envelope.seal(pub, "alice", "S" + i, innerBytes));

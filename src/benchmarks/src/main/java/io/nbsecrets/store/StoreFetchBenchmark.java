@@ -89,7 +89,7 @@ public final class StoreFetchBenchmark {
     for (int bits : new int[] {2048, 4096}) {
       KeyPair kp = bits == 2048 ? pair : RsaKeys.generate(bits);
       SessionPublicKey p = SessionPublicKey.of(kp.getPublic());
-      SessionKeyRing ring = SessionKeyRing.of(List.of(kp.getPrivate()));
+      SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(kp.getPrivate()));
       List<String> records = new ArrayList<>();
       for (int i = 0; i < SECRETS; i++) {
         records.add(

@@ -1,6 +1,6 @@
 package io.nbsecrets.cli;
 
-import static io.nbsecrets.config.NbsecretsSettings.KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.KEY_ALGORITHM;
 import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP;
 import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_API_URL;
 import static io.nbsecrets.config.NbsecretsSettings.OPERATOR_INIT_IMAGE;
@@ -14,6 +14,7 @@ import static io.nbsecrets.config.NbsecretsSettings.WATCH_NAMESPACES;
 import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.operator.OperatorRole;
 import io.nbsecrets.operator.OperatorRunner;
 import java.nio.file.Path;
@@ -42,7 +43,8 @@ public final class OperatorCommand implements Callable<Integer>, SettingFlags.Ow
   @Option(
       names = "--session-key-file",
       description =
-          "PKCS#8 PEM private key(s) of the session key pair; generated into a Secret when absent.")
+          "PEM private key(s) of the session key pair (PKCS#8 for RSA; HPKE keys in nbsecrets'"
+              + " PEM form, see docs/security.md); generated into a Secret when absent.")
   List<Path> sessionKeyFiles;
 
   @Mixin StoreOptions store = new StoreOptions();
@@ -58,7 +60,7 @@ public final class OperatorCommand implements Callable<Integer>, SettingFlags.Ow
         settings.get(NbsecretsSettings.OPERATOR_SESSION_UID),
         settings.get(NbsecretsSettings.OPERATOR_SESSION_GID),
         sessionKeyFiles,
-        settings.get(NbsecretsSettings.KEY_BITS),
+        SessionKeyAlgorithm.of(settings.get(NbsecretsSettings.KEY_ALGORITHM)),
         settings.get(NbsecretsSettings.OPERATOR_LEADER_ELECTION),
         settings.get(NbsecretsSettings.OPERATOR_API_CA_CONFIGMAP),
         settings.get(NbsecretsSettings.OPERATOR_INSECURE_API_HTTP));
@@ -74,7 +76,7 @@ public final class OperatorCommand implements Callable<Integer>, SettingFlags.Ow
         new Flag("--init-image", String.class, OPERATOR_INIT_IMAGE),
         new Flag("--session-uid", Long.class, OPERATOR_SESSION_UID),
         new Flag("--session-gid", Long.class, OPERATOR_SESSION_GID),
-        new Flag("--key-bits", Integer.class, KEY_BITS),
+        new Flag("--key-algorithm", String.class, KEY_ALGORITHM),
         new Flag("--leader-election", boolean.class, OPERATOR_LEADER_ELECTION),
         new Flag("--management-port", Integer.class, OPERATOR_MANAGEMENT_PORT));
   }

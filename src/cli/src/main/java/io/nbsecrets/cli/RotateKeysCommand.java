@@ -2,7 +2,7 @@ package io.nbsecrets.cli;
 
 import static io.nbsecrets.config.NbsecretsSettings.ROTATION_BATCH_SIZE;
 import static io.nbsecrets.config.NbsecretsSettings.ROTATION_KEEP_OLD_KEYS;
-import static io.nbsecrets.config.NbsecretsSettings.ROTATION_KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.ROTATION_KEY_ALGORITHM;
 import static io.nbsecrets.config.NbsecretsSettings.ROTATION_NEW_TRANSIT_VERSION;
 import static io.nbsecrets.config.NbsecretsSettings.ROTATION_PARALLELISM;
 import static io.nbsecrets.config.NbsecretsSettings.ROTATION_PLATFORM;
@@ -17,7 +17,7 @@ import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
 import io.nbsecrets.config.Stores;
-import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.rotation.PlatformKeyRotation;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.rotation.RotationOptions;
@@ -76,7 +76,7 @@ public final class RotateKeysCommand implements Callable<Integer>, SettingFlags.
         new Flag("--platform", boolean.class, ROTATION_PLATFORM),
         new Flag("--transit", boolean.class, ROTATION_TRANSIT),
         new Flag("--new-transit-version", boolean.class, ROTATION_NEW_TRANSIT_VERSION),
-        new Flag("--key-bits", Integer.class, ROTATION_KEY_BITS),
+        new Flag("--key-algorithm", String.class, ROTATION_KEY_ALGORITHM),
         new Flag("--batch-size", Integer.class, ROTATION_BATCH_SIZE),
         new Flag("--parallelism", Integer.class, ROTATION_PARALLELISM),
         new Flag("--propagation-wait-seconds", Long.class, ROTATION_PROPAGATION_WAIT_SECONDS),
@@ -92,7 +92,7 @@ public final class RotateKeysCommand implements Callable<Integer>, SettingFlags.
     boolean platform = settings.get(NbsecretsSettings.ROTATION_PLATFORM);
     boolean transit = settings.get(NbsecretsSettings.ROTATION_TRANSIT);
     boolean newTransitVersion = settings.get(NbsecretsSettings.ROTATION_NEW_TRANSIT_VERSION);
-    int keyBits = settings.get(NbsecretsSettings.ROTATION_KEY_BITS);
+    String keyAlgorithm = settings.get(NbsecretsSettings.ROTATION_KEY_ALGORITHM);
     if (platform && transit) {
       throw new IllegalArgumentException(
           "--platform and --transit rotate different keys: pick one");
@@ -100,9 +100,12 @@ public final class RotateKeysCommand implements Callable<Integer>, SettingFlags.
     if (newTransitVersion && !transit) {
       throw new IllegalArgumentException("--new-transit-version needs --transit");
     }
-    if (!platform && !transit) {
-      RsaKeys.requireBits(keyBits);
+    if ((platform || transit) && keyAlgorithm != null) {
+      throw new IllegalArgumentException(
+          "--key-algorithm chooses the new session key: not with --platform or --transit");
     }
+    SessionKeyAlgorithm algorithm =
+        keyAlgorithm == null ? null : SessionKeyAlgorithm.of(keyAlgorithm);
     RotationOptions options = rotationOptions(settings);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
@@ -148,7 +151,7 @@ public final class RotateKeysCommand implements Callable<Integer>, SettingFlags.
       } else {
         result =
             new SessionKeyRotation(
-                    client, namespace, secretStore, keyBits, options, listener, registry)
+                    client, namespace, secretStore, algorithm, options, listener, registry)
                 .run();
       }
     } finally {

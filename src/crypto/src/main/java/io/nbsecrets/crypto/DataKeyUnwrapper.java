@@ -2,7 +2,8 @@ package io.nbsecrets.crypto;
 
 /**
  * Unwraps a record's data key ({@link Envelope#open}): the session private keys, a Vault Transit
- * key, or both during a migration. What the operator holds.
+ * key, or both during a migration; and holds the HPKE keys that open {@code nbs2} records. What the
+ * operator holds.
  */
 public interface DataKeyUnwrapper {
 
@@ -18,6 +19,14 @@ public interface DataKeyUnwrapper {
 
   /** Whether this unwrapper holds key {@code keyId} (without unwrapping anything). */
   boolean holds(String keyId);
+
+  /**
+   * The HPKE key pair {@code keyId}, which opens {@code nbs2} records itself (no data key to
+   * unwrap), or null when not held. Only session key rings hold HPKE keys.
+   */
+  default HpkeKeyPair hpkeKey(String keyId) {
+    return null;
+  }
 
   /**
    * The first of {@code unwrappers} that holds a record's key id unwraps it (the session RSA keys
@@ -39,6 +48,17 @@ public interface DataKeyUnwrapper {
       @Override
       public boolean holds(String keyId) {
         return all.stream().anyMatch(u -> u.holds(keyId));
+      }
+
+      @Override
+      public HpkeKeyPair hpkeKey(String keyId) {
+        for (DataKeyUnwrapper u : all) {
+          HpkeKeyPair key = u.hpkeKey(keyId);
+          if (key != null) {
+            return key;
+          }
+        }
+        return null;
       }
 
       @Override

@@ -48,11 +48,22 @@ public final class Envelope {
   private Envelope() {}
 
   /**
-   * Seals {@code inner} for {@code owner}'s secret {@code name} under {@code key}.
+   * Seals {@code inner} for {@code owner}'s secret {@code name} under {@code key}: a session public
+   * key seals in its own format ({@code nbs2} for HPKE keys, see {@link HpkeEnvelope}), any other
+   * wrapper (RSA, Vault Transit) in {@code nbs1}.
    *
-   * @return the record, in the format above
+   * @return the record
    */
   public static String seal(DataKeyWrapper key, String owner, String name, byte[] inner) {
+    Objects.requireNonNull(key, "key");
+    if (key instanceof SessionPublicKey sessionKey) {
+      return sessionKey.seal(owner, name, inner);
+    }
+    return sealWrapped(key, owner, name, inner);
+  }
+
+  /** An {@code nbs1} record: {@code inner} under a fresh data key wrapped by {@code key}. */
+  static String sealWrapped(DataKeyWrapper key, String owner, String name, byte[] inner) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(name, "name");
@@ -78,7 +89,8 @@ public final class Envelope {
   }
 
   /**
-   * Opens a record sealed for {@code owner}'s secret {@code name}.
+   * Opens a record sealed for {@code owner}'s secret {@code name}: {@code nbs1}, or {@code nbs2}
+   * with an HPKE key of {@code ring} ({@link DataKeyUnwrapper#hpkeKey}).
    *
    * @return the inner value
    * @throws MalformedCiphertextException if the record cannot be parsed
@@ -90,6 +102,9 @@ public final class Envelope {
     Objects.requireNonNull(ring, "ring");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(name, "name");
+    if (HpkeEnvelope.isRecord(record)) {
+      return HpkeEnvelope.open(ring::hpkeKey, owner, name, record);
+    }
     String[] parts = split(record);
     byte[] wrapped = Codec.unb64url(parts[3], "wrapped data key");
     Codec.GcmBox box = Codec.GcmBox.decode(parts[4], parts[5]);
@@ -130,7 +145,8 @@ public final class Envelope {
   }
 
   /**
-   * The wrapped data key of a record, as stored (for a key service that re-wraps it in place).
+   * The wrapped data key of an {@code nbs1} record, as stored (for a key service that re-wraps it
+   * in place).
    *
    * @throws MalformedCiphertextException if the record cannot be parsed
    */
@@ -152,12 +168,15 @@ public final class Envelope {
   }
 
   /**
-   * The key id in a record's header, without decrypting (to find records to re-seal after a key
-   * rotation).
+   * The key id in a record's header ({@code nbs1} or {@code nbs2}), without decrypting (to find
+   * records to re-seal after a key rotation).
    *
    * @throws MalformedCiphertextException if the record cannot be parsed
    */
   public static String keyId(String record) {
+    if (HpkeEnvelope.isRecord(record)) {
+      return HpkeEnvelope.keyId(record);
+    }
     return split(record)[1];
   }
 

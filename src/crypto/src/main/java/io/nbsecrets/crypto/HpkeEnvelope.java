@@ -123,6 +123,15 @@ public final class HpkeEnvelope {
     }
   }
 
+  /**
+   * The key id in a record's header, without opening it.
+   *
+   * @throws MalformedCiphertextException if the record cannot be parsed
+   */
+  public static String keyId(String record) {
+    return split(record)[1];
+  }
+
   /** Whether {@code record} is in this format (by its version field). */
   public static boolean isRecord(String record) {
     return record != null && record.startsWith(VERSION + ".");

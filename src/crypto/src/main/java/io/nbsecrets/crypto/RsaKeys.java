@@ -44,8 +44,8 @@ public final class RsaKeys {
           "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
   private static final Pattern PEM =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
-  private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
+      Pattern.compile("-----BEGIN ([A-Z0-9 -]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
+  private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 -]+)-----");
 
   private RsaKeys() {}
 
@@ -228,13 +228,19 @@ public final class RsaKeys {
     }
   }
 
-  private static String pem(String label, byte[] der) {
+  static String pem(String label, byte[] der) {
     String body =
         Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
     return "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
   }
 
-  private static byte[] pemBody(String pem, String expected) {
+  /** The label of the first PEM block in {@code pem} ({@code PRIVATE KEY}, ...), if any. */
+  static java.util.Optional<String> pemLabel(String pem) {
+    Matcher begin = PEM_BEGIN.matcher(Objects.requireNonNull(pem, "pem"));
+    return begin.find() ? java.util.Optional.of(begin.group(1)) : java.util.Optional.empty();
+  }
+
+  static byte[] pemBody(String pem, String expected) {
     Objects.requireNonNull(pem, "pem");
     Matcher begin = PEM_BEGIN.matcher(pem);
     if (!begin.find()) {

@@ -1,7 +1,6 @@
 package io.nbsecrets.crypto;
 
 import java.security.PrivateKey;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,47 +11,54 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The operator's session private keys by id (the id of each key's public half, {@link
- * RsaKeys#keyId}). Several keys allow rotation: records sealed under an older key still open.
+ * The operator's session private keys by id (the id of each key's public half): RSA keys, which
+ * unwrap {@code nbs1} data keys, and HPKE keys, which open {@code nbs2} records. Several keys allow
+ * rotation, also from one algorithm to another: records sealed under an older key still open.
  * Immutable and thread-safe; {@link #toString()} shows ids only.
  */
 public final class SessionKeyRing implements DataKeyUnwrapper {
-  private final Map<String, PrivateKey> keys;
-  private final List<SessionPublicKey> publicKeys;
+  private final Map<String, SessionPrivateKey> keys;
 
-  private SessionKeyRing(Map<String, PrivateKey> keys, List<SessionPublicKey> publicKeys) {
+  private SessionKeyRing(Map<String, SessionPrivateKey> keys) {
     this.keys = keys;
-    this.publicKeys = publicKeys;
   }
 
   /**
-   * A ring of {@code privateKeys}, in their order (the first is the current key). The same key
-   * given twice counts once.
+   * A ring of {@code keys}, in their order (the first is the current key). The same key given twice
+   * counts once.
+   *
+   * @throws IllegalArgumentException if empty
+   */
+  public static SessionKeyRing of(List<SessionPrivateKey> keys) {
+    Objects.requireNonNull(keys, "keys");
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("a session key ring needs at least one key");
+    }
+    Map<String, SessionPrivateKey> byId = new LinkedHashMap<>();
+    for (SessionPrivateKey key : keys) {
+      byId.putIfAbsent(Objects.requireNonNull(key, "key").keyId(), key);
+    }
+    return new SessionKeyRing(Collections.unmodifiableMap(byId));
+  }
+
+  /**
+   * A ring of RSA keys, in their order (the first is the current key).
    *
    * @throws IllegalArgumentException if empty, or a key is not an RSA private key with CRT
    *     parameters of at least {@link RsaKeys#MIN_BITS} bits
    */
-  public static SessionKeyRing of(Collection<PrivateKey> privateKeys) {
-    Objects.requireNonNull(privateKeys, "privateKeys");
-    if (privateKeys.isEmpty()) {
-      throw new IllegalArgumentException("a session key ring needs at least one key");
-    }
-    Map<String, PrivateKey> keys = new LinkedHashMap<>();
-    List<SessionPublicKey> publicKeys = new ArrayList<>();
-    for (PrivateKey key : privateKeys) {
-      Objects.requireNonNull(key, "private key");
-      SessionPublicKey publicKey = SessionPublicKey.of(RsaKeys.publicKeyOf(key));
-      if (keys.putIfAbsent(publicKey.keyId(), key) == null) {
-        publicKeys.add(publicKey);
-      }
-    }
-    return new SessionKeyRing(
-        Collections.unmodifiableMap(keys), Collections.unmodifiableList(publicKeys));
+  public static SessionKeyRing ofRsa(Collection<PrivateKey> privateKeys) {
+    return of(privateKeys.stream().map(SessionPrivateKey::of).toList());
   }
 
-  /** The private key with {@code keyId}, if in the ring. */
-  public Optional<PrivateKey> find(String keyId) {
+  /** The key with {@code keyId}, if in the ring. */
+  public Optional<SessionPrivateKey> key(String keyId) {
     return Optional.ofNullable(keys.get(keyId));
+  }
+
+  /** The RSA private key with {@code keyId}, if in the ring. */
+  public Optional<PrivateKey> find(String keyId) {
+    return key(keyId).map(SessionPrivateKey::rsa);
   }
 
   /** RSA-OAEP unwrap with the ring's key {@code keyId}, after checking the wrapped key's length. */
@@ -66,6 +72,12 @@ public final class SessionKeyRing implements DataKeyUnwrapper {
   }
 
   @Override
+  public HpkeKeyPair hpkeKey(String keyId) {
+    SessionPrivateKey key = keys.get(keyId);
+    return key == null ? null : key.hpke();
+  }
+
+  @Override
   public boolean holds(String keyId) {
     return keys.containsKey(keyId);
   }
@@ -75,9 +87,14 @@ public final class SessionKeyRing implements DataKeyUnwrapper {
     return keys.keySet();
   }
 
+  /** The keys, in ring order; the first is the current key. */
+  public List<SessionPrivateKey> keys() {
+    return List.copyOf(keys.values());
+  }
+
   /** The public halves, in ring order; the first is the current key. */
   public List<SessionPublicKey> publicKeys() {
-    return publicKeys;
+    return keys.values().stream().map(SessionPrivateKey::publicKey).toList();
   }
 
   /** Rings are equal when they hold the same key ids in the same order (ids name the keys). */

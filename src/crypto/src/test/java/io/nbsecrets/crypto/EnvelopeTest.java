@@ -20,7 +20,8 @@ class EnvelopeTest {
 
   private static final SessionPublicKey KEY_A = SessionPublicKey.of(TestKeys.A.getPublic());
   private static final SessionPublicKey KEY_B = SessionPublicKey.of(TestKeys.B.getPublic());
-  private static final SessionKeyRing RING_A = SessionKeyRing.of(List.of(TestKeys.A.getPrivate()));
+  private static final SessionKeyRing RING_A =
+      SessionKeyRing.ofRsa(List.of(TestKeys.A.getPrivate()));
 
   private static String seal() {
     return Envelope.seal(KEY_A, OWNER, NAME, INNER);
@@ -264,7 +265,7 @@ class EnvelopeTest {
   @Test
   void rotatedRingOpensRecordsUnderEveryKey() {
     SessionKeyRing ring =
-        SessionKeyRing.of(List.of(TestKeys.B.getPrivate(), TestKeys.A.getPrivate()));
+        SessionKeyRing.ofRsa(List.of(TestKeys.B.getPrivate(), TestKeys.A.getPrivate()));
     String underA = seal();
     String underB = Envelope.seal(KEY_B, OWNER, NAME, INNER);
 

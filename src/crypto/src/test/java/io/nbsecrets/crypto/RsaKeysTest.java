@@ -88,7 +88,7 @@ class RsaKeysTest {
         .hasMessageContaining("at least 2048 bits");
     assertThatThrownBy(() -> SessionPublicKey.of(small.getPublic()))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> SessionKeyRing.of(List.of(small.getPrivate())))
+    assertThatThrownBy(() -> SessionKeyRing.ofRsa(List.of(small.getPrivate())))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -158,7 +158,7 @@ class RsaKeysTest {
 
     assertThat(wrapped).hasSize(512);
     assertThat(RsaKeys.unwrap(big.getPrivate(), wrapped)).isEqualTo(dataKey);
-    assertThat(Envelope.open(SessionKeyRing.of(List.of(big.getPrivate())), "u", "n", record))
+    assertThat(Envelope.open(SessionKeyRing.ofRsa(List.of(big.getPrivate())), "u", "n", record))
         .isEqualTo("v".getBytes(StandardCharsets.UTF_8));
     assertThat(RsaKeys.parsePrivateKey(RsaKeys.privateKeyPem(big.getPrivate())))
         .isEqualTo(big.getPrivate());
@@ -186,15 +186,17 @@ class RsaKeysTest {
   }
 
   @Test
-  void sessionPublicKeyChecksItsIdAndHidesTheKey() {
+  void sessionPublicKeyDerivesItsIdAndHidesTheKey() {
     SessionPublicKey key = SessionPublicKey.of(PAIR.getPublic());
     String modulusHex = ((RSAPublicKey) PAIR.getPublic()).getModulus().toString(16);
 
     assertThat(key.keyId()).isEqualTo(RsaKeys.keyId(PAIR.getPublic()));
     assertThat(key.toString()).contains(key.keyId()).doesNotContain(modulusHex.substring(0, 16));
     assertThat(RsaKeys.parsePublicKey(key.pem())).isEqualTo(PAIR.getPublic());
-    assertThatThrownBy(() -> new SessionPublicKey(key.keyId(), TestKeys.B.getPublic()))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(SessionPublicKey.fromPem(key.pem())).isEqualTo(key);
+    assertThat(key.algorithm()).isEqualTo("rsa-" + RsaKeys.bits(PAIR.getPublic()));
+    assertThat(key.recordVersion()).isEqualTo(Envelope.VERSION);
+    assertThat(SessionPublicKey.of(TestKeys.B.getPublic())).isNotEqualTo(key);
   }
 
   /** Extracts the PKCS#1 RSAPrivateKey from the key's PKCS#8 PrivateKeyInfo DER. */

@@ -14,7 +14,7 @@ class SessionKeyRingTest {
   @Test
   void findsKeysByTheIdOfTheirPublicHalf() {
     SessionKeyRing ring =
-        SessionKeyRing.of(List.of(TestKeys.A.getPrivate(), TestKeys.B.getPrivate()));
+        SessionKeyRing.ofRsa(List.of(TestKeys.A.getPrivate(), TestKeys.B.getPrivate()));
 
     assertThat(ring.keyIds()).containsExactly(ID_A, ID_B);
     assertThat(ring.find(ID_A)).contains(TestKeys.A.getPrivate());
@@ -29,16 +29,16 @@ class SessionKeyRingTest {
   @Test
   void duplicatesCountOnceAndEmptyRingsAreRefused() {
     SessionKeyRing ring =
-        SessionKeyRing.of(List.of(TestKeys.A.getPrivate(), TestKeys.A.getPrivate()));
+        SessionKeyRing.ofRsa(List.of(TestKeys.A.getPrivate(), TestKeys.A.getPrivate()));
 
     assertThat(ring.keyIds()).containsExactly(ID_A);
-    assertThatThrownBy(() -> SessionKeyRing.of(List.of()))
+    assertThatThrownBy(() -> SessionKeyRing.ofRsa(List.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void toStringShowsIdsOnly() {
-    SessionKeyRing ring = SessionKeyRing.of(List.of(TestKeys.A.getPrivate()));
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(TestKeys.A.getPrivate()));
     RSAPrivateCrtKey key = (RSAPrivateCrtKey) TestKeys.A.getPrivate();
 
     assertThat(ring.toString())

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.operator.Labels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,8 @@ public final class ControlPlaneDev implements DevAssembly {
    * Starts the control plane from the binaries in {@code bin}, installs the chart from {@code
    * charts/nbsecrets} (run from the repository) and binds one namespace to each user.
    */
-  public static ControlPlaneDev start(Path bin, Path dir, List<String> users, int keyBits)
+  public static ControlPlaneDev start(
+      Path bin, Path dir, List<String> users, SessionKeyAlgorithm keyAlgorithm)
       throws IOException, InterruptedException {
     if (!Files.isDirectory(Helm.CHART)) {
       throw new IOException(
@@ -54,7 +56,7 @@ public final class ControlPlaneDev implements DevAssembly {
     ControlPlane cp = ControlPlane.start(bin, dir.resolve("control-plane"), accounts);
     ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
     try {
-      dev.boot(users, keyBits);
+      dev.boot(users, keyAlgorithm);
       return dev;
     } catch (IOException | InterruptedException | RuntimeException e) {
       dev.close();
@@ -62,7 +64,8 @@ public final class ControlPlaneDev implements DevAssembly {
     }
   }
 
-  private void boot(List<String> users, int keyBits) throws IOException, InterruptedException {
+  private void boot(List<String> users, SessionKeyAlgorithm keyAlgorithm)
+      throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
     // Development keeps the API on plain HTTP (api.tls.mode none: the chart then tells the operator
     // and init containers so), so that curl and the CLI reach it at endpoints.json's URL as is.
@@ -70,7 +73,7 @@ public final class ControlPlaneDev implements DevAssembly {
         .install(
             RELEASE,
             NAMESPACE,
-            Map.of("keys.keyBits", Integer.toString(keyBits), "api.tls.mode", "none"));
+            Map.of("keys.algorithm", keyAlgorithm.id(), "api.tls.mode", "none"));
     for (String user : users) {
       admin.namespaces().resource(restricted(user, user)).create();
       tokens.put(user, cp.token(user));

@@ -2,7 +2,7 @@ package io.nbsecrets.dev;
 
 import static io.nbsecrets.config.NbsecretsSettings.DEV_API_PORT;
 import static io.nbsecrets.config.NbsecretsSettings.DEV_DIR;
-import static io.nbsecrets.config.NbsecretsSettings.DEV_KEY_BITS;
+import static io.nbsecrets.config.NbsecretsSettings.DEV_KEY_ALGORITHM;
 import static io.nbsecrets.config.NbsecretsSettings.DEV_KUBERNETES_PORT;
 import static io.nbsecrets.config.NbsecretsSettings.DEV_NO_EXAMPLES;
 
@@ -14,6 +14,7 @@ import io.nbsecrets.cli.SettingFlags;
 import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Conditions;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
   private boolean noExamples;
   private int kubernetesPort;
   private int apiPort;
-  private int keyBits;
+  private SessionKeyAlgorithm keyAlgorithm;
 
   @Option(
       names = "--control-plane",
@@ -79,7 +80,7 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
         new Flag("--no-examples", boolean.class, DEV_NO_EXAMPLES),
         new Flag("--kubernetes-port", Integer.class, DEV_KUBERNETES_PORT),
         new Flag("--api-port", Integer.class, DEV_API_PORT),
-        new Flag("--key-bits", Integer.class, DEV_KEY_BITS));
+        new Flag("--key-algorithm", String.class, DEV_KEY_ALGORITHM));
   }
 
   @Override
@@ -89,7 +90,7 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
     noExamples = settings.get(NbsecretsSettings.DEV_NO_EXAMPLES);
     kubernetesPort = settings.get(NbsecretsSettings.DEV_KUBERNETES_PORT);
     apiPort = settings.get(NbsecretsSettings.DEV_API_PORT);
-    keyBits = settings.get(NbsecretsSettings.DEV_KEY_BITS);
+    keyAlgorithm = SessionKeyAlgorithm.of(settings.get(NbsecretsSettings.DEV_KEY_ALGORITHM));
     Files.createDirectories(dir);
     DevAssembly env = controlPlane == null ? startMock() : startControlPlane();
     CountDownLatch stop = new CountDownLatch(1);
@@ -149,7 +150,7 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
   private DevAssembly startMock() {
     return DevEnvironment.start(
         DevEnvironment.Options.defaults(dir.toAbsolutePath())
-            .withKeyBits(keyBits)
+            .withKeyAlgorithm(keyAlgorithm)
             .withPorts(kubernetesPort, apiPort));
   }
 
@@ -165,7 +166,7 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Owner, 
             : Path.of(controlPlane);
     System.out.println("starting a real control plane from " + bin + " ...");
     return ControlPlaneDev.start(
-        bin, dir.toAbsolutePath(), DevEnvironment.Options.defaults(dir).users(), keyBits);
+        bin, dir.toAbsolutePath(), DevEnvironment.Options.defaults(dir).users(), keyAlgorithm);
   }
 
   private void loadExamples(DevAssembly env) throws IOException, InterruptedException {

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nbsecrets.api.ApiConfig;
 import io.nbsecrets.api.ApiRole;
 import io.nbsecrets.api.TokenReviewAuthenticator;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.OperatorRole;
@@ -47,7 +48,7 @@ public final class DevEnvironment implements DevAssembly {
   public record Options(
       Path dir,
       List<String> users,
-      int keyBits,
+      SessionKeyAlgorithm keyAlgorithm,
       int kubernetesPort,
       int apiPort,
       ApiConfig apiConfig,
@@ -55,12 +56,15 @@ public final class DevEnvironment implements DevAssembly {
       GenericRetry retry,
       long gcPeriodMillis) {
 
-    /** Defaults: namespaces alice and bob, 4096-bit keys, ephemeral ports, the kubernetes store. */
+    /**
+     * Defaults: namespaces alice and bob, the default session key algorithm, ephemeral ports, the
+     * kubernetes store.
+     */
     public static Options defaults(Path dir) {
       return new Options(
           dir,
           List.of("alice", "bob"),
-          4096,
+          SessionKeyAlgorithm.DEFAULT,
           0,
           0,
           ApiConfig.defaults(),
@@ -69,11 +73,11 @@ public final class DevEnvironment implements DevAssembly {
           1000);
     }
 
-    public Options withKeyBits(int bits) {
+    public Options withKeyAlgorithm(SessionKeyAlgorithm algorithm) {
       return new Options(
           dir,
           users,
-          bits,
+          algorithm,
           kubernetesPort,
           apiPort,
           apiConfig,
@@ -84,22 +88,54 @@ public final class DevEnvironment implements DevAssembly {
 
     public Options withStore(Function<KubernetesClient, SecretStore> factory) {
       return new Options(
-          dir, users, keyBits, kubernetesPort, apiPort, apiConfig, factory, retry, gcPeriodMillis);
+          dir,
+          users,
+          keyAlgorithm,
+          kubernetesPort,
+          apiPort,
+          apiConfig,
+          factory,
+          retry,
+          gcPeriodMillis);
     }
 
     public Options withRetry(GenericRetry r) {
       return new Options(
-          dir, users, keyBits, kubernetesPort, apiPort, apiConfig, storeFactory, r, gcPeriodMillis);
+          dir,
+          users,
+          keyAlgorithm,
+          kubernetesPort,
+          apiPort,
+          apiConfig,
+          storeFactory,
+          r,
+          gcPeriodMillis);
     }
 
     public Options withUsers(List<String> u) {
       return new Options(
-          dir, u, keyBits, kubernetesPort, apiPort, apiConfig, storeFactory, retry, gcPeriodMillis);
+          dir,
+          u,
+          keyAlgorithm,
+          kubernetesPort,
+          apiPort,
+          apiConfig,
+          storeFactory,
+          retry,
+          gcPeriodMillis);
     }
 
     public Options withPorts(int kubernetes, int api) {
       return new Options(
-          dir, users, keyBits, kubernetes, api, apiConfig, storeFactory, retry, gcPeriodMillis);
+          dir,
+          users,
+          keyAlgorithm,
+          kubernetes,
+          api,
+          apiConfig,
+          storeFactory,
+          retry,
+          gcPeriodMillis);
     }
   }
 
@@ -202,7 +238,7 @@ public final class DevEnvironment implements DevAssembly {
     // Both follow key rotations (rotate-keys), as in a cluster. In a cluster the two start in any
     // order (the API waits for the public key); here the operator starts last, once the API's
     // URL is known, so the key pair is generated first, as the operator's first start would.
-    SessionKeys.watch(operatorClient, OPERATOR_NAMESPACE, options.keyBits()).close();
+    SessionKeys.watch(operatorClient, OPERATOR_NAMESPACE, options.keyAlgorithm()).close();
     api =
         ApiRole.start(
             apiClient,
@@ -246,7 +282,7 @@ public final class DevEnvironment implements DevAssembly {
                 1000,
                 100,
                 List.of(),
-                options.keyBits(),
+                options.keyAlgorithm(),
                 false,
                 "",
                 true),

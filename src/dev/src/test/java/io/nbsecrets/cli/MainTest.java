@@ -51,9 +51,14 @@ class MainTest {
     Run noTransit = run("rotate-keys", "--transit", "--store-type", "kubernetes");
     assertThat(noTransit.exit()).isEqualTo(1);
     assertThat(noTransit.err()).contains("--transit needs store.vault.transit.key");
-    Run bits = run("rotate-keys", "--key-bits", "1024");
-    assertThat(bits.exit()).isEqualTo(1);
-    assertThat(bits.err()).contains("2048");
+    Run algorithm = run("rotate-keys", "--key-algorithm", "rsa-1024");
+    assertThat(algorithm.exit()).isEqualTo(1);
+    assertThat(algorithm.err())
+        .contains("session key algorithm must be one of [mlkem768-x25519, x25519, rsa-4096")
+        .contains("got: rsa-1024")
+        .doesNotContain("\tat ");
+    Run platformAlgorithm = run("rotate-keys", "--platform", "--key-algorithm", "x25519");
+    assertThat(platformAlgorithm.err()).contains("--key-algorithm chooses the new session key");
   }
 
   @Test

@@ -93,7 +93,7 @@ class RoleSettingsTest {
             "--init-image=img:1",
             "--session-uid=1001",
             "--session-gid=101",
-            "--key-bits=2048",
+            "--key-algorithm=rsa-2048",
             "--management-port=9090",
             "--leader-election",
             "--session-key-file=/k/a.pem");
@@ -110,7 +110,7 @@ class RoleSettingsTest {
                 1001,
                 101,
                 List.of(Path.of("/k/a.pem")),
-                2048,
+                io.nbsecrets.crypto.SessionKeyAlgorithm.RSA_2048,
                 true,
                 "",
                 true));
@@ -137,7 +137,7 @@ class RoleSettingsTest {
     OperatorRole.Config defaults = cmd.config(cmd.store.settings(cmd.spec, Map.of()));
     assertThat(defaults.watchNamespaces()).isEmpty();
     assertThat(defaults.apiCaConfigMap()).isEqualTo("nbsecrets-api-ca-bundle");
-    assertThat(defaults.keyBits()).isEqualTo(4096);
+    assertThat(defaults.keyAlgorithm().id()).isEqualTo("mlkem768-x25519");
     assertThat(defaults.sessionUid()).isEqualTo(1000);
     assertThat(defaults.leaderElection()).isFalse();
   }

@@ -78,7 +78,10 @@ class KubectlDiscoveryTest {
         kubectl != null,
         "kubectl not found: set NBSECRETS_CONTROL_PLANE_BIN to a folder with kubectl, or run"
             + " e2e/control-plane/build.sh (it installs ~/.cache/nbsecrets/control-plane/current/bin)");
-    env = DevEnvironment.start(DevEnvironment.Options.defaults(dir).withKeyBits(2048));
+    env =
+        DevEnvironment.start(
+            DevEnvironment.Options.defaults(dir)
+                .withKeyAlgorithm(io.nbsecrets.crypto.SessionKeyAlgorithm.X25519));
     kubeconfig = dir.resolve("kubeconfig");
     env.writeKubeconfig(kubeconfig);
     // The example secrets of alice, through the secrets API, as `nbsecrets dev` stores them.

@@ -7,7 +7,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.SessionKeys;
@@ -38,6 +38,7 @@ public final class OperatorRole implements AutoCloseable {
    * @param namespace the operator's namespace (keys, lease)
    * @param watchNamespaces namespaces to watch, as given; blank entries are ignored, none: all
    * @param sessionKeyFiles PEM files of the session private keys; empty: generated into a Secret
+   * @param keyAlgorithm the algorithm of a session key pair generated at first start
    * @param apiCaConfigMap the ConfigMap (in {@code namespace}) where the API publishes its CA
    *     bundle; empty: init containers trust the JDK's CAs
    * @param insecureApiHttp allow an {@code http://} API URL (development only)
@@ -51,7 +52,7 @@ public final class OperatorRole implements AutoCloseable {
       long sessionUid,
       long sessionGid,
       List<Path> sessionKeyFiles,
-      int keyBits,
+      SessionKeyAlgorithm keyAlgorithm,
       boolean leaderElection,
       String apiCaConfigMap,
       boolean insecureApiHttp) {
@@ -84,15 +85,12 @@ public final class OperatorRole implements AutoCloseable {
       VaultTransit transit,
       MeterRegistry registry,
       GenericRetry retry) {
-    if (config.keyBits() < RsaKeys.MIN_BITS) {
-      throw new IllegalArgumentException("--key-bits must be at least " + RsaKeys.MIN_BITS);
-    }
     var namespaces = OperatorRunner.watchedNamespaces(config.watchNamespaces());
     Resources resources = new Resources();
     LiveKey<SessionKeyRing> ring =
         resources.add(
             config.sessionKeyFiles().isEmpty()
-                ? SessionKeys.watch(client, config.namespace(), config.keyBits())
+                ? SessionKeys.watch(client, config.namespace(), config.keyAlgorithm())
                 : LiveKey.fixed(SessionKeys.fromFiles(config.sessionKeyFiles())));
     LiveKey<String> apiCa = resources.add(apiCaBundle(client, config));
     Gauge keys =

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class SecretResolverTest {
   private final InMemorySecretStore store = new InMemorySecretStore();
   private final SecretResolver resolver =
-      new SecretResolver(store, SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate())));
+      new SecretResolver(store, SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate())));
 
   @Test
   void aMissingSecretSaysHowToFixItAndThatARunningPodKeepsItsSnapshot() {
@@ -54,7 +54,7 @@ class SecretResolverTest {
 
   private final java.security.KeyPair pair = RsaKeys.generate(2048);
   private final SecretResolver sealing =
-      new SecretResolver(store, SessionKeyRing.of(List.of(pair.getPrivate())));
+      new SecretResolver(store, SessionKeyRing.ofRsa(List.of(pair.getPrivate())));
   private final String userKey = io.nbsecrets.crypto.Fernet.generateKey();
 
   /** Stores {@code value} as the API would: inner layer under the user's key, outer sealed. */

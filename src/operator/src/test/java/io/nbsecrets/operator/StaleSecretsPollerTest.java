@@ -34,7 +34,8 @@ class StaleSecretsPollerTest {
   @BeforeEach
   void setUp() {
     SecretResolver resolver =
-        new SecretResolver(store, SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate())));
+        new SecretResolver(
+            store, SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate())));
     poller =
         new StaleSecretsPoller(
             sessions::stream, resolver, new SessionMetrics(registry), Duration.ofHours(1));

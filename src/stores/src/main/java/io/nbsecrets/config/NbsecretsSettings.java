@@ -4,6 +4,7 @@ import static io.nbsecrets.config.Setting.Scope.CHART_VALUE;
 import static io.nbsecrets.config.Setting.Scope.DEV_ONLY;
 import static io.nbsecrets.config.Setting.Scope.NOT_A_CHART_VALUE;
 
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -125,9 +126,12 @@ public final class NbsecretsSettings {
           Setting.list("rbac.watchNamespaces", CHART_VALUE)
               .withEnvAliases("NBSECRETS_WATCH_NAMESPACES"));
 
-  /** RSA size of a session key the operator generates. */
-  public static final Setting<Integer> KEY_BITS =
-      add(Setting.integer("keys.keyBits", CHART_VALUE, 4096, Integer.MIN_VALUE, Integer.MAX_VALUE));
+  /**
+   * The algorithm of a session key pair the operator generates ({@link SessionKeyAlgorithm}; the
+   * default, first, is the hybrid post-quantum {@code mlkem768-x25519}).
+   */
+  public static final Setting<String> KEY_ALGORITHM =
+      add(Setting.choice("keys.algorithm", CHART_VALUE, SessionKeyAlgorithm.ids()));
 
   /**
    * The ConfigMap of the API's CA bundle; empty: init containers trust the JDK's CAs. The chart
@@ -155,10 +159,11 @@ public final class NbsecretsSettings {
       add(Setting.flag("rotation.transit", CHART_VALUE, false));
   public static final Setting<Boolean> ROTATION_NEW_TRANSIT_VERSION =
       add(Setting.flag("rotation.newTransitVersion", CHART_VALUE, false));
-  public static final Setting<Integer> ROTATION_KEY_BITS =
-      add(
-          Setting.integer(
-              "rotation.keyBits", CHART_VALUE, 4096, Integer.MIN_VALUE, Integer.MAX_VALUE));
+
+  /** The new session key's algorithm; unset: the current key's (a migration when it differs). */
+  public static final Setting<String> ROTATION_KEY_ALGORITHM =
+      add(Setting.text("rotation.keyAlgorithm", CHART_VALUE, null));
+
   public static final Setting<Integer> ROTATION_BATCH_SIZE =
       add(
           Setting.integer(
@@ -187,8 +192,8 @@ public final class NbsecretsSettings {
       add(Setting.integer("dev.kubernetesPort", DEV_ONLY, 0, 0, 65535));
   public static final Setting<Integer> DEV_API_PORT =
       add(Setting.integer("dev.apiPort", DEV_ONLY, 0, 0, 65535));
-  public static final Setting<Integer> DEV_KEY_BITS =
-      add(Setting.integer("dev.keyBits", DEV_ONLY, 4096, Integer.MIN_VALUE, Integer.MAX_VALUE));
+  public static final Setting<String> DEV_KEY_ALGORITHM =
+      add(Setting.choice("dev.keyAlgorithm", DEV_ONLY, SessionKeyAlgorithm.ids()));
   public static final Setting<Boolean> DEV_NO_EXAMPLES =
       add(Setting.flag("dev.noExamples", DEV_ONLY, false));
 

@@ -62,7 +62,7 @@ abstract class KeyRotation<T, C> {
   /** A new key: its id and its data entry (key, base64 value) in the Secret. */
   record NewKey(String id, String entry, String base64) {}
 
-  abstract NewKey generateKey();
+  abstract NewKey generateKey(Secret current);
 
   /** The data entry holding key {@code id}. */
   abstract String entryOf(String id);
@@ -98,7 +98,7 @@ abstract class KeyRotation<T, C> {
     if (resumed) {
       step("resuming the rotation to " + kind() + " key " + target);
     } else {
-      NewKey key = generateKey();
+      NewKey key = generateKey(secret);
       secret =
           secrets.edit(
               secretName(),

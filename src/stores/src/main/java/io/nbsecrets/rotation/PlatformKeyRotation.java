@@ -57,7 +57,7 @@ public final class PlatformKeyRotation extends KeyRotation<WrappedUserKey, Strin
   }
 
   @Override
-  NewKey generateKey() {
+  NewKey generateKey(Secret current) {
     PlatformKey key = PlatformKey.generate();
     return new NewKey(key.id(), key.id(), KeySecrets.encode(key.encoded()));
   }

@@ -4,14 +4,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.crypto.Envelope;
-import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.SessionPrivateKey;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.ScanCursor;
 import io.nbsecrets.store.ScannedSecret;
 import io.nbsecrets.store.SecretStore;
-import java.security.KeyPair;
 import java.util.Map;
 
 /**
@@ -19,9 +19,13 @@ import java.util.Map;
  * steps). The operators decrypt and watch the keys Secret; the secrets APIs encrypt and watch the
  * public-key ConfigMap, which this rotation updates when the new key becomes current.
  *
- * <p>Re-wrapping needs the session private keys but never a plaintext: the inner layer (encrypted
- * with the user's key) is moved as it is, under a fresh data key. A record's version and timestamps
- * are kept, so sessions do not see it as changed.
+ * <p>The new key may be of another algorithm ({@link SessionKeyAlgorithm}): a rotation from {@code
+ * rsa-4096} to {@code mlkem768-x25519} re-seals every {@code nbs1} record as {@code nbs2}, in the
+ * same resumable passes.
+ *
+ * <p>Re-sealing needs the session private keys but never a plaintext: the inner layer (encrypted
+ * with the user's key) is moved as it is, under the new key. A record's version and timestamps are
+ * kept, so sessions do not see it as changed.
  */
 public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCursor> {
   /** The ConfigMap holding an interrupted rotation's cursor. */
@@ -29,19 +33,21 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
 
   private static final String PEM = ".pem";
 
-  private final int keyBits;
+  private final SessionKeyAlgorithm algorithm;
 
+  /**
+   * @param algorithm the new key's algorithm; null: the current key's
+   */
   public SessionKeyRotation(
       KubernetesClient client,
       String namespace,
       SecretStore store,
-      int keyBits,
+      SessionKeyAlgorithm algorithm,
       RotationOptions options,
       RotationListener listener,
       MeterRegistry registry) {
     super(new KeySecrets(client, namespace), store, new RotationRun(options, listener, registry));
-    RsaKeys.requireBits(keyBits);
-    this.keyBits = keyBits;
+    this.algorithm = algorithm;
   }
 
   @Override
@@ -60,10 +66,22 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   }
 
   @Override
-  NewKey generateKey() {
-    KeyPair pair = RsaKeys.generate(keyBits);
-    String id = RsaKeys.keyId(pair.getPublic());
-    return new NewKey(id, entryOf(id), KeySecrets.encode(RsaKeys.privateKeyPem(pair.getPrivate())));
+  NewKey generateKey(Secret current) {
+    SessionPrivateKey key = algorithmFor(current).generate();
+    return new NewKey(key.keyId(), entryOf(key.keyId()), KeySecrets.encode(key.pem()));
+  }
+
+  private SessionKeyAlgorithm algorithmFor(Secret current) {
+    if (algorithm != null) {
+      return algorithm;
+    }
+    String now = SessionKeys.fromSecret(current).publicKeys().get(0).algorithm();
+    try {
+      return SessionKeyAlgorithm.of(now);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "the current session key is " + now + ": choose the new key's with --key-algorithm");
+    }
   }
 
   @Override

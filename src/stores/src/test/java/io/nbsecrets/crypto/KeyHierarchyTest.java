@@ -25,7 +25,8 @@ class KeyHierarchyTest {
   private final PlatformKey platformKey = PlatformKey.generate();
   private final SessionPublicKey sessionPublicKey = SessionPublicKey.of(TestKeys.A.getPublic());
   // Held by the operator only.
-  private final SessionKeyRing operatorRing = SessionKeyRing.of(List.of(TestKeys.A.getPrivate()));
+  private final SessionKeyRing operatorRing =
+      SessionKeyRing.ofRsa(List.of(TestKeys.A.getPrivate()));
 
   private final InMemorySecretStore store = new InMemorySecretStore();
 
@@ -64,7 +65,7 @@ class KeyHierarchyTest {
     }
     stolen.add(storedUserKey());
     PlatformKey thiefsPlatformKey = PlatformKey.generate();
-    SessionKeyRing thiefsRing = SessionKeyRing.of(List.of(TestKeys.B.getPrivate()));
+    SessionKeyRing thiefsRing = SessionKeyRing.ofRsa(List.of(TestKeys.B.getPrivate()));
 
     assertThat(stolen).allSatisfy(s -> assertThat(s).doesNotContain(VALUE));
     assertThatThrownBy(() -> UserKeys.unwrap(List.of(thiefsPlatformKey), ALICE, storedUserKey()))
@@ -103,7 +104,7 @@ class KeyHierarchyTest {
     // ...but a record is no Fernet token, and no key ring it can build opens it.
     assertThatThrownBy(() -> fernet.decrypt(storedRecord()))
         .isInstanceOf(MalformedCiphertextException.class);
-    SessionKeyRing apisOwnRing = SessionKeyRing.of(List.of(TestKeys.B.getPrivate()));
+    SessionKeyRing apisOwnRing = SessionKeyRing.ofRsa(List.of(TestKeys.B.getPrivate()));
     assertThatThrownBy(() -> Envelope.open(apisOwnRing, ALICE, NAME, storedRecord()))
         .isInstanceOf(UnknownKeyException.class);
   }

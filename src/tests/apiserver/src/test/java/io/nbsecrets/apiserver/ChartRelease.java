@@ -64,7 +64,6 @@ final class ChartRelease implements AutoCloseable {
       grantSessionEditing(admin);
     }
     Map<String, String> all = new LinkedHashMap<>();
-    all.put("keys.keyBits", "2048");
     all.putAll(values);
     String out = new Helm(cp).install(release, namespace, all);
     return new ChartRelease(cp, release, namespace, out);

@@ -40,8 +40,7 @@ class DevOnControlPlaneTest {
                 Main.class.getName(),
                 "dev",
                 "--control-plane=" + bin,
-                "--dir=" + dir,
-                "--key-bits=2048"));
+                "--dir=" + dir));
     Path log = dir.resolve("dev.log");
     Process dev =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

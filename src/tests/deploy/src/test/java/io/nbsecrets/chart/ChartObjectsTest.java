@@ -258,7 +258,7 @@ class ChartObjectsTest {
             "--init-image=ghcr.io/nbsecrets/nbsecrets:0.1.0",
             "--session-uid=1000",
             "--session-gid=100",
-            "--key-bits=4096",
+            "--key-algorithm=mlkem768-x25519",
             "--management-port=8081");
     Container api =
         ChartRendering.ofType(objects, Deployment.class).stream()
@@ -513,7 +513,6 @@ class ChartObjectsTest {
             "rotate-keys",
             "--namespace=$(POD_NAMESPACE)",
             "--run-id=nbsecrets-rotate-keys-2026-11",
-            "--key-bits=4096",
             "--batch-size=500",
             "--propagation-wait-seconds=30");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
@@ -534,7 +533,6 @@ class ChartObjectsTest {
               enabled: true
               run: '2026-11-platform'
               platform: true
-              keyBits: 2048
               batchSize: 50
               parallelism: 4
               propagationWaitSeconds: 90
@@ -557,7 +555,7 @@ class ChartObjectsTest {
         .isEqualTo(Map.of("example.com/team", "platform"));
     Container c = container(job);
     assertThat(c.getImage()).isEqualTo("ghcr.io/nbsecrets/nbsecrets:0.2.0");
-    // --key-bits is for session keys only.
+    // --key-algorithm is for session keys only.
     assertThat(c.getArgs())
         .containsExactly(
             "rotate-keys",
@@ -577,10 +575,10 @@ class ChartObjectsTest {
         container(
             rotationJob(
                 ChartRendering.objects(
-                    "rotation: {enabled: true, run: r2, keyBits: 3072, vaultRole: x}\n",
+                    "rotation: {enabled: true, run: r2, keyAlgorithm: rsa-3072, vaultRole: x}\n",
                     Map.of())));
     assertThat(session.getArgs())
-        .contains("--key-bits=3072")
+        .contains("--key-algorithm=rsa-3072")
         .noneMatch(a -> a.startsWith("--set") || a.equals("--platform"));
   }
 
@@ -754,7 +752,6 @@ class ChartObjectsTest {
               enabled: true
               run: '2026-12-transit'
               transit: true
-              keyBits: 2048
               vaultRole: nbsecrets-rotation
             """,
             Map.of("rotation.newTransitVersion", newVersion));
@@ -777,7 +774,7 @@ class ChartObjectsTest {
             "--batch-size=500",
             "--propagation-wait-seconds=30",
             "--set=store.vault.auth.role=nbsecrets-rotation"));
-    // No --key-bits (no RSA key is made) and no --platform.
+    // No --key-algorithm (no session key is made) and no --platform.
     assertThat(c.getArgs()).containsExactlyElementsOf(expected);
     assertThat(c.getEnv()).isEqualTo(apiContainer(objects).getEnv());
     assertThat(transitEnv(c.getEnv())).hasSize(2);

@@ -203,7 +203,7 @@ final class ApiFixture implements AutoCloseable {
     StoredSecret record = store.get(user, List.of(name)).get(name);
     byte[] inner =
         Envelope.open(
-            SessionKeyRing.of(List.of(SESSION_KEYS.getPrivate())), user, name, record.sealed());
+            SessionKeyRing.ofRsa(List.of(SESSION_KEYS.getPrivate())), user, name, record.sealed());
     String userKey = userKeys.find(user).orElseThrow();
     return Fernet.fromKey(userKey).decrypt(new String(inner, StandardCharsets.US_ASCII));
   }

@@ -36,7 +36,7 @@ class DoubleEncryptionTest {
   }
 
   static SessionKeyRing ring() {
-    return SessionKeyRing.of(List.of(ApiFixture.SESSION_KEYS.getPrivate()));
+    return SessionKeyRing.ofRsa(List.of(ApiFixture.SESSION_KEYS.getPrivate()));
   }
 
   @Test
@@ -71,7 +71,7 @@ class DoubleEncryptionTest {
     assertThatThrownBy(() -> Fernet.fromKey(userKey).decrypt(record.sealed()))
         .isInstanceOf(CryptoException.class);
     // Another session key pair cannot remove the outer layer.
-    SessionKeyRing otherRing = SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate()));
+    SessionKeyRing otherRing = SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate()));
     assertThatThrownBy(() -> Envelope.open(otherRing, "dora", "TOKEN", record.sealed()))
         .isInstanceOf(CryptoException.class);
   }

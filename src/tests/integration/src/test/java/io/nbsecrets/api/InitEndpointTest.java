@@ -68,7 +68,7 @@ class InitEndpointTest {
     String record = f.store.get(w.user(), List.of("API_KEY")).get("API_KEY").sealed();
     byte[] inner =
         Envelope.open(
-            SessionKeyRing.of(List.of(ApiFixture.SESSION_KEYS.getPrivate())),
+            SessionKeyRing.ofRsa(List.of(ApiFixture.SESSION_KEYS.getPrivate())),
             w.user(),
             "API_KEY",
             record);

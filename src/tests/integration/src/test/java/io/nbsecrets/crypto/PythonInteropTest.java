@@ -224,7 +224,7 @@ class PythonInteropTest {
 
   @Test
   void envelopePythonSealsJavaOpens() {
-    SessionKeyRing ring = SessionKeyRing.of(List.of(PAIR.getPrivate()));
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(PAIR.getPrivate()));
     for (byte[] value : values()) {
       JsonNode answer =
           PythonInterop.call(
@@ -295,6 +295,45 @@ class PythonInteropTest {
       assertThatThrownBy(() -> HpkeEnvelope.open(k -> key, "bob", NAME, record))
           .isInstanceOf(RecordBindingException.class);
     }
+  }
+
+  /**
+   * The product's own key forms: the PEM text the operator writes into its keys Secret and
+   * public-key ConfigMap, read by independent code; records through {@link Envelope}, as the API
+   * and operator use it.
+   */
+  @ParameterizedTest
+  @EnumSource(HpkeSuite.class)
+  void hpkeKeysInTheirSecretAndConfigMapFormsWorkBothWays(HpkeSuite suite) {
+    SessionPrivateKey key = SessionKeyAlgorithm.of(suite.id()).generate();
+    SessionKeyRing ring = SessionKeyRing.of(List.of(SessionPrivateKey.fromPem(key.pem())));
+    byte[] value = values().get(0);
+
+    String fromPython =
+        PythonInterop.call(
+                "nbs2-seal",
+                Map.of(
+                    "suite",
+                    suite.id(),
+                    "public_pem",
+                    key.publicKey().pem(),
+                    "owner",
+                    OWNER,
+                    "name",
+                    NAME,
+                    "inner_b64",
+                    b64(value)))
+            .get("record")
+            .asText();
+    assertThat(Envelope.open(ring, OWNER, NAME, fromPython)).isEqualTo(value);
+
+    Map<String, Object> open = new HashMap<>();
+    open.put("suite", suite.id());
+    open.put("private_pem", key.pem());
+    open.put("owner", OWNER);
+    open.put("name", NAME);
+    open.put("record", Envelope.seal(key.publicKey(), OWNER, NAME, value));
+    assertThat(unb64(PythonInterop.call("nbs2-open", open).get("inner_b64"))).isEqualTo(value);
   }
 
   // --- nbuk1 wrapped user keys ---------------------------------------------------------------
@@ -377,7 +416,7 @@ class PythonInteropTest {
 
     // Operator side, in Java: remove the outer layer; init side: unwrap the user key, decrypt.
     byte[] inner =
-        Envelope.open(SessionKeyRing.of(List.of(PAIR.getPrivate())), OWNER, NAME, record);
+        Envelope.open(SessionKeyRing.ofRsa(List.of(PAIR.getPrivate())), OWNER, NAME, record);
     String handedToInit = UserKeys.unwrap(List.of(pk), OWNER, wrappedUserKey);
 
     assertThat(new String(inner, StandardCharsets.US_ASCII)).isEqualTo(token);

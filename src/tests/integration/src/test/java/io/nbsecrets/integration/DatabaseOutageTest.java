@@ -48,7 +48,6 @@ class DatabaseOutageTest {
     try (DevEnvironment env =
         DevEnvironment.start(
             DevEnvironment.Options.defaults(dir.resolve("dev"))
-                .withKeyBits(2048)
                 .withUsers(List.of("alice"))
                 .withRetry(DevApi.patientRetry())
                 .withStore(c -> DatabaseSecretStore.open(config)))) {

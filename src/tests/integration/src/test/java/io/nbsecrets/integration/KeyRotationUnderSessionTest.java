@@ -36,6 +36,8 @@ class KeyRotationUnderSessionTest extends SessionLifecycle {
             "judy", "nb", "judy", new SecretItem("token", null), new SecretItem("password", null)));
     awaitReady("judy", "nb");
     String oldKey = keyIdOfRecord("judy", "token");
+    // The default session key: HPKE with X-Wing, records nbs2.
+    assertThat(oldKey).startsWith("xw-");
     String firstSnapshot = snapshotOf("judy", "nb");
 
     String[] session =
@@ -44,7 +46,8 @@ class KeyRotationUnderSessionTest extends SessionLifecycle {
             "--namespace=" + DevEnvironment.OPERATOR_NAMESPACE,
             "--store-type=kubernetes",
             "--store-namespace=" + DevEnvironment.STORE_NAMESPACE,
-            "--key-bits=2048",
+            // A migration to another algorithm, the FIPS direction: every record becomes nbs1.
+            "--key-algorithm=rsa-2048",
             "--batch-size=2",
             "--propagation-wait-seconds=1");
 

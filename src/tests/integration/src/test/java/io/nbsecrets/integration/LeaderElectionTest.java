@@ -131,7 +131,7 @@ class LeaderElectionTest {
                   .build())
           .create();
     }
-    SessionKeyRing ring = SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate()));
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate()));
     Operator a = replica("replica-a", client("replica-a"), ring);
     replica("replica-b", client("replica-b"), ring);
 

@@ -24,7 +24,6 @@ class OperatorLivenessTest {
     try (DevEnvironment env =
         DevEnvironment.start(
             DevEnvironment.Options.defaults(dir.resolve("dev"))
-                .withKeyBits(2048)
                 .withUsers(List.of("alice"))
                 .withRetry(DevApi.patientRetry()))) {
       await().atMost(Duration.ofSeconds(30)).until(() -> env.operatorLiveness().isEmpty());

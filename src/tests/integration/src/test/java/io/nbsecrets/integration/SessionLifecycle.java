@@ -82,7 +82,6 @@ abstract class SessionLifecycle {
         DevEnvironment.start(
             DevEnvironment.Options.defaults(dir)
                 .withUsers(users())
-                .withKeyBits(2048)
                 .withRetry(
                     new GenericRetry()
                         .setInitialInterval(200)

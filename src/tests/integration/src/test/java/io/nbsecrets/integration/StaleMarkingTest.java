@@ -270,7 +270,6 @@ class StaleMarkingTest {
   private DevEnvironment start(Function<KubernetesClient, SecretStore> store) {
     return DevEnvironment.start(
         DevEnvironment.Options.defaults(dir.resolve("dev-" + UUID.randomUUID()))
-            .withKeyBits(2048)
             .withUsers(List.of("alice"))
             .withRetry(DevApi.patientRetry())
             .withStore(store));

@@ -49,7 +49,7 @@ class TransitSessionTest {
     store = VaultSecretStore.open(VaultConfig.withToken(vault.address(), "root"));
     transit = store.transit("transit", "nbsecrets-session");
     userKeys = new UserKeyService(store, PlatformKey.generate());
-    SessionKeyRing ring = SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate()));
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate()));
     resolver = new SecretResolver(store, LiveKey.fixed(ring), transit);
   }
 
@@ -98,7 +98,7 @@ class TransitSessionTest {
     SecretResolver onCopy =
         new SecretResolver(
             copy,
-            LiveKey.fixed(SessionKeyRing.of(List.of(RsaKeys.generate(2048).getPrivate()))),
+            LiveKey.fixed(SessionKeyRing.ofRsa(List.of(RsaKeys.generate(2048).getPrivate()))),
             transit);
     vault.stop();
 

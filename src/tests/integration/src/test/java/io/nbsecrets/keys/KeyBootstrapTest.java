@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +42,8 @@ class KeyBootstrapTest {
 
   @Test
   void sessionKeysAreGeneratedOnceThenReusedAndThePublicHalfIsPublished() {
-    SessionKeyRing first = SessionKeys.loadOrCreate(client, ns, 2048);
-    SessionKeyRing second = SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeyRing first = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.DEFAULT);
+    SessionKeyRing second = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.DEFAULT);
     assertThat(second.keyIds()).isEqualTo(first.keyIds()).hasSize(1);
     SessionPublicKey published = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
     assertThat(first.keyIds()).containsExactly(published.keyId());
@@ -54,13 +55,36 @@ class KeyBootstrapTest {
     // the public ConfigMap holds no private key
     var cm = client.configMaps().inNamespace(ns).withName(SessionKeys.CONFIGMAP_NAME).get();
     assertThat(cm.getData().toString()).doesNotContain("PRIVATE KEY");
+    // the default: an X-Wing key pair, sealing nbs2
+    assertThat(record).startsWith("nbs2." + published.keyId() + ".");
+    assertThat(cm.getData())
+        .containsEntry(SessionKeys.ALGORITHM, "mlkem768-x25519")
+        .containsEntry(SessionKeys.KEY_ID, published.keyId());
+    assertThat(cm.getData().get(SessionKeys.PUBLIC_PEM))
+        .startsWith("-----BEGIN HPKE MLKEM768-X25519 PUBLIC KEY-----");
+    var secret = client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).get();
+    assertThat(secret.getData()).containsOnlyKeys(SessionKeys.CURRENT, published.keyId() + ".pem");
+  }
+
+  @Test
+  void theAlgorithmSettingAppliesToNewKeyPairsOnly() {
+    SessionKeyRing rsa = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.RSA_2048);
+    SessionKeyRing later = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.X25519);
+
+    // An operator upgraded with another setting keeps the key the records are sealed under;
+    // rotate-keys --key-algorithm moves them.
+    assertThat(later).isEqualTo(rsa);
+    assertThat(later.publicKeys().get(0).algorithm()).isEqualTo("rsa-2048");
+    assertThat(SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1)).recordVersion())
+        .isEqualTo("nbs1");
   }
 
   @Test
   void replicasRacingOnFirstStartAgreeOnOneKey() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
-      Callable<SessionKeyRing> start = () -> SessionKeys.loadOrCreate(client, ns, 2048);
+      Callable<SessionKeyRing> start =
+          () -> SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.DEFAULT);
       List<Future<SessionKeyRing>> rings = pool.invokeAll(List.of(start, start, start));
       var ids = rings.get(0).get().keyIds();
       for (Future<SessionKeyRing> r : rings) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nbsecrets.crypto.RsaKeys;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.testing.ExpectedLogs;
@@ -63,7 +64,8 @@ class LiveKeyTest {
   @Test
   void theOperatorsRingFollowsItsSecretWithoutARestart() {
     CopyOnWriteArrayList<SessionKeyRing> seen = new CopyOnWriteArrayList<>();
-    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, 2048)) {
+    try (LiveKey<SessionKeyRing> live =
+        SessionKeys.watch(client, ns, SessionKeyAlgorithm.DEFAULT)) {
       String first = live.get().keyIds().iterator().next();
       KeyPair next = RsaKeys.generate(2048);
       String nextId = RsaKeys.keyId(next.getPublic());
@@ -91,7 +93,7 @@ class LiveKeyTest {
 
   @Test
   void aBrokenEditOrADeletedSecretKeepsTheLastGoodKeys() {
-    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, 2048);
+    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, SessionKeyAlgorithm.DEFAULT);
         var expected = ExpectedLogs.expect(LiveKey.class)) {
       SessionKeyRing good = live.get();
 
@@ -110,7 +112,8 @@ class LiveKeyTest {
 
   @Test
   void refreshReadsTheSecretAtOnce() {
-    try (LiveKey<SessionKeyRing> live = SessionKeys.watch(client, ns, 2048)) {
+    try (LiveKey<SessionKeyRing> live =
+        SessionKeys.watch(client, ns, SessionKeyAlgorithm.DEFAULT)) {
       KeyPair next = RsaKeys.generate(2048);
       String nextId = RsaKeys.keyId(next.getPublic());
       editKeys(Map.of(nextId + ".pem", pemEntry(next)));
@@ -121,7 +124,7 @@ class LiveKeyTest {
 
   @Test
   void theApisPublicKeyFollowsTheConfigMap() {
-    SessionKeyRing ring = SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeyRing ring = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.DEFAULT);
     try (LiveKey<SessionPublicKey> live =
         SessionKeys.watchPublicKey(client, ns, Duration.ofSeconds(1))) {
       assertThat(live.get().keyId()).isEqualTo(ring.keyIds().iterator().next());

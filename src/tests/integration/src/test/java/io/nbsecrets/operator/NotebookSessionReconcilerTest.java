@@ -76,7 +76,7 @@ class NotebookSessionReconcilerTest {
                 .build())
         .create();
     SecretResolver resolver =
-        new SecretResolver(store, SessionKeyRing.of(List.of(KEYS.getPrivate())));
+        new SecretResolver(store, SessionKeyRing.ofRsa(List.of(KEYS.getPrivate())));
     reconciler =
         new NotebookSessionReconciler(
             resolver,

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
@@ -68,7 +69,7 @@ class DatabaseRotationTest {
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .create();
-    SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.RSA_2048);
     SessionPublicKey oldKey = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
     long t0 = System.nanoTime();
     RotationAtScale.fill(store, oldKey, USERS, PER_USER);
@@ -119,7 +120,7 @@ class DatabaseRotationTest {
 
   private static RotationResult rotate(String ns, FailingStore on, RotationOptions options) {
     return new SessionKeyRotation(
-            client, ns, on, 2048, options, RotationListener.NONE, new SimpleMeterRegistry())
+            client, ns, on, null, options, RotationListener.NONE, new SimpleMeterRegistry())
         .run();
   }
 

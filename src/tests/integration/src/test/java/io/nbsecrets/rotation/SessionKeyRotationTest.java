@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nbsecrets.crypto.Envelope;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
@@ -48,7 +49,7 @@ class SessionKeyRotationTest {
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .create();
-    SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.RSA_2048);
     oldKey = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
     for (int u = 0; u < 5; u++) {
       for (int n = 0; n < 10; n++) {
@@ -64,7 +65,12 @@ class SessionKeyRotationTest {
   }
 
   private SessionKeyRotation rotation(SecretStore on, RotationOptions options, RotationListener l) {
-    return new SessionKeyRotation(client, ns, on, 2048, options, l, registry);
+    return new SessionKeyRotation(client, ns, on, null, options, l, registry);
+  }
+
+  private SessionKeyRotation migration(
+      SecretStore on, SessionKeyAlgorithm to, RotationOptions options, RotationListener l) {
+    return new SessionKeyRotation(client, ns, on, to, options, l, registry);
   }
 
   private static RotationOptions fast() {
@@ -144,6 +150,68 @@ class SessionKeyRotationTest {
     assertThat(String.join("\n", steps))
         .contains("added session key", "current", "dropped old session keys")
         .doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void withoutAnAlgorithmTheNewKeyIsOfTheCurrentKeysAlgorithm() {
+    RotationResult result = rotation(store, fast(), RotationListener.NONE).run();
+
+    assertThat(result.targetKeyId()).startsWith("rsa-");
+    assertThat(SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1)).algorithm())
+        .isEqualTo("rsa-2048");
+  }
+
+  @Test
+  void anInterruptedMigrationFromRsaToTheHybridKemResumesAndEndsWithNbs2Only() {
+    FailingStore failing = new FailingStore(store, 20);
+
+    assertThatThrownBy(
+            () ->
+                migration(
+                        failing, SessionKeyAlgorithm.MLKEM768_X25519, fast(), RotationListener.NONE)
+                    .run())
+        .isInstanceOf(StoreUnavailableException.class);
+
+    // Mid-migration: an RSA key and an X-Wing key held, the new one current and published; every
+    // record (nbs1 or nbs2) opens, and an API replica that reloaded the key now seals nbs2.
+    SessionKeyRing mid = SessionKeys.fromSecret(keysSecret());
+    assertThat(mid.keyIds()).hasSize(2);
+    assertThat(mid.publicKeys().get(0).algorithm()).isEqualTo("mlkem768-x25519");
+    SessionPublicKey published = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
+    assertThat(published.algorithm()).isEqualTo("mlkem768-x25519");
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace(ns)
+                .withName(SessionKeys.CONFIGMAP_NAME)
+                .get()
+                .getData())
+        .containsEntry(SessionKeys.ALGORITHM, "mlkem768-x25519")
+        .containsEntry(SessionKeys.KEY_ID, published.keyId());
+    seal("user-1", "written-mid-migration", published);
+    assertThat(
+            store
+                .get("user-1", List.of("written-mid-migration"))
+                .get("written-mid-migration")
+                .sealed())
+        .startsWith("nbs2." + published.keyId() + ".");
+    assertEveryRecordReadable();
+
+    failing.failAfter = Integer.MAX_VALUE;
+    RotationResult resumed =
+        migration(failing, SessionKeyAlgorithm.MLKEM768_X25519, fast(), RotationListener.NONE)
+            .run();
+
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(resumed.complete()).isTrue();
+    assertThat(resumed.targetKeyId()).isEqualTo(published.keyId());
+    assertThat(resumed.droppedKeyIds()).containsExactly(oldKey.keyId());
+    assertThat(SessionKeys.fromSecret(keysSecret()).keyIds()).containsExactly(published.keyId());
+    snapshot()
+        .forEach(
+            (path, after) ->
+                assertThat(after.sealed()).as(path).startsWith("nbs2." + published.keyId() + "."));
+    assertEveryRecordReadable();
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nbsecrets.crypto.Envelope;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
@@ -56,7 +57,7 @@ class TransitRotationTest {
     vault.createTransitKey("nbsecrets-session");
     store = VaultSecretStore.open(VaultConfig.withToken(vault.address(), "root"));
     transit = store.transit("transit", "nbsecrets-session");
-    SessionKeys.loadOrCreate(client, ns, 2048);
+    SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.RSA_2048);
     SessionPublicKey rsa = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
     for (int i = 0; i < 8; i++) {
       seal("user-" + (i % 3), "rsa-" + i, rsa); // sealed before Transit was switched on

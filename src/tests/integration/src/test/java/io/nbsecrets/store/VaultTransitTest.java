@@ -60,7 +60,7 @@ class VaultTransitTest {
     assertThat(Envelope.open(transit, "alice", "TOKEN", record)).isEqualTo(INNER);
     // The session RSA keys cannot open it, and Transit cannot open RSA records.
     KeyPair rsa = RsaKeys.generate(2048);
-    SessionKeyRing ring = SessionKeyRing.of(List.of(rsa.getPrivate()));
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(rsa.getPrivate()));
     assertThatThrownBy(() -> Envelope.open(ring, "alice", "TOKEN", record))
         .isInstanceOf(UnknownKeyException.class);
     String rsaRecord = Envelope.seal(SessionPublicKey.of(rsa.getPublic()), "alice", "A", INNER);
