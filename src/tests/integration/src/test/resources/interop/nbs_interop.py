@@ -279,6 +279,7 @@ def hpke_generate(req):
 
 
 def nbs2_seal(req):
+    """HPKE seals a fresh data key; AES-256-GCM encrypts the value under it (see HpkeEnvelope)."""
     name = req["suite"]
     if "public_pem" in req:
         public = pem_raw(req["public_pem"], "HPKE " + name.upper() + " PUBLIC KEY")
@@ -286,11 +287,16 @@ def nbs2_seal(req):
         public = unb64(req["public_b64"])
     key_id = hpke_key_id(name, public)
     owner, secret = req["owner"], req["name"]
-    sealed = hpke_suite(name).encrypt(
-        unb64(req["inner_b64"]), hpke_public(name, public), info=lp("nbs2", key_id, owner, secret)
-    )
+    context = lp("nbs2", key_id, owner, secret)
+    data_key = os.urandom(32)
+    sealed = hpke_suite(name).encrypt(data_key, hpke_public(name, public), info=context)
     enc_size = HPKE_SUITES[name][1]
-    record = ".".join(["nbs2", key_id, bind(owner, secret), b64u(sealed[:enc_size]), b64u(sealed[enc_size:])])
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(data_key).encrypt(nonce, unb64(req["inner_b64"]), context)
+    record = ".".join(
+        ["nbs2", key_id, bind(owner, secret), b64u(sealed[:enc_size]), b64u(sealed[enc_size:]),
+         b64u(nonce), b64u(ciphertext)]
+    )
     return {"record": record}
 
 
@@ -298,10 +304,11 @@ def nbs2_open(req):
     name = req["suite"]
     owner, secret = req["owner"], req["name"]
     parts = req["record"].split(".")
-    if len(parts) != 5 or parts[0] != "nbs2":
+    if len(parts) != 7 or parts[0] != "nbs2":
         raise Refused("malformed")
-    version, key_id, binding, enc_text, ciphertext_text = parts
-    enc, ciphertext = unb64u(enc_text), unb64u(ciphertext_text)
+    version, key_id, binding, enc_text, sealed_text, nonce_text, ciphertext_text = parts
+    enc, sealed_key = unb64u(enc_text), unb64u(sealed_text)
+    nonce, ciphertext = unb64u(nonce_text), unb64u(ciphertext_text)
     if binding != bind(owner, secret):
         raise Refused("binding")
     if "private_pem" in req:
@@ -310,12 +317,13 @@ def nbs2_open(req):
         raw = unb64(req["private_b64"])
     if hpke_key_id(name, hpke_public_bytes(name, raw)) != key_id:
         raise Refused("unknown-key")
-    if len(enc) != HPKE_SUITES[name][1] or len(ciphertext) < 16:
+    if len(enc) != HPKE_SUITES[name][1] or len(sealed_key) != 48 or len(nonce) != 12 \
+            or len(ciphertext) < 16:
         raise Refused("malformed")
+    context = lp(version, key_id, owner, secret)
     try:
-        inner = hpke_suite(name).decrypt(
-            enc + ciphertext, hpke_private(name, raw), info=lp(version, key_id, owner, secret)
-        )
+        data_key = hpke_suite(name).decrypt(enc + sealed_key, hpke_private(name, raw), info=context)
+        inner = AESGCM(data_key).decrypt(nonce, ciphertext, context)
     except (ValueError, InvalidTag):
         raise Refused("integrity")
     return {"inner_b64": b64(inner)}

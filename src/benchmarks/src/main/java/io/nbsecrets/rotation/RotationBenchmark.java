@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.dev.FakeTokenAuthority;
 import io.nbsecrets.keys.SessionKeys;
@@ -15,18 +16,19 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Benchmark command (not a test): a session key rotation of 10,000 records (100 users × 100) in an
  * embedded PostgreSQL, uninterrupted, with the default batch size (500) and one thread per
- * processor, for 2048- and 4096-bit keys (old and new key the same size). Reports the time of each
- * pass (pass 1 re-wraps, pass 2 verifies) and the whole command. Three runs per size.
+ * processor, for each session key algorithm (old and new key the same algorithm). Reports the time
+ * of each pass (pass 1 re-wraps, pass 2 verifies) and the whole command. Three runs per algorithm.
  *
  * <p>Run: {@code ./mvnw -q -pl src/benchmarks -am -DskipTests package exec:java
- * -Dexec.mainClass=io.nbsecrets.rotation.RotationBenchmark} (optional {@code -Dexec.args=2048} for
- * one key size). Results: docs/benchmarks.md.
+ * -Dexec.mainClass=io.nbsecrets.rotation.RotationBenchmark} (optional {@code
+ * -Dexec.args=mlkem768-x25519} for one algorithm). Results: docs/benchmarks.md.
  */
 public final class RotationBenchmark {
   private static final int USERS = 100;
@@ -43,13 +45,13 @@ public final class RotationBenchmark {
       String url = "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres";
       try (DatabaseSecretStore store =
           DatabaseSecretStore.open(DatabaseConfig.of(url, "postgres", null))) {
-        int[] sizes =
+        List<SessionKeyAlgorithm> algorithms =
             args.length == 0
-                ? new int[] {2048, 4096}
-                : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        for (int bits : sizes) {
+                ? List.of(SessionKeyAlgorithm.values())
+                : java.util.Arrays.stream(args).map(SessionKeyAlgorithm::of).toList();
+        for (SessionKeyAlgorithm algorithm : algorithms) {
           for (int run = 1; run <= RUNS; run++) {
-            String ns = "bench-" + bits + "-" + run;
+            String ns = "bench-" + algorithm.id() + "-" + run;
             client
                 .resource(
                     new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -58,7 +60,7 @@ public final class RotationBenchmark {
                 Statement s = c.createStatement()) {
               s.execute("TRUNCATE nbsecrets_secrets");
             }
-            SessionKeys.loadOrCreate(client, ns, bits);
+            SessionKeys.loadOrCreate(client, ns, algorithm);
             SessionPublicKey key = SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1));
             RotationAtScale.fill(store, key, USERS, PER_USER);
 
@@ -79,7 +81,7 @@ public final class RotationBenchmark {
                         client,
                         ns,
                         store,
-                        bits,
+                        algorithm,
                         RotationOptions.defaults().withPropagationWait(Duration.ZERO),
                         timing,
                         new SimpleMeterRegistry())
@@ -89,9 +91,9 @@ public final class RotationBenchmark {
               throw new IllegalStateException("rotation incomplete: " + result);
             }
             System.out.printf(
-                "RSA-%d run %d: %,d records, total %.2f s (%,.0f records/s); pass 1 %.2f s, pass 2"
+                "%s run %d: %,d records, total %.2f s (%,.0f records/s); pass 1 %.2f s, pass 2"
                     + " %.2f s; %s%n",
-                bits,
+                algorithm,
                 run,
                 USERS * PER_USER,
                 took / 1e9,

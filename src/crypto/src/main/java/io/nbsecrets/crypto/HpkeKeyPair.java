@@ -16,6 +16,7 @@ public final class HpkeKeyPair {
   private final byte[] privateKey;
   private final byte[] publicKey;
   private final String keyId;
+  private volatile AsymmetricCipherKeyPair bcPair;
 
   private HpkeKeyPair(HpkeSuite suite, byte[] privateKey, byte[] publicKey) {
     this.suite = suite;
@@ -79,8 +80,18 @@ public final class HpkeKeyPair {
     return privateKey.clone();
   }
 
-  AsymmetricCipherKeyPair bcKeyPair(HPKE hpke) {
-    return hpke.deserializePrivateKey(privateKey.clone(), publicKey.clone());
+  /**
+   * BouncyCastle's form of the pair, made once: expanding an X-Wing seed into its ML-KEM key costs
+   * more than a decapsulation. BouncyCastle's key parameters are immutable and its decapsulation
+   * keeps no state in them, so threads share it.
+   */
+  AsymmetricCipherKeyPair bcKeyPair() {
+    AsymmetricCipherKeyPair pair = bcPair;
+    if (pair == null) {
+      pair = suite.hpke().deserializePrivateKey(privateKey.clone(), publicKey.clone());
+      bcPair = pair;
+    }
+    return pair;
   }
 
   @Override

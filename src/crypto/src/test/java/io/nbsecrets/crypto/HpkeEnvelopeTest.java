@@ -29,7 +29,7 @@ class HpkeEnvelopeTest {
     String record = HpkeEnvelope.seal(suite, key.publicKey(), "alice", "TOKEN", INNER);
 
     assertThat(record).startsWith("nbs2." + key.keyId() + ".");
-    assertThat(record.split("\\.")).hasSize(5);
+    assertThat(record.split("\\.")).hasSize(7);
     assertThat(key.keyId()).matches(suite.keyIdPrefix() + "-[0-9a-f]{16}");
     assertThat(HpkeEnvelope.open(ring(key), "alice", "TOKEN", record)).isEqualTo(INNER);
     // Each seal has its own encapsulation: the same value never gives the same record.
@@ -60,7 +60,8 @@ class HpkeEnvelopeTest {
         .isInstanceOf(RecordBindingException.class);
     assertThatThrownBy(() -> HpkeEnvelope.open(ring(key), "alice", "OTHER", record))
         .isInstanceOf(RecordBindingException.class);
-    // The binding field rewritten for bob: the info keys the AEAD, so it still does not open.
+    // The binding field rewritten for bob: owner and name are in the info and the AAD, so it
+    // still does not open.
     String[] parts = record.split("\\.");
     parts[2] = Envelope.bind("bob", "TOKEN");
     String forged = String.join(".", parts);
@@ -70,10 +71,11 @@ class HpkeEnvelopeTest {
 
   @ParameterizedTest
   @EnumSource(HpkeSuite.class)
-  void aChangedEncapsulationOrCiphertextOrAnotherKeyFailsItsIntegrityCheck(HpkeSuite suite) {
+  void aChangedFieldOrAnotherKeyFailsItsIntegrityCheck(HpkeSuite suite) {
     HpkeKeyPair key = HpkeKeyPair.generate(suite);
     String record = HpkeEnvelope.seal(suite, key.publicKey(), "alice", "TOKEN", INNER);
-    for (int field : new int[] {3, 4}) {
+    // enc, the sealed data key, the nonce, the value's ciphertext
+    for (int field : new int[] {3, 4, 5, 6}) {
       String[] parts = record.split("\\.");
       byte[] bytes = Codec.unb64url(parts[field], "field");
       bytes[bytes.length / 2] ^= 1;
@@ -100,8 +102,10 @@ class HpkeEnvelopeTest {
         .isInstanceOf(UnknownKeyException.class)
         .hasMessageContaining(key.keyId());
     String[] parts = record.split("\\.");
-    String shortEnc =
-        String.join(".", parts[0], parts[1], parts[2], Codec.b64url(new byte[7]), parts[4]);
+    String shortEnc = with(parts, 3, Codec.b64url(new byte[7]));
+    String shortKey = with(parts, 4, Codec.b64url(new byte[47]));
+    String shortNonce = with(parts, 5, Codec.b64url(new byte[11]));
+    String shortCiphertext = with(parts, 6, Codec.b64url(new byte[15]));
     for (String bad :
         new String[] {
           "",
@@ -109,7 +113,11 @@ class HpkeEnvelopeTest {
           record + ".extra",
           record.replace("nbs2.", "nbs3."),
           shortEnc,
-          String.join(".", parts[0], parts[1], parts[2], parts[3] + "*", parts[4])
+          shortKey,
+          shortNonce,
+          shortCiphertext,
+          with(parts, 3, parts[3] + "*"),
+          with(parts, 6, parts[6] + "=")
         }) {
       assertThatThrownBy(() -> HpkeEnvelope.open(ring(key), "alice", "TOKEN", bad))
           .as(bad.length() > 40 ? bad.substring(0, 40) : bad)
@@ -117,5 +125,11 @@ class HpkeEnvelopeTest {
     }
     assertThatThrownBy(() -> HpkeKeyPair.fromPrivateKey(suite, new byte[5]))
         .isInstanceOf(MalformedCiphertextException.class);
+  }
+
+  private static String with(String[] parts, int field, String value) {
+    String[] copy = parts.clone();
+    copy[field] = value;
+    return String.join(".", copy);
   }
 }

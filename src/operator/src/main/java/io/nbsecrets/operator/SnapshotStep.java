@@ -175,11 +175,10 @@ final class SnapshotStep {
       NotebookSession session,
       boolean allowRemoved)
       throws SessionFailure {
-    Snapshot snapshot = resolver.resolve(session, allowRemoved);
-    Secret sealed = SessionSecrets.desired(session, snapshot);
-    ConfigMap record = SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
-    // Before either is written: nothing half-made when the API server would refuse one.
-    SessionSecrets.requireFits(snapshot, sealed, record);
+    BuiltSnapshot built = BuiltSnapshot.build(resolver, session, allowRemoved);
+    Snapshot snapshot = built.snapshot();
+    Secret sealed = built.secret();
+    ConfigMap record = built.record();
     if (snapshot.live()) {
       createOrUpdate(client, sealed);
     } else {
