@@ -36,6 +36,13 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("init")) {
+      // The init step starts in every session pod, and its start is on the session's way: build
+      // only its own command, not the whole tree (every role's options, the plugged commands).
+      CommandLine init = withErrorHandler(new CommandLine(new InitCommand()));
+      init.setCommandName("nbsecrets init");
+      System.exit(init.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -46,6 +53,10 @@ public final class Main implements Runnable {
       cl.addSubcommand(new CommandLine(command)); // a new CommandLine applies modelTransformer
     }
     cl.addSubcommand(new CommandLine.HelpCommand());
+    return withErrorHandler(cl);
+  }
+
+  private static CommandLine withErrorHandler(CommandLine cl) {
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("nbsecrets: " + e.getMessage());

@@ -12,14 +12,24 @@ import picocli.CommandLine.Option;
  * files (and the variables) go.
  */
 final class PodStepOptions {
-  @Option(names = "--api-url", required = true, description = "URL of the secrets API.")
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--api-url", description = "URL of the secrets API.")
   String apiUrl;
 
   @Option(names = "--sealed-dir", required = true, description = "Mounted session Secret.")
   Path sealedDir;
 
-  @Option(names = "--token-file", required = true, description = "Projected service-account token.")
+  @Option(names = "--token-file", description = "Projected service-account token.")
   Path tokenFile;
+
+  @Option(
+      names = "--user-key-file",
+      description =
+          "Read the user key from this file instead of the API (benchmarks, and platforms that"
+              + " deliver it themselves); then --api-url and --token-file are not used.")
+  Path userKeyFile;
 
   @Option(names = "--mount-path", required = true, description = "Where to write the files.")
   Path mountPath;
@@ -57,6 +67,11 @@ final class PodStepOptions {
   Path envFile;
 
   InitRunner.Options options() {
+    if (userKeyFile == null && (apiUrl == null || tokenFile == null)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "Missing required options: --api-url and --token-file (or --user-key-file)");
+    }
     return new InitRunner.Options(
         apiUrl,
         sealedDir,
@@ -65,6 +80,7 @@ final class PodStepOptions {
         System.getenv(SecretFiles.LEGACY_MANIFEST_ENV),
         mode,
         new ApiTrust(apiCa, apiServerName, allowInsecureHttp),
-        envFile);
+        envFile,
+        userKeyFile);
   }
 }

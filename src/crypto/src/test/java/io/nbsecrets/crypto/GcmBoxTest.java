@@ -40,4 +40,26 @@ class GcmBoxTest {
         .isInstanceOf(MalformedCiphertextException.class)
         .hasMessage("nonce is not unpadded base64url");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "no+pe", "no/pe", "AAAA=", "AAA=", "AA==", "AA AA", "AA\nAA", "AAAAA", "AAé", "AB", "AAB"
+      })
+  void base64urlIsStrict(String text) {
+    // Outside the URL-safe alphabet, padded, split, of an impossible length, or with stray
+    // trailing bits ("AB" and "AAB" decode, but are not how their bytes encode).
+    assertThatThrownBy(() -> Codec.unb64url(text, "field"))
+        .isInstanceOf(MalformedCiphertextException.class)
+        .hasMessageStartingWith("field is not");
+  }
+
+  @Test
+  void base64urlRoundTrips() {
+    for (int n = 0; n < 40; n++) {
+      byte[] bytes = Codec.randomBytes(n);
+      org.assertj.core.api.Assertions.assertThat(Codec.unb64url(Codec.b64url(bytes), "f"))
+          .isEqualTo(bytes);
+    }
+  }
 }

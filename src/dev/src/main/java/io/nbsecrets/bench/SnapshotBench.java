@@ -1,30 +1,14 @@
 package io.nbsecrets.bench;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.nbsecrets.crypto.Envelope;
-import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.SessionKeyAlgorithm;
-import io.nbsecrets.crypto.SessionKeyRing;
-import io.nbsecrets.crypto.SessionPrivateKey;
 import io.nbsecrets.model.NotebookSession;
-import io.nbsecrets.model.NotebookSessionSpec;
-import io.nbsecrets.model.SecretItem;
-import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.BuiltSnapshot;
 import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.operator.SessionFailure;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +30,7 @@ import picocli.CommandLine.Spec;
             + " layer removed, per-session Secret built). Last line: snapshot: secrets=N"
             + " algorithm=ALG cpu_s=S.")
 final class SnapshotBench implements Callable<Integer> {
-  private static final String USER = "alice";
+  private static final long WARMUP_CPU_LIMIT_NANOS = 10_000_000_000L;
 
   @Spec CommandSpec spec;
 
@@ -65,10 +49,15 @@ final class SnapshotBench implements Callable<Integer> {
       description = "Characters of each value (1-5000).")
   int valueChars;
 
-  @Option(names = "--runs", defaultValue = "30", description = "Measured runs (3-10000).")
+  @Option(names = "--runs", defaultValue = "40", description = "Measured runs (3-10000).")
   int runs;
 
-  @Option(names = "--warmup", defaultValue = "15", description = "Warm-up runs, not measured.")
+  @Option(
+      names = "--warmup",
+      defaultValue = "1000",
+      description =
+          "Warm-up runs, not measured, for the JIT to compile the hot code as in a running"
+              + " operator; they stop after 10 s of CPU.")
   int warmup;
 
   @Override
@@ -86,17 +75,17 @@ final class SnapshotBench implements Callable<Integer> {
       err.println("bench snapshot: " + e.getMessage());
       return 2;
     }
-    SessionPrivateKey key = alg.generate();
-    SecretResolver resolver =
-        new SecretResolver(
-            new InMemoryRecords(USER, records(key, secrets, valueChars)),
-            SessionKeyRing.of(List.of(key)));
-    NotebookSession session = session(secrets);
+    BenchSession bench = BenchSession.create(alg, secrets, valueChars);
+    SecretResolver resolver = bench.resolver();
+    NotebookSession session = bench.session();
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
     long[] nanos = new long[runs];
+    int warmed = 0;
     try {
-      for (int i = 0; i < warmup; i++) {
+      long warmupEnd = cpu.getCurrentThreadCpuTime() + WARMUP_CPU_LIMIT_NANOS;
+      while (warmed < warmup && cpu.getCurrentThreadCpuTime() < warmupEnd) {
         BuiltSnapshot.build(resolver, session, false);
+        warmed++;
       }
       for (int i = 0; i < runs; i++) {
         long start = cpu.getCurrentThreadCpuTime();
@@ -112,7 +101,7 @@ final class SnapshotBench implements Callable<Integer> {
         Locale.ROOT,
         "runs=%d warmup=%d value_chars=%d cpu_ms min=%.2f median=%.2f max=%.2f%n",
         runs,
-        warmup,
+        warmed,
         valueChars,
         stats.minMillis(),
         stats.medianMillis(),
@@ -125,43 +114,5 @@ final class SnapshotBench implements Callable<Integer> {
         stats.medianMillis() / 1000);
     out.flush();
     return 0;
-  }
-
-  /** {@code n} records as the secrets API stores them: Fernet tokens, sealed to {@code key}. */
-  private static Map<String, io.nbsecrets.store.StoredSecret> records(
-      SessionPrivateKey key, int n, int chars) {
-    Fernet userKey = Fernet.fromKey(Fernet.generateKey());
-    SecureRandom random = new SecureRandom();
-    Instant now = Instant.now();
-    Map<String, io.nbsecrets.store.StoredSecret> records = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) {
-      String name = String.format(Locale.ROOT, "SECRET_%03d", i);
-      byte[] value = Bench.randomText(random, chars).getBytes(StandardCharsets.UTF_8);
-      byte[] inner = userKey.encrypt(value).getBytes(StandardCharsets.US_ASCII);
-      String sealed = Envelope.seal(key.publicKey(), USER, name, inner);
-      records.put(name, new io.nbsecrets.store.StoredSecret(name, 1, now, now, sealed));
-    }
-    return records;
-  }
-
-  private static NotebookSession session(int n) {
-    List<SecretItem> items = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      items.add(new SecretItem(String.format(Locale.ROOT, "SECRET_%03d", i), null));
-    }
-    NotebookSessionSpec spec = new NotebookSessionSpec();
-    spec.setUser(USER);
-    spec.setImage("jupyter/base-notebook");
-    spec.setSecrets(new SecretsSpec(null, null, items));
-    NotebookSession session = new NotebookSession();
-    session.setMetadata(
-        new ObjectMetaBuilder()
-            .withName("bench")
-            .withNamespace(USER)
-            .withUid(UUID.randomUUID().toString())
-            .withGeneration(1L)
-            .build());
-    session.setSpec(spec);
-    return session;
   }
 }

@@ -106,9 +106,31 @@ class MainTest {
   }
 
   @Test
-  void missingRequiredOptionsAreNamed() {
+  void missingRequiredOptionsAreNamed() throws Exception {
     Run r = run("init");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--api-url");
+    assertThat(r.err()).contains("--sealed-dir");
+    Path sealed = Files.createDirectories(tmp.resolve("sealed-2"));
+    Run noKey = run("init", "--sealed-dir=" + sealed, "--mount-path=" + sealed);
+    assertThat(noKey.exit()).isEqualTo(2);
+    assertThat(noKey.err())
+        .contains("Missing required options: --api-url and --token-file (or --user-key-file)");
+  }
+
+  @Test
+  void initNamesAMissingUserKeyFile() throws Exception {
+    Path sealed = Files.createDirectories(tmp.resolve("sealed-3"));
+    Files.writeString(
+        sealed.resolve(io.nbsecrets.init.SecretFiles.MANIFEST_FILE),
+        "[{\"name\":\"A\",\"file\":\"a\"}]");
+    Path mount = Files.createDirectories(tmp.resolve("out-3"));
+    Run r =
+        run(
+            "init",
+            "--sealed-dir=" + sealed,
+            "--user-key-file=" + tmp.resolve("no-such-key"),
+            "--mount-path=" + mount);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("NoUserKey").contains("no-such-key");
   }
 }

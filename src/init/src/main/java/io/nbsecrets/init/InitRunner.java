@@ -34,7 +34,8 @@ public final class InitRunner {
    * environment variable {@value SecretFiles#LEGACY_MANIFEST_ENV}, set only in pods of snapshots
    * taken before the list of files moved into the session Secret (null otherwise). {@code envFile}
    * is where the variables go ({@link EnvFile}), in the pods of sessions that export some; null in
-   * others.
+   * others. {@code userKeyFile}: the user key read from a file instead of the API (benchmarks and
+   * platforms that deliver it themselves); null in the pods the operator makes.
    */
   public record Options(
       String apiUrl,
@@ -44,7 +45,22 @@ public final class InitRunner {
       String legacyManifestJson,
       String mode,
       ApiTrust trust,
-      Path envFile) {}
+      Path envFile,
+      Path userKeyFile) {
+
+    /** Options of a pod step that fetches the user key from the API. */
+    public Options(
+        String apiUrl,
+        Path sealedDir,
+        Path tokenFile,
+        Path mountPath,
+        String legacyManifestJson,
+        String mode,
+        ApiTrust trust,
+        Path envFile) {
+      this(apiUrl, sealedDir, tokenFile, mountPath, legacyManifestJson, mode, trust, envFile, null);
+    }
+  }
 
   /**
    * Runs the step; returns the files written. Throws with a clear message and a reason on any
@@ -72,6 +88,19 @@ public final class InitRunner {
    * each time: the kubelet renews it).
    */
   static String userKey(Options o) throws InitException {
+    if (o.userKeyFile() != null) {
+      try {
+        String key = Files.readString(o.userKeyFile(), StandardCharsets.US_ASCII).trim();
+        if (key.isEmpty()) {
+          throw new InitException(
+              "NoUserKey", "the user key file " + o.userKeyFile() + " is empty");
+        }
+        return key;
+      } catch (IOException e) {
+        throw new InitException(
+            "NoUserKey", "cannot read the user key file " + o.userKeyFile() + ": " + e);
+      }
+    }
     String token;
     try {
       token = Files.readString(o.tokenFile()).trim();

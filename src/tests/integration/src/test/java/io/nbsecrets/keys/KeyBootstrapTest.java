@@ -117,6 +117,28 @@ class KeyBootstrapTest {
   }
 
   @Test
+  void hpkeKeysFromFilesMixWithRsaKeysAndBadOnesAreNamed(@TempDir Path dir) throws Exception {
+    var xwing = io.nbsecrets.crypto.SessionKeyAlgorithm.MLKEM768_X25519.generate();
+    var rsa = io.nbsecrets.crypto.SessionKeyAlgorithm.RSA_2048.generate();
+    Path current = Files.writeString(dir.resolve("current.pem"), xwing.pem());
+    Path old = Files.writeString(dir.resolve("old.pem"), rsa.pem());
+    Path pub = Files.writeString(dir.resolve("public.pem"), xwing.publicKey().pem());
+
+    SessionKeyRing ring = SessionKeys.fromFiles(List.of(current, old));
+
+    assertThat(ring.keyIds()).containsExactly(xwing.keyId(), rsa.keyId());
+    assertThat(SessionKeys.publicKeyFromFile(pub)).isEqualTo(xwing.publicKey());
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.pem"),
+            "-----BEGIN HPKE X25519 PRIVATE KEY-----\nAAAA\n-----END HPKE X25519 PRIVATE KEY-----\n");
+    assertThatThrownBy(() -> SessionKeys.fromFiles(List.of(bad)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("key file " + bad)
+        .hasMessageContaining("x25519 private key");
+  }
+
+  @Test
   void theApiWaitsForThePublicKeyAndSaysWhatIsMissing() {
     assertThatThrownBy(() -> SessionKeys.awaitPublicKey(client, ns, Duration.ofMillis(600)))
         .hasMessageContaining(SessionKeys.CONFIGMAP_NAME)

@@ -1,0 +1,153 @@
+package io.nbsecrets.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.nbsecrets.cli.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * The benchmark commands as a user runs them: {@code bench snapshot} prints its result line, {@code
+ * bench init} prepares a directory and prints a command that runs the real init step on it as a
+ * process, whose files are byte for byte those of the Python reference of the same work.
+ */
+class BenchCommandTest {
+  private static final Pattern SNAPSHOT =
+      Pattern.compile("snapshot: secrets=(\\d+) algorithm=([a-z0-9-]+) cpu_s=(\\d+\\.\\d{4})");
+
+  record Run(int exit, String out, String err) {
+    String lastLine() {
+      List<String> lines = out.lines().toList();
+      return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+  }
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int exit = cl.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlkem768-x25519", "x25519", "rsa-2048"})
+  void snapshotPrintsItsResultAsTheLastLine(String algorithm) {
+    Run run =
+        run(
+            "bench",
+            "snapshot",
+            "--secrets",
+            "7",
+            "--algorithm",
+            algorithm,
+            "--value-chars",
+            "300",
+            "--runs",
+            "3",
+            "--warmup",
+            "1");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    Matcher m = SNAPSHOT.matcher(run.lastLine());
+    assertThat(m.matches()).as(run.lastLine()).isTrue();
+    assertThat(m.group(1)).isEqualTo("7");
+    assertThat(m.group(2)).isEqualTo(algorithm);
+    assertThat(Double.parseDouble(m.group(3))).isPositive().isLessThan(30);
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    Run algorithm = run("bench", "snapshot", "--algorithm", "rsa-1024");
+    assertThat(algorithm.exit()).isEqualTo(2);
+    assertThat(algorithm.err()).contains("got: rsa-1024").contains("mlkem768-x25519");
+    Run secrets = run("bench", "snapshot", "--secrets", "0");
+    assertThat(secrets.exit()).isEqualTo(2);
+    assertThat(secrets.err()).contains("--secrets must be between 1 and 200, got: 0");
+    Run bare = run("bench");
+    assertThat(bare.exit()).isEqualTo(2);
+    assertThat(bare.err()).contains("snapshot").contains("init");
+  }
+
+  @Test
+  void initPreparesADirectoryAndTheCommandItPrintsWritesWhatPythonWrites(@TempDir Path dir)
+      throws Exception {
+    Run prepared = run("bench", "init", "--dir", dir.toString(), "--secrets", "12");
+
+    assertThat(prepared.exit()).as(prepared.err()).isZero();
+    assertThat(Files.getPosixFilePermissions(dir.resolve("user-key")))
+        .isEqualTo(PosixFilePermissions.fromString("r--------"));
+    try (Stream<Path> sealed = Files.list(dir.resolve("sealed"))) {
+      assertThat(sealed.count()).isEqualTo(12 + 1); // the values and the manifest
+    }
+    // The last line is the command: run it as printed, as a process (from a test, the classes
+    // of this build by their class path, in place of the jar).
+    List<String> command = List.of(prepared.lastLine().split(" "));
+    assertThat(command.subList(command.size() - 4, command.size()))
+        .containsExactly(
+            "init",
+            "--sealed-dir=" + dir.resolve("sealed"),
+            "--user-key-file=" + dir.resolve("user-key"),
+            "--mount-path=" + dir.resolve("files"));
+    // From the assembly jar it also makes a class-data archive (tried by hand: docs/benchmarks.md);
+    // class-data sharing refuses a class path of directories, as a test has.
+    assertThat(prepared.out()).contains("no class-data archive (not run from the assembly jar)");
+    Process init = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(init.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(init.exitValue()).as(output).isZero();
+    assertThat(output).contains("wrote 12 secret files");
+
+    List<Path> written = files(dir.resolve("files"));
+    assertThat(written).hasSize(12);
+    for (Path f : written) {
+      assertThat(Files.getPosixFilePermissions(f))
+          .isEqualTo(PosixFilePermissions.fromString("r--------"));
+      assertThat(Files.size(f)).isEqualTo(5000);
+    }
+
+    // The Python reference of the same work writes the same bytes.
+    Process python =
+        new ProcessBuilder("python3", "e2e/bench/reference_init.py", dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String pythonOut = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assumeThat(pythonOut)
+        .as("python3 with cryptography (installed by .ci/run)")
+        .doesNotContain("ModuleNotFoundError");
+    assertThat(python.exitValue()).as(pythonOut).isZero();
+    List<Path> reference = files(dir.resolve("files-python"));
+    assertThat(reference).hasSize(12);
+    for (int i = 0; i < written.size(); i++) {
+      assertThat(reference.get(i).getFileName()).isEqualTo(written.get(i).getFileName());
+      assertThat(Files.readAllBytes(reference.get(i)))
+          .as(written.get(i).getFileName().toString())
+          .isEqualTo(Files.readAllBytes(written.get(i)));
+    }
+  }
+
+  private static List<Path> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+}
