@@ -47,30 +47,23 @@ final class InitBench implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @picocli.CommandLine.Mixin SessionSize size = new SessionSize();
+
   @Option(names = "--dir", required = true, description = "Directory to prepare (made if absent).")
   Path dir;
-
-  @Option(names = "--secrets", defaultValue = "50", description = "Secrets (1-200).")
-  int secrets;
-
-  @Option(
-      names = "--value-chars",
-      defaultValue = "5000",
-      description = "Characters of each value (1-5000).")
-  int valueChars;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      Bench.requireRange("--secrets", secrets, 1, 200);
-      Bench.requireRange("--value-chars", valueChars, 1, 5000);
+      size.check();
     } catch (IllegalArgumentException e) {
       err.println("bench init: " + e.getMessage());
       return 2;
     }
-    BenchSession bench = BenchSession.create(SessionKeyAlgorithm.DEFAULT, secrets, valueChars);
+    BenchSession bench =
+        BenchSession.create(SessionKeyAlgorithm.DEFAULT, size.secrets, size.valueChars);
     BuiltSnapshot built;
     try {
       built = BuiltSnapshot.build(bench.resolver(), bench.session(), false);
@@ -114,8 +107,8 @@ final class InitBench implements Callable<Integer> {
         "prepared %s: %d sealed values of %d characters in sealed/, the user key in user-key,"
             + " files/ for the output, %s%n",
         dir,
-        secrets,
-        valueChars,
+        size.secrets,
+        size.valueChars,
         archived
             ? "the class-data archive of a training run in " + ARCHIVE
             : "no class-data archive (not run from the assembly jar)");

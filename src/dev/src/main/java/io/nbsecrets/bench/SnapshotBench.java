@@ -34,20 +34,13 @@ final class SnapshotBench implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--secrets", defaultValue = "50", description = "Secrets selected (1-200).")
-  int secrets;
+  @picocli.CommandLine.Mixin SessionSize size = new SessionSize();
 
   @Option(
       names = "--algorithm",
       defaultValue = "mlkem768-x25519",
       description = "Session key algorithm: mlkem768-x25519, x25519, rsa-4096, rsa-3072, rsa-2048.")
   String algorithm;
-
-  @Option(
-      names = "--value-chars",
-      defaultValue = "5000",
-      description = "Characters of each value (1-5000).")
-  int valueChars;
 
   @Option(names = "--runs", defaultValue = "40", description = "Measured runs (3-10000).")
   int runs;
@@ -67,15 +60,14 @@ final class SnapshotBench implements Callable<Integer> {
     SessionKeyAlgorithm alg;
     try {
       alg = SessionKeyAlgorithm.of(algorithm);
-      Bench.requireRange("--secrets", secrets, 1, 200);
-      Bench.requireRange("--value-chars", valueChars, 1, 5000);
+      size.check();
       Bench.requireRange("--runs", runs, 3, 10_000);
       Bench.requireRange("--warmup", warmup, 0, 10_000);
     } catch (IllegalArgumentException e) {
       err.println("bench snapshot: " + e.getMessage());
       return 2;
     }
-    BenchSession bench = BenchSession.create(alg, secrets, valueChars);
+    BenchSession bench = BenchSession.create(alg, size.secrets, size.valueChars);
     SecretResolver resolver = bench.resolver();
     NotebookSession session = bench.session();
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
@@ -102,14 +94,14 @@ final class SnapshotBench implements Callable<Integer> {
         "runs=%d warmup=%d value_chars=%d cpu_ms min=%.2f median=%.2f max=%.2f%n",
         runs,
         warmed,
-        valueChars,
+        size.valueChars,
         stats.minMillis(),
         stats.medianMillis(),
         stats.maxMillis());
     out.printf(
         Locale.ROOT,
         "snapshot: secrets=%d algorithm=%s cpu_s=%.4f%n",
-        secrets,
+        size.secrets,
         alg.id(),
         stats.medianMillis() / 1000);
     out.flush();
