@@ -210,7 +210,9 @@ seccompProfile:
     - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
     - --session-uid={{ int64 .Values.operator.sessionUid }}
     - --session-gid={{ int64 .Values.operator.sessionGid }}
-    - --key-algorithm={{ .Values.keys.algorithm }}
+    {{- with .Values.keys.algorithm }}
+    - --key-algorithm={{ . }}
+    {{- end }}
     - --management-port={{ int .Values.operator.managementPort }}
     {{- if include "nbsecrets.leaderElection" . }}
     - --leader-election

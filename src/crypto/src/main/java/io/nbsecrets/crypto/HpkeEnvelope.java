@@ -34,9 +34,9 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
  * <p>Owner and name are bound twice: in {@code info}, which keys the HPKE context, and in the
  * value's AAD; any change of the header, owner, name, or of a field fails the open.
  *
- * <p>{@link #open} checks, in this order: the syntax ({@link MalformedCiphertextException}), the
- * binding ({@link RecordBindingException}), the key id ({@link UnknownKeyException}), the lengths
- * of {@code enc}, the sealed key, the nonce and the ciphertext ({@link
+ * <p>{@link #open} checks, in this order: the syntax, with the lengths of the nonce and the
+ * ciphertext ({@link MalformedCiphertextException}), the binding ({@link RecordBindingException}),
+ * the key id ({@link UnknownKeyException}), the lengths of {@code enc} and the sealed key ({@link
  * MalformedCiphertextException}), then opens ({@link IntegrityException} on any change, or a record
  * sealed to another key).
  */
@@ -173,6 +173,7 @@ public final class HpkeEnvelope {
     if (parts[2].length() != Envelope.BIND_CHARS) {
       throw new MalformedCiphertextException("record has an invalid binding field");
     }
+    Codec.unb64url(parts[2], "binding field");
     return Arrays.copyOf(parts, PARTS);
   }
 }

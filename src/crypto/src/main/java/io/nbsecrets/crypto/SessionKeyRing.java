@@ -64,7 +64,15 @@ public final class SessionKeyRing implements DataKeyUnwrapper {
   /** RSA-OAEP unwrap with the ring's key {@code keyId}, after checking the wrapped key's length. */
   @Override
   public byte[] unwrap(String keyId, byte[] wrapped) {
-    PrivateKey privateKey = find(keyId).orElseThrow(() -> new UnknownKeyException(keyId));
+    SessionPrivateKey key = keys.get(keyId);
+    if (key == null) {
+      throw new UnknownKeyException(keyId);
+    }
+    PrivateKey privateKey = key.rsa();
+    if (privateKey == null) {
+      throw new MalformedCiphertextException(
+          "key " + keyId + " is an HPKE key: it opens nbs2 records, not nbs1");
+    }
     if (wrapped.length != RsaKeys.modulusBytes(privateKey)) {
       throw new MalformedCiphertextException("wrapped data key has the wrong length");
     }

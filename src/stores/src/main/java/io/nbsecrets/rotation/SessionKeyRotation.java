@@ -13,6 +13,8 @@ import io.nbsecrets.store.ScanCursor;
 import io.nbsecrets.store.ScannedSecret;
 import io.nbsecrets.store.SecretStore;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rotates the session key pair, the outer layer of every record ({@link KeyRotation} has the
@@ -32,6 +34,8 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   public static final String STATE = "nbsecrets-rotation-session-keys";
 
   private static final String PEM = ".pem";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionKeyRotation.class);
 
   private final SessionKeyAlgorithm algorithm;
 
@@ -113,7 +117,14 @@ public final class SessionKeyRotation extends KeyRotation<ScannedSecret, ScanCur
   @Override
   RewrapPasses.Source<ScannedSecret, ScanCursor> source(Secret secret, String target) {
     SessionKeyRing ring = SessionKeys.fromSecret(secret);
-    SessionPublicKey newest = ring.publicKeys().get(0);
+    SessionPublicKey newest = ring.key(target).orElseThrow().publicKey();
+    if (algorithm != null && !algorithm.id().equals(newest.algorithm())) {
+      LOG.warn(
+          "resuming the rotation to {} ({}): --key-algorithm {} applies to the next rotation",
+          target,
+          newest.algorithm(),
+          algorithm);
+    }
     // The store's records, re-sealed under the newest key.
     return new RecordRewraps(
         store,

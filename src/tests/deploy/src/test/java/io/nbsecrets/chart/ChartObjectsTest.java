@@ -733,6 +733,23 @@ class ChartObjectsTest {
     assertThat(container(rotationJob(objects)).getEnv()).isEqualTo(api);
   }
 
+  @Test
+  void valuesOfAnOlderReleaseStillRenderAndTheOperatorUsesItsDefaultAlgorithm() {
+    // helm upgrade --reuse-values of a release from before keys.algorithm: keyBits is set, and the
+    // new key is absent (null removes it, as the reused values lack it).
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "keys: {keyBits: 2048, algorithm: null}\nrotation: {keyBits: 4096}\n", Map.of());
+
+    assertThat(operatorContainer(objects).getArgs())
+        .noneMatch(a -> a.startsWith("--key-algorithm"))
+        .noneMatch(a -> a.startsWith("--key-bits"));
+    assertThat(
+            operatorContainer(ChartRendering.objects("keys: {algorithm: x25519}\n", Map.of()))
+                .getArgs())
+        .contains("--key-algorithm=x25519");
+  }
+
   private static Container operatorContainer(List<HasMetadata> objects) {
     return ChartRendering.ofType(objects, Deployment.class).stream()
         .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
