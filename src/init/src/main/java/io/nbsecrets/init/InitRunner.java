@@ -1,7 +1,5 @@
 package io.nbsecrets.init;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The init step of a session pod: obtain the user key with the pod's own token, decrypt the
@@ -24,8 +23,6 @@ public final class InitRunner {
 
   /** A termination message stays short (the kubelet keeps 4 KiB of it). */
   static final int MAX_TERMINATION_MESSAGE = 1024;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private InitRunner() {}
 
@@ -131,11 +128,14 @@ public final class InitRunner {
     }
     long exp;
     try {
-      JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-      if (claims == null || !claims.path("exp").canConvertToLong()) {
+      Map<String, String> claims =
+          FlatJson.object(
+              new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+      String value = claims.get("exp");
+      if (value == null) {
         return;
       }
-      exp = claims.path("exp").asLong();
+      exp = (long) Double.parseDouble(value);
     } catch (IOException | IllegalArgumentException e) {
       return;
     }

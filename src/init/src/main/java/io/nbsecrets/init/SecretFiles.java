@@ -2,8 +2,6 @@ package io.nbsecrets.init;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbsecrets.crypto.CryptoException;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.model.SecretNames;
@@ -30,7 +28,6 @@ import java.util.Set;
  * before the first file is written, so a failure leaves no partial set of files.
  */
 public final class SecretFiles {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<PosixFilePermission> OWNER_WRITE =
       PosixFilePermissions.fromString("rw-------");
 
@@ -101,7 +98,11 @@ public final class SecretFiles {
       return List.of();
     }
     try {
-      return JSON.readValue(json, new TypeReference<List<FileSpec>>() {});
+      List<FileSpec> files = new ArrayList<>();
+      for (Map<String, String> entry : FlatJson.arrayOfObjects(json)) {
+        files.add(new FileSpec(entry.get("name"), entry.get("file"), entry.get("env")));
+      }
+      return files;
     } catch (IOException e) {
       throw new InitException(
           "InvalidManifest", "the list of files (" + where + ") is not valid JSON");

@@ -1,7 +1,5 @@
 package io.nbsecrets.init;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -9,6 +7,7 @@ import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -19,7 +18,6 @@ import javax.net.ssl.SSLException;
  */
 public final class UserKeyClient {
   public static final String PATH = "/api/v1/init/user-key";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
   private final URL endpoint;
@@ -68,11 +66,11 @@ public final class UserKeyClient {
         String body =
             read(status < 400 ? connection.getInputStream() : connection.getErrorStream());
         if (status == 200) {
-          JsonNode json = JSON.readTree(body);
-          if (!json.hasNonNull("user") || !json.hasNonNull("key")) {
+          Map<String, String> json = FlatJson.object(body);
+          if (json.get("user") == null || json.get("key") == null) {
             throw new InitException("the secrets API answered without a user key");
           }
-          return new UserKey(json.get("user").asText(), json.get("key").asText());
+          return new UserKey(json.get("user"), json.get("key"));
         }
         lastProblem = "HTTP " + status + " " + errorMessage(body);
         if (status < 500) {
@@ -136,10 +134,8 @@ public final class UserKeyClient {
 
   private static String errorMessage(String body) {
     try {
-      JsonNode node = JSON.readTree(body);
-      return node != null && node.hasNonNull("message")
-          ? "(" + node.get("message").asText() + ")"
-          : "";
+      String message = FlatJson.object(body).get("message");
+      return message != null ? "(" + message + ")" : "";
     } catch (IOException e) {
       return "";
     }
