@@ -29,20 +29,28 @@ public final class InitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return run(
+        pod.options(), terminationLog, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Runs the step; the exit code. Shared with {@link InitArgs}' way in, which skips picocli. */
+  static int run(
+      InitRunner.Options options,
+      Path terminationLog,
+      java.io.PrintWriter out,
+      java.io.PrintWriter err) {
     try {
-      List<Path> files = InitRunner.run(pod.options());
-      spec.commandLine()
-          .getOut()
-          .println(
-              "nbsecrets init: wrote "
-                  + Counts.of(files.size(), "secret file")
-                  + " to "
-                  + pod.mountPath);
+      List<Path> files = InitRunner.run(options);
+      out.println(
+          "nbsecrets init: wrote "
+              + Counts.of(files.size(), "secret file")
+              + " to "
+              + options.mountPath());
+      out.flush();
       return 0;
     } catch (InitException e) {
-      spec.commandLine()
-          .getErr()
-          .println("nbsecrets init: FAILED: " + InitRunner.terminationMessage(e));
+      err.println("nbsecrets init: FAILED: " + InitRunner.terminationMessage(e));
+      err.flush();
       InitRunner.writeTerminationMessage(terminationLog, e);
       return 1;
     }

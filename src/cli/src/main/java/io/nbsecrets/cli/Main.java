@@ -37,11 +37,21 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("init")) {
-      // The init step starts in every session pod, and its start is on the session's way: build
-      // only its own command, not the whole tree (every role's options, the plugged commands).
+      // The init step starts in every session pod, and its start is on the session's way: read
+      // its options without picocli when they are plain (InitArgs), else build only its command.
+      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      var parsed = InitArgs.parse(rest, System.getenv());
+      if (parsed.isPresent()) {
+        System.exit(
+            InitCommand.run(
+                parsed.get().options(),
+                parsed.get().terminationLog(),
+                new java.io.PrintWriter(System.out, true),
+                new java.io.PrintWriter(System.err, true)));
+      }
       CommandLine init = withErrorHandler(new CommandLine(new InitCommand()));
       init.setCommandName("nbsecrets init");
-      System.exit(init.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      System.exit(init.execute(rest));
     }
     System.exit(commandLine().execute(args));
   }

@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
  * files (and the variables) go.
  */
 final class PodStepOptions {
+  static final String DEFAULT_MODE = "r--------";
+  static final String API_CA_ENV = "NBSECRETS_API_CA";
+
   @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -36,13 +39,13 @@ final class PodStepOptions {
 
   @Option(
       names = "--mode",
-      defaultValue = "r--------",
+      defaultValue = DEFAULT_MODE,
       description = "File mode, r-------- (0400) or r--r----- (0440 with fsGroup).")
   String mode;
 
   @Option(
       names = "--api-ca",
-      defaultValue = "${env:NBSECRETS_API_CA:-}",
+      defaultValue = "${env:" + API_CA_ENV + ":-}",
       description =
           "PEM of the CA the API's certificate must chain to (env NBSECRETS_API_CA, set by the"
               + " operator). Empty: the JDK's trusted CAs.")
