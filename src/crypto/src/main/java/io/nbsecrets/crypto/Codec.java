@@ -12,7 +12,17 @@ import javax.crypto.spec.SecretKeySpec;
 
 /** Shared encodings and primitives of the package. Never puts input values into messages. */
 final class Codec {
-  static final SecureRandom RANDOM = new SecureRandom();
+  /**
+   * The one source of randomness, made on first use (a holder class): seeding it costs tens of
+   * milliseconds, and the init step, which only decrypts, never needs it.
+   */
+  static SecureRandom random() {
+    return RandomHolder.RANDOM;
+  }
+
+  private static final class RandomHolder {
+    static final SecureRandom RANDOM = new SecureRandom();
+  }
 
   static final int AES256_KEY_BYTES = 32;
   static final int GCM_NONCE_BYTES = 12;
@@ -29,7 +39,7 @@ final class Codec {
 
   static byte[] randomBytes(int n) {
     byte[] bytes = new byte[n];
-    RANDOM.nextBytes(bytes);
+    random().nextBytes(bytes);
     return bytes;
   }
 

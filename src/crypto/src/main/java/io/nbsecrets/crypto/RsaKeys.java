@@ -59,7 +59,7 @@ public final class RsaKeys {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(
-          new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4), Codec.RANDOM);
+          new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4), Codec.random());
       return generator.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("RSA is not available: " + e.getClass().getName());
@@ -171,7 +171,7 @@ public final class RsaKeys {
     }
     try {
       Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, key, OAEP_SHA256, Codec.RANDOM);
+      cipher.init(Cipher.ENCRYPT_MODE, key, OAEP_SHA256, Codec.random());
       return cipher.doFinal(dataKey);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("RSA-OAEP failed: " + e.getClass().getName());
