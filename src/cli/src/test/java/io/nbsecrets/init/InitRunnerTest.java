@@ -76,6 +76,27 @@ class InitRunnerTest {
     InitRunner.requireNotExpired("not-a-jwt", tokenFile, now);
     InitRunner.requireNotExpired("a.%%%.c", tokenFile, now);
     InitRunner.requireNotExpired("a.e30.c", tokenFile, now);
+    // exp that is not a finite number: left to the API too
+    for (String exp : new String[] {"\"NaN\"", "\"soon\"", "{\"at\":1}", "[1]", "null"}) {
+      InitRunner.requireNotExpired(jwtWithExp(exp), tokenFile, now);
+    }
+  }
+
+  @Test
+  void aFractionalExpIsReadAsANumericDate() {
+    Instant now = Instant.parse("2026-11-30T12:00:00Z");
+    assertThatThrownBy(
+            () ->
+                InitRunner.requireNotExpired(
+                    jwtWithExp((now.getEpochSecond() - 5) + ".5"), tokenFile, now))
+        .hasMessageContaining("expired at 2026-11-30T11:59:55Z");
+  }
+
+  private static String jwtWithExp(String exp) {
+    Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
+    return "e30."
+        + b.encodeToString(("{\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8))
+        + ".c2ln";
   }
 
   @Test

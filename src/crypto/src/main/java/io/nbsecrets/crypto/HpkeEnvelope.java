@@ -54,17 +54,31 @@ public final class HpkeEnvelope {
       HpkeSuite suite, byte[] publicKey, String owner, String name, byte[] inner) {
     Objects.requireNonNull(suite, "suite");
     Objects.requireNonNull(publicKey, "publicKey");
-    Objects.requireNonNull(owner, "owner");
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(inner, "inner");
-    String keyId = HpkeKeyPair.keyId(suite, publicKey);
-    HPKE hpke = suite.hpke();
     AsymmetricKeyParameter recipient;
     try {
-      recipient = hpke.deserializePublicKey(publicKey);
+      recipient = suite.hpke().deserializePublicKey(publicKey);
     } catch (RuntimeException e) {
       throw new MalformedCiphertextException("not a " + suite.id() + " public key");
     }
+    return seal(suite, HpkeKeyPair.keyId(suite, publicKey), recipient, owner, name, inner);
+  }
+
+  /**
+   * As {@link #seal(HpkeSuite, byte[], String, String, byte[])}, with the key's id and
+   * BouncyCastle's form of it made once ({@link SessionPublicKey} keeps them: the API seals every
+   * record with the same key).
+   */
+  static String seal(
+      HpkeSuite suite,
+      String keyId,
+      AsymmetricKeyParameter recipient,
+      String owner,
+      String name,
+      byte[] inner) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(inner, "inner");
+    HPKE hpke = suite.hpke();
     byte[] context = context(keyId, owner, name);
     byte[] dataKey = Codec.randomBytes(Codec.AES256_KEY_BYTES);
     try {

@@ -65,23 +65,6 @@ public enum SessionKeyAlgorithm {
         : SessionPrivateKey.of(RsaKeys.generate(rsaBits).getPrivate());
   }
 
-  HpkeSuite suite() {
-    return suite;
-  }
-
-  static SessionKeyAlgorithm ofSuite(HpkeSuite suite) {
-    return suite == HpkeSuite.MLKEM768_X25519 ? MLKEM768_X25519 : X25519;
-  }
-
-  static SessionKeyAlgorithm ofRsaBits(int bits) {
-    for (SessionKeyAlgorithm a : values()) {
-      if (a.rsaBits == bits) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException("no session key algorithm for RSA-" + bits);
-  }
-
   @Override
   public String toString() {
     return id();

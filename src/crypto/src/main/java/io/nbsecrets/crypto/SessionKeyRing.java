@@ -95,11 +95,6 @@ public final class SessionKeyRing implements DataKeyUnwrapper {
     return keys.keySet();
   }
 
-  /** The keys, in ring order; the first is the current key. */
-  public List<SessionPrivateKey> keys() {
-    return List.copyOf(keys.values());
-  }
-
   /** The public halves, in ring order; the first is the current key. */
   public List<SessionPublicKey> publicKeys() {
     return keys.values().stream().map(SessionPrivateKey::publicKey).toList();

@@ -3,6 +3,7 @@ package io.nbsecrets.crypto;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.Objects;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 /**
  * The public half of a session key pair and its id; the secrets API seals records with it: {@code
@@ -15,12 +16,15 @@ public final class SessionPublicKey implements DataKeyWrapper {
   private final PublicKey rsa;
   private final HpkeSuite suite;
   private final byte[] hpke;
+  private final AsymmetricKeyParameter recipient;
 
-  private SessionPublicKey(String keyId, PublicKey rsa, HpkeSuite suite, byte[] hpke) {
+  private SessionPublicKey(
+      String keyId, PublicKey rsa, HpkeSuite suite, byte[] hpke, AsymmetricKeyParameter recipient) {
     this.keyId = keyId;
     this.rsa = rsa;
     this.suite = suite;
     this.hpke = hpke;
+    this.recipient = recipient;
   }
 
   /**
@@ -31,7 +35,7 @@ public final class SessionPublicKey implements DataKeyWrapper {
   public static SessionPublicKey of(PublicKey key) {
     Objects.requireNonNull(key, "key");
     RsaKeys.requireBits(RsaKeys.bits(key));
-    return new SessionPublicKey(RsaKeys.keyId(key), key, null, null);
+    return new SessionPublicKey(RsaKeys.keyId(key), key, null, null, null);
   }
 
   /**
@@ -42,12 +46,13 @@ public final class SessionPublicKey implements DataKeyWrapper {
   public static SessionPublicKey of(HpkeSuite suite, byte[] publicKey) {
     Objects.requireNonNull(suite, "suite");
     byte[] raw = Objects.requireNonNull(publicKey, "publicKey").clone();
+    AsymmetricKeyParameter recipient;
     try {
-      suite.hpke().deserializePublicKey(raw);
+      recipient = suite.hpke().deserializePublicKey(raw);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a " + suite.id() + " public key");
     }
-    return new SessionPublicKey(HpkeKeyPair.keyId(suite, raw), null, suite, raw);
+    return new SessionPublicKey(HpkeKeyPair.keyId(suite, raw), null, suite, raw, recipient);
   }
 
   /**
@@ -86,7 +91,7 @@ public final class SessionPublicKey implements DataKeyWrapper {
    */
   public String seal(String owner, String name, byte[] inner) {
     return suite != null
-        ? HpkeEnvelope.seal(suite, hpke, owner, name, inner)
+        ? HpkeEnvelope.seal(suite, keyId, recipient, owner, name, inner)
         : Envelope.sealWrapped(this, owner, name, inner);
   }
 

@@ -135,7 +135,11 @@ public final class InitRunner {
       if (value == null) {
         return;
       }
-      exp = (long) Double.parseDouble(value);
+      double seconds = Double.parseDouble(value); // a NumericDate may have a fraction
+      if (!Double.isFinite(seconds)) {
+        return;
+      }
+      exp = (long) seconds;
     } catch (IOException | IllegalArgumentException e) {
       return;
     }
