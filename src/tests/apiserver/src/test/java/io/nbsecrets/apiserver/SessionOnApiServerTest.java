@@ -186,6 +186,28 @@ class SessionOnApiServerTest {
         sessionYaml(alice, "notebook", "alice", List.of("OPENAI_API_KEY", "db-password")));
     awaitReady(alice, "notebook");
 
+    // The chart's default session key is X-Wing: the API sealed nbs2 records, the operator opened
+    // them (the session is Ready), and the public half is published with its algorithm.
+    assertThat(
+            admin
+                .configMaps()
+                .inNamespace(NS)
+                .withName(io.nbsecrets.keys.SessionKeys.CONFIGMAP_NAME)
+                .get()
+                .getData())
+        .containsEntry(io.nbsecrets.keys.SessionKeys.ALGORITHM, "mlkem768-x25519");
+    assertThat(
+            admin.secrets().inAnyNamespace().list().getItems().stream()
+                .filter(s -> s.getMetadata().getName().startsWith("nbsecrets-rec-"))
+                .map(
+                    s ->
+                        new String(
+                            java.util.Base64.getDecoder().decode(s.getData().get("sealed")),
+                            java.nio.charset.StandardCharsets.US_ASCII))
+                .toList())
+        .isNotEmpty()
+        .allMatch(record -> record.startsWith("nbs2.xw-"));
+
     // Written by the operator's own identity; the pod by the real StatefulSet controller.
     String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
     List<AuditLog.Entry> audit = AuditLog.read(cp.auditLog());
