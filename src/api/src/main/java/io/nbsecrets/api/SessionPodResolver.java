@@ -9,9 +9,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * platform (operator, launcher). The annotation must be settable only by admins (it is on the
  * Namespace object, which users normally cannot edit). The API server itself, the kubelet (which
  * mints pod tokens) and the service-account token signing key are trusted as well.
+ *
+ * <p>Every link is read afresh but the namespace, which is reused for {@link #NAMESPACE_TTL} (the
+ * pod's token is reviewed afresh, or from a review at most as old).
  *
  * <p>Needs {@code get} on pods, statefulsets, notebooksessions and namespaces. Failures to talk to
  * the API server raise {@link AuthenticationUnavailableException} (503); every mismatch is a {@link
@@ -150,7 +156,7 @@ public final class SessionPodResolver {
     if (user == null || user.isEmpty()) {
       return refuse("the NotebookSession " + namespace + "/" + sessionName + " names no user");
     }
-    Namespace ns = get(() -> client.namespaces().withName(namespace).get());
+    Namespace ns = namespace(namespace);
     String boundUser =
         ns == null || ns.getMetadata().getAnnotations() == null
             ? null
@@ -184,6 +190,37 @@ public final class SessionPodResolver {
               + sessionName);
     }
     return new Resolved(user, namespace, sessionName, podName.get());
+  }
+
+  /**
+   * How long a namespace, once read, is used without reading it again: a burst of session starts in
+   * one user's namespace reads it once. Its user binding is an admin's annotation that changes
+   * rarely; a change takes effect within this time (as a refused token's cached review does).
+   */
+  static final Duration NAMESPACE_TTL = Duration.ofSeconds(10);
+
+  private static final int MAX_CACHED_NAMESPACES = 10_000;
+
+  private record CachedNamespace(Namespace namespace, long readAtNanos) {}
+
+  private final Map<String, CachedNamespace> namespaces = new ConcurrentHashMap<>();
+
+  private Namespace namespace(String name) {
+    CachedNamespace c = namespaces.get(name);
+    if (c != null && System.nanoTime() - c.readAtNanos() < NAMESPACE_TTL.toNanos()) {
+      return c.namespace();
+    }
+    long asked = System.nanoTime();
+    Namespace ns = get(() -> client.namespaces().withName(name).get());
+    if (ns == null) {
+      namespaces.remove(name);
+    } else {
+      if (namespaces.size() >= MAX_CACHED_NAMESPACES && !namespaces.containsKey(name)) {
+        namespaces.clear();
+      }
+      namespaces.put(name, new CachedNamespace(ns, asked));
+    }
+    return ns;
   }
 
   private static Refused refuse(String reason) {

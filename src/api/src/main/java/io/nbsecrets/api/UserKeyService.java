@@ -7,12 +7,14 @@ import io.nbsecrets.crypto.UserKeys;
 import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.store.SecretStore;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Users' own Fernet keys: created on first need, stored wrapped under the platform key, unwrapped
@@ -62,19 +64,70 @@ public final class UserKeyService {
    * process or in two replicas, get the same key: the store keeps the first one written.
    */
   public String getOrCreate(String user) {
-    Optional<String> existing = store.getUserKey(user);
+    Optional<String> existing = wrapped(user);
     if (existing.isPresent()) {
-      return unwrap(user, existing.get());
+      return unwrapReadAgainIfStale(user, existing.get());
     }
     String fresh = Fernet.generateKey();
     String wrapped = UserKeys.wrap(keys.get().current(), user, fresh);
     String winner = store.putUserKeyIfAbsent(user, wrapped);
+    remember(user, winner);
     return winner.equals(wrapped) ? fresh : unwrap(user, winner);
   }
 
   /** The user's key; empty when the user has none yet. */
   public Optional<String> find(String user) {
-    return store.getUserKey(user).map(wrapped -> unwrap(user, wrapped));
+    return wrapped(user).map(w -> unwrapReadAgainIfStale(user, w));
+  }
+
+  /**
+   * Unwraps a wrapped key that may come from the cache: one wrapped under a platform key dropped
+   * since (a rotation whose propagation wait was shorter than {@link #WRAPPED_KEY_TTL}) is read
+   * from the store again, where the rotation re-wrapped it.
+   */
+  private String unwrapReadAgainIfStale(String user, String wrapped) {
+    try {
+      return unwrap(user, wrapped);
+    } catch (UnknownKeyException e) {
+      cache.remove(user);
+      Optional<String> again = store.getUserKey(user);
+      if (again.isEmpty() || again.get().equals(wrapped)) {
+        throw e;
+      }
+      remember(user, again.get());
+      return unwrap(user, again.get());
+    }
+  }
+
+  /**
+   * How long a user's wrapped key, once read, is used without reading the store again: a burst of
+   * one user's session starts or writes reads it once. A user key never changes, and a platform key
+   * rotation drops the old key only after its propagation wait (a minute by default), so a wrapped
+   * form this old still unwraps. Only the wrapped form is kept, never the key.
+   */
+  static final Duration WRAPPED_KEY_TTL = Duration.ofSeconds(10);
+
+  private static final int MAX_CACHED_USERS = 10_000;
+
+  private record Cached(String wrapped, long readAtNanos) {}
+
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  private Optional<String> wrapped(String user) {
+    Cached c = cache.get(user);
+    if (c != null && System.nanoTime() - c.readAtNanos() < WRAPPED_KEY_TTL.toNanos()) {
+      return Optional.of(c.wrapped());
+    }
+    Optional<String> read = store.getUserKey(user);
+    read.ifPresentOrElse(w -> remember(user, w), () -> cache.remove(user));
+    return read;
+  }
+
+  private void remember(String user, String wrapped) {
+    if (cache.size() >= MAX_CACHED_USERS && !cache.containsKey(user)) {
+      cache.clear();
+    }
+    cache.put(user, new Cached(wrapped, System.nanoTime()));
   }
 
   /**

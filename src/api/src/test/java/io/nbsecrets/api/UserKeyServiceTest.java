@@ -37,6 +37,25 @@ class UserKeyServiceTest {
   }
 
   @Test
+  void aBurstReadsTheStoreOnceAndANewUserIsAlwaysReadAfresh() {
+    UserKeyService keys = new UserKeyService(store, platformKey);
+    String key = keys.getOrCreate("alice");
+    // Within WRAPPED_KEY_TTL the wrapped key is not read again: the store being down changes
+    // nothing for alice ...
+    store.setAvailable(false);
+    assertThat(keys.getOrCreate("alice")).isEqualTo(key);
+    assertThat(keys.find("alice")).contains(key);
+    // ... while a user not read yet needs the store.
+    assertThatThrownBy(() -> keys.getOrCreate("bob"))
+        .isInstanceOf(io.nbsecrets.store.StoreUnavailableException.class);
+    store.setAvailable(true);
+    // A user without a key is not remembered as such: once created elsewhere it is found.
+    assertThat(keys.find("dave")).isEmpty();
+    String daves = new UserKeyService(store, platformKey).getOrCreate("dave");
+    assertThat(keys.find("dave")).contains(daves);
+  }
+
+  @Test
   void racingReplicasAgreeOnOneKey() throws Exception {
     // Two API replicas (two services, one store) and many threads.
     UserKeyService a = new UserKeyService(store, platformKey);

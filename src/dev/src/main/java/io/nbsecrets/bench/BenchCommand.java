@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Benchmarks of the operator's and init step's work; see docs/benchmarks.md.",
-    subcommands = {SnapshotBench.class, InitBench.class})
+    subcommands = {SnapshotBench.class, InitBench.class, SessionsBench.class})
 public final class BenchCommand implements Callable<Integer>, PluggedCommand {
   @Spec CommandSpec spec;
 

@@ -62,6 +62,18 @@ public final class ChartPod implements AutoCloseable {
   /** Starts container {@code container} of {@code deployment} as pod {@code podName}. */
   public static ChartPod start(
       ControlPlane cp, Deployment deployment, String container, String podName) throws IOException {
+    return start(cp, deployment, container, podName, false);
+  }
+
+  /**
+   * As {@link #start(ControlPlane, Deployment, String, String)}; with {@code asImage} the JVM runs
+   * with the image's flags (full JIT, the heap at 75% of the container's memory limit) instead of a
+   * quick start's (the C1 compiler only, which starts fast but runs TLS and crypto several times
+   * slower): for measurements of a long-running role.
+   */
+  public static ChartPod start(
+      ControlPlane cp, Deployment deployment, String container, String podName, boolean asImage)
+      throws IOException {
     String ns = deployment.getMetadata().getNamespace();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();
     Container c =
@@ -118,7 +130,10 @@ public final class ChartPod implements AutoCloseable {
         args.add(expanded);
       }
       Path log = podDir.resolve(container + ".log");
-      ProcessBuilder pb = LocalProcesses.mainClass("256m", tmp, args, log);
+      ProcessBuilder pb =
+          asImage
+              ? LocalProcesses.mainClass(imageJvmFlags(c), tmp, args, log)
+              : LocalProcesses.mainClass("256m", tmp, args, log);
       pb.environment().putAll(env);
       pb.environment()
           .put(
@@ -129,6 +144,20 @@ public final class ChartPod implements AutoCloseable {
       pod.awaitReady(c);
       return pod;
     }
+  }
+
+  /** The image's JVM flags (operator/Dockerfile), the heap sized from the memory limit. */
+  private static List<String> imageJvmFlags(Container c) {
+    long limit = 512L << 20;
+    if (c.getResources() != null
+        && c.getResources().getLimits() != null
+        && c.getResources().getLimits().get("memory") != null) {
+      limit =
+          io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                  c.getResources().getLimits().get("memory"))
+              .longValue();
+    }
+    return List.of("-Xmx" + (limit * 3 / 4 >> 20) + "m", "-XX:+ExitOnOutOfMemoryError");
   }
 
   /** A loopback URL of a named container port. */
@@ -142,6 +171,11 @@ public final class ChartPod implements AutoCloseable {
 
   public String logText() throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  /** The process standing in for the pod's container (for measurements of CPU and heap). */
+  public ProcessHandle process() {
+    return process.toHandle();
   }
 
   public boolean isAlive() {

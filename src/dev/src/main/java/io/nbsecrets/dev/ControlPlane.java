@@ -63,6 +63,8 @@ public final class ControlPlane implements AutoCloseable {
   private final Map<String, String> tokens;
   private final Map<String, List<String>> groups;
   private final List<Process> processes = new ArrayList<>();
+  private final Map<String, Process> byName = new LinkedHashMap<>();
+  private final List<String> controllerManagerFlags = new ArrayList<>();
   private final Thread shutdownHook;
   private int apiPort;
 
@@ -106,6 +108,16 @@ public final class ControlPlane implements AutoCloseable {
    */
   public static ControlPlane start(Path bin, Path dir, Map<String, List<String>> users)
       throws IOException {
+    return start(bin, dir, users, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path, Map)}, with more flags for kube-controller-manager (for example
+   * {@code --kube-api-qps}, which large clusters raise from its default of 20 requests per second).
+   */
+  public static ControlPlane start(
+      Path bin, Path dir, Map<String, List<String>> users, List<String> controllerManagerFlags)
+      throws IOException {
     Files.createDirectories(dir);
     Map<String, String> tokens = new LinkedHashMap<>();
     Map<String, List<String>> groups = new LinkedHashMap<>();
@@ -118,6 +130,7 @@ public final class ControlPlane implements AutoCloseable {
           groups.putIfAbsent(user, List.copyOf(g));
         });
     ControlPlane cp = new ControlPlane(bin, dir, tokens, groups);
+    cp.controllerManagerFlags.addAll(controllerManagerFlags);
     Runtime.getRuntime().addShutdownHook(cp.shutdownHook);
     try {
       cp.startAll();
@@ -195,19 +208,21 @@ public final class ControlPlane implements AutoCloseable {
     awaitReady();
 
     Path kubeconfig = kubeconfig(ADMIN);
-    start(
-        "kube-controller-manager",
-        List.of(
-            "--kubeconfig=" + kubeconfig,
-            "--authentication-kubeconfig=" + kubeconfig,
-            "--authorization-kubeconfig=" + kubeconfig,
-            "--service-account-private-key-file=" + saKey,
-            "--root-ca-file=" + caFile(),
-            "--use-service-account-credentials=true",
-            "--leader-elect=false",
-            "--bind-address=127.0.0.1",
-            "--secure-port=" + LocalProcesses.freePort(),
-            "--v=0"));
+    List<String> kcm =
+        new ArrayList<>(
+            List.of(
+                "--kubeconfig=" + kubeconfig,
+                "--authentication-kubeconfig=" + kubeconfig,
+                "--authorization-kubeconfig=" + kubeconfig,
+                "--service-account-private-key-file=" + saKey,
+                "--root-ca-file=" + caFile(),
+                "--use-service-account-credentials=true",
+                "--leader-elect=false",
+                "--bind-address=127.0.0.1",
+                "--secure-port=" + LocalProcesses.freePort(),
+                "--v=0"));
+    kcm.addAll(controllerManagerFlags);
+    start("kube-controller-manager", kcm);
     try (KubernetesClient admin = client(ADMIN)) {
       awaitDefaultServiceAccount(admin);
     }
@@ -393,6 +408,21 @@ public final class ControlPlane implements AutoCloseable {
             .start();
     synchronized (processes) {
       processes.add(p);
+      byName.put(name, p);
+    }
+  }
+
+  /**
+   * The process of component {@code name} ({@code etcd}, {@code kube-apiserver}, {@code
+   * kube-controller-manager}), for measurements of its CPU time.
+   */
+  public ProcessHandle process(String name) {
+    synchronized (processes) {
+      Process p = byName.get(name);
+      if (p == null) {
+        throw new IllegalArgumentException("no component " + name + " in " + byName.keySet());
+      }
+      return p.toHandle();
     }
   }
 

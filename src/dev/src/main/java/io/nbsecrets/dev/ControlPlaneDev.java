@@ -30,6 +30,7 @@ public final class ControlPlaneDev implements DevAssembly {
   private final StartedResources resources = new StartedResources();
   private final Map<String, String> tokens = new LinkedHashMap<>();
   private final Path sessions;
+  private ChartPod operator;
   private ChartPod api;
 
   private ControlPlaneDev(ControlPlane cp, Path dir) {
@@ -45,6 +46,32 @@ public final class ControlPlaneDev implements DevAssembly {
   public static ControlPlaneDev start(
       Path bin, Path dir, List<String> users, SessionKeyAlgorithm keyAlgorithm)
       throws IOException, InterruptedException {
+    return start(bin, dir, users, keyAlgorithm, true);
+  }
+
+  /**
+   * As {@link #start(Path, Path, List, SessionKeyAlgorithm)}; with {@code runInitSteps} false the
+   * node stand-in reports session pods Ready without running their init steps (scale measurements).
+   */
+  public static ControlPlaneDev start(
+      Path bin,
+      Path dir,
+      List<String> users,
+      SessionKeyAlgorithm keyAlgorithm,
+      boolean runInitSteps)
+      throws IOException, InterruptedException {
+    return start(bin, dir, users, keyAlgorithm, runInitSteps, List.of());
+  }
+
+  /** As above, with more flags for kube-controller-manager ({@link ControlPlane#start}). */
+  public static ControlPlaneDev start(
+      Path bin,
+      Path dir,
+      List<String> users,
+      SessionKeyAlgorithm keyAlgorithm,
+      boolean runInitSteps,
+      List<String> controllerManagerFlags)
+      throws IOException, InterruptedException {
     if (!Files.isDirectory(Helm.CHART)) {
       throw new IOException(
           "dev --control-plane installs the chart from "
@@ -53,10 +80,11 @@ public final class ControlPlaneDev implements DevAssembly {
     }
     Map<String, List<String>> accounts = new LinkedHashMap<>();
     users.forEach(u -> accounts.put(u, List.of()));
-    ControlPlane cp = ControlPlane.start(bin, dir.resolve("control-plane"), accounts);
+    ControlPlane cp =
+        ControlPlane.start(bin, dir.resolve("control-plane"), accounts, controllerManagerFlags);
     ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
     try {
-      dev.boot(users, keyAlgorithm);
+      dev.boot(users, keyAlgorithm, runInitSteps);
       return dev;
     } catch (IOException | InterruptedException | RuntimeException e) {
       dev.close();
@@ -64,7 +92,7 @@ public final class ControlPlaneDev implements DevAssembly {
     }
   }
 
-  private void boot(List<String> users, SessionKeyAlgorithm keyAlgorithm)
+  private void boot(List<String> users, SessionKeyAlgorithm keyAlgorithm, boolean runInitSteps)
       throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
     // Development keeps the API on plain HTTP (api.tls.mode none: the chart then tells the operator
@@ -78,13 +106,19 @@ public final class ControlPlaneDev implements DevAssembly {
       admin.namespaces().resource(restricted(user, user)).create();
       tokens.put(user, cp.token(user));
     }
-    ChartPod operator =
-        ChartPod.start(cp, deployment("nbsecrets-operator"), "operator", "nbsecrets-operator-dev");
+    operator =
+        ChartPod.start(
+            cp,
+            deployment("nbsecrets-operator"),
+            "operator",
+            "nbsecrets-operator-dev",
+            !runInitSteps);
     resources.add(operator);
-    api = ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev");
+    api =
+        ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev", !runInitSteps);
     resources.add(api);
     String apiUrl = api.url("http");
-    resources.add(new NodeStandIn(cp, service -> apiUrl, sessions).start());
+    resources.add(new NodeStandIn(cp, service -> apiUrl, sessions, runInitSteps).start());
   }
 
   private Deployment deployment(String name) {
@@ -108,6 +142,16 @@ public final class ControlPlaneDev implements DevAssembly {
       b.editMetadata().addToAnnotations(Labels.NAMESPACE_USER_ANNOTATION, user).endMetadata();
     }
     return b.build();
+  }
+
+  /** The chart's operator container, run as a process. */
+  public ChartPod operator() {
+    return operator;
+  }
+
+  /** The chart's API container, run as a process. */
+  public ChartPod api() {
+    return api;
   }
 
   public ControlPlane controlPlane() {

@@ -84,9 +84,16 @@ public final class LocalProcesses {
    * with no {@code KUBERNETES_*} or {@code NBSECRETS_*} variable of this process.
    */
   static ProcessBuilder mainClass(String maxHeap, Path tmpDir, List<String> args, Path log) {
+    return mainClass(List.of("-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1"), tmpDir, args, log);
+  }
+
+  /**
+   * As above, with these JVM flags instead of a quick start's ({@code -XX:TieredStopAtLevel=1}).
+   */
+  static ProcessBuilder mainClass(List<String> jvmFlags, Path tmpDir, List<String> args, Path log) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmFlags);
     if (tmpDir != null) {
       command.add("-Djava.io.tmpdir=" + tmpDir);
     }

@@ -57,6 +57,7 @@ import java.util.function.UnaryOperator;
  */
 public final class NodeStandIn implements AutoCloseable {
   private final ControlPlane cp;
+  private final boolean runInitSteps;
   private final KubernetesClient admin;
   private final UnaryOperator<String> serviceUrls;
   private final Path sessions;
@@ -84,6 +85,17 @@ public final class NodeStandIn implements AutoCloseable {
    *     sessions/<namespace>/<name>/}, as in the mock dev mode
    */
   public NodeStandIn(ControlPlane cp, UnaryOperator<String> serviceUrls, Path sessions) {
+    this(cp, serviceUrls, sessions, true);
+  }
+
+  /**
+   * @param runInitSteps false to report each session pod Ready at once without running its init
+   *     step (for scale measurements of the control plane and the operator, where a real cluster's
+   *     nodes would run the init steps elsewhere; the pod's status says so)
+   */
+  public NodeStandIn(
+      ControlPlane cp, UnaryOperator<String> serviceUrls, Path sessions, boolean runInitSteps) {
+    this.runInitSteps = runInitSteps;
     this.cp = cp;
     this.admin = cp.client(ControlPlane.ADMIN);
     this.serviceUrls = serviceUrls;
@@ -156,7 +168,7 @@ public final class NodeStandIn implements AutoCloseable {
 
   private void run(Pod pod) {
     try {
-      PodStatus status = runInit(pod);
+      PodStatus status = runInitSteps ? runInit(pod) : readyWithoutInit(pod);
       for (int attempt = 0; attempt < 5; attempt++) {
         Pod current =
             admin
@@ -180,6 +192,24 @@ public final class NodeStandIn implements AutoCloseable {
     } catch (Exception e) {
       System.err.println("[node stand-in] pod " + key(pod) + ": " + e);
     }
+  }
+
+  /** A session pod's status as if its init step had succeeded, which was not run. */
+  private static PodStatus readyWithoutInit(Pod pod) {
+    String now = Instant.now().toString();
+    Container init = KubeletStandIns.initContainer(pod).orElseThrow();
+    return new PodStatusBuilder()
+        .withPhase("Running")
+        .withStartTime(now)
+        .withConditions(
+            KubeletStandIns.condition("Initialized", true, null, now),
+            KubeletStandIns.condition("ContainersReady", true, null, now),
+            KubeletStandIns.condition("Ready", true, null, now))
+        .withInitContainerStatuses(
+            KubeletStandIns.initTerminated(
+                init.getImage(), 0, "Completed", "not run: scale measurement"))
+        .withContainerStatuses(KubeletStandIns.running(Workload.SESSION_CONTAINER, "not-run", now))
+        .build();
   }
 
   private PodStatus runInit(Pod pod) throws IOException, InterruptedException {

@@ -8,8 +8,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpHeader;
@@ -42,11 +46,12 @@ import org.slf4j.LoggerFactory;
  * <p>How a request goes: Jetty reads the request line and headers without a worker thread; the
  * route is matched (404, 405 otherwise); a route with a body checks {@code Content-Type} (415) and
  * {@code Content-Length} (413) and then reads the body as it arrives, still without a worker; the
- * handler runs on a worker once the body is whole. A blocking route takes one of {@link
- * HttpLimits#maxBlockingRequests()} permits (503 when none is left), so probes always find a
- * thread. A request not answered within {@link HttpLimits#requestTimeout()} gets 503. On {@link
- * #close()}, new requests get 503 and running ones have {@link HttpLimits#shutdownGrace()} to
- * finish.
+ * handler runs on a worker once the body is whole. A blocking route's handler runs on a pool of its
+ * own ({@link HttpLimits#maxBlockingRequests()} threads, at most {@link
+ * HttpLimits#maxQueuedRequests()} waiting; 503 with {@code Retry-After} beyond), so a burst waits
+ * its turn and probes always find a worker. A request not answered within {@link
+ * HttpLimits#requestTimeout()} gets 503. On {@link #close()}, new requests get 503 and running ones
+ * have {@link HttpLimits#shutdownGrace()} to finish.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
@@ -153,7 +158,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private final HttpLimits limits;
     private final int maxBodyBytes;
     private final Function<Integer, HttpError> bodyTooLarge;
-    private final Semaphore blocking;
+    private final ThreadPoolExecutor blocking;
     private final String name;
 
     Routing(Builder b, Scheduler scheduler) {
@@ -164,8 +169,29 @@ public final class HttpEndpoint implements AutoCloseable {
       this.limits = b.limits;
       this.maxBodyBytes = b.maxBodyBytes;
       this.bodyTooLarge = b.bodyTooLarge;
-      this.blocking = new Semaphore(b.limits.maxBlockingRequests());
       this.name = b.name;
+      AtomicInteger threads = new AtomicInteger();
+      this.blocking =
+          new ThreadPoolExecutor(
+              b.limits.maxBlockingRequests(),
+              b.limits.maxBlockingRequests(),
+              60,
+              TimeUnit.SECONDS,
+              b.limits.maxQueuedRequests() == 0
+                  ? new SynchronousQueue<>()
+                  : new ArrayBlockingQueue<>(b.limits.maxQueuedRequests()),
+              r -> {
+                Thread t = new Thread(r, b.name + "-blocking-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      this.blocking.allowCoreThreadTimeOut(true);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+      super.doStop();
+      blocking.shutdown();
     }
 
     @Override
@@ -244,18 +270,33 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     private void run(Exchange exchange, Route route, String parameter) {
-      boolean permit = false;
+      if (!route.blocking()) {
+        serve(exchange, route, parameter);
+        return;
+      }
       try {
-        if (route.blocking()) {
-          permit = blocking.tryAcquire();
-          if (!permit) {
-            throw new HttpError(
+        blocking.execute(
+            () -> {
+              // Answered already: it waited past the request timeout, or the server stopped.
+              if (exchange.answered()) {
+                Arrays.fill(exchange.body(), (byte) 0);
+                return;
+              }
+              serve(exchange, route, parameter);
+            });
+      } catch (RejectedExecutionException e) {
+        Arrays.fill(exchange.body(), (byte) 0);
+        exchange.fail(
+            new HttpError(
                 503,
                 "busy",
-                "the server is serving as many requests as it may at once; try again",
-                Map.of("Retry-After", "1"));
-          }
-        }
+                "the server is serving and queueing as many requests as it may; try again",
+                Map.of("Retry-After", "1")));
+      }
+    }
+
+    private void serve(Exchange exchange, Route route, String parameter) {
+      try {
         route.handler().handle(exchange, parameter);
         if (!exchange.answered()) {
           log.error("{}: route {} returned without an answer", name, route.template());
@@ -266,9 +307,6 @@ public final class HttpEndpoint implements AutoCloseable {
       } catch (Exception | Error e) {
         exchange.fail(errors.apply(e));
       } finally {
-        if (permit) {
-          blocking.release();
-        }
         Arrays.fill(exchange.body(), (byte) 0);
       }
     }

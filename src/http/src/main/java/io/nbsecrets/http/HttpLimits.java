@@ -10,8 +10,9 @@ import java.util.Objects;
  * <p>Connections cost no worker thread while they wait: Jetty parses headers and bodies as bytes
  * arrive, on its selector, and a handler runs only once a request is whole. So idle and slow
  * clients are bounded by {@link #maxConnections} and the timeouts, and workers by {@link
- * #maxThreads}; a route that may block (a store call) is further bounded by {@link
- * #maxBlockingRequests}, which keeps threads free for health probes.
+ * #maxThreads}. A route that may block (a store call, the Kubernetes API) runs on a pool of its
+ * own, {@link #maxBlockingRequests} threads with a queue of {@link #maxQueuedRequests}: a burst
+ * waits its turn there instead of being refused, and the workers stay free for health probes.
  *
  * @param idleTimeout a connection with no bytes in either direction for this long is closed
  * @param requestTimeout the longest a request may take once its headers are read, body included;
@@ -19,8 +20,10 @@ import java.util.Objects;
  *     undone)
  * @param maxRequestHeaderBytes the request line and headers together; larger gets 431
  * @param maxThreads worker threads (the selector and acceptor threads come on top)
- * @param maxBlockingRequests requests of blocking routes served at once; beyond it they get 503
- *     with {@code Retry-After} at once instead of queueing behind a slow store
+ * @param maxBlockingRequests requests of blocking routes served at once
+ * @param maxQueuedRequests requests of blocking routes that wait for one of those; beyond it they
+ *     get 503 with {@code Retry-After} at once, and one that waits past {@code requestTimeout} gets
+ *     its 503 then
  * @param maxConnections open connections; beyond it, the server stops accepting until one closes
  * @param shutdownGrace how long a stop lets running requests finish (new ones get 503)
  */
@@ -31,7 +34,8 @@ public record HttpLimits(
     int maxThreads,
     int maxBlockingRequests,
     int maxConnections,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int maxQueuedRequests) {
 
   public HttpLimits {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -46,12 +50,13 @@ public record HttpLimits(
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads must be at least 4, not " + maxThreads);
     }
-    if (maxBlockingRequests < 1 || maxBlockingRequests >= maxThreads) {
+    if (maxBlockingRequests < 1) {
       throw new IllegalArgumentException(
-          "maxBlockingRequests must be between 1 and maxThreads - 1 ("
-              + (maxThreads - 1)
-              + "), not "
-              + maxBlockingRequests);
+          "maxBlockingRequests must be at least 1, not " + maxBlockingRequests);
+    }
+    if (maxQueuedRequests < 0) {
+      throw new IllegalArgumentException(
+          "maxQueuedRequests must be at least 0, not " + maxQueuedRequests);
     }
     if (maxConnections < 1 || maxRequestHeaderBytes < 1024) {
       throw new IllegalArgumentException(
@@ -60,8 +65,8 @@ public record HttpLimits(
   }
 
   /**
-   * 30 s idle, 30 s per request (a body that trickles in included), 16 KiB of headers, 32 threads
-   * (24 for blocking routes), 2,048 connections, 5 s grace.
+   * 30 s idle, 30 s per request (a body that trickles in included), 16 KiB of headers, 32 worker
+   * threads, 24 threads for blocking routes with 256 more waiting, 2,048 connections, 5 s grace.
    */
   public static HttpLimits defaults() {
     return new HttpLimits(
@@ -71,7 +76,8 @@ public record HttpLimits(
         32,
         24,
         2048,
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        256);
   }
 
   public HttpLimits withShutdownGrace(Duration grace) {
@@ -86,10 +92,30 @@ public record HttpLimits(
     return with(idleTimeout, requestTimeout, threads, blocking, shutdownGrace);
   }
 
-  /** A copy with these values; the header size and the connection limit stay. */
+  /** A copy where at most {@code queued} requests of blocking routes wait for a thread. */
+  public HttpLimits withQueue(int queued) {
+    return new HttpLimits(
+        idleTimeout,
+        requestTimeout,
+        maxRequestHeaderBytes,
+        maxThreads,
+        maxBlockingRequests,
+        maxConnections,
+        shutdownGrace,
+        queued);
+  }
+
+  /** A copy with these values; the header size, the connection limit and the queue stay. */
   private HttpLimits with(
       Duration idle, Duration request, int threads, int blocking, Duration grace) {
     return new HttpLimits(
-        idle, request, maxRequestHeaderBytes, threads, blocking, maxConnections, grace);
+        idle,
+        request,
+        maxRequestHeaderBytes,
+        threads,
+        blocking,
+        maxConnections,
+        grace,
+        maxQueuedRequests);
   }
 }

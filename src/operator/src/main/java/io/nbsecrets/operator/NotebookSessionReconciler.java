@@ -19,6 +19,7 @@ import io.nbsecrets.model.NotebookSessionStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -45,11 +46,26 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   /** Log context key: every log line of a reconcile names its session (namespace/name). */
   static final String MDC_SESSION = "session";
 
-  /** How often to look for the StatefulSet controller's reason while a session has no pod. */
+  /**
+   * How soon to look for the StatefulSet controller's reason while a session has no pod; later
+   * looks are spaced by half the StatefulSet's age, up to {@link #MAX_RECHECK}.
+   */
   static final Duration NO_POD_RECHECK = Duration.ofSeconds(10);
 
-  /** How often to look for the init step's reason while a session's pod is not ready. */
+  /**
+   * How soon to look for the init step's reason while a session's pod is not ready; later looks are
+   * spaced by half the StatefulSet's age, up to {@link #MAX_RECHECK}.
+   */
   static final Duration NOT_READY_RECHECK = Duration.ofSeconds(15);
+
+  /**
+   * The longest pause between two looks at a waiting session. A pod that gets ready or a
+   * StatefulSet that gets a pod reconciles the session at once (the StatefulSet's status changes);
+   * the looks only find failures that change nothing watched, and a cluster whose controllers are
+   * slow (a burst of sessions against kube-controller-manager's request rate) is not polled at a
+   * fixed rate per session.
+   */
+  static final Duration MAX_RECHECK = Duration.ofSeconds(60);
 
   private final SecretResolver resolver;
   private final Clock clock;
@@ -102,14 +118,33 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     SessionValidator.validateSpec(session);
     SessionValidator.validateBinding(
         session, context.getSecondaryResource(Namespace.class).orElse(null));
-    // One metadata call to the store: for a live session's freshness, and the stale marks.
-    SecretResolver.CurrentVersions versions = resolver.currentVersions(session.getSpec().getUser());
+    // The store's versions, for a live session's freshness and the stale marks: at most one
+    // metadata call, asked when first needed and not before the session's latest snapshot (an
+    // answer of the last VERSIONS_MAX_AGE asked after it is reused).
+    String user = session.getSpec().getUser();
+    String uid = session.getMetadata().getUid();
+    Supplier<SecretResolver.CurrentVersions> versions =
+        memoized(() -> resolver.currentVersions(user, snapshots.takenAt(uid)));
     ConfigMap record =
         snapshots.current(client, caches, session, observed.records(), observed.sts(), versions);
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
     SnapshotStep.deleteSuperseded(client, session, observed.records(), record);
-    return report(client, session, record, sts, versions);
+    return report(client, session, record, sts, versions.get());
+  }
+
+  private static <T> Supplier<T> memoized(Supplier<T> supplier) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public T get() {
+        if (value == null) {
+          value = supplier.get();
+        }
+        return value;
+      }
+    };
   }
 
   /** Writes the status of a pass that went through, and says when to look again. */
@@ -140,9 +175,28 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     // Pods are not watched either: look again while the pod is not ready (its init step may
     // fail, which changes nothing the operator watches).
     if (sts != null && PodCreationFailures.noPod(sts)) {
-      return done.rescheduleAfter(NO_POD_RECHECK);
+      return done.rescheduleAfter(recheck(NO_POD_RECHECK, sts));
     }
-    return waiting ? done.rescheduleAfter(NOT_READY_RECHECK) : done;
+    return waiting ? done.rescheduleAfter(recheck(NOT_READY_RECHECK, sts)) : done;
+  }
+
+  /** {@code first} while the StatefulSet is young; then half its age, at most MAX_RECHECK. */
+  Duration recheck(Duration first, StatefulSet sts) {
+    String created = sts.getMetadata().getCreationTimestamp();
+    if (created == null) {
+      return first;
+    }
+    Duration age;
+    try {
+      age = Duration.between(java.time.Instant.parse(created), clock.instant());
+    } catch (java.time.format.DateTimeParseException e) {
+      return first;
+    }
+    Duration half = age.dividedBy(2);
+    if (half.compareTo(first) <= 0) {
+      return first;
+    }
+    return half.compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : half;
   }
 
   @Override

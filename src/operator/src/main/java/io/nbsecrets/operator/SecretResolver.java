@@ -20,6 +20,7 @@ import io.nbsecrets.store.StoredSecret;
 import io.nbsecrets.util.Counts;
 import io.nbsecrets.util.Hashes;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,8 +28,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -228,15 +231,34 @@ public final class SecretResolver {
   }
 
   /**
+   * How precise "last used" is: a name this operator noted less than this long before is not
+   * written again, so a burst of one user's sessions costs one store write a minute, not one per
+   * session.
+   */
+  static final Duration USAGE_PRECISION = Duration.ofMinutes(1);
+
+  /** Users remembered for {@link #USAGE_PRECISION}; beyond, the memory starts again. */
+  private static final int MAX_USAGE_USERS = 10_000;
+
+  /** When this operator last noted each user's names in the store. */
+  private final Map<String, Map<String, Instant>> recentUse = new ConcurrentHashMap<>();
+
+  /**
    * Notes in the store that {@code names} reached a session now: one write, once per snapshot (see
-   * {@link SecretStore#recordUse}). Usage is informational, so a failure never fails the session:
-   * it is logged (names only) and the result returned, as a metric tag ({@code ok}, {@code
+   * {@link SecretStore#recordUse}), unless this operator noted every one of them within {@link
+   * #USAGE_PRECISION}. Usage is informational, so a failure never fails the session: it is logged
+   * (names only) and the result returned, as a metric tag ({@code ok}, {@code coalesced}, {@code
    * StoreUnavailable} or {@code StoreError}).
    */
   public String recordUse(String user, Collection<String> names, Instant at) {
+    Map<String, Instant> recent = recentUse.get(user);
+    Instant since = at.minus(USAGE_PRECISION);
+    if (recent != null
+        && names.stream().allMatch(n -> recent.get(n) != null && recent.get(n).isAfter(since))) {
+      return "coalesced";
+    }
     try {
       store.recordUse(user, names, at);
-      return "ok";
     } catch (StoreException e) {
       LOG.warn(
           "could not record the use of {} secrets of {}: {}", names.size(), user, e.getMessage());
@@ -245,19 +267,73 @@ public final class SecretResolver {
               : Reason.STORE_ERROR)
           .value();
     }
+    if (recentUse.size() >= MAX_USAGE_USERS && !recentUse.containsKey(user)) {
+      recentUse.clear();
+    }
+    Map<String, Instant> noted = recentUse.computeIfAbsent(user, u -> new ConcurrentHashMap<>());
+    names.forEach(n -> noted.merge(n, at, (a, b) -> a.isAfter(b) ? a : b));
+    return "ok";
   }
 
-  /** One metadata call to the store (no record is opened); never throws for a store failure. */
+  /**
+   * The longest an answer of {@link #currentVersions(String)} is reused by {@link
+   * #currentVersions(String, long)}: one period of the stale poller, which reads every user with
+   * mounted secrets that often and reconciles the sessions whose answer changed.
+   */
+  static final Duration VERSIONS_MAX_AGE = StaleSecretsPoller.PERIOD;
+
+  /** Users whose last answer is remembered; beyond, the memory starts again. */
+  private static final int MAX_REMEMBERED_USERS = 10_000;
+
+  /** An answer of the store, and when (this JVM's {@code System.nanoTime()}) it was asked. */
+  private record Read(CurrentVersions versions, long askedAtNanos) {}
+
+  private final Map<String, Read> lastRead = new ConcurrentHashMap<>();
+
+  /**
+   * One metadata call to the store (no record is opened); never throws for a store failure. The
+   * answer (or the failure) is remembered for {@link #currentVersions(String, OptionalLong)}.
+   */
   public CurrentVersions currentVersions(String user) {
+    long asked = System.nanoTime();
+    CurrentVersions answer;
     try {
-      return CurrentVersions.of(
-          store.list(user).stream()
-              .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version)));
+      answer =
+          CurrentVersions.of(
+              store.list(user).stream()
+                  .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version)));
     } catch (StoreUnavailableException e) {
-      return new CurrentVersions(null, Reason.STORE_UNAVAILABLE.value(), e.getMessage());
+      answer = new CurrentVersions(null, Reason.STORE_UNAVAILABLE.value(), e.getMessage());
     } catch (StoreException e) {
-      return new CurrentVersions(null, Reason.STORE_ERROR.value(), e.getMessage());
+      answer = new CurrentVersions(null, Reason.STORE_ERROR.value(), e.getMessage());
     }
+    if (lastRead.size() >= MAX_REMEMBERED_USERS && !lastRead.containsKey(user)) {
+      lastRead.clear();
+    }
+    // The latest question wins: a failure is remembered too, so that the reconciles the stale
+    // poller triggers when the store stops answering show it.
+    lastRead.merge(
+        user, new Read(answer, asked), (a, b) -> a.askedAtNanos() - b.askedAtNanos() > 0 ? a : b);
+    return answer;
+  }
+
+  /**
+   * The user's versions as the store gave them in an answer asked at or after {@code
+   * notBeforeNanos} ({@code System.nanoTime()}; empty: any) and at most {@link #VERSIONS_MAX_AGE}
+   * ago, else a new call. A reconcile passes the time of its session's latest snapshot, so that a
+   * stale mark never compares a snapshot with an answer older than it; the stale poller's reads
+   * keep the answers of users with sessions fresh, so a reconcile that only re-reads the workload's
+   * state costs the store nothing.
+   */
+  public CurrentVersions currentVersions(String user, OptionalLong notBeforeNanos) {
+    Read read = lastRead.get(user);
+    long now = System.nanoTime();
+    if (read != null
+        && (notBeforeNanos.isEmpty() || read.askedAtNanos() - notBeforeNanos.getAsLong() >= 0)
+        && now - read.askedAtNanos() <= VERSIONS_MAX_AGE.toNanos()) {
+      return read.versions();
+    }
+    return currentVersions(user);
   }
 
   private String openOuter(String user, StoredSecret record) throws SessionFailure {

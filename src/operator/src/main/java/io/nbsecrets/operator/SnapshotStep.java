@@ -16,8 +16,11 @@ import io.nbsecrets.util.Counts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,28 @@ final class SnapshotStep {
     this.audit = audit;
   }
 
+  /** When ({@code System.nanoTime()}) this operator last took a snapshot, by session uid. */
+  private final Map<String, Long> taken = new ConcurrentHashMap<>();
+
+  /**
+   * When this operator last began to take a snapshot of session {@code uid} ({@code
+   * System.nanoTime()}); empty when it took none since it started, or long enough ago to matter no
+   * more. The store's answers to compare with its snapshot must be asked after it.
+   */
+  OptionalLong takenAt(String uid) {
+    Long t = taken.get(uid);
+    return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+  }
+
+  private void noteTaken(String uid) {
+    long now = System.nanoTime();
+    if (taken.size() >= 10_000) {
+      long old = now - SecretResolver.VERSIONS_MAX_AGE.toNanos();
+      taken.values().removeIf(t -> t - old < 0);
+    }
+    taken.put(uid, now);
+  }
+
   /** The session's snapshot records (owned by this session; others are never touched). */
   static List<ConfigMap> owned(NotebookSession session, Set<ConfigMap> records) {
     String uid = session.getMetadata().getUid();
@@ -61,7 +86,7 @@ final class SnapshotStep {
       NotebookSession session,
       List<ConfigMap> owned,
       StatefulSet actualSts,
-      SecretResolver.CurrentVersions versions)
+      Supplier<SecretResolver.CurrentVersions> versions)
       throws SessionFailure {
     String selectionHash = SecretResolver.selectionHash(session);
     String sessionName = session.getMetadata().getName();
@@ -77,7 +102,7 @@ final class SnapshotStep {
             .filter(
                 r ->
                     !SnapshotRecords.live(r)
-                        || !outdated(session, SnapshotRecords.manifest(r), versions))
+                        || !outdated(session, SnapshotRecords.manifest(r), versions.get()))
             .findFirst()
             .orElse(candidates.isEmpty() ? null : candidates.get(0));
     if (current != null) {
@@ -87,7 +112,7 @@ final class SnapshotStep {
               || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
       if (present && SnapshotRecords.live(current)) {
         List<Snapshot.ManifestEntry> mounted = SnapshotRecords.manifest(current);
-        if (!outdated(session, mounted, versions)) {
+        if (!outdated(session, mounted, versions.get())) {
           return current;
         }
         // Live: the running session follows the store. Its Secret is updated in place.
@@ -175,6 +200,7 @@ final class SnapshotStep {
       NotebookSession session,
       boolean allowRemoved)
       throws SessionFailure {
+    noteTaken(session.getMetadata().getUid());
     BuiltSnapshot built = BuiltSnapshot.build(resolver, session, allowRemoved);
     Snapshot snapshot = built.snapshot();
     Secret sealed = built.secret();

@@ -22,16 +22,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds secrets replaced or deleted in the store while nothing touches the sessions that mount
- * them, and reconciles those sessions, which then mark the entries {@code stale} (the reconcile
- * reads the versions itself, so a mark never rests on this poller's older answer).
+ * them, and reconciles those sessions, which then mark the entries {@code stale}. Its answers are
+ * remembered by the {@link SecretResolver}: the reconciles it triggers use the answer it just got,
+ * and any reconcile uses an answer only if it was asked after the session's latest snapshot and at
+ * most one period ago (else it asks the store), so a mark never compares a snapshot with an older
+ * answer.
  *
  * <p>Every {@link #PERIOD} (after the previous pass ends) it asks the store once per <em>user</em>
  * with mounted secrets ({@code list}: metadata only, no record opened) and compares the answer with
  * the one before; a user whose versions changed, or whose store stopped or started answering, gets
  * one event per session. Cost for N sessions of U users: U store calls per period (Kubernetes: one
  * metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per secret of the user),
- * plus one per reconcile that follows a change; nothing when nothing changed, and no Kubernetes API
- * request at all. 1,000 sessions of 200 users: 200 calls per 15 s, about 13 per second. A store
+ * and none for the reconciles that follow a change; nothing when nothing changed, and no Kubernetes
+ * API request at all. 1,000 sessions of 200 users: 200 calls per 15 s, about 13 per second. A store
  * that is unreachable ({@code StoreUnavailable}) ends the pass: the remaining users count as
  * unreachable too, so an outage costs one call per period, not U timeouts. Worst-case delay from a
  * change to {@code stale: true}: one period plus one pass plus the reconcile, under 30 s while a

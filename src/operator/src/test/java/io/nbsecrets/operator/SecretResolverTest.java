@@ -3,6 +3,7 @@ package io.nbsecrets.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.nbsecrets.crypto.RsaKeys;
@@ -14,6 +15,7 @@ import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** What the resolver tells a user whose selection cannot be snapshotted. */
@@ -35,6 +37,32 @@ class SecretResolverTest {
                           + " spec.secrets.items (a pod already running keeps its previous"
                           + " snapshot)");
             });
+  }
+
+  @Test
+  void theStoresVersionsAreReusedForAWhileButNeverFromBeforeTheSessionsSnapshot() {
+    store.put("erin", "A", "sealed", 10);
+    assertThat(resolver.currentVersions("erin", OptionalLong.empty()).versions())
+        .containsExactly(entry("A", 1L));
+    store.put("erin", "A", "sealed-again", 10); // version 2, not asked yet
+    // Within VERSIONS_MAX_AGE and no snapshot since: the answer is reused (no store call).
+    assertThat(resolver.currentVersions("erin", OptionalLong.empty()).versions())
+        .containsExactly(entry("A", 1L));
+    // A snapshot taken after that answer: the store is asked again.
+    assertThat(resolver.currentVersions("erin", OptionalLong.of(System.nanoTime())).versions())
+        .containsExactly(entry("A", 2L));
+    // Another user's answer is their own.
+    assertThat(resolver.currentVersions("frank", OptionalLong.empty()).versions()).isEmpty();
+
+    // A failure is remembered as the latest answer (the stale poller asked; its reconciles show
+    // it), and the next question after it that the store answers replaces it.
+    store.setAvailable(false);
+    assertThat(resolver.currentVersions("erin").reason()).isEqualTo("StoreUnavailable");
+    assertThat(resolver.currentVersions("erin", OptionalLong.empty()).known()).isFalse();
+    store.setAvailable(true);
+    assertThat(resolver.currentVersions("erin").versions()).containsExactly(entry("A", 2L));
+    assertThat(resolver.currentVersions("erin", OptionalLong.empty()).versions())
+        .containsExactly(entry("A", 2L));
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Configurable behaviour and failure modes, each on a server of its own. */
@@ -155,16 +156,19 @@ class ApiOptionsTest {
   }
 
   @Test
-  void overloadOfBlockingRoutesIsShedWhileProbesAreStillServed() throws Exception {
+  @SuppressWarnings("unchecked")
+  void aBurstOfBlockingRequestsQueuesBeyondItsThreadsAndOnlyTheOverflowIsShed() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch entered = new CountDownLatch(2);
+    AtomicInteger served = new AtomicInteger();
     ApiFixture f =
         new ApiFixture(
             ApiConfig.defaults(),
             b ->
-                b.http(h -> h.limits(HttpLimits.defaults().withThreads(8, 2)))
+                b.http(h -> h.limits(HttpLimits.defaults().withThreads(8, 2).withQueue(1)))
                     .readiness(
                         () -> {
+                          served.incrementAndGet();
                           entered.countDown();
                           try {
                             return release.await(10, TimeUnit.SECONDS);
@@ -176,27 +180,39 @@ class ApiOptionsTest {
     try {
       List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        held.add(
-            f.http.sendAsync(
-                HttpRequest.newBuilder(f.uri("/readyz")).timeout(Duration.ofSeconds(20)).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        held.add(readyz(f));
       }
       assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-      // Both permits of the blocking routes are taken: a third blocking request is refused at
-      // once with 503 and Retry-After, and the cheap probe is still answered.
-      Reply busy = f.get("/readyz", null);
-      assertThat(busy.status()).isEqualTo(503);
-      assertThat(busy.json().get("error").asText()).isEqualTo("busy");
-      assertThat(busy.header("Retry-After")).isEqualTo("1");
+      // Both threads of the blocking routes are taken. Of two more blocking requests, one waits
+      // in the queue (one place) and the other is refused at once with 503 and Retry-After.
+      CompletableFuture<HttpResponse<String>> third = readyz(f);
+      CompletableFuture<HttpResponse<String>> fourth = readyz(f);
+      HttpResponse<String> refused =
+          (HttpResponse<String>) CompletableFuture.anyOf(third, fourth).get(10, TimeUnit.SECONDS);
+      CompletableFuture<HttpResponse<String>> queued = third.isDone() ? fourth : third;
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.body()).contains("\"busy\"");
+      assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+      // The cheap probe is still answered, and the queued request still waits.
       assertThat(f.get("/healthz", null).status()).isEqualTo(200);
+      assertThat(queued).isNotDone();
+      assertThat(served).hasValue(2);
       release.countDown();
       for (CompletableFuture<HttpResponse<String>> c : held) {
         assertThat(c.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       }
+      // The queued one was served once a thread was free.
+      assertThat(queued.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       assertThat(f.get("/readyz", null).status()).isEqualTo(200);
     } finally {
       release.countDown();
       f.close();
     }
+  }
+
+  private static CompletableFuture<HttpResponse<String>> readyz(ApiFixture f) {
+    return f.http.sendAsync(
+        HttpRequest.newBuilder(f.uri("/readyz")).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.nbsecrets.cli.Main;
+import io.nbsecrets.dev.DevEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,6 +47,54 @@ class BenchCommandTest {
     cl.setErr(new PrintWriter(err, true));
     int exit = cl.execute(args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  private static final Pattern SESSIONS =
+      Pattern.compile(
+          "sessions: n=(\\d+) secrets=(\\d+) written_s=(\\d+\\.\\d) ready_s=(\\d+\\.\\d)"
+              + " operator_cpu_s=(\\d+\\.\\d) operator_requests=(\\d+\\.\\d\\d)"
+              + " operator_writes=(\\d+\\.\\d\\d)");
+
+  @Test
+  void sessionsOnTheDevAssemblyMeasuresEveryPhaseAndPrintsItsResultAsTheLastLine() {
+    Run run =
+        run(
+            "bench",
+            "sessions",
+            "--mock",
+            "--sessions",
+            "4",
+            "--users",
+            "2",
+            "--secrets",
+            "3",
+            "--value-chars",
+            "50",
+            "--load-seconds",
+            "1");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("== 4 sessions of 3 secrets, 2 users ==")
+        .contains("all Ready=True")
+        .contains(DevEnvironment.OPERATOR_AGENT + " by verb and resource:")
+        .containsPattern("failed 0 of [1-9]");
+    Matcher m = SESSIONS.matcher(run.lastLine());
+    assertThat(m.matches()).as(run.lastLine()).isTrue();
+    assertThat(m.group(1)).isEqualTo("4");
+    assertThat(m.group(2)).isEqualTo("3");
+    // Every session was written and made ready, by the operator's own requests.
+    assertThat(Double.parseDouble(m.group(4)))
+        .isGreaterThanOrEqualTo(Double.parseDouble(m.group(3)));
+    assertThat(Double.parseDouble(m.group(7))).isGreaterThanOrEqualTo(3.0);
+    assertThat(Double.parseDouble(m.group(6))).isGreaterThan(Double.parseDouble(m.group(7)));
+  }
+
+  @Test
+  void sessionsRefusesSettingsOutOfRangeNamingTheOption() {
+    Run run = run("bench", "sessions", "--mock", "--sessions", "0");
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("--sessions must be between 1 and 5000, not 0");
   }
 
   @ParameterizedTest

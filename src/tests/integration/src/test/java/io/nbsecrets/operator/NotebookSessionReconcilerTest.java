@@ -86,6 +86,22 @@ class NotebookSessionReconcilerTest {
   }
 
   @Test
+  void aWaitingSessionIsLookedAtLessOftenAsItsStatefulSetAges() {
+    StatefulSet sts = new StatefulSet();
+    sts.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+    var first = NotebookSessionReconciler.NOT_READY_RECHECK;
+    assertThat(reconciler.recheck(first, sts)).isEqualTo(first); // no creation time: the first
+    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(5).toString());
+    assertThat(reconciler.recheck(first, sts)).isEqualTo(first);
+    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(80).toString());
+    assertThat(reconciler.recheck(first, sts)).isEqualTo(java.time.Duration.ofSeconds(40));
+    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(3600).toString());
+    assertThat(reconciler.recheck(first, sts)).isEqualTo(NotebookSessionReconciler.MAX_RECHECK);
+    sts.getMetadata().setCreationTimestamp(NOW.plusSeconds(30).toString()); // clocks apart
+    assertThat(reconciler.recheck(first, sts)).isEqualTo(first);
+  }
+
+  @Test
   void aSessionGetsItsSecretWorkloadAndConditions() throws Exception {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));

@@ -1,0 +1,863 @@
+package io.nbsecrets.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nbsecrets.crypto.SessionKeyAlgorithm;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.dev.ControlPlaneDev;
+import io.nbsecrets.dev.DevAssembly;
+import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionSpec;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
+import io.nbsecrets.operator.Labels;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Benchmark command (not a test), issue 14 part 4: many NotebookSessions created at once, a burst
+ * of init-key requests, and the secrets API under concurrent users.
+ *
+ * <ol>
+ *   <li><b>Sessions.</b> {@code --sessions} (1,000) sessions of {@code --secrets} (10) secrets
+ *       each, spread over {@code --users} (50) users, created at once by 16 threads. Measured: the
+ *       time until the operator has written every session's StatefulSet, until every session is
+ *       {@code SecretsReady}, and until every session is {@code Ready}; the CPU time of each
+ *       process; the operator's heap after a full GC before and after; the operator's Kubernetes
+ *       API requests and writes per session.
+ *   <li><b>Init-key burst</b> (control plane only: it needs pod-bound tokens that the real API
+ *       server validates): one projected token per session pod (TokenRequest, as the kubelet does,
+ *       made before the clock starts), then one {@code POST /api/v1/init/user-key} per pod, 50 at a
+ *       time. Measured: throughput, p50/p99, the API's CPU and its Kubernetes API requests per
+ *       call.
+ *   <li><b>Secrets API under load:</b> each of the 50 users, concurrently, PUTs and GETs a secret
+ *       for 15 s. Measured: operations per second, p50/p99 of each, the API's CPU.
+ * </ol>
+ *
+ * <p>Two targets: {@code --mode control-plane} (default) runs the product as {@code dev
+ * --control-plane} does (real etcd, kube-apiserver and kube-controller-manager; the chart's
+ * operator and API containers as processes with the chart's arguments, RBAC and admission policy;
+ * the store is the chart's default, Kubernetes Secrets). The node stand-in reports each session pod
+ * Ready without running its init step: on a cluster the nodes run them, and this machine's two
+ * cores would measure 1,000 JVM starts instead of the control plane (the init-key burst measures
+ * their cost to the API). Requests are counted from the API server's audit log, by user. {@code
+ * --mode mock} runs the dev assembly (the Fabric8 mock API server, everything in this JVM; the
+ * kubelet stand-in runs each init step in-process); requests are counted by User-Agent, and CPU is
+ * this whole JVM's.
+ *
+ * <p>Run: {@code java -jar target/nbsecrets.jar bench sessions [--sessions 1000] [--mock]}, from
+ * the repository's root (the chart is installed from {@code charts/nbsecrets}). Results:
+ * docs/benchmarks.md.
+ */
+@Command(
+    name = "sessions",
+    mixinStandardHelpOptions = true,
+    description =
+        "Many NotebookSessions at once on a real control plane (or --mock): time until all are"
+            + " Ready, CPU per process, the operator's heap and API requests per session; then a"
+            + " burst of init-key requests and the secrets API under concurrent users.")
+final class SessionsBench implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final String OPERATOR_SA = "system:serviceaccount:nbsecrets:nbsecrets-operator";
+  private static final String API_SA = "system:serviceaccount:nbsecrets:nbsecrets-api";
+  private static final Duration WITHIN = Duration.ofMinutes(10);
+
+  @Option(
+      names = "--sessions",
+      defaultValue = "1000",
+      description = "NotebookSessions created at once (1-5000).")
+  int sessions;
+
+  @Option(names = "--secrets", defaultValue = "10", description = "Secrets per session (1-50).")
+  int secrets;
+
+  @Option(
+      names = "--users",
+      defaultValue = "50",
+      description = "Users (each with a namespace) the sessions are spread over (1-200).")
+  int users;
+
+  @Option(
+      names = "--value-chars",
+      defaultValue = "1000",
+      description = "Characters of each secret's value (1-100000).")
+  int valueChars;
+
+  @Option(
+      names = "--mock",
+      description =
+          "Run on the dev assembly (the Fabric8 mock API server, all roles in this JVM) instead of"
+              + " a real control plane.")
+  boolean mock;
+
+  @Option(
+      names = "--controller-qps",
+      defaultValue = "0",
+      description =
+          "kube-controller-manager's --kube-api-qps (burst twice that); 0 keeps its default (20),"
+              + " which paces the StatefulSet controller's pods.")
+  int controllerQps;
+
+  @Option(
+      names = "--load-seconds",
+      defaultValue = "15",
+      description = "How long the users PUT and GET their secrets (1-600).")
+  int loadSeconds;
+
+  @Option(
+      names = "--hold",
+      defaultValue = "0",
+      description =
+          "Seconds to keep everything running after the measurements (to inspect it, or to take"
+              + " a profile with jcmd).")
+  int hold;
+
+  @Spec CommandSpec spec;
+
+  private PrintWriter out;
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    check("--sessions", sessions, 1, 5000);
+    check("--secrets", secrets, 1, 50);
+    check("--users", users, 1, 200);
+    check("--value-chars", valueChars, 1, 100_000);
+    check("--load-seconds", loadSeconds, 1, 600);
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < users; i++) {
+      names.add(String.format("user%02d", i));
+    }
+    Path dir = Files.createTempDirectory("nbsecrets-sessions-bench");
+    long started = System.nanoTime();
+    if (mock) {
+      try (DevEnvironment env =
+          DevEnvironment.start(DevEnvironment.Options.defaults(dir).withUsers(names))) {
+        out.printf("dev environment (mock) started in %d ms%n", millisSince(started));
+        RequestLog log = RequestLog.drain(env);
+        Target t =
+            new Target(
+                env,
+                Map.of("bench JVM (all roles, mock API server)", ProcessHandle.current()),
+                ProcessHandle.current(),
+                null,
+                log::counts,
+                log::mark);
+        run(names, t);
+      }
+      return 0;
+    }
+    Path bin =
+        ControlPlane.binaries()
+            .orElseThrow(
+                () ->
+                    new ParameterException(
+                        spec.commandLine(),
+                        "no control-plane binaries: run e2e/control-plane/build.sh, set "
+                            + ControlPlane.BIN_ENV
+                            + ", or use --mock"));
+    try (ControlPlaneDev dev =
+        ControlPlaneDev.start(
+            bin,
+            dir,
+            names,
+            SessionKeyAlgorithm.DEFAULT,
+            false,
+            controllerQps <= 0
+                ? List.of()
+                : List.of(
+                    "--kube-api-qps=" + controllerQps, "--kube-api-burst=" + 2 * controllerQps))) {
+      out.printf("control plane and chart started in %d ms%n", millisSince(started));
+      ControlPlane cp = dev.controlPlane();
+      Map<String, ProcessHandle> processes = new LinkedHashMap<>();
+      processes.put("operator", dev.operator().process());
+      processes.put("api", dev.api().process());
+      processes.put("kube-apiserver", cp.process("kube-apiserver"));
+      processes.put("etcd", cp.process("etcd"));
+      processes.put("kube-controller-manager", cp.process("kube-controller-manager"));
+      AuditLog audit = new AuditLog(cp.auditLog());
+      Target t =
+          new Target(
+              dev,
+              processes,
+              dev.operator().process(),
+              dev.api().process(),
+              audit::counts,
+              audit::mark);
+      run(names, t);
+    }
+    return 0;
+  }
+
+  private void check(String option, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option + " must be between " + min + " and " + max + ", not " + value);
+    }
+  }
+
+  /** What a run measures on: the assembly, its processes, and who made which requests. */
+  private record Target(
+      DevAssembly dev,
+      Map<String, ProcessHandle> processes,
+      ProcessHandle operator,
+      ProcessHandle api,
+      Supplier<Map<String, Counts>> requestsSinceMark,
+      Runnable mark) {}
+
+  /** Requests and writes of one client (a user in the audit log, a User-Agent on the mock). */
+  record Counts(Map<String, Integer> byVerbAndResource) {
+    int total() {
+      return byVerbAndResource.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    int writes() {
+      return byVerbAndResource.entrySet().stream()
+          .filter(e -> isWrite(e.getKey()))
+          .mapToInt(Map.Entry::getValue)
+          .sum();
+    }
+
+    static boolean isWrite(String verbAndResource) {
+      String verb = verbAndResource.split(" ", 2)[0];
+      return switch (verb) {
+        case "create", "update", "patch", "delete", "deletecollection" -> true;
+        default -> false;
+      };
+    }
+  }
+
+  private void run(List<String> users, Target t) throws Exception {
+    KubernetesClient admin = t.dev().client();
+    String api = t.dev().apiUrl();
+    Map<String, String> tokens = t.dev().tokens();
+
+    long t0 = System.nanoTime();
+    storeSecrets(api, tokens, users);
+    out.printf(
+        "stored %d secrets of %d characters for each of %d users in %d ms%n",
+        secrets, valueChars, users.size(), millisSince(t0));
+
+    Progress progress = Progress.start(admin);
+    Thread.sleep(3000); // let the first store poll and the informers settle
+    long heapBefore = heapAfterGc(t.operator());
+    Map<String, Long> cpuBefore = cpu(t.processes());
+    t.mark().run();
+
+    long begin = System.nanoTime();
+    createSessions(admin, users);
+    long created = System.nanoTime();
+    long stsAt = progress.await(p -> p.statefulSets >= sessions, begin, out);
+    long secretsAt = progress.await(p -> p.secretsReady >= sessions, begin, out);
+    long readyAt = progress.await(p -> p.ready >= sessions, begin, out);
+    Thread.sleep(3000); // the last status writes and events
+    Map<String, Long> cpuAfter = cpu(t.processes());
+    Map<String, Counts> requests = t.requestsSinceMark().get();
+    long heapAfter = heapAfterGc(t.operator());
+
+    out.printf("%n== %d sessions of %d secrets, %d users ==%n", sessions, secrets, users.size());
+    out.printf("created (all POSTs answered) %.1f s%n", (created - begin) / 1e9);
+    out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
+    out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
+    out.printf("all Ready=True             %.1f s%n", (readyAt - begin) / 1e9);
+    out.println("CPU during the burst (until all Ready, plus 3 s):");
+    cpuBefore.forEach(
+        (name, before) ->
+            out.printf("  %-40s %7.1f s%n", name, (cpuAfter.get(name) - before) / 1e9));
+    if (heapBefore >= 0) {
+      out.printf(
+          "operator heap after full GC: before %.1f MiB, after %.1f MiB (%+.1f KiB per session)%n",
+          heapBefore / 1048576.0,
+          heapAfter / 1048576.0,
+          (heapAfter - heapBefore) / 1024.0 / sessions);
+    }
+    printRequests(requests, sessions, "per session");
+    Counts operatorRequests =
+        requests.getOrDefault(
+            OPERATOR_SA,
+            requests.getOrDefault(DevEnvironment.OPERATOR_AGENT, new Counts(Map.of())));
+    String summary =
+        String.format(
+            java.util.Locale.ROOT,
+            "sessions: n=%d secrets=%d written_s=%.1f ready_s=%.1f operator_cpu_s=%.1f"
+                + " operator_requests=%.2f operator_writes=%.2f",
+            sessions,
+            secrets,
+            (stsAt - begin) / 1e9,
+            (readyAt - begin) / 1e9,
+            (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
+            operatorRequests.total() / (double) sessions,
+            operatorRequests.writes() / (double) sessions);
+
+    if (t.api() != null) {
+      initKeyBurst(admin, api, t);
+    }
+    secretsApiLoad(api, tokens, users, t);
+    progress.close();
+    if (heapBefore >= 0) {
+      out.printf(
+          "%noperator heap after full GC, after the bursts (the same sessions, later): %.1f MiB%n",
+          heapAfterGc(t.operator()) / 1048576.0);
+    }
+    if (hold > 0) {
+      out.printf("holding for %d s (pids: %s)%n", hold, pids(t.processes()));
+      Thread.sleep(hold * 1000L);
+    }
+    out.println(summary);
+  }
+
+  private void storeSecrets(String api, Map<String, String> tokens, List<String> users)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (String user : users) {
+        for (int i = 0; i < secrets; i++) {
+          int n = i;
+          done.add(
+              pool.submit(
+                  () -> {
+                    int code =
+                        put(api, tokens.get(user), "S" + n, "x".repeat(valueChars)).statusCode();
+                    if (code != 201 && code != 200) {
+                      throw new IllegalStateException("PUT " + user + "/S" + n + ": " + code);
+                    }
+                    return null;
+                  }));
+        }
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private void createSessions(KubernetesClient admin, List<String> users) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < sessions; i++) {
+        String user = users.get(i % users.size());
+        String name = String.format("nb%04d", i);
+        done.add(pool.submit(() -> admin.resource(session(user, name, secrets)).create()));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static NotebookSession session(String user, String name, int secrets) {
+    NotebookSession session = new NotebookSession();
+    session.getMetadata().setNamespace(user);
+    session.getMetadata().setName(name);
+    NotebookSessionSpec spec = new NotebookSessionSpec();
+    spec.setUser(user);
+    spec.setImage("quay.io/jupyter/minimal-notebook:2024-12-02");
+    List<SecretItem> items = new ArrayList<>();
+    for (int i = 0; i < secrets; i++) {
+      items.add(new SecretItem("S" + i, null));
+    }
+    spec.setSecrets(new SecretsSpec(null, null, items));
+    session.setSpec(spec);
+    return session;
+  }
+
+  /** Counts of sessions' progress, from informers (the bench's own, as an admin). */
+  private static final class Progress implements AutoCloseable {
+    final SharedIndexInformer<NotebookSession> sessions;
+    final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.StatefulSet> statefulSets;
+
+    int statefulSets() {
+      return statefulSets.getStore().list().size();
+    }
+
+    private Progress(KubernetesClient admin) {
+      sessions = admin.resources(NotebookSession.class).inAnyNamespace().inform();
+      statefulSets =
+          admin
+              .apps()
+              .statefulSets()
+              .inAnyNamespace()
+              .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+              .inform();
+    }
+
+    static Progress start(KubernetesClient admin) {
+      return new Progress(admin);
+    }
+
+    record Snapshot(int statefulSets, int secretsReady, int ready) {}
+
+    Snapshot now() {
+      int secretsReady = 0;
+      int ready = 0;
+      for (NotebookSession s : sessions.getStore().list()) {
+        if (conditionTrue(s, "SecretsReady")) {
+          secretsReady++;
+        }
+        if (conditionTrue(s, "Ready")) {
+          ready++;
+        }
+      }
+      return new Snapshot(statefulSets(), secretsReady, ready);
+    }
+
+    long await(java.util.function.Predicate<Snapshot> done, long begin, PrintWriter out)
+        throws Exception {
+      long deadline = System.nanoTime() + WITHIN.toNanos();
+      long lastPrint = 0;
+      while (true) {
+        Snapshot p = now();
+        if (done.test(p)) {
+          return System.nanoTime();
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("not done within " + WITHIN + ": " + p);
+        }
+        if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+          lastPrint = System.nanoTime();
+          out.printf("  %5.1f s: %s%n", (lastPrint - begin) / 1e9, p);
+        }
+        Thread.sleep(200);
+      }
+    }
+
+    @Override
+    public void close() {
+      sessions.close();
+      statefulSets.close();
+    }
+  }
+
+  private static boolean conditionTrue(NotebookSession s, String type) {
+    return s.getStatus() != null
+        && s.getStatus().getConditions() != null
+        && s.getStatus().getConditions().stream()
+            .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** A burst of init-key requests, one per session pod, 50 at a time. */
+  private void initKeyBurst(KubernetesClient admin, String api, Target t) throws Exception {
+    List<Pod> pods =
+        admin
+            .pods()
+            .inAnyNamespace()
+            .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+            .list()
+            .getItems();
+    List<String> podTokens = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<?>> made = new ArrayList<>();
+    for (Pod pod : pods) {
+      made.add(pool.submit(() -> podTokens.add(podToken(admin, pod))));
+    }
+    for (Future<?> f : made) {
+      f.get();
+    }
+    pool.shutdown();
+    for (int round = 1; round <= 2; round++) {
+      Map<String, Long> cpuBefore = cpu(t.processes());
+      t.mark().run();
+      List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger refused = new AtomicInteger();
+      long begin = System.nanoTime();
+      concurrently(
+          50,
+          podTokens,
+          token -> {
+            long start = System.nanoTime();
+            HttpResponse<String> r =
+                send(
+                    HttpRequest.newBuilder(URI.create(api + "/api/v1/init/user-key"))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.noBody()));
+            latencies.add(System.nanoTime() - start);
+            if (r.statusCode() != 200) {
+              refused.incrementAndGet();
+            }
+          });
+      double seconds = (System.nanoTime() - begin) / 1e9;
+      Map<String, Long> cpuAfter = cpu(t.processes());
+      out.printf(
+          "%n== init-key burst %s: %d requests, 50 at a time ==%n",
+          round == 1 ? "(first use of each token)" : "(the same tokens again)", podTokens.size());
+      out.printf(
+          "%.1f s, %.0f requests/s; latency p50 %.1f ms, p99 %.1f ms; not 200: %d%n",
+          seconds,
+          podTokens.size() / seconds,
+          percentile(latencies, 50),
+          percentile(latencies, 99),
+          refused.get());
+      out.printf(
+          "CPU: api %.1f s, kube-apiserver %.1f s, etcd %.1f s%n",
+          (cpuAfter.get("api") - cpuBefore.get("api")) / 1e9,
+          (cpuAfter.get("kube-apiserver") - cpuBefore.get("kube-apiserver")) / 1e9,
+          (cpuAfter.get("etcd") - cpuBefore.get("etcd")) / 1e9);
+      printRequests(t.requestsSinceMark().get(), podTokens.size(), "per init-key request");
+    }
+  }
+
+  private static String podToken(KubernetesClient admin, Pod pod) {
+    String sa =
+        pod.getSpec().getServiceAccountName() == null
+            ? "default"
+            : pod.getSpec().getServiceAccountName();
+    TokenRequest request =
+        new TokenRequestBuilder()
+            .withNewSpec()
+            .withAudiences("nbsecrets")
+            .withExpirationSeconds(600L)
+            .withNewBoundObjectRef()
+            .withApiVersion("v1")
+            .withKind("Pod")
+            .withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid())
+            .endBoundObjectRef()
+            .endSpec()
+            .build();
+    return admin
+        .serviceAccounts()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .withName(sa)
+        .tokenRequest(request)
+        .getStatus()
+        .getToken();
+  }
+
+  /** Each user PUTs and GETs its own secret in a loop for 15 s, all users at once. */
+  private void secretsApiLoad(String api, Map<String, String> tokens, List<String> users, Target t)
+      throws Exception {
+    Map<String, Long> cpuBefore = cpu(t.processes());
+    List<Long> puts = Collections.synchronizedList(new ArrayList<>());
+    List<Long> gets = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger failed = new AtomicInteger();
+    long end = System.nanoTime() + Duration.ofSeconds(loadSeconds).toNanos();
+    long begin = System.nanoTime();
+    concurrently(
+        users.size(),
+        users,
+        user -> {
+          String token = tokens.get(user);
+          int i = 0;
+          while (System.nanoTime() < end) {
+            long a = System.nanoTime();
+            int put = put(api, token, "LOAD", "value-" + i++).statusCode();
+            long b = System.nanoTime();
+            int get =
+                send(HttpRequest.newBuilder(URI.create(api + "/api/v1/secrets/LOAD"))
+                        .header("Authorization", "Bearer " + token)
+                        .GET())
+                    .statusCode();
+            long c = System.nanoTime();
+            puts.add(b - a);
+            gets.add(c - b);
+            if (put >= 300 || get != 200) {
+              failed.incrementAndGet();
+            }
+          }
+        });
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    Map<String, Long> cpuAfter = cpu(t.processes());
+    out.printf(
+        "%n== secrets API: %d users, each PUT then GET, %d s ==%n", users.size(), loadSeconds);
+    out.printf(
+        "%.0f operations/s; PUT p50 %.1f ms, p99 %.1f ms; GET p50 %.1f ms, p99 %.1f ms; failed"
+            + " %d of %d%n",
+        (puts.size() + gets.size()) / seconds,
+        percentile(puts, 50),
+        percentile(puts, 99),
+        percentile(gets, 50),
+        percentile(gets, 99),
+        failed.get(),
+        puts.size() + gets.size());
+    cpuBefore.forEach(
+        (name, before) ->
+            out.printf("  CPU %-40s %7.1f s%n", name, (cpuAfter.get(name) - before) / 1e9));
+  }
+
+  interface Work<T> {
+    void run(T item) throws Exception;
+  }
+
+  private static <T> void concurrently(int threads, List<T> items, Work<T> work) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (T item : items) {
+        done.add(
+            pool.submit(
+                () -> {
+                  work.run(item);
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static HttpResponse<String> put(String api, String token, String name, String value)
+      throws IOException, InterruptedException {
+    String body = JSON.writeValueAsString(Map.of("value", value));
+    return send(
+        HttpRequest.newBuilder(URI.create(api + "/api/v1/secrets/" + name))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static double percentile(List<Long> nanos, int p) {
+    List<Long> sorted = new ArrayList<>(nanos);
+    Collections.sort(sorted);
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1e6;
+  }
+
+  private void printRequests(Map<String, Counts> requests, int per, String unit) {
+    out.printf("Kubernetes API requests, %s (%d):%n", unit, per);
+    requests.entrySet().stream()
+        .sorted((a, b) -> b.getValue().total() - a.getValue().total())
+        .limit(6)
+        .forEach(
+            e ->
+                out.printf(
+                    "  %-58s %6.2f requests, %5.2f writes%n",
+                    e.getKey(),
+                    e.getValue().total() / (double) per,
+                    e.getValue().writes() / (double) per));
+    for (String who :
+        List.of(OPERATOR_SA, DevEnvironment.OPERATOR_AGENT, API_SA, DevEnvironment.API_AGENT)) {
+      Counts c = requests.get(who);
+      if (c != null) {
+        out.printf("  %s by verb and resource:%n", who);
+        new TreeMap<>(c.byVerbAndResource())
+            .forEach((k, v) -> out.printf("    %-44s %6.2f%n", k, v / (double) per));
+      }
+    }
+  }
+
+  /** The first process measured: the operator (or, with --mock, the one JVM). */
+  private static String first(Map<String, ProcessHandle> processes) {
+    return processes.keySet().iterator().next();
+  }
+
+  private static String pids(Map<String, ProcessHandle> processes) {
+    StringBuilder b = new StringBuilder();
+    processes.forEach(
+        (name, p) ->
+            b.append(b.length() == 0 ? "" : ", ").append(name).append('=').append(p.pid()));
+    return b.toString();
+  }
+
+  private static Map<String, Long> cpu(Map<String, ProcessHandle> processes) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    processes.forEach(
+        (name, p) -> out.put(name, p.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L)));
+    return out;
+  }
+
+  private static final Pattern USED = Pattern.compile("used (\\d+)K");
+
+  /** The heap in use after a full GC ({@code jcmd}), in bytes; -1 when it cannot be read. */
+  private static long heapAfterGc(ProcessHandle p) throws IOException, InterruptedException {
+    if (p.pid() == ProcessHandle.current().pid()) {
+      System.gc();
+      Runtime r = Runtime.getRuntime();
+      return r.totalMemory() - r.freeMemory();
+    }
+    jcmd(p, "GC.run");
+    Matcher m = USED.matcher(jcmd(p, "GC.heap_info"));
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  private static String jcmd(ProcessHandle p, String command)
+      throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process proc =
+        new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), command)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    proc.waitFor();
+    return out;
+  }
+
+  private static long millisSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1_000_000;
+  }
+
+  /** Requests by user from the API server's audit log (level Metadata, one JSON line each). */
+  private static final class AuditLog {
+    private final Path file;
+    private long offset;
+
+    AuditLog(Path file) {
+      this.file = file;
+    }
+
+    synchronized void mark() {
+      try {
+        offset = Files.size(file);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    synchronized Map<String, Counts> counts() {
+      Map<String, Map<String, Integer>> byUser = new TreeMap<>();
+      try (InputStream in = Files.newInputStream(file)) {
+        in.skipNBytes(offset);
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          JsonNode e = JSON.readTree(line);
+          if (!"ResponseComplete".equals(e.path("stage").asText())) {
+            continue;
+          }
+          String user = e.path("user").path("username").asText();
+          JsonNode ref = e.path("objectRef");
+          String resource = ref.path("resource").asText("");
+          if (!ref.path("subresource").asText("").isEmpty()) {
+            resource += "/" + ref.path("subresource").asText();
+          }
+          String verb = e.path("verb").asText();
+          byUser
+              .computeIfAbsent(user, u -> new TreeMap<>())
+              .merge(verb + " " + (resource.isEmpty() ? "-" : resource), 1, Integer::sum);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      Map<String, Counts> out = new TreeMap<>();
+      byUser.forEach((u, m) -> out.put(u, new Counts(m)));
+      return out;
+    }
+  }
+
+  /** Requests by User-Agent on the mock API server, drained as they come. */
+  private static final class RequestLog {
+    private final Map<String, Map<String, Integer>> byAgent = new ConcurrentHashMap<>();
+
+    static RequestLog drain(DevEnvironment env) {
+      RequestLog log = new RequestLog();
+      Thread t =
+          new Thread(
+              () -> {
+                while (true) {
+                  try {
+                    var r = env.server().takeRequest();
+                    String agent = r.getHeader("User-Agent");
+                    String path = r.getPath() == null ? "" : r.getPath();
+                    String resource = resourceOf(path);
+                    String verb = r.getMethod() == null ? "?" : r.getMethod().toLowerCase();
+                    log.byAgent
+                        .computeIfAbsent(
+                            agent == null ? "-" : agent, a -> new ConcurrentHashMap<>())
+                        .merge(verbOf(verb) + " " + resource, 1, Integer::sum);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "request-log");
+      t.setDaemon(true);
+      t.start();
+      return log;
+    }
+
+    private static String verbOf(String method) {
+      return switch (method) {
+        case "post" -> "create";
+        case "put" -> "update";
+        default -> method;
+      };
+    }
+
+    /** The resource (and subresource) of a Kubernetes API path, without names. */
+    static String resourceOf(String path) {
+      String p = path.split("\\?", 2)[0];
+      String[] parts = p.split("/");
+      // /api/v1/namespaces/ns/pods/name/status, /apis/g/v/namespaces/ns/res/name
+      List<String> segs = new ArrayList<>(List.of(parts));
+      segs.removeIf(String::isEmpty);
+      int start = segs.size() > 0 && segs.get(0).equals("api") ? 2 : 3;
+      List<String> rest = segs.subList(Math.min(start, segs.size()), segs.size());
+      if (rest.size() >= 2 && rest.get(0).equals("namespaces")) {
+        rest = rest.subList(2, rest.size());
+        if (rest.isEmpty()) {
+          return "namespaces";
+        }
+      }
+      if (rest.isEmpty()) {
+        return "-";
+      }
+      return rest.size() >= 3 ? rest.get(0) + "/" + rest.get(2) : rest.get(0);
+    }
+
+    void mark() {
+      byAgent.clear();
+    }
+
+    Map<String, Counts> counts() {
+      Map<String, Counts> out = new TreeMap<>();
+      byAgent.forEach((a, m) -> out.put(a, new Counts(new TreeMap<>(m))));
+      return out;
+    }
+  }
+}
