@@ -101,9 +101,9 @@ public final class UserKeyService {
 
   /**
    * How long a user's wrapped key, once read, is used without reading the store again: a burst of
-   * one user's session starts or writes reads it once. A user key never changes, and a platform key
-   * rotation drops the old key only after its propagation wait (a minute by default), so a wrapped
-   * form this old still unwraps. Only the wrapped form is kept, never the key.
+   * one user's session starts or writes reads it once. A user key never changes; a platform key
+   * rotation re-wraps it, and a cached form under a platform key dropped since is read again. Only
+   * the wrapped form is kept, never the key.
    */
   static final Duration WRAPPED_KEY_TTL = Duration.ofSeconds(10);
 

@@ -277,8 +277,8 @@ public final class SecretResolver {
 
   /**
    * The longest an answer of {@link #currentVersions(String)} is reused by {@link
-   * #currentVersions(String, long)}: one period of the stale poller, which reads every user with
-   * mounted secrets that often and reconciles the sessions whose answer changed.
+   * #currentVersions(String, OptionalLong)}: one period of the stale poller, which reads every user
+   * with mounted secrets that often and reconciles the sessions whose answer changed.
    */
   static final Duration VERSIONS_MAX_AGE = StaleSecretsPoller.PERIOD;
 
