@@ -3,8 +3,6 @@ package io.nbsecrets.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.crypto.SessionKeyAlgorithm;
@@ -12,6 +10,7 @@ import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
@@ -52,35 +51,37 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Benchmark command (not a test), issue 14 part 4: many NotebookSessions created at once, a burst
- * of init-key requests, and the secrets API under concurrent users.
+ * {@code nbsecrets bench sessions}: many NotebookSessions created at once, a burst of init-key
+ * requests, and the secrets API under concurrent users. The last line sums the first part up:
+ * {@code sessions: n=N secrets=K written_s=S ready_s=S operator_cpu_s=S operator_requests=R
+ * operator_writes=W}.
  *
  * <ol>
  *   <li><b>Sessions.</b> {@code --sessions} (1,000) sessions of {@code --secrets} (10) secrets
  *       each, spread over {@code --users} (50) users, created at once by 16 threads. Measured: the
  *       time until the operator has written every session's StatefulSet, until every session is
  *       {@code SecretsReady}, and until every session is {@code Ready}; the CPU time of each
- *       process; the operator's heap after a full GC before and after; the operator's Kubernetes
- *       API requests and writes per session.
+ *       process; the operator's heap after a full GC ({@code jcmd}) before, after, and again at the
+ *       end; every client's Kubernetes API requests and writes per session.
  *   <li><b>Init-key burst</b> (control plane only: it needs pod-bound tokens that the real API
  *       server validates): one projected token per session pod (TokenRequest, as the kubelet does,
  *       made before the clock starts), then one {@code POST /api/v1/init/user-key} per pod, 50 at a
  *       time. Measured: throughput, p50/p99, the API's CPU and its Kubernetes API requests per
  *       call.
  *   <li><b>Secrets API under load:</b> each of the 50 users, concurrently, PUTs and GETs a secret
- *       for 15 s. Measured: operations per second, p50/p99 of each, the API's CPU.
+ *       for {@code --load-seconds} (15). Measured: operations per second, p50/p99 of each, the CPU
+ *       of each process.
  * </ol>
  *
- * <p>Two targets: {@code --mode control-plane} (default) runs the product as {@code dev
- * --control-plane} does (real etcd, kube-apiserver and kube-controller-manager; the chart's
- * operator and API containers as processes with the chart's arguments, RBAC and admission policy;
- * the store is the chart's default, Kubernetes Secrets). The node stand-in reports each session pod
- * Ready without running its init step: on a cluster the nodes run them, and this machine's two
- * cores would measure 1,000 JVM starts instead of the control plane (the init-key burst measures
- * their cost to the API). Requests are counted from the API server's audit log, by user. {@code
- * --mode mock} runs the dev assembly (the Fabric8 mock API server, everything in this JVM; the
- * kubelet stand-in runs each init step in-process); requests are counted by User-Agent, and CPU is
- * this whole JVM's.
+ * <p>Two targets: by default it runs the product as {@code dev --control-plane} does (real etcd,
+ * kube-apiserver and kube-controller-manager; the chart's operator and API containers as processes
+ * with the chart's arguments, RBAC and admission policy; the image's JVM flags; the store is the
+ * chart's default, Kubernetes Secrets). The node stand-in reports each session pod Ready without
+ * running its init step: on a cluster the nodes run them, and this machine's two cores would
+ * measure 1,000 JVM starts instead of the control plane (the init-key burst measures their cost to
+ * the API). Requests are counted from the API server's audit log, by user. {@code --mock} runs the
+ * dev assembly (the Fabric8 mock API server, everything in this JVM; the kubelet stand-in runs each
+ * init step in-process); requests are counted by User-Agent, and CPU is this whole JVM's.
  *
  * <p>Run: {@code java -jar target/nbsecrets.jar bench sessions [--sessions 1000] [--mock]}, from
  * the repository's root (the chart is installed from {@code charts/nbsecrets}). Results:
@@ -494,7 +495,7 @@ final class SessionsBench implements Callable<Integer> {
     ExecutorService pool = Executors.newFixedThreadPool(16);
     List<Future<?>> made = new ArrayList<>();
     for (Pod pod : pods) {
-      made.add(pool.submit(() -> podTokens.add(podToken(admin, pod))));
+      made.add(pool.submit(() -> podTokens.add(NodeStandIn.podToken(admin, pod))));
     }
     for (Future<?> f : made) {
       f.get();
@@ -540,33 +541,6 @@ final class SessionsBench implements Callable<Integer> {
           (cpuAfter.get("etcd") - cpuBefore.get("etcd")) / 1e9);
       printRequests(t.requestsSinceMark().get(), podTokens.size(), "per init-key request");
     }
-  }
-
-  private static String podToken(KubernetesClient admin, Pod pod) {
-    String sa =
-        pod.getSpec().getServiceAccountName() == null
-            ? "default"
-            : pod.getSpec().getServiceAccountName();
-    TokenRequest request =
-        new TokenRequestBuilder()
-            .withNewSpec()
-            .withAudiences("nbsecrets")
-            .withExpirationSeconds(600L)
-            .withNewBoundObjectRef()
-            .withApiVersion("v1")
-            .withKind("Pod")
-            .withName(pod.getMetadata().getName())
-            .withUid(pod.getMetadata().getUid())
-            .endBoundObjectRef()
-            .endSpec()
-            .build();
-    return admin
-        .serviceAccounts()
-        .inNamespace(pod.getMetadata().getNamespace())
-        .withName(sa)
-        .tokenRequest(request)
-        .getStatus()
-        .getToken();
   }
 
   /** Each user PUTs and GETs its own secret in a loop for 15 s, all users at once. */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -196,8 +197,17 @@ public final class NodeStandIn implements AutoCloseable {
 
   /** A session pod's status as if its init step had succeeded, which was not run. */
   private static PodStatus readyWithoutInit(Pod pod) {
-    String now = Instant.now().toString();
     Container init = KubeletStandIns.initContainer(pod).orElseThrow();
+    return ready(
+        pod,
+        List.of(
+            KubeletStandIns.initTerminated(
+                init.getImage(), 0, "Completed", "not run: scale measurement")),
+        Instant.now().toString());
+  }
+
+  /** A running, ready session pod's status, its init containers' as given. */
+  private static PodStatus ready(Pod pod, List<ContainerStatus> initStatuses, String now) {
     return new PodStatusBuilder()
         .withPhase("Running")
         .withStartTime(now)
@@ -205,10 +215,16 @@ public final class NodeStandIn implements AutoCloseable {
             KubeletStandIns.condition("Initialized", true, null, now),
             KubeletStandIns.condition("ContainersReady", true, null, now),
             KubeletStandIns.condition("Ready", true, null, now))
-        .withInitContainerStatuses(
-            KubeletStandIns.initTerminated(
-                init.getImage(), 0, "Completed", "not run: scale measurement"))
-        .withContainerStatuses(KubeletStandIns.running(Workload.SESSION_CONTAINER, "not-run", now))
+        .withInitContainerStatuses(initStatuses)
+        .withContainerStatuses(
+            KubeletStandIns.running(
+                Workload.SESSION_CONTAINER,
+                pod.getSpec().getContainers().stream()
+                    .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
+                    .map(Container::getImage)
+                    .findFirst()
+                    .orElse(""),
+                now))
         .build();
   }
 
@@ -299,24 +315,7 @@ public final class NodeStandIn implements AutoCloseable {
         initStatuses.add(
             KubeletStandIns.running(Workload.REFRESH_CONTAINER, sidecar.get().getImage(), now));
       }
-      return new PodStatusBuilder()
-          .withPhase("Running")
-          .withStartTime(now)
-          .withConditions(
-              KubeletStandIns.condition("Initialized", true, null, now),
-              KubeletStandIns.condition("ContainersReady", true, null, now),
-              KubeletStandIns.condition("Ready", true, null, now))
-          .withInitContainerStatuses(initStatuses)
-          .withContainerStatuses(
-              KubeletStandIns.running(
-                  Workload.SESSION_CONTAINER,
-                  pod.getSpec().getContainers().stream()
-                      .filter(c -> Workload.SESSION_CONTAINER.equals(c.getName()))
-                      .map(Container::getImage)
-                      .findFirst()
-                      .orElse(""),
-                  now))
-          .build();
+      return ready(pod, initStatuses, now);
     }
     String message = Files.readString(terminationLog, StandardCharsets.UTF_8);
     return new PodStatusBuilder()
@@ -367,28 +366,48 @@ public final class NodeStandIn implements AutoCloseable {
 
   /** A projected token from the real API server (TokenRequest), bound to the pod, in its volume. */
   private void writeToken(Pod pod, Path tokenDir) throws IOException {
-    var projected =
-        volume(pod, Workload.TOKEN_VOLUME)
-            .getProjected()
-            .getSources()
-            .get(0)
-            .getServiceAccountToken();
-    String token =
-        KubeletStandIns.requestToken(
-            admin,
-            pod.getMetadata().getNamespace(),
-            KubeletStandIns.serviceAccount(pod),
-            new TokenRequestSpecBuilder()
-                .withAudiences(projected.getAudience())
-                .withExpirationSeconds(projected.getExpirationSeconds())
-                .withNewBoundObjectRef()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid())
-                .endBoundObjectRef()
-                .build());
-    LocalProcesses.replacePrivate(tokenDir.resolve(projected.getPath()), token);
+    LocalProcesses.replacePrivate(
+        tokenDir.resolve(projectedToken(pod).getPath()), podToken(admin, pod));
+  }
+
+  /** The pod's projected service-account token source (audience, lifetime, path). */
+  private static ServiceAccountTokenProjection projectedToken(Pod pod) {
+    return volume(pod, Workload.TOKEN_VOLUME)
+        .getProjected()
+        .getSources()
+        .get(0)
+        .getServiceAccountToken();
+  }
+
+  /**
+   * The token the kubelet would mount in {@code pod}'s projected token volume: its audience and
+   * lifetime, bound to the pod.
+   */
+  public static String podToken(KubernetesClient admin, Pod pod) {
+    ServiceAccountTokenProjection projected = projectedToken(pod);
+    return podToken(admin, pod, projected.getAudience(), projected.getExpirationSeconds());
+  }
+
+  /**
+   * A token for {@code pod}'s service account, bound to the pod, as the kubelet requests for a
+   * projected volume (TokenRequest, as an admin).
+   */
+  public static String podToken(
+      KubernetesClient admin, Pod pod, String audience, Long expirationSeconds) {
+    return KubeletStandIns.requestToken(
+        admin,
+        pod.getMetadata().getNamespace(),
+        KubeletStandIns.serviceAccount(pod),
+        new TokenRequestSpecBuilder()
+            .withAudiences(audience)
+            .withExpirationSeconds(expirationSeconds)
+            .withNewBoundObjectRef()
+            .withApiVersion("v1")
+            .withKind("Pod")
+            .withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid())
+            .endBoundObjectRef()
+            .build());
   }
 
   private static Optional<Container> sidecar(Pod pod) {

@@ -453,25 +453,7 @@ class SessionOnApiServerTest {
   }
 
   private String podToken(Pod pod, String audience) {
-    return admin
-        .serviceAccounts()
-        .inNamespace(pod.getMetadata().getNamespace())
-        .withName("default")
-        .tokenRequest(
-            new TokenRequestBuilder()
-                .withNewSpec()
-                .withAudiences(audience)
-                .withExpirationSeconds(600L)
-                .withNewBoundObjectRef()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid())
-                .endBoundObjectRef()
-                .endSpec()
-                .build())
-        .getStatus()
-        .getToken();
+    return NodeStandIn.podToken(admin, pod, audience, 600L);
   }
 
   @Test
