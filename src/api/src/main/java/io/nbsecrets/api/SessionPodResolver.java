@@ -11,10 +11,8 @@ import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,28 +197,12 @@ public final class SessionPodResolver {
    */
   static final Duration NAMESPACE_TTL = Duration.ofSeconds(10);
 
-  private static final int MAX_CACHED_NAMESPACES = 10_000;
-
-  private record CachedNamespace(Namespace namespace, long readAtNanos) {}
-
-  private final Map<String, CachedNamespace> namespaces = new ConcurrentHashMap<>();
+  private final RecentReads<Namespace> namespaces = new RecentReads<>(NAMESPACE_TTL, 10_000);
 
   private Namespace namespace(String name) {
-    CachedNamespace c = namespaces.get(name);
-    if (c != null && System.nanoTime() - c.readAtNanos() < NAMESPACE_TTL.toNanos()) {
-      return c.namespace();
-    }
-    long asked = System.nanoTime();
-    Namespace ns = get(() -> client.namespaces().withName(name).get());
-    if (ns == null) {
-      namespaces.remove(name);
-    } else {
-      if (namespaces.size() >= MAX_CACHED_NAMESPACES && !namespaces.containsKey(name)) {
-        namespaces.clear();
-      }
-      namespaces.put(name, new CachedNamespace(ns, asked));
-    }
-    return ns;
+    return namespaces
+        .get(name, () -> Optional.ofNullable(get(() -> client.namespaces().withName(name).get())))
+        .orElse(null);
   }
 
   private static Refused refuse(String reason) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Users' own Fernet keys: created on first need, stored wrapped under the platform key, unwrapped
@@ -71,7 +70,7 @@ public final class UserKeyService {
     String fresh = Fernet.generateKey();
     String wrapped = UserKeys.wrap(keys.get().current(), user, fresh);
     String winner = store.putUserKeyIfAbsent(user, wrapped);
-    remember(user, winner);
+    wrappedKeys.remember(user, winner);
     return winner.equals(wrapped) ? fresh : unwrap(user, winner);
   }
 
@@ -89,12 +88,12 @@ public final class UserKeyService {
     try {
       return unwrap(user, wrapped);
     } catch (UnknownKeyException e) {
-      cache.remove(user);
+      wrappedKeys.forget(user);
       Optional<String> again = store.getUserKey(user);
       if (again.isEmpty() || again.get().equals(wrapped)) {
         throw e;
       }
-      remember(user, again.get());
+      wrappedKeys.remember(user, again.get());
       return unwrap(user, again.get());
     }
   }
@@ -107,27 +106,10 @@ public final class UserKeyService {
    */
   static final Duration WRAPPED_KEY_TTL = Duration.ofSeconds(10);
 
-  private static final int MAX_CACHED_USERS = 10_000;
-
-  private record Cached(String wrapped, long readAtNanos) {}
-
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final RecentReads<String> wrappedKeys = new RecentReads<>(WRAPPED_KEY_TTL, 10_000);
 
   private Optional<String> wrapped(String user) {
-    Cached c = cache.get(user);
-    if (c != null && System.nanoTime() - c.readAtNanos() < WRAPPED_KEY_TTL.toNanos()) {
-      return Optional.of(c.wrapped());
-    }
-    Optional<String> read = store.getUserKey(user);
-    read.ifPresentOrElse(w -> remember(user, w), () -> cache.remove(user));
-    return read;
-  }
-
-  private void remember(String user, String wrapped) {
-    if (cache.size() >= MAX_CACHED_USERS && !cache.containsKey(user)) {
-      cache.clear();
-    }
-    cache.put(user, new Cached(wrapped, System.nanoTime()));
+    return wrappedKeys.get(user, () -> store.getUserKey(user));
   }
 
   /**

@@ -4,14 +4,23 @@ import picocli.CommandLine.Option;
 
 /** The size of a benchmark's session: how many secrets, how long each value. */
 final class SessionSize {
-  @Option(names = "--secrets", defaultValue = "50", description = "Secrets selected (1-200).")
+  @Option(names = "--secrets", description = "Secrets selected (1-200; default ${DEFAULT-VALUE}).")
   int secrets;
 
   @Option(
       names = "--value-chars",
-      defaultValue = "5000",
-      description = "Characters of each value (1-5000).")
+      description = "Characters of each value (1-5000; default ${DEFAULT-VALUE}).")
   int valueChars;
+
+  /** 50 secrets of 5,000 characters: issue 14's session. */
+  SessionSize() {
+    this(50, 5000);
+  }
+
+  SessionSize(int secrets, int valueChars) {
+    this.secrets = secrets;
+    this.valueChars = valueChars;
+  }
 
   /**
    * @throws IllegalArgumentException naming the option out of its range

@@ -108,20 +108,13 @@ final class SessionsBench implements Callable<Integer> {
       description = "NotebookSessions created at once (1-5000).")
   int sessions;
 
-  @Option(names = "--secrets", defaultValue = "10", description = "Secrets per session (1-50).")
-  int secrets;
-
   @Option(
       names = "--users",
       defaultValue = "50",
       description = "Users (each with a namespace) the sessions are spread over (1-200).")
   int users;
 
-  @Option(
-      names = "--value-chars",
-      defaultValue = "1000",
-      description = "Characters of each secret's value (1-100000).")
-  int valueChars;
+  @picocli.CommandLine.Mixin SessionSize size = new SessionSize(10, 1000);
 
   @Option(
       names = "--mock",
@@ -159,11 +152,15 @@ final class SessionsBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
-    check("--sessions", sessions, 1, 5000);
-    check("--secrets", secrets, 1, 50);
-    check("--users", users, 1, 200);
-    check("--value-chars", valueChars, 1, 100_000);
-    check("--load-seconds", loadSeconds, 1, 600);
+    try {
+      Bench.requireRange("--sessions", sessions, 1, 5000);
+      Bench.requireRange("--users", users, 1, 200);
+      Bench.requireRange("--load-seconds", loadSeconds, 1, 600);
+      size.check();
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("bench sessions: " + e.getMessage());
+      return 2;
+    }
     List<String> names = new ArrayList<>();
     for (int i = 0; i < users; i++) {
       names.add(String.format("user%02d", i));
@@ -229,14 +226,6 @@ final class SessionsBench implements Callable<Integer> {
     return 0;
   }
 
-  private void check(String option, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new ParameterException(
-          spec.commandLine(),
-          option + " must be between " + min + " and " + max + ", not " + value);
-    }
-  }
-
   /** What a run measures on: the assembly, its processes, and who made which requests. */
   private record Target(
       DevAssembly dev,
@@ -277,7 +266,7 @@ final class SessionsBench implements Callable<Integer> {
     storeSecrets(api, tokens, users);
     out.printf(
         "stored %d secrets of %d characters for each of %d users in %d ms%n",
-        secrets, valueChars, users.size(), millisSince(t0));
+        size.secrets, size.valueChars, users.size(), millisSince(t0));
 
     Progress progress = Progress.start(admin);
     Thread.sleep(3000); // let the first store poll and the informers settle
@@ -296,7 +285,8 @@ final class SessionsBench implements Callable<Integer> {
     Map<String, Counts> requests = t.requestsSinceMark().get();
     long heapAfter = heapAfterGc(t.operator());
 
-    out.printf("%n== %d sessions of %d secrets, %d users ==%n", sessions, secrets, users.size());
+    out.printf(
+        "%n== %d sessions of %d secrets, %d users ==%n", sessions, size.secrets, users.size());
     out.printf("created (all POSTs answered) %.1f s%n", (created - begin) / 1e9);
     out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
     out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
@@ -323,7 +313,7 @@ final class SessionsBench implements Callable<Integer> {
             "sessions: n=%d secrets=%d written_s=%.1f ready_s=%.1f operator_cpu_s=%.1f"
                 + " operator_requests=%.2f operator_writes=%.2f",
             sessions,
-            secrets,
+            size.secrets,
             (stsAt - begin) / 1e9,
             (readyAt - begin) / 1e9,
             (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
@@ -349,47 +339,30 @@ final class SessionsBench implements Callable<Integer> {
 
   private void storeSecrets(String api, Map<String, String> tokens, List<String> users)
       throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (String user : users) {
-        for (int i = 0; i < secrets; i++) {
-          int n = i;
-          done.add(
-              pool.submit(
-                  () -> {
-                    int code =
-                        put(api, tokens.get(user), "S" + n, "x".repeat(valueChars)).statusCode();
-                    if (code != 201 && code != 200) {
-                      throw new IllegalStateException("PUT " + user + "/S" + n + ": " + code);
-                    }
-                    return null;
-                  }));
-        }
+    List<String[]> puts = new ArrayList<>();
+    for (String user : users) {
+      for (int i = 0; i < size.secrets; i++) {
+        puts.add(new String[] {user, "S" + i});
       }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
     }
+    String value = "x".repeat(size.valueChars);
+    concurrently(
+        8,
+        puts,
+        p -> {
+          int code = put(api, tokens.get(p[0]), p[1], value).statusCode();
+          if (code != 201 && code != 200) {
+            throw new IllegalStateException("PUT " + p[0] + "/" + p[1] + ": " + code);
+          }
+        });
   }
 
   private void createSessions(KubernetesClient admin, List<String> users) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < sessions; i++) {
-        String user = users.get(i % users.size());
-        String name = String.format("nb%04d", i);
-        done.add(pool.submit(() -> admin.resource(session(user, name, secrets)).create()));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
+    List<NotebookSession> all = new ArrayList<>();
+    for (int i = 0; i < sessions; i++) {
+      all.add(session(users.get(i % users.size()), String.format("nb%04d", i), size.secrets));
     }
+    concurrently(16, all, s -> admin.resource(s).create());
   }
 
   private static NotebookSession session(String user, String name, int secrets) {
@@ -492,15 +465,7 @@ final class SessionsBench implements Callable<Integer> {
             .list()
             .getItems();
     List<String> podTokens = Collections.synchronizedList(new ArrayList<>());
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    List<Future<?>> made = new ArrayList<>();
-    for (Pod pod : pods) {
-      made.add(pool.submit(() -> podTokens.add(NodeStandIn.podToken(admin, pod))));
-    }
-    for (Future<?> f : made) {
-      f.get();
-    }
-    pool.shutdown();
+    concurrently(16, pods, pod -> podTokens.add(NodeStandIn.podToken(admin, pod)));
     for (int round = 1; round <= 2; round++) {
       Map<String, Long> cpuBefore = cpu(t.processes());
       t.mark().run();

@@ -94,7 +94,7 @@ class BenchCommandTest {
   void sessionsRefusesSettingsOutOfRangeNamingTheOption() {
     Run run = run("bench", "sessions", "--mock", "--sessions", "0");
     assertThat(run.exit()).isEqualTo(2);
-    assertThat(run.err()).contains("--sessions must be between 1 and 5000, not 0");
+    assertThat(run.err()).contains("bench sessions: --sessions must be between 1 and 5000, got: 0");
   }
 
   @ParameterizedTest
