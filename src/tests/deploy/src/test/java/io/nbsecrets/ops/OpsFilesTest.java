@@ -98,6 +98,8 @@ class OpsFilesTest {
             "e2e/control-plane/build.sh",
             "e2e/vault/build.sh",
             "e2e/vault/dev-server.sh",
+            "e2e/node/build.sh",
+            "e2e/node/node.sh",
             ".ci/run")) {
       Path file = Path.of(script);
       assertThat(Files.isExecutable(file) || script.equals(".ci/run")).as(script).isTrue();

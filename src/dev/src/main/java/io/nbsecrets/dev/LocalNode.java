@@ -1,0 +1,198 @@
+package io.nbsecrets.dev;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real node for a {@link ControlPlane}: containerd with runc, the kubelet and kube-scheduler on
+ * this machine, started and stopped by {@code e2e/node/node.sh}. Pods run for real: images come
+ * from {@code e2e/node/build.sh} ({@code local/pause:1}, {@code local/busybox:1}), with {@code
+ * imagePullPolicy: Never}. Needs root; one node per machine (the kubelet's iptables chains are
+ * shared).
+ */
+public final class LocalNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalNode.class);
+
+  /** The folder {@code e2e/node/build.sh} filled (its last line); built when unset. */
+  public static final String NODE_ENV = "NBSECRETS_NODE";
+
+  /** The user of the node's kubelet is {@code system:node:<name>}. */
+  public static final String NAME = "nbsecrets-node";
+
+  static final String SCHEDULER = "system:kube-scheduler";
+
+  private static final Path SCRIPTS = Path.of("e2e", "node");
+
+  private final Path dir;
+  private final Thread shutdownHook;
+  private Duration coldStart = Duration.ZERO;
+  private boolean closed;
+
+  private LocalNode(Path dir) {
+    this.dir = dir;
+    this.shutdownHook = new Thread(this::down, "local-node-shutdown");
+  }
+
+  /**
+   * The users a control plane needs for a node ({@link ControlPlane#start(Path, Path, Map)}): the
+   * kubelet's, in group {@code system:nodes}, and the scheduler's.
+   */
+  public static Map<String, List<String>> users() {
+    return Map.of("system:node:" + NAME, List.of("system:nodes"), SCHEDULER, List.of());
+  }
+
+  /** Whether this process may start a node (it must be root). */
+  public static boolean runnable() {
+    try {
+      return "0".equals(run(List.of("id", "-u"), Duration.ofSeconds(10)).strip());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The folder of the node's binaries and images: {@value #NODE_ENV}, else what {@code
+   * e2e/node/build.sh} builds (about 2.5 minutes cold, nothing when its pins are unchanged).
+   */
+  public static Path build() throws IOException {
+    String env = System.getenv(NODE_ENV);
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    String out =
+        run(
+            List.of("bash", SCRIPTS.resolve("build.sh").toAbsolutePath().toString()),
+            Duration.ofMinutes(20));
+    String[] lines = out.strip().split("\n");
+    return Path.of(lines[lines.length - 1]);
+  }
+
+  /**
+   * Starts the node for {@code cp} (which must know {@link #users()}) under {@code dir}, and waits
+   * until it is Ready.
+   */
+  public static LocalNode start(ControlPlane cp, Path node, Path dir) throws IOException {
+    long begin = System.nanoTime();
+    LocalNode started = new LocalNode(dir);
+    Runtime.getRuntime().addShutdownHook(started.shutdownHook);
+    try {
+      script(
+          node,
+          cp,
+          List.of(
+              "up",
+              dir.toString(),
+              NAME,
+              cp.kubeconfig("system:node:" + NAME).toString(),
+              cp.kubeconfig(SCHEDULER).toString()));
+    } catch (IOException | RuntimeException e) {
+      started.close();
+      throw e;
+    }
+    started.coldStart = Duration.ofNanos(System.nanoTime() - begin);
+    LOG.info("node {} Ready in {} ms", NAME, started.coldStart.toMillis());
+    return started;
+  }
+
+  /** From the start of {@code node.sh up} until the node was Ready. */
+  public Duration coldStart() {
+    return coldStart;
+  }
+
+  /** The node's folder: logs under {@code logs/}. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** The cgroup (in every hierarchy) under which the kubelet puts every pod of this node. */
+  public String cgroupName() throws IOException {
+    return "nbsecrets-node-"
+        + java.util.HexFormat.of()
+            .formatHex(sha256(dir.toRealPath().toString().getBytes(StandardCharsets.UTF_8)))
+            .substring(0, 12);
+  }
+
+  /** Stops the node and removes what it left on the machine ({@code node.sh down}). */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      down();
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs down again, which finds nothing left
+      }
+    }
+  }
+
+  private void down() {
+    try {
+      script(null, null, List.of("down", dir.toString()));
+    } catch (IOException e) {
+      LOG.warn("node.sh down failed: {}", e.getMessage());
+    }
+  }
+
+  private static void script(Path node, ControlPlane cp, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add("bash");
+    command.add(SCRIPTS.resolve("node.sh").toAbsolutePath().toString());
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    if (node != null) {
+      pb.environment().put(NODE_ENV, node.toString());
+    }
+    if (cp != null) {
+      pb.environment().put(ControlPlane.BIN_ENV, cp.binary("kubelet").getParent().toString());
+    }
+    run(pb, Duration.ofMinutes(3));
+  }
+
+  private static String run(List<String> command, Duration timeout) throws IOException {
+    return run(new ProcessBuilder(command).redirectErrorStream(true), timeout);
+  }
+
+  private static String run(ProcessBuilder pb, Duration timeout) throws IOException {
+    Process p =
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    byte[] out;
+    try {
+      out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", pb.command()) + " took longer than " + timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException("interrupted", e);
+    }
+    String text = new String(out, StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new IOException(
+          String.join(" ", pb.command())
+              + " failed with exit code "
+              + p.exitValue()
+              + ":\n"
+              + text);
+    }
+    return text;
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
