@@ -2,8 +2,13 @@
 # A real node for a running control plane: containerd (with runc), the kubelet and kube-scheduler,
 # on this machine, everything under one folder.
 #
-#   e2e/node/node.sh up DIR NAME KUBELET_KUBECONFIG SCHEDULER_KUBECONFIG
-#       starts node NAME and waits until it is Ready
+#   e2e/node/node.sh up DIR NAME KUBELET_KUBECONFIG SCHEDULER_KUBECONFIG CLIENT_CA
+#       starts node NAME and waits until it is Ready; the kubelet serves the API server's requests
+#       (logs, exec) made with a client certificate that CLIENT_CA signed
+#   e2e/node/node.sh import DIR NAME ARCHIVE
+#       imports an OCI archive as image local/NAME:<its tag> (pods use imagePullPolicy: Never)
+#   e2e/node/node.sh dns DIR IP NAME...
+#       makes the node's DNS answer NAME (and NAME.cluster.local) with IP
 #   e2e/node/node.sh down DIR
 #       stops it and removes what it left on the machine: processes (containers included), mounts,
 #       network namespaces, the bridge, cgroups, CNI state. Safe to run twice, or after a failed up.
@@ -15,14 +20,19 @@
 #
 # Environment: NBSECRETS_NODE (e2e/node/build.sh's folder; built when unset),
 # NBSECRETS_CONTROL_PLANE_BIN (kubelet and kube-scheduler; from e2e/control-plane/build.sh when
-# unset). Needs root, Debian's containernetworking-plugins (/usr/lib/cni), iptables and iproute2.
+# unset). Needs root, Debian's containernetworking-plugins (/usr/lib/cni), iptables, iproute2 and
+# dnsmasq-base.
+#
+# The node's DNS is a stand-in: dnsmasq answers the names given with `dns` (nothing else in
+# cluster.local and svc), in place of CoreDNS and Services (there is no kube-proxy): a test
+# names a process of this machine, say the secrets API, as its Service.
 #
 # What these machines need (../shared/FACTS.md): the kubelet runs on cgroup v1 (failCgroupV1: false,
 # cgroupfs); CAP_SYS_RESOURCE is missing, so containerd must not raise oom_score_adj.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
 action=$1
 dir=$2
@@ -73,14 +83,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ctr_() { "$node/bin/ctr" --address "$dir/containerd/containerd.sock" -n k8s.io "$@"; }
 
 up() {
-  local name=$1 kubelet_kubeconfig=$2 scheduler_kubeconfig=$3
+  local name=$1 kubelet_kubeconfig=$2 scheduler_kubeconfig=$3 client_ca=$4
   [ "$(id -u)" = 0 ] || { echo "node.sh: a node needs root" >&2; exit 2; }
   [ -x /usr/lib/cni/bridge ] || { echo "node.sh: missing the CNI plugins (apt-get install containernetworking-plugins)" >&2; exit 2; }
   command -v iptables >/dev/null 2>&1 || { echo "node.sh: missing iptables (apt-get install iptables)" >&2; exit 2; }
+  command -v dnsmasq >/dev/null 2>&1 || { echo "node.sh: missing dnsmasq (apt-get install dnsmasq-base)" >&2; exit 2; }
   node=${NBSECRETS_NODE:-$("$here/build.sh" | tail -n 1)}
   cp_bin=${NBSECRETS_CONTROL_PLANE_BIN:-$("$here/../control-plane/build.sh" | tail -n 1)}
 
-  mkdir -p "$dir"/{run,logs,containerd,kubelet,cni/net.d,cni/ipam}
+  mkdir -p "$dir"/{run,logs,containerd,kubelet,cni/net.d,cni/ipam,dns}
   dir=$(realpath "$dir")
   echo "$name" >"$dir/run/name"
   echo "$node" >"$dir/run/node"
@@ -149,9 +160,16 @@ EOF
   PATH="$node/bin:$PATH" start containerd "$node/bin/containerd" --config "$dir/containerd/config.toml"
   wait_for 30 "containerd's socket" ctr_ version
   local image
-  for image in pause busybox; do
-    ctr_ images import --base-name "docker.io/local/$image" "$node/images/$image.tar" >>"$dir/logs/images.log" 2>&1
-  done
+  for image in pause busybox; do import_image "$image" "$node/images/$image.tar"; done
+
+  # The DNS stand-in, on the node's address, authoritative for the cluster's names.
+  : >"$dir/dns/hosts"
+  echo "$node_ip" >"$dir/run/ip"
+  start dns dnsmasq --keep-in-foreground --no-resolv --no-hosts --addn-hosts="$dir/dns/hosts" \
+    --listen-address="$node_ip" --bind-interfaces --port=53 --pid-file= --log-facility=- \
+    --local=/cluster.local/ --local=/svc/ --user=root
+  dns_listening() { ss -lnu | grep -q " $node_ip:53 "; }
+  wait_for 10 "the DNS stand-in" dns_listening
 
   local cg
   for cg in $(cgroup_dirs); do mkdir -p "$cg"; done
@@ -174,8 +192,11 @@ healthzPort: $healthz_port
 authentication:
   anonymous: {enabled: false}
   webhook: {enabled: true}
+  x509: {clientCAFile: $client_ca}
 authorization:
   mode: Webhook
+clusterDNS: [$node_ip]
+clusterDomain: cluster.local
 containerRuntimeEndpoint: unix://$dir/containerd/containerd.sock
 imageServiceEndpoint: unix://$dir/containerd/containerd.sock
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
@@ -194,7 +215,7 @@ EOF
 
   local kubectl=("$cp_bin/kubectl" --kubeconfig="$scheduler_kubeconfig")
   ready() {
-    alive kubelet && alive kube-scheduler && alive containerd || return 2
+    alive kubelet && alive kube-scheduler && alive containerd && alive dns || return 2
     [ "$("${kubectl[@]}" get node "$name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
   }
   local deadline=$((SECONDS + 90)) status
@@ -229,6 +250,7 @@ down() {
     for id in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers delete "$id" >/dev/null 2>&1 || true; done
   fi
   stop containerd
+  stop dns
   # What may outlive containerd: its shims, and any process still in the node's cgroups.
   local p cg
   for p in $(pgrep -f -- "-address $dir/containerd/containerd.sock" || true); do kill -9 "$p" 2>/dev/null || true; done
@@ -279,8 +301,22 @@ down() {
   rm -rf "$dir/containerd" "$dir/kubelet/root" "$dir/runc" "$dir/run"
 }
 
+import_image() { # import_image NAME ARCHIVE
+  node=$(cat "$dir/run/node")
+  ctr_ images import --base-name "docker.io/local/$1" "$2" >>"$dir/logs/images.log" 2>&1 \
+    || { tail -n 5 "$dir/logs/images.log" >&2; return 1; }
+}
+
+dns() { # dns IP NAME...
+  local ip=$1 n; shift
+  for n in "$@"; do printf '%s %s %s.cluster.local\n' "$ip" "$n" "$n" >>"$dir/dns/hosts"; done
+  kill -HUP "$(pid_of dns)"
+}
+
 case $action in
-  up) [ $# -eq 5 ] || usage; up "$3" "$4" "$5" ;;
+  up) [ $# -eq 6 ] || usage; up "$3" "$4" "$5" "$6" ;;
+  import) [ $# -eq 4 ] || usage; dir=$(realpath "$dir"); import_image "$3" "$4" ;;
+  dns) [ $# -ge 4 ] || usage; dir=$(realpath "$dir"); shift 2; dns "$@" ;;
   down) [ $# -eq 2 ] || usage; down ;;
   *) usage ;;
 esac

@@ -74,6 +74,22 @@ public final class ChartPod implements AutoCloseable {
   public static ChartPod start(
       ControlPlane cp, Deployment deployment, String container, String podName, boolean asImage)
       throws IOException {
+    return start(cp, deployment, container, podName, asImage, false);
+  }
+
+  /**
+   * As {@link #start(ControlPlane, Deployment, String, String, boolean)}; with {@code hostNetwork}
+   * the process listens as a {@code hostNetwork} pod would: on every address of the machine, on its
+   * container ports (so that pods of a real node reach it at the node's address).
+   */
+  public static ChartPod start(
+      ControlPlane cp,
+      Deployment deployment,
+      String container,
+      String podName,
+      boolean asImage,
+      boolean hostNetwork)
+      throws IOException {
     String ns = deployment.getMetadata().getNamespace();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();
     Container c =
@@ -112,7 +128,7 @@ public final class ChartPod implements AutoCloseable {
       Map<Integer, Integer> portMap = new LinkedHashMap<>();
       Map<String, Integer> named = new LinkedHashMap<>();
       for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-        int local = LocalProcesses.freePort();
+        int local = hostNetwork ? p.getContainerPort() : LocalProcesses.freePort();
         portMap.put(p.getContainerPort(), local);
         if (p.getName() != null) {
           named.put(p.getName(), local);
@@ -124,7 +140,7 @@ public final class ChartPod implements AutoCloseable {
         Matcher m = Pattern.compile("^(--(?:management-)?port)=(\\d+)$").matcher(expanded);
         if (m.matches() && portMap.containsKey(Integer.parseInt(m.group(2)))) {
           expanded = m.group(1) + "=" + portMap.get(Integer.parseInt(m.group(2)));
-        } else if (expanded.equals("--host=0.0.0.0")) {
+        } else if (expanded.equals("--host=0.0.0.0") && !hostNetwork) {
           expanded = "--host=127.0.0.1";
         }
         args.add(expanded);

@@ -148,6 +148,22 @@ public final class ControlPlane implements AutoCloseable {
     Path saKey =
         LocalProcesses.writePrivate(pki.resolve("sa.key"), RsaKeys.privateKeyPem(sa.getPrivate()));
     Path saPub = write(pki.resolve("sa.pub"), RsaKeys.publicKeyPem(sa.getPublic()));
+    // The API server's client certificate to kubelets (logs, exec, port-forward), from a CA of its
+    // own that a node trusts (kubeletClientCaFile).
+    var kubeletClients =
+        io.nbsecrets.tls.CertificateAuthority.generate(
+            "nbsecrets-kubelet-client-ca", java.time.Clock.systemUTC());
+    var kubeletClient =
+        kubeletClients.issueClient("kube-apiserver-kubelet-client", "system:masters");
+    write(kubeletClientCaFile(), io.nbsecrets.tls.Pem.certificate(kubeletClients.certificate()));
+    Path kubeletClientCert =
+        write(
+            pki.resolve("kubelet-client.crt"),
+            io.nbsecrets.tls.Pem.certificate(kubeletClient.certificate()));
+    Path kubeletClientKey =
+        LocalProcesses.writePrivate(
+            pki.resolve("kubelet-client.key"),
+            io.nbsecrets.tls.Pem.privateKey(kubeletClient.key()));
     StringBuilder csv = new StringBuilder();
     tokens.forEach(
         (user, token) ->
@@ -204,6 +220,10 @@ public final class ControlPlane implements AutoCloseable {
             "--audit-log-path=" + auditLog(),
             "--audit-log-mode=blocking",
             "--audit-log-maxsize=0",
+            "--kubelet-client-certificate=" + kubeletClientCert,
+            "--kubelet-client-key=" + kubeletClientKey,
+            // Nodes here have no resolvable name: the kubelet is reached at its --node-ip.
+            "--kubelet-preferred-address-types=InternalIP",
             "--v=0"));
     awaitReady();
 
@@ -230,6 +250,14 @@ public final class ControlPlane implements AutoCloseable {
         "control plane ready at {} in {} ms",
         url(),
         Duration.between(begin, Instant.now()).toMillis());
+  }
+
+  /**
+   * The CA of the API server's client certificate to kubelets: a node that trusts it serves the API
+   * server's requests for logs, exec and port-forward.
+   */
+  public Path kubeletClientCaFile() {
+    return dir.resolve("pki").resolve("kubelet-client-ca.crt");
   }
 
   /** The API server's URL (https, loopback). */

@@ -2,6 +2,7 @@ package io.nbsecrets.dev;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,34 @@ public final class LocalNode implements AutoCloseable {
   }
 
   /**
+   * A folder with {@code nbsecrets.tar} that {@code e2e/node/images.sh} wrote; built when unset.
+   */
+  public static final String IMAGES_ENV = "NBSECRETS_NODE_IMAGES";
+
+  /**
+   * The nbsecrets image ({@code local/nbsecrets:dev}) as an OCI archive, from {@value #IMAGES_ENV}
+   * or else built now from this working tree by {@code e2e/node/images.sh}: operator/Dockerfile on
+   * Debian bases (about 2 minutes, 4 when the bases are made too).
+   */
+  public static Path nbsecretsImage(Path node) throws IOException {
+    String env = System.getenv(IMAGES_ENV);
+    Path dir =
+        env != null && !env.isBlank()
+            ? Path.of(env)
+            : Files.createTempDirectory("nbsecrets-node-images-");
+    Path archive = dir.resolve("nbsecrets.tar");
+    if (!Files.isRegularFile(archive)) {
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  "bash", SCRIPTS.resolve("images.sh").toAbsolutePath().toString(), dir.toString())
+              .redirectErrorStream(true);
+      pb.environment().put(NODE_ENV, node.toString());
+      run(pb, Duration.ofMinutes(20));
+    }
+    return archive;
+  }
+
+  /**
    * Starts the node for {@code cp} (which must know {@link #users()}) under {@code dir}, and waits
    * until it is Ready.
    */
@@ -92,7 +121,8 @@ public final class LocalNode implements AutoCloseable {
               dir.toString(),
               NAME,
               cp.kubeconfig("system:node:" + NAME).toString(),
-              cp.kubeconfig(SCHEDULER).toString()));
+              cp.kubeconfig(SCHEDULER).toString(),
+              cp.kubeletClientCaFile().toString()));
     } catch (IOException | RuntimeException e) {
       started.close();
       throw e;
@@ -105,6 +135,27 @@ public final class LocalNode implements AutoCloseable {
   /** From the start of {@code node.sh up} until the node was Ready. */
   public Duration coldStart() {
     return coldStart;
+  }
+
+  /** The node's address: pods reach this machine's processes there. */
+  public String ip() throws IOException {
+    return Files.readString(dir.resolve("run").resolve("ip")).strip();
+  }
+
+  /** Imports an OCI archive as image {@code local/<name>:<its tag>}. */
+  public void importImage(String name, Path archive) throws IOException {
+    script(null, null, List.of("import", dir.toString(), name, archive.toString()));
+  }
+
+  /**
+   * Makes the node's DNS (a stand-in: there is no kube-proxy, so no Service addresses) answer
+   * {@code names} with {@code ip}, for example a Service's name with {@link #ip()} where the
+   * process that serves it listens.
+   */
+  public void dns(String ip, List<String> names) throws IOException {
+    List<String> args = new ArrayList<>(List.of("dns", dir.toString(), ip));
+    args.addAll(names);
+    script(null, null, args);
   }
 
   /** The node's folder: logs under {@code logs/}. */

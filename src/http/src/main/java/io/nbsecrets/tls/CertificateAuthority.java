@@ -111,32 +111,48 @@ public final class CertificateAuthority {
     if (dnsNames.isEmpty()) {
       throw new IllegalArgumentException("a server certificate needs at least one DNS name");
     }
+    GeneralName[] names =
+        dnsNames.stream()
+            .map(n -> new GeneralName(GeneralName.dNSName, n))
+            .toArray(GeneralName[]::new);
+    return issue(
+        new X500Name("CN=" + dnsNames.get(0)),
+        KeyPurposeId.id_kp_serverAuth,
+        new GeneralNames(names),
+        KeyUsage.digitalSignature | KeyUsage.keyEncipherment);
+  }
+
+  /**
+   * A client certificate for user {@code commonName} in group {@code organization}, as Kubernetes
+   * reads a client certificate's subject (for example the API server's, to kubelets).
+   */
+  public Issued issueClient(String commonName, String organization) {
+    Objects.requireNonNull(commonName, "commonName");
+    Objects.requireNonNull(organization, "organization");
+    return issue(
+        new X500Name("O=" + organization + ",CN=" + commonName),
+        KeyPurposeId.id_kp_clientAuth,
+        null,
+        KeyUsage.digitalSignature);
+  }
+
+  private Issued issue(
+      X500Name subject, KeyPurposeId purpose, GeneralNames alternativeNames, int keyUsage) {
     KeyPair pair = newKeyPair();
     Instant now = clock.instant();
     try {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      GeneralName[] names =
-          dnsNames.stream()
-              .map(n -> new GeneralName(GeneralName.dNSName, n))
-              .toArray(GeneralName[]::new);
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
                   ca.certificate(),
                   serial(),
                   Date.from(now.minus(Duration.ofMinutes(5))),
                   Date.from(now.plus(SERVER_VALIDITY)),
-                  new X500Name("CN=" + dnsNames.get(0)),
+                  subject,
                   pair.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(
-                  Extension.keyUsage,
-                  true,
-                  new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
-              .addExtension(
-                  Extension.extendedKeyUsage,
-                  false,
-                  new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-              .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage))
+              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
               .addExtension(
                   Extension.authorityKeyIdentifier,
                   false,
@@ -145,9 +161,12 @@ public final class CertificateAuthority {
                   Extension.subjectKeyIdentifier,
                   false,
                   utils.createSubjectKeyIdentifier(pair.getPublic()));
+      if (alternativeNames != null) {
+        builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames);
+      }
       return new Issued(sign(builder, ca.key()), pair.getPrivate());
     } catch (GeneralSecurityException | CertIOException e) {
-      throw new IllegalStateException("cannot issue a server certificate", e);
+      throw new IllegalStateException("cannot issue a certificate for " + subject, e);
     }
   }
 

@@ -143,7 +143,17 @@ final class ChartRelease implements AutoCloseable {
 
   /** Runs container {@code container} of Deployment {@code deployment} as a pod would. */
   ChartPod startPod(String deployment, String container, String podName) throws IOException {
-    ChartPod pod = ChartPod.start(cp, deployment(deployment), container, podName);
+    return startPod(deployment, container, podName, false);
+  }
+
+  /**
+   * As {@link #startPod(String, String, String)}; with {@code hostNetwork}, listening on every
+   * address of the machine on its container ports (for pods of a real node).
+   */
+  ChartPod startPod(String deployment, String container, String podName, boolean hostNetwork)
+      throws IOException {
+    ChartPod pod =
+        ChartPod.start(cp, deployment(deployment), container, podName, false, hostNetwork);
     synchronized (pods) {
       pods.add(pod);
     }

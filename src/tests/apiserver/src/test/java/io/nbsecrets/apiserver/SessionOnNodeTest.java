@@ -1,0 +1,281 @@
+package io.nbsecrets.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.dev.ChartPod;
+import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.dev.LocalNode;
+import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A session on a real node: the session pod runs under a real kubelet, its init container from the
+ * nbsecrets image that {@code operator/Dockerfile} builds (on Debian bases, without a registry),
+ * and what only a node can show is checked inside the running pod with {@code kubectl exec}: the
+ * files, their mode and owner, the in-memory volume, the variables the launcher sets in a real
+ * container, the init container's security context, and that its logs and every object hold no
+ * plaintext.
+ *
+ * <p>The operator and the API run as processes of this machine, as in the rest of the tier; the API
+ * listens on the node's address, and the node's DNS stand-in answers the API Service's name with it
+ * (there is no kube-proxy or CoreDNS here): the init container reaches the API at its Service name,
+ * over TLS checked against the API's CA, with the pod's projected token.
+ */
+@Tag("apiserver")
+@ExtendWith(RealApiServer.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SessionOnNodeTest {
+  private static final String RELEASE = "nbsecrets";
+  private static final String NS = "nbs-node";
+  private static final String USER = "alice";
+  private static final Duration WAIT = Duration.ofSeconds(120);
+
+  /** Every plaintext stored, for the leak scan. */
+  private final Map<String, String> plaintexts = new LinkedHashMap<>();
+
+  private ControlPlane cp;
+  private LocalNode node;
+  private ChartRelease chart;
+  private ChartPod api;
+  private KubernetesClient admin;
+  private String userNs;
+
+  @BeforeAll
+  void start() throws Exception {
+    Assumptions.assumeTrue(
+        LocalNode.runnable(), "a real node needs root (containerd, runc, the kubelet)");
+    Path bin = ControlPlane.binaries().orElseThrow();
+    Path built = LocalNode.build();
+    long imageStart = System.nanoTime();
+    Path image = LocalNode.nbsecretsImage(built);
+    System.out.printf(
+        "[measure] nbsecrets image (operator/Dockerfile on Debian bases) ready in %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - imageStart));
+    Map<String, List<String>> users = new HashMap<>(RealApiServer.USERS);
+    users.putAll(LocalNode.users());
+    cp = ControlPlane.start(bin, Files.createTempDirectory("nbsecrets-session-node-cp-"), users);
+    node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-session-node-"));
+    node.importImage("nbsecrets", image);
+
+    int apiPort = freePort();
+    chart =
+        ChartRelease.install(
+            cp,
+            RELEASE,
+            NS,
+            Map.of(
+                "operator.initImage",
+                "local/nbsecrets:dev",
+                "api.port",
+                Integer.toString(apiPort)));
+    admin = chart.admin;
+    String service = "nbsecrets-api." + NS + ".svc";
+    node.dns(node.ip(), List.of(service));
+    chart.startPod("nbsecrets-operator", "operator", "nbsecrets-operator-0");
+    api = chart.startPod("nbsecrets-api", "api", "nbsecrets-api-0", true);
+    userNs = chart.userNamespace("alice-node", USER);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (chart != null) {
+      chart.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+    if (cp != null) {
+      cp.close();
+    }
+  }
+
+  private String store(String name) throws Exception {
+    String value = "node-" + name + "-" + UUID.randomUUID();
+    plaintexts.put(name, value);
+    assertThat(chart.putSecret(api.url("https"), USER, name, value)).isIn(200, 201);
+    return value;
+  }
+
+  @Test
+  @Order(1)
+  void aSessionRunsOnTheNodeWithItsFilesAndVariables() throws Exception {
+    String token = store("api-token");
+    String password = store("db-password");
+    String session =
+        """
+        apiVersion: nbsecrets.io/v1alpha1
+        kind: NotebookSession
+        metadata: {name: lab, namespace: %s}
+        spec:
+          user: %s
+          image: local/busybox:1
+          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
+          secrets:
+            items:
+              - {name: api-token, env: API_TOKEN}
+              - {name: db-password, fileName: db.txt}
+        """
+            .formatted(userNs, USER);
+    long created = System.nanoTime();
+    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+    Sessions.awaitReady(chart, userNs, "lab");
+    System.out.printf(
+        "[measure] session created to Ready on the real node (init container from the image): %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - created));
+
+    Pod pod = sessionPod();
+    assertThat(pod.getSpec().getNodeName()).isEqualTo(LocalNode.NAME);
+    String files =
+        exec(
+            pod,
+            "for f in /secrets/*; do echo \"$f $(stat -c '%a %u %g' \"$f\") $(cat \"$f\")\"; done;"
+                + " echo \"id $(id)\"; grep ' /secrets ' /proc/mounts | cut -d' ' -f3,4;"
+                + " tr '\\0' '\\n' < /proc/1/environ | grep '^API_TOKEN=';"
+                + " ls -a /secrets");
+    assertThat(files)
+        .contains("/secrets/api-token 400 1000 100 " + token)
+        .contains("/secrets/db.txt 400 1000 100 " + password)
+        .contains("id uid=1000")
+        .containsPattern("tmpfs ro,")
+        .contains("API_TOKEN=" + token);
+
+    Container init =
+        pod.getSpec().getInitContainers().stream()
+            .filter(c -> c.getName().equals(Workload.INIT_CONTAINER))
+            .findFirst()
+            .orElseThrow();
+    assertThat(init.getImage()).isEqualTo("local/nbsecrets:dev");
+    assertThat(init.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(
+            pod.getStatus().getInitContainerStatuses().stream()
+                .filter(s -> s.getName().equals(Workload.INIT_CONTAINER))
+                .findFirst()
+                .orElseThrow()
+                .getState()
+                .getTerminated()
+                .getExitCode())
+        .isZero();
+  }
+
+  @Test
+  @Order(2)
+  void noPlaintextInAnyObjectOrContainerLog() throws Exception {
+    Pod pod = sessionPod();
+    StringBuilder seen = new StringBuilder();
+    List<String> containers = new ArrayList<>();
+    pod.getSpec().getInitContainers().forEach(c -> containers.add(c.getName()));
+    pod.getSpec().getContainers().forEach(c -> containers.add(c.getName()));
+    for (String c : containers) {
+      seen.append(kubectl("logs", "-n", userNs, pod.getMetadata().getName(), "-c", c));
+    }
+    seen.append(api.logText());
+    for (String kind :
+        List.of(
+            "pods",
+            "secrets",
+            "configmaps",
+            "events",
+            "statefulsets",
+            "notebooksessions",
+            "services")) {
+      seen.append(kubectl("get", kind, "-A", "-o", "yaml"));
+    }
+    String all = seen.toString();
+    assertThat(all).contains("nbsecrets"); // the scan read something
+    plaintexts.forEach((name, value) -> assertThat(all).as(name).doesNotContain(value));
+  }
+
+  @Test
+  @Order(3)
+  void deletingTheSessionStopsItsPodAndRemovesItsSecrets() {
+    admin
+        .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")
+        .inNamespace(userNs)
+        .withName("lab")
+        .delete();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              assertThat(admin.pods().inNamespace(userNs).list().getItems()).isEmpty();
+              assertThat(
+                      admin
+                          .secrets()
+                          .inNamespace(userNs)
+                          .withLabel(Labels.SESSION, "lab")
+                          .list()
+                          .getItems())
+                  .isEmpty();
+            });
+  }
+
+  private Pod sessionPod() {
+    List<Pod> pods =
+        admin.pods().inNamespace(userNs).withLabel(Labels.SESSION, "lab").list().getItems();
+    assertThat(pods).hasSize(1);
+    return pods.get(0);
+  }
+
+  private String exec(Pod pod, String script) throws IOException, InterruptedException {
+    return kubectl(
+        "exec",
+        "-n",
+        pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName(),
+        "-c",
+        Workload.SESSION_CONTAINER,
+        "--",
+        "sh",
+        "-c",
+        script);
+  }
+
+  private String kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(cp.binary("kubectl").toString());
+    command.add("--kubeconfig=" + cp.kubeconfig(ControlPlane.ADMIN));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), out).isZero();
+    return out;
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
