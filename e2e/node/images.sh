@@ -3,7 +3,9 @@
 # JDK from Debian), then operator/Dockerfile itself, run by buildah with those bases as its
 # BUILD_IMAGE and RUNTIME_IMAGE. The result is an OCI archive for `node.sh import`.
 #
-#   e2e/node/images.sh OUT_DIR        writes OUT_DIR/nbsecrets.tar (image local/nbsecrets:dev)
+#   e2e/node/images.sh OUT_DIR
+#       writes OUT_DIR/nbsecrets.tar (image local/nbsecrets:dev) and OUT_DIR/jupyter.tar
+#       (local/jupyter:1: JupyterLab from PyPI, the session image of the node's tests)
 #
 # With a registry and Docker, the same image is `docker build -f operator/Dockerfile -t nbsecrets:dev .`
 # (README, "Images"): the Dockerfile is the one recipe; only the base images differ.
@@ -15,7 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-[ $# -eq 1 ] || { sed -n '6p' "$0" | sed 's/^# //' >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '6,8p' "$0" | sed 's/^# //' >&2; exit 2; }
 out=$1
 mkdir -p "$out"
 for tool in debootstrap buildah; do
@@ -53,21 +55,29 @@ base() {
   echo "$image"
 }
 
+# build NAME TAG DOCKERFILE CONTEXT BUILD_ARGS...: one image, as OUT_DIR/NAME.tar.
+build() {
+  local name=$1 tag=$2 dockerfile=$3 context=$4; shift 4
+  local start=$SECONDS
+  echo "images.sh: $name:$tag from ${dockerfile#"$root/"} ..." >&2
+  # The RUN steps see this machine's trust store: they download Maven, the dependencies and
+  # JupyterLab, and a machine behind a TLS-inspecting proxy trusts that proxy's CA there. A volume
+  # is not part of the image.
+  buildah bud -q --runtime "$runc" --network host --layers \
+    --volume /etc/ssl/certs:/etc/ssl/certs:ro "$@" \
+    -f "$dockerfile" -t "localhost/$name:$tag" "$context" >"$out/$name.build.log" 2>&1 \
+    || { tail -n 30 "$out/$name.build.log" >&2; exit 1; }
+  rm -f "$out/$name.tar"
+  buildah push -q "localhost/$name:$tag" "oci-archive:$out/$name.tar:$tag" >/dev/null
+  echo "images.sh: local/$name:$tag in $out/$name.tar ($((SECONDS - start)) s)" >&2
+}
+
 jre=$(base debian-jre openjdk-17-jre-headless)
 jdk=$(base debian-jdk openjdk-17-jdk-headless,ca-certificates,curl,unzip)
+python=$(base debian-python python3,python3-venv,ca-certificates)
 
-start=$SECONDS
-echo "images.sh: operator/Dockerfile on $jdk (build) and $jre (runtime) ..." >&2
-# The RUN steps see this machine's trust store: the build stage downloads Maven and the
-# dependencies, and a machine behind a TLS-inspecting proxy trusts that proxy's CA there. A volume
-# is not part of the image.
-buildah bud -q --runtime "$runc" --network host --layers \
-  --volume /etc/ssl/certs:/etc/ssl/certs:ro \
+build nbsecrets dev "$root/operator/Dockerfile" "$root" \
   --ignorefile "$root/operator/Dockerfile.dockerignore" \
-  --build-arg BUILD_IMAGE="$jdk" --build-arg RUNTIME_IMAGE="$jre" \
-  -f "$root/operator/Dockerfile" -t localhost/nbsecrets:dev "$root" >"$out/nbsecrets.build.log" 2>&1 \
-  || { tail -n 30 "$out/nbsecrets.build.log" >&2; exit 1; }
-rm -f "$out/nbsecrets.tar"
-buildah push -q localhost/nbsecrets:dev "oci-archive:$out/nbsecrets.tar:dev" >/dev/null
-echo "images.sh: local/nbsecrets:dev in $out/nbsecrets.tar ($((SECONDS - start)) s)" >&2
-echo "$out/nbsecrets.tar"
+  --build-arg BUILD_IMAGE="$jdk" --build-arg RUNTIME_IMAGE="$jre"
+build jupyter 1 "$here/jupyter/Dockerfile" "$here/jupyter" --build-arg BASE="$python"
+echo "$out"

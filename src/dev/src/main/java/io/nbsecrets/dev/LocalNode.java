@@ -76,24 +76,24 @@ public final class LocalNode implements AutoCloseable {
     return Path.of(lines[lines.length - 1]);
   }
 
-  /**
-   * A folder with {@code nbsecrets.tar} that {@code e2e/node/images.sh} wrote; built when unset.
-   */
+  /** A folder that {@code e2e/node/images.sh} filled; built when unset. */
   public static final String IMAGES_ENV = "NBSECRETS_NODE_IMAGES";
 
   /**
-   * The nbsecrets image ({@code local/nbsecrets:dev}) as an OCI archive, from {@value #IMAGES_ENV}
-   * or else built now from this working tree by {@code e2e/node/images.sh}: operator/Dockerfile on
-   * Debian bases (about 2 minutes, 4 when the bases are made too).
+   * The folder of the images built from this working tree, as OCI archives for {@link
+   * #importImage}: {@code nbsecrets.tar} ({@code local/nbsecrets:dev}, operator/Dockerfile on
+   * Debian bases) and {@code jupyter.tar} ({@code local/jupyter:1}, JupyterLab from PyPI). From
+   * {@value #IMAGES_ENV}, else built now by {@code e2e/node/images.sh} (about 3 minutes, 6 when the
+   * bases are made too).
    */
-  public static Path nbsecretsImage(Path node) throws IOException {
+  public static Path images(Path node) throws IOException {
     String env = System.getenv(IMAGES_ENV);
     Path dir =
         env != null && !env.isBlank()
             ? Path.of(env)
             : Files.createTempDirectory("nbsecrets-node-images-");
-    Path archive = dir.resolve("nbsecrets.tar");
-    if (!Files.isRegularFile(archive)) {
+    if (!Files.isRegularFile(dir.resolve("nbsecrets.tar"))
+        || !Files.isRegularFile(dir.resolve("jupyter.tar"))) {
       ProcessBuilder pb =
           new ProcessBuilder(
                   "bash", SCRIPTS.resolve("images.sh").toAbsolutePath().toString(), dir.toString())
@@ -101,7 +101,7 @@ public final class LocalNode implements AutoCloseable {
       pb.environment().put(NODE_ENV, node.toString());
       run(pb, Duration.ofMinutes(20));
     }
-    return archive;
+    return dir;
   }
 
   /**

@@ -76,15 +76,16 @@ class SessionOnNodeTest {
     Path bin = ControlPlane.binaries().orElseThrow();
     Path built = LocalNode.build();
     long imageStart = System.nanoTime();
-    Path image = LocalNode.nbsecretsImage(built);
+    Path images = LocalNode.images(built);
     System.out.printf(
-        "[measure] nbsecrets image (operator/Dockerfile on Debian bases) ready in %d ms%n",
+        "[measure] images (nbsecrets from operator/Dockerfile, JupyterLab) ready in %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - imageStart));
     Map<String, List<String>> users = new HashMap<>(RealApiServer.USERS);
     users.putAll(LocalNode.users());
     cp = ControlPlane.start(bin, Files.createTempDirectory("nbsecrets-session-node-cp-"), users);
     node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-session-node-"));
-    node.importImage("nbsecrets", image);
+    node.importImage("nbsecrets", images.resolve("nbsecrets.tar"));
+    node.importImage("jupyter", images.resolve("jupyter.tar"));
 
     int apiPort = freePort();
     chart =
@@ -152,7 +153,7 @@ class SessionOnNodeTest {
         "[measure] session created to Ready on the real node (init container from the image): %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - created));
 
-    Pod pod = sessionPod();
+    Pod pod = sessionPod("lab");
     assertThat(pod.getSpec().getNodeName()).isEqualTo(LocalNode.NAME);
     String files =
         exec(
@@ -189,14 +190,60 @@ class SessionOnNodeTest {
 
   @Test
   @Order(2)
+  void aJupyterKernelInTheSessionSeesTheVariableAndTheFile() throws Exception {
+    String serverToken = UUID.randomUUID().toString();
+    String session =
+        """
+        apiVersion: nbsecrets.io/v1alpha1
+        kind: NotebookSession
+        metadata: {name: notebook, namespace: %s}
+        spec:
+          user: %s
+          image: local/jupyter:1
+          port: 8888
+          command: [jupyter, lab, --ip=0.0.0.0, --port=8888, --no-browser, --IdentityProvider.token=%s]
+          secrets:
+            items:
+              - {name: api-token, env: API_TOKEN}
+              - {name: db-password, fileName: db.txt}
+        """
+            .formatted(userNs, USER, serverToken);
+    long created = System.nanoTime();
+    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+    Sessions.awaitReady(chart, userNs, "notebook");
+    Pod pod = sessionPod("notebook");
+    JupyterKernel jupyter =
+        new JupyterKernel("http://" + pod.getStatus().getPodIP() + ":8888", serverToken);
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(jupyter::up);
+    System.out.printf(
+        "[measure] Jupyter session created to its server answering on the real node: %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - created));
+    String out =
+        jupyter.run(
+            "import os\n"
+                + "print('env=' + os.environ['API_TOKEN'])\n"
+                + "print('file=' + open('/secrets/db.txt').read())\n"
+                + "print('mode=' + oct(os.stat('/secrets/db.txt').st_mode & 0o777))\n"
+                + "print('uid=' + str(os.getuid()))",
+            Duration.ofSeconds(60));
+    assertThat(out)
+        .contains("env=" + plaintexts.get("api-token"))
+        .contains("file=" + plaintexts.get("db-password"))
+        .contains("mode=0o400")
+        .contains("uid=1000");
+  }
+
+  @Test
+  @Order(3)
   void noPlaintextInAnyObjectOrContainerLog() throws Exception {
-    Pod pod = sessionPod();
     StringBuilder seen = new StringBuilder();
-    List<String> containers = new ArrayList<>();
-    pod.getSpec().getInitContainers().forEach(c -> containers.add(c.getName()));
-    pod.getSpec().getContainers().forEach(c -> containers.add(c.getName()));
-    for (String c : containers) {
-      seen.append(kubectl("logs", "-n", userNs, pod.getMetadata().getName(), "-c", c));
+    for (Pod pod : admin.pods().inNamespace(userNs).list().getItems()) {
+      List<String> containers = new ArrayList<>();
+      pod.getSpec().getInitContainers().forEach(c -> containers.add(c.getName()));
+      pod.getSpec().getContainers().forEach(c -> containers.add(c.getName()));
+      for (String c : containers) {
+        seen.append(kubectl("logs", "-n", userNs, pod.getMetadata().getName(), "-c", c));
+      }
     }
     seen.append(api.logText());
     for (String kind :
@@ -216,12 +263,11 @@ class SessionOnNodeTest {
   }
 
   @Test
-  @Order(3)
-  void deletingTheSessionStopsItsPodAndRemovesItsSecrets() {
+  @Order(4)
+  void deletingTheSessionsStopsTheirPodsAndRemovesTheirSecrets() {
     admin
         .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")
         .inNamespace(userNs)
-        .withName("lab")
         .delete();
     await()
         .atMost(WAIT)
@@ -233,16 +279,16 @@ class SessionOnNodeTest {
                       admin
                           .secrets()
                           .inNamespace(userNs)
-                          .withLabel(Labels.SESSION, "lab")
+                          .withLabel(Labels.SESSION)
                           .list()
                           .getItems())
                   .isEmpty();
             });
   }
 
-  private Pod sessionPod() {
+  private Pod sessionPod(String session) {
     List<Pod> pods =
-        admin.pods().inNamespace(userNs).withLabel(Labels.SESSION, "lab").list().getItems();
+        admin.pods().inNamespace(userNs).withLabel(Labels.SESSION, session).list().getItems();
     assertThat(pods).hasSize(1);
     return pods.get(0);
   }
