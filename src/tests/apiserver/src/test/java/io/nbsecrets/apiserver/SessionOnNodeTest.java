@@ -235,6 +235,46 @@ class SessionOnNodeTest {
 
   @Test
   @Order(3)
+  void aLiveSessionsFileChangesInTheRunningPod() throws Exception {
+    String session =
+        """
+        apiVersion: nbsecrets.io/v1alpha1
+        kind: NotebookSession
+        metadata: {name: live, namespace: %s}
+        spec:
+          user: %s
+          image: local/busybox:1
+          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
+          secrets:
+            refresh: Live
+            items:
+              - {name: db-password, fileName: db.txt}
+        """
+            .formatted(userNs, USER);
+    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+    Sessions.awaitReady(chart, userNs, "live");
+    Pod pod = sessionPod("live");
+    assertThat(exec(pod, "cat /secrets/db.txt")).isEqualTo(plaintexts.get("db-password"));
+
+    String replaced = "node-db-password-2-" + UUID.randomUUID();
+    plaintexts.put("db-password (replaced)", replaced);
+    long put = System.nanoTime();
+    assertThat(chart.putSecret(api.url("https"), USER, "db-password", replaced)).isIn(200, 201);
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(exec(pod, "cat /secrets/db.txt")).isEqualTo(replaced));
+    System.out.printf(
+        "[measure] live session: store write to the new file in the running pod: %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - put));
+    assertThat(sessionPod("live").getMetadata().getUid())
+        .as("the same pod, not a restart")
+        .isEqualTo(pod.getMetadata().getUid());
+    assertThat(exec(pod, "stat -c '%a %u' /secrets/db.txt").strip()).isEqualTo("400 1000");
+  }
+
+  @Test
+  @Order(4)
   void noPlaintextInAnyObjectOrContainerLog() throws Exception {
     StringBuilder seen = new StringBuilder();
     for (Pod pod : admin.pods().inNamespace(userNs).list().getItems()) {
@@ -263,7 +303,7 @@ class SessionOnNodeTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void deletingTheSessionsStopsTheirPodsAndRemovesTheirSecrets() {
     admin
         .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")
