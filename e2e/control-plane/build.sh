@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl), the kubelet (for e2e/node) and helm from their Go modules, at the
+# kube-scheduler, kubectl), the kubelet and kube-proxy (for e2e/node) and helm from their Go modules, at the
 # versions pinned in the go.mod files beside this script, into a
 # cache outside the work tree. A second run with the same pins does nothing.
 #
@@ -21,7 +21,7 @@ command -v go >/dev/null 2>&1 || { echo "build.sh: Go is needed (go 1.26 or newe
 recipe="-s -w; version variables of $kubernetes_version and $helm_version; CGO_ENABLED=0; -trimpath"
 key=$( (cd "$here" && cat ./*/go.mod ./*/go.sum ./*/*.go; echo "$recipe") | sha256sum | cut -c1-16)
 bin="$cache/$key/bin"
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet helm)
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy helm)
 
 # The Gateway API's CRDs (HTTPRoute, BackendTLSPolicy), for the chart's routes on the apiserver
 # tier: YAML files from the module, nothing built. Fetched apart from the binaries' cache key.
@@ -73,7 +73,7 @@ k8s_ldflags+=" -X $k8s_version_pkg.buildDate=1970-01-01T00:00:00Z"
 if [ ! -x "$bin/etcd" ]; then
   step etcd etcd "" .
 fi
-k8s_commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet)
+k8s_commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
 for c in "${k8s_commands[@]}"; do
   if [ ! -x "$bin/$c" ]; then
     step "${k8s_commands[*]} $kubernetes_version" kubernetes "$k8s_ldflags" "${k8s_commands[@]/#/k8s.io/kubernetes/cmd/}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A real node for a running control plane: containerd (with runc), the kubelet and kube-scheduler,
-# on this machine, everything under one folder.
+# A real node for a running control plane: containerd (with runc), the kubelet, kube-proxy
+# (iptables mode: Services work) and kube-scheduler, on this machine, everything under one folder.
 #
-#   e2e/node/node.sh up DIR NAME KUBELET_KUBECONFIG SCHEDULER_KUBECONFIG CLIENT_CA
+#   e2e/node/node.sh up DIR NAME KUBELET_KUBECONFIG SCHEDULER_KUBECONFIG PROXY_KUBECONFIG CLIENT_CA
 #       starts node NAME and waits until it is Ready; the kubelet serves the API server's requests
 #       (logs, exec) made with a client certificate that CLIENT_CA signed
 #   e2e/node/node.sh import DIR NAME ARCHIVE
@@ -14,7 +14,10 @@
 #       network namespaces, the bridge, cgroups, CNI state. Safe to run twice, or after a failed up.
 #
 # KUBELET_KUBECONFIG is the user system:node:NAME in group system:nodes (the Node authorizer lets
-# it see and change only its own node and pods); SCHEDULER_KUBECONFIG the user system:kube-scheduler. Images: local/pause:1 (the pod
+# it see and change only its own node and pods); SCHEDULER_KUBECONFIG the user system:kube-scheduler;
+# PROXY_KUBECONFIG the user system:kube-proxy. Pods reach the API server through the kubernetes
+# Service when it listens on the node's address (NBSECRETS_NODE_IP, else the address of the default
+# route). Images: local/pause:1 (the pod
 # sandbox) and local/busybox:1 are imported at start; pods use `imagePullPolicy: Never` (nothing
 # here reaches a registry).
 #
@@ -23,9 +26,8 @@
 # unset). Needs root, Debian's containernetworking-plugins (/usr/lib/cni), iptables, iproute2 and
 # dnsmasq-base.
 #
-# The node's DNS is a stand-in: dnsmasq answers the names given with `dns` (nothing else in
-# cluster.local and svc), in place of CoreDNS and Services (there is no kube-proxy): a test
-# names a process of this machine, say the secrets API, as its Service.
+# The node's DNS is a stand-in for CoreDNS: dnsmasq answers the names given with `dns` (a
+# Service's name with its cluster IP, say), and nothing else in cluster.local and svc.
 #
 # What these machines need (../shared/FACTS.md): the kubelet runs on cgroup v1 (failCgroupV1: false,
 # cgroupfs); CAP_SYS_RESOURCE is missing, so containerd must not raise oom_score_adj.
@@ -83,7 +85,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ctr_() { "$node/bin/ctr" --address "$dir/containerd/containerd.sock" -n k8s.io "$@"; }
 
 up() {
-  local name=$1 kubelet_kubeconfig=$2 scheduler_kubeconfig=$3 client_ca=$4
+  local name=$1 kubelet_kubeconfig=$2 scheduler_kubeconfig=$3 proxy_kubeconfig=$4 client_ca=$5
   [ "$(id -u)" = 0 ] || { echo "node.sh: a node needs root" >&2; exit 2; }
   [ -x /usr/lib/cni/bridge ] || { echo "node.sh: missing the CNI plugins (apt-get install containernetworking-plugins)" >&2; exit 2; }
   command -v iptables >/dev/null 2>&1 || { echo "node.sh: missing iptables (apt-get install iptables)" >&2; exit 2; }
@@ -95,8 +97,9 @@ up() {
   dir=$(realpath "$dir")
   echo "$name" >"$dir/run/name"
   echo "$node" >"$dir/run/node"
-  local node_ip
-  node_ip=$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  echo "$cp_bin" >"$dir/run/cp_bin"
+  local node_ip=${NBSECRETS_NODE_IP:-}
+  [ -n "$node_ip" ] || node_ip=$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
   [ -n "$node_ip" ] || node_ip=$(ip -4 -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}')
   [ -n "$node_ip" ] || { echo "node.sh: this machine has no global IPv4 address for the node" >&2; exit 1; }
 
@@ -212,10 +215,15 @@ EOF
     --hostname-override="$name" --v=1
   start kube-scheduler "$cp_bin/kube-scheduler" --kubeconfig="$scheduler_kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port="$scheduler_port" --v=1
+  # Services: every Service address to its endpoints, masqueraded (so that a pod reaching a Service
+  # served by a pod on the same bridge gets its answer back through the node).
+  start kube-proxy "$cp_bin/kube-proxy" --kubeconfig="$proxy_kubeconfig" --hostname-override="$name" \
+    --proxy-mode=iptables --cluster-cidr="$pod_subnet" --masquerade-all --conntrack-max-per-core=0 \
+    --healthz-bind-address=127.0.0.1:"$(free_port)" --metrics-bind-address=127.0.0.1:"$(free_port)" --v=1
 
   local kubectl=("$cp_bin/kubectl" --kubeconfig="$scheduler_kubeconfig")
   ready() {
-    alive kubelet && alive kube-scheduler && alive containerd && alive dns || return 2
+    alive kubelet && alive kube-scheduler && alive kube-proxy && alive containerd && alive dns || return 2
     [ "$("${kubectl[@]}" get node "$name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
   }
   local deadline=$((SECONDS + 90)) status
@@ -233,7 +241,7 @@ EOF
     fi
     sleep 0.2
   done
-  echo "node $name Ready in $((SECONDS - started)) s (containerd, kubelet, kube-scheduler; logs in $dir/logs)" >&2
+  echo "node $name Ready in $((SECONDS - started)) s (containerd, kubelet, kube-proxy, kube-scheduler; logs in $dir/logs)" >&2
 }
 
 down() {
@@ -243,6 +251,12 @@ down() {
   # The kubelet and the scheduler first, so that nothing starts again.
   stop kubelet
   stop kube-scheduler
+  stop kube-proxy
+  # kube-proxy's own rules and chains (every Service it programmed).
+  local cp_bin; cp_bin=$(cat "$dir/run/cp_bin" 2>/dev/null || true)
+  if [ -n "$cp_bin" ] && [ -x "$cp_bin/kube-proxy" ]; then
+    "$cp_bin/kube-proxy" --cleanup >>"$dir/logs/kube-proxy-cleanup.log" 2>&1 || true
+  fi
   # The pods: every container task killed and deleted while containerd still runs.
   if alive containerd && [ -n "$node" ] && [ -x "$node/bin/ctr" ]; then
     local id
@@ -314,7 +328,7 @@ dns() { # dns IP NAME...
 }
 
 case $action in
-  up) [ $# -eq 6 ] || usage; up "$3" "$4" "$5" "$6" ;;
+  up) [ $# -eq 7 ] || usage; up "$3" "$4" "$5" "$6" "$7" ;;
   import) [ $# -eq 4 ] || usage; dir=$(realpath "$dir"); import_image "$3" "$4" ;;
   dns) [ $# -ge 4 ] || usage; dir=$(realpath "$dir"); shift 2; dns "$@" ;;
   down) [ $# -eq 2 ] || usage; down ;;

@@ -67,6 +67,9 @@ public final class ControlPlane implements AutoCloseable {
   private final List<String> controllerManagerFlags = new ArrayList<>();
   private final Thread shutdownHook;
   private int apiPort;
+  private String address = LOOPBACK;
+
+  private static final String LOOPBACK = "127.0.0.1";
 
   private ControlPlane(
       Path bin, Path dir, Map<String, String> tokens, Map<String, List<String>> groups) {
@@ -118,6 +121,21 @@ public final class ControlPlane implements AutoCloseable {
   public static ControlPlane start(
       Path bin, Path dir, Map<String, List<String>> users, List<String> controllerManagerFlags)
       throws IOException {
+    return start(bin, dir, users, controllerManagerFlags, LOOPBACK);
+  }
+
+  /**
+   * As {@link #start(Path, Path, Map, List)}, with the API server listening on {@code address}
+   * instead of loopback, and advertised there as the {@code kubernetes} Service's endpoint: for a
+   * real node, whose pods reach it through that Service (kube-proxy).
+   */
+  public static ControlPlane start(
+      Path bin,
+      Path dir,
+      Map<String, List<String>> users,
+      List<String> controllerManagerFlags,
+      String address)
+      throws IOException {
     Files.createDirectories(dir);
     Map<String, String> tokens = new LinkedHashMap<>();
     Map<String, List<String>> groups = new LinkedHashMap<>();
@@ -131,6 +149,7 @@ public final class ControlPlane implements AutoCloseable {
         });
     ControlPlane cp = new ControlPlane(bin, dir, tokens, groups);
     cp.controllerManagerFlags.addAll(controllerManagerFlags);
+    cp.address = address;
     Runtime.getRuntime().addShutdownHook(cp.shutdownHook);
     try {
       cp.startAll();
@@ -203,11 +222,11 @@ public final class ControlPlane implements AutoCloseable {
         "kube-apiserver",
         List.of(
             "--etcd-servers=http://127.0.0.1:" + etcdPort,
-            "--bind-address=127.0.0.1",
-            // No Service endpoints for the API server itself: nothing here reaches it through
-            // the kubernetes Service, and a loopback address is refused as an endpoint.
-            "--endpoint-reconciler-type=none",
-            "--advertise-address=127.0.0.1",
+            "--bind-address=" + address,
+            // On loopback, no Service endpoints for the API server itself: nothing reaches it
+            // through the kubernetes Service, and a loopback address is refused as an endpoint.
+            "--endpoint-reconciler-type=" + (address.equals(LOOPBACK) ? "none" : "lease"),
+            "--advertise-address=" + address,
             "--secure-port=" + apiPort,
             "--cert-dir=" + pki,
             "--token-auth-file=" + tokenFile,
@@ -260,9 +279,9 @@ public final class ControlPlane implements AutoCloseable {
     return dir.resolve("pki").resolve("kubelet-client-ca.crt");
   }
 
-  /** The API server's URL (https, loopback). */
+  /** The API server's URL (https; on loopback unless started with an address). */
   public String url() {
-    return "https://127.0.0.1:" + apiPort;
+    return "https://" + address + ":" + apiPort;
   }
 
   /** The CA bundle that signed the API server's certificate. */

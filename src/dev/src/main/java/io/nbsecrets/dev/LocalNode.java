@@ -30,6 +30,8 @@ public final class LocalNode implements AutoCloseable {
 
   static final String SCHEDULER = "system:kube-scheduler";
 
+  static final String PROXY = "system:kube-proxy";
+
   private static final Path SCRIPTS = Path.of("e2e", "node");
 
   private final Path dir;
@@ -47,7 +49,22 @@ public final class LocalNode implements AutoCloseable {
    * kubelet's, in group {@code system:nodes}, and the scheduler's.
    */
   public static Map<String, List<String>> users() {
-    return Map.of("system:node:" + NAME, List.of("system:nodes"), SCHEDULER, List.of());
+    return Map.of(
+        "system:node:" + NAME, List.of("system:nodes"), SCHEDULER, List.of(), PROXY, List.of());
+  }
+
+  /**
+   * This machine's address for a node: where its pods reach this machine's processes, and the
+   * address a {@link ControlPlane} listens on for them ({@link ControlPlane#start(Path, Path, Map,
+   * List, String)}). The source address of the default route.
+   */
+  public static String hostAddress() throws IOException {
+    String out = run(List.of("ip", "-4", "route", "get", "1.1.1.1"), Duration.ofSeconds(10));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(" src ([0-9.]+)").matcher(out);
+    if (!m.find()) {
+      throw new IOException("this machine has no IPv4 default route: " + out.strip());
+    }
+    return m.group(1);
   }
 
   /** Whether this process may start a node (it must be root). */
@@ -122,6 +139,7 @@ public final class LocalNode implements AutoCloseable {
               NAME,
               cp.kubeconfig("system:node:" + NAME).toString(),
               cp.kubeconfig(SCHEDULER).toString(),
+              cp.kubeconfig(PROXY).toString(),
               cp.kubeletClientCaFile().toString()));
     } catch (IOException | RuntimeException e) {
       started.close();
@@ -201,6 +219,7 @@ public final class LocalNode implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     if (node != null) {
       pb.environment().put(NODE_ENV, node.toString());
+      pb.environment().put("NBSECRETS_NODE_IP", hostAddress());
     }
     if (cp != null) {
       pb.environment().put(ControlPlane.BIN_ENV, cp.binary("kubelet").getParent().toString());

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A real node ({@code e2e/node/node.sh}: containerd, runc, the kubelet, kube-scheduler) joined to a
- * control plane of its own (pods of the other classes of the tier stay unscheduled there): it
- * registers Ready, runs a pod under Pod Security {@code restricted} as the session pods run
- * (non-root, read-only root, no capabilities, seccomp, an in-memory volume, a Secret volume with
- * fsGroup), and its teardown leaves nothing on the machine.
+ * A real node ({@code e2e/node/node.sh}: containerd, runc, the kubelet, kube-proxy, kube-scheduler)
+ * joined to a control plane of its own (pods of the other classes of the tier stay unscheduled
+ * there): it registers Ready, runs a pod under Pod Security {@code restricted} as the session pods
+ * run (non-root, read-only root, no capabilities, seccomp, an in-memory volume, a Secret volume
+ * with fsGroup), and its teardown leaves nothing on the machine.
  */
 @Tag("apiserver")
 @ExtendWith(RealApiServer.class)
@@ -56,7 +56,7 @@ class NodeOnApiServerTest {
     nodeBin = built.resolve("bin");
     Path cpDir = Files.createTempDirectory("nbsecrets-node-cp-");
     Path nodeDir = Files.createTempDirectory("nbsecrets-node-");
-    cp = ControlPlane.start(bin, cpDir, LocalNode.users());
+    cp = ControlPlane.start(bin, cpDir, LocalNode.users(), List.of(), LocalNode.hostAddress());
     admin = cp.client(ControlPlane.ADMIN);
     before = HostState.capture("none");
     node = LocalNode.start(cp, built, nodeDir);
@@ -154,6 +154,8 @@ class NodeOnApiServerTest {
                       echo "mem $(grep ' /mem ' /proc/mounts | cut -d' ' -f3)"
                       echo "file $(stat -L -c '%a %u %g' /files/a) $(cat /files/a)"
                       touch /root-write 2>/dev/null && echo "root writable" || echo "root read-only"
+                      nc -w 5 "$KUBERNETES_SERVICE_HOST" "$KUBERNETES_SERVICE_PORT" </dev/null >/dev/null 2>&1 \\
+                        && echo "api connected" || echo "api unreachable"
                       echo x > /mem/f && echo "mem writable $(stat -c '%a' /mem)"
                       } > /dev/termination-log 2>&1
                   securityContext:
@@ -190,6 +192,9 @@ class NodeOnApiServerTest {
         // 0400 with fsGroup becomes 0440, group fsGroup: the kubelet's rule for Secret volumes.
         .contains("file 440 0 2000 node-test-value")
         .contains("root read-only")
+        // The API server's port through the kubernetes Service (kube-proxy), from the pod's
+        // network (busybox's TLS cannot talk to it; the chart's pods do, in SessionOnNodeTest).
+        .contains("api connected")
         // tmpfs made 1777 by the kubelet, with the set-group-ID bit of fsGroup.
         .contains("mem writable 3777");
   }

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.LocalNode;
 import io.nbsecrets.operator.Labels;
@@ -37,17 +37,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A session on a real node: the session pod runs under a real kubelet, its init container from the
- * nbsecrets image that {@code operator/Dockerfile} builds (on Debian bases, without a registry),
- * and what only a node can show is checked inside the running pod with {@code kubectl exec}: the
+ * The product on a real node, as a platform team installs it: {@code helm install} of the chart
+ * with the nbsecrets image that {@code operator/Dockerfile} builds (on Debian bases, without a
+ * registry); the operator and the API run as the chart's pods under a real kubelet and reach the
+ * API server through the {@code kubernetes} Service (kube-proxy); secrets are stored through the
+ * API's Service; sessions run with the init container from the same image. What only a node can
+ * show is checked inside the running pods with {@code kubectl exec} and a Jupyter kernel: the
  * files, their mode and owner, the in-memory volume, the variables the launcher sets in a real
- * container, the init container's security context, and that its logs and every object hold no
- * plaintext.
+ * container, live refresh, and that no container log or object holds a plaintext.
  *
- * <p>The operator and the API run as processes of this machine, as in the rest of the tier; the API
- * listens on the node's address, and the node's DNS stand-in answers the API Service's name with it
- * (there is no kube-proxy or CoreDNS here): the init container reaches the API at its Service name,
- * over TLS checked against the API's CA, with the pod's projected token.
+ * <p>The node's DNS is a stand-in for CoreDNS: it answers the API Service's name with the Service's
+ * cluster IP.
  */
 @Tag("apiserver")
 @ExtendWith(RealApiServer.class)
@@ -65,7 +65,7 @@ class SessionOnNodeTest {
   private ControlPlane cp;
   private LocalNode node;
   private ChartRelease chart;
-  private ChartPod api;
+  private String apiUrl;
   private KubernetesClient admin;
   private String userNs;
 
@@ -82,28 +82,54 @@ class SessionOnNodeTest {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - imageStart));
     Map<String, List<String>> users = new HashMap<>(RealApiServer.USERS);
     users.putAll(LocalNode.users());
-    cp = ControlPlane.start(bin, Files.createTempDirectory("nbsecrets-session-node-cp-"), users);
+    cp =
+        ControlPlane.start(
+            bin,
+            Files.createTempDirectory("nbsecrets-session-node-cp-"),
+            users,
+            List.of(),
+            LocalNode.hostAddress());
     node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-session-node-"));
     node.importImage("nbsecrets", images.resolve("nbsecrets.tar"));
     node.importImage("jupyter", images.resolve("jupyter.tar"));
 
-    int apiPort = freePort();
+    long installed = System.nanoTime();
     chart =
         ChartRelease.install(
             cp,
             RELEASE,
             NS,
             Map.of(
-                "operator.initImage",
-                "local/nbsecrets:dev",
-                "api.port",
-                Integer.toString(apiPort)));
+                "image.repository", "local/nbsecrets",
+                "image.tag", "dev",
+                "image.pullPolicy", "Never"));
     admin = chart.admin;
-    String service = "nbsecrets-api." + NS + ".svc";
-    node.dns(node.ip(), List.of(service));
-    chart.startPod("nbsecrets-operator", "operator", "nbsecrets-operator-0");
-    api = chart.startPod("nbsecrets-api", "api", "nbsecrets-api-0", true);
+    Service service = admin.services().inNamespace(NS).withName("nbsecrets-api").get();
+    node.dns(service.getSpec().getClusterIP(), List.of("nbsecrets-api." + NS + ".svc"));
+    apiUrl =
+        "https://"
+            + service.getSpec().getClusterIP()
+            + ":"
+            + service.getSpec().getPorts().get(0).getPort();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              List<Pod> pods = admin.pods().inNamespace(NS).list().getItems();
+              assertThat(pods).hasSize(2).allSatisfy(p -> assertThat(ready(p)).isTrue());
+            });
+    System.out.printf(
+        "[measure] helm install to the operator's and the API's pods Ready on the real node: %d"
+            + " ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - installed));
     userNs = chart.userNamespace("alice-node", USER);
+  }
+
+  private static boolean ready(Pod p) {
+    return p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   @AfterAll
@@ -122,7 +148,7 @@ class SessionOnNodeTest {
   private String store(String name) throws Exception {
     String value = "node-" + name + "-" + UUID.randomUUID();
     plaintexts.put(name, value);
-    assertThat(chart.putSecret(api.url("https"), USER, name, value)).isIn(200, 201);
+    assertThat(chart.putSecret(apiUrl, USER, name, value)).isIn(200, 201);
     return value;
   }
 
@@ -259,7 +285,7 @@ class SessionOnNodeTest {
     String replaced = "node-db-password-2-" + UUID.randomUUID();
     plaintexts.put("db-password (replaced)", replaced);
     long put = System.nanoTime();
-    assertThat(chart.putSecret(api.url("https"), USER, "db-password", replaced)).isIn(200, 201);
+    assertThat(chart.putSecret(apiUrl, USER, "db-password", replaced)).isIn(200, 201);
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofSeconds(1))
@@ -277,15 +303,23 @@ class SessionOnNodeTest {
   @Order(4)
   void noPlaintextInAnyObjectOrContainerLog() throws Exception {
     StringBuilder seen = new StringBuilder();
-    for (Pod pod : admin.pods().inNamespace(userNs).list().getItems()) {
+    List<Pod> pods = new ArrayList<>(admin.pods().inNamespace(userNs).list().getItems());
+    pods.addAll(admin.pods().inNamespace(NS).list().getItems());
+    for (Pod pod : pods) {
       List<String> containers = new ArrayList<>();
       pod.getSpec().getInitContainers().forEach(c -> containers.add(c.getName()));
       pod.getSpec().getContainers().forEach(c -> containers.add(c.getName()));
       for (String c : containers) {
-        seen.append(kubectl("logs", "-n", userNs, pod.getMetadata().getName(), "-c", c));
+        seen.append(
+            kubectl(
+                "logs",
+                "-n",
+                pod.getMetadata().getNamespace(),
+                pod.getMetadata().getName(),
+                "-c",
+                c));
       }
     }
-    seen.append(api.logText());
     for (String kind :
         List.of(
             "pods",
@@ -357,11 +391,5 @@ class SessionOnNodeTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), out).isZero();
     return out;
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
