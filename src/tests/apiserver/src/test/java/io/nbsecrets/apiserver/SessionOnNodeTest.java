@@ -119,6 +119,23 @@ class SessionOnNodeTest {
               List<Pod> pods = admin.pods().inNamespace(NS).list().getItems();
               assertThat(pods).hasSize(2).allSatisfy(p -> assertThat(ready(p)).isTrue());
             });
+    // Through the Service: kube-proxy programs it once the API's pod is Ready.
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .until(
+            () ->
+                chart
+                        .apiClient()
+                        .send(
+                            java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(apiUrl + "/readyz"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200);
     System.out.printf(
         "[measure] helm install to the operator's and the API's pods Ready on the real node: %d"
             + " ms%n",
@@ -301,6 +318,103 @@ class SessionOnNodeTest {
 
   @Test
   @Order(4)
+  void bothKeysRotateWithTheChartsJobUnderTheLiveSession() throws Exception {
+    Pod live = sessionPod("live");
+    String sessionKeyBefore = publicKeyId();
+    rotate("session-1", false);
+    assertThat(publicKeyId()).as("the session key pair's id").isNotEqualTo(sessionKeyBefore);
+    rotate("platform-1", true);
+
+    // The live session follows the store across both rotations: a replaced value still reaches
+    // the running pod's file, and a new session opens every record.
+    String replaced = "node-db-password-3-" + UUID.randomUUID();
+    plaintexts.put("db-password (after rotation)", replaced);
+    assertThat(chart.putSecret(apiUrl, USER, "db-password", replaced)).isIn(200, 201);
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(exec(live, "cat /secrets/db.txt")).isEqualTo(replaced));
+    assertThat(sessionPod("live").getMetadata().getUid()).isEqualTo(live.getMetadata().getUid());
+    String session =
+        """
+        apiVersion: nbsecrets.io/v1alpha1
+        kind: NotebookSession
+        metadata: {name: after, namespace: %s}
+        spec:
+          user: %s
+          image: local/busybox:1
+          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
+          secrets:
+            items:
+              - {name: api-token}
+              - {name: db-password}
+        """
+            .formatted(userNs, USER);
+    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+    Sessions.awaitReady(chart, userNs, "after");
+    Pod after = sessionPod("after");
+    assertThat(exec(after, "cat /secrets/api-token")).isEqualTo(plaintexts.get("api-token"));
+    assertThat(exec(after, "cat /secrets/db-password")).isEqualTo(replaced);
+  }
+
+  /** {@code helm upgrade} that runs the chart's rotate-keys Job once, and waits for it. */
+  private void rotate(String run, boolean platform) throws Exception {
+    long start = System.nanoTime();
+    chart.helm.run(
+        List.of(
+            "upgrade",
+            RELEASE,
+            io.nbsecrets.dev.Helm.CHART.toString(),
+            "-n",
+            NS,
+            "--reuse-values",
+            "--set",
+            "rotation.enabled=true",
+            "--set",
+            "rotation.run=" + run,
+            "--set",
+            "rotation.platform=" + platform,
+            "--set",
+            "rotation.propagationWaitSeconds=5"));
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              List<io.fabric8.kubernetes.api.model.batch.v1.Job> jobs =
+                  admin
+                      .batch()
+                      .v1()
+                      .jobs()
+                      .inNamespace(NS)
+                      .withLabel("app.kubernetes.io/component", "rotation")
+                      .list()
+                      .getItems()
+                      .stream()
+                      .filter(j -> j.getMetadata().getName().endsWith(run))
+                      .toList();
+              assertThat(jobs).hasSize(1);
+              assertThat(jobs.get(0).getStatus().getFailed()).as("failed pods").isNull();
+              assertThat(jobs.get(0).getStatus().getSucceeded()).isEqualTo(1);
+            });
+    System.out.printf(
+        "[measure] rotation of the %s key by the chart's Job on the real node: %d ms%n",
+        platform ? "platform" : "session",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  private String publicKeyId() {
+    return admin
+        .configMaps()
+        .inNamespace(NS)
+        .withName("nbsecrets-session-public-key")
+        .get()
+        .getData()
+        .get("keyId");
+  }
+
+  @Test
+  @Order(5)
   void noPlaintextInAnyObjectOrContainerLog() throws Exception {
     StringBuilder seen = new StringBuilder();
     List<Pod> pods = new ArrayList<>(admin.pods().inNamespace(userNs).list().getItems());
@@ -337,7 +451,7 @@ class SessionOnNodeTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void deletingTheSessionsStopsTheirPodsAndRemovesTheirSecrets() {
     admin
         .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")
