@@ -5,7 +5,7 @@
 #
 #   e2e/node/build.sh          build if needed; the last line of stdout is the node's folder
 #
-# The folder holds bin/ (containerd, containerd-shim-runc-v2, ctr, runc, pause) and images/ (OCI
+# The folder holds bin/ (containerd, containerd-shim-runc-v2, ctr, runc, pause, coredns) and images/ (OCI
 # layouts as tar files, for `ctr images import`): pause.tar, the pod sandbox, and busybox.tar, a
 # shell and its tools for the node's own tests.
 #
@@ -16,6 +16,7 @@
 #   child's PID from pipe: EOF"); 1.5 names the real cause and runs them. Built with cgo and
 #   -tags seccomp against Debian's libseccomp, so that seccomp RuntimeDefault is enforced.
 # - pause: the program in pause/ (holds the pod's namespaces, reaps children, exits on a signal).
+# - CoreDNS v1.15.0: the cluster's DNS (Services by name), the newest release the proxy serves.
 #
 # Needs Go (1.26), gcc, and Debian's libseccomp-dev, pkg-config, umoci and busybox-static.
 # Environment: NBSECRETS_NODE_CACHE (default ~/.cache/nbsecrets/node).
@@ -41,7 +42,7 @@ key=$( (cd "$here" && cat ./*/go.mod ./*/go.sum ./*/*.go 2>/dev/null; echo "$rec
 out="$cache/$key"
 bin="$out/bin"
 images="$out/images"
-binaries=(containerd containerd-shim-runc-v2 ctr runc pause)
+binaries=(containerd containerd-shim-runc-v2 ctr runc pause coredns)
 
 complete() {
   for b in "${binaries[@]}"; do [ -x "$bin/$b" ] || return 1; done
@@ -73,6 +74,7 @@ if [ ! -x "$bin/containerd" ] || [ ! -x "$bin/containerd-shim-runc-v2" ] || [ ! 
 fi
 [ -x "$bin/runc" ] || step "runc v1.5.3" runc 1 seccomp github.com/opencontainers/runc
 [ -x "$bin/pause" ] || step pause pause 0 "" .
+[ -x "$bin/coredns" ] || step "CoreDNS v1.15.0" coredns 0 "" github.com/coredns/coredns
 
 # image NAME TAG ROOTFS_SETUP CONFIG_ARGS...: an OCI layout with one manifest (a layout with two
 # tags imported under one name made every sandbox exit), as a tar file.

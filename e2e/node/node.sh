@@ -1,40 +1,35 @@
 #!/usr/bin/env bash
 # A real node for a running control plane: containerd (with runc), the kubelet, kube-proxy
-# (iptables mode: Services work) and kube-scheduler, on this machine, everything under one folder.
+# (iptables mode: Services work), CoreDNS (Services by name) and kube-scheduler, on this machine,
+# everything under one folder.
 #
-#   e2e/node/node.sh up DIR NAME KUBELET_KUBECONFIG SCHEDULER_KUBECONFIG PROXY_KUBECONFIG CLIENT_CA
+#   e2e/node/node.sh up DIR NAME KUBECONFIGS CLIENT_CA
 #       starts node NAME and waits until it is Ready; the kubelet serves the API server's requests
 #       (logs, exec) made with a client certificate that CLIENT_CA signed
 #   e2e/node/node.sh import DIR NAME ARCHIVE
 #       imports an OCI archive as image local/NAME:<its tag> (pods use imagePullPolicy: Never)
-#   e2e/node/node.sh dns DIR IP NAME...
-#       makes the node's DNS answer NAME (and NAME.cluster.local) with IP
 #   e2e/node/node.sh down DIR
 #       stops it and removes what it left on the machine: processes (containers included), mounts,
 #       network namespaces, the bridge, cgroups, CNI state. Safe to run twice, or after a failed up.
 #
-# KUBELET_KUBECONFIG is the user system:node:NAME in group system:nodes (the Node authorizer lets
-# it see and change only its own node and pods); SCHEDULER_KUBECONFIG the user system:kube-scheduler;
-# PROXY_KUBECONFIG the user system:kube-proxy. Pods reach the API server through the kubernetes
-# Service when it listens on the node's address (NBSECRETS_NODE_IP, else the address of the default
-# route). Images: local/pause:1 (the pod
+# KUBECONFIGS is a folder of kubeconfig files: kubelet (the user system:node:NAME in group
+# system:nodes: the Node authorizer lets it see and change only its own node and pods), scheduler
+# (system:kube-scheduler), proxy (system:kube-proxy) and dns (a user that may list and watch
+# Services, EndpointSlices and Namespaces). Pods reach the API server through the kubernetes Service
+# when it listens on the node's address (NBSECRETS_NODE_IP, else the address of the default route). Images: local/pause:1 (the pod
 # sandbox) and local/busybox:1 are imported at start; pods use `imagePullPolicy: Never` (nothing
 # here reaches a registry).
 #
 # Environment: NBSECRETS_NODE (e2e/node/build.sh's folder; built when unset),
 # NBSECRETS_CONTROL_PLANE_BIN (kubelet and kube-scheduler; from e2e/control-plane/build.sh when
-# unset). Needs root, Debian's containernetworking-plugins (/usr/lib/cni), iptables, iproute2 and
-# dnsmasq-base.
-#
-# The node's DNS is a stand-in for CoreDNS: dnsmasq answers the names given with `dns` (a
-# Service's name with its cluster IP, say), and nothing else in cluster.local and svc.
+# unset). Needs root, Debian's containernetworking-plugins (/usr/lib/cni), iptables and iproute2.
 #
 # What these machines need (../shared/FACTS.md): the kubelet runs on cgroup v1 (failCgroupV1: false,
 # cgroupfs); CAP_SYS_RESOURCE is missing, so containerd must not raise oom_score_adj.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
 action=$1
 dir=$2
@@ -85,11 +80,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ctr_() { "$node/bin/ctr" --address "$dir/containerd/containerd.sock" -n k8s.io "$@"; }
 
 up() {
-  local name=$1 kubelet_kubeconfig=$2 scheduler_kubeconfig=$3 proxy_kubeconfig=$4 client_ca=$5
+  local name=$1 kubeconfigs=$2 client_ca=$3
+  local kubelet_kubeconfig=$kubeconfigs/kubelet scheduler_kubeconfig=$kubeconfigs/scheduler
+  local proxy_kubeconfig=$kubeconfigs/proxy dns_kubeconfig=$kubeconfigs/dns
+  local f
+  for f in "$kubelet_kubeconfig" "$scheduler_kubeconfig" "$proxy_kubeconfig" "$dns_kubeconfig"; do
+    [ -r "$f" ] || { echo "node.sh: missing kubeconfig $f" >&2; exit 2; }
+  done
   [ "$(id -u)" = 0 ] || { echo "node.sh: a node needs root" >&2; exit 2; }
   [ -x /usr/lib/cni/bridge ] || { echo "node.sh: missing the CNI plugins (apt-get install containernetworking-plugins)" >&2; exit 2; }
   command -v iptables >/dev/null 2>&1 || { echo "node.sh: missing iptables (apt-get install iptables)" >&2; exit 2; }
-  command -v dnsmasq >/dev/null 2>&1 || { echo "node.sh: missing dnsmasq (apt-get install dnsmasq-base)" >&2; exit 2; }
   node=${NBSECRETS_NODE:-$("$here/build.sh" | tail -n 1)}
   cp_bin=${NBSECRETS_CONTROL_PLANE_BIN:-$("$here/../control-plane/build.sh" | tail -n 1)}
 
@@ -165,14 +165,22 @@ EOF
   local image
   for image in pause busybox; do import_image "$image" "$node/images/$image.tar"; done
 
-  # The DNS stand-in, on the node's address, authoritative for the cluster's names.
-  : >"$dir/dns/hosts"
+  # The cluster's DNS on the node's address (the kubelet's clusterDNS): Services and pods by name.
   echo "$node_ip" >"$dir/run/ip"
-  start dns dnsmasq --keep-in-foreground --no-resolv --no-hosts --addn-hosts="$dir/dns/hosts" \
-    --listen-address="$node_ip" --bind-interfaces --port=53 --pid-file= --log-facility=- \
-    --local=/cluster.local/ --local=/svc/ --user=root
+  cat >"$dir/dns/Corefile" <<EOF
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+    bind $node_ip
+    errors
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $dns_kubeconfig
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+}
+EOF
+  start dns "$node/bin/coredns" -conf "$dir/dns/Corefile"
   dns_listening() { ss -lnu | grep -q " $node_ip:53 "; }
-  wait_for 10 "the DNS stand-in" dns_listening
+  wait_for 30 "CoreDNS" dns_listening
 
   local cg
   for cg in $(cgroup_dirs); do mkdir -p "$cg"; done
@@ -321,16 +329,9 @@ import_image() { # import_image NAME ARCHIVE
     || { tail -n 5 "$dir/logs/images.log" >&2; return 1; }
 }
 
-dns() { # dns IP NAME...
-  local ip=$1 n; shift
-  for n in "$@"; do printf '%s %s %s.cluster.local\n' "$ip" "$n" "$n" >>"$dir/dns/hosts"; done
-  kill -HUP "$(pid_of dns)"
-}
-
 case $action in
-  up) [ $# -eq 7 ] || usage; up "$3" "$4" "$5" "$6" "$7" ;;
+  up) [ $# -eq 5 ] || usage; up "$3" "$4" "$5" ;;
   import) [ $# -eq 4 ] || usage; dir=$(realpath "$dir"); import_image "$3" "$4" ;;
-  dns) [ $# -ge 4 ] || usage; dir=$(realpath "$dir"); shift 2; dns "$@" ;;
   down) [ $# -eq 2 ] || usage; down ;;
   *) usage ;;
 esac

@@ -32,6 +32,9 @@ public final class LocalNode implements AutoCloseable {
 
   static final String PROXY = "system:kube-proxy";
 
+  /** CoreDNS's user: it may list and watch Services, EndpointSlices and Namespaces. */
+  static final String DNS = "nbsecrets-node:coredns";
+
   private static final Path SCRIPTS = Path.of("e2e", "node");
 
   private final Path dir;
@@ -50,7 +53,14 @@ public final class LocalNode implements AutoCloseable {
    */
   public static Map<String, List<String>> users() {
     return Map.of(
-        "system:node:" + NAME, List.of("system:nodes"), SCHEDULER, List.of(), PROXY, List.of());
+        "system:node:" + NAME,
+        List.of("system:nodes"),
+        SCHEDULER,
+        List.of(),
+        PROXY,
+        List.of(),
+        DNS,
+        List.of());
   }
 
   /**
@@ -130,6 +140,18 @@ public final class LocalNode implements AutoCloseable {
     LocalNode started = new LocalNode(dir);
     Runtime.getRuntime().addShutdownHook(started.shutdownHook);
     try {
+      grantDns(cp);
+      Path kubeconfigs = Files.createDirectories(dir.resolve("kubeconfigs"));
+      Map.of("kubelet", "system:node:" + NAME, "scheduler", SCHEDULER, "proxy", PROXY, "dns", DNS)
+          .forEach(
+              (file, user) -> {
+                try {
+                  LocalProcesses.writePrivate(
+                      kubeconfigs.resolve(file), Files.readString(cp.kubeconfig(user)));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
       script(
           node,
           cp,
@@ -137,10 +159,11 @@ public final class LocalNode implements AutoCloseable {
               "up",
               dir.toString(),
               NAME,
-              cp.kubeconfig("system:node:" + NAME).toString(),
-              cp.kubeconfig(SCHEDULER).toString(),
-              cp.kubeconfig(PROXY).toString(),
+              kubeconfigs.toString(),
               cp.kubeletClientCaFile().toString()));
+    } catch (java.io.UncheckedIOException e) {
+      started.close();
+      throw e.getCause();
     } catch (IOException | RuntimeException e) {
       started.close();
       throw e;
@@ -148,6 +171,49 @@ public final class LocalNode implements AutoCloseable {
     started.coldStart = Duration.ofNanos(System.nanoTime() - begin);
     LOG.info("node {} Ready in {} ms", NAME, started.coldStart.toMillis());
     return started;
+  }
+
+  /** What CoreDNS reads, as the bootstrap role of kube-dns grants it in a kubeadm cluster. */
+  private static void grantDns(ControlPlane cp) {
+    try (io.fabric8.kubernetes.client.KubernetesClient admin = cp.client(ControlPlane.ADMIN)) {
+      String name = "nbsecrets-node:coredns";
+      admin
+          .rbac()
+          .clusterRoles()
+          .resource(
+              new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .addNewRule()
+                  .withApiGroups("")
+                  .withResources("services", "namespaces", "pods")
+                  .withVerbs("list", "watch")
+                  .endRule()
+                  .addNewRule()
+                  .withApiGroups("discovery.k8s.io")
+                  .withResources("endpointslices")
+                  .withVerbs("list", "watch")
+                  .endRule()
+                  .build())
+          .serverSideApply();
+      admin
+          .rbac()
+          .clusterRoleBindings()
+          .resource(
+              new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
+                  .addNewSubject()
+                  .withApiGroup("rbac.authorization.k8s.io")
+                  .withKind("User")
+                  .withName(DNS)
+                  .endSubject()
+                  .build())
+          .serverSideApply();
+    }
   }
 
   /** From the start of {@code node.sh up} until the node was Ready. */
@@ -163,17 +229,6 @@ public final class LocalNode implements AutoCloseable {
   /** Imports an OCI archive as image {@code local/<name>:<its tag>}. */
   public void importImage(String name, Path archive) throws IOException {
     script(null, null, List.of("import", dir.toString(), name, archive.toString()));
-  }
-
-  /**
-   * Makes the node's DNS (a stand-in: there is no kube-proxy, so no Service addresses) answer
-   * {@code names} with {@code ip}, for example a Service's name with {@link #ip()} where the
-   * process that serves it listens.
-   */
-  public void dns(String ip, List<String> names) throws IOException {
-    List<String> args = new ArrayList<>(List.of("dns", dir.toString(), ip));
-    args.addAll(names);
-    script(null, null, args);
   }
 
   /** The node's folder: logs under {@code logs/}. */

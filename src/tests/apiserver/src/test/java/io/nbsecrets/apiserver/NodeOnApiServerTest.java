@@ -62,7 +62,8 @@ class NodeOnApiServerTest {
     node = LocalNode.start(cp, built, nodeDir);
     cgroupName = node.cgroupName();
     System.out.printf(
-        "[measure] node (containerd, kubelet, kube-scheduler) cold start to Ready: %d ms%n",
+        "[measure] node (containerd, kubelet, kube-proxy, CoreDNS, kube-scheduler) cold start to"
+            + " Ready: %d ms%n",
         node.coldStart().toMillis());
   }
 

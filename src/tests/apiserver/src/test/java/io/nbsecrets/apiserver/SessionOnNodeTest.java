@@ -45,9 +45,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * show is checked inside the running pods with {@code kubectl exec} and a Jupyter kernel: the
  * files, their mode and owner, the in-memory volume, the variables the launcher sets in a real
  * container, live refresh, and that no container log or object holds a plaintext.
- *
- * <p>The node's DNS is a stand-in for CoreDNS: it answers the API Service's name with the Service's
- * cluster IP.
  */
 @Tag("apiserver")
 @ExtendWith(RealApiServer.class)
@@ -105,7 +102,6 @@ class SessionOnNodeTest {
                 "image.pullPolicy", "Never"));
     admin = chart.admin;
     Service service = admin.services().inNamespace(NS).withName("nbsecrets-api").get();
-    node.dns(service.getSpec().getClusterIP(), List.of("nbsecrets-api." + NS + ".svc"));
     apiUrl =
         "https://"
             + service.getSpec().getClusterIP()
@@ -218,6 +214,18 @@ class SessionOnNodeTest {
             .findFirst()
             .orElseThrow();
     assertThat(init.getImage()).isEqualTo("local/nbsecrets:dev");
+    // The pod's token reaches the init step with the API's audience (the API checked it).
+    assertThat(
+            pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getProjected() != null)
+                .flatMap(v -> v.getProjected().getSources().stream())
+                .filter(src -> src.getServiceAccountToken() != null)
+                .map(src -> src.getServiceAccountToken().getAudience()))
+        .contains("nbsecrets");
+    assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    assertThat(init.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(init.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(
@@ -466,6 +474,24 @@ class SessionOnNodeTest {
               assertThat(
                       admin
                           .secrets()
+                          .inNamespace(userNs)
+                          .withLabel(Labels.SESSION)
+                          .list()
+                          .getItems())
+                  .isEmpty();
+              assertThat(
+                      admin
+                          .configMaps()
+                          .inNamespace(userNs)
+                          .withLabel(Labels.SESSION)
+                          .list()
+                          .getItems())
+                  .isEmpty();
+              assertThat(admin.apps().statefulSets().inNamespace(userNs).list().getItems())
+                  .isEmpty();
+              assertThat(
+                      admin
+                          .services()
                           .inNamespace(userNs)
                           .withLabel(Labels.SESSION)
                           .list()
