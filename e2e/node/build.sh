@@ -36,7 +36,7 @@ if [ ${#need[@]} -gt 0 ]; then
   exit 2
 fi
 
-busybox_version=$(/bin/busybox 2>&1 | head -1 | sed -n 's/^BusyBox v\([^ ]*\).*/\1/p')
+busybox_version=$(/bin/busybox 2>&1 | sed -n '1s/^BusyBox v\([^ ]*\).*/\1/p')
 recipe="containerd -tags no_btrfs; runc cgo -tags seccomp; pause CGO_ENABLED=0; -s -w -trimpath; images v1 busybox $busybox_version"
 key=$( (cd "$here" && cat ./*/go.mod ./*/go.sum ./*/*.go 2>/dev/null; echo "$recipe") | sha256sum | cut -c1-16)
 out="$cache/$key"
@@ -110,5 +110,5 @@ image busybox 1 busybox_rootfs --config.entrypoint /bin/sh --config.env PATH=/bi
 ln -sfn "$key" "$cache/current"
 echo "node built in $(( $(date +%s) - total_start )) s into $out" >&2
 "$bin/containerd" --version >&2
-"$bin/runc" --version | head -1 >&2
+"$bin/runc" --version | sed -n 1p >&2
 echo "$out"

@@ -184,24 +184,39 @@ public final class SessionKeys {
     return SessionKeyRing.of(keys);
   }
 
-  /** The current public key, as published by the operator; waits until it appears. */
+  /**
+   * The current public key, as published by the operator; waits until it appears. A refusal (403)
+   * is waited out too: an install's Role and RoleBinding can reach the API server's authorizer a
+   * moment after the pod starts.
+   */
   public static SessionPublicKey awaitPublicKey(
       KubernetesClient client, String namespace, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
-      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(CONFIGMAP_NAME).get();
+      ConfigMap cm;
+      boolean forbidden = false;
+      try {
+        cm = client.configMaps().inNamespace(namespace).withName(CONFIGMAP_NAME).get();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 403) {
+          throw e;
+        }
+        cm = null;
+        forbidden = true;
+      }
       if (cm != null && cm.getData() != null && cm.getData().containsKey(PUBLIC_PEM)) {
         return publicKeyOf(cm);
       }
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException(
-            "no session public key in configmap "
-                + namespace
-                + "/"
-                + CONFIGMAP_NAME
+            (forbidden
+                    ? "may not read configmap " + namespace + "/" + CONFIGMAP_NAME
+                    : "no session public key in configmap " + namespace + "/" + CONFIGMAP_NAME)
                 + " after "
                 + timeout.toSeconds()
-                + "s: is the operator running? (or pass --session-public-key-file)");
+                + (forbidden
+                    ? "s: the API's Role must grant get on it"
+                    : "s: is the operator running? (or pass --session-public-key-file)"));
       }
       try {
         Thread.sleep(500);

@@ -77,6 +77,18 @@ public final class LocalNode implements AutoCloseable {
     return m.group(1);
   }
 
+  /**
+   * A control plane for a node: {@code users} and the node's own ({@link #users()}), the API server
+   * on {@link #hostAddress()}, where the node's pods reach it through the {@code kubernetes}
+   * Service.
+   */
+  public static ControlPlane controlPlane(Path bin, Path dir, Map<String, List<String>> users)
+      throws IOException {
+    Map<String, List<String>> all = new java.util.HashMap<>(users);
+    all.putAll(users());
+    return ControlPlane.start(bin, dir, all, List.of(), hostAddress());
+  }
+
   /** Whether this process may start a node (it must be root). */
   public static boolean runnable() {
     try {
@@ -238,9 +250,14 @@ public final class LocalNode implements AutoCloseable {
 
   /** The cgroup (in every hierarchy) under which the kubelet puts every pod of this node. */
   public String cgroupName() throws IOException {
+    return cgroupName(dir.toRealPath());
+  }
+
+  /** The cgroup of the pods of a node whose folder is {@code dir} (a real path). */
+  public static String cgroupName(Path dir) {
     return "nbsecrets-node-"
         + java.util.HexFormat.of()
-            .formatHex(sha256(dir.toRealPath().toString().getBytes(StandardCharsets.UTF_8)))
+            .formatHex(sha256(dir.toString().getBytes(StandardCharsets.UTF_8)))
             .substring(0, 12);
   }
 
@@ -259,6 +276,11 @@ public final class LocalNode implements AutoCloseable {
   }
 
   private void down() {
+    stop(dir);
+  }
+
+  /** {@code node.sh down DIR}: stops a node started there, if any, and cleans up after it. */
+  public static void stop(Path dir) {
     try {
       script(null, null, List.of("down", dir.toString()));
     } catch (IOException e) {

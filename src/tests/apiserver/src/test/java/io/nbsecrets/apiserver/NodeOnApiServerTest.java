@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,15 +52,16 @@ class NodeOnApiServerTest {
   void start() throws Exception {
     Assumptions.assumeTrue(
         LocalNode.runnable(), "a real node needs root (containerd, runc, the kubelet)");
-    Path bin = ControlPlane.binaries().orElseThrow();
     Path built = LocalNode.build();
     nodeBin = built.resolve("bin");
-    Path cpDir = Files.createTempDirectory("nbsecrets-node-cp-");
-    Path nodeDir = Files.createTempDirectory("nbsecrets-node-");
-    cp = ControlPlane.start(bin, cpDir, LocalNode.users(), List.of(), LocalNode.hostAddress());
+    cp =
+        LocalNode.controlPlane(
+            ControlPlane.binaries().orElseThrow(),
+            Files.createTempDirectory("nbsecrets-node-cp-"),
+            Map.of());
     admin = cp.client(ControlPlane.ADMIN);
     before = HostState.capture("none");
-    node = LocalNode.start(cp, built, nodeDir);
+    node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-node-"));
     cgroupName = node.cgroupName();
     System.out.printf(
         "[measure] node (containerd, kubelet, kube-proxy, CoreDNS, kube-scheduler) cold start to"

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,22 +69,17 @@ class SessionOnNodeTest {
   void start() throws Exception {
     Assumptions.assumeTrue(
         LocalNode.runnable(), "a real node needs root (containerd, runc, the kubelet)");
-    Path bin = ControlPlane.binaries().orElseThrow();
     Path built = LocalNode.build();
     long imageStart = System.nanoTime();
     Path images = LocalNode.images(built);
     System.out.printf(
         "[measure] images (nbsecrets from operator/Dockerfile, JupyterLab) ready in %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - imageStart));
-    Map<String, List<String>> users = new HashMap<>(RealApiServer.USERS);
-    users.putAll(LocalNode.users());
     cp =
-        ControlPlane.start(
-            bin,
+        LocalNode.controlPlane(
+            ControlPlane.binaries().orElseThrow(),
             Files.createTempDirectory("nbsecrets-session-node-cp-"),
-            users,
-            List.of(),
-            LocalNode.hostAddress());
+            RealApiServer.USERS);
     node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-session-node-"));
     node.importImage("nbsecrets", images.resolve("nbsecrets.tar"));
     node.importImage("jupyter", images.resolve("jupyter.tar"));
@@ -170,23 +164,14 @@ class SessionOnNodeTest {
   void aSessionRunsOnTheNodeWithItsFilesAndVariables() throws Exception {
     String token = store("api-token");
     String password = store("db-password");
-    String session =
-        """
-        apiVersion: nbsecrets.io/v1alpha1
-        kind: NotebookSession
-        metadata: {name: lab, namespace: %s}
-        spec:
-          user: %s
-          image: local/busybox:1
-          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
-          secrets:
-            items:
-              - {name: api-token, env: API_TOKEN}
-              - {name: db-password, fileName: db.txt}
-        """
-            .formatted(userNs, USER);
     long created = System.nanoTime();
-    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+    busyboxSession(
+        "lab",
+        """
+        items:
+          - {name: api-token, env: API_TOKEN}
+          - {name: db-password, fileName: db.txt}
+        """);
     Sessions.awaitReady(chart, userNs, "lab");
     System.out.printf(
         "[measure] session created to Ready on the real node (init container from the image): %d ms%n",
@@ -287,22 +272,13 @@ class SessionOnNodeTest {
   @Test
   @Order(3)
   void aLiveSessionsFileChangesInTheRunningPod() throws Exception {
-    String session =
+    busyboxSession(
+        "live",
         """
-        apiVersion: nbsecrets.io/v1alpha1
-        kind: NotebookSession
-        metadata: {name: live, namespace: %s}
-        spec:
-          user: %s
-          image: local/busybox:1
-          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
-          secrets:
-            refresh: Live
-            items:
-              - {name: db-password, fileName: db.txt}
-        """
-            .formatted(userNs, USER);
-    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+        refresh: Live
+        items:
+          - {name: db-password, fileName: db.txt}
+        """);
     Sessions.awaitReady(chart, userNs, "live");
     Pod pod = sessionPod("live");
     assertThat(exec(pod, "cat /secrets/db.txt")).isEqualTo(plaintexts.get("db-password"));
@@ -343,22 +319,13 @@ class SessionOnNodeTest {
         .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(() -> assertThat(exec(live, "cat /secrets/db.txt")).isEqualTo(replaced));
     assertThat(sessionPod("live").getMetadata().getUid()).isEqualTo(live.getMetadata().getUid());
-    String session =
+    busyboxSession(
+        "after",
         """
-        apiVersion: nbsecrets.io/v1alpha1
-        kind: NotebookSession
-        metadata: {name: after, namespace: %s}
-        spec:
-          user: %s
-          image: local/busybox:1
-          command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
-          secrets:
-            items:
-              - {name: api-token}
-              - {name: db-password}
-        """
-            .formatted(userNs, USER);
-    admin.resource(Serialization.unmarshal(session, GenericKubernetesResource.class)).create();
+        items:
+          - {name: api-token}
+          - {name: db-password}
+        """);
     Sessions.awaitReady(chart, userNs, "after");
     Pod after = sessionPod("after");
     assertThat(exec(after, "cat /secrets/api-token")).isEqualTo(plaintexts.get("api-token"));
@@ -498,6 +465,27 @@ class SessionOnNodeTest {
                           .getItems())
                   .isEmpty();
             });
+  }
+
+  /** Creates session {@code name}: a shell that waits, with {@code secrets} (YAML) selected. */
+  private void busyboxSession(String name, String secrets) {
+    GenericKubernetesResource session =
+        Serialization.unmarshal(
+            """
+            apiVersion: nbsecrets.io/v1alpha1
+            kind: NotebookSession
+            metadata: {name: %s, namespace: %s}
+            spec:
+              user: %s
+              image: local/busybox:1
+              command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done']
+            """
+                .formatted(name, userNs, USER),
+            GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) session.getAdditionalProperties().get("spec");
+    spec.put("secrets", Serialization.unmarshal(secrets, Map.class));
+    admin.resource(session).create();
   }
 
   private Pod sessionPod(String session) {

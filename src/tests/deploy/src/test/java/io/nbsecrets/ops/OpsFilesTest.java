@@ -101,6 +101,7 @@ class OpsFilesTest {
             "e2e/node/build.sh",
             "e2e/node/node.sh",
             "e2e/node/images.sh",
+            "e2e/node/cluster.sh",
             ".ci/run")) {
       Path file = Path.of(script);
       assertThat(Files.isExecutable(file) || script.equals(".ci/run")).as(script).isTrue();
