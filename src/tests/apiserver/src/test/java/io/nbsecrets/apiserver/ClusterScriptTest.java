@@ -5,12 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.LocalNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -99,13 +96,6 @@ class ClusterScriptTest {
   }
 
   private static String run(Path kubectl, Path kubeconfig, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig=" + kubeconfig));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), out).isZero();
-    return out;
+    return Kubectl.run(kubectl, kubeconfig, args);
   }
 }

@@ -14,7 +14,6 @@ import io.nbsecrets.dev.LocalNode;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -510,14 +509,6 @@ class SessionOnNodeTest {
   }
 
   private String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(cp.binary("kubectl").toString());
-    command.add("--kubeconfig=" + cp.kubeconfig(ControlPlane.ADMIN));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), out).isZero();
-    return out;
+    return Kubectl.run(cp.binary("kubectl"), cp.kubeconfig(ControlPlane.ADMIN), args);
   }
 }
