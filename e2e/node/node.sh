@@ -166,7 +166,6 @@ EOF
   for image in pause busybox; do import_image "$image" "$node/images/$image.tar"; done
 
   # The cluster's DNS on the node's address (the kubelet's clusterDNS): Services and pods by name.
-  echo "$node_ip" >"$dir/run/ip"
   cat >"$dir/dns/Corefile" <<EOF
 cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
     bind $node_ip

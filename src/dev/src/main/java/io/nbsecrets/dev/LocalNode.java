@@ -1,7 +1,6 @@
 package io.nbsecrets.dev;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,11 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real node for a {@link ControlPlane}: containerd with runc, the kubelet and kube-scheduler on
- * this machine, started and stopped by {@code e2e/node/node.sh}. Pods run for real: images come
- * from {@code e2e/node/build.sh} ({@code local/pause:1}, {@code local/busybox:1}), with {@code
- * imagePullPolicy: Never}. Needs root; one node per machine (the kubelet's iptables chains are
- * shared).
+ * A real node for a {@link ControlPlane}: containerd with runc, the kubelet, kube-proxy, CoreDNS
+ * and kube-scheduler on this machine, started and stopped by {@code e2e/node/node.sh}. Pods run for
+ * real: images come from {@code e2e/node/build.sh} ({@code local/pause:1}, {@code
+ * local/busybox:1}), with {@code imagePullPolicy: Never}. Needs root; one node per machine (the
+ * kubelet's iptables chains are shared).
  */
 public final class LocalNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalNode.class);
@@ -49,7 +48,7 @@ public final class LocalNode implements AutoCloseable {
 
   /**
    * The users a control plane needs for a node ({@link ControlPlane#start(Path, Path, Map)}): the
-   * kubelet's, in group {@code system:nodes}, and the scheduler's.
+   * kubelet's, in group {@code system:nodes}, kube-scheduler's, kube-proxy's and CoreDNS's.
    */
   public static Map<String, List<String>> users() {
     return Map.of(
@@ -135,8 +134,7 @@ public final class LocalNode implements AutoCloseable {
         || !Files.isRegularFile(dir.resolve("jupyter.tar"))) {
       ProcessBuilder pb =
           new ProcessBuilder(
-                  "bash", SCRIPTS.resolve("images.sh").toAbsolutePath().toString(), dir.toString())
-              .redirectErrorStream(true);
+              "bash", SCRIPTS.resolve("images.sh").toAbsolutePath().toString(), dir.toString());
       pb.environment().put(NODE_ENV, node.toString());
       run(pb, Duration.ofMinutes(20));
     }
@@ -233,11 +231,6 @@ public final class LocalNode implements AutoCloseable {
     return coldStart;
   }
 
-  /** The node's address: pods reach this machine's processes there. */
-  public String ip() throws IOException {
-    return Files.readString(dir.resolve("run").resolve("ip")).strip();
-  }
-
   /** Imports an OCI archive as image {@code local/<name>:<its tag>}. */
   public void importImage(String name, Path archive) throws IOException {
     script(null, null, List.of("import", dir.toString(), name, archive.toString()));
@@ -253,12 +246,12 @@ public final class LocalNode implements AutoCloseable {
     return cgroupName(dir.toRealPath());
   }
 
-  /** The cgroup of the pods of a node whose folder is {@code dir} (a real path). */
+  /**
+   * The cgroup of the pods of a node whose folder is {@code dir} (a real path), named as {@code
+   * node.sh} names it.
+   */
   public static String cgroupName(Path dir) {
-    return "nbsecrets-node-"
-        + java.util.HexFormat.of()
-            .formatHex(sha256(dir.toString().getBytes(StandardCharsets.UTF_8)))
-            .substring(0, 12);
+    return "nbsecrets-node-" + io.nbsecrets.util.Hashes.sha256Hex(dir.toString()).substring(0, 12);
   }
 
   /** Stops the node and removes what it left on the machine ({@code node.sh down}). */
@@ -293,7 +286,7 @@ public final class LocalNode implements AutoCloseable {
     command.add("bash");
     command.add(SCRIPTS.resolve("node.sh").toAbsolutePath().toString());
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(command);
     if (node != null) {
       pb.environment().put(NODE_ENV, node.toString());
       pb.environment().put("NBSECRETS_NODE_IP", hostAddress());
@@ -305,41 +298,43 @@ public final class LocalNode implements AutoCloseable {
   }
 
   private static String run(List<String> command, Duration timeout) throws IOException {
-    return run(new ProcessBuilder(command).redirectErrorStream(true), timeout);
+    return run(new ProcessBuilder(command), timeout);
   }
 
+  /** Runs {@code pb} to its end, at most {@code timeout}; its output (the output of a failure). */
   private static String run(ProcessBuilder pb, Duration timeout) throws IOException {
-    Process p =
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    byte[] out;
+    // The output goes to a file, not a pipe: a daemon the command started may keep a pipe open,
+    // and the timeout must hold whatever the command does with its output.
+    Path output = Files.createTempFile("nbsecrets-node-", ".log");
+    String text;
     try {
-      out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      Process p =
+          pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      try {
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw new IOException(String.join(" ", pb.command()) + " took longer than " + timeout);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         p.destroyForcibly();
-        throw new IOException(String.join(" ", pb.command()) + " took longer than " + timeout);
+        throw new IOException("interrupted", e);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      throw new IOException("interrupted", e);
-    }
-    String text = new String(out, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
+      text = Files.readString(output);
+      if (p.exitValue() == 0) {
+        return text;
+      }
       throw new IOException(
           String.join(" ", pb.command())
               + " failed with exit code "
               + p.exitValue()
               + ":\n"
               + text);
-    }
-    return text;
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    } finally {
+      Files.deleteIfExists(output);
     }
   }
 }
