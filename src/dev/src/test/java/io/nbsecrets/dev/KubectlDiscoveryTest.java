@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KubectlDiscoveryTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern READY_POD = Pattern.compile("notebook-0\\s+1/1\\s+Running\\s+0");
 
   @TempDir static Path dir;
   static Path kubectl;
@@ -251,8 +253,19 @@ class KubectlDiscoveryTest {
         .containsPattern("Name:\\s+notebook")
         .containsPattern("Kind:\\s+NotebookSession")
         .containsPattern("Pod Name:\\s+notebook-0")
-        .contains("Events:")
+        .containsPattern("Message:\\s+2 secrets in the snapshot")
+        .contains("Events:");
+    // A refresh request takes a new snapshot, which an Event tells (a first one only the status).
+    kubectl("annotate", "nbs", "notebook", "-n", "alice", "nbsecrets.io/refresh=1").ok();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String out = "";
+    while (System.nanoTime() < deadline && !out.contains("SnapshotTaken")) {
+      out = kubectl("describe", "nbs", "-n", "alice").ok().out();
+      Thread.sleep(200);
+    }
+    assertThat(out)
         .containsPattern("Normal\\s+SnapshotTaken\\s+\\S+\\s+nbsecrets-operator\\s+took 2 secrets");
+    kubectl("wait", "--for=condition=Ready", "nbs/notebook", "-n", "alice", "--timeout=60s").ok();
   }
 
   @Test
@@ -265,8 +278,14 @@ class KubectlDiscoveryTest {
         .containsPattern("statefulset.apps/notebook\\s+1/1")
         .containsPattern("LAST SEEN\\s+TYPE\\s+REASON\\s+OBJECT\\s+MESSAGE")
         .containsPattern("Normal\\s+SnapshotTaken\\s+notebooksession/notebook");
-    Run pods = kubectl("get", "pods", "-n", "alice").ok();
-    assertThat(pods.out()).containsPattern("notebook-0\\s+1/1\\s+Running\\s+0");
+    // The pod of the refreshed snapshot (the refresh above rolled it).
+    String pods = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && !READY_POD.matcher(pods).find()) {
+      pods = kubectl("get", "pods", "-n", "alice").ok().out();
+      Thread.sleep(200);
+    }
+    assertThat(pods).containsPattern(READY_POD);
   }
 
   @Test

@@ -116,7 +116,7 @@ final class SnapshotStep {
           return current;
         }
         // Live: the running session follows the store. Its Secret is updated in place.
-        ConfigMap next = take(client, caches, session, true);
+        ConfigMap next = take(client, caches, session, true, false);
         refreshed(mounted, next)
             .ifPresent(m -> new SessionEvents(client).normal(session, Reason.SECRETS_REFRESHED, m));
         LivePodNudge.nudge(client, session, next.getMetadata().getName());
@@ -133,7 +133,10 @@ final class SnapshotStep {
           secretName);
       client.resource(current).delete();
     }
-    return take(client, caches, session, false);
+    // A snapshot that replaces another (a new selection, a refresh, a lost Secret): an Event says
+    // so. A session's first snapshot is told by its status alone.
+    boolean replacing = !owned.isEmpty() || actualSts != null;
+    return take(client, caches, session, false, replacing);
   }
 
   /**
@@ -194,11 +197,18 @@ final class SnapshotStep {
             + "; files follow within the kubelet's update of the volume, variables on restart");
   }
 
+  /**
+   * Takes a snapshot and writes it. {@code replacing}: it replaces one the session had, and a
+   * {@code SnapshotTaken} Event says so (a session's first snapshot is in its status, {@code
+   * SecretsReady} and {@code secrets}: an Event would be one more write per new session and say
+   * nothing new; a live update has its own Event).
+   */
   private ConfigMap take(
       KubernetesClient client,
       SessionEventSources caches,
       NotebookSession session,
-      boolean allowRemoved)
+      boolean allowRemoved,
+      boolean replacing)
       throws SessionFailure {
     noteTaken(session.getMetadata().getUid());
     BuiltSnapshot built = BuiltSnapshot.build(resolver, session, allowRemoved);
@@ -226,14 +236,16 @@ final class SnapshotStep {
     String took = Counts.of(snapshot.entries().size(), "secret");
     metrics.snapshotTaken(snapshot.entries().size());
     LOG.info("took a snapshot of {}", took);
-    new SessionEvents(client)
-        .normal(
-            session,
-            Reason.SNAPSHOT_TAKEN,
-            "took "
-                + took
-                + ": "
-                + SessionEvents.joinNames(SecretResolver.names(snapshot.entries()), 900));
+    if (replacing) {
+      new SessionEvents(client)
+          .normal(
+              session,
+              Reason.SNAPSHOT_TAKEN,
+              "took "
+                  + took
+                  + ": "
+                  + SessionEvents.joinNames(SecretResolver.names(snapshot.entries()), 900));
+    }
     return written;
   }
 

@@ -781,7 +781,23 @@ class SessionOnApiServerTest {
         .matches("from-kubectl\\s+\\S+\\s+alice\\s+True\\s+2\\s*");
     assertThat(kubectl(ControlPlane.ADMIN, "describe", "nbs", "from-kubectl", "-n", alice))
         .contains("SecretsReady")
-        .contains("SnapshotTaken");
+        .contains("2 secrets in the snapshot");
+    // A refresh request: a new snapshot, told by an Event (written under the chart's RBAC).
+    kubectl(
+        ControlPlane.ADMIN,
+        "annotate",
+        "nbs",
+        "from-kubectl",
+        "-n",
+        alice,
+        ObjectKeys.REFRESH + "=1");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String described = "";
+    while (System.nanoTime() < deadline && !described.contains("SnapshotTaken")) {
+      Thread.sleep(250);
+      described = kubectl(ControlPlane.ADMIN, "describe", "nbs", "from-kubectl", "-n", alice);
+    }
+    assertThat(described).contains("SnapshotTaken").contains("took 2 secrets: K1, K2");
     Files.delete(file);
   }
 

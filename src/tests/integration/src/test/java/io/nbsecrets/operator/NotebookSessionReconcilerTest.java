@@ -25,6 +25,8 @@ import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.io.InputStream;
 import java.lang.reflect.Proxy;
@@ -135,7 +137,8 @@ class NotebookSessionReconcilerTest {
               assertThat(c.getObservedGeneration()).isEqualTo(1L);
               assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-02T03:04:05Z");
             });
-    assertThat(reasons()).containsExactly("SnapshotTaken");
+    // A first snapshot is told by the status (SecretsReady, secrets): no Event, one write less.
+    assertThat(reasons()).isEmpty();
 
     // A second pass over the same state takes no new snapshot and writes no new status.
     String version = reread(session).getMetadata().getResourceVersion();
@@ -143,7 +146,7 @@ class NotebookSessionReconcilerTest {
     assertThat(reread(session).getMetadata().getResourceVersion()).isEqualTo(version);
     assertThat(only(ConfigMap.class).getMetadata().getName())
         .isEqualTo(record.getMetadata().getName());
-    assertThat(reasons()).containsExactly("SnapshotTaken");
+    assertThat(reasons()).isEmpty();
 
     // The pod turns ready: Ready is derived True, and nothing is left to look at again.
     StatefulSet current = only(StatefulSet.class);
@@ -161,6 +164,31 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "Ready", "True", "SessionReady")).isTrue();
     assertThat(Conditions.find(conditions, "Ready").orElseThrow().getMessage())
         .isEqualTo("the session is running with its secrets");
+  }
+
+  @Test
+  void aSnapshotThatReplacesAnotherIsToldByAnEvent() throws Exception {
+    put("TOKEN");
+    put("OTHER");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    assertThat(reasons()).isEmpty();
+
+    NotebookSession changed = reread(session);
+    changed
+        .getSpec()
+        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
+    reconciler.reconcile(client.resource(changed).update(), context());
+
+    List<Event> events = client.v1().events().inNamespace(NS).list().getItems();
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getReason()).isEqualTo("SnapshotTaken");
+              assertThat(e.getType()).isEqualTo("Normal");
+              assertThat(e.getMessage()).isEqualTo("took 1 secret: OTHER");
+            });
   }
 
   @Test
