@@ -332,10 +332,10 @@ abstract class SessionLifecycle {
     haystack.append(logs.text());
     haystack.append(env.registry().scrape());
 
-    // A scan of one class's run: it saw its plaintexts, objects, events and log lines.
+    // A scan of one class's run: it saw its plaintexts, objects and log lines, and its Events
+    // (none in a run where every session started at once: a first snapshot makes no Event).
     assertThat(PLAINTEXTS).isNotEmpty();
     assertThat(objects).isGreaterThanOrEqualTo(users().size()); // at least their namespaces
-    assertThat(events).isNotEmpty();
     assertThat(logs.size()).isGreaterThan(10);
     String text = haystack.toString();
     for (String p : PLAINTEXTS) {
