@@ -138,6 +138,16 @@ final class SessionsBench implements Callable<Integer> {
   int loadSeconds;
 
   @Option(
+      names = "--warm-up",
+      defaultValue = "0",
+      description =
+          "Sessions created (named warm####) and waited for until Ready before the measured"
+              + " burst, and left running: the operator has then compiled its hot code, as one"
+              + " that has run a while. 0 (default): a cold operator, as just after a start"
+              + " (0-5000).")
+  int warmUp;
+
+  @Option(
       names = "--hold",
       defaultValue = "0",
       description =
@@ -156,6 +166,7 @@ final class SessionsBench implements Callable<Integer> {
       Bench.requireRange("--sessions", sessions, 1, 5000);
       Bench.requireRange("--users", users, 1, 200);
       Bench.requireRange("--load-seconds", loadSeconds, 1, 600);
+      Bench.requireRange("--warm-up", warmUp, 0, 5000);
       size.check();
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("bench sessions: " + e.getMessage());
@@ -268,25 +279,45 @@ final class SessionsBench implements Callable<Integer> {
         "stored %d secrets of %d characters for each of %d users in %d ms%n",
         size.secrets, size.valueChars, users.size(), millisSince(t0));
 
-    Progress progress = Progress.start(admin);
+    if (warmUp > 0) {
+      long w = System.nanoTime();
+      Map<String, Long> cpuWarm = cpu(t.processes());
+      try (Progress warm = Progress.start(admin, WARM_UP)) {
+        createSessions(admin, users, WARM_UP, warmUp);
+        warm.await(p -> p.ready >= warmUp, w, out);
+      }
+      Map<String, Long> cpuWarmed = cpu(t.processes());
+      out.printf(
+          "warm-up: %d sessions Ready in %.1f s (operator CPU %.1f s), left running%n",
+          warmUp,
+          (System.nanoTime() - w) / 1e9,
+          (cpuWarmed.get(first(t.processes())) - cpuWarm.get(first(t.processes()))) / 1e9);
+    }
+    Progress progress = Progress.start(admin, MEASURED);
     Thread.sleep(3000); // let the first store poll and the informers settle
     long heapBefore = heapAfterGc(t.operator());
     Map<String, Long> cpuBefore = cpu(t.processes());
+    double jitBefore = CompilerThreads.cpuSeconds(t.operator());
     t.mark().run();
 
     long begin = System.nanoTime();
-    createSessions(admin, users);
+    createSessions(admin, users, MEASURED, sessions);
     long created = System.nanoTime();
     long stsAt = progress.await(p -> p.statefulSets >= sessions, begin, out);
     long secretsAt = progress.await(p -> p.secretsReady >= sessions, begin, out);
     long readyAt = progress.await(p -> p.ready >= sessions, begin, out);
     Thread.sleep(3000); // the last status writes and events
     Map<String, Long> cpuAfter = cpu(t.processes());
+    double jitAfter = CompilerThreads.cpuSeconds(t.operator());
     Map<String, Counts> requests = t.requestsSinceMark().get();
     long heapAfter = heapAfterGc(t.operator());
 
     out.printf(
-        "%n== %d sessions of %d secrets, %d users ==%n", sessions, size.secrets, users.size());
+        "%n== %d sessions of %d secrets, %d users%s ==%n",
+        sessions,
+        size.secrets,
+        users.size(),
+        warmUp > 0 ? ", after " + warmUp + " warm-up sessions" : ", cold operator");
     out.printf("created (all POSTs answered) %.1f s%n", (created - begin) / 1e9);
     out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
     out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
@@ -295,6 +326,11 @@ final class SessionsBench implements Callable<Integer> {
     cpuBefore.forEach(
         (name, before) ->
             out.printf("  %-40s %7.1f s%n", name, (cpuAfter.get(name) - before) / 1e9));
+    if (jitBefore >= 0 && jitAfter >= 0) {
+      out.printf(
+          "  of the operator's: its JIT compiler threads %.1f s (threads alive at both ends)%n",
+          jitAfter - jitBefore);
+    }
     if (heapBefore >= 0) {
       out.printf(
           "operator heap after full GC: before %.1f MiB, after %.1f MiB (%+.1f KiB per session)%n",
@@ -310,10 +346,11 @@ final class SessionsBench implements Callable<Integer> {
     String summary =
         String.format(
             java.util.Locale.ROOT,
-            "sessions: n=%d secrets=%d written_s=%.1f ready_s=%.1f operator_cpu_s=%.1f"
-                + " operator_requests=%.2f operator_writes=%.2f",
+            "sessions: n=%d secrets=%d warm_up=%d written_s=%.1f ready_s=%.1f"
+                + " operator_cpu_s=%.1f operator_requests=%.2f operator_writes=%.2f",
             sessions,
             size.secrets,
+            warmUp,
             (stsAt - begin) / 1e9,
             (readyAt - begin) / 1e9,
             (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
@@ -357,10 +394,17 @@ final class SessionsBench implements Callable<Integer> {
         });
   }
 
-  private void createSessions(KubernetesClient admin, List<String> users) throws Exception {
+  /** The names of the measured sessions, and of the warm-up's. */
+  private static final String MEASURED = "nb";
+
+  private static final String WARM_UP = "warm";
+
+  private void createSessions(KubernetesClient admin, List<String> users, String prefix, int n)
+      throws Exception {
     List<NotebookSession> all = new ArrayList<>();
-    for (int i = 0; i < sessions; i++) {
-      all.add(session(users.get(i % users.size()), String.format("nb%04d", i), size.secrets));
+    for (int i = 0; i < n; i++) {
+      all.add(
+          session(users.get(i % users.size()), String.format("%s%04d", prefix, i), size.secrets));
     }
     concurrently(16, all, s -> admin.resource(s).create());
   }
@@ -381,16 +425,30 @@ final class SessionsBench implements Callable<Integer> {
     return session;
   }
 
-  /** Counts of sessions' progress, from informers (the bench's own, as an admin). */
+  /**
+   * Counts of the progress of the sessions named {@code prefix####}, from informers (the bench's
+   * own, as an admin).
+   */
   private static final class Progress implements AutoCloseable {
+    final String prefix;
     final SharedIndexInformer<NotebookSession> sessions;
     final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.StatefulSet> statefulSets;
 
     int statefulSets() {
-      return statefulSets.getStore().list().size();
+      return (int)
+          statefulSets.getStore().list().stream()
+              .filter(s -> ours(s.getMetadata().getName()))
+              .count();
     }
 
-    private Progress(KubernetesClient admin) {
+    boolean ours(String name) {
+      return name.length() == prefix.length() + 4
+          && name.startsWith(prefix)
+          && name.substring(prefix.length()).chars().allMatch(Character::isDigit);
+    }
+
+    private Progress(KubernetesClient admin, String prefix) {
+      this.prefix = prefix;
       sessions = admin.resources(NotebookSession.class).inAnyNamespace().inform();
       statefulSets =
           admin
@@ -401,8 +459,8 @@ final class SessionsBench implements Callable<Integer> {
               .inform();
     }
 
-    static Progress start(KubernetesClient admin) {
-      return new Progress(admin);
+    static Progress start(KubernetesClient admin, String prefix) {
+      return new Progress(admin, prefix);
     }
 
     record Snapshot(int statefulSets, int secretsReady, int ready) {}
@@ -411,6 +469,9 @@ final class SessionsBench implements Callable<Integer> {
       int secretsReady = 0;
       int ready = 0;
       for (NotebookSession s : sessions.getStore().list()) {
+        if (!ours(s.getMetadata().getName())) {
+          continue;
+        }
         if (conditionTrue(s, "SecretsReady")) {
           secretsReady++;
         }
@@ -463,7 +524,10 @@ final class SessionsBench implements Callable<Integer> {
             .inAnyNamespace()
             .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
             .list()
-            .getItems();
+            .getItems()
+            .stream()
+            .filter(p -> p.getMetadata().getName().startsWith(MEASURED))
+            .toList();
     List<String> podTokens = Collections.synchronizedList(new ArrayList<>());
     concurrently(16, pods, pod -> podTokens.add(NodeStandIn.podToken(admin, pod)));
     for (int round = 1; round <= 2; round++) {

@@ -51,7 +51,7 @@ class BenchCommandTest {
 
   private static final Pattern SESSIONS =
       Pattern.compile(
-          "sessions: n=(\\d+) secrets=(\\d+) written_s=(\\d+\\.\\d) ready_s=(\\d+\\.\\d)"
+          "sessions: n=(\\d+) secrets=(\\d+) warm_up=0 written_s=(\\d+\\.\\d) ready_s=(\\d+\\.\\d)"
               + " operator_cpu_s=(\\d+\\.\\d) operator_requests=(\\d+\\.\\d\\d)"
               + " operator_writes=(\\d+\\.\\d\\d)");
 
@@ -75,7 +75,7 @@ class BenchCommandTest {
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
-        .contains("== 4 sessions of 3 secrets, 2 users ==")
+        .contains("== 4 sessions of 3 secrets, 2 users, cold operator ==")
         .contains("all Ready=True")
         .contains(DevEnvironment.OPERATOR_AGENT + " by verb and resource:")
         .containsPattern("failed 0 of [1-9]");
@@ -91,10 +91,43 @@ class BenchCommandTest {
   }
 
   @Test
+  void sessionsAfterAWarmUpMeasuresOnlyTheBurstThatFollows() {
+    Run run =
+        run(
+            "bench",
+            "sessions",
+            "--mock",
+            "--warm-up",
+            "3",
+            "--sessions",
+            "2",
+            "--users",
+            "2",
+            "--secrets",
+            "2",
+            "--value-chars",
+            "20",
+            "--load-seconds",
+            "1");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .containsPattern(
+            "warm-up: 3 sessions Ready in \\d+\\.\\d s \\(operator CPU \\d+\\.\\d s\\)")
+        .contains("== 2 sessions of 2 secrets, 2 users, after 3 warm-up sessions ==")
+        .contains("all Ready=True");
+    assertThat(run.lastLine()).startsWith("sessions: n=2 secrets=2 warm_up=3 written_s=");
+  }
+
+  @Test
   void sessionsRefusesSettingsOutOfRangeNamingTheOption() {
     Run run = run("bench", "sessions", "--mock", "--sessions", "0");
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("bench sessions: --sessions must be between 1 and 5000, got: 0");
+    Run warm = run("bench", "sessions", "--mock", "--warm-up", "-1");
+    assertThat(warm.exit()).isEqualTo(2);
+    assertThat(warm.err())
+        .contains("bench sessions: --warm-up must be between 0 and 5000, got: -1");
   }
 
   @ParameterizedTest
