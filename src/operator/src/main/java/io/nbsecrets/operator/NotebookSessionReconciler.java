@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -38,7 +39,10 @@ import org.slf4j.MDC;
  */
 @ControllerConfiguration(
     name = NotebookSessionReconciler.NAME,
-    generationAwareEventProcessing = false)
+    // Not generation-aware, so that a refresh request (an annotation) reconciles; the echoes of
+    // the operator's own status writes are dropped instead.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = StatusOnlyChanges.class))
 public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   public static final String NAME = "notebooksession";
   private static final Logger LOG = LoggerFactory.getLogger(NotebookSessionReconciler.class);

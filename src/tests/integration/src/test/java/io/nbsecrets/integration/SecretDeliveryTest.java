@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class SecretDeliveryTest extends SessionLifecycle {
   @Override
   List<String> users() {
-    return List.of("alice", "bob");
+    return List.of("alice", "bob", "carol");
   }
 
   @Test
@@ -209,5 +209,33 @@ class SecretDeliveryTest extends SessionLifecycle {
         operator.stream().map(r -> r.getMethod() + " " + r.getPath()).toList());
     assertThat(writes(operator)).isEmpty();
     assertThat(sessionSecrets("bob", "nb")).hasSize(1);
+  }
+
+  @Test
+  void theEchoOfAStatusWriteIsNotReconciledAndAnAnnotationIs() throws Exception {
+    assertThat(putSecret("carol", "token", plaintext("carol-token"))).isEqualTo(201);
+    create(newSession("carol", "nb", "carol", new SecretItem("token", null)));
+    NotebookSession ready = awaitReady("carol", "nb");
+    drainUntilQuiet(500);
+    double before = reconciles();
+
+    // A status write (the operator is its only writer: this stands for the echo of its own).
+    NotebookSession changed = get("carol", "nb");
+    changed.getStatus().setPodName("somewhere-else");
+    client.resource(changed).updateStatus();
+    drainUntilQuiet(1000);
+    assertThat(reconciles()).as("reconciles after a status-only change").isEqualTo(before);
+    assertThat(get("carol", "nb").getStatus().getPodName()).isEqualTo("somewhere-else");
+
+    // A change of the metadata (here an annotation, as a refresh request is) reconciles, and the
+    // status is the operator's again.
+    touch("carol", "nb");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(get("carol", "nb").getStatus().getPodName())
+                    .isEqualTo(ready.getStatus().getPodName()));
+    assertThat(reconciles()).isGreaterThan(before);
   }
 }
