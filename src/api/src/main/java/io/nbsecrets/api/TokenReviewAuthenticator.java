@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>Answers, positive and negative, are cached for a short time (10 s by default) so a burst of
  * requests costs one review; the cache is keyed by the SHA-256 of the token and the requested
  * audiences, never by the token itself, and holds at most a bounded number of entries (oldest
- * evicted first). A revoked token therefore stays usable for at most the TTL. Failures to reach the
- * API server are not cached and raise {@link AuthenticationUnavailableException}.
+ * evicted first). A revoked token therefore stays usable for at most the TTL. An acceptance is
+ * never kept past the token's own expiry (the {@code exp} claim of a JWT, read once the API server
+ * has accepted it): a token about to expire is asked about again, and then refused, as soon as it
+ * has. Failures to reach the API server are not cached and raise {@link
+ * AuthenticationUnavailableException}.
  *
  * <p>When audiences are requested, the review's {@code status.audiences} must name one of them (as
  * the TokenReview documentation asks of clients, so that an audience-unaware authenticator cannot
@@ -45,21 +50,23 @@ public final class TokenReviewAuthenticator implements Authenticator {
   private final long ttlNanos;
   private final int maxEntries;
   private final LongSupplier nanoTime;
+  private final Clock clock;
   private final Map<String, Entry> cache;
 
   private record Entry(Verdict verdict, long expiresAtNanos) {}
 
   public TokenReviewAuthenticator(KubernetesClient client) {
-    this(client, DEFAULT_TTL, DEFAULT_MAX_ENTRIES, System::nanoTime);
+    this(client, DEFAULT_TTL, DEFAULT_MAX_ENTRIES, System::nanoTime, Clock.systemUTC());
   }
 
   /**
    * @param ttl how long an answer is reused; zero disables the cache
    * @param maxEntries the most answers kept
-   * @param nanoTime the clock (tests pass a fake one)
+   * @param nanoTime the clock of the TTL (tests pass a fake one)
+   * @param clock the time of day, against which tokens' expiry is read
    */
   public TokenReviewAuthenticator(
-      KubernetesClient client, Duration ttl, int maxEntries, LongSupplier nanoTime) {
+      KubernetesClient client, Duration ttl, int maxEntries, LongSupplier nanoTime, Clock clock) {
     this.client = Objects.requireNonNull(client, "client");
     this.ttlNanos = ttl.toNanos();
     if (maxEntries < 1) {
@@ -67,6 +74,7 @@ public final class TokenReviewAuthenticator implements Authenticator {
     }
     this.maxEntries = maxEntries;
     this.nanoTime = nanoTime;
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.cache =
         new LinkedHashMap<>(16, 0.75f, false) {
           private static final long serialVersionUID = 1L;
@@ -101,9 +109,17 @@ public final class TokenReviewAuthenticator implements Authenticator {
       }
     }
     Verdict result = review(bearerToken, wanted);
-    if (ttlNanos > 0) {
+    long keep = ttlNanos;
+    if (result.identity().isPresent()) {
+      // Never longer than the token lives.
+      OptionalLong left = TokenExpiry.nanosLeft(bearerToken, clock.instant());
+      if (left.isPresent()) {
+        keep = Math.min(keep, left.getAsLong());
+      }
+    }
+    if (keep > 0) {
       synchronized (cache) {
-        cache.put(key, new Entry(result, now + ttlNanos));
+        cache.put(key, new Entry(result, now + keep));
       }
     }
     return result;

@@ -13,6 +13,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -137,20 +138,62 @@ public final class FakeTokenAuthority {
       String podUid,
       String audience,
       Duration ttl) {
+    return mint(podGrant(namespace, serviceAccount, podName, podUid, audience, ttl));
+  }
+
+  /**
+   * The same as {@link #podToken}, shaped as the kubelet's tokens are: a JWT whose payload holds
+   * {@code aud}, {@code sub} and {@code exp} (its signature is not checked by anyone but this
+   * authority, which knows the token).
+   */
+  public String podTokenAsJwt(
+      String namespace,
+      String serviceAccount,
+      String podName,
+      String podUid,
+      String audience,
+      Duration ttl) {
+    Grant grant = podGrant(namespace, serviceAccount, podName, podUid, audience, ttl);
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+    String payload =
+        "{\"aud\":[\""
+            + audience
+            + "\"],\"exp\":"
+            + grant.expiresAt().getEpochSecond()
+            + ",\"sub\":\""
+            + grant.username()
+            + "\"}";
+    String token =
+        b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + random();
+    grants.put(token, grant);
+    return token;
+  }
+
+  private Grant podGrant(
+      String namespace,
+      String serviceAccount,
+      String podName,
+      String podUid,
+      String audience,
+      Duration ttl) {
     Map<String, List<String>> extra = new LinkedHashMap<>();
     extra.put("authentication.kubernetes.io/pod-name", List.of(podName));
     extra.put("authentication.kubernetes.io/pod-uid", List.of(podUid));
-    return mint(
-        new Grant(
-            "system:serviceaccount:" + namespace + ":" + serviceAccount,
-            UUID.randomUUID().toString(),
-            List.of(
-                "system:serviceaccounts",
-                "system:serviceaccounts:" + namespace,
-                "system:authenticated"),
-            Map.copyOf(extra),
-            List.of(audience),
-            clock.instant().plus(ttl)));
+    return (new Grant(
+        "system:serviceaccount:" + namespace + ":" + serviceAccount,
+        UUID.randomUUID().toString(),
+        List.of(
+            "system:serviceaccounts",
+            "system:serviceaccounts:" + namespace,
+            "system:authenticated"),
+        Map.copyOf(extra),
+        List.of(audience),
+        clock.instant().plus(ttl)));
   }
 
   /** Makes {@code token} unknown from now on. */
@@ -212,10 +255,15 @@ public final class FakeTokenAuthority {
   }
 
   private String mint(Grant grant) {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    String token = random();
     grants.put(token, grant);
     return token;
+  }
+
+  /** 32 random bytes, base64url. */
+  private static String random() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

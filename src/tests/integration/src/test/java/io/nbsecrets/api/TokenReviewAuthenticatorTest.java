@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nbsecrets.dev.FakeTokenAuthority;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,7 +83,8 @@ class TokenReviewAuthenticatorTest {
   void answersArePositivelyAndNegativelyCachedForTheTtl() {
     AtomicLong now = new AtomicLong();
     TokenReviewAuthenticator auth =
-        new TokenReviewAuthenticator(client, Duration.ofSeconds(10), 100, now::get);
+        new TokenReviewAuthenticator(
+            client, Duration.ofSeconds(10), 100, now::get, Clock.systemUTC());
     String good = authority.userToken("bob", List.of());
     int before = authority.reviewCount();
 
@@ -105,9 +108,56 @@ class TokenReviewAuthenticatorTest {
   }
 
   @Test
+  void anAcceptanceIsNotKeptPastTheTokensOwnExpiry() {
+    AtomicLong now = new AtomicLong();
+    TokenReviewAuthenticator auth =
+        new TokenReviewAuthenticator(
+            client, Duration.ofSeconds(10), 100, now::get, Clock.systemUTC());
+    // A pod token (a JWT, as the kubelet's are) with 3 s left, and one with an hour.
+    String shortLived =
+        authority.podTokenAsJwt(
+            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofSeconds(3));
+    String longLived =
+        authority.podTokenAsJwt(
+            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofHours(1));
+    int before = authority.reviewCount();
+    assertThat(auth.authenticate(shortLived, List.of("nbsecrets"))).isPresent();
+    assertThat(auth.authenticate(longLived, List.of("nbsecrets"))).isPresent();
+    assertThat(authority.reviewCount() - before).isEqualTo(2);
+
+    // 4 s later (by the cache's clock), within the TTL: the long-lived answer is reused, the
+    // short-lived token is asked about again, for its answer was kept only while it lived.
+    now.addAndGet(Duration.ofSeconds(4).toNanos());
+    auth.authenticate(longLived, List.of("nbsecrets"));
+    assertThat(authority.reviewCount() - before).isEqualTo(2);
+    auth.authenticate(shortLived, List.of("nbsecrets"));
+    assertThat(authority.reviewCount() - before).isEqualTo(3);
+  }
+
+  @Test
+  void theExpiryIsReadFromAJwtsPayloadAndNothingElse() {
+    String jwt =
+        authority.podTokenAsJwt(
+            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofMinutes(5));
+    long exp = TokenExpiry.epochSeconds(jwt).orElseThrow();
+    assertThat(exp)
+        .isBetween(
+            Instant.now().plusSeconds(290).getEpochSecond(),
+            Instant.now().plusSeconds(301).getEpochSecond());
+    assertThat(TokenExpiry.epochSeconds(authority.userToken("bob", List.of()))).isEmpty();
+    assertThat(TokenExpiry.epochSeconds("a.b.c")).isEmpty();
+    assertThat(TokenExpiry.epochSeconds("a.e30.c")).isEmpty(); // {}
+    assertThat(TokenExpiry.epochSeconds("a.eyJleHAiOiJzb29uIn0.c")).isEmpty(); // {"exp":"soon"}
+    assertThat(TokenExpiry.epochSeconds("a.eyJleHAiOjE3MDB9.c")).hasValue(1700L); // {"exp":1700}
+    assertThat(TokenExpiry.nanosLeft("a.eyJleHAiOjE3MDB9.c", Instant.ofEpochSecond(1800)))
+        .hasValue(0L);
+  }
+
+  @Test
   void cacheIsBoundedAndKeyedByDigest() {
     TokenReviewAuthenticator auth =
-        new TokenReviewAuthenticator(client, Duration.ofSeconds(10), 3, System::nanoTime);
+        new TokenReviewAuthenticator(
+            client, Duration.ofSeconds(10), 3, System::nanoTime, Clock.systemUTC());
     for (int i = 0; i < 10; i++) {
       auth.authenticate("unknown-" + i, List.of());
     }
