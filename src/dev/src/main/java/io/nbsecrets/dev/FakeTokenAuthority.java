@@ -138,62 +138,50 @@ public final class FakeTokenAuthority {
       String podUid,
       String audience,
       Duration ttl) {
-    return mint(podGrant(namespace, serviceAccount, podName, podUid, audience, ttl));
+    Map<String, List<String>> extra = new LinkedHashMap<>();
+    extra.put("authentication.kubernetes.io/pod-name", List.of(podName));
+    extra.put("authentication.kubernetes.io/pod-uid", List.of(podUid));
+    return mint(
+        new Grant(
+            "system:serviceaccount:" + namespace + ":" + serviceAccount,
+            UUID.randomUUID().toString(),
+            List.of(
+                "system:serviceaccounts",
+                "system:serviceaccounts:" + namespace,
+                "system:authenticated"),
+            Map.copyOf(extra),
+            List.of(audience),
+            clock.instant().plus(ttl)));
   }
 
   /**
-   * The same as {@link #podToken}, shaped as the kubelet's tokens are: a JWT whose payload holds
-   * {@code aud}, {@code sub} and {@code exp} (its signature is not checked by anyone but this
-   * authority, which knows the token).
+   * Another token for the grant of {@code token} (a {@link #podToken}, say), shaped as the
+   * kubelet's tokens are: a JWT whose payload holds {@code aud}, {@code sub} and {@code exp} (its
+   * signature is checked by no one but this authority, which knows the token).
    */
-  public String podTokenAsJwt(
-      String namespace,
-      String serviceAccount,
-      String podName,
-      String podUid,
-      String audience,
-      Duration ttl) {
-    Grant grant = podGrant(namespace, serviceAccount, podName, podUid, audience, ttl);
+  public String asJwt(String token) {
+    Grant grant = grants.get(token);
+    if (grant == null) {
+      throw new IllegalArgumentException("not a token of this authority");
+    }
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
     String payload =
-        "{\"aud\":[\""
-            + audience
-            + "\"],\"exp\":"
+        "{\"aud\":"
+            + SERIALIZATION.asJson(grant.audiences())
+            + ",\"exp\":"
             + grant.expiresAt().getEpochSecond()
-            + ",\"sub\":\""
-            + grant.username()
-            + "\"}";
-    String token =
+            + ",\"sub\":"
+            + SERIALIZATION.asJson(grant.username())
+            + "}";
+    String jwt =
         b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
             + "."
             + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
             + "."
             + random();
-    grants.put(token, grant);
-    return token;
-  }
-
-  private Grant podGrant(
-      String namespace,
-      String serviceAccount,
-      String podName,
-      String podUid,
-      String audience,
-      Duration ttl) {
-    Map<String, List<String>> extra = new LinkedHashMap<>();
-    extra.put("authentication.kubernetes.io/pod-name", List.of(podName));
-    extra.put("authentication.kubernetes.io/pod-uid", List.of(podUid));
-    return (new Grant(
-        "system:serviceaccount:" + namespace + ":" + serviceAccount,
-        UUID.randomUUID().toString(),
-        List.of(
-            "system:serviceaccounts",
-            "system:serviceaccounts:" + namespace,
-            "system:authenticated"),
-        Map.copyOf(extra),
-        List.of(audience),
-        clock.instant().plus(ttl)));
+    grants.put(jwt, grant);
+    return jwt;
   }
 
   /** Makes {@code token} unknown from now on. */

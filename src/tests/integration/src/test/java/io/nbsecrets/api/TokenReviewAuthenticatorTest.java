@@ -115,11 +115,13 @@ class TokenReviewAuthenticatorTest {
             client, Duration.ofSeconds(10), 100, now::get, Clock.systemUTC());
     // A pod token (a JWT, as the kubelet's are) with 3 s left, and one with an hour.
     String shortLived =
-        authority.podTokenAsJwt(
-            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofSeconds(3));
+        authority.asJwt(
+            authority.podToken(
+                "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofSeconds(3)));
     String longLived =
-        authority.podTokenAsJwt(
-            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofHours(1));
+        authority.asJwt(
+            authority.podToken(
+                "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofHours(1)));
     int before = authority.reviewCount();
     assertThat(auth.authenticate(shortLived, List.of("nbsecrets"))).isPresent();
     assertThat(auth.authenticate(longLived, List.of("nbsecrets"))).isPresent();
@@ -137,8 +139,9 @@ class TokenReviewAuthenticatorTest {
   @Test
   void theExpiryIsReadFromAJwtsPayloadAndNothingElse() {
     String jwt =
-        authority.podTokenAsJwt(
-            "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofMinutes(5));
+        authority.asJwt(
+            authority.podToken(
+                "ns1", "default", "nb-0", "uid-1", "nbsecrets", Duration.ofMinutes(5)));
     long exp = TokenExpiry.epochSeconds(jwt).orElseThrow();
     assertThat(exp)
         .isBetween(
