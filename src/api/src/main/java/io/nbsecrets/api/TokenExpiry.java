@@ -61,8 +61,12 @@ final class TokenExpiry {
     if (exp.isEmpty()) {
       return OptionalLong.empty();
     }
-    long millis =
-        Math.subtractExact(Math.multiplyExact(exp.getAsLong(), 1000L), now.toEpochMilli());
-    return OptionalLong.of(Math.multiplyExact(Math.max(millis, 0), 1_000_000L));
+    try {
+      long millis =
+          Math.subtractExact(Math.multiplyExact(exp.getAsLong(), 1000L), now.toEpochMilli());
+      return OptionalLong.of(Math.multiplyExact(Math.max(millis, 0), 1_000_000L));
+    } catch (ArithmeticException e) {
+      return OptionalLong.empty(); // an expiry beyond any cache's horizon
+    }
   }
 }

@@ -154,6 +154,9 @@ class TokenReviewAuthenticatorTest {
     assertThat(TokenExpiry.epochSeconds("a.eyJleHAiOjE3MDB9.c")).hasValue(1700L); // {"exp":1700}
     assertThat(TokenExpiry.nanosLeft("a.eyJleHAiOjE3MDB9.c", Instant.ofEpochSecond(1800)))
         .hasValue(0L);
+    // {"exp":9223372036854775807}: beyond any horizon, no cap (and no overflow).
+    assertThat(TokenExpiry.nanosLeft("a.eyJleHAiOjkyMjMzNzIwMzY4NTQ3NzU4MDd9.c", Instant.now()))
+        .isEmpty();
   }
 
   @Test
