@@ -17,8 +17,25 @@ for algorithm in mlkem768-x25519 x25519 rsa-4096 rsa-2048; do
   java -jar "$jar" bench snapshot --algorithm "$algorithm" | tail -1
 done
 
-echo "== the init step as a whole process, 50 secrets"
-command=$(java -jar "$jar" bench init --dir "$dir" | tail -1)
-# shellcheck disable=SC2086 # the printed command is split into its words on purpose
-python3 e2e/bench/wall.py --runs 11 -- $command
-python3 e2e/bench/wall.py --runs 11 -- python3 e2e/bench/reference_init.py "$dir"
+# The init step as a whole process, next to the Python reference and two lower bounds run by the
+# same JVM: its start alone, and the inner layer's removal alone (read and decrypt, nothing else).
+# With this JVM, and with a Java 25 launcher too when one is at $JAVA25 (an AOT cache then takes
+# the class-data archive's place).
+java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+launchers=("$(command -v java)")
+test -x "$java25" && launchers+=("$java25")
+for launcher in "${launchers[@]}"; do
+  echo "== the init step as a whole process, 50 secrets: $("$launcher" -version 2>&1 | head -1)"
+  printed=$(java -jar "$jar" bench init --dir "$dir" --java "$launcher")
+  # shellcheck disable=SC2046 # each printed command is split into its words on purpose
+  {
+    echo "JVM start alone:"
+    python3 e2e/bench/wall.py --runs 11 -- $(sed -n 's/^start alone: //p' <<<"$printed")
+    echo "inner layer alone:"
+    python3 e2e/bench/wall.py --runs 11 -- $(sed -n 's/^inner layer alone: //p' <<<"$printed")
+    echo "the init step:"
+    python3 e2e/bench/wall.py --runs 11 -- $(tail -1 <<<"$printed")
+    echo "Python reference:"
+    python3 e2e/bench/wall.py --runs 11 -- python3 e2e/bench/reference_init.py "$dir"
+  }
+done

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nbsecrets.model.TokenExpiry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

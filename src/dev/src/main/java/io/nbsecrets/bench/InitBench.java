@@ -27,7 +27,10 @@ import picocli.CommandLine.Spec;
  * the whole process it is in a session pod: {@code sealed/} holds a session Secret's files as the
  * kubelet mounts them (built by the operator's own code), {@code user-key} the user key in place of
  * the API, {@code files/} is the empty in-memory volume. The last line printed is the command that
- * runs the real init step on it.
+ * runs the real init step on it. Before it come two lower bounds, run by the same JVM with the same
+ * flags: the JVM's start alone, and the inner layer's removal alone ({@link InnerLayerAlone}: read
+ * and decrypt the values, no list of files, nothing written). What the init step does beyond them
+ * is its own cost; what they cost is the JVM's.
  */
 @Command(
     name = "init",
@@ -42,8 +45,14 @@ final class InitBench implements Callable<Integer> {
    */
   static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
 
-  /** The class-data archive made by a training run, as the image makes its own. */
-  static final String ARCHIVE = "init.jsa";
+  /** The first Java release whose AOT cache (JEP 483) replaces the class-data archive here. */
+  static final int AOT_CACHE_RELEASE = 25;
+
+  /** Prefix of the line with the command that only starts the JVM. */
+  static final String START_ALONE = "start alone: ";
+
+  /** Prefix of the line with the command that only removes the inner layer. */
+  static final String INNER_LAYER_ALONE = "inner layer alone: ";
 
   @Spec CommandSpec spec;
 
@@ -51,6 +60,14 @@ final class InitBench implements Callable<Integer> {
 
   @Option(names = "--dir", required = true, description = "Directory to prepare (made if absent).")
   Path dir;
+
+  @Option(
+      names = "--java",
+      description =
+          "The java launcher the printed commands use (default: this JVM's). From Java "
+              + AOT_CACHE_RELEASE
+              + " on, an AOT cache (JEP 483) takes the class-data archive's place.")
+  Path launcher;
 
   @Override
   public Integer call() throws IOException {
@@ -60,6 +77,13 @@ final class InitBench implements Callable<Integer> {
       size.check();
     } catch (IllegalArgumentException e) {
       err.println("bench init: " + e.getMessage());
+      return 2;
+    }
+    Jvm jvm;
+    try {
+      jvm = Jvm.of(launcher == null ? Jvm.current() : launcher);
+    } catch (IllegalArgumentException e) {
+      err.println("bench init: --java " + e.getMessage());
       return 2;
     }
     BenchSession bench =
@@ -84,24 +108,33 @@ final class InitBench implements Callable<Integer> {
     Files.deleteIfExists(userKey);
     Files.writeString(userKey, bench.userKey(), StandardCharsets.US_ASCII);
     Files.setPosixFilePermissions(userKey, PosixFilePermissions.fromString("r--------"));
-    // A training run that records the classes the init step loads, as the image's build does.
-    // (Only from the assembly jar: class-data sharing refuses directories on the class path.)
-    Files.deleteIfExists(dir.resolve(ARCHIVE));
+    // Training runs that record the classes each command loads, as the image's build does. (Only
+    // from the assembly jar: class-data sharing refuses directories on the class path.)
     boolean archived = isRunnableJar(codeSource());
-    List<String> training = new ArrayList<>(command(dir, false));
-    training.add(1, "-XX:ArchiveClassesAtExit=" + dir.resolve(ARCHIVE));
+    List<String> init = command(jvm, dir, archived, "init", initArgs(dir), null);
+    List<String> inner =
+        command(jvm, dir, archived, "inner", List.of(dir.toString()), InnerLayerAlone.class);
+    List<String> start =
+        command(
+            jvm,
+            dir,
+            archived,
+            "inner",
+            List.of(InnerLayerAlone.START_ONLY),
+            InnerLayerAlone.class);
     if (archived) {
-      Process run = new ProcessBuilder(training).redirectErrorStream(true).start();
-      String log = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      for (String name : List.of("init", "inner")) {
+        Files.deleteIfExists(dir.resolve(jvm.archive(name)));
+      }
       try {
-        if (run.waitFor() != 0 || !Files.exists(dir.resolve(ARCHIVE))) {
-          err.println("bench init: the training run failed:\n" + log);
-          return 1;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        train(jvm, dir, "init", init);
+        train(jvm, dir, "inner", inner);
+      } catch (IllegalStateException e) {
+        err.println("bench init: " + e.getMessage());
         return 1;
       }
+      clear(files);
+      Files.createDirectories(files);
     }
     out.printf(
         "prepared %s: %d sealed values of %d characters in sealed/, the user key in user-key,"
@@ -110,38 +143,81 @@ final class InitBench implements Callable<Integer> {
         size.secrets,
         size.valueChars,
         archived
-            ? "the class-data archive of a training run in " + ARCHIVE
+            ? "the "
+                + jvm.archiveKind()
+                + " of a training run in "
+                + jvm.archive("init")
+                + " (and "
+                + jvm.archive("inner")
+                + ")"
             : "no class-data archive (not run from the assembly jar)");
     out.printf("python reference of the same work: python3 e2e/bench/reference_init.py %s%n", dir);
-    out.println(String.join(" ", command(dir, archived)));
+    out.println(START_ALONE + String.join(" ", start));
+    out.println(INNER_LAYER_ALONE + String.join(" ", inner));
+    out.println(String.join(" ", init));
     out.flush();
     return 0;
   }
 
-  /** The real init step on a prepared {@code dir}, as one process. */
-  static List<String> command(Path dir, boolean withArchive) {
+  /** The init step's options on a prepared {@code dir}. */
+  private static List<String> initArgs(Path dir) {
+    return List.of(
+        "init",
+        "--sealed-dir=" + dir.resolve("sealed"),
+        "--user-key-file=" + dir.resolve("user-key"),
+        "--mount-path=" + dir.resolve("files"));
+  }
+
+  /**
+   * {@code main} (null: the jar's entry point) with {@code args}, as one process of {@code jvm},
+   * with the image's flags and, when {@code withArchive}, the archive {@code archive}'s training
+   * run makes.
+   */
+  private static List<String> command(
+      Jvm jvm, Path dir, boolean withArchive, String archive, List<String> args, Class<?> main) {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(jvm.launcher().toString());
     command.addAll(JVM_FLAGS);
     if (withArchive) {
-      command.add("-XX:SharedArchiveFile=" + dir.resolve(ARCHIVE));
-      command.add("-Xshare:auto");
+      command.addAll(jvm.useArchive(dir.resolve(jvm.archive(archive))));
     }
     Path code = codeSource();
-    if (isRunnableJar(code)) {
+    if (isRunnableJar(code) && main == null) {
       command.add("-jar");
       command.add(code.toString());
     } else {
-      // Not run from the assembly (a test, an IDE): the same classes, by their class path.
+      // A class other than the entry point, or not run from the assembly (a test, an IDE): the
+      // same classes, by their class path.
       command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
+      command.add(isRunnableJar(code) ? code.toString() : System.getProperty("java.class.path"));
+      command.add((main == null ? Main.class : main).getName());
     }
-    command.add("init");
-    command.add("--sealed-dir=" + dir.resolve("sealed"));
-    command.add("--user-key-file=" + dir.resolve("user-key"));
-    command.add("--mount-path=" + dir.resolve("files"));
+    command.addAll(args);
     return command;
+  }
+
+  /** Runs {@code command} once, recording what it loads in the archive {@code archive}. */
+  private static void train(Jvm jvm, Path dir, String archive, List<String> command)
+      throws IOException {
+    Path file = dir.resolve(jvm.archive(archive));
+    List<String> training = new ArrayList<>(command);
+    // The run's own archive flags give way to the recording ones.
+    training.removeIf(
+        arg ->
+            arg.startsWith("-XX:SharedArchiveFile")
+                || arg.startsWith("-XX:AOTCache")
+                || arg.equals("-Xshare:auto"));
+    training.addAll(1, jvm.recordArchive(file));
+    Process run = new ProcessBuilder(training).redirectErrorStream(true).start();
+    String log = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (run.waitFor() != 0 || !Files.exists(file)) {
+        throw new IllegalStateException("the training run for " + file + " failed:\n" + log);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during the training run for " + file, e);
+    }
   }
 
   /** Whether {@code path} is a jar that names its main class (the assembly, not a module jar). */

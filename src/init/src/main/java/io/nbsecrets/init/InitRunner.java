@@ -1,5 +1,6 @@
 package io.nbsecrets.init;
 
+import io.nbsecrets.model.TokenExpiry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,9 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The init step of a session pod: obtain the user key with the pod's own token, decrypt the
@@ -122,27 +122,11 @@ public final class InitRunner {
    * to the API to judge.
    */
   static void requireNotExpired(String token, Path where, Instant now) throws InitException {
-    String[] parts = token.split("\\.");
-    if (parts.length != 3) {
+    OptionalLong read = TokenExpiry.epochSeconds(token);
+    if (read.isEmpty()) {
       return;
     }
-    long exp;
-    try {
-      Map<String, String> claims =
-          FlatJson.object(
-              new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-      String value = claims.get("exp");
-      if (value == null) {
-        return;
-      }
-      double seconds = Double.parseDouble(value); // a NumericDate may have a fraction
-      if (!Double.isFinite(seconds)) {
-        return;
-      }
-      exp = (long) seconds;
-    } catch (IOException | IllegalArgumentException e) {
-      return;
-    }
+    long exp = read.getAsLong();
     if (now.getEpochSecond() >= exp) {
       throw new InitException(
           "TokenExpired",

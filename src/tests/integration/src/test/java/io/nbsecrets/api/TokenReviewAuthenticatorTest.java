@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nbsecrets.dev.FakeTokenAuthority;
+import io.nbsecrets.model.TokenExpiry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -198,6 +198,19 @@ class BenchCommandTest {
     assertThat(init.exitValue()).as(output).isZero();
     assertThat(output).contains("wrote 12 secret files");
 
+    // The two lower bounds before it, by the same JVM: the start alone, the inner layer alone.
+    assertThat(prepared.out())
+        .contains(
+            InitBench.START_ALONE + command.get(0), InitBench.INNER_LAYER_ALONE + command.get(0));
+    for (String line : prepared.out().split("\n")) {
+      if (line.startsWith(InitBench.START_ALONE)) {
+        assertThat(runPrinted(line.substring(InitBench.START_ALONE.length()))).isEmpty();
+      } else if (line.startsWith(InitBench.INNER_LAYER_ALONE)) {
+        assertThat(runPrinted(line.substring(InitBench.INNER_LAYER_ALONE.length())))
+            .isEqualTo("decrypted 12 values, 60000 bytes");
+      }
+    }
+
     List<Path> written = files(dir.resolve("files"));
     assertThat(written).hasSize(12);
     for (Path f : written) {
@@ -225,6 +238,45 @@ class BenchCommandTest {
           .as(written.get(i).getFileName().toString())
           .isEqualTo(Files.readAllBytes(written.get(i)));
     }
+  }
+
+  @Test
+  void initTimesTheJavaItIsGivenAndNamesOneThatIsNot(@TempDir Path dir) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Run prepared =
+        run("bench", "init", "--dir", dir.toString(), "--secrets", "1", "--java", java.toString());
+    assertThat(prepared.exit()).as(prepared.err()).isZero();
+    assertThat(prepared.lastLine()).startsWith(java + " ");
+
+    Path notJava = dir.resolve("not-java");
+    Files.writeString(notJava, "#!/bin/sh\necho 'sh version \"2\"' >&2\n");
+    Files.setPosixFilePermissions(notJava, PosixFilePermissions.fromString("rwx------"));
+    Run wrong = run("bench", "init", "--dir", dir.toString(), "--java", notJava.toString());
+    assertThat(wrong.exit()).isEqualTo(2);
+    assertThat(wrong.err())
+        .contains("--java " + notJava + " is not a java launcher of release 17 or later")
+        .contains("sh version");
+    Run missing = run("bench", "init", "--dir", dir.toString(), "--java", "/nonexistent/java");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("--java /nonexistent/java is not an executable file");
+  }
+
+  @Test
+  void aJavaReleaseIsReadFromWhatItsVersionSays() {
+    assertThat(Jvm.release("openjdk version \"17.0.15\" 2025-04-15")).isEqualTo(17);
+    assertThat(Jvm.release("openjdk version \"25.0.3\" 2026-04-21 LTS")).isEqualTo(25);
+    assertThat(Jvm.release("openjdk version \"26-ea\" 2026-03-17")).isEqualTo(26);
+    assertThat(Jvm.release("java version \"1.8.0_412\"")).isEqualTo(8);
+    assertThat(Jvm.release("no version here")).isZero();
+  }
+
+  /** Runs a printed command as a process; its output, stripped. */
+  private static String runPrinted(String printed) throws Exception {
+    Process p = new ProcessBuilder(printed.split(" ")).redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(output).isZero();
+    return output.strip();
   }
 
   private static List<Path> files(Path dir) throws IOException {

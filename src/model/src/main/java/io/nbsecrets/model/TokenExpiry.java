@@ -1,4 +1,4 @@
-package io.nbsecrets.api;
+package io.nbsecrets.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -10,11 +10,13 @@ import java.util.OptionalLong;
 
 /**
  * The {@code exp} claim of a token shaped as a JWT (service-account and most OIDC tokens): when it
- * stops being valid. Read only after the API server accepted the token, whose signature covers the
- * claim, and only to cache the answer no longer than the token lives; an opaque token, or one
- * without a readable {@code exp}, has none.
+ * stops being valid. The signature is not checked here: the secrets API reads it only after the API
+ * server accepted the token, to cache that answer no longer than the token lives; the init step
+ * reads it to say "expired" rather than the API's bare 401. An opaque token, or one without a
+ * numeric {@code exp} (a NumericDate, whose fraction is dropped), has none. Read with
+ * jackson-core's streaming parser only, which the init step loads anyway (not databind).
  */
-final class TokenExpiry {
+public final class TokenExpiry {
   private static final JsonFactory JSON = new JsonFactory();
 
   /** Payloads larger than this are not read (a token is at most 16 KiB). */
@@ -23,7 +25,7 @@ final class TokenExpiry {
   private TokenExpiry() {}
 
   /** The token's expiry in epoch seconds, when it is a JWT with a numeric {@code exp}. */
-  static OptionalLong epochSeconds(String token) {
+  public static OptionalLong epochSeconds(String token) {
     int first = token.indexOf('.');
     int second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (first <= 0 || second < 0 || second - first - 1 > MAX_PAYLOAD_CHARS) {
@@ -56,7 +58,7 @@ final class TokenExpiry {
   }
 
   /** Nanoseconds from {@code now} until the token expires; empty when it has no expiry. */
-  static OptionalLong nanosLeft(String token, Instant now) {
+  public static OptionalLong nanosLeft(String token, Instant now) {
     OptionalLong exp = epochSeconds(token);
     if (exp.isEmpty()) {
       return OptionalLong.empty();

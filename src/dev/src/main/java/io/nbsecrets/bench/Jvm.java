@@ -1,0 +1,106 @@
+package io.nbsecrets.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A java launcher that {@code bench init} times, and how it keeps what a training run loaded: a
+ * class-data archive (AppCDS, as the image's build makes) before Java {@value
+ * InitBench#AOT_CACHE_RELEASE}, an AOT cache (JEP 483, loaded and linked classes and method
+ * profiles) from it on.
+ */
+record Jvm(Path launcher, int release) {
+  private static final Pattern VERSION = Pattern.compile("version \"(\\d+)(?:\\.(\\d+))?");
+
+  /** This JVM's launcher. */
+  static Path current() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  /**
+   * The launcher at {@code launcher}, its release read from {@code -version}.
+   *
+   * @throws IllegalArgumentException naming the path when it is not a java launcher that runs
+   */
+  static Jvm of(Path launcher) {
+    if (launcher.equals(current())) {
+      return new Jvm(launcher, Runtime.version().feature());
+    }
+    if (!Files.isExecutable(launcher)) {
+      throw new IllegalArgumentException(launcher + " is not an executable file");
+    }
+    String output;
+    try {
+      Process version =
+          new ProcessBuilder(launcher.toString(), "-version").redirectErrorStream(true).start();
+      output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!version.waitFor(30, TimeUnit.SECONDS) || version.exitValue() != 0) {
+        throw new IllegalArgumentException(launcher + " -version failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(launcher + " cannot be run: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalArgumentException(launcher + " -version was interrupted");
+    }
+    int release = release(output);
+    if (release < 17) {
+      throw new IllegalArgumentException(
+          launcher
+              + " is not a java launcher of release 17 or later (it says: "
+              + firstLine(output)
+              + ")");
+    }
+    return new Jvm(launcher, release);
+  }
+
+  /** The feature release in a {@code java -version} output ("1.8.0" is 8); 0 if there is none. */
+  static int release(String versionOutput) {
+    Matcher m = VERSION.matcher(versionOutput);
+    if (!m.find()) {
+      return 0;
+    }
+    int first = Integer.parseInt(m.group(1));
+    return first == 1 && m.group(2) != null ? Integer.parseInt(m.group(2)) : first;
+  }
+
+  private boolean aotCache() {
+    return release >= InitBench.AOT_CACHE_RELEASE;
+  }
+
+  /** What its training runs make, in words. */
+  String archiveKind() {
+    return aotCache() ? "AOT cache" : "class-data archive";
+  }
+
+  /** The file name of the archive called {@code name}. */
+  String archive(String name) {
+    return name + (aotCache() ? ".aot" : ".jsa");
+  }
+
+  /** The flags of a training run that records {@code file}. */
+  List<String> recordArchive(Path file) {
+    return aotCache()
+        ? List.of("-XX:AOTCacheOutput=" + file)
+        : List.of("-XX:ArchiveClassesAtExit=" + file);
+  }
+
+  /** The flags of a run that uses {@code file} (a mismatch only costs speed). */
+  List<String> useArchive(Path file) {
+    return aotCache()
+        ? List.of("-XX:AOTCache=" + file)
+        : List.of("-XX:SharedArchiveFile=" + file, "-Xshare:auto");
+  }
+
+  private static String firstLine(String text) {
+    String line = text.strip();
+    int end = line.indexOf('\n');
+    return end < 0 ? line : line.substring(0, end);
+  }
+}
