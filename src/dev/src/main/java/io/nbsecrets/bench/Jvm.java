@@ -51,10 +51,11 @@ record Jvm(Path launcher, int release) {
     }
     int release = release(output);
     if (release < 17) {
+      String said = firstLine(output);
       throw new IllegalArgumentException(
           launcher
-              + " is not a java launcher of release 17 or later (it says: "
-              + firstLine(output)
+              + " is not a java launcher of release 17 or later ("
+              + (said.isEmpty() ? "its -version printed nothing" : "it says: " + said)
               + ")");
     }
     return new Jvm(launcher, release);

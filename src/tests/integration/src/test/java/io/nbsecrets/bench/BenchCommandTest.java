@@ -256,6 +256,11 @@ class BenchCommandTest {
     assertThat(wrong.err())
         .contains("--java " + notJava + " is not a java launcher of release 17 or later")
         .contains("sh version");
+    Run silent = run("bench", "init", "--dir", dir.toString(), "--java", "/bin/true");
+    assertThat(silent.exit()).isEqualTo(2);
+    assertThat(silent.err())
+        .contains(
+            "--java /bin/true is not a java launcher of release 17 or later (its -version printed nothing)");
     Run missing = run("bench", "init", "--dir", dir.toString(), "--java", "/nonexistent/java");
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("--java /nonexistent/java is not an executable file");
