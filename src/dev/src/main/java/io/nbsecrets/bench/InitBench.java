@@ -127,8 +127,12 @@ final class InitBench implements Callable<Integer> {
         Files.deleteIfExists(dir.resolve(jvm.archive(name)));
       }
       try {
-        train(jvm, dir, "init", init);
-        train(jvm, dir, "inner", inner);
+        train(jvm, dir, "init", command(jvm, dir, false, "init", initArgs(dir), null));
+        train(
+            jvm,
+            dir,
+            "inner",
+            command(jvm, dir, false, "inner", List.of(dir.toString()), InnerLayerAlone.class));
       } catch (IllegalStateException e) {
         err.println("bench init: " + e.getMessage());
         return 1;
@@ -196,17 +200,14 @@ final class InitBench implements Callable<Integer> {
     return command;
   }
 
-  /** Runs {@code command} once, recording what it loads in the archive {@code archive}. */
+  /**
+   * Runs {@code command} (built without an archive) once, recording what it loads in the archive
+   * {@code archive}.
+   */
   private static void train(Jvm jvm, Path dir, String archive, List<String> command)
       throws IOException {
     Path file = dir.resolve(jvm.archive(archive));
     List<String> training = new ArrayList<>(command);
-    // The run's own archive flags give way to the recording ones.
-    training.removeIf(
-        arg ->
-            arg.startsWith("-XX:SharedArchiveFile")
-                || arg.startsWith("-XX:AOTCache")
-                || arg.equals("-Xshare:auto"));
     training.addAll(1, jvm.recordArchive(file));
     Process run = new ProcessBuilder(training).redirectErrorStream(true).start();
     String log = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
