@@ -1,7 +1,9 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,8 +20,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,27 +52,6 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   /** Log context key: every log line of a reconcile names its session (namespace/name). */
   static final String MDC_SESSION = "session";
 
-  /**
-   * How soon to look for the StatefulSet controller's reason while a session has no pod; later
-   * looks are spaced by half the StatefulSet's age, up to {@link #MAX_RECHECK}.
-   */
-  static final Duration NO_POD_RECHECK = Duration.ofSeconds(10);
-
-  /**
-   * How soon to look for the init step's reason while a session's pod is not ready; later looks are
-   * spaced by half the StatefulSet's age, up to {@link #MAX_RECHECK}.
-   */
-  static final Duration NOT_READY_RECHECK = Duration.ofSeconds(15);
-
-  /**
-   * The longest pause between two looks at a waiting session. A pod that gets ready or a
-   * StatefulSet that gets a pod reconciles the session at once (the StatefulSet's status changes);
-   * the looks only find failures that change nothing watched, and a cluster whose controllers are
-   * slow (a burst of sessions against kube-controller-manager's request rate) is not polled at a
-   * fixed rate per session.
-   */
-  static final Duration MAX_RECHECK = Duration.ofSeconds(60);
-
   private final SecretResolver resolver;
   private final Clock clock;
   private final SessionMetrics metrics;
@@ -94,13 +75,19 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     return caches.all();
   }
 
-  /** What the caches hold about a session: its snapshot records and workload. */
-  private record Observed(List<ConfigMap> records, StatefulSet sts, Service service) {
+  /**
+   * What the caches hold about a session: its snapshot records, workload, pod (slim: {@link
+   * SessionPods}) and the StatefulSet controller's FailedCreate Events.
+   */
+  private record Observed(
+      List<ConfigMap> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {
     static Observed of(NotebookSession session, Context<NotebookSession> context) {
       return new Observed(
           SnapshotStep.owned(session, context.getSecondaryResources(ConfigMap.class)),
           context.getSecondaryResource(StatefulSet.class).orElse(null),
-          context.getSecondaryResource(Service.class).orElse(null));
+          context.getSecondaryResource(Service.class).orElse(null),
+          context.getSecondaryResource(Pod.class).orElse(null),
+          context.getSecondaryResources(Event.class));
     }
   }
 
@@ -134,7 +121,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
     SnapshotStep.deleteSuperseded(client, session, observed.records(), record);
-    return report(client, session, record, sts, versions.get());
+    return report(client, session, record, sts, observed, versions.get());
   }
 
   private static <T> Supplier<T> memoized(Supplier<T> supplier) {
@@ -151,12 +138,13 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     };
   }
 
-  /** Writes the status of a pass that went through, and says when to look again. */
+  /** Writes the status of a pass that went through. */
   private UpdateControl<NotebookSession> report(
       KubernetesClient client,
       NotebookSession session,
       ConfigMap record,
       StatefulSet sts,
+      Observed observed,
       SecretResolver.CurrentVersions versions) {
     List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(record);
     metrics.staleCheck(versions.result());
@@ -169,38 +157,13 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     boolean waiting =
         sts != null && !SessionStatusAggregator.podReady(sts) && !PodCreationFailures.noPod(sts);
     if (waiting) {
-      PodInitFailures.of(client, sts).ifPresent(status::initFailed);
+      PodInitFailures.of(observed.pod()).ifPresent(status::initFailed);
     }
-    status.workloadFrom(sts, creationFailure(client, sts));
+    status.workloadFrom(sts, creationFailure(sts, observed.events()));
     var mounted = StaleMarks.mounted(manifest, versions, session.getStatus());
     StatusPatch.write(client, session, status.build(mounted, sts));
-    UpdateControl<NotebookSession> done = UpdateControl.noUpdate();
-    // The controller's FailedCreate events are not watched: look again while there is no pod.
-    // Pods are not watched either: look again while the pod is not ready (its init step may
-    // fail, which changes nothing the operator watches).
-    if (sts != null && PodCreationFailures.noPod(sts)) {
-      return done.rescheduleAfter(recheck(NO_POD_RECHECK, sts));
-    }
-    return waiting ? done.rescheduleAfter(recheck(NOT_READY_RECHECK, sts)) : done;
-  }
-
-  /** {@code first} while the StatefulSet is young; then half its age, at most MAX_RECHECK. */
-  Duration recheck(Duration first, StatefulSet sts) {
-    String created = sts.getMetadata().getCreationTimestamp();
-    if (created == null) {
-      return first;
-    }
-    Duration age;
-    try {
-      age = Duration.between(java.time.Instant.parse(created), clock.instant());
-    } catch (java.time.format.DateTimeParseException e) {
-      return first;
-    }
-    Duration half = age.dividedBy(2);
-    if (half.compareTo(first) <= 0) {
-      return first;
-    }
-    return half.compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : half;
+    // Nothing to poll: the pod's init step and the controller's FailedCreate are watched.
+    return UpdateControl.noUpdate();
   }
 
   @Override
@@ -219,7 +182,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       NotebookSessionStatus old = session.getStatus();
       NotebookSessionStatus status =
           new SessionStatusAggregator(session, clock.instant())
-              .workloadFrom(sts, creationFailure(client, sts))
+              .workloadFrom(sts, creationFailure(sts, context.getSecondaryResources(Event.class)))
               .failed(failure)
               .build(old == null ? null : old.getSecrets(), sts);
       // An Event when Ready says something new: a retry of the same failure adds none.
@@ -242,11 +205,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   }
 
   /** Why the StatefulSet has no pod, when it has none and the controller said why; else null. */
-  private static String creationFailure(KubernetesClient client, StatefulSet sts) {
+  private String creationFailure(StatefulSet sts, Set<Event> events) {
     if (sts == null || !PodCreationFailures.noPod(sts)) {
       return null;
     }
-    return PodCreationFailures.latest(client, sts).orElse(null);
+    return PodCreationFailures.latest(events, sts, clock.instant()).orElse(null);
   }
 
   /** The failure behind {@code e} (the framework wraps checked exceptions). */

@@ -1,29 +1,28 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 
 /**
  * Why the StatefulSet controller cannot create a session's pod (Pod Security, quotas, a missing
  * service account...). The controller reports it only as a {@code FailedCreate} Event on the
- * StatefulSet, so the operator reads that Event — one LIST, only while the StatefulSet has no pod —
- * and carries its message into the session's conditions, where the user looks.
+ * StatefulSet, so the operator watches these Events ({@link SessionEventSources}: a field selector
+ * on the reason, so no other Event is sent to it) and carries the message into the session's
+ * conditions, where the user looks.
  */
 final class PodCreationFailures {
   static final String REASON = "FailedCreate";
-  private static final Logger LOG = LoggerFactory.getLogger(PodCreationFailures.class);
 
   /** A condition message stays short enough to read in {@code kubectl get -o wide}. */
   static final int MAX_MESSAGE = 1024;
@@ -48,37 +47,31 @@ final class PodCreationFailures {
    */
   static final Duration RECENT = Duration.ofMinutes(5);
 
-  /** The latest recent FailedCreate message of this StatefulSet (by uid), if any. */
-  static Optional<String> latest(KubernetesClient client, StatefulSet sts) {
-    return latest(client, sts, Instant.now());
+  /** The session whose StatefulSet an Event is about: they share their name. */
+  static Set<ResourceID> session(Event e) {
+    ObjectReference about = e.getInvolvedObject();
+    return about == null || about.getName() == null
+        ? Set.of()
+        : Set.of(new ResourceID(about.getName(), e.getMetadata().getNamespace()));
   }
 
-  static Optional<String> latest(KubernetesClient client, StatefulSet sts, Instant now) {
+  /** A StatefulSet's FailedCreate (also where a field selector is not honoured). */
+  static boolean isCreationFailure(Event e) {
+    return REASON.equals(e.getReason())
+        && e.getInvolvedObject() != null
+        && "StatefulSet".equals(e.getInvolvedObject().getKind());
+  }
+
+  /** The latest recent FailedCreate message of this StatefulSet (by uid) among {@code events}. */
+  static Optional<String> latest(Collection<Event> events, StatefulSet sts, Instant now) {
     String uid = sts.getMetadata().getUid();
-    try {
-      return client
-          .v1()
-          .events()
-          .inNamespace(sts.getMetadata().getNamespace())
-          .withFields(
-              Map.of(
-                  "involvedObject.kind",
-                  "StatefulSet",
-                  "involvedObject.name",
-                  sts.getMetadata().getName(),
-                  "reason",
-                  REASON))
-          .list()
-          .getItems()
-          .stream()
-          .filter(e -> uid == null || Objects.equals(uid, e.getInvolvedObject().getUid()))
-          .filter(e -> when(e).isAfter(now.minus(RECENT)))
-          .max(Comparator.comparing(PodCreationFailures::when))
-          .map(e -> shorten(e.getMessage()));
-    } catch (KubernetesClientException e) {
-      LOG.warn("could not read the StatefulSet's events: {}", e.getMessage());
-      return Optional.empty();
-    }
+    return events.stream()
+        .filter(PodCreationFailures::isCreationFailure)
+        .filter(e -> sts.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+        .filter(e -> uid == null || Objects.equals(uid, e.getInvolvedObject().getUid()))
+        .filter(e -> when(e).isAfter(now.minus(RECENT)))
+        .max(Comparator.comparing(PodCreationFailures::when))
+        .map(e -> shorten(e.getMessage()));
   }
 
   private static Instant when(Event e) {

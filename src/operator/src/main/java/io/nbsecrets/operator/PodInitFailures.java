@@ -3,24 +3,18 @@ package io.nbsecrets.operator;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Why a session pod's init step failed, as the kubelet reports it: the init container's
  * termination, whose message the init step writes as {@code <Reason>: <text>} (never a value). The
  * session shows it in {@code SecretsReady} and {@code Ready} under the init step's own reason
  * ({@code UserKeyRefused}, {@code TokenExpired}, {@code DecryptFailed}, ...) rather than only as a
- * pod that is not ready. The operator reads the pod (one GET) only while it is not ready.
+ * pod that is not ready. The operator watches the pods ({@link SessionPods}) for it.
  */
 final class PodInitFailures {
-  private static final Logger LOG = LoggerFactory.getLogger(PodInitFailures.class);
   private static final Pattern REASON =
       Pattern.compile("^([A-Z][A-Za-z]{1,63}): (.*)$", Pattern.DOTALL);
 
@@ -28,17 +22,6 @@ final class PodInitFailures {
   record Failure(String reason, String message) {}
 
   private PodInitFailures() {}
-
-  /** The failure of the StatefulSet's pod's init step, if its pod says the step failed. */
-  static Optional<Failure> of(KubernetesClient client, StatefulSet sts) {
-    String pod = Workload.podName(sts.getMetadata().getName());
-    try {
-      return of(client.pods().inNamespace(sts.getMetadata().getNamespace()).withName(pod).get());
-    } catch (KubernetesClientException e) {
-      LOG.warn("could not read pod {}: {}", pod, e.getMessage());
-      return Optional.empty();
-    }
-  }
 
   /**
    * From a pod's status: the init container's current termination with a non-zero exit code, or,

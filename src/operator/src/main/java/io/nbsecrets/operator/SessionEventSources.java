@@ -1,10 +1,13 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -17,10 +20,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What a session's reconcile watches: its snapshot records, StatefulSet and Service (labelled as
- * ours), the namespaces (for their user binding) and the stale-secrets poller. Also tells the
- * informer caches about the operator's own writes, so the next reconcile does not see a stale cache
- * and write again.
+ * What a session's reconcile watches: its snapshot records, StatefulSet, Service and pod (labelled
+ * as ours), the StatefulSet controller's {@code FailedCreate} Events, the namespaces (for their
+ * user binding) and the stale-secrets poller. Also tells the informer caches about the operator's
+ * own writes, so the next reconcile does not see a stale cache and write again.
  */
 final class SessionEventSources {
   private final Map<Class<?>, InformerEventSource<?, NotebookSession>> owned;
@@ -52,6 +55,33 @@ final class SessionEventSources {
             ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT);
     var statefulSets = informer(context, StatefulSet.class, "statefulsets", ours);
     var services = informer(context, Service.class, "services", ours);
+    // The pod, for its init step's failure; cached slim (SessionPods).
+    InformerEventSource<Pod, NotebookSession> pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
+                .withName("pods")
+                .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_WORKLOAD)
+                .withItemStore(new SessionPods())
+                .withSecondaryToPrimaryMapper(SessionPods::session)
+                .withOnAddFilter(SessionPods::onAdd)
+                .withOnUpdateFilter(SessionPods::onUpdate)
+                .withOnDeleteFilter((pod, unknown) -> false)
+                .build(),
+            context);
+    // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
+    InformerEventSource<Event, NotebookSession> creationFailures =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
+                .withName("failedcreate")
+                .withFieldSelector(
+                    new FieldSelector(
+                        new FieldSelector.Field("reason", PodCreationFailures.REASON),
+                        new FieldSelector.Field("involvedObject.kind", "StatefulSet")))
+                .withSecondaryToPrimaryMapper(PodCreationFailures::session)
+                .withGenericFilter(PodCreationFailures::isCreationFailure)
+                .withOnDeleteFilter((event, unknown) -> false)
+                .build(),
+            context);
     var primaries = context.getPrimaryCache();
     InformerEventSource<Namespace, NotebookSession> namespaces =
         new InformerEventSource<>(
@@ -78,7 +108,7 @@ final class SessionEventSources {
         new StaleSecretsPoller(primaries::list, resolver, metrics, StaleSecretsPoller.PERIOD);
     return new SessionEventSources(
         Map.of(ConfigMap.class, records, StatefulSet.class, statefulSets, Service.class, services),
-        List.of(records, statefulSets, services, namespaces, stale));
+        List.of(records, statefulSets, services, pods, creationFailures, namespaces, stale));
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> informer(

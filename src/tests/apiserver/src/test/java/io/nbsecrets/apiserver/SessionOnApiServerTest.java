@@ -357,6 +357,24 @@ class SessionOnApiServerTest {
               assertThat(condition(alice, "no-sa", "Ready"))
                   .containsEntry("reason", "PodCreationFailed");
             });
+    // Found through watches: the operator reads pods and Events only by its informers' lists and
+    // watches (the session pods by label, the Events by reason), never polling one session's.
+    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
+    List<AuditLog.Entry> reads =
+        AuditLog.read(cp.auditLog()).stream()
+            .filter(e -> e.user().equals(operatorUser) && !e.isWrite())
+            .filter(e -> "pods".equals(e.resource()) || "events".equals(e.resource()))
+            .toList();
+    assertThat(reads)
+        .as("the operator's reads of pods and Events")
+        .isNotEmpty()
+        .allSatisfy(
+            e -> {
+              assertThat(e.verb()).isIn("list", "watch");
+              assertThat(e.name()).isNullOrEmpty();
+              assertThat(e.uri())
+                  .contains("events".equals(e.resource()) ? "FailedCreate" : "labelSelector=");
+            });
   }
 
   // ------------------------------------------------------------------ schema, CEL, admission
@@ -1080,7 +1098,9 @@ class SessionOnApiServerTest {
       assertForbidden(() -> op.secrets().inNamespace(NS).list());
       assertForbidden(() -> ap.secrets().inNamespace(NS).list());
       assertForbidden(() -> ap.secrets().inNamespace(alice).list());
-      assertForbidden(() -> op.pods().inNamespace(alice).list());
+      // The operator watches the session pods (an informer, by label) and reads none by name.
+      assertForbidden(() -> op.pods().inNamespace(alice).withName("notebook-0").get());
+      assertForbidden(() -> op.pods().inNamespace(alice).withName("notebook-0").delete());
       // In the store's namespace the operator writes only usage ConfigMaps (nbsecrets-use-…): RBAC
       // cannot name them, the operator-scope policy does.
       assertForbidden(
@@ -1208,6 +1228,14 @@ class SessionOnApiServerTest {
             .map(p -> p.getMetadata().getName())
             .findFirst()
             .orElseThrow();
+    // Sent as the operator sends them, on an object: without reading the pod (it has no get).
+    Pod stub =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(sessionPod)
+            .withNamespace(alice)
+            .endMetadata()
+            .build();
     try (KubernetesClient op = cp.clientWithToken(saToken("nbsecrets-operator"))) {
       for (String patch :
           List.of(
@@ -1215,11 +1243,7 @@ class SessionOnApiServerTest {
               "{\"metadata\":{\"annotations\":{\"other\":\"x\"}}}",
               "{\"spec\":{\"containers\":[{\"name\":\"notebook\",\"image\":\"evil\"}]}}")) {
         assertThatThrownBy(
-                () ->
-                    op.pods()
-                        .inNamespace(alice)
-                        .withName(sessionPod)
-                        .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch))
+                () -> op.resource(stub).patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch))
             .as(patch)
             .isInstanceOfSatisfying(
                 KubernetesClientException.class,
@@ -1229,9 +1253,7 @@ class SessionOnApiServerTest {
                       .contains("may only set the annotation nbsecrets.io/secrets-revision");
                 });
       }
-      op.pods()
-          .inNamespace(alice)
-          .withName(sessionPod)
+      op.resource(stub)
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               "{\"metadata\":{\"annotations\":{\"nbsecrets.io/secrets-revision\":\"by-hand\"}}}");

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -88,33 +89,17 @@ class NotebookSessionReconcilerTest {
   }
 
   @Test
-  void aWaitingSessionIsLookedAtLessOftenAsItsStatefulSetAges() {
-    StatefulSet sts = new StatefulSet();
-    sts.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
-    var first = NotebookSessionReconciler.NOT_READY_RECHECK;
-    assertThat(reconciler.recheck(first, sts)).isEqualTo(first); // no creation time: the first
-    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(5).toString());
-    assertThat(reconciler.recheck(first, sts)).isEqualTo(first);
-    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(80).toString());
-    assertThat(reconciler.recheck(first, sts)).isEqualTo(java.time.Duration.ofSeconds(40));
-    sts.getMetadata().setCreationTimestamp(NOW.minusSeconds(3600).toString());
-    assertThat(reconciler.recheck(first, sts)).isEqualTo(NotebookSessionReconciler.MAX_RECHECK);
-    sts.getMetadata().setCreationTimestamp(NOW.plusSeconds(30).toString()); // clocks apart
-    assertThat(reconciler.recheck(first, sts)).isEqualTo(first);
-  }
-
-  @Test
   void aSessionGetsItsSecretWorkloadAndConditions() throws Exception {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
 
     UpdateControl<NotebookSession> control = reconciler.reconcile(session, context());
 
-    // The pod is not ready (no StatefulSet controller here): look again for the init step's
-    // reason. The status is written by the reconciler itself, not through the UpdateControl.
+    // The pod is not ready (no StatefulSet controller here). Nothing is polled: the pod and the
+    // controller's Events are watched. The status is written by the reconciler itself, not
+    // through the UpdateControl.
     assertThat(control.isNoUpdate()).isTrue();
-    assertThat(control.getScheduleDelay())
-        .contains(NotebookSessionReconciler.NOT_READY_RECHECK.toMillis());
+    assertThat(control.getScheduleDelay()).isEmpty();
     StatefulSet sts = only(StatefulSet.class);
     assertThat(only(Service.class).getMetadata().getName()).isEqualTo("nb");
     ConfigMap record = only(ConfigMap.class);
@@ -304,6 +289,14 @@ class NotebookSessionReconcilerTest {
   private List<? extends HasMetadata> secondaries(Class<?> type) {
     if (type == Namespace.class) {
       return Optional.ofNullable(client.namespaces().withName(NS).get()).stream().toList();
+    }
+    if (type == Event.class) {
+      return client.v1().events().inNamespace(NS).list().getItems().stream()
+          .filter(PodCreationFailures::isCreationFailure)
+          .toList();
+    }
+    if (type == Pod.class) {
+      return client.pods().inNamespace(NS).list().getItems();
     }
     Set<Class<?>> owned = Set.of(ConfigMap.class, StatefulSet.class, Service.class);
     assertThat(owned).contains(type);

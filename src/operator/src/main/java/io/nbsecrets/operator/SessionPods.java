@@ -1,0 +1,107 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The session pods the operator watches, for one reason: an init step that fails changes nothing
+ * else the operator watches (the StatefulSet's status says only "not ready"), yet the session must
+ * show the step's own reason. A watch replaces looking at each waiting pod again and again.
+ *
+ * <p>The cache keeps of each pod only what that needs, its metadata and its init container's
+ * status, so that a thousand sessions do not hold a thousand pod specs. A pod's update reconciles
+ * its session only when the init step's failure appears, changes or goes away; the pod getting
+ * ready reaches the session through its StatefulSet's status, as before.
+ */
+final class SessionPods implements ItemStore<Pod> {
+  private final BasicItemStore<Pod> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
+
+  /** The session a pod belongs to, by the label its StatefulSet's template gives it. */
+  static Set<ResourceID> session(Pod pod) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    String session = labels == null ? null : labels.get(Labels.SESSION);
+    return session == null
+        ? Set.of()
+        : Set.of(new ResourceID(session, pod.getMetadata().getNamespace()));
+  }
+
+  /** A new pod matters only when its init step has already failed (an operator's restart). */
+  static boolean onAdd(Pod pod) {
+    return PodInitFailures.of(pod).isPresent();
+  }
+
+  /** An update matters when the init step's failure appears, changes or goes away. */
+  static boolean onUpdate(Pod now, Pod before) {
+    return !Objects.equals(PodInitFailures.of(now), PodInitFailures.of(before));
+  }
+
+  /**
+   * What is kept of a pod: its metadata without managed fields, and its init container's status.
+   */
+  static Pod slim(Pod pod) {
+    ObjectMeta meta =
+        pod.getMetadata() == null ? null : new ObjectMetaBuilder(pod.getMetadata()).build();
+    if (meta != null) {
+      meta.setManagedFields(null);
+    }
+    List<ContainerStatus> init =
+        pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null
+            ? List.of()
+            : pod.getStatus().getInitContainerStatuses().stream()
+                .filter(s -> Workload.INIT_CONTAINER.equals(s.getName()))
+                .toList();
+    return new PodBuilder()
+        .withMetadata(meta)
+        .withNewStatus()
+        .withInitContainerStatuses(init)
+        .endStatus()
+        .build();
+  }
+
+  @Override
+  public String getKey(Pod pod) {
+    return store.getKey(pod);
+  }
+
+  @Override
+  public Pod put(String key, Pod pod) {
+    return store.put(key, slim(pod));
+  }
+
+  @Override
+  public Pod remove(String key) {
+    return store.remove(key);
+  }
+
+  @Override
+  public Stream<String> keySet() {
+    return store.keySet();
+  }
+
+  @Override
+  public Stream<Pod> values() {
+    return store.values();
+  }
+
+  @Override
+  public int size() {
+    return store.size();
+  }
+
+  @Override
+  public Pod get(String key) {
+    return store.get(key);
+  }
+}

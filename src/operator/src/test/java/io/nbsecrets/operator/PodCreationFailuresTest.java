@@ -1,0 +1,81 @@
+package io.nbsecrets.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PodCreationFailuresTest {
+  private static final Instant NOW = Instant.parse("2026-12-02T06:00:00Z");
+
+  private static final StatefulSet STS =
+      new StatefulSetBuilder()
+          .withNewMetadata()
+          .withName("nb")
+          .withNamespace("alice")
+          .withUid("uid-1")
+          .endMetadata()
+          .build();
+
+  private static Event event(String kind, String name, String uid, String reason, Instant at) {
+    return new EventBuilder()
+        .withNewMetadata()
+        .withName(name + ".1")
+        .withNamespace("alice")
+        .endMetadata()
+        .withNewInvolvedObject()
+        .withKind(kind)
+        .withName(name)
+        .withNamespace("alice")
+        .withUid(uid)
+        .endInvolvedObject()
+        .withReason(reason)
+        .withLastTimestamp(at.toString())
+        .withMessage(reason + " at " + at)
+        .build();
+  }
+
+  @Test
+  void theLatestRecentFailedCreateOfThisStatefulSetIsTaken() {
+    List<Event> events =
+        List.of(
+            event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(90)),
+            event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(30)),
+            event("StatefulSet", "nb", "uid-0", "FailedCreate", NOW.minusSeconds(1)),
+            event("StatefulSet", "other", "uid-2", "FailedCreate", NOW.minusSeconds(1)),
+            event("StatefulSet", "nb", "uid-1", "SuccessfulCreate", NOW.minusSeconds(1)));
+    assertThat(PodCreationFailures.latest(events, STS, NOW))
+        .contains("FailedCreate at " + NOW.minusSeconds(30));
+  }
+
+  @Test
+  void anOldFailureIsHistoryNotTheReasonNow() {
+    List<Event> events =
+        List.of(event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(301)));
+    assertThat(PodCreationFailures.latest(events, STS, NOW)).isEmpty();
+    assertThat(PodCreationFailures.latest(List.of(), STS, NOW)).isEmpty();
+  }
+
+  @Test
+  void anEventIsWatchedOnlyWhenItIsAStatefulSetsFailedCreateAndMapsToTheSessionOfItsName() {
+    Event failed = event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW);
+    assertThat(PodCreationFailures.isCreationFailure(failed)).isTrue();
+    assertThat(
+            PodCreationFailures.isCreationFailure(event("Pod", "nb-0", "u", "FailedCreate", NOW)))
+        .isFalse();
+    assertThat(
+            PodCreationFailures.isCreationFailure(
+                event("StatefulSet", "nb", "uid-1", "SuccessfulCreate", NOW)))
+        .isFalse();
+    assertThat(PodCreationFailures.session(failed)).containsExactly(new ResourceID("nb", "alice"));
+    failed.setInvolvedObject(null);
+    assertThat(PodCreationFailures.isCreationFailure(failed)).isFalse();
+    assertThat(PodCreationFailures.session(failed)).isEmpty();
+  }
+}
