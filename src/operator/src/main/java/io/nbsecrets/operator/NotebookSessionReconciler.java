@@ -86,7 +86,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           SnapshotStep.owned(session, context.getSecondaryResources(ConfigMap.class)),
           context.getSecondaryResource(StatefulSet.class).orElse(null),
           context.getSecondaryResource(Service.class).orElse(null),
-          context.getSecondaryResource(Pod.class).orElse(null),
+          SessionPods.ofSession(
+              session.getMetadata().getName(), context.getSecondaryResources(Pod.class)),
           context.getSecondaryResources(Event.class));
     }
   }

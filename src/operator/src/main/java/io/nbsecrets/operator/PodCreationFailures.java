@@ -41,11 +41,12 @@ final class PodCreationFailures {
   }
 
   /**
-   * How recent a FailedCreate must be to count. The controller retries with a backoff of at most a
-   * few minutes and each retry refreshes the Event; an older one is history (an earlier rollout),
-   * not why there is no pod now.
+   * How recent a FailedCreate must be to count. The StatefulSet controller retries with a backoff
+   * that grows to 1,000 s (its work queue's longest), and each retry refreshes the Event, which the
+   * operator watches; one older than that, with a margin, is history (an earlier rollout of the
+   * same StatefulSet), not why there is no pod now.
    */
-  static final Duration RECENT = Duration.ofMinutes(5);
+  static final Duration RECENT = Duration.ofMinutes(20);
 
   /** The session whose StatefulSet an Event is about: they share their name. */
   static Set<ResourceID> session(Event e) {

@@ -24,8 +24,10 @@ final class PodInitFailures {
   private PodInitFailures() {}
 
   /**
-   * From a pod's status: the init container's current termination with a non-zero exit code, or,
-   * while it waits to be restarted (CrashLoopBackOff), its last one.
+   * From a pod's status: the init container's current termination with a non-zero exit code; or,
+   * when it has not terminated now (waiting to be restarted in CrashLoopBackOff, or running again),
+   * its last termination with a non-zero exit code. Keeping the last failure while a retry runs
+   * means a crash loop does not flip the session's reason at each restart.
    */
   static Optional<Failure> of(Pod pod) {
     if (pod == null
@@ -37,11 +39,13 @@ final class PodInitFailures {
       if (!Workload.INIT_CONTAINER.equals(s.getName())) {
         continue;
       }
+      ContainerStateTerminated now = s.getState() == null ? null : s.getState().getTerminated();
+      // A current termination decides (exit 0: the step succeeded, whatever failed before);
+      // while the container waits to be restarted or runs again, its last failure stands.
       ContainerStateTerminated t =
-          failed(s.getState() == null ? null : s.getState().getTerminated());
-      if (t == null && (s.getState() == null || s.getState().getRunning() == null)) {
-        t = failed(s.getLastState() == null ? null : s.getLastState().getTerminated());
-      }
+          now != null
+              ? failed(now)
+              : failed(s.getLastState() == null ? null : s.getLastState().getTerminated());
       if (t != null) {
         return Optional.of(failure(pod.getMetadata().getName(), t));
       }

@@ -55,19 +55,21 @@ final class SessionEventSources {
             ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT);
     var statefulSets = informer(context, StatefulSet.class, "statefulsets", ours);
     var services = informer(context, Service.class, "services", ours);
-    // The pod, for its init step's failure; cached slim (SessionPods).
+    // The pod, for its init step's failure; cached slim (SessionPods) where one informer does.
+    var podConfig =
+        InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
+            .withName("pods")
+            .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_WORKLOAD)
+            .withSecondaryToPrimaryMapper(SessionPods::session)
+            .withOnAddFilter(SessionPods::onAdd)
+            .withOnUpdateFilter(SessionPods::onUpdate)
+            .withOnDeleteFilter(SessionPods::onDelete);
+    if (SessionPods.fitsOneInformer(
+        context.getControllerConfiguration().getEffectiveNamespaces())) {
+      podConfig.withItemStore(new SessionPods());
+    }
     InformerEventSource<Pod, NotebookSession> pods =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
-                .withName("pods")
-                .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_WORKLOAD)
-                .withItemStore(new SessionPods())
-                .withSecondaryToPrimaryMapper(SessionPods::session)
-                .withOnAddFilter(SessionPods::onAdd)
-                .withOnUpdateFilter(SessionPods::onUpdate)
-                .withOnDeleteFilter((pod, unknown) -> false)
-                .build(),
-            context);
+        new InformerEventSource<>(podConfig.build(), context);
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
         new InformerEventSource<>(

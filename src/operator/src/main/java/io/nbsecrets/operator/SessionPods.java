@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,9 +22,10 @@ import java.util.stream.Stream;
  * show the step's own reason. A watch replaces looking at each waiting pod again and again.
  *
  * <p>The cache keeps of each pod only what that needs, its metadata and its init container's
- * status, so that a thousand sessions do not hold a thousand pod specs. A pod's update reconciles
- * its session only when the init step's failure appears, changes or goes away; the pod getting
- * ready reaches the session through its StatefulSet's status, as before.
+ * status, so that a thousand sessions do not hold a thousand pod specs (where one informer watches
+ * them: all namespaces, the default, or one; see {@link #fitsOneInformer}). A pod's update
+ * reconciles its session only when the init step's failure appears, changes or goes away; the pod
+ * getting ready reaches the session through its StatefulSet's status, as before.
  */
 final class SessionPods implements ItemStore<Pod> {
   private final BasicItemStore<Pod> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
@@ -40,6 +42,32 @@ final class SessionPods implements ItemStore<Pod> {
   /** A new pod matters only when its init step has already failed (an operator's restart). */
   static boolean onAdd(Pod pod) {
     return PodInitFailures.of(pod).isPresent();
+  }
+
+  /**
+   * A pod that goes away matters when it had failed: the session must not keep its reason while the
+   * next pod (a rollout, a deleted pod) starts.
+   */
+  static boolean onDelete(Pod pod, Boolean finalStateUnknown) {
+    return PodInitFailures.of(pod).isPresent();
+  }
+
+  /**
+   * Whether the pod informer may use this slim cache: only when it is one informer. With several
+   * watched namespaces JOSDK makes one informer per namespace, all given the same store, and each
+   * one's re-list would drop the other namespaces' pods from it.
+   */
+  static boolean fitsOneInformer(Set<String> effectiveNamespaces) {
+    return effectiveNamespaces.size() == 1;
+  }
+
+  /** The session's own pod among those that carry its labels (anyone may label a pod so). */
+  static Pod ofSession(String session, Collection<Pod> labelled) {
+    String name = Workload.podName(session);
+    return labelled.stream()
+        .filter(p -> name.equals(p.getMetadata().getName()))
+        .findFirst()
+        .orElse(null);
   }
 
   /** An update matters when the init step's failure appears, changes or goes away. */

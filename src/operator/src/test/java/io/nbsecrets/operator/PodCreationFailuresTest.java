@@ -56,8 +56,14 @@ class PodCreationFailuresTest {
 
   @Test
   void anOldFailureIsHistoryNotTheReasonNow() {
+    // The controller's longest backoff is 1,000 s: a failure that old still counts.
+    Instant lastRetry = NOW.minusSeconds(1000);
+    assertThat(
+            PodCreationFailures.latest(
+                List.of(event("StatefulSet", "nb", "uid-1", "FailedCreate", lastRetry)), STS, NOW))
+        .contains("FailedCreate at " + lastRetry);
     List<Event> events =
-        List.of(event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(301)));
+        List.of(event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(1201)));
     assertThat(PodCreationFailures.latest(events, STS, NOW)).isEmpty();
     assertThat(PodCreationFailures.latest(List.of(), STS, NOW)).isEmpty();
   }

@@ -67,6 +67,56 @@ class PodInitFailuresTest {
   }
 
   @Test
+  void aStepThatSucceedsAfterFailingIsNoLongerAFailure() {
+    var failed =
+        new ContainerStatusBuilder()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(1)
+            .withMessage("UserKeyRefused: the secrets API refused the user key: HTTP 503")
+            .endTerminated()
+            .endLastState();
+    var succeeded =
+        PodInitFailures.of(
+            pod(
+                failed
+                    .withNewState()
+                    .withNewTerminated()
+                    .withExitCode(0)
+                    .endTerminated()
+                    .endState()));
+    assertThat(succeeded).isEmpty();
+  }
+
+  @Test
+  void whileItRunsAgainTheLastFailureStandsSoACrashLoopDoesNotFlipTheReason() {
+    var retrying =
+        PodInitFailures.of(
+            pod(
+                new ContainerStatusBuilder()
+                    .withNewState()
+                    .withNewRunning()
+                    .endRunning()
+                    .endState()
+                    .withNewLastState()
+                    .withNewTerminated()
+                    .withExitCode(1)
+                    .withMessage("UserKeyRefused: the secrets API refused the user key: HTTP 503")
+                    .endTerminated()
+                    .endLastState()));
+    assertThat(retrying.orElseThrow().reason()).isEqualTo("UserKeyRefused");
+    var firstRun =
+        PodInitFailures.of(
+            pod(
+                new ContainerStatusBuilder()
+                    .withNewState()
+                    .withNewRunning()
+                    .endRunning()
+                    .endState()));
+    assertThat(firstRun).isEmpty();
+  }
+
+  @Test
   void aMessageWithoutAReasonOrNoMessageIsStillReported() {
     var plain =
         PodInitFailures.of(
@@ -99,7 +149,7 @@ class PodInitFailuresTest {
   }
 
   @Test
-  void successRunningOrNoStatusIsNoFailure() {
+  void successOrNoStatusIsNoFailure() {
     assertThat(
             PodInitFailures.of(
                 pod(
@@ -110,22 +160,6 @@ class PodInitFailuresTest {
                         .withReason("Completed")
                         .endTerminated()
                         .endState())))
-        .isEmpty();
-    // Running again after a failure: wait for this attempt.
-    assertThat(
-            PodInitFailures.of(
-                pod(
-                    new ContainerStatusBuilder()
-                        .withNewState()
-                        .withNewRunning()
-                        .endRunning()
-                        .endState()
-                        .withNewLastState()
-                        .withNewTerminated()
-                        .withExitCode(1)
-                        .withMessage("DecryptFailed: x")
-                        .endTerminated()
-                        .endLastState())))
         .isEmpty();
     assertThat(PodInitFailures.of((Pod) null)).isEmpty();
     assertThat(PodInitFailures.of(new PodBuilder().withNewMetadata().endMetadata().build()))

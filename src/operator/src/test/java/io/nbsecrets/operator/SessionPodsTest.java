@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +103,28 @@ class SessionPodsTest {
     assertThat(SessionPods.onUpdate(SessionPods.slim(failed), failed))
         .as("the cached slim pod against the whole one")
         .isFalse();
+  }
+
+  @Test
+  void aFailedPodThatGoesAwayReconcilesItsSessionSoItsReasonDoesNotOutliveIt() {
+    assertThat(SessionPods.onDelete(pod(init(1, "DecryptFailed: x")), false)).isTrue();
+    assertThat(SessionPods.onDelete(pod(init(-1, null)), true)).isFalse();
+  }
+
+  @Test
+  void theSlimCacheIsUsedOnlyByOneInformer() {
+    assertThat(SessionPods.fitsOneInformer(Constants.WATCH_ALL_NAMESPACE_SET)).isTrue();
+    assertThat(SessionPods.fitsOneInformer(java.util.Set.of("alice"))).isTrue();
+    assertThat(SessionPods.fitsOneInformer(java.util.Set.of("alice", "bob"))).isFalse();
+  }
+
+  @Test
+  void theSessionsPodIsTheOneOfItsNameNotAnyPodWithItsLabels() {
+    Pod own = pod(init(1, "DecryptFailed: x"));
+    Pod impostor = pod(init(1, "UserKeyRefused: y"));
+    impostor.getMetadata().setName("nb-impostor");
+    assertThat(SessionPods.ofSession("nb", List.of(impostor, own))).isSameAs(own);
+    assertThat(SessionPods.ofSession("nb", List.of(impostor))).isNull();
   }
 
   @Test

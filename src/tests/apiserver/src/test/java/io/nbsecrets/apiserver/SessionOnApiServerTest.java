@@ -1098,7 +1098,7 @@ class SessionOnApiServerTest {
       assertForbidden(() -> op.secrets().inNamespace(NS).list());
       assertForbidden(() -> ap.secrets().inNamespace(NS).list());
       assertForbidden(() -> ap.secrets().inNamespace(alice).list());
-      // The operator watches the session pods (an informer, by label) and reads none by name.
+      // The operator's informer lists and watches pods; it has no get and no delete on them.
       assertForbidden(() -> op.pods().inNamespace(alice).withName("notebook-0").get());
       assertForbidden(() -> op.pods().inNamespace(alice).withName("notebook-0").delete());
       // In the store's namespace the operator writes only usage ConfigMaps (nbsecrets-use-…): RBAC

@@ -4,9 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -95,5 +103,42 @@ class WatchNamespacesOnApiServerTest {
         .isNull();
     assertThat(chart.admin.apps().statefulSets().inNamespace("w-alice").list().getItems())
         .isEmpty();
+  }
+
+  @Test
+  void anInitStepThatFailsShowsItsReasonInEachWatchedNamespace() throws Exception {
+    // One pod informer per watched namespace here, each with its own cache (SessionPods).
+    for (String[] ns : new String[][] {{"w-carol", "carol"}, {"w-bob", "bob"}}) {
+      String user = ns[1];
+      assertThat(chart.putSecret(api.url("https"), user, "bad", user + "-value-bad"))
+          .isEqualTo(201);
+      String yaml = Sessions.yaml(ns[0], "broken", user, List.of("bad"));
+      NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+      // A Secret made beforehand under the snapshot's name holds a token the user's key does not
+      // open (names are content hashes, so the operator uses it): the real init step fails.
+      Snapshot forged =
+          new Snapshot(
+              SecretResolver.selectionHash(session),
+              List.of(
+                  new Snapshot.Entry(
+                      "bad",
+                      "bad",
+                      1,
+                      Fernet.fromKey(Fernet.generateKey())
+                          .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
+      Secret sealed = SessionSecrets.desired(session, forged);
+      sealed.getMetadata().setOwnerReferences(null);
+      chart.admin.resource(sealed).create();
+      chart.apply("launcher", yaml);
+    }
+    for (String ns : List.of("w-carol", "w-bob")) {
+      await()
+          .atMost(Sessions.WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(Sessions.condition(chart, ns, "broken", "SecretsReady"))
+                      .containsEntry("status", "False")
+                      .containsEntry("reason", "DecryptFailed"));
+    }
   }
 }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -38,6 +39,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -149,6 +151,66 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "Ready", "True", "SessionReady")).isTrue();
     assertThat(Conditions.find(conditions, "Ready").orElseThrow().getMessage())
         .isEqualTo("the session is running with its secrets");
+  }
+
+  @Test
+  void theInitStepsReasonComesFromTheSessionsOwnPodNotFromAnotherWithItsLabels() throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    StatefulSet sts = only(StatefulSet.class);
+    sts.setStatus(
+        new StatefulSetStatusBuilder()
+            .withObservedGeneration(sts.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withReadyReplicas(0)
+            .build());
+    client.resource(sts).updateStatus();
+    var labels = sts.getSpec().getTemplate().getMetadata().getLabels();
+    // Someone who may create pods in the namespace copies the session's labels onto another pod.
+    client.resource(failedPod("nb-copy", labels, "UserKeyRefused: forged")).create();
+    client
+        .resource(failedPod("nb-0", labels, "DecryptFailed: secret TOKEN cannot be decrypted"))
+        .create();
+
+    reconciler.reconcile(reread(session), context());
+
+    var conditions = reread(session).getStatus().getConditions();
+    assertThat(Conditions.find(conditions, "SecretsReady").orElseThrow())
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("DecryptFailed");
+              assertThat(c.getMessage())
+                  .isEqualTo("the init step of pod nb-0 failed: secret TOKEN cannot be decrypted");
+            });
+  }
+
+  private static Pod failedPod(String name, Map<String, String> labels, String message) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NS)
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("notebook")
+        .withImage("jupyter")
+        .endContainer()
+        .endSpec()
+        .withNewStatus()
+        .addNewInitContainerStatus()
+        .withName(Workload.INIT_CONTAINER)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(1)
+        .withMessage(message)
+        .endTerminated()
+        .endState()
+        .endInitContainerStatus()
+        .endStatus()
+        .build();
   }
 
   @Test
