@@ -66,20 +66,23 @@ class PodInitFailuresTest {
     assertThat(failure.orElseThrow().reason()).isEqualTo("UserKeyRefused");
   }
 
+  /** An init container whose last run failed with the API's refusal. */
+  private static ContainerStatusBuilder failedBefore() {
+    return new ContainerStatusBuilder()
+        .withNewLastState()
+        .withNewTerminated()
+        .withExitCode(1)
+        .withMessage("UserKeyRefused: the secrets API refused the user key: HTTP 503")
+        .endTerminated()
+        .endLastState();
+  }
+
   @Test
   void aStepThatSucceedsAfterFailingIsNoLongerAFailure() {
-    var failed =
-        new ContainerStatusBuilder()
-            .withNewLastState()
-            .withNewTerminated()
-            .withExitCode(1)
-            .withMessage("UserKeyRefused: the secrets API refused the user key: HTTP 503")
-            .endTerminated()
-            .endLastState();
     var succeeded =
         PodInitFailures.of(
             pod(
-                failed
+                failedBefore()
                     .withNewState()
                     .withNewTerminated()
                     .withExitCode(0)
@@ -92,18 +95,7 @@ class PodInitFailuresTest {
   void whileItRunsAgainTheLastFailureStandsSoACrashLoopDoesNotFlipTheReason() {
     var retrying =
         PodInitFailures.of(
-            pod(
-                new ContainerStatusBuilder()
-                    .withNewState()
-                    .withNewRunning()
-                    .endRunning()
-                    .endState()
-                    .withNewLastState()
-                    .withNewTerminated()
-                    .withExitCode(1)
-                    .withMessage("UserKeyRefused: the secrets API refused the user key: HTTP 503")
-                    .endTerminated()
-                    .endLastState()));
+            pod(failedBefore().withNewState().withNewRunning().endRunning().endState()));
     assertThat(retrying.orElseThrow().reason()).isEqualTo("UserKeyRefused");
     var firstRun =
         PodInitFailures.of(

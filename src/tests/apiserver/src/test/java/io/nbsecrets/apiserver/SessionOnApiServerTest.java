@@ -15,16 +15,13 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.operator.Labels;
-import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.operator.SessionSecrets;
-import io.nbsecrets.operator.Snapshot;
 import io.nbsecrets.operator.Workload;
 import java.io.IOException;
 import java.net.URI;
@@ -721,23 +718,8 @@ class SessionOnApiServerTest {
   void anInitStepThatFailsShowsItsOwnReasonOnTheSession() throws Exception {
     secret("alice", "tampered");
     String yaml = sessionYaml(alice, "tampered", "alice", List.of("tampered"));
-    NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
-    // A Secret made beforehand under the name of the session's snapshot (the same selection, the
-    // same version) holds a token that the user's key does not open. Names are content hashes,
-    // so the operator uses it as it is; the real init step cannot decrypt it.
-    Snapshot forged =
-        new Snapshot(
-            SecretResolver.selectionHash(session),
-            List.of(
-                new Snapshot.Entry(
-                    "tampered",
-                    "tampered",
-                    1,
-                    Fernet.fromKey(Fernet.generateKey())
-                        .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
-    Secret sealed = SessionSecrets.desired(session, forged);
-    sealed.getMetadata().setOwnerReferences(null);
-    admin.resource(sealed).create();
+    // The real init step fails: the snapshot's Secret holds a token the user's key does not open.
+    admin.resource(Sessions.undecryptableSnapshot(yaml, "tampered")).create();
     chart.apply("launcher", yaml);
     await()
         .atMost(WAIT)

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.crypto.Fernet;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.operator.SecretResolver;
+import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.Snapshot;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +45,28 @@ final class Sessions {
   }
 
   /** The condition {@code type} of a session, or an empty map. */
+  /**
+   * A Secret made beforehand under the name of {@code yaml}'s snapshot (the same selection, version
+   * 1 of {@code item}) that holds a token the user's key does not open. Names are content hashes,
+   * so the operator uses it as it is; the real init step cannot decrypt it.
+   */
+  static Secret undecryptableSnapshot(String yaml, String item) {
+    NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+    Snapshot forged =
+        new Snapshot(
+            SecretResolver.selectionHash(session),
+            List.of(
+                new Snapshot.Entry(
+                    item,
+                    item,
+                    1,
+                    Fernet.fromKey(Fernet.generateKey())
+                        .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
+    Secret sealed = SessionSecrets.desired(session, forged);
+    sealed.getMetadata().setOwnerReferences(null);
+    return sealed;
+  }
+
   static Map<String, Object> condition(ChartRelease chart, String ns, String name, String type) {
     GenericKubernetesResource s = chart.session(ns, name);
     if (s == null || !(s.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {

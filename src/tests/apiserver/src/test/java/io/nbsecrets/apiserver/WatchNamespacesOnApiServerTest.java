@@ -4,17 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.NodeStandIn;
-import io.nbsecrets.model.NotebookSession;
-import io.nbsecrets.operator.SecretResolver;
-import io.nbsecrets.operator.SessionSecrets;
-import io.nbsecrets.operator.Snapshot;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -113,22 +105,8 @@ class WatchNamespacesOnApiServerTest {
       assertThat(chart.putSecret(api.url("https"), user, "bad", user + "-value-bad"))
           .isEqualTo(201);
       String yaml = Sessions.yaml(ns[0], "broken", user, List.of("bad"));
-      NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
-      // A Secret made beforehand under the snapshot's name holds a token the user's key does not
-      // open (names are content hashes, so the operator uses it): the real init step fails.
-      Snapshot forged =
-          new Snapshot(
-              SecretResolver.selectionHash(session),
-              List.of(
-                  new Snapshot.Entry(
-                      "bad",
-                      "bad",
-                      1,
-                      Fernet.fromKey(Fernet.generateKey())
-                          .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
-      Secret sealed = SessionSecrets.desired(session, forged);
-      sealed.getMetadata().setOwnerReferences(null);
-      chart.admin.resource(sealed).create();
+      // The real init step fails: the snapshot's Secret holds a token the user's key does not open.
+      chart.admin.resource(Sessions.undecryptableSnapshot(yaml, "bad")).create();
       chart.apply("launcher", yaml);
     }
     for (String ns : List.of("w-carol", "w-bob")) {
