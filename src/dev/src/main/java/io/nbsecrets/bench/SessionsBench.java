@@ -34,6 +34,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,7 +76,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Two targets: by default it runs the product as {@code dev --control-plane} does (real etcd,
  * kube-apiserver and kube-controller-manager; the chart's operator and API containers as processes
- * with the chart's arguments, RBAC and admission policy; the image's JVM flags; the store is the
+ * with the chart's arguments, RBAC and admission policy; the image's JVM flags and the collector
+ * the JVM chooses in a container of the chart's memory limit (the serial one); the store is the
  * chart's default, Kubernetes Secrets). The node stand-in reports each session pod Ready without
  * running its init step: on a cluster the nodes run them, and this machine's two cores would
  * measure 1,000 JVM starts instead of the control plane (the init-key burst measures their cost to
@@ -155,6 +157,16 @@ final class SessionsBench implements Callable<Integer> {
               + " a profile with jcmd).")
   int hold;
 
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A chart value for the control plane's helm install, as helm's --set (repeatable; a"
+              + " comma in a value is written \\, as helm wants); for example"
+              + " operator.extraEnv[0].name=JDK_JAVA_OPTIONS and"
+              + " operator.extraEnv[0].value=-XX:TieredStopAtLevel=1 to try JVM flags.")
+  Map<String, String> chartValues = new LinkedHashMap<>();
+
   @Spec CommandSpec spec;
 
   private PrintWriter out;
@@ -168,6 +180,10 @@ final class SessionsBench implements Callable<Integer> {
       Bench.requireRange("--load-seconds", loadSeconds, 1, 600);
       Bench.requireRange("--warm-up", warmUp, 0, 5000);
       size.check();
+      if (mock && !chartValues.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--set needs the control plane: the chart is not used with --mock");
+      }
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("bench sessions: " + e.getMessage());
       return 2;
@@ -190,7 +206,8 @@ final class SessionsBench implements Callable<Integer> {
                 ProcessHandle.current(),
                 null,
                 log::counts,
-                log::mark);
+                log::mark,
+                () -> reconcileCount(env.registry().scrape()));
         run(names, t);
       }
       return 0;
@@ -214,7 +231,8 @@ final class SessionsBench implements Callable<Integer> {
             controllerQps <= 0
                 ? List.of()
                 : List.of(
-                    "--kube-api-qps=" + controllerQps, "--kube-api-burst=" + 2 * controllerQps))) {
+                    "--kube-api-qps=" + controllerQps, "--kube-api-burst=" + 2 * controllerQps),
+            chartValues)) {
       out.printf("control plane and chart started in %d ms%n", millisSince(started));
       ControlPlane cp = dev.controlPlane();
       Map<String, ProcessHandle> processes = new LinkedHashMap<>();
@@ -231,7 +249,8 @@ final class SessionsBench implements Callable<Integer> {
               dev.operator().process(),
               dev.api().process(),
               audit::counts,
-              audit::mark);
+              audit::mark,
+              () -> reconcileCount(metrics(dev.operator().url("management"))));
       run(names, t);
     }
     return 0;
@@ -244,7 +263,8 @@ final class SessionsBench implements Callable<Integer> {
       ProcessHandle operator,
       ProcessHandle api,
       Supplier<Map<String, Counts>> requestsSinceMark,
-      Runnable mark) {}
+      Runnable mark,
+      Supplier<Long> reconciles) {}
 
   /** Requests and writes of one client (a user in the audit log, a User-Agent on the mock). */
   record Counts(Map<String, Integer> byVerbAndResource) {
@@ -297,7 +317,8 @@ final class SessionsBench implements Callable<Integer> {
     Thread.sleep(3000); // let the first store poll and the informers settle
     long heapBefore = heapAfterGc(t.operator());
     Map<String, Long> cpuBefore = cpu(t.processes());
-    double jitBefore = CompilerThreads.cpuSeconds(t.operator());
+    Optional<JvmThreads.Cpu> jvmBefore = JvmThreads.cpu(t.operator());
+    long reconcilesBefore = t.reconciles().get();
     t.mark().run();
 
     long begin = System.nanoTime();
@@ -308,7 +329,8 @@ final class SessionsBench implements Callable<Integer> {
     long readyAt = progress.await(p -> p.ready >= sessions, begin, out);
     Thread.sleep(3000); // the last status writes and events
     Map<String, Long> cpuAfter = cpu(t.processes());
-    double jitAfter = CompilerThreads.cpuSeconds(t.operator());
+    Optional<JvmThreads.Cpu> jvmAfter = JvmThreads.cpu(t.operator());
+    long reconcilesAfter = t.reconciles().get();
     Map<String, Counts> requests = t.requestsSinceMark().get();
     long heapAfter = heapAfterGc(t.operator());
 
@@ -326,10 +348,12 @@ final class SessionsBench implements Callable<Integer> {
     cpuBefore.forEach(
         (name, before) ->
             out.printf("  %-40s %7.1f s%n", name, (cpuAfter.get(name) - before) / 1e9));
-    if (jitBefore >= 0 && jitAfter >= 0) {
+    if (jvmBefore.isPresent() && jvmAfter.isPresent()) {
+      JvmThreads.Cpu jvm = jvmAfter.get().minus(jvmBefore.get());
       out.printf(
-          "  of the operator's: its JIT compiler threads %.1f s (threads alive at both ends)%n",
-          jitAfter - jitBefore);
+          "  of the operator's: its JIT compiler threads %.1f s, its collector and VM threads"
+              + " %.1f s (threads alive at both ends)%n",
+          jvm.jit(), jvm.gcAndVm());
     }
     if (heapBefore >= 0) {
       out.printf(
@@ -337,6 +361,11 @@ final class SessionsBench implements Callable<Integer> {
           heapBefore / 1048576.0,
           heapAfter / 1048576.0,
           (heapAfter - heapBefore) / 1024.0 / sessions);
+    }
+    if (reconcilesBefore >= 0 && reconcilesAfter >= 0) {
+      out.printf(
+          "operator reconciles per session: %.2f%n",
+          (reconcilesAfter - reconcilesBefore) / (double) sessions);
     }
     printRequests(requests, sessions, "per session");
     Counts operatorRequests =
@@ -726,9 +755,58 @@ final class SessionsBench implements Callable<Integer> {
       return r.totalMemory() - r.freeMemory();
     }
     jcmd(p, "GC.run");
-    Matcher m = USED.matcher(jcmd(p, "GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+    return heapUsed(jcmd(p, "GC.heap_info"));
   }
+
+  /**
+   * The heap in use by {@code jcmd GC.heap_info}'s account, in bytes (-1 when it says none): the
+   * sum of what each of its generations uses (G1 has one line, the serial and parallel collectors
+   * one per generation), before the Metaspace, which is not heap.
+   */
+  static long heapUsed(String heapInfo) {
+    int metaspace = heapInfo.indexOf("Metaspace");
+    Matcher m = USED.matcher(metaspace < 0 ? heapInfo : heapInfo.substring(0, metaspace));
+    long kib = -1;
+    while (m.find()) {
+      kib = Math.max(kib, 0) + Long.parseLong(m.group(1));
+    }
+    return kib < 0 ? -1 : kib * 1024;
+  }
+
+  /** The operator's {@code /metrics} at its management {@code url}; empty when it cannot say. */
+  private static String metrics(String url) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url + "/metrics"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : "";
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /**
+   * How many reconciles the operator has run, by its Prometheus text (the count of {@code
+   * nbsecrets_operator_reconcile_seconds}, summed over its series); -1 when the text has none.
+   */
+  static long reconcileCount(String prometheusText) {
+    long count = -1;
+    for (String line : prometheusText.split("\n")) {
+      if (line.startsWith(RECONCILE_COUNT + " ") || line.startsWith(RECONCILE_COUNT + "{")) {
+        String value = line.substring(line.lastIndexOf(' ') + 1);
+        count = Math.max(count, 0) + (long) Double.parseDouble(value);
+      }
+    }
+    return count;
+  }
+
+  private static final String RECONCILE_COUNT = "nbsecrets_operator_reconcile_seconds_count";
 
   private static String jcmd(ProcessHandle p, String command)
       throws IOException, InterruptedException {

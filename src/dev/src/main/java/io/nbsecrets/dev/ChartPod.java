@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder;
@@ -42,6 +43,18 @@ import java.util.regex.Pattern;
  */
 public final class ChartPod implements AutoCloseable {
   private static final Pattern VAR = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
+  /**
+   * HotSpot's least memory of a "server-class machine" (2 GiB less 256 MiB), where G1 is chosen.
+   */
+  private static final long SERVER_CLASS_MEMORY = (2048L - 256) << 20;
+
+  /** The variables whose Java options the container's {@code java} reads. */
+  static final List<String> JAVA_OPTIONS =
+      List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS");
+
+  private static final Pattern COLLECTOR =
+      Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC\\b");
 
   public final String name;
   public final String namespace;
@@ -162,18 +175,33 @@ public final class ChartPod implements AutoCloseable {
     }
   }
 
-  /** The image's JVM flags (operator/Dockerfile), the heap sized from the memory limit. */
-  private static List<String> imageJvmFlags(Container c) {
-    long limit = 512L << 20;
-    if (c.getResources() != null
-        && c.getResources().getLimits() != null
-        && c.getResources().getLimits().get("memory") != null) {
-      limit =
-          io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
-                  c.getResources().getLimits().get("memory"))
-              .longValue();
+  /**
+   * The image's JVM flags (operator/Dockerfile), the heap sized from the memory limit (512 MiB when
+   * there is none); and the collector the JVM picks by itself in the container. A JVM sees its
+   * container's memory limit as the machine's memory, and below 1,792 MiB (or with fewer than 2
+   * processors) it does not take the machine for a server and runs the serial collector instead of
+   * G1: so the chart's 512 MiB operator runs the serial collector in a pod, and runs it here too,
+   * unless the container's Java options ({@link #JAVA_OPTIONS}) choose one. Without a limit the JVM
+   * sees the node's memory and the choice is left to it.
+   */
+  static List<String> imageJvmFlags(Container c) {
+    Quantity memory =
+        c.getResources() == null || c.getResources().getLimits() == null
+            ? null
+            : c.getResources().getLimits().get("memory");
+    long limit = memory == null ? 512L << 20 : Quantity.getAmountInBytes(memory).longValue();
+    List<String> flags = new ArrayList<>();
+    flags.add("-Xmx" + (limit * 3 / 4 >> 20) + "m");
+    flags.add("-XX:+ExitOnOutOfMemoryError");
+    List<EnvVar> env = c.getEnv() == null ? List.of() : c.getEnv();
+    boolean collectorChosen =
+        env.stream()
+            .filter(e -> JAVA_OPTIONS.contains(e.getName()) && e.getValue() != null)
+            .anyMatch(e -> COLLECTOR.matcher(e.getValue()).find());
+    if (memory != null && limit < SERVER_CLASS_MEMORY && !collectorChosen) {
+      flags.add("-XX:+UseSerialGC");
     }
-    return List.of("-Xmx" + (limit * 3 / 4 >> 20) + "m", "-XX:+ExitOnOutOfMemoryError");
+    return flags;
   }
 
   /** A loopback URL of a named container port. */

@@ -72,6 +72,22 @@ public final class ControlPlaneDev implements DevAssembly {
       boolean runInitSteps,
       List<String> controllerManagerFlags)
       throws IOException, InterruptedException {
+    return start(bin, dir, users, keyAlgorithm, runInitSteps, controllerManagerFlags, Map.of());
+  }
+
+  /**
+   * As above, with more chart values ({@code helm install --set}; they win over the development
+   * settings).
+   */
+  public static ControlPlaneDev start(
+      Path bin,
+      Path dir,
+      List<String> users,
+      SessionKeyAlgorithm keyAlgorithm,
+      boolean runInitSteps,
+      List<String> controllerManagerFlags,
+      Map<String, String> chartValues)
+      throws IOException, InterruptedException {
     if (!Files.isDirectory(Helm.CHART)) {
       throw new IOException(
           "dev --control-plane installs the chart from "
@@ -84,7 +100,7 @@ public final class ControlPlaneDev implements DevAssembly {
         ControlPlane.start(bin, dir.resolve("control-plane"), accounts, controllerManagerFlags);
     ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
     try {
-      dev.boot(users, keyAlgorithm, runInitSteps);
+      dev.boot(users, keyAlgorithm, runInitSteps, chartValues);
       return dev;
     } catch (IOException | InterruptedException | RuntimeException e) {
       dev.close();
@@ -92,16 +108,16 @@ public final class ControlPlaneDev implements DevAssembly {
     }
   }
 
-  private void boot(List<String> users, SessionKeyAlgorithm keyAlgorithm, boolean runInitSteps)
+  private void boot(
+      List<String> users,
+      SessionKeyAlgorithm keyAlgorithm,
+      boolean runInitSteps,
+      Map<String, String> chartValues)
       throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
     // Development keeps the API on plain HTTP (api.tls.mode none: the chart then tells the operator
     // and init containers so), so that curl and the CLI reach it at endpoints.json's URL as is.
-    new Helm(cp)
-        .install(
-            RELEASE,
-            NAMESPACE,
-            Map.of("keys.algorithm", keyAlgorithm.id(), "api.tls.mode", "none"));
+    new Helm(cp).install(RELEASE, NAMESPACE, values(keyAlgorithm, chartValues));
     for (String user : users) {
       admin.namespaces().resource(restricted(user, user)).create();
       tokens.put(user, cp.token(user));
@@ -119,6 +135,15 @@ public final class ControlPlaneDev implements DevAssembly {
     resources.add(api);
     String apiUrl = api.url("http");
     resources.add(new NodeStandIn(cp, service -> apiUrl, sessions, runInitSteps).start());
+  }
+
+  private static Map<String, String> values(
+      SessionKeyAlgorithm keyAlgorithm, Map<String, String> chartValues) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("keys.algorithm", keyAlgorithm.id());
+    values.put("api.tls.mode", "none");
+    values.putAll(chartValues);
+    return values;
   }
 
   private Deployment deployment(String name) {

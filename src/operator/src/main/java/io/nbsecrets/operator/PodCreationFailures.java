@@ -29,7 +29,11 @@ final class PodCreationFailures {
 
   private PodCreationFailures() {}
 
-  /** True when the StatefulSet has observed its spec and still has no pod at all. */
+  /**
+   * True when the StatefulSet has observed its spec and still has no pod at all. A StatefulSet's
+   * update reconciles only when this or {@link SessionStatusAggregator#podReady} changes ({@link
+   * WorkloadChanges}).
+   */
   static boolean noPod(StatefulSet sts) {
     var s = sts.getStatus();
     if (s == null || s.getObservedGeneration() == null) {

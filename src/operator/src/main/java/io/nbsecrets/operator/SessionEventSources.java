@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.nbsecrets.model.NotebookSession;
 import java.util.List;
@@ -48,13 +49,16 @@ final class SessionEventSources {
     String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
     // Snapshot records, not the session Secrets: the operator never reads a Secret.
     var records =
-        informer(
+        owned(
             context,
             ConfigMap.class,
             "snapshots",
-            ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT);
-    var statefulSets = informer(context, StatefulSet.class, "statefulsets", ours);
-    var services = informer(context, Service.class, "services", ours);
+            ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT,
+            null);
+    // Only the StatefulSet's updates that change what a reconcile reads from it (WorkloadChanges).
+    var statefulSets =
+        owned(context, StatefulSet.class, "statefulsets", ours, new WorkloadChanges());
+    var services = owned(context, Service.class, "services", ours, null);
     // The pod, for its init step's failure; cached slim (SessionPods) where one informer does.
     var podConfig =
         InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
@@ -113,14 +117,30 @@ final class SessionEventSources {
         List.of(records, statefulSets, services, pods, creationFailures, namespaces, stale));
   }
 
-  private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> informer(
-      EventSourceContext<NotebookSession> context, Class<R> type, String name, String selector) {
-    return new InformerEventSource<>(
+  /**
+   * The informer of a kind that only the operator creates, one or a few per session, in the
+   * reconcile that then goes on to use what it created. That creation is no reason to reconcile
+   * again, so an addition reconciles nothing. JOSDK recognizes the operator's own creation ({@link
+   * #created}) only when the watch's addition comes after the create call has returned, and it
+   * often comes before: each new session was then reconciled once more for nothing. The cache still
+   * takes every addition; a change ({@code updates}: all when null) or a deletion still reconciles,
+   * and at start every session is reconciled anyway.
+   */
+  private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> owned(
+      EventSourceContext<NotebookSession> context,
+      Class<R> type,
+      String name,
+      String selector,
+      OnUpdateFilter<R> updates) {
+    var config =
         InformerEventSourceConfiguration.from(type, NotebookSession.class)
             .withName(name)
             .withLabelSelector(selector)
-            .build(),
-        context);
+            .withOnAddFilter(added -> false);
+    if (updates != null) {
+      config.withOnUpdateFilter(updates);
+    }
+    return new InformerEventSource<>(config.build(), context);
   }
 
   List<EventSource<?, NotebookSession>> all() {

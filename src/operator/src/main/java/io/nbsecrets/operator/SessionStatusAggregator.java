@@ -256,7 +256,10 @@ final class SessionStatusAggregator {
         .or(() -> Conditions.find(previous, type).map(Verdict::of));
   }
 
-  /** The pod is ready and runs the StatefulSet's current revision. */
+  /**
+   * The pod is ready and runs the StatefulSet's current revision. A StatefulSet's update reconciles
+   * only when this or {@link PodCreationFailures#noPod} changes ({@link WorkloadChanges}).
+   */
   static boolean podReady(StatefulSet sts) {
     var s = sts.getStatus();
     if (s == null || s.getReadyReplicas() == null || s.getReadyReplicas() < 1) {

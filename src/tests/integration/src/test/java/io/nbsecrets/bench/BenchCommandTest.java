@@ -128,6 +128,11 @@ class BenchCommandTest {
     assertThat(warm.exit()).isEqualTo(2);
     assertThat(warm.err())
         .contains("bench sessions: --warm-up must be between 0 and 5000, got: -1");
+    Run chart = run("bench", "sessions", "--mock", "--set", "operator.extraEnv[0].name=X");
+    assertThat(chart.exit()).isEqualTo(2);
+    assertThat(chart.err())
+        .contains(
+            "bench sessions: --set needs the control plane: the chart is not used with --mock");
   }
 
   @ParameterizedTest
