@@ -46,38 +46,14 @@ public final class ControlPlaneDev implements DevAssembly {
   public static ControlPlaneDev start(
       Path bin, Path dir, List<String> users, SessionKeyAlgorithm keyAlgorithm)
       throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, true);
+    return start(bin, dir, users, keyAlgorithm, true, List.of(), Map.of());
   }
 
   /**
    * As {@link #start(Path, Path, List, SessionKeyAlgorithm)}; with {@code runInitSteps} false the
-   * node stand-in reports session pods Ready without running their init steps (scale measurements).
-   */
-  public static ControlPlaneDev start(
-      Path bin,
-      Path dir,
-      List<String> users,
-      SessionKeyAlgorithm keyAlgorithm,
-      boolean runInitSteps)
-      throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, runInitSteps, List.of());
-  }
-
-  /** As above, with more flags for kube-controller-manager ({@link ControlPlane#start}). */
-  public static ControlPlaneDev start(
-      Path bin,
-      Path dir,
-      List<String> users,
-      SessionKeyAlgorithm keyAlgorithm,
-      boolean runInitSteps,
-      List<String> controllerManagerFlags)
-      throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, runInitSteps, controllerManagerFlags, Map.of());
-  }
-
-  /**
-   * As above, with more chart values ({@code helm install --set}; they win over the development
-   * settings).
+   * node stand-in reports session pods Ready without running their init steps (scale measurements);
+   * with more flags for kube-controller-manager ({@link ControlPlane#start}) and more chart values
+   * ({@code helm install --set}, which win over the development settings).
    */
   public static ControlPlaneDev start(
       Path bin,

@@ -1,5 +1,6 @@
 package io.nbsecrets.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.nbsecrets.model.NotebookSession;
@@ -17,11 +18,17 @@ public final class StatusOnlyChanges implements OnUpdateFilter<NotebookSession> 
 
   @Override
   public boolean accept(NotebookSession updated, NotebookSession old) {
-    if (updated == null || old == null) {
-      return true;
-    }
-    ObjectMeta now = updated.getMetadata();
-    ObjectMeta before = old.getMetadata();
+    return metadataChanged(updated, old) || !Objects.equals(updated.getSpec(), old.getSpec());
+  }
+
+  /**
+   * Whether an update changed what the operator reads in any object's metadata (the generation,
+   * annotations, labels, finalizers, owners, deletion), not just its resourceVersion or managed
+   * fields; true too when either side is missing, since nothing can then be compared.
+   */
+  static boolean metadataChanged(HasMetadata updated, HasMetadata old) {
+    ObjectMeta now = updated == null ? null : updated.getMetadata();
+    ObjectMeta before = old == null ? null : old.getMetadata();
     if (now == null || before == null) {
       return true;
     }
@@ -30,7 +37,6 @@ public final class StatusOnlyChanges implements OnUpdateFilter<NotebookSession> 
         || !Objects.equals(now.getLabels(), before.getLabels())
         || !Objects.equals(now.getFinalizers(), before.getFinalizers())
         || !Objects.equals(now.getOwnerReferences(), before.getOwnerReferences())
-        || !Objects.equals(now.getDeletionTimestamp(), before.getDeletionTimestamp())
-        || !Objects.equals(updated.getSpec(), old.getSpec());
+        || !Objects.equals(now.getDeletionTimestamp(), before.getDeletionTimestamp());
   }
 }
