@@ -11,6 +11,7 @@ import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.dev.NodeStandIn;
+import io.nbsecrets.http.Probes;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
@@ -747,6 +748,9 @@ final class SessionsBench implements Callable<Integer> {
 
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
+  /** The operator's reconcile timer's count, in the Prometheus text of its {@code /metrics}. */
+  private static final String RECONCILE_COUNT = "nbsecrets_operator_reconcile_seconds_count";
+
   /** The heap in use after a full GC ({@code jcmd}), in bytes; -1 when it cannot be read. */
   private static long heapAfterGc(ProcessHandle p) throws IOException, InterruptedException {
     if (p.pid() == ProcessHandle.current().pid()) {
@@ -778,7 +782,7 @@ final class SessionsBench implements Callable<Integer> {
     try {
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create(url + "/metrics"))
+              HttpRequest.newBuilder(URI.create(url + Probes.METRICS))
                   .timeout(Duration.ofSeconds(10))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -805,8 +809,6 @@ final class SessionsBench implements Callable<Integer> {
     }
     return count;
   }
-
-  private static final String RECONCILE_COUNT = "nbsecrets_operator_reconcile_seconds_count";
 
   private static String jcmd(ProcessHandle p, String command)
       throws IOException, InterruptedException {
