@@ -53,6 +53,21 @@ public final class ObjectKeys {
   public static final String MANIFEST = PREFIX + "manifest";
 
   /**
+   * Annotation on a session's StatefulSet: the record of the snapshot it mounts (which Secret, and
+   * the names, files and versions in it; never values), so that the record costs no write of its
+   * own. Absent when a ConfigMap carries the record (a large one, or one of an earlier version).
+   */
+  public static final String SNAPSHOT_RECORD = PREFIX + "snapshot-record";
+
+  /**
+   * Annotation on a session's StatefulSet: the session Secret it mounted before its latest
+   * snapshot, deleted by the operator once the StatefulSet names the new one. It stays until the
+   * next snapshot (removing it would cost a write), so each operator start deletes it once more (a
+   * 404 when it is gone); only a name of the session's own Secrets is ever followed.
+   */
+  public static final String SUPERSEDED_SECRET = PREFIX + "superseded-secret";
+
+  /**
    * Annotation on a session's pod template: changes with the snapshot, so a new snapshot rolls the
    * pod.
    */

@@ -1,6 +1,5 @@
 package io.nbsecrets.operator;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.nbsecrets.model.NotebookSession;
 
@@ -10,7 +9,7 @@ import io.nbsecrets.model.NotebookSession;
  * snapshot record built, and both checked against the API server's limits. The snapshot step writes
  * them; {@code nbsecrets bench snapshot} measures this work alone.
  */
-public record BuiltSnapshot(Snapshot snapshot, Secret secret, ConfigMap record) {
+public record BuiltSnapshot(Snapshot snapshot, Secret secret, SnapshotRecord record) {
 
   /**
    * Builds the snapshot of {@code session}'s selection.
@@ -24,7 +23,8 @@ public record BuiltSnapshot(Snapshot snapshot, Secret secret, ConfigMap record) 
       throws SessionFailure {
     Snapshot snapshot = resolver.resolve(session, allowRemoved);
     Secret sealed = SessionSecrets.desired(session, snapshot);
-    ConfigMap record = SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
+    SnapshotRecord record =
+        SnapshotRecords.desired(session, snapshot, SessionSecrets.dataBytes(sealed));
     // Before either is written: nothing half-made when the API server would refuse one.
     SessionSecrets.requireFits(snapshot, sealed, record);
     return new BuiltSnapshot(snapshot, sealed, record);

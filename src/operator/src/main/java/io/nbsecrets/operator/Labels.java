@@ -44,6 +44,9 @@ public final class Labels {
   /** Pod template annotation: changes with the snapshot, so a new snapshot rolls the pod. */
   public static final String SNAPSHOT = ObjectKeys.SNAPSHOT;
 
+  /** See {@link ObjectKeys#SUPERSEDED_SECRET}. */
+  public static final String SUPERSEDED_SECRET = ObjectKeys.SUPERSEDED_SECRET;
+
   public static final String COMPONENT_SECRETS = "session-secrets";
   public static final String COMPONENT_SNAPSHOT = "session-snapshot";
   public static final String COMPONENT_WORKLOAD = "session";

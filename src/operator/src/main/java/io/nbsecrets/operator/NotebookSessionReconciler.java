@@ -80,11 +80,12 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
    * SessionPods}) and the StatefulSet controller's FailedCreate Events.
    */
   private record Observed(
-      List<ConfigMap> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {
+      List<SnapshotRecord> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {
     static Observed of(NotebookSession session, Context<NotebookSession> context) {
+      StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
       return new Observed(
-          SnapshotStep.owned(session, context.getSecondaryResources(ConfigMap.class)),
-          context.getSecondaryResource(StatefulSet.class).orElse(null),
+          SnapshotStep.owned(session, sts, context.getSecondaryResources(ConfigMap.class)),
+          sts,
           context.getSecondaryResource(Service.class).orElse(null),
           SessionPods.ofSession(
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class)),
@@ -117,11 +118,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     String uid = session.getMetadata().getUid();
     Supplier<SecretResolver.CurrentVersions> versions =
         memoized(() -> resolver.currentVersions(user, snapshots.takenAt(uid)));
-    ConfigMap record =
+    SnapshotRecord record =
         snapshots.current(client, caches, session, observed.records(), observed.sts(), versions);
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
-    SnapshotStep.deleteSuperseded(client, session, observed.records(), record);
+    snapshots.deleteSuperseded(client, session, observed.records(), record, sts);
     return report(client, session, record, sts, observed, versions.get());
   }
 
@@ -143,11 +144,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   private UpdateControl<NotebookSession> report(
       KubernetesClient client,
       NotebookSession session,
-      ConfigMap record,
+      SnapshotRecord record,
       StatefulSet sts,
       Observed observed,
       SecretResolver.CurrentVersions versions) {
-    List<Snapshot.ManifestEntry> manifest = SnapshotRecords.manifest(record);
+    List<Snapshot.ManifestEntry> manifest = record.manifest();
     metrics.staleCheck(versions.result());
     if (!versions.known()) {
       LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());

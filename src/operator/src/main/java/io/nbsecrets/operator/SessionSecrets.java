@@ -3,7 +3,6 @@ package io.nbsecrets.operator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,6 +71,22 @@ public final class SessionSecrets {
       List<Snapshot.ManifestEntry> manifest,
       boolean manifestInSecret) {
     return session + "-secrets-" + contentHash(selectionHash, manifest, manifestInSecret);
+  }
+
+  /**
+   * Whether {@code name} is one of {@code session}'s own Secret names: a snapshot's ({@code
+   * <session>-secrets-} and 10 hex characters) or its live one. The operator deletes no other
+   * Secret, whatever a StatefulSet says.
+   */
+  static boolean isSessionSecret(String session, String name) {
+    if (name == null) {
+      return false;
+    }
+    if (name.equals(liveName(session))) {
+      return true;
+    }
+    String prefix = session + "-secrets-";
+    return name.startsWith(prefix) && name.substring(prefix.length()).matches("[0-9a-f]{10}");
   }
 
   static String contentHash(
@@ -144,7 +159,7 @@ public final class SessionSecrets {
    * half-made. (The Secret holds the tokens and the manifest, the record only the manifest and two
    * short fields, so in practice the Secret is the one that does not fit.)
    */
-  static void requireFits(Snapshot snapshot, Secret sealed, ConfigMap record)
+  static void requireFits(Snapshot snapshot, Secret sealed, SnapshotRecord record)
       throws SessionFailure {
     String selected = Counts.of(snapshot.entries().size(), "selected secret");
     requireAtMostMaxData(
@@ -154,7 +169,7 @@ public final class SessionSecrets {
         "a Kubernetes Secret",
         "select fewer or smaller secrets");
     requireAtMostMaxData(
-        SnapshotRecords.dataBytes(record),
+        record.dataBytes(),
         "the snapshot record of the " + selected,
         "their names and files",
         "a Kubernetes ConfigMap",

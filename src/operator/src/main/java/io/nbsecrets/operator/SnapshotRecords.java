@@ -1,18 +1,24 @@
 package io.nbsecrets.operator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * The record of a session's snapshot: a ConfigMap beside the session Secret that says which Secret
- * holds the snapshot, what is in it (names, file names, versions; never values) and how large it
- * is. The operator reads records, never Secrets: so it needs only {@code create} and {@code delete}
- * on Secrets wherever sessions live, and a cluster-wide grant cannot let it read the platform key
- * or anything else that is secret.
+ * Makes, writes out and reads {@link SnapshotRecord}s: as the annotation of the session's
+ * StatefulSet (the usual way), or as a ConfigMap beside the session Secret (a record too large for
+ * annotations, or one an earlier version wrote). The operator reads records, never Secrets: so it
+ * needs only {@code create} and {@code delete} on Secrets wherever sessions live, and a
+ * cluster-wide grant cannot let it read the platform key or anything else that is secret.
  */
 public final class SnapshotRecords {
   static final String MANIFEST = "manifest.json";
@@ -30,6 +36,19 @@ public final class SnapshotRecords {
   /** {@code Live} in the records of {@code refresh: Live} snapshots, whose Secret is updated. */
   static final String REFRESH = "refresh";
 
+  /** The StatefulSet's annotation that carries its record. */
+  static final String WORKLOAD_ANNOTATION = ObjectKeys.SNAPSHOT_RECORD;
+
+  /**
+   * The largest record the StatefulSet carries, in bytes of its annotation's value: half of what
+   * the API server allows all of an object's annotations together ({@code
+   * TotalAnnotationSizeLimitB}, 256 KiB), so that the other annotations keep their room. A larger
+   * record (hundreds of secrets with long names) goes into a ConfigMap.
+   */
+  static final int WORKLOAD_MAX_BYTES = 128 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private SnapshotRecords() {}
 
   /** Named like the snapshot's Secret: by the session and a hash of the contents. */
@@ -39,8 +58,12 @@ public final class SnapshotRecords {
         + SessionSecrets.contentHash(snapshot.selectionHash(), snapshot.manifest(), true);
   }
 
-  /** The record of {@code snapshot}, sealed into a Secret of {@code sealedBytes}. */
-  public static ConfigMap desired(NotebookSession session, Snapshot snapshot, long sealedBytes) {
+  /**
+   * The record of {@code snapshot}, sealed into a Secret of {@code sealedBytes}: carried by the
+   * StatefulSet when it fits ({@link #WORKLOAD_MAX_BYTES}), else by a ConfigMap (not written yet).
+   */
+  public static SnapshotRecord desired(
+      NotebookSession session, Snapshot snapshot, long sealedBytes) {
     String sessionName = session.getMetadata().getName();
     Map<String, String> data = new LinkedHashMap<>();
     data.put(SECRET, SessionSecrets.name(sessionName, snapshot));
@@ -50,74 +73,80 @@ public final class SnapshotRecords {
     if (snapshot.live()) {
       data.put(REFRESH, io.nbsecrets.model.Refresh.Live.name());
     }
+    SnapshotRecord record =
+        new SnapshotRecord(name(sessionName, snapshot), snapshot.selectionHash(), data, null);
+    return annotationBytes(record) <= WORKLOAD_MAX_BYTES
+        ? record
+        : record.carriedBy(configMap(session, record));
+  }
+
+  /** The ConfigMap that carries {@code record}, owned by {@code session}. */
+  static ConfigMap configMap(NotebookSession session, SnapshotRecord record) {
+    String sessionName = session.getMetadata().getName();
     return new ConfigMapBuilder()
         .withNewMetadata()
-        .withName(name(sessionName, snapshot))
+        .withName(record.name())
         .withNamespace(session.getMetadata().getNamespace())
         .withLabels(
             Labels.forSession(sessionName, session.getSpec().getUser(), Labels.COMPONENT_SNAPSHOT))
-        .withAnnotations(Map.of(Labels.SELECTION_HASH, snapshot.selectionHash()))
+        .withAnnotations(Map.of(Labels.SELECTION_HASH, record.selectionHash()))
         .withOwnerReferences(Owners.controllerReference(session))
         .endMetadata()
         .withImmutable(true)
-        .withData(data)
+        .withData(record.data())
         .build();
   }
 
-  public static String selectionHash(ConfigMap record) {
-    return record.getMetadata().getAnnotations() == null
-        ? null
-        : record.getMetadata().getAnnotations().get(Labels.SELECTION_HASH);
+  /** The record a ConfigMap carries (its selection hash null when the annotation is missing). */
+  public static SnapshotRecord of(ConfigMap configMap) {
+    Map<String, String> annotations = configMap.getMetadata().getAnnotations();
+    return new SnapshotRecord(
+        configMap.getMetadata().getName(),
+        annotations == null ? null : annotations.get(Labels.SELECTION_HASH),
+        configMap.getData(),
+        configMap);
+  }
+
+  /** The annotation's value that carries {@code record} in the StatefulSet. */
+  static String annotation(SnapshotRecord record) {
+    Map<String, Object> value = new LinkedHashMap<>();
+    value.put("name", record.name());
+    value.put("selectionHash", record.selectionHash());
+    value.put("data", new TreeMap<>(record.data()));
+    return SessionSecrets.toJson(value);
+  }
+
+  private static long annotationBytes(SnapshotRecord record) {
+    return annotation(record).getBytes(StandardCharsets.UTF_8).length;
   }
 
   /**
-   * The name of the record's Secret, derived from what the record says the snapshot holds; empty
-   * when the record names another Secret (a forged or damaged record, never followed).
+   * The record {@code sts} (may be null) carries; empty when it carries none, or one that does not
+   * read as a record (a damaged annotation is never followed: a new snapshot replaces it).
    */
-  public static java.util.Optional<String> secretName(String session, ConfigMap record) {
-    String derived =
-        live(record)
-            ? SessionSecrets.liveName(session)
-            : SessionSecrets.name(
-                session, selectionHash(record), manifest(record), manifestInSecret(record));
-    return derived.equals(data(record).get(SECRET))
-        ? java.util.Optional.of(derived)
-        : java.util.Optional.empty();
-  }
-
-  /** Whether the record is of a {@code refresh: Live} snapshot, whose Secret is updated. */
-  public static boolean live(ConfigMap record) {
-    return io.nbsecrets.model.Refresh.Live.name().equals(data(record).get(REFRESH));
-  }
-
-  /** Whether the record's Secret holds its manifest (a snapshot of this version). */
-  public static boolean manifestInSecret(ConfigMap record) {
-    return SessionSecrets.MANIFEST_KEY.equals(data(record).get(MANIFEST_KEY));
-  }
-
-  /** The size of a record's data as the API server counts it (UTF-8 bytes of the values). */
-  static long dataBytes(ConfigMap record) {
-    return data(record).values().stream()
-        .mapToLong(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
-        .sum();
-  }
-
-  public static long sealedBytes(ConfigMap record) {
-    String n = data(record).get(SEALED_BYTES);
+  public static Optional<SnapshotRecord> ofWorkload(StatefulSet sts) {
+    if (sts == null || sts.getMetadata().getAnnotations() == null) {
+      return Optional.empty();
+    }
+    String value = sts.getMetadata().getAnnotations().get(WORKLOAD_ANNOTATION);
+    if (value == null) {
+      return Optional.empty();
+    }
     try {
-      return n == null ? 0 : Long.parseLong(n);
-    } catch (NumberFormatException e) {
-      throw new IllegalStateException(
-          "snapshot record " + record.getMetadata().getName() + " has an unreadable size", e);
+      Carried carried = JSON.readValue(value, Carried.class);
+      if (carried.name() == null || carried.selectionHash() == null || carried.data() == null) {
+        return Optional.empty();
+      }
+      SnapshotRecord record =
+          new SnapshotRecord(carried.name(), carried.selectionHash(), carried.data(), null);
+      record.manifest(); // readable, or not followed
+      record.sealedBytes();
+      return Optional.of(record);
+    } catch (JsonProcessingException | IllegalStateException | NullPointerException e) {
+      return Optional.empty();
     }
   }
 
-  public static List<Snapshot.ManifestEntry> manifest(ConfigMap record) {
-    return SessionSecrets.parseManifest(
-        data(record).get(MANIFEST), "snapshot record " + record.getMetadata().getName());
-  }
-
-  private static Map<String, String> data(ConfigMap record) {
-    return record.getData() == null ? Map.of() : record.getData();
-  }
+  /** The annotation's value as it reads. */
+  record Carried(String name, String selectionHash, Map<String, String> data) {}
 }

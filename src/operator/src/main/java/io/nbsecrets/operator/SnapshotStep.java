@@ -20,13 +20,15 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The snapshot step: find the record the session follows, or take a snapshot (once per selection)
- * and write its immutable Secret and its record; later, delete the snapshots it superseded.
+ * and write its immutable Secret (its record goes with the workload, {@link SnapshotRecord});
+ * later, delete the snapshots it superseded.
  *
  * <p>Secret names are content hashes, so a Secret is never replaced: a new selection makes a new
  * Secret, and the old one goes once the workload points at the new one.
@@ -70,56 +72,81 @@ final class SnapshotStep {
     taken.put(uid, now);
   }
 
-  /** The session's snapshot records (owned by this session; others are never touched). */
-  static List<ConfigMap> owned(NotebookSession session, Set<ConfigMap> records) {
+  /**
+   * The Secrets of superseded snapshots this operator has deleted, by session uid and name: each is
+   * deleted once, not on every later pass (bounded; forgetting one costs one more delete).
+   */
+  private final Set<String> deletedSecrets = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The records this operator took since the session's StatefulSet was last written, by session
+   * uid: a pass after a failed workload write (a refused or conflicting StatefulSet) follows the
+   * record it took rather than taking the snapshot again, and the Secrets of those it did not
+   * follow are deleted once the StatefulSet is written. Bounded: when full it is emptied, which
+   * costs a snapshot taken again; so does a restart, and a Secret made before either is collected
+   * with its session.
+   */
+  private final Map<String, List<SnapshotRecord>> unwritten = new ConcurrentHashMap<>();
+
+  /**
+   * The session's snapshot records: the one its StatefulSet carries, first, then those in
+   * ConfigMaps owned by the session (others are never touched).
+   */
+  static List<SnapshotRecord> owned(
+      NotebookSession session, StatefulSet sts, Set<ConfigMap> configMaps) {
     String uid = session.getMetadata().getUid();
-    return records.stream().filter(r -> Owners.isControlledBy(r, uid)).toList();
+    List<SnapshotRecord> records = new ArrayList<>();
+    SnapshotRecords.ofWorkload(sts).ifPresent(records::add);
+    configMaps.stream()
+        .filter(r -> Owners.isControlledBy(r, uid))
+        .map(SnapshotRecords::of)
+        .forEach(records::add);
+    return records;
   }
 
   /**
    * The record of the session's current selection whose Secret exists; a new snapshot when there is
    * none.
    */
-  ConfigMap current(
+  SnapshotRecord current(
       KubernetesClient client,
       SessionEventSources caches,
       NotebookSession session,
-      List<ConfigMap> owned,
+      List<SnapshotRecord> owned,
       StatefulSet actualSts,
       Supplier<SecretResolver.CurrentVersions> versions)
       throws SessionFailure {
     String selectionHash = SecretResolver.selectionHash(session);
     String sessionName = session.getMetadata().getName();
+    List<SnapshotRecord> records = new ArrayList<>(owned);
+    records.addAll(unwritten.getOrDefault(session.getMetadata().getUid(), List.of()));
     // A record is followed only when the Secret it names is the one its contents name; of a live
     // session's records (the informer may still show one superseded), the up-to-date one first.
-    List<ConfigMap> candidates =
-        owned.stream()
-            .filter(r -> selectionHash.equals(SnapshotRecords.selectionHash(r)))
-            .filter(r -> SnapshotRecords.secretName(sessionName, r).isPresent())
+    List<SnapshotRecord> candidates =
+        records.stream()
+            .filter(r -> selectionHash.equals(r.selectionHash()))
+            .filter(r -> r.secretName(sessionName).isPresent())
             .toList();
-    ConfigMap current =
+    SnapshotRecord current =
         candidates.stream()
-            .filter(
-                r ->
-                    !SnapshotRecords.live(r)
-                        || !outdated(session, SnapshotRecords.manifest(r), versions.get()))
+            .filter(r -> !r.live() || !outdated(session, r.manifest(), versions.get()))
             .findFirst()
             .orElse(candidates.isEmpty() ? null : candidates.get(0));
     if (current != null) {
-      String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
+      String secretName = current.secretName(sessionName).orElseThrow();
       boolean present =
           Workload.mountsSecret(actualSts, secretName)
               || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
-      if (present && SnapshotRecords.live(current)) {
-        List<Snapshot.ManifestEntry> mounted = SnapshotRecords.manifest(current);
+      if (present && current.live()) {
+        List<Snapshot.ManifestEntry> mounted = current.manifest();
         if (!outdated(session, mounted, versions.get())) {
           return current;
         }
         // Live: the running session follows the store. Its Secret is updated in place.
-        ConfigMap next = take(client, caches, session, true, false);
+        SnapshotRecord next = take(client, caches, session, true, false);
         refreshed(mounted, next)
             .ifPresent(m -> new SessionEvents(client).normal(session, Reason.SECRETS_REFRESHED, m));
-        LivePodNudge.nudge(client, session, next.getMetadata().getName());
+        LivePodNudge.nudge(client, session, next.name());
         return next;
       }
       if (present) {
@@ -127,15 +154,14 @@ final class SnapshotStep {
       }
       // Its Secret is gone (deleted by hand, or by a clean-up that stopped half-way): a pod
       // pointed at it would never start. Take a new snapshot instead.
-      LOG.info(
-          "snapshot {} lost its secret {}; taking a new one",
-          current.getMetadata().getName(),
-          secretName);
-      client.resource(current).delete();
+      LOG.info("snapshot {} lost its secret {}; taking a new one", current.name(), secretName);
+      if (current.inConfigMap()) {
+        client.resource(current.configMap()).delete();
+      }
     }
     // A snapshot that replaces another (a new selection, a refresh, a lost Secret): an Event says
     // so. A session's first snapshot is told by its status alone.
-    boolean replacing = !owned.isEmpty() || actualSts != null;
+    boolean replacing = !records.isEmpty() || actualSts != null;
     return take(client, caches, session, false, replacing);
   }
 
@@ -170,11 +196,11 @@ final class SnapshotStep {
 
   /** The Event of a live update: what changed, by name and version (never a value). */
   static java.util.Optional<String> refreshed(
-      List<Snapshot.ManifestEntry> before, ConfigMap after) {
+      List<Snapshot.ManifestEntry> before, SnapshotRecord after) {
     Map<String, Long> old = new TreeMap<>();
     before.forEach(m -> old.put(m.name(), m.version()));
     Map<String, Long> now = new TreeMap<>();
-    SnapshotRecords.manifest(after).forEach(m -> now.put(m.name(), m.version()));
+    after.manifest().forEach(m -> now.put(m.name(), m.version()));
     List<String> changes = new ArrayList<>();
     now.forEach(
         (name, v) -> {
@@ -198,12 +224,13 @@ final class SnapshotStep {
   }
 
   /**
-   * Takes a snapshot and writes it. {@code replacing}: it replaces one the session had, and a
-   * {@code SnapshotTaken} Event says so (a session's first snapshot is in its status, {@code
-   * SecretsReady} and {@code secrets}: an Event would be one more write per new session and say
-   * nothing new; a live update has its own Event).
+   * Takes a snapshot and writes its Secret, and its record when a ConfigMap carries it (else the
+   * workload step writes it with the StatefulSet). {@code replacing}: it replaces one the session
+   * had, and a {@code SnapshotTaken} Event says so (a session's first snapshot is in its status,
+   * {@code SecretsReady} and {@code secrets}: an Event would be one more write per new session and
+   * say nothing new; a live update has its own Event).
    */
-  private ConfigMap take(
+  private SnapshotRecord take(
       KubernetesClient client,
       SessionEventSources caches,
       NotebookSession session,
@@ -214,14 +241,34 @@ final class SnapshotStep {
     BuiltSnapshot built = BuiltSnapshot.build(resolver, session, allowRemoved);
     Snapshot snapshot = built.snapshot();
     Secret sealed = built.secret();
-    ConfigMap record = built.record();
+    SnapshotRecord record = built.record();
     if (snapshot.live()) {
       createOrUpdate(client, sealed);
     } else {
       createOrUse(client, sealed);
     }
-    ConfigMap written = createOrGet(client, session, record);
-    caches.created(session, written);
+    // Made again (a selection that comes back): a later supersession deletes it again.
+    deletedSecrets.remove(session.getMetadata().getUid() + "/" + sealed.getMetadata().getName());
+    if (record.inConfigMap()) {
+      ConfigMap written = createOrGet(client, session, record.configMap());
+      caches.created(session, written);
+      record = SnapshotRecords.of(written);
+    } else {
+      if (unwritten.size() >= 10_000) {
+        unwritten.clear();
+      }
+      SnapshotRecord taken = record;
+      unwritten.compute(
+          session.getMetadata().getUid(),
+          (uid, list) -> {
+            List<SnapshotRecord> next = new ArrayList<>();
+            if (list != null) {
+              list.stream().filter(r -> !r.name().equals(taken.name())).forEach(next::add);
+            }
+            next.add(taken);
+            return next;
+          });
+    }
     // The audit trail: which versions reached which session (once per snapshot, not per reconcile).
     String where = session.getMetadata().getNamespace() + "/" + session.getMetadata().getName();
     for (Snapshot.Entry e : snapshot.entries()) {
@@ -246,37 +293,70 @@ final class SnapshotStep {
                   + ": "
                   + SessionEvents.joinNames(SecretResolver.names(snapshot.entries()), 900));
     }
-    return written;
+    return record;
   }
 
   /**
-   * Deletes the records other than {@code current}, each with its Secret first: a record whose
-   * Secret is gone is deleted on the next pass. A record whose contents do not name its Secret is
-   * never followed to delete anything.
+   * Once {@code sts} is written with {@code current}, deletes what {@code current} superseded: the
+   * Secret the StatefulSet names as superseded ({@link
+   * io.nbsecrets.model.ObjectKeys#SUPERSEDED_SECRET}), the Secrets of records taken since its last
+   * write and not followed, and the records in ConfigMaps other than {@code current}, each with its
+   * Secret first (a record whose Secret is gone is deleted on the next pass). Only the session's
+   * own Secrets ({@link SessionSecrets#isSessionSecret}) other than the one {@code sts} mounts are
+   * deleted; a record whose contents do not name its Secret is never followed.
    */
-  static void deleteSuperseded(
-      KubernetesClient client, NotebookSession session, List<ConfigMap> owned, ConfigMap current) {
+  void deleteSuperseded(
+      KubernetesClient client,
+      NotebookSession session,
+      List<SnapshotRecord> owned,
+      SnapshotRecord current,
+      StatefulSet sts) {
     String sessionName = session.getMetadata().getName();
-    String currentName = current.getMetadata().getName();
-    String secretName = SnapshotRecords.secretName(sessionName, current).orElseThrow();
-    for (ConfigMap old : owned) {
-      if (old.getMetadata().getName().equals(currentName)) {
+    String namespace = session.getMetadata().getNamespace();
+    String secretName = current.secretName(sessionName).orElseThrow();
+    String mounted = Workload.mountedSecret(sts);
+    Predicate<String> deletable =
+        name ->
+            SessionSecrets.isSessionSecret(sessionName, name)
+                && !name.equals(secretName)
+                && !name.equals(mounted);
+    String superseded = Workload.supersededSecret(sts);
+    if (deletable.test(superseded)) {
+      deleteSecretOnce(client, session, superseded);
+    }
+    for (SnapshotRecord taken : unwritten.getOrDefault(session.getMetadata().getUid(), List.of())) {
+      taken
+          .secretName(sessionName)
+          .filter(deletable)
+          .ifPresent(name -> deleteSecretOnce(client, session, name));
+    }
+    unwritten.remove(session.getMetadata().getUid());
+    for (SnapshotRecord old : owned) {
+      if (!old.inConfigMap() || (current.inConfigMap() && old.name().equals(current.name()))) {
         continue;
       }
-      var oldSecret = SnapshotRecords.secretName(sessionName, old);
-      if (oldSecret.isPresent() && !oldSecret.get().equals(secretName)) {
-        client
-            .secrets()
-            .inNamespace(old.getMetadata().getNamespace())
-            .withName(oldSecret.get())
-            .delete();
+      var oldSecret = old.secretName(sessionName);
+      if (oldSecret.isPresent()
+          && deletable.test(oldSecret.get())
+          && !oldSecret.get().equals(superseded)) {
+        client.secrets().inNamespace(namespace).withName(oldSecret.get()).delete();
       }
-      client.resource(old).delete();
-      LOG.info(
-          "deleted superseded snapshot {} (secret {})",
-          old.getMetadata().getName(),
-          oldSecret.orElse("none"));
+      client.resource(old.configMap()).delete();
+      LOG.info("deleted superseded snapshot {} (secret {})", old.name(), oldSecret.orElse("none"));
     }
+  }
+
+  private void deleteSecretOnce(KubernetesClient client, NotebookSession session, String name) {
+    String key = session.getMetadata().getUid() + "/" + name;
+    if (deletedSecrets.contains(key)) {
+      return;
+    }
+    client.secrets().inNamespace(session.getMetadata().getNamespace()).withName(name).delete();
+    LOG.info("deleted superseded secret {}", name);
+    if (deletedSecrets.size() >= 10_000) {
+      deletedSecrets.clear();
+    }
+    deletedSecrets.add(key);
   }
 
   /**

@@ -13,11 +13,11 @@ import java.util.Map;
 
 /**
  * Desired StatefulSet (one replica) and Service of a session. Pure functions of the session, the
- * session Secret's name and manifest, and the operator config: equal inputs give equal objects, so
- * the hash annotation detects every change and nothing else. The StatefulSet is built in named
- * steps, each its own class: {@link WorkloadBase}, {@link PodSettings}, {@link InitContainer},
- * {@link SessionContainer}, {@link WorkloadVolumes}, {@link RefreshSidecar} and {@link
- * EnvLauncher}.
+ * session Secret's name and manifest, the operator config and what the StatefulSet carries for the
+ * operator ({@link WorkloadStep#carried}): equal inputs give equal objects, so the hash annotation
+ * detects every change and nothing else. The StatefulSet is built in named steps, each its own
+ * class: {@link WorkloadBase}, {@link PodSettings}, {@link InitContainer}, {@link
+ * SessionContainer}, {@link WorkloadVolumes}, {@link RefreshSidecar} and {@link EnvLauncher}.
  */
 public final class Workload {
   public static final String SESSION_CONTAINER = "notebook";
@@ -69,8 +69,16 @@ public final class Workload {
    * StatefulSet's base; last the hash of it all.
    */
   public static StatefulSet statefulSet(WorkloadInputs in) {
+    return statefulSet(in, Map.of());
+  }
+
+  /**
+   * The StatefulSet, carrying {@code annotations} for the operator (its snapshot's record, the
+   * Secret it superseded): in the desired hash, so a change to them is written.
+   */
+  static StatefulSet statefulSet(WorkloadInputs in, Map<String, String> annotations) {
     PodSpec pod = EnvLauncher.apply(in, RefreshSidecar.apply(in, basePod(in)));
-    return withDesiredHash(WorkloadBase.statefulSet(in, pod));
+    return withDesiredHash(WorkloadBase.statefulSet(in, pod, annotations));
   }
 
   /** The pod of the first steps: settings, init container, session container, volumes. */
@@ -84,17 +92,32 @@ public final class Workload {
 
   /** Whether {@code sts} (may be null) mounts Secret {@code secretName} as the sealed volume. */
   static boolean mountsSecret(StatefulSet sts, String secretName) {
+    return secretName.equals(mountedSecret(sts));
+  }
+
+  /** The Secret {@code sts} (may be null) mounts as the sealed volume; null when none. */
+  static String mountedSecret(StatefulSet sts) {
     if (sts == null || sts.getSpec() == null || sts.getSpec().getTemplate() == null) {
-      return false;
+      return null;
     }
     var volumes = sts.getSpec().getTemplate().getSpec().getVolumes();
-    return volumes != null
-        && volumes.stream()
-            .anyMatch(
-                v ->
-                    SEALED_VOLUME.equals(v.getName())
-                        && v.getSecret() != null
-                        && secretName.equals(v.getSecret().getSecretName()));
+    if (volumes == null) {
+      return null;
+    }
+    return volumes.stream()
+        .filter(v -> SEALED_VOLUME.equals(v.getName()) && v.getSecret() != null)
+        .map(v -> v.getSecret().getSecretName())
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * The Secret {@code sts} (may be null) mounted before its latest snapshot ({@link
+   * io.nbsecrets.model.ObjectKeys#SUPERSEDED_SECRET}); null when none.
+   */
+  static String supersededSecret(StatefulSet sts) {
+    Map<String, String> annotations = sts == null ? null : sts.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(Labels.SUPERSEDED_SECRET);
   }
 
   public static Service service(NotebookSession session) {

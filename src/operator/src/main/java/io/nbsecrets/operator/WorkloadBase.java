@@ -14,7 +14,11 @@ import java.util.Map;
 final class WorkloadBase {
   private WorkloadBase() {}
 
-  static StatefulSet statefulSet(WorkloadInputs in, PodSpec pod) {
+  /**
+   * @param annotations the StatefulSet's own: what it carries for the operator (its snapshot's
+   *     record, the Secret it superseded)
+   */
+  static StatefulSet statefulSet(WorkloadInputs in, PodSpec pod, Map<String, String> annotations) {
     Map<String, String> labels = in.labels();
     Map<String, String> podAnnotations = new LinkedHashMap<>();
     podAnnotations.put(Labels.SNAPSHOT, in.snapshotHash());
@@ -23,6 +27,7 @@ final class WorkloadBase {
         .withName(in.name())
         .withNamespace(in.session().getMetadata().getNamespace())
         .withLabels(labels)
+        .withAnnotations(annotations.isEmpty() ? null : new LinkedHashMap<>(annotations))
         .withOwnerReferences(Owners.controllerReference(in.session()))
         .endMetadata()
         .withNewSpec()

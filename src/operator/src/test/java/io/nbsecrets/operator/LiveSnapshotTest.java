@@ -2,7 +2,6 @@ package io.nbsecrets.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.Refresh;
 import io.nbsecrets.model.SecretItem;
@@ -77,15 +76,15 @@ class LiveSnapshotTest {
                 new Snapshot.Entry("B", "B", 1, "token-b"),
                 new Snapshot.Entry("D", "D", 1, "token-d")),
             true);
-    ConfigMap record = SnapshotRecords.desired(s, next, 100);
+    SnapshotRecord record = SnapshotRecords.desired(s, next, 100);
     assertThat(SnapshotStep.refreshed(mounted("A", 1L, "B", 1L, "C", 4L), record))
         .hasValue(
             "updated the running session's secrets: A (version 1 to 2), D (added, version 1), C"
                 + " (deleted: its file is removed); files follow within the kubelet's update of"
                 + " the volume, variables on restart");
     assertThat(SnapshotStep.refreshed(mounted("A", 2L, "B", 1L, "D", 1L), record)).isEmpty();
-    assertThat(SnapshotRecords.live(record)).isTrue();
-    assertThat(SnapshotRecords.secretName("nb", record)).hasValue(SessionSecrets.liveName("nb"));
+    assertThat(record.live()).isTrue();
+    assertThat(record.secretName("nb")).hasValue(SessionSecrets.liveName("nb"));
     assertThat(SessionSecrets.desired(s, next).getImmutable()).isNull();
   }
 

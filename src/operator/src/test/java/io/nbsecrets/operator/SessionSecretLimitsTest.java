@@ -100,7 +100,15 @@ class SessionSecretLimitsTest {
       assertThat(sealed.getData()).hasSize(count + 1);
       assertThat(SessionSecrets.manifest(sealed)).hasSize(count);
       var record = SnapshotRecords.desired(SESSION, snapshot, SessionSecrets.dataBytes(sealed));
-      assertThat(annotationBytes(record.getMetadata().getAnnotations())).isLessThan(1024);
+      // The record rides in the StatefulSet's annotations up to half of their 256 KiB; past
+      // that, in a ConfigMap of its own.
+      Map<String, String> carried =
+          WorkloadStep.carried("nb", record, sealed.getMetadata().getName(), null);
+      // 480 such names need more than 128 KiB: a ConfigMap carries the record.
+      assertThat(record.inConfigMap()).isTrue();
+      assertThat(carried).isEmpty();
+      assertThat(annotationBytes(record.configMap().getMetadata().getAnnotations()))
+          .isLessThan(1024);
       // 128 KiB for one environment string (MAX_ARG_STRLEN): no manifest in the environment.
       var sts =
           Workload.statefulSet(
@@ -108,11 +116,11 @@ class SessionSecretLimitsTest {
                   SESSION,
                   SessionSecrets.name("nb", snapshot),
                   "0123456789",
-                  SnapshotRecords.manifestInSecret(record)
-                      ? null
-                      : SnapshotRecords.manifest(record),
-                  SnapshotRecords.sealedBytes(record),
-                  Sessions.config()));
+                  record.manifestInSecret() ? null : record.manifest(),
+                  record.sealedBytes(),
+                  Sessions.config()),
+              carried);
+      assertThat(annotationBytes(sts.getMetadata().getAnnotations())).isLessThan(256 * 1024);
       var init = sts.getSpec().getTemplate().getSpec().getInitContainers().get(0);
       assertThat(init.getEnv()).isEmpty();
       // Before, the manifest went to the environment: 480 such names pass 128 KiB already.

@@ -48,7 +48,7 @@ class WorkloadStepsTest {
   void baseIsTheOwnedOneReplicaStatefulSetAroundTheGivenPod() {
     WorkloadInputs in = full();
     PodSpec pod = new PodSpecBuilder().withHostname("marker").build();
-    StatefulSet sts = WorkloadBase.statefulSet(in, pod);
+    StatefulSet sts = WorkloadBase.statefulSet(in, pod, Map.of());
     assertThat(sts.getMetadata().getName()).isEqualTo("analysis");
     assertThat(sts.getMetadata().getNamespace()).isEqualTo("team-a");
     assertThat(sts.getMetadata().getLabels())
@@ -68,6 +68,16 @@ class WorkloadStepsTest {
         .containsExactly(Map.entry(Labels.SNAPSHOT, "abcdef0123"));
     assertThat(template.getSpec().getHostname()).isEqualTo("marker");
     assertThat(template.getSpec().getContainers()).isNullOrEmpty();
+  }
+
+  @Test
+  void baseCarriesTheOperatorsAnnotationsOnTheStatefulSetNotOnThePod() {
+    PodSpec pod = new PodSpecBuilder().build();
+    Map<String, String> carried = Map.of(Labels.SUPERSEDED_SECRET, "analysis-secrets-0123456789");
+    StatefulSet sts = WorkloadBase.statefulSet(full(), pod, carried);
+    assertThat(sts.getMetadata().getAnnotations()).isEqualTo(carried);
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsOnlyKeys(Labels.SNAPSHOT);
   }
 
   @Test

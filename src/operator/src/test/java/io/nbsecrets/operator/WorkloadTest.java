@@ -132,14 +132,19 @@ class WorkloadTest {
         new Snapshot(
             "0123456789abcdef",
             List.of(new Snapshot.Entry("API_KEY", "api-key", 3, "gAAAAABfake-token")));
-    var old = SnapshotRecords.desired(s, snap, 100);
-    old.getData().remove(SnapshotRecords.MANIFEST_KEY);
+    var desired = SnapshotRecords.desired(s, snap, 100);
+    var data = new java.util.HashMap<>(desired.data());
+    data.remove(SnapshotRecords.MANIFEST_KEY);
     String oldName =
         "nb-secrets-"
             + Hashes.ofJson(List.of("0123456789abcdef", snap.manifest())).substring(0, 10);
-    old.getData().put(SnapshotRecords.SECRET, oldName);
-    assertThat(SnapshotRecords.manifestInSecret(old)).isFalse();
-    assertThat(SnapshotRecords.secretName("nb", old)).contains(oldName);
+    data.put(SnapshotRecords.SECRET, oldName);
+    var old =
+        SnapshotRecords.of(
+            SnapshotRecords.configMap(
+                s, new SnapshotRecord(desired.name(), desired.selectionHash(), data, null)));
+    assertThat(old.manifestInSecret()).isFalse();
+    assertThat(old.secretName("nb")).contains(oldName);
     // A new snapshot of the same contents is another Secret: never the old one without the key.
     assertThat(SessionSecrets.name("nb", snap)).isNotEqualTo(oldName);
   }
@@ -242,14 +247,19 @@ class WorkloadTest {
             "0123456789abcdef",
             List.of(new Snapshot.Entry("API_KEY", "api-key", 3, "gAAAAABfake-token")));
     var record = SnapshotRecords.desired(s, snap, 100);
-    assertThat(record.getImmutable()).isTrue();
-    assertThat(SnapshotRecords.secretName("nb", record))
+    assertThat(record.inConfigMap()).isFalse();
+    assertThat(SnapshotRecords.configMap(s, record).getImmutable()).isTrue();
+    assertThat(record.secretName("nb"))
         .contains(SessionSecrets.desired(s, snap).getMetadata().getName());
-    assertThat(SnapshotRecords.manifest(record))
+    assertThat(record.manifest())
         .containsExactly(new Snapshot.ManifestEntry("API_KEY", "api-key", 3));
-    assertThat(SnapshotRecords.sealedBytes(record)).isEqualTo(100);
-    record.getData().put("secret", "someone-elses-secret");
-    assertThat(SnapshotRecords.secretName("nb", record)).isEmpty();
+    assertThat(record.sealedBytes()).isEqualTo(100);
+    var forged = new java.util.HashMap<>(record.data());
+    forged.put("secret", "someone-elses-secret");
+    assertThat(
+            new SnapshotRecord(record.name(), record.selectionHash(), forged, null)
+                .secretName("nb"))
+        .isEmpty();
   }
 
   @Test

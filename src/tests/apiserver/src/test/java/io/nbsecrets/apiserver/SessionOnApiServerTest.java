@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -22,6 +23,7 @@ import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.SnapshotRecords;
 import io.nbsecrets.operator.Workload;
 import java.io.IOException;
 import java.net.URI;
@@ -230,6 +232,12 @@ class SessionOnApiServerTest {
     List<Secret> secrets = sessionSecrets(alice, "notebook");
     assertThat(secrets).hasSize(1);
     assertThat(secrets.get(0).getImmutable()).isTrue();
+    // The snapshot's record rides in the StatefulSet, naming the Secret; no ConfigMap of its own.
+    StatefulSet workload =
+        admin.apps().statefulSets().inNamespace(alice).withName("notebook").get();
+    assertThat(SnapshotRecords.ofWorkload(workload).orElseThrow().secretName("notebook"))
+        .hasValue(secrets.get(0).getMetadata().getName());
+    assertThat(snapshotConfigMaps(alice, "notebook")).isEmpty();
     assertThat(secrets.get(0).getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getController()).isTrue());
@@ -278,6 +286,16 @@ class SessionOnApiServerTest {
     await()
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(sessionSecrets(alice, "notebook")).hasSize(1));
+    assertThat(
+            admin
+                .apps()
+                .statefulSets()
+                .inNamespace(alice)
+                .withName("notebook")
+                .get()
+                .getMetadata()
+                .getAnnotations())
+        .containsEntry(Labels.SUPERSEDED_SECRET, secrets.get(0).getMetadata().getName());
 
     // Delete: the real garbage collector removes the Secret, StatefulSet, Service and pod.
     try (KubernetesClient launcher = cp.client("launcher")) {
@@ -546,31 +564,21 @@ class SessionOnApiServerTest {
     awaitReady(alice, "rebuilt");
     Secret sealed = sessionSecrets(alice, "rebuilt").get(0);
     Pod pod = admin.pods().inNamespace(alice).withName("rebuilt-0").get();
-    var records =
-        admin
-            .configMaps()
-            .inNamespace(alice)
-            .withLabel(Labels.SESSION, "rebuilt")
-            .withLabel(Labels.COMPONENT, Labels.COMPONENT_SNAPSHOT)
-            .list()
-            .getItems();
-    assertThat(records).hasSize(1);
-    admin.resource(records.get(0)).delete();
+    var workload = admin.apps().statefulSets().inNamespace(alice).withName("rebuilt");
+    String record = workload.get().getMetadata().getAnnotations().get(ObjectKeys.SNAPSHOT_RECORD);
+    assertThat(record).isNotNull();
+    // Someone removes the record from the StatefulSet (kubectl annotate sts rebuilt KEY-).
+    workload.edit(
+        sts -> {
+          sts.getMetadata().getAnnotations().remove(ObjectKeys.SNAPSHOT_RECORD);
+          return sts;
+        });
     await()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(
-                        admin
-                            .configMaps()
-                            .inNamespace(alice)
-                            .withName(records.get(0).getMetadata().getName())
-                            .get())
-                    .isNotNull()
-                    .satisfies(
-                        r ->
-                            assertThat(r.getMetadata().getUid())
-                                .isNotEqualTo(records.get(0).getMetadata().getUid())));
+                assertThat(workload.get().getMetadata().getAnnotations())
+                    .containsEntry(ObjectKeys.SNAPSHOT_RECORD, record));
     // The same snapshot (same name, same contents): the Secret was neither replaced nor re-read,
     // and the running pod was left alone.
     assertThat(sessionSecrets(alice, "rebuilt"))
@@ -686,6 +694,7 @@ class SessionOnApiServerTest {
         .containsEntry("status", "False")
         .containsEntry("reason", "SecretTooLarge");
     // Nothing half-made: no Secret, no record, no workload.
+    assertThat(snapshotConfigMaps(carol, "huge")).isEmpty();
     assertThat(sessionSecrets(carol, "huge")).isEmpty();
     assertThat(admin.configMaps().inNamespace(carol).withLabel(Labels.SESSION, "huge").list())
         .satisfies(l -> assertThat(l.getItems()).isEmpty());
@@ -700,6 +709,12 @@ class SessionOnApiServerTest {
     List<String> names = bobsThousandSecrets().subList(0, 480);
     chart.apply("launcher", sessionYaml(bob, "wide", "bob", names));
     awaitFiles(bob, "wide", names);
+    // Their record (~150 KiB) is more than the StatefulSet carries: a ConfigMap holds it.
+    assertThat(snapshotConfigMaps(bob, "wide")).hasSize(1);
+    assertThat(
+            SnapshotRecords.ofWorkload(
+                admin.apps().statefulSets().inNamespace(bob).withName("wide").get()))
+        .isEmpty();
   }
 
   @Test
@@ -737,6 +752,18 @@ class SessionOnApiServerTest {
         .containsEntry("reason", "DecryptFailed");
     assertThat(condition(alice, "tampered", "WorkloadReady"))
         .containsEntry("reason", "PodNotReady");
+  }
+
+  /** The ConfigMaps that carry records of {@code session}'s snapshots. */
+  private List<io.fabric8.kubernetes.api.model.ConfigMap> snapshotConfigMaps(
+      String namespace, String session) {
+    return admin
+        .configMaps()
+        .inNamespace(namespace)
+        .withLabel(Labels.SESSION, session)
+        .withLabel(Labels.COMPONENT, Labels.COMPONENT_SNAPSHOT)
+        .list()
+        .getItems();
   }
 
   // ------------------------------------------------------------------ kubectl

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
@@ -13,6 +15,7 @@ import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.Conditions;
 import io.nbsecrets.operator.SessionSecrets;
+import io.nbsecrets.operator.SnapshotRecords;
 import io.nbsecrets.operator.Workload;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -75,9 +78,15 @@ class LiveRefreshTest extends SessionLifecycle {
     assertThat(condition(ready, Conditions.SECRETS_READY).orElseThrow().getMessage())
         .contains("refresh: Live, the running session's files follow the store");
     String podUid = pod("alice", "nb").getMetadata().getUid();
-    String template =
-        Workload.desiredHash(
-            client.apps().statefulSets().inNamespace("alice").withName("nb").get());
+    PodTemplateSpec template =
+        client
+            .apps()
+            .statefulSets()
+            .inNamespace("alice")
+            .withName("nb")
+            .get()
+            .getSpec()
+            .getTemplate();
     assertThat(sessionSecrets("alice", "nb"))
         .singleElement()
         .satisfies(
@@ -105,10 +114,21 @@ class LiveRefreshTest extends SessionLifecycle {
             () ->
                 assertThat(pod("alice", "nb").getMetadata().getAnnotations())
                     .containsKey(ObjectKeys.SECRETS_REVISION));
-    assertThat(
-            Workload.desiredHash(
-                client.apps().statefulSets().inNamespace("alice").withName("nb").get()))
-        .isEqualTo(template);
+    // Only the StatefulSet's record of the snapshot changes (an annotation), not its pod template.
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () -> {
+              StatefulSet sts =
+                  client.apps().statefulSets().inNamespace("alice").withName("nb").get();
+              assertThat(sts.getSpec().getTemplate()).isEqualTo(template);
+              assertThat(SnapshotRecords.ofWorkload(sts).orElseThrow().manifest())
+                  .anySatisfy(
+                      m -> {
+                        assertThat(m.name()).isEqualTo("TOKEN");
+                        assertThat(m.version()).isEqualTo(2L);
+                      });
+            });
     await()
         .atMost(WITHIN)
         .untilAsserted(

@@ -166,6 +166,9 @@ class SecretDeliveryTest extends SessionLifecycle {
             .toList());
     assertThat(writes(operator)).isNotEmpty();
     assertThat(writes(operator)).noneMatch(r -> r.getPath().contains("/events"));
+    // The snapshot's record rides in the StatefulSet: no ConfigMap in the session's namespace.
+    assertThat(writes(operator))
+        .noneMatch(r -> r.getPath().contains("/namespaces/alice/configmaps"));
 
     // A refresh request replaces the snapshot, and that is told by an Event.
     edit("alice", "nb", s -> annotate(s, Labels.REFRESH_ANNOTATION, "1"));

@@ -12,12 +12,14 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,6 +29,7 @@ import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
@@ -59,6 +62,8 @@ class NotebookSessionReconcilerTest {
   KubernetesClient client;
 
   private final InMemorySecretStore store = new InMemorySecretStore();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  KubernetesMockServer server;
   private NotebookSessionReconciler reconciler;
 
   @BeforeEach
@@ -84,10 +89,7 @@ class NotebookSessionReconcilerTest {
         new SecretResolver(store, SessionKeyRing.ofRsa(List.of(KEYS.getPrivate())));
     reconciler =
         new NotebookSessionReconciler(
-            resolver,
-            Sessions.config(),
-            new SimpleMeterRegistry(),
-            Clock.fixed(NOW, ZoneOffset.UTC));
+            resolver, Sessions.config(), registry, Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   @Test
@@ -104,10 +106,14 @@ class NotebookSessionReconcilerTest {
     assertThat(control.getScheduleDelay()).isEmpty();
     StatefulSet sts = only(StatefulSet.class);
     assertThat(only(Service.class).getMetadata().getName()).isEqualTo("nb");
-    ConfigMap record = only(ConfigMap.class);
-    String secretName = SnapshotRecords.secretName("nb", record).orElseThrow();
+    // The snapshot's record rides in the StatefulSet: no ConfigMap, one write less.
+    SnapshotRecord record = SnapshotRecords.ofWorkload(sts).orElseThrow();
+    assertThat(all(ConfigMap.class)).isEmpty();
+    String secretName = record.secretName("nb").orElseThrow();
     assertThat(client.secrets().inNamespace(NS).withName(secretName).get()).isNotNull();
     assertThat(Workload.mountsSecret(sts, secretName)).isTrue();
+    assertThat(record.manifest()).containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 1));
+    assertThat(Workload.supersededSecret(sts)).isNull();
 
     var status = reread(session).getStatus();
     assertThat(status.getObservedGeneration()).isEqualTo(1L);
@@ -131,8 +137,9 @@ class NotebookSessionReconcilerTest {
     String version = reread(session).getMetadata().getResourceVersion();
     reconciler.reconcile(reread(session), context());
     assertThat(reread(session).getMetadata().getResourceVersion()).isEqualTo(version);
-    assertThat(only(ConfigMap.class).getMetadata().getName())
-        .isEqualTo(record.getMetadata().getName());
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(sts.getMetadata().getResourceVersion());
+    assertThat(all(ConfigMap.class)).isEmpty();
     assertThat(reasons()).isEmpty();
 
     // The pod turns ready: Ready is derived True, and nothing is left to look at again.
@@ -239,6 +246,265 @@ class NotebookSessionReconcilerTest {
   }
 
   @Test
+  void aNewSnapshotDeletesTheSecretItSupersededOnceTheWorkloadNamesTheNewOne() throws Exception {
+    put("TOKEN");
+    put("OTHER");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    String first = only(Secret.class).getMetadata().getName();
+
+    NotebookSession changed = reread(session);
+    changed
+        .getSpec()
+        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
+    reconciler.reconcile(client.resource(changed).update(), context());
+
+    StatefulSet sts = only(StatefulSet.class);
+    String second = only(Secret.class).getMetadata().getName();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(Workload.mountsSecret(sts, second)).isTrue();
+    assertThat(SnapshotRecords.ofWorkload(sts).orElseThrow().secretName("nb")).hasValue(second);
+    // The StatefulSet keeps the superseded name: a pass after a restart deletes it again, and a
+    // pass that finds nothing new writes nothing.
+    assertThat(Workload.supersededSecret(sts)).isEqualTo(first);
+    reconciler.reconcile(reread(session), context());
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(sts.getMetadata().getResourceVersion());
+
+    // The operator stopped after the StatefulSet's write, before the delete: a new operator
+    // deletes it on its first pass.
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(first)
+                .withNamespace(NS)
+                .endMetadata()
+                .build())
+        .create();
+    assertThat(all(Secret.class)).hasSize(2);
+    newReconciler().reconcile(reread(session), context());
+    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(second);
+    assertThat(all(ConfigMap.class)).isEmpty();
+  }
+
+  @Test
+  void aPassAfterAFailedWorkloadWriteFollowsTheSnapshotItTookRatherThanTakingItAgain()
+      throws Exception {
+    put("TOKEN");
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets")
+        .andReturn(
+            403,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage("denied by a policy")
+                .build())
+        .once();
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    assertThatThrownBy(() -> reconciler.reconcile(session, context()))
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    String secretName = only(Secret.class).getMetadata().getName();
+    assertThat(all(StatefulSet.class)).isEmpty();
+    assertThat(snapshotsTaken()).isEqualTo(1);
+
+    reconciler.reconcile(reread(session), context());
+
+    assertThat(snapshotsTaken()).isEqualTo(1);
+    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(secretName);
+    assertThat(Workload.mountsSecret(only(StatefulSet.class), secretName)).isTrue();
+    assertThat(SnapshotRecords.ofWorkload(only(StatefulSet.class))).isPresent();
+  }
+
+  @Test
+  void aSnapshotTakenForAWorkloadThatWasNeverWrittenLeavesNoSecretBehind() throws Exception {
+    put("TOKEN");
+    put("OTHER");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    String first = only(Secret.class).getMetadata().getName();
+    // A new selection whose StatefulSet write is refused...
+    server
+        .expect()
+        .put()
+        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets/nb")
+        .andReturn(
+            403,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage("denied by a policy")
+                .build())
+        .once();
+    NotebookSession changed = reread(session);
+    changed
+        .getSpec()
+        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
+    NotebookSession updated = client.resource(changed).update();
+    assertThatThrownBy(() -> reconciler.reconcile(updated, context()))
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    assertThat(all(Secret.class)).hasSize(2);
+
+    // ...and the selection goes back before it is written: the Secret no StatefulSet named goes.
+    NotebookSession back = reread(session);
+    back.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("TOKEN", null))));
+    reconciler.reconcile(client.resource(back).update(), context());
+    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(first);
+    assertThat(Workload.mountsSecret(only(StatefulSet.class), first)).isTrue();
+  }
+
+  @Test
+  void aRecordRemovedFromTheStatefulSetIsWrittenBackOnce() throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    StatefulSet sts = only(StatefulSet.class);
+    String record = sts.getMetadata().getAnnotations().get(ObjectKeys.SNAPSHOT_RECORD);
+    String secretName = only(Secret.class).getMetadata().getName();
+    sts.getMetadata().getAnnotations().remove(ObjectKeys.SNAPSHOT_RECORD);
+    client.resource(sts).update();
+
+    reconciler.reconcile(reread(session), context());
+    StatefulSet rewritten = only(StatefulSet.class);
+    assertThat(rewritten.getMetadata().getAnnotations())
+        .containsEntry(ObjectKeys.SNAPSHOT_RECORD, record);
+    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(secretName);
+    long taken = snapshotsTaken();
+
+    reconciler.reconcile(reread(session), context());
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(rewritten.getMetadata().getResourceVersion());
+    assertThat(snapshotsTaken()).isEqualTo(taken);
+  }
+
+  @Test
+  void aSecretNamedAsSupersededThatIsNotTheSessionsOwnIsNeverDeleted() throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("database-password")
+                .withNamespace(NS)
+                .endMetadata()
+                .build())
+        .create();
+    StatefulSet sts = only(StatefulSet.class);
+    sts.getMetadata().getAnnotations().put(ObjectKeys.SUPERSEDED_SECRET, "database-password");
+    client.resource(sts).update();
+
+    newReconciler().reconcile(reread(session), context());
+
+    assertThat(client.secrets().inNamespace(NS).withName("database-password").get()).isNotNull();
+  }
+
+  private long snapshotsTaken() {
+    return registry.get("nbsecrets.operator.snapshot.secrets").summary().count();
+  }
+
+  @Test
+  void aSessionWhoseRecordAnEarlierVersionWroteToAConfigMapIsLeftAsItIsUntilItsNextSnapshot()
+      throws Exception {
+    put("TOKEN");
+    put("OTHER");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    // The session as an earlier version left it: a Secret of the earlier layout (no manifest in
+    // it, another name), its record in a ConfigMap, and a StatefulSet without a record that passes
+    // the manifest in the init container's environment.
+    StatefulSet written = only(StatefulSet.class);
+    SnapshotRecord current = SnapshotRecords.ofWorkload(written).orElseThrow();
+    List<Snapshot.ManifestEntry> manifest = current.manifest();
+    String secretName =
+        SessionSecrets.name("nb", current.selectionHash(), manifest, /* manifestInSecret= */ false);
+    Map<String, String> data = new java.util.LinkedHashMap<>(current.data());
+    data.remove(SnapshotRecords.MANIFEST_KEY);
+    data.put(SnapshotRecords.SECRET, secretName);
+    SnapshotRecord record = new SnapshotRecord(current.name(), current.selectionHash(), data, null);
+    assertThat(record.manifestInSecret()).isFalse();
+    assertThat(record.secretName("nb")).hasValue(secretName);
+    client.resource(only(Secret.class)).delete();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(secretName)
+                .withNamespace(NS)
+                .endMetadata()
+                .build())
+        .create();
+    client.resource(SnapshotRecords.configMap(session, record)).create();
+    StatefulSet legacy =
+        Workload.statefulSet(
+            new WorkloadInputs(
+                session,
+                secretName,
+                SecretResolver.selectionHash(session),
+                manifest,
+                record.sealedBytes(),
+                Sessions.config()));
+    assertThat(legacy.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv())
+        .anySatisfy(e -> assertThat(e.getName()).isEqualTo(Workload.FILES_ENV));
+    legacy.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
+    StatefulSet before = client.resource(legacy).update();
+    assertThat(SnapshotRecords.ofWorkload(before)).isEmpty();
+    String status = reread(session).getMetadata().getResourceVersion();
+
+    // An upgrade writes nothing: the ConfigMap's record is followed as before.
+    newReconciler().reconcile(reread(session), context());
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(before.getMetadata().getResourceVersion());
+    assertThat(only(ConfigMap.class).getMetadata().getName()).isEqualTo(record.name());
+    assertThat(reread(session).getMetadata().getResourceVersion()).isEqualTo(status);
+
+    // Its next snapshot rides in the StatefulSet; the ConfigMap and its Secret go.
+    NotebookSession changed = reread(session);
+    changed
+        .getSpec()
+        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
+    reconciler.reconcile(client.resource(changed).update(), context());
+    StatefulSet after = only(StatefulSet.class);
+    String next = only(Secret.class).getMetadata().getName();
+    assertThat(next).isNotEqualTo(secretName);
+    assertThat(SnapshotRecords.ofWorkload(after).orElseThrow().secretName("nb")).hasValue(next);
+    assertThat(all(ConfigMap.class)).isEmpty();
+  }
+
+  @Test
+  void aRecordTooLargeForTheStatefulSetsAnnotationsGoesIntoAConfigMap() throws Exception {
+    List<SecretItem> items = new java.util.ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      String name = String.format("%03d-", i) + "n".repeat(124);
+      put(name);
+      items.add(new SecretItem(name, null));
+    }
+    NotebookSession session = Sessions.session(NS, "nb", "erin", "TOKEN");
+    session.getSpec().setSecrets(new SecretsSpec(null, null, items));
+    session = create(session);
+
+    reconciler.reconcile(session, context());
+
+    StatefulSet sts = only(StatefulSet.class);
+    assertThat(SnapshotRecords.ofWorkload(sts)).isEmpty();
+    SnapshotRecord record = SnapshotRecords.of(only(ConfigMap.class));
+    assertThat(record.dataBytes()).isGreaterThan(SnapshotRecords.WORKLOAD_MAX_BYTES);
+    assertThat(record.manifest()).hasSize(500);
+    assertThat(Workload.mountsSecret(sts, record.secretName("nb").orElseThrow())).isTrue();
+    assertThat(reread(session).getStatus().getSecrets()).hasSize(500);
+
+    // A second pass follows the ConfigMap and writes nothing.
+    reconciler.reconcile(reread(session), context());
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(sts.getMetadata().getResourceVersion());
+    assertThat(only(ConfigMap.class).getMetadata().getName()).isEqualTo(record.name());
+  }
+
+  @Test
   void aMissingSecretFailsOnSecretsReadyAndWritesNoSecret() {
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "MISSING"));
     Context<NotebookSession> context = context();
@@ -297,6 +563,14 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "Ready", "False", "NameTaken")).isTrue();
   }
 
+  private NotebookSessionReconciler newReconciler() {
+    return new NotebookSessionReconciler(
+        new SecretResolver(store, SessionKeyRing.ofRsa(List.of(KEYS.getPrivate()))),
+        Sessions.config(),
+        new SimpleMeterRegistry(),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
   private void put(String name) {
     String sealed =
         Envelope.seal(
@@ -304,7 +578,7 @@ class NotebookSessionReconcilerTest {
             "erin",
             name,
             "gAAAAAinner-token".getBytes(StandardCharsets.US_ASCII));
-    store.put("erin", name, sealed, 100);
+    store.put("erin", name, sealed, 1000);
   }
 
   private NotebookSession create(NotebookSession session) {
