@@ -122,7 +122,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         snapshots.current(client, caches, session, observed.records(), observed.sts(), versions);
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
-    snapshots.deleteSuperseded(client, session, observed.records(), record, sts);
+    snapshots.deleteSuperseded(client, session, observed.records(), record, observed.sts(), sts);
     return report(client, session, record, sts, observed, versions.get());
   }
 

@@ -297,12 +297,13 @@ final class SnapshotStep {
   }
 
   /**
-   * Once {@code sts} is written with {@code current}, deletes what {@code current} superseded: the
+   * Once {@code sts} mounts {@code current}'s Secret, deletes what {@code current} superseded: the
    * Secret the StatefulSet names as superseded ({@link
-   * io.nbsecrets.model.ObjectKeys#SUPERSEDED_SECRET}), the Secrets of records taken since its last
-   * write and not followed, and the records in ConfigMaps other than {@code current}, each with its
-   * Secret first (a record whose Secret is gone is deleted on the next pass). Only the session's
-   * own Secrets ({@link SessionSecrets#isSessionSecret}) other than the one {@code sts} mounts are
+   * io.nbsecrets.model.ObjectKeys#SUPERSEDED_SECRET}) and the one it named before this pass ({@code
+   * observedSts}: left by a pass that stopped before this step), the Secrets of records taken since
+   * its last write and not followed, and the records in ConfigMaps other than {@code current}, each
+   * with its Secret first (a record whose Secret is gone is deleted on the next pass). Only the
+   * session's own Secrets ({@link SessionSecrets#isSessionSecret}) other than the one it mounts are
    * deleted; a record whose contents do not name its Secret is never followed.
    */
   void deleteSuperseded(
@@ -310,19 +311,21 @@ final class SnapshotStep {
       NotebookSession session,
       List<SnapshotRecord> owned,
       SnapshotRecord current,
+      StatefulSet observedSts,
       StatefulSet sts) {
     String sessionName = session.getMetadata().getName();
     String namespace = session.getMetadata().getNamespace();
     String secretName = current.secretName(sessionName).orElseThrow();
-    String mounted = Workload.mountedSecret(sts);
+    if (!Workload.mountsSecret(sts, secretName)) {
+      return; // not written: a StatefulSet of its name that the cache had not shown yet
+    }
     Predicate<String> deletable =
-        name ->
-            SessionSecrets.isSessionSecret(sessionName, name)
-                && !name.equals(secretName)
-                && !name.equals(mounted);
+        name -> SessionSecrets.isSessionSecret(sessionName, name) && !name.equals(secretName);
     String superseded = Workload.supersededSecret(sts);
-    if (deletable.test(superseded)) {
-      deleteSecretOnce(client, session, superseded);
+    for (String name : new String[] {superseded, Workload.supersededSecret(observedSts)}) {
+      if (deletable.test(name)) {
+        deleteSecretOnce(client, session, name);
+      }
     }
     for (SnapshotRecord taken : unwritten.getOrDefault(session.getMetadata().getUid(), List.of())) {
       taken

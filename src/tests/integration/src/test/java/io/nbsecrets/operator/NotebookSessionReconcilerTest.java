@@ -357,27 +357,71 @@ class NotebookSessionReconcilerTest {
   }
 
   @Test
-  void aRecordRemovedFromTheStatefulSetIsWrittenBackOnce() throws Exception {
+  void aRecordRemovedFromTheStatefulSetIsANewSnapshotOnceAndTheOldSecretGoes() throws Exception {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     reconciler.reconcile(session, context());
     StatefulSet sts = only(StatefulSet.class);
-    String record = sts.getMetadata().getAnnotations().get(ObjectKeys.SNAPSHOT_RECORD);
-    String secretName = only(Secret.class).getMetadata().getName();
+    String old = only(Secret.class).getMetadata().getName();
     sts.getMetadata().getAnnotations().remove(ObjectKeys.SNAPSHOT_RECORD);
     client.resource(sts).update();
-
-    reconciler.reconcile(reread(session), context());
-    StatefulSet rewritten = only(StatefulSet.class);
-    assertThat(rewritten.getMetadata().getAnnotations())
-        .containsEntry(ObjectKeys.SNAPSHOT_RECORD, record);
-    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(secretName);
+    put("TOKEN"); // version 2 in the store
     long taken = snapshotsTaken();
 
+    // Without its record the StatefulSet says only which Secret it mounts: the operator takes
+    // the selection again, as a refresh would, and deletes the Secret it replaced.
+    reconciler.reconcile(reread(session), context());
+    assertThat(snapshotsTaken()).isEqualTo(taken + 1);
+    StatefulSet rewritten = only(StatefulSet.class);
+    SnapshotRecord record = SnapshotRecords.ofWorkload(rewritten).orElseThrow();
+    assertThat(record.manifest()).containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 2));
+    String secretName = only(Secret.class).getMetadata().getName();
+    assertThat(secretName).isNotEqualTo(old);
+    assertThat(record.secretName("nb")).hasValue(secretName);
+
+    // Once: the next pass writes nothing and takes nothing.
     reconciler.reconcile(reread(session), context());
     assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
         .isEqualTo(rewritten.getMetadata().getResourceVersion());
-    assertThat(snapshotsTaken()).isEqualTo(taken);
+    assertThat(snapshotsTaken()).isEqualTo(taken + 1);
+  }
+
+  @Test
+  void aSupersededSecretIsDeletedEvenWhenTheNextSnapshotCameBeforeItsDelete() throws Exception {
+    put("A");
+    put("B");
+    put("C");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "A"));
+    reconciler.reconcile(session, context());
+    String a = only(Secret.class).getMetadata().getName();
+    select(session, "B");
+    String b = only(Secret.class).getMetadata().getName();
+    assertThat(Workload.supersededSecret(only(StatefulSet.class))).isEqualTo(a);
+    // The operator stopped after writing the StatefulSet for B, before deleting A.
+    client.resource(emptySecret(a)).create();
+
+    reconciler = newReconciler();
+    select(session, "C");
+
+    // The StatefulSet now names B as superseded; A, which it named before, goes too.
+    String c = only(Secret.class).getMetadata().getName();
+    assertThat(c).isNotIn(a, b);
+    assertThat(Workload.supersededSecret(only(StatefulSet.class))).isEqualTo(b);
+  }
+
+  private void select(NotebookSession session, String name) throws Exception {
+    NotebookSession changed = reread(session);
+    changed.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem(name, null))));
+    reconciler.reconcile(client.resource(changed).update(), context());
+  }
+
+  private static Secret emptySecret(String name) {
+    return new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NS)
+        .endMetadata()
+        .build();
   }
 
   @Test
@@ -492,7 +536,8 @@ class NotebookSessionReconcilerTest {
     StatefulSet sts = only(StatefulSet.class);
     assertThat(SnapshotRecords.ofWorkload(sts)).isEmpty();
     SnapshotRecord record = SnapshotRecords.of(only(ConfigMap.class));
-    assertThat(record.dataBytes()).isGreaterThan(SnapshotRecords.WORKLOAD_MAX_BYTES);
+    assertThat(SnapshotRecords.annotation(record).getBytes(StandardCharsets.UTF_8).length)
+        .isGreaterThan(SnapshotRecords.WORKLOAD_MAX_BYTES);
     assertThat(record.manifest()).hasSize(500);
     assertThat(Workload.mountsSecret(sts, record.secretName("nb").orElseThrow())).isTrue();
     assertThat(reread(session).getStatus().getSecrets()).hasSize(500);
