@@ -61,6 +61,14 @@ class NotebookSessionReconcilerTest {
 
   KubernetesClient client;
 
+  /** What the API server answers a write that a policy refuses. */
+  private static final io.fabric8.kubernetes.api.model.Status REFUSED =
+      new io.fabric8.kubernetes.api.model.StatusBuilder()
+          .withCode(403)
+          .withReason("Forbidden")
+          .withMessage("denied by a policy")
+          .build();
+
   private final InMemorySecretStore store = new InMemorySecretStore();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   KubernetesMockServer server;
@@ -228,11 +236,7 @@ class NotebookSessionReconcilerTest {
     reconciler.reconcile(session, context());
     assertThat(reasons()).isEmpty();
 
-    NotebookSession changed = reread(session);
-    changed
-        .getSpec()
-        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
-    reconciler.reconcile(client.resource(changed).update(), context());
+    select(session, "OTHER");
 
     List<Event> events = client.v1().events().inNamespace(NS).list().getItems();
     assertThat(events)
@@ -253,11 +257,7 @@ class NotebookSessionReconcilerTest {
     reconciler.reconcile(session, context());
     String first = only(Secret.class).getMetadata().getName();
 
-    NotebookSession changed = reread(session);
-    changed
-        .getSpec()
-        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
-    reconciler.reconcile(client.resource(changed).update(), context());
+    select(session, "OTHER");
 
     StatefulSet sts = only(StatefulSet.class);
     String second = only(Secret.class).getMetadata().getName();
@@ -273,15 +273,7 @@ class NotebookSessionReconcilerTest {
 
     // The operator stopped after the StatefulSet's write, before the delete: a new operator
     // deletes it on its first pass.
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName(first)
-                .withNamespace(NS)
-                .endMetadata()
-                .build())
-        .create();
+    client.resource(emptySecret(first)).create();
     assertThat(all(Secret.class)).hasSize(2);
     newReconciler().reconcile(reread(session), context());
     assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(second);
@@ -296,13 +288,7 @@ class NotebookSessionReconcilerTest {
         .expect()
         .post()
         .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets")
-        .andReturn(
-            403,
-            new io.fabric8.kubernetes.api.model.StatusBuilder()
-                .withCode(403)
-                .withReason("Forbidden")
-                .withMessage("denied by a policy")
-                .build())
+        .andReturn(403, REFUSED)
         .once();
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     assertThatThrownBy(() -> reconciler.reconcile(session, context()))
@@ -331,13 +317,7 @@ class NotebookSessionReconcilerTest {
         .expect()
         .put()
         .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets/nb")
-        .andReturn(
-            403,
-            new io.fabric8.kubernetes.api.model.StatusBuilder()
-                .withCode(403)
-                .withReason("Forbidden")
-                .withMessage("denied by a policy")
-                .build())
+        .andReturn(403, REFUSED)
         .once();
     NotebookSession changed = reread(session);
     changed
@@ -429,15 +409,7 @@ class NotebookSessionReconcilerTest {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     reconciler.reconcile(session, context());
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName("database-password")
-                .withNamespace(NS)
-                .endMetadata()
-                .build())
-        .create();
+    client.resource(emptySecret("database-password")).create();
     StatefulSet sts = only(StatefulSet.class);
     sts.getMetadata().getAnnotations().put(ObjectKeys.SUPERSEDED_SECRET, "database-password");
     client.resource(sts).update();
@@ -473,15 +445,7 @@ class NotebookSessionReconcilerTest {
     assertThat(record.manifestInSecret()).isFalse();
     assertThat(record.secretName("nb")).hasValue(secretName);
     client.resource(only(Secret.class)).delete();
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName(secretName)
-                .withNamespace(NS)
-                .endMetadata()
-                .build())
-        .create();
+    client.resource(emptySecret(secretName)).create();
     client.resource(SnapshotRecords.configMap(session, record)).create();
     StatefulSet legacy =
         Workload.statefulSet(
@@ -507,11 +471,7 @@ class NotebookSessionReconcilerTest {
     assertThat(reread(session).getMetadata().getResourceVersion()).isEqualTo(status);
 
     // Its next snapshot rides in the StatefulSet; the ConfigMap and its Secret go.
-    NotebookSession changed = reread(session);
-    changed
-        .getSpec()
-        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
-    reconciler.reconcile(client.resource(changed).update(), context());
+    select(session, "OTHER");
     StatefulSet after = only(StatefulSet.class);
     String next = only(Secret.class).getMetadata().getName();
     assertThat(next).isNotEqualTo(secretName);
