@@ -35,7 +35,8 @@ public final class SessionSecrets {
    */
   public static final int MAX_DATA_BYTES = 1_048_576;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads and writes manifests and snapshot records. */
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private SessionSecrets() {}
 

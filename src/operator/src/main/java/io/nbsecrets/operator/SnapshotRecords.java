@@ -1,7 +1,6 @@
 package io.nbsecrets.operator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -46,8 +45,6 @@ public final class SnapshotRecords {
    * record (hundreds of secrets with long names) goes into a ConfigMap.
    */
   static final int WORKLOAD_MAX_BYTES = 128 * 1024;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SnapshotRecords() {}
 
@@ -133,8 +130,12 @@ public final class SnapshotRecords {
       return Optional.empty();
     }
     try {
-      Carried carried = JSON.readValue(value, Carried.class);
-      if (carried.name() == null || carried.selectionHash() == null || carried.data() == null) {
+      Carried carried = SessionSecrets.JSON.readValue(value, Carried.class);
+      if (carried.name() == null
+          || carried.selectionHash() == null
+          || carried.data() == null
+          || carried.data().containsKey(null)
+          || carried.data().containsValue(null)) {
         return Optional.empty();
       }
       SnapshotRecord record =
@@ -142,7 +143,7 @@ public final class SnapshotRecords {
       record.manifest(); // readable, or not followed
       record.sealedBytes();
       return Optional.of(record);
-    } catch (JsonProcessingException | IllegalStateException | NullPointerException e) {
+    } catch (JsonProcessingException | IllegalStateException e) {
       return Optional.empty();
     }
   }

@@ -106,7 +106,8 @@ class SnapshotRecordsTest {
             "{}",
             "{\"name\":\"nb-snapshot-x\",\"data\":{}}",
             "{\"name\":\"n\",\"selectionHash\":\"h\",\"data\":{\"manifest.json\":\"{oops\"}}",
-            "{\"name\":\"n\",\"selectionHash\":\"h\",\"data\":{\"sealedBytes\":\"many\"}}")) {
+            "{\"name\":\"n\",\"selectionHash\":\"h\",\"data\":{\"sealedBytes\":\"many\"}}",
+            "{\"name\":\"n\",\"selectionHash\":\"h\",\"data\":{\"secret\":null}}")) {
       StatefulSet sts =
           workload("nb-secrets-x", Map.of(SnapshotRecords.WORKLOAD_ANNOTATION, damaged));
       assertThat(SnapshotRecords.ofWorkload(sts)).as(damaged).isEmpty();
