@@ -156,12 +156,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     var status =
         new SessionStatusAggregator(session, clock.instant()).secretsFrom(manifest, versions);
     // The init step's own reason (UserKeyRefused, TokenExpired, ...), when its pod says it failed.
-    boolean waiting =
-        sts != null && !SessionStatusAggregator.podReady(sts) && !PodCreationFailures.noPod(sts);
-    if (waiting) {
-      PodInitFailures.of(observed.pod()).ifPresent(status::initFailed);
+    Pod pod = observed.pod();
+    if (sts != null && pod != null && !SessionStatusAggregator.podReady(sts)) {
+      PodInitFailures.of(pod).ifPresent(status::initFailed);
     }
-    status.workloadFrom(sts, creationFailure(sts, observed.events()));
+    status.workloadFrom(sts, creationFailure(sts, pod, observed.events()));
     var mounted = StaleMarks.mounted(manifest, versions, session.getStatus());
     StatusPatch.write(client, session, status.build(mounted, sts));
     // Nothing to poll: the pod's init step and the controller's FailedCreate are watched.
@@ -181,10 +180,14 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       }
       KubernetesClient client = context.getClient();
       StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+      Pod pod =
+          SessionPods.ofSession(
+              session.getMetadata().getName(), context.getSecondaryResources(Pod.class));
       NotebookSessionStatus old = session.getStatus();
       NotebookSessionStatus status =
           new SessionStatusAggregator(session, clock.instant())
-              .workloadFrom(sts, creationFailure(sts, context.getSecondaryResources(Event.class)))
+              .workloadFrom(
+                  sts, creationFailure(sts, pod, context.getSecondaryResources(Event.class)))
               .failed(failure)
               .build(old == null ? null : old.getSecrets(), sts);
       // An Event when Ready says something new: a retry of the same failure adds none.
@@ -207,8 +210,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   }
 
   /** Why the StatefulSet has no pod, when it has none and the controller said why; else null. */
-  private String creationFailure(StatefulSet sts, Set<Event> events) {
-    if (sts == null || !PodCreationFailures.noPod(sts)) {
+  private String creationFailure(StatefulSet sts, Pod pod, Set<Event> events) {
+    if (!PodCreationFailures.noPod(sts, pod)) {
       return null;
     }
     return PodCreationFailures.latest(events, sts, clock.instant()).orElse(null);

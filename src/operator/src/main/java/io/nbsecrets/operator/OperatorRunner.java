@@ -69,14 +69,17 @@ public final class OperatorRunner {
       Set<String> namespaces,
       LeaderElectionConfiguration leaderElection,
       GenericRetry retry) {
+    // The operator's own client: the same configuration, reading objects without their managed
+    // fields (OperatorSerialization); closed with the operator.
+    KubernetesClient operatorClient = OperatorSerialization.of(client);
     Operator operator =
         new Operator(
             o -> {
-              o.withKubernetesClient(client)
-                  .withCloseClientOnStop(false)
+              o.withKubernetesClient(operatorClient)
+                  .withCloseClientOnStop(true)
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .withUseSSAToPatchPrimaryResource(false)
-                  .withResourceCloner(new SessionCloner(client))
+                  .withResourceCloner(new SessionCloner(operatorClient))
                   .withMetrics(
                       MicrometerMetrics.newMicrometerMetricsBuilder(registry)
                           .notCollectingMetricsPerResource()

@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
@@ -10,9 +11,11 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Why the StatefulSet controller cannot create a session's pod (Pod Security, quotas, a missing
@@ -30,18 +33,29 @@ final class PodCreationFailures {
   private PodCreationFailures() {}
 
   /**
-   * True when the StatefulSet has observed its spec and still has no pod at all. A StatefulSet's
-   * update reconciles only when this or {@link SessionStatusAggregator#podReady} changes ({@link
-   * WorkloadChanges}).
+   * True when the session has a StatefulSet and no pod: the pod informer's cache holds none ({@code
+   * pod} is the session's pod there, or null). The pod cache says so, rather than the StatefulSet's
+   * status, so that neither of the controller's two status writes around making a new session's pod
+   * (spec observed with no pod yet, then the pod made) needs a reconcile: a failure to make it
+   * arrives as a {@code FailedCreate} Event, which reconciles, and a pod made after a failure
+   * reconciles on its addition ({@link #known}).
    */
-  static boolean noPod(StatefulSet sts) {
-    var s = sts.getStatus();
-    if (s == null || s.getObservedGeneration() == null) {
-      return false;
-    }
-    Long gen = sts.getMetadata().getGeneration();
-    boolean observed = gen == null || s.getObservedGeneration() >= gen;
-    return observed && (s.getReplicas() == null || s.getReplicas() == 0);
+  static boolean noPod(StatefulSet sts, Pod pod) {
+    return sts != null && pod == null;
+  }
+
+  /**
+   * Whether {@code events} (the watched {@code FailedCreate} Events of the pod's namespace) hold
+   * one about the StatefulSet of {@code pod}'s session: then the pod's addition reconciles, so that
+   * a failure shown on the session goes away when the controller makes the pod at last. A new
+   * session's pod, with no such Event, reconciles nothing (its StatefulSet's readiness does).
+   */
+  static boolean known(Pod pod, Stream<Event> events) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    String session = labels == null ? null : labels.get(Labels.SESSION);
+    return session != null
+        && events.anyMatch(
+            e -> isCreationFailure(e) && session.equals(e.getInvolvedObject().getName()));
   }
 
   /**

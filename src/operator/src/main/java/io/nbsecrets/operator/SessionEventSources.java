@@ -59,21 +59,6 @@ final class SessionEventSources {
     var statefulSets =
         owned(context, StatefulSet.class, "statefulsets", ours, new WorkloadChanges());
     var services = owned(context, Service.class, "services", ours, null);
-    // The pod, for its init step's failure; cached slim (SessionPods) where one informer does.
-    var podConfig =
-        InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
-            .withName("pods")
-            .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_WORKLOAD)
-            .withSecondaryToPrimaryMapper(SessionPods::session)
-            .withOnAddFilter(SessionPods::onAdd)
-            .withOnUpdateFilter(SessionPods::onUpdate)
-            .withOnDeleteFilter(SessionPods::onDelete);
-    if (SessionPods.fitsOneInformer(
-        context.getControllerConfiguration().getEffectiveNamespaces())) {
-      podConfig.withItemStore(new SessionPods());
-    }
-    InformerEventSource<Pod, NotebookSession> pods =
-        new InformerEventSource<>(podConfig.build(), context);
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
         new InformerEventSource<>(
@@ -88,6 +73,27 @@ final class SessionEventSources {
                 .withOnDeleteFilter((event, unknown) -> false)
                 .build(),
             context);
+    // The pod, for its init step's failure, and for whether there is one; cached slim
+    // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
+    // failed already, or when its StatefulSet had a FailedCreate (the failure shown goes away).
+    var podConfig =
+        InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
+            .withName("pods")
+            .withLabelSelector(ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_WORKLOAD)
+            .withSecondaryToPrimaryMapper(SessionPods::session)
+            .withOnAddFilter(
+                pod ->
+                    SessionPods.onAdd(pod)
+                        || PodCreationFailures.known(
+                            pod, creationFailures.list(pod.getMetadata().getNamespace())))
+            .withOnUpdateFilter(SessionPods::onUpdate)
+            .withOnDeleteFilter(SessionPods::onDelete);
+    if (SessionPods.fitsOneInformer(
+        context.getControllerConfiguration().getEffectiveNamespaces())) {
+      podConfig.withItemStore(new SessionPods());
+    }
+    InformerEventSource<Pod, NotebookSession> pods =
+        new InformerEventSource<>(podConfig.build(), context);
     var primaries = context.getPrimaryCache();
     InformerEventSource<Namespace, NotebookSession> namespaces =
         new InformerEventSource<>(

@@ -23,9 +23,10 @@ import java.util.stream.Stream;
  *
  * <p>The cache keeps of each pod only what that needs, its metadata and its init container's
  * status, so that a thousand sessions do not hold a thousand pod specs (where one informer watches
- * them: all namespaces, the default, or one; see {@link #fitsOneInformer}). A pod's update
- * reconciles its session only when the init step's failure appears, changes or goes away; the pod
- * getting ready reaches the session through its StatefulSet's status, as before.
+ * them: all namespaces, the default, or one; see {@link #fitsOneInformer}). Whether a session has a
+ * pod at all is read from this cache ({@link PodCreationFailures#noPod}). A pod's update reconciles
+ * its session only when the init step's failure appears, changes or goes away; the pod getting
+ * ready reaches the session through its StatefulSet's status.
  */
 final class SessionPods implements ItemStore<Pod> {
   private final BasicItemStore<Pod> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
@@ -39,7 +40,11 @@ final class SessionPods implements ItemStore<Pod> {
         : Set.of(new ResourceID(session, pod.getMetadata().getNamespace()));
   }
 
-  /** A new pod matters only when its init step has already failed (an operator's restart). */
+  /**
+   * A new pod matters when its init step has already failed (an operator's restart); or when its
+   * StatefulSet had a {@code FailedCreate} ({@link PodCreationFailures#known}, which needs the
+   * Event cache and so is added where the informer is made).
+   */
   static boolean onAdd(Pod pod) {
     return PodInitFailures.of(pod).isPresent();
   }

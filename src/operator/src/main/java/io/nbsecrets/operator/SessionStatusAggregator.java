@@ -257,8 +257,8 @@ final class SessionStatusAggregator {
   }
 
   /**
-   * The pod is ready and runs the StatefulSet's current revision. A StatefulSet's update reconciles
-   * only when this or {@link PodCreationFailures#noPod} changes ({@link WorkloadChanges}).
+   * The pod is ready and runs the StatefulSet's current revision. A StatefulSet's status update
+   * reconciles only when this changes ({@link WorkloadChanges}).
    */
   static boolean podReady(StatefulSet sts) {
     var s = sts.getStatus();

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class PodCreationFailuresTest {
@@ -83,5 +87,39 @@ class PodCreationFailuresTest {
     failed.setInvolvedObject(null);
     assertThat(PodCreationFailures.isCreationFailure(failed)).isFalse();
     assertThat(PodCreationFailures.session(failed)).isEmpty();
+  }
+
+  private static Pod pod(String session) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(session + "-0")
+        .withNamespace("alice")
+        .withLabels(session == null ? null : Map.of(Labels.SESSION, session))
+        .endMetadata()
+        .build();
+  }
+
+  @Test
+  void aSessionHasNoPodWhenThePodCacheHoldsNone() {
+    assertThat(PodCreationFailures.noPod(STS, null)).isTrue();
+    assertThat(PodCreationFailures.noPod(STS, pod("nb"))).isFalse();
+    assertThat(PodCreationFailures.noPod(null, null)).as("no StatefulSet yet").isFalse();
+  }
+
+  @Test
+  void aPodsAdditionReconcilesOnlyAfterItsStatefulSetsFailedCreate() {
+    Event failed = event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW);
+    assertThat(PodCreationFailures.known(pod("nb"), Stream.of(failed))).isTrue();
+    assertThat(PodCreationFailures.known(pod("nb"), Stream.empty()))
+        .as("a new session's pod")
+        .isFalse();
+    assertThat(PodCreationFailures.known(pod("other"), Stream.of(failed))).isFalse();
+    assertThat(
+            PodCreationFailures.known(
+                pod("nb"), Stream.of(event("Pod", "nb", "uid-1", "FailedCreate", NOW))))
+        .isFalse();
+    assertThat(PodCreationFailures.known(pod(null), Stream.of(failed)))
+        .as("a pod without the session label")
+        .isFalse();
   }
 }

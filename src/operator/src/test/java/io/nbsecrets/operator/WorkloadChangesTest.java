@@ -101,13 +101,23 @@ class WorkloadChangesTest {
     assertThat(workloadReason(unobserved)).isNotEqualTo(workloadReason(ready()));
   }
 
+  /**
+   * Of a new session's StatefulSet, the controller's writes before its pod is ready (spec observed
+   * with no pod yet, then the pod made) reconcile nothing: whether there is a pod is read from the
+   * pod cache, and a failure to make it arrives as an Event (PodCreationFailuresTest).
+   */
   @Test
-  void noPodAtAllReconcilesSoThatTheControllersFailureIsLookedFor() {
+  void aNewSessionsStatefulSetReconcilesOnlyWhenItsPodIsReady() {
+    StatefulSet created = sts(null);
     StatefulSet observedWithoutPod =
         sts(new StatefulSetStatusBuilder().withObservedGeneration(1L).withReplicas(0).build());
+    StatefulSet made = sts(podMade().build());
 
-    assertThat(filter.accept(observedWithoutPod, sts(null))).isTrue();
-    assertThat(filter.accept(sts(podMade().build()), observedWithoutPod)).isTrue();
+    assertThat(filter.accept(observedWithoutPod, created)).isFalse();
+    assertThat(filter.accept(made, observedWithoutPod)).isFalse();
+    assertThat(filter.accept(ready(), made)).isTrue();
+    assertThat(workloadReason(observedWithoutPod)).isEqualTo(workloadReason(created));
+    assertThat(workloadReason(made)).isEqualTo(workloadReason(created));
   }
 
   @Test

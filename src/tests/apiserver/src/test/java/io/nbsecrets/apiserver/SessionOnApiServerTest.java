@@ -9,10 +9,14 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -40,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -286,16 +291,16 @@ class SessionOnApiServerTest {
     await()
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(sessionSecrets(alice, "notebook")).hasSize(1));
-    assertThat(
-            admin
-                .apps()
-                .statefulSets()
-                .inNamespace(alice)
-                .withName("notebook")
-                .get()
-                .getMetadata()
-                .getAnnotations())
+    StatefulSet replaced =
+        admin.apps().statefulSets().inNamespace(alice).withName("notebook").get();
+    assertThat(replaced.getMetadata().getAnnotations())
         .containsEntry(Labels.SUPERSEDED_SECRET, secrets.get(0).getMetadata().getName());
+    // The operator reads objects without their managed fields and replaced the StatefulSet from
+    // that: the server kept the field managers' records, the controller's as well as its own.
+    assertThat(replaced.getMetadata().getManagedFields())
+        .extracting(m -> m.getManager() + "/" + m.getSubresource())
+        .contains("kube-controller-manager/status")
+        .hasSizeGreaterThan(1);
 
     // Delete: the real garbage collector removes the Secret, StatefulSet, Service and pod.
     try (KubernetesClient launcher = cp.client("launcher")) {
@@ -353,7 +358,8 @@ class SessionOnApiServerTest {
 
   @Test
   @Order(4)
-  void aPodTheStatefulSetControllerCannotCreateIsReportedOnTheSession() throws Exception {
+  void aPodTheStatefulSetControllerCannotCreateIsReportedOnTheSessionUntilItIsMade()
+      throws Exception {
     secret("alice", "lonely");
     String yaml =
         sessionYaml(alice, "no-sa", "alice", List.of("lonely"))
@@ -390,6 +396,46 @@ class SessionOnApiServerTest {
               assertThat(e.uri())
                   .contains("events".equals(e.resource()) ? "FailedCreate" : "labelSelector=");
             });
+    // Once the controller can make the pod, the failure goes away as soon as the pod is made: its
+    // addition reconciles, because its StatefulSet had a FailedCreate (no status write of the
+    // StatefulSet does before the pod is ready). Every status written is watched, for the pod
+    // made and not ready yet, which the node stand-in soon makes ready.
+    List<String> reasons = new CopyOnWriteArrayList<>();
+    try (Watch watch =
+        admin
+            .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+            .inNamespace(alice)
+            .withName("no-sa")
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, GenericKubernetesResource s) {
+                    Object reason = Sessions.condition(s, "WorkloadReady").get("reason");
+                    if (reason != null) {
+                      reasons.add(reason.toString());
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                })) {
+      admin
+          .serviceAccounts()
+          .inNamespace(alice)
+          .resource(
+              new ServiceAccountBuilder()
+                  .withNewMetadata()
+                  .withName("missing")
+                  .withNamespace(alice)
+                  .endMetadata()
+                  .build())
+          .create();
+      await().atMost(WAIT).until(() -> reasons.contains("PodReady"));
+    }
+    assertThat(reasons)
+        .as("WorkloadReady's reasons, in the order written")
+        .containsSubsequence("PodCreationFailed", "PodNotReady", "PodReady");
+    assertThat(condition(alice, "no-sa", "Ready")).containsEntry("status", "True");
   }
 
   // ------------------------------------------------------------------ schema, CEL, admission

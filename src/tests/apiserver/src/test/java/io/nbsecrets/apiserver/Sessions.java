@@ -68,7 +68,11 @@ final class Sessions {
   }
 
   static Map<String, Object> condition(ChartRelease chart, String ns, String name, String type) {
-    GenericKubernetesResource s = chart.session(ns, name);
+    return condition(chart.session(ns, name), type);
+  }
+
+  /** The condition of {@code type} of session {@code s} (null: none yet), or an empty map. */
+  static Map<String, Object> condition(GenericKubernetesResource s, String type) {
     if (s == null || !(s.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {
       return Map.of();
     }

@@ -1,0 +1,45 @@
+package io.nbsecrets.operator;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/**
+ * How the operator reads Kubernetes objects: as the client does, except that {@code
+ * metadata.managedFields} is skipped while the JSON is read. Nothing in the operator reads it, yet
+ * every object its informers cache (sessions, StatefulSets, Services, pods) carried it: one entry
+ * per field manager, each a tree of the fields that manager set, read into nested maps. A
+ * StatefulSet's tree mirrors its whole pod template. Skipped, it is neither built nor kept
+ * (controller-runtime's {@code TransformStripManagedFields}, applied before the object is made).
+ *
+ * <p>Writes are unchanged on the server: an update that carries no {@code managedFields} keeps the
+ * object's own (only an explicit empty list would reset them), and the operator's patches never
+ * name them.
+ */
+final class OperatorSerialization {
+  private OperatorSerialization() {}
+
+  @JsonIgnoreProperties({"managedFields"})
+  private abstract static class WithoutManagedFields {}
+
+  /** A serialization that reads and writes objects without their managed fields. */
+  static KubernetesSerialization create() {
+    ObjectMapper mapper = new ObjectMapper();
+    mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+    return new KubernetesSerialization(mapper, true);
+  }
+
+  /**
+   * A client for the operator: {@code client}'s configuration and HTTP client, with {@link
+   * #create()}'s serialization.
+   */
+  static KubernetesClient of(KubernetesClient client) {
+    return new KubernetesClientBuilder()
+        .withConfig(client.getConfiguration())
+        .withKubernetesSerialization(create())
+        .build();
+  }
+}
