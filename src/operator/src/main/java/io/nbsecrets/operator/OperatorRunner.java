@@ -70,36 +70,43 @@ public final class OperatorRunner {
       LeaderElectionConfiguration leaderElection,
       GenericRetry retry) {
     // The operator's own client: the same configuration, reading objects without their managed
-    // fields (OperatorSerialization); closed with the operator.
+    // fields (OperatorSerialization).
     KubernetesClient operatorClient = OperatorSerialization.of(client);
-    Operator operator =
-        new Operator(
-            o -> {
-              o.withKubernetesClient(operatorClient)
-                  .withCloseClientOnStop(true)
-                  .withSSABasedCreateUpdateMatchForDependentResources(false)
-                  .withUseSSAToPatchPrimaryResource(false)
-                  .withResourceCloner(new SessionCloner(operatorClient))
-                  .withMetrics(
-                      MicrometerMetrics.newMicrometerMetricsBuilder(registry)
-                          .notCollectingMetricsPerResource()
-                          .build());
-              if (leaderElection != null) {
-                o.withLeaderElectionConfiguration(leaderElection);
-              }
-            });
-    NotebookSessionReconciler reconciler =
-        new NotebookSessionReconciler(resolver, config, registry, Clock.systemUTC());
-    operator.register(
-        reconciler,
-        c -> {
-          c.withRetry(retry);
-          if (namespaces.isEmpty() || namespaces.contains("")) {
-            c.watchingAllNamespaces();
-          } else {
-            c.settingNamespaces(namespaces);
-          }
-        });
+    // Closed with the operator once it starts (a failed start stops it); here if it cannot be made.
+    Operator operator;
+    try {
+      operator =
+          new Operator(
+              o -> {
+                o.withKubernetesClient(operatorClient)
+                    .withCloseClientOnStop(true)
+                    .withSSABasedCreateUpdateMatchForDependentResources(false)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withResourceCloner(new SessionCloner(operatorClient))
+                    .withMetrics(
+                        MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+                            .notCollectingMetricsPerResource()
+                            .build());
+                if (leaderElection != null) {
+                  o.withLeaderElectionConfiguration(leaderElection);
+                }
+              });
+      NotebookSessionReconciler reconciler =
+          new NotebookSessionReconciler(resolver, config, registry, Clock.systemUTC());
+      operator.register(
+          reconciler,
+          c -> {
+            c.withRetry(retry);
+            if (namespaces.isEmpty() || namespaces.contains("")) {
+              c.watchingAllNamespaces();
+            } else {
+              c.settingNamespaces(namespaces);
+            }
+          });
+    } catch (RuntimeException e) {
+      operatorClient.close();
+      throw e;
+    }
     operator.start();
     return operator;
   }

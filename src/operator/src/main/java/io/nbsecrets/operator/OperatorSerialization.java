@@ -16,8 +16,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * (controller-runtime's {@code TransformStripManagedFields}, applied before the object is made).
  *
  * <p>Writes are unchanged on the server: an update that carries no {@code managedFields} keeps the
- * object's own (only an explicit empty list would reset them), and the operator's patches never
- * name them.
+ * object's own (only a list of one empty entry resets them), and the operator's patches never name
+ * them.
  */
 final class OperatorSerialization {
   private OperatorSerialization() {}
@@ -33,8 +33,8 @@ final class OperatorSerialization {
   }
 
   /**
-   * A client for the operator: {@code client}'s configuration and HTTP client, with {@link
-   * #create()}'s serialization.
+   * A client for the operator: {@code client}'s configuration (its server, credentials, User-Agent
+   * and retries) with {@link #create()}'s serialization, and its own HTTP client.
    */
   static KubernetesClient of(KubernetesClient client) {
     return new KubernetesClientBuilder()

@@ -2,9 +2,11 @@ package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.nbsecrets.model.NotebookSession;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -38,24 +40,50 @@ final class PodCreationFailures {
    * status, so that neither of the controller's two status writes around making a new session's pod
    * (spec observed with no pod yet, then the pod made) needs a reconcile: a failure to make it
    * arrives as a {@code FailedCreate} Event, which reconciles, and a pod made after a failure
-   * reconciles on its addition ({@link #known}).
+   * reconciles on its addition ({@link #ended}).
    */
   static boolean noPod(StatefulSet sts, Pod pod) {
     return sts != null && pod == null;
   }
 
   /**
-   * Whether {@code events} (the watched {@code FailedCreate} Events of the pod's namespace) hold
-   * one about the StatefulSet of {@code pod}'s session: then the pod's addition reconciles, so that
-   * a failure shown on the session goes away when the controller makes the pod at last. A new
-   * session's pod, with no such Event, reconciles nothing (its StatefulSet's readiness does).
+   * Whether a new pod ends a failure to make it, so that its addition reconciles: its session shows
+   * {@code PodCreationFailed} ({@code session}: the cached session, or null), or {@code events}
+   * (the watched {@code FailedCreate} Events of the pod's namespace) hold a recent one of its
+   * StatefulSet (the failure may be on its way to the session). A new session's pod, with neither,
+   * reconciles nothing: its StatefulSet's readiness does.
    */
-  static boolean known(Pod pod, Stream<Event> events) {
+  static boolean ended(Pod pod, NotebookSession session, Stream<Event> events, Instant now) {
+    if (shown(session)) {
+      return true;
+    }
     Map<String, String> labels = pod.getMetadata().getLabels();
-    String session = labels == null ? null : labels.get(Labels.SESSION);
-    return session != null
+    String name = labels == null ? null : labels.get(Labels.SESSION);
+    String owner =
+        pod.getMetadata().getOwnerReferences() == null
+            ? null
+            : pod.getMetadata().getOwnerReferences().stream()
+                .filter(o -> "StatefulSet".equals(o.getKind()) && name != null)
+                .filter(o -> name.equals(o.getName()))
+                .map(OwnerReference::getUid)
+                .findFirst()
+                .orElse(null);
+    return name != null
         && events.anyMatch(
-            e -> isCreationFailure(e) && session.equals(e.getInvolvedObject().getName()));
+            e ->
+                isCreationFailure(e)
+                    && name.equals(e.getInvolvedObject().getName())
+                    && (owner == null || owner.equals(e.getInvolvedObject().getUid()))
+                    && when(e).isAfter(now.minus(RECENT)));
+  }
+
+  /** Whether the session's WorkloadReady says its pod cannot be made. */
+  static boolean shown(NotebookSession session) {
+    return session != null
+        && session.getStatus() != null
+        && Conditions.find(session.getStatus().getConditions(), Conditions.WORKLOAD_READY)
+            .map(c -> Reason.POD_CREATION_FAILED.value().equals(c.getReason()))
+            .orElse(false);
   }
 
   /**

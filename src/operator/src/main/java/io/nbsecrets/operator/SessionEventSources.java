@@ -12,13 +12,16 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.nbsecrets.model.NotebookSession;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What a session's reconcile watches: its snapshot records, StatefulSet, Service and pod (labelled
@@ -59,6 +62,7 @@ final class SessionEventSources {
     var statefulSets =
         owned(context, StatefulSet.class, "statefulsets", ours, new WorkloadChanges());
     var services = owned(context, Service.class, "services", ours, null);
+    var primaries = context.getPrimaryCache();
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
         new InformerEventSource<>(
@@ -75,7 +79,7 @@ final class SessionEventSources {
             context);
     // The pod, for its init step's failure, and for whether there is one; cached slim
     // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
-    // failed already, or when its StatefulSet had a FailedCreate (the failure shown goes away).
+    // failed already, or when it ends a failure to make it (the failure shown goes away).
     var podConfig =
         InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
             .withName("pods")
@@ -83,9 +87,7 @@ final class SessionEventSources {
             .withSecondaryToPrimaryMapper(SessionPods::session)
             .withOnAddFilter(
                 pod ->
-                    SessionPods.onAdd(pod)
-                        || PodCreationFailures.known(
-                            pod, creationFailures.list(pod.getMetadata().getNamespace())))
+                    SessionPods.onAdd(pod) || endsCreationFailure(pod, primaries, creationFailures))
             .withOnUpdateFilter(SessionPods::onUpdate)
             .withOnDeleteFilter(SessionPods::onDelete);
     if (SessionPods.fitsOneInformer(
@@ -94,7 +96,6 @@ final class SessionEventSources {
     }
     InformerEventSource<Pod, NotebookSession> pods =
         new InformerEventSource<>(podConfig.build(), context);
-    var primaries = context.getPrimaryCache();
     InformerEventSource<Namespace, NotebookSession> namespaces =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, NotebookSession.class)
@@ -147,6 +148,27 @@ final class SessionEventSources {
       config.withOnUpdateFilter(updates);
     }
     return new InformerEventSource<>(config.build(), context);
+  }
+
+  /**
+   * Whether a new pod ends its session's failure to make it ({@link PodCreationFailures#ended}).
+   * The Event cache is asked only once its informer runs (sources start side by side; every session
+   * is reconciled once they all have).
+   */
+  private static boolean endsCreationFailure(
+      Pod pod,
+      IndexerResourceCache<NotebookSession> primaries,
+      InformerEventSource<Event, NotebookSession> creationFailures) {
+    ResourceID session = SessionPods.session(pod).stream().findFirst().orElse(null);
+    if (session == null) {
+      return false;
+    }
+    String namespace = pod.getMetadata().getNamespace();
+    return PodCreationFailures.ended(
+        pod,
+        primaries.get(session).orElse(null),
+        creationFailures.isRunning() ? creationFailures.list(namespace) : Stream.empty(),
+        Instant.now());
   }
 
   List<EventSource<?, NotebookSession>> all() {

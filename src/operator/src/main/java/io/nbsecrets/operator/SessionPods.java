@@ -41,9 +41,9 @@ final class SessionPods implements ItemStore<Pod> {
   }
 
   /**
-   * A new pod matters when its init step has already failed (an operator's restart); or when its
-   * StatefulSet had a {@code FailedCreate} ({@link PodCreationFailures#known}, which needs the
-   * Event cache and so is added where the informer is made).
+   * A new pod matters when its init step has already failed (an operator's restart); or when it
+   * ends a failure to make it ({@link PodCreationFailures#ended}, which needs the session and Event
+   * caches and so is added where the informer is made).
    */
   static boolean onAdd(Pod pod) {
     return PodInitFailures.of(pod).isPresent();

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.nbsecrets.model.NotebookSession;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -89,14 +90,26 @@ class PodCreationFailuresTest {
     assertThat(PodCreationFailures.session(failed)).isEmpty();
   }
 
+  private static Pod pod(String session, String owner) {
+    var meta =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(session + "-0")
+            .withNamespace("alice")
+            .withLabels(session == null ? null : Map.of(Labels.SESSION, session));
+    if (owner != null) {
+      meta.addNewOwnerReference()
+          .withKind("StatefulSet")
+          .withName(session)
+          .withUid(owner)
+          .withApiVersion("apps/v1")
+          .endOwnerReference();
+    }
+    return meta.endMetadata().build();
+  }
+
   private static Pod pod(String session) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(session + "-0")
-        .withNamespace("alice")
-        .withLabels(session == null ? null : Map.of(Labels.SESSION, session))
-        .endMetadata()
-        .build();
+    return pod(session, "uid-1");
   }
 
   @Test
@@ -107,19 +120,54 @@ class PodCreationFailuresTest {
   }
 
   @Test
-  void aPodsAdditionReconcilesOnlyAfterItsStatefulSetsFailedCreate() {
+  void aPodsAdditionReconcilesOnlyAfterARecentFailedCreateOfItsStatefulSet() {
     Event failed = event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW);
-    assertThat(PodCreationFailures.known(pod("nb"), Stream.of(failed))).isTrue();
-    assertThat(PodCreationFailures.known(pod("nb"), Stream.empty()))
+    assertThat(PodCreationFailures.ended(pod("nb"), null, Stream.of(failed), NOW)).isTrue();
+    assertThat(PodCreationFailures.ended(pod("nb", null), null, Stream.of(failed), NOW))
+        .as("a pod that names no owner")
+        .isTrue();
+    assertThat(PodCreationFailures.ended(pod("nb"), null, Stream.empty(), NOW))
         .as("a new session's pod")
         .isFalse();
-    assertThat(PodCreationFailures.known(pod("other"), Stream.of(failed))).isFalse();
-    assertThat(
-            PodCreationFailures.known(
-                pod("nb"), Stream.of(event("Pod", "nb", "uid-1", "FailedCreate", NOW))))
+    assertThat(PodCreationFailures.ended(pod("other"), null, Stream.of(failed), NOW)).isFalse();
+    assertThat(PodCreationFailures.ended(pod("nb", "uid-2"), null, Stream.of(failed), NOW))
+        .as("a FailedCreate of an earlier StatefulSet of the same name")
         .isFalse();
-    assertThat(PodCreationFailures.known(pod(null), Stream.of(failed)))
+    assertThat(
+            PodCreationFailures.ended(
+                pod("nb"),
+                null,
+                Stream.of(
+                    event("StatefulSet", "nb", "uid-1", "FailedCreate", NOW.minusSeconds(1201))),
+                NOW))
+        .as("a FailedCreate that is history")
+        .isFalse();
+    assertThat(
+            PodCreationFailures.ended(
+                pod("nb"), null, Stream.of(event("Pod", "nb", "uid-1", "FailedCreate", NOW)), NOW))
+        .isFalse();
+    assertThat(PodCreationFailures.ended(pod(null), null, Stream.of(failed), NOW))
         .as("a pod without the session label")
         .isFalse();
+  }
+
+  @Test
+  void aPodsAdditionReconcilesWhileItsSessionShowsTheFailureEvenWithoutTheEvent() {
+    NotebookSession session = Sessions.session("alice", "nb", "alice", "a");
+    NotebookSession failing = Sessions.session("alice", "nb", "alice", "a");
+    failing.setStatus(
+        new SessionStatusAggregator(failing, NOW)
+            .workloadFrom(STS, "quota exceeded")
+            .build(List.of(), STS));
+    session.setStatus(
+        new SessionStatusAggregator(session, NOW).workloadFrom(STS, null).build(List.of(), STS));
+
+    assertThat(PodCreationFailures.shown(failing)).isTrue();
+    assertThat(PodCreationFailures.ended(pod("nb"), failing, Stream.empty(), NOW))
+        .as("the Event expired or was deleted")
+        .isTrue();
+    assertThat(PodCreationFailures.shown(session)).isFalse();
+    assertThat(PodCreationFailures.ended(pod("nb"), session, Stream.empty(), NOW)).isFalse();
+    assertThat(PodCreationFailures.shown(null)).isFalse();
   }
 }

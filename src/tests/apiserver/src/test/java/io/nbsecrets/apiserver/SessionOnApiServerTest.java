@@ -295,8 +295,8 @@ class SessionOnApiServerTest {
         admin.apps().statefulSets().inNamespace(alice).withName("notebook").get();
     assertThat(replaced.getMetadata().getAnnotations())
         .containsEntry(Labels.SUPERSEDED_SECRET, secrets.get(0).getMetadata().getName());
-    // The operator reads objects without their managed fields and replaced the StatefulSet from
-    // that: the server kept the field managers' records, the controller's as well as its own.
+    // The operator reads objects without their managed fields, and its update of the StatefulSet
+    // names none: the server kept the field managers' records, the controller's as well as its own.
     assertThat(replaced.getMetadata().getManagedFields())
         .extracting(m -> m.getManager() + "/" + m.getSubresource())
         .contains("kube-controller-manager/status")
@@ -417,7 +417,9 @@ class SessionOnApiServerTest {
                   }
 
                   @Override
-                  public void onClose(WatcherException cause) {}
+                  public void onClose(WatcherException cause) {
+                    reasons.add("the watch closed: " + cause);
+                  }
                 })) {
       admin
           .serviceAccounts()
@@ -430,7 +432,12 @@ class SessionOnApiServerTest {
                   .endMetadata()
                   .build())
           .create();
-      await().atMost(WAIT).until(() -> reasons.contains("PodReady"));
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  reasons.contains("PodReady")
+                      || reasons.stream().anyMatch(r -> r.startsWith("the watch closed")));
     }
     assertThat(reasons)
         .as("WorkloadReady's reasons, in the order written")
