@@ -401,7 +401,7 @@ class SessionOnApiServerTest {
     // StatefulSet does before the pod is ready). Every status written is watched, for the pod
     // made and not ready yet, which the node stand-in soon makes ready.
     List<String> reasons = new CopyOnWriteArrayList<>();
-    try (Watch watch =
+    Watch watch =
         admin
             .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
             .inNamespace(alice)
@@ -420,7 +420,8 @@ class SessionOnApiServerTest {
                   public void onClose(WatcherException cause) {
                     reasons.add("the watch closed: " + cause);
                   }
-                })) {
+                });
+    try {
       admin
           .serviceAccounts()
           .inNamespace(alice)
@@ -438,6 +439,8 @@ class SessionOnApiServerTest {
               () ->
                   reasons.contains("PodReady")
                       || reasons.stream().anyMatch(r -> r.startsWith("the watch closed")));
+    } finally {
+      watch.close();
     }
     assertThat(reasons)
         .as("WorkloadReady's reasons, in the order written")
