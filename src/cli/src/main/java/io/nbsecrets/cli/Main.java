@@ -36,6 +36,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    JvmDefaults.apply(); // first: the JVM reads these settings once
     if (args.length > 0 && args[0].equals("init")) {
       // The init step starts in every session pod, and its start is on the session's way: read
       // its options without picocli when they are plain (InitArgs), else build only its command.

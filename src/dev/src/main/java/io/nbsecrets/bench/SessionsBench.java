@@ -322,10 +322,14 @@ final class SessionsBench implements Callable<Integer> {
     long reconcilesBefore = t.reconciles().get();
     t.mark().run();
 
+    Optional<MachineCpu.Reading> machineBefore = MachineCpu.read();
     long begin = System.nanoTime();
     createSessions(admin, users, MEASURED, sessions);
     long created = System.nanoTime();
     long stsAt = progress.await(p -> p.statefulSets >= sessions, begin, out);
+    // Read as soon as the StatefulSets are all there (the poll's lag, at most its period, after).
+    Optional<MachineCpu.Reading> machineWritten = MachineCpu.read();
+    Map<String, Long> cpuWritten = cpu(t.processes());
     long secretsAt = progress.await(p -> p.secretsReady >= sessions, begin, out);
     long readyAt = progress.await(p -> p.ready >= sessions, begin, out);
     Thread.sleep(3000); // the last status writes and events
@@ -345,6 +349,18 @@ final class SessionsBench implements Callable<Integer> {
     out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
     out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
     out.printf("all Ready=True             %.1f s%n", (readyAt - begin) / 1e9);
+    // Whether the writes waited for the machine: its idle time, and who used the rest.
+    if (machineBefore.isPresent() && machineWritten.isPresent()) {
+      MachineCpu.Reading m = machineWritten.get().minus(machineBefore.get());
+      out.printf(
+          "machine CPU until all StatefulSets written: %.0f%% busy (%.1f of %.1f core-seconds,"
+              + " %d cores)%n",
+          100 * m.busyShare(), m.busy(), m.busy() + m.idle(), m.cores());
+    }
+    out.println("CPU until all StatefulSets written:");
+    cpuBefore.forEach(
+        (name, before) ->
+            out.printf("  %-40s %7.1f s%n", name, (cpuWritten.get(name) - before) / 1e9));
     out.println("CPU during the burst (until all Ready, plus 3 s):");
     cpuBefore.forEach(
         (name, before) ->

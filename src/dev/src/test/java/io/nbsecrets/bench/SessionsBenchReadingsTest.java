@@ -1,6 +1,9 @@
 package io.nbsecrets.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +66,44 @@ class SessionsBenchReadingsTest {
                     + "nbsecrets_operator_reconcile_seconds_count{result=\"failed\"} 2.0\n"))
         .isEqualTo(5);
     assertThat(SessionsBench.reconcileCount("")).isEqualTo(-1);
+  }
+
+  @Test
+  void theMachinesIdleIsIdleAndIowaitAndEverythingElseIsBusy() {
+    // user nice system idle iowait irq softirq steal guest guest_nice, in USER_HZ (1/100 s)
+    String before =
+        """
+        cpu  1000 0 200 5000 100 0 50 0 0 0
+        cpu0 500 0 100 2500 50 0 25 0 0 0
+        cpu1 500 0 100 2500 50 0 25 0 0 0
+        intr 12 0 0
+        """;
+    String after =
+        """
+        cpu  1900 10 300 5080 120 0 60 30 0 0
+        cpu0 950 5 150 2540 60 0 30 15 0 0
+        cpu1 950 5 150 2540 60 0 30 15 0 0
+        intr 15 0 0
+        """;
+    MachineCpu.Reading d = MachineCpu.parse(after).minus(MachineCpu.parse(before));
+    assertThat(d.busy()).isCloseTo(10.5, within(1e-9)); // 9 + 0.1 + 1 + 0.1 + 0.3 (steal)
+    assertThat(d.idle()).isCloseTo(1.0, within(1e-9)); // 0.8 idle + 0.2 iowait
+    assertThat(d.busyShare()).isCloseTo(10.5 / 11.5, within(1e-9));
+    assertThat(d.cores()).isEqualTo(2);
+  }
+
+  @Test
+  void thisMachinesProcStatReads() {
+    var now = MachineCpu.read();
+    assumeTrue(now.isPresent(), "no /proc/stat here");
+    assertThat(now.get().busy() + now.get().idle()).isPositive();
+    assertThat(now.get().cores()).isPositive();
+  }
+
+  @Test
+  void somethingElseThanProcStatIsRefused() {
+    assertThatThrownBy(() -> MachineCpu.parse("intr 12 0 0\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not /proc/stat");
   }
 }
