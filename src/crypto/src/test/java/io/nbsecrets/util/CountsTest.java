@@ -25,4 +25,25 @@ class CountsTest {
       java.util.Locale.setDefault(before);
     }
   }
+
+  @Test
+  void groupingByHandAgreesWithTheJdksFormatterEverywhere() {
+    java.util.List<Long> samples = new java.util.ArrayList<>();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10; p *= 10) {
+      for (long n : new long[] {p - 1, p, p + 1, 999 * p, 1000 * p - 1}) {
+        samples.add(n);
+        samples.add(-n);
+      }
+    }
+    for (int i = 0; i < 10_000; i++) {
+      samples.add(random.nextLong() >> random.nextInt(64));
+    }
+    samples.addAll(java.util.List.of(0L, Long.MAX_VALUE, Long.MIN_VALUE, -1L, -999L, -1000L));
+    for (long n : samples) {
+      assertThat(Counts.number(n))
+          .as("%d", n)
+          .isEqualTo(String.format(java.util.Locale.ROOT, "%,d", n));
+    }
+  }
 }

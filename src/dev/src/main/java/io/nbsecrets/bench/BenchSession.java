@@ -47,7 +47,8 @@ record BenchSession(String userKey, SecretResolver resolver, NotebookSession ses
       items.add(new SecretItem(name, null));
     }
     SecretResolver resolver =
-        new SecretResolver(new InMemoryRecords(USER, records), SessionKeyRing.of(List.of(key)));
+        SecretResolver.openingEveryRecord(
+            new InMemoryRecords(USER, records), SessionKeyRing.of(List.of(key)));
     NotebookSessionSpec spec = new NotebookSessionSpec();
     spec.setUser(USER);
     spec.setImage("jupyter/base-notebook");

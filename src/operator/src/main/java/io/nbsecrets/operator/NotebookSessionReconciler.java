@@ -64,6 +64,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     this.resolver = resolver;
     this.clock = clock;
     this.metrics = new SessionMetrics(registry);
+    metrics.records(resolver.opened());
     this.snapshots = new SnapshotStep(resolver, metrics);
     this.workload = new WorkloadStep(config);
   }

@@ -27,9 +27,14 @@ final class OperatorSerialization {
 
   /** A serialization that reads and writes objects without their managed fields. */
   static KubernetesSerialization create() {
+    return new KubernetesSerialization(mapper(), true);
+  }
+
+  /** The mapper of {@link #create()}, before the client configures it for Kubernetes' models. */
+  static ObjectMapper mapper() {
     ObjectMapper mapper = new ObjectMapper();
     mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
-    return new KubernetesSerialization(mapper, true);
+    return mapper;
   }
 
   /**

@@ -46,20 +46,51 @@ public final class SecretResolver {
   private final SecretStore store;
   private final LiveKey<SessionKeyRing> keys;
   private final DataKeyUnwrapper transit;
+  private final OpenedRecords opened;
 
   public SecretResolver(SecretStore store, SessionKeyRing keys) {
     this(store, LiveKey.fixed(keys), null);
   }
 
   /**
+   * A resolver that opens every record at every snapshot, even one it opened a moment ago: to
+   * measure that work ({@code bench snapshot}).
+   */
+  public static SecretResolver openingEveryRecord(SecretStore store, SessionKeyRing keys) {
+    return new SecretResolver(store, LiveKey.fixed(keys), null, OpenedRecords.none());
+  }
+
+  /**
    * A resolver whose keys follow a rotation ({@link io.nbsecrets.keys.SessionKeys#watch}).
+   *
+   * <p>Records opened lately are not opened again ({@link OpenedRecords}), unless Vault Transit
+   * wraps data keys: then every snapshot asks Vault, so that a change of the operator's Vault
+   * policy holds at once.
    *
    * @param transit a Vault Transit key that also wraps records' data keys, or null
    */
   public SecretResolver(SecretStore store, LiveKey<SessionKeyRing> keys, DataKeyUnwrapper transit) {
+    this(
+        store,
+        keys,
+        transit,
+        transit == null ? OpenedRecords.withDefaults() : OpenedRecords.none());
+  }
+
+  SecretResolver(
+      SecretStore store,
+      LiveKey<SessionKeyRing> keys,
+      DataKeyUnwrapper transit,
+      OpenedRecords opened) {
     this.store = store;
     this.keys = keys;
     this.transit = transit;
+    this.opened = opened;
+  }
+
+  /** The records this resolver did not open again, and those it opened. */
+  OpenedRecords opened() {
+    return opened;
   }
 
   private DataKeyUnwrapper unwrapper(SessionKeyRing ring) {
@@ -337,6 +368,16 @@ public final class SecretResolver {
   }
 
   private String openOuter(String user, StoredSecret record) throws SessionFailure {
+    String known = opened.get(user, record.name(), record.sealed(), id -> keys.get().holds(id));
+    if (known != null) {
+      return known;
+    }
+    String inner = openOuterNow(user, record);
+    opened.put(user, record.name(), record.sealed(), Envelope.keyId(record.sealed()), inner);
+    return inner;
+  }
+
+  private String openOuterNow(String user, StoredSecret record) throws SessionFailure {
     try {
       byte[] inner;
       try {

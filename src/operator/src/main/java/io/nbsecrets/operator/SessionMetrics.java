@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.Callable;
@@ -27,6 +28,23 @@ final class SessionMetrics {
         Timer.builder("nbsecrets.operator.stale.pass")
             .description("Time of one pass of the stale check over every user with a session")
             .register(registry);
+  }
+
+  /**
+   * The records snapshots took, by whether their outer layer was removed ({@code opened}) or found
+   * removed lately ({@code reused}, {@link OpenedRecords}).
+   */
+  void records(OpenedRecords records) {
+    for (var source :
+        java.util.Map.<String, java.util.function.ToDoubleFunction<OpenedRecords>>of(
+                "opened", OpenedRecords::opened, "reused", OpenedRecords::reused)
+            .entrySet()) {
+      FunctionCounter.builder("nbsecrets.operator.snapshot.records", records, source.getValue())
+          .description(
+              "Store records taken into snapshots, by whether their outer layer was removed")
+          .tag("result", source.getKey())
+          .register(registry);
+    }
   }
 
   <T> T time(Callable<T> work) throws SessionFailure {

@@ -3,7 +3,9 @@ package io.nbsecrets.operator;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.model.NotebookSessionStatus;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -31,15 +33,18 @@ import org.slf4j.LoggerFactory;
  * <p>Every {@link #PERIOD} (after the previous pass ends) it asks the store once per <em>user</em>
  * with mounted secrets ({@code list}: metadata only, no record opened) and compares the answer with
  * the one before; a user whose versions changed, or whose store stopped or started answering, gets
- * one event per session. Cost for N sessions of U users: U store calls per period (Kubernetes: one
- * metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per secret of the user),
- * and none for the reconciles that follow a change; nothing when nothing changed, and no Kubernetes
- * API request at all. 1,000 sessions of 200 users: 200 calls per 15 s, about 13 per second. A store
- * that is unreachable ({@code StoreUnavailable}) ends the pass: the remaining users count as
- * unreachable too, so an outage costs one call per period, not U timeouts. Worst-case delay from a
- * change to {@code stale: true}: one period plus one pass plus the reconcile, under 30 s while a
- * pass takes under 15 s (timed by {@code nbsecrets.operator.stale.pass}). Measured in the tests,
- * from the change to the mark: 2 to 14 s on each store.
+ * one event per session. A user seen for the first time (new, or after the operator started, which
+ * reconciles every session anyway) gets one only for the sessions whose status shows other stale
+ * marks than the answer gives. Cost for N sessions of U users: U store calls per period
+ * (Kubernetes: one metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per
+ * secret of the user), and none for the reconciles that follow a change; nothing when nothing
+ * changed, and no Kubernetes API request at all. 1,000 sessions of 200 users: 200 calls per 15 s,
+ * about 13 per second. A store that is unreachable ({@code StoreUnavailable}) ends the pass: the
+ * remaining users count as unreachable too, so an outage costs one call per period, not U timeouts.
+ * Worst-case delay from a change to {@code stale: true}: one period plus one pass plus the
+ * reconcile, under 30 s while a pass takes under 15 s (timed by {@code
+ * nbsecrets.operator.stale.pass}). Measured in the tests, from the change to the mark: 2 to 14 s on
+ * each store.
  *
  * <p>Why not the alternatives. A periodic reconcile of every session ({@code rescheduleAfter} or
  * {@code maxReconciliationInterval}, with jitter) is as store-agnostic, but costs N store calls and
@@ -127,14 +132,11 @@ final class StaleSecretsPoller
 
   /** One pass: one store call per user with mounted secrets, events where the answer changed. */
   void poll() {
-    Map<String, List<ResourceID>> byUser =
+    Map<String, List<NotebookSession>> byUser =
         sessions
             .get()
             .filter(StaleSecretsPoller::mountsSecrets)
-            .collect(
-                Collectors.groupingBy(
-                    s -> s.getSpec().getUser(),
-                    Collectors.mapping(ResourceID::fromResource, Collectors.toList())));
+            .collect(Collectors.groupingBy(s -> s.getSpec().getUser()));
     last.keySet().retainAll(byUser.keySet());
     SecretResolver.CurrentVersions outage = null;
     Map<String, String> failures = new HashMap<>();
@@ -152,8 +154,15 @@ final class StaleSecretsPoller
         failures.put(user, current.reason() + ": " + current.message());
       }
       UserState state = new UserState(current.versions(), current.reason());
-      if (!Objects.equals(last.put(user, state), state) && isRunning()) {
-        entry.getValue().forEach(id -> getEventHandler().handleEvent(new Event(id)));
+      UserState before = last.put(user, state);
+      if (!Objects.equals(before, state) && isRunning()) {
+        // A user seen for the first time (a new user, or every user after a start) has no answer
+        // to compare with: each session is compared with what its status shows instead.
+        entry.getValue().stream()
+            .filter(session -> before != null || showsOtherwise(session, state))
+            .forEach(
+                session ->
+                    getEventHandler().handleEvent(new Event(ResourceID.fromResource(session))));
       }
     }
     if (!failures.isEmpty() && !failing) {
@@ -171,6 +180,33 @@ final class StaleSecretsPoller
       LOG.info("stale check: the store answers again for all {} users", byUser.size());
     }
     failing = !failures.isEmpty();
+  }
+
+  /**
+   * Whether a reconcile with {@code state} would show {@code session} otherwise than its status
+   * does: another stale mark on a mounted secret ({@link StaleMarks}), or a check that failed
+   * before or fails now.
+   */
+  static boolean showsOtherwise(NotebookSession session, UserState state) {
+    if (state.failure() != null) {
+      return true;
+    }
+    NotebookSessionStatus status = session.getStatus();
+    boolean checkFailed =
+        Conditions.find(status.getConditions(), Conditions.SECRETS_READY)
+            .map(c -> Reason.STALE_CHECK_FAILED.value().equals(c.getReason()))
+            .orElse(false);
+    if (checkFailed) {
+      return true;
+    }
+    for (MountedSecret m : status.getSecrets()) {
+      Boolean stale =
+          Objects.equals(state.versions().get(m.getName()), m.getVersion()) ? null : Boolean.TRUE;
+      if (!Objects.equals(stale, m.getStale())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Only a session with a snapshot has secrets that can turn stale. */

@@ -6,9 +6,13 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.util.Hashes;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +24,34 @@ import org.slf4j.LoggerFactory;
 final class WorkloadStep {
   private static final Logger LOG = LoggerFactory.getLogger(WorkloadStep.class);
 
+  /** Sessions whose last desired StatefulSet is remembered; beyond, the eldest are forgotten. */
+  static final int REMEMBERED_SESSIONS = 10_000;
+
   private final OperatorConfig config;
+
+  /**
+   * By session uid: the inputs of the StatefulSet last desired and the annotations it carried. A
+   * pass with the same inputs whose StatefulSet carries them writes nothing, so it need not build
+   * the StatefulSet again (a tenth of a new session's CPU: the builders and the hash of the whole
+   * object). Kept in this process only, so that a new operator version compares what it builds.
+   */
+  private final Map<String, Built> built =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Built> eldest) {
+              return size() > REMEMBERED_SESSIONS;
+            }
+          });
+
+  private long builds;
+
+  /**
+   * What was last built for a session: the digest of its inputs ({@link #digest}) and the
+   * StatefulSet's own annotations (its desired hash among them), without those it carried for the
+   * operator, which each pass makes again.
+   */
+  private record Built(String inputs, Map<String, String> annotations) {}
 
   WorkloadStep(OperatorConfig config) {
     this.config = config;
@@ -36,22 +67,72 @@ final class WorkloadStep {
       Service actualService)
       throws SessionFailure {
     String secretName = record.secretName(session.getMetadata().getName()).orElseThrow();
-    config.apiCaForInit(); // the API's CA must be known before a pod can verify it
-    StatefulSet desiredSts =
-        Workload.statefulSet(
-            new WorkloadInputs(
-                session,
-                secretName,
-                SecretResolver.selectionHash(session),
-                record.manifestInSecret() ? null : record.manifest(),
-                // A live session's values change under the same pod: its volumes are sized for
-                // the largest Secret there can be, so that a new size does not roll the pod.
-                record.live() ? SessionSecrets.MAX_DATA_BYTES : record.sealedBytes(),
-                config),
-            carried(session.getMetadata().getName(), record, secretName, actualSts));
-    StatefulSet sts = ensure(client, caches, session, desiredSts, actualSts);
+    // The API's CA must be known before a pod can verify it.
+    String apiCa = config.apiCaForInit();
+    var meta = session.getMetadata();
+    WorkloadInputs in =
+        new WorkloadInputs(
+            session,
+            secretName,
+            SecretResolver.selectionHash(session),
+            record.manifestInSecret() ? null : record.manifest(),
+            // A live session's values change under the same pod: its volumes are sized for
+            // the largest Secret there can be, so that a new size does not roll the pod.
+            record.live() ? SessionSecrets.MAX_DATA_BYTES : record.sealedBytes(),
+            config);
+    Map<String, String> carried = carried(meta.getName(), record, secretName, actualSts);
+    String inputs =
+        meta.getGeneration() == null || meta.getUid() == null ? null : digest(in, apiCa, carried);
+    Built last = inputs == null ? null : built.get(meta.getUid());
+    StatefulSet sts;
+    if (actualSts != null
+        && last != null
+        && last.inputs().equals(inputs)
+        && carries(actualSts, last.annotations())
+        && carries(actualSts, carried)) {
+      sts = actualSts;
+    } else {
+      StatefulSet desiredSts = Workload.statefulSet(in, carried);
+      synchronized (this) {
+        builds++;
+      }
+      if (inputs != null) {
+        Map<String, String> own = new HashMap<>(desiredSts.getMetadata().getAnnotations());
+        own.keySet().removeAll(carried.keySet());
+        built.put(meta.getUid(), new Built(inputs, Map.copyOf(own)));
+      }
+      sts = ensure(client, caches, session, desiredSts, actualSts);
+    }
     ensure(client, caches, session, Workload.service(session), actualService);
     return sts;
+  }
+
+  /** StatefulSets built since start (the rest were found as last built). */
+  synchronized long builds() {
+    return builds;
+  }
+
+  /**
+   * A digest of everything the desired StatefulSet is made of: {@link WorkloadInputs} (the
+   * session's spec by its generation; its labels and annotations as they are), the API's CA and
+   * what the StatefulSet carries for the operator. The operator's config is fixed for its life.
+   */
+  static String digest(WorkloadInputs in, String apiCa, Map<String, String> carried) {
+    var meta = in.session().getMetadata();
+    return Hashes.ofParts(
+        meta.getGeneration(),
+        sorted(meta.getLabels()),
+        sorted(meta.getAnnotations()),
+        in.secretName(),
+        in.snapshotHash(),
+        in.legacyManifest(),
+        in.sealedBytes(),
+        apiCa,
+        sorted(carried));
+  }
+
+  private static Map<String, String> sorted(Map<String, String> map) {
+    return map == null ? Map.of() : new TreeMap<>(map);
   }
 
   /**

@@ -190,4 +190,69 @@ class SecretResolverTest {
                                 null, null, null, List.of(new SecretItem("fits", null, "FITS")))))))
         .isNull();
   }
+
+  @Test
+  void aRecordOpenedLatelyIsNotOpenedAgainUntilItChanges() throws Exception {
+    storeValue("erin", "A", new byte[] {1});
+    storeValue("erin", "B", new byte[] {2});
+    Snapshot first = sealing.resolve(Sessions.session("erin", "nb-1", "erin", "A", "B"));
+    Snapshot second = sealing.resolve(Sessions.session("erin", "nb-2", "erin", "A", "B"));
+    assertThat(second.entries()).isEqualTo(first.entries());
+    assertThat(sealing.opened().opened()).isEqualTo(2);
+    assertThat(sealing.opened().reused()).isEqualTo(2);
+
+    // A replaced record is other bytes: it is opened, and gives the new value.
+    storeValue("erin", "A", new byte[] {3});
+    Snapshot third = sealing.resolve(Sessions.session("erin", "nb-3", "erin", "A", "B"));
+    assertThat(sealing.opened().opened()).isEqualTo(3);
+    assertThat(io.nbsecrets.crypto.Fernet.fromKey(userKey).decrypt(third.entries().get(0).token()))
+        .containsExactly(3);
+  }
+
+  @Test
+  void aRecordOpenedForOneOwnerIsStillRefusedUnderAnotherOwnerOrName() {
+    storeValue("erin", "A", new byte[] {1});
+    String sealed = store.get("erin", List.of("A")).get("A").sealed();
+    assertThat(catchThrowable(() -> sealing.resolve(Sessions.session("erin", "nb", "erin", "A"))))
+        .isNull();
+    store.put("frank", "A", sealed, 100);
+    store.put("erin", "B", sealed, 100);
+
+    for (NotebookSession copy :
+        List.of(
+            Sessions.session("frank", "nb", "frank", "A"),
+            Sessions.session("erin", "nb", "erin", "B"))) {
+      assertThatThrownBy(() -> sealing.resolve(copy))
+          .isInstanceOfSatisfying(
+              SessionFailure.class, f -> assertThat(f.reason()).isEqualTo("SecretUnreadable"));
+    }
+  }
+
+  @Test
+  void withVaultTransitOrForTheBenchmarkEveryRecordIsOpenedEachTime() throws Exception {
+    storeValue("erin", "A", new byte[] {1});
+    SessionKeyRing ring = SessionKeyRing.ofRsa(List.of(pair.getPrivate()));
+    // A Transit key that holds nothing: the records are opened by the ring, each time.
+    io.nbsecrets.crypto.DataKeyUnwrapper transit =
+        new io.nbsecrets.crypto.DataKeyUnwrapper() {
+          @Override
+          public byte[] unwrap(String keyId, byte[] wrapped) {
+            throw new io.nbsecrets.crypto.UnknownKeyException(keyId);
+          }
+
+          @Override
+          public boolean holds(String keyId) {
+            return false;
+          }
+        };
+    for (SecretResolver r :
+        List.of(
+            new SecretResolver(store, io.nbsecrets.keys.LiveKey.fixed(ring), transit),
+            SecretResolver.openingEveryRecord(store, ring))) {
+      r.resolve(Sessions.session("erin", "nb-1", "erin", "A"));
+      r.resolve(Sessions.session("erin", "nb-2", "erin", "A"));
+      assertThat(r.opened().opened()).isEqualTo(2);
+      assertThat(r.opened().reused()).isZero();
+    }
+  }
 }

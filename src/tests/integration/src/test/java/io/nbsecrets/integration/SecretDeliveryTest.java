@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class SecretDeliveryTest extends SessionLifecycle {
   @Override
   List<String> users() {
-    return List.of("alice", "bob", "carol");
+    return List.of("alice", "bob", "carol", "dave");
   }
 
   @Test
@@ -185,6 +185,54 @@ class SecretDeliveryTest extends SessionLifecycle {
                               .isEqualTo("took 2 secrets: OPENAI_API_KEY, db-password");
                         }));
     awaitReady("alice", "nb");
+  }
+
+  @Test
+  void aSecondSessionOfTheSameSecretsTakesThemWithoutOpeningThemAgain() throws Exception {
+    String token = plaintext("dave-token");
+    String key = plaintext("dave-key");
+    assertThat(putSecret("dave", "token", token)).isEqualTo(201);
+    assertThat(putSecret("dave", "key", key)).isEqualTo(201);
+    double opened = records("opened");
+    double reused = records("reused");
+    SecretItem[] both = {new SecretItem("token", null), new SecretItem("key", null)};
+
+    create(newSession("dave", "nb-1", "dave", both));
+    awaitReady("dave", "nb-1");
+    assertThat(records("opened") - opened).isEqualTo(2);
+    create(newSession("dave", "nb-2", "dave", both));
+    awaitReady("dave", "nb-2");
+    assertThat(records("opened") - opened).as("nothing opened again").isEqualTo(2);
+    assertThat(records("reused") - reused).isEqualTo(2);
+    assertThat(files("dave", "nb-2"))
+        .containsOnly(Map.entry("token", token), Map.entry("key", key));
+
+    // A replaced value is another record: opened, and the next session has the new value.
+    String newer = plaintext("dave-token-2");
+    assertThat(putSecret("dave", "token", newer)).isEqualTo(200);
+    create(newSession("dave", "nb-3", "dave", both));
+    awaitReady("dave", "nb-3");
+    assertThat(records("opened") - opened).isEqualTo(3);
+    assertThat(records("reused") - reused).isEqualTo(3);
+    assertThat(files("dave", "nb-3"))
+        .containsOnly(Map.entry("token", newer), Map.entry("key", key));
+
+    assertThat(
+            env.registry()
+                .scrape()
+                .lines()
+                .filter(l -> l.startsWith("nbsecrets_operator_snapshot_records_total")))
+        .hasSize(2)
+        .allSatisfy(l -> assertThat(l).doesNotContain("dave").doesNotContain("nb-"));
+  }
+
+  private static double records(String result) {
+    var counter =
+        env.registry()
+            .find("nbsecrets.operator.snapshot.records")
+            .tag("result", result)
+            .functionCounter();
+    return counter == null ? 0 : counter.count();
   }
 
   @Test
