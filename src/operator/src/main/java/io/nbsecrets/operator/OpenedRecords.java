@@ -59,36 +59,20 @@ final class OpenedRecords {
    * within the maximum age and {@code keyHeld} still accepts the key id it was sealed under; else
    * null.
    */
-  String get(String user, String name, String sealed, Predicate<String> keyHeld) {
-    if (maxBytes == 0) {
-      synchronized (this) {
-        opened++;
+  synchronized String get(String user, String name, String sealed, Predicate<String> keyHeld) {
+    Entry entry = maxBytes == 0 ? null : entries.get(key(user, name, sealed));
+    boolean usable =
+        entry != null
+            && nanos.getAsLong() - entry.openedAtNanos() <= maxAgeNanos
+            && keyHeld.test(entry.keyId());
+    if (!usable) {
+      if (entry != null) {
+        remove(key(user, name, sealed));
       }
+      opened++;
       return null;
     }
-    String key = key(user, name, sealed);
-    Entry entry;
-    synchronized (this) {
-      entry = entries.get(key);
-      if (entry != null && nanos.getAsLong() - entry.openedAtNanos() > maxAgeNanos) {
-        remove(key);
-        entry = null;
-      }
-      if (entry == null) {
-        opened++;
-        return null;
-      }
-    }
-    if (!keyHeld.test(entry.keyId())) {
-      synchronized (this) {
-        remove(key);
-        opened++;
-      }
-      return null;
-    }
-    synchronized (this) {
-      reused++;
-    }
+    reused++;
     return entry.inner();
   }
 

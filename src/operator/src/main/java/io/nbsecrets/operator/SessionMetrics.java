@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 
 /** Operator metrics. Low cardinality: no session, user or secret tags; reasons are a fixed set. */
 final class SessionMetrics {
@@ -35,16 +36,16 @@ final class SessionMetrics {
    * removed lately ({@code reused}, {@link OpenedRecords}).
    */
   void records(OpenedRecords records) {
-    for (var source :
-        java.util.Map.<String, java.util.function.ToDoubleFunction<OpenedRecords>>of(
-                "opened", OpenedRecords::opened, "reused", OpenedRecords::reused)
-            .entrySet()) {
-      FunctionCounter.builder("nbsecrets.operator.snapshot.records", records, source.getValue())
-          .description(
-              "Store records taken into snapshots, by whether their outer layer was removed")
-          .tag("result", source.getKey())
-          .register(registry);
-    }
+    recordsCounter(records, "opened", OpenedRecords::opened);
+    recordsCounter(records, "reused", OpenedRecords::reused);
+  }
+
+  private void recordsCounter(
+      OpenedRecords records, String result, ToDoubleFunction<OpenedRecords> count) {
+    FunctionCounter.builder("nbsecrets.operator.snapshot.records", records, count)
+        .description("Store records taken into snapshots, by whether their outer layer was removed")
+        .tag("result", result)
+        .register(registry);
   }
 
   <T> T time(Callable<T> work) throws SessionFailure {

@@ -3,6 +3,7 @@ package io.nbsecrets.operator;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSessionStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -32,7 +33,7 @@ final class StaleMarks {
       SecretResolver.CurrentVersions current,
       List<MountedSecret> before) {
     if (current.known()) {
-      return Objects.equals(current.versions().get(m.name()), m.version()) ? null : Boolean.TRUE;
+      return mark(current.versions(), m.name(), m.version());
     }
     return before.stream()
         .filter(b -> m.name().equals(b.getName()) && Objects.equals(m.version(), b.getVersion()))
@@ -40,5 +41,14 @@ final class StaleMarks {
         .filter(Objects::nonNull)
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * The mark of version {@code version} of secret {@code name} when the store holds {@code
+   * versions}: stale ({@code true}) unless the store holds that very version; null (not stale)
+   * otherwise.
+   */
+  static Boolean mark(Map<String, Long> versions, String name, Long version) {
+    return Objects.equals(versions.get(name), version) ? null : Boolean.TRUE;
   }
 }

@@ -3,7 +3,6 @@ package io.nbsecrets.operator;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
-import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
 import java.time.Duration;
@@ -199,14 +198,11 @@ final class StaleSecretsPoller
     if (checkFailed) {
       return true;
     }
-    for (MountedSecret m : status.getSecrets()) {
-      Boolean stale =
-          Objects.equals(state.versions().get(m.getName()), m.getVersion()) ? null : Boolean.TRUE;
-      if (!Objects.equals(stale, m.getStale())) {
-        return true;
-      }
-    }
-    return false;
+    return status.getSecrets().stream()
+        .anyMatch(
+            m ->
+                !Objects.equals(
+                    StaleMarks.mark(state.versions(), m.getName(), m.getVersion()), m.getStale()));
   }
 
   /** Only a session with a snapshot has secrets that can turn stale. */
