@@ -4,8 +4,9 @@
 # everything under one folder.
 #
 #   e2e/node/node.sh up DIR NAME KUBECONFIGS CLIENT_CA
-#       starts node NAME and waits until it is Ready; the kubelet serves the API server's requests
-#       (logs, exec) made with a client certificate that CLIENT_CA signed
+#       starts node NAME and waits until it is Ready and kube-proxy serves the kubernetes Service;
+#       the kubelet serves the API server's requests (logs, exec) made with a client certificate
+#       that CLIENT_CA signed
 #   e2e/node/node.sh import DIR NAME ARCHIVE
 #       imports an OCI archive as image local/NAME:<its tag> (pods use imagePullPolicy: Never)
 #   e2e/node/node.sh down DIR
@@ -29,7 +30,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '6,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
 action=$1
 dir=$2
@@ -231,7 +232,14 @@ EOF
   local kubectl=("$cp_bin/kubectl" --kubeconfig="$scheduler_kubeconfig")
   ready() {
     alive kubelet && alive kube-scheduler && alive kube-proxy && alive containerd && alive dns || return 2
-    [ "$("${kubectl[@]}" get node "$name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+    [ "$("${kubectl[@]}" get node "$name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ] ||
+      return 1
+    # Services work: kube-proxy has programmed the kubernetes Service (a NAT rule only once it has
+    # endpoints). The node's Ready condition says nothing about kube-proxy; a pod started before
+    # its first sync cannot reach the API server through the Service.
+    local rules
+    rules=$(iptables -w -t nat -S KUBE-SERVICES 2>/dev/null) || return 1
+    [[ $rules == *'"default/kubernetes:https cluster IP"'* ]]
   }
   local deadline=$((SECONDS + 90)) status
   while :; do
