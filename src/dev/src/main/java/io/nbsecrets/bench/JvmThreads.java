@@ -16,8 +16,6 @@ import java.util.Optional;
  * and GC worker threads), so a difference of two readings is a lower bound.
  */
 final class JvmThreads {
-  /** The unit of /proc's CPU times: USER_HZ, 100 on x86-64 and arm64 Linux. */
-  private static final int USER_HZ = 100;
 
   /** Seconds of CPU of the JIT compiler threads and of the collector and VM threads. */
   record Cpu(double jit, double gcAndVm) {
@@ -52,7 +50,8 @@ final class JvmThreads {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
-    return Optional.of(new Cpu(jit / (double) USER_HZ, gc / (double) USER_HZ));
+    return Optional.of(
+        new Cpu(jit / (double) MachineCpu.USER_HZ, gc / (double) MachineCpu.USER_HZ));
   }
 
   enum Kind {

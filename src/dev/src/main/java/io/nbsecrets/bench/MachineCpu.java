@@ -13,7 +13,7 @@ import java.util.Optional;
  */
 final class MachineCpu {
   /** The unit of /proc's CPU times: USER_HZ, 100 on x86-64 and arm64 Linux. */
-  private static final int USER_HZ = 100;
+  static final int USER_HZ = 100;
 
   /**
    * Seconds of CPU summed over all cores: busy, and idle (waiting for I/O included); and how many

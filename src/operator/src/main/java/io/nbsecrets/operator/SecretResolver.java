@@ -136,12 +136,7 @@ public final class SecretResolver {
 
     Map<String, StoredSecret> records;
     try {
-      if (selection != null && selection.includesAll()) {
-        records = new TreeMap<>();
-        store.getAll(user).forEach(r -> records.put(r.name(), r));
-      } else {
-        records = new TreeMap<>(store.get(user, fileNames.keySet()));
-      }
+      records = read(user, selection != null && selection.includesAll(), fileNames.keySet());
     } catch (StoreUnavailableException e) {
       throw new SessionFailure(
           SessionFailure.Scope.SECRETS, Reason.STORE_UNAVAILABLE, e.getMessage(), e);
@@ -307,6 +302,60 @@ public final class SecretResolver {
   }
 
   /**
+   * The records of the selection, read in one of two ways. A selection of all, or of at least half
+   * of the user's records (as many as the store's last answer for the user counted) from a store
+   * that reads them all in one request ({@link SecretStore#readsAllAtOnce}): all the user's
+   * records, at once, whose versions are then remembered as the store's answer for the stale marks,
+   * which need not ask again. Otherwise only the selected records, one by one.
+   */
+  private Map<String, StoredSecret> read(String user, boolean all, Set<String> names) {
+    Map<String, StoredSecret> records = new TreeMap<>();
+    if (all || readsAllAtOnce(user, names.size())) {
+      long asked = System.nanoTime();
+      List<StoredSecret> every;
+      try {
+        every = store.getAll(user);
+      } catch (StoreUnavailableException e) {
+        throw e;
+      } catch (StoreException e) {
+        if (all) {
+          throw e;
+        }
+        // A record the selection does not name may be unreadable; reading it must not fail a
+        // session that does not use it.
+        LOG.debug("reading every record of the user failed, reading the selected ones", e);
+        records.putAll(store.get(user, names));
+        return records;
+      }
+      Map<String, Long> versions = new HashMap<>();
+      for (StoredSecret r : every) {
+        versions.put(r.name(), r.version());
+        if (all || names.contains(r.name())) {
+          records.put(r.name(), r);
+        }
+      }
+      remember(user, CurrentVersions.of(versions), asked);
+      return records;
+    }
+    records.putAll(store.get(user, names));
+    return records;
+  }
+
+  /**
+   * Whether reading all the user's records costs less than reading {@code selected} of them: the
+   * store reads them all at once, and its last answer counted at most twice as many.
+   */
+  private boolean readsAllAtOnce(String user, int selected) {
+    if (!store.readsAllAtOnce()) {
+      return false;
+    }
+    Read read = lastRead.get(user);
+    return read != null
+        && read.versions().known()
+        && read.versions().versions().size() <= 2L * selected;
+  }
+
+  /**
    * The longest an answer of {@link #currentVersions(String)} is reused by {@link
    * #currentVersions(String, OptionalLong)}: one period of the stale poller, which reads every user
    * with mounted secrets that often and reconciles the sessions whose answer changed.
@@ -338,6 +387,12 @@ public final class SecretResolver {
     } catch (StoreException e) {
       answer = new CurrentVersions(null, Reason.STORE_ERROR.value(), e.getMessage());
     }
+    remember(user, answer, asked);
+    return answer;
+  }
+
+  /** Remembers the store's {@code answer} for {@code user}, asked at {@code asked}. */
+  private void remember(String user, CurrentVersions answer, long asked) {
     if (lastRead.size() >= MAX_REMEMBERED_USERS && !lastRead.containsKey(user)) {
       lastRead.clear();
     }
@@ -345,7 +400,6 @@ public final class SecretResolver {
     // poller triggers when the store stops answering show it.
     lastRead.merge(
         user, new Read(answer, asked), (a, b) -> a.askedAtNanos() - b.askedAtNanos() > 0 ? a : b);
-    return answer;
   }
 
   /**

@@ -15,6 +15,7 @@ import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -87,8 +88,12 @@ class SecretResolverTest {
 
   /** Stores {@code value} as the API would: inner layer under the user's key, outer sealed. */
   private void storeValue(String user, String name, byte[] value) {
+    storeValue(store, user, name, value);
+  }
+
+  private void storeValue(InMemorySecretStore in, String user, String name, byte[] value) {
     String inner = io.nbsecrets.crypto.Fernet.fromKey(userKey).encrypt(value);
-    store.put(
+    in.put(
         user,
         name,
         io.nbsecrets.crypto.Envelope.seal(
@@ -254,5 +259,57 @@ class SecretResolverTest {
       assertThat(r.opened().opened()).isEqualTo(2);
       assertThat(r.opened().reused()).isZero();
     }
+  }
+
+  @Test
+  void mostOfAUsersRecordsAreReadInOneCallWhoseVersionsServeTheStaleMarks() throws Exception {
+    InMemorySecretStore atOnce = new InMemorySecretStore().readingAllAtOnce();
+    SecretResolver r = new SecretResolver(atOnce, SessionKeyRing.ofRsa(List.of(pair.getPrivate())));
+    for (String name : List.of("A", "B", "C")) {
+      storeValue(atOnce, "erin", name, new byte[] {1});
+    }
+    // The user's first snapshot: how many records they have is not known yet, so the selected ones
+    // are read by name, and the stale marks then ask for the versions.
+    long taken = System.nanoTime();
+    r.resolve(Sessions.session("erin", "nb-1", "erin", "A", "B"));
+    r.currentVersions("erin", OptionalLong.of(taken));
+    assertThat(atOnce.reads()).isEqualTo(Map.of("get", 1, "list", 1));
+
+    // Two of three selected: one read of all three, whose versions the stale marks take.
+    storeValue(atOnce, "erin", "C", new byte[] {2});
+    taken = System.nanoTime();
+    Snapshot second = r.resolve(Sessions.session("erin", "nb-2", "erin", "A", "B"));
+    assertThat(second.entries()).extracting(Snapshot.Entry::name).containsExactly("A", "B");
+    assertThat(r.currentVersions("erin", OptionalLong.of(taken)).versions())
+        .containsOnly(entry("A", 1L), entry("B", 1L), entry("C", 2L));
+    assertThat(atOnce.reads()).isEqualTo(Map.of("get", 1, "list", 1, "getAll", 1));
+
+    // One of three is less than half: read by name again.
+    r.resolve(Sessions.session("erin", "nb-3", "erin", "A"));
+    assertThat(atOnce.reads()).isEqualTo(Map.of("get", 2, "list", 1, "getAll", 1));
+    // A name the user does not have is still named as missing after a read of all.
+    assertThatThrownBy(() -> r.resolve(Sessions.session("erin", "nb-4", "erin", "A", "Z")))
+        .isInstanceOfSatisfying(
+            SessionFailure.class, f -> assertThat(f.getMessage()).startsWith("secret Z of user"));
+    assertThat(atOnce.reads()).containsEntry("getAll", 2);
+  }
+
+  @Test
+  void aStoreThatReadsEachRecordApartIsAskedOnlyForTheSelectionButASelectionOfAllServesTheMarks()
+      throws Exception {
+    for (String name : List.of("A", "B")) {
+      storeValue("erin", name, new byte[] {1});
+    }
+    sealing.currentVersions("erin");
+    sealing.resolve(Sessions.session("erin", "nb-1", "erin", "A", "B"));
+    assertThat(store.reads()).isEqualTo(Map.of("list", 1, "get", 1));
+
+    NotebookSession all = Sessions.session("erin", "nb-2", "erin");
+    all.getSpec().setSecrets(new SecretsSpec(null, true, List.of()));
+    long taken = System.nanoTime();
+    assertThat(sealing.resolve(all).entries()).hasSize(2);
+    assertThat(sealing.currentVersions("erin", OptionalLong.of(taken)).versions())
+        .containsOnly(entry("A", 1L), entry("B", 1L));
+    assertThat(store.reads()).isEqualTo(Map.of("list", 1, "get", 1, "getAll", 1));
   }
 }

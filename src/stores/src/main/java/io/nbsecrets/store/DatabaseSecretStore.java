@@ -313,6 +313,12 @@ public final class DatabaseSecretStore implements SecretStore {
         });
   }
 
+  /** {@inheritDoc} One query. */
+  @Override
+  public boolean readsAllAtOnce() {
+    return true;
+  }
+
   @Override
   public List<StoredSecret> getAll(String user) {
     return userSecrets(

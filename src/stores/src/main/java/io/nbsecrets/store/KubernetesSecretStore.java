@@ -219,6 +219,12 @@ public final class KubernetesSecretStore implements SecretStore {
     return secret == null ? Optional.empty() : Optional.of(toRecord(secret, user, name));
   }
 
+  /** {@inheritDoc} One LIST of the user's records, {@value #RECORD_PAGE_SIZE} a page. */
+  @Override
+  public boolean readsAllAtOnce() {
+    return true;
+  }
+
   @Override
   public List<StoredSecret> getAll(String user) {
     ensureOpen();

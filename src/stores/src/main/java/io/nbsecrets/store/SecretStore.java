@@ -27,6 +27,15 @@ public interface SecretStore extends AutoCloseable {
   List<StoredSecret> getAll(String user);
 
   /**
+   * Whether {@link #getAll} reads the user's records in one request to the backend (one LIST, one
+   * query; pages of many records at most), so that reading all of a user's few records costs less
+   * than reading some of them one by one. False when it reads each record apart (Vault's KV).
+   */
+  default boolean readsAllAtOnce() {
+    return false;
+  }
+
+  /**
    * Creates the secret (version 1) or replaces its sealed value (version + 1), atomically: two
    * concurrent puts of one name both succeed, one after the other, and neither is lost or torn.
    *

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A fake store for tests: the contract, in memory. {@link #setAvailable(boolean)} simulates an
- * outage: every call then throws {@link StoreUnavailableException}.
+ * outage: every call then throws {@link StoreUnavailableException}. {@link #reads()} counts the
+ * calls that read records or their metadata; {@link #readingAllAtOnce} makes it a store whose
+ * {@link #getAll} is one request, as the Kubernetes store's.
  */
 public final class InMemorySecretStore implements SecretStore {
   private final Map<String, TreeMap<String, StoredSecret>> records = new ConcurrentHashMap<>();
@@ -22,6 +24,8 @@ public final class InMemorySecretStore implements SecretStore {
   private final Map<String, Map<String, Instant>> usage = new ConcurrentHashMap<>();
   private final Clock clock;
   private volatile boolean available = true;
+  private volatile boolean allAtOnce;
+  private final Map<String, Integer> reads = new ConcurrentHashMap<>();
 
   public InMemorySecretStore() {
     this(Clock.systemUTC());
@@ -33,6 +37,26 @@ public final class InMemorySecretStore implements SecretStore {
 
   public void setAvailable(boolean available) {
     this.available = available;
+  }
+
+  /** This store, now saying that {@link #getAll} reads all of a user's records at once. */
+  public InMemorySecretStore readingAllAtOnce() {
+    this.allAtOnce = true;
+    return this;
+  }
+
+  @Override
+  public boolean readsAllAtOnce() {
+    return allAtOnce;
+  }
+
+  /** How many times {@code list}, {@code get} and {@code getAll} were called, by method. */
+  public Map<String, Integer> reads() {
+    return Map.copyOf(reads);
+  }
+
+  private void counted(String method) {
+    reads.merge(method, 1, Integer::sum);
   }
 
   private void check() {
@@ -48,12 +72,14 @@ public final class InMemorySecretStore implements SecretStore {
   @Override
   public synchronized List<SecretMetadata> list(String user) {
     check();
+    counted("list");
     return of(user).values().stream().map(StoredSecret::metadata).toList();
   }
 
   @Override
   public synchronized Map<String, StoredSecret> get(String user, Collection<String> names) {
     check();
+    counted("get");
     Map<String, StoredSecret> result = new LinkedHashMap<>();
     for (String name : names) {
       StoredSecret s = of(user).get(name);
@@ -67,6 +93,7 @@ public final class InMemorySecretStore implements SecretStore {
   @Override
   public synchronized List<StoredSecret> getAll(String user) {
     check();
+    counted("getAll");
     return new ArrayList<>(of(user).values());
   }
 

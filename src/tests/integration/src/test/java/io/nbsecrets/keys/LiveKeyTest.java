@@ -37,28 +37,11 @@ class LiveKeyTest {
   }
 
   private void editKeys(Map<String, String> changes) {
-    client
-        .secrets()
-        .inNamespace(ns)
-        .withName(SessionKeys.SECRET_NAME)
-        .edit(
-            s -> {
-              Map<String, String> data = new LinkedHashMap<>(s.getData());
-              changes.forEach(
-                  (k, v) -> {
-                    if (v == null) {
-                      data.remove(k);
-                    } else {
-                      data.put(k, v);
-                    }
-                  });
-              s.setData(data);
-              return s;
-            });
+    KeysSecretEdits.edit(client, ns, changes);
   }
 
   private static String pemEntry(KeyPair pair) {
-    return SessionKeys.b64(RsaKeys.privateKeyPem(pair.getPrivate()));
+    return KeysSecretEdits.pemEntry(pair);
   }
 
   @Test

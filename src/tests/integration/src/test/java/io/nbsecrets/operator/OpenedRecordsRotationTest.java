@@ -12,13 +12,13 @@ import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.keys.KeysSecretEdits;
 import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,20 +63,10 @@ class OpenedRecordsRotationTest {
       KeyPair next = RsaKeys.generate(2048);
       String nextId = RsaKeys.keyId(next.getPublic());
       Map<String, String> edit = new LinkedHashMap<>();
-      edit.put(nextId + ".pem", b64(RsaKeys.privateKeyPem(next.getPrivate())));
-      edit.put(SessionKeys.CURRENT, b64(nextId));
+      edit.put(nextId + ".pem", KeysSecretEdits.pemEntry(next));
+      edit.put(SessionKeys.CURRENT, KeysSecretEdits.currentEntry(nextId));
       edit.put(first + ".pem", null);
-      client
-          .secrets()
-          .inNamespace(ns)
-          .withName(SessionKeys.SECRET_NAME)
-          .edit(
-              s -> {
-                Map<String, String> data = new LinkedHashMap<>(s.getData());
-                edit.forEach((k, v) -> data.compute(k, (key, old) -> v));
-                s.setData(data);
-                return s;
-              });
+      KeysSecretEdits.edit(client, ns, edit);
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(live.get().keyIds()).containsExactly(nextId));
@@ -89,9 +79,5 @@ class OpenedRecordsRotationTest {
                 assertThat(f.getMessage()).contains(first);
               });
     }
-  }
-
-  private static String b64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 }
