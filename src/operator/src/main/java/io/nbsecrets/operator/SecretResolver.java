@@ -346,7 +346,7 @@ public final class SecretResolver {
    * store reads them all at once, and its last answer counted at most twice as many.
    */
   private boolean readsAllAtOnce(String user, int selected) {
-    if (!store.readsAllAtOnce()) {
+    if (selected == 0 || !store.readsAllAtOnce()) {
       return false;
     }
     Read read = lastRead.get(user);
