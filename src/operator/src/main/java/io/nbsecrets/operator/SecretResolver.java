@@ -322,8 +322,18 @@ public final class SecretResolver {
           throw e;
         }
         // A record the selection does not name may be unreadable; reading it must not fail a
-        // session that does not use it.
-        LOG.debug("reading every record of the user failed, reading the selected ones", e);
+        // session that does not use it. The user's records are read by name for a while, so that
+        // the failing read is not paid again at every snapshot.
+        LOG.warn(
+            "reading all the records of user {} at once failed ({}); reading the selected ones by"
+                + " name for {} minutes",
+            user,
+            e.getMessage(),
+            FULL_READ_PAUSE.toMinutes());
+        if (fullReadFailed.size() >= MAX_REMEMBERED_USERS) {
+          fullReadFailed.clear();
+        }
+        fullReadFailed.put(user, System.nanoTime());
         records.putAll(store.get(user, names));
         return records;
       }
@@ -341,6 +351,15 @@ public final class SecretResolver {
     return records;
   }
 
+  /** How long a user's records are read by name after a read of all of them failed. */
+  static final Duration FULL_READ_PAUSE = Duration.ofMinutes(10);
+
+  /**
+   * Users whose records could not all be read at once ({@code System.nanoTime()} of the failure):
+   * one of them the store refuses to read, and their snapshots read by name for a while.
+   */
+  private final Map<String, Long> fullReadFailed = new ConcurrentHashMap<>();
+
   /**
    * Whether reading all the user's records costs less than reading {@code selected} of them: the
    * store reads them all at once, and its last answer counted at most twice as many.
@@ -348,6 +367,13 @@ public final class SecretResolver {
   private boolean readsAllAtOnce(String user, int selected) {
     if (selected == 0 || !store.readsAllAtOnce()) {
       return false;
+    }
+    Long failed = fullReadFailed.get(user);
+    if (failed != null) {
+      if (System.nanoTime() - failed < FULL_READ_PAUSE.toNanos()) {
+        return false;
+      }
+      fullReadFailed.remove(user, failed);
     }
     Read read = lastRead.get(user);
     return read != null
