@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Content hashes for change detection and names. Never applied to secret values. */
@@ -28,28 +26,15 @@ public final class Hashes {
   }
 
   /**
-   * SHA-256 (hex) of {@code parts} as text ({@link String#valueOf}), each prefixed with its length
-   * in bytes, so that no two lists of parts give the same input.
+   * SHA-256 (hex) of {@code parts} as text ({@link String#valueOf}), length-prefixed ({@link
+   * Bytes#lengthPrefixed}), so that no two lists of parts give the same input.
    */
   public static String ofParts(Object... parts) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    String[] texts = new String[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      texts[i] = String.valueOf(parts[i]);
     }
-    for (Object part : parts) {
-      byte[] bytes = String.valueOf(part).getBytes(StandardCharsets.UTF_8);
-      sha.update(
-          new byte[] {
-            (byte) (bytes.length >>> 24),
-            (byte) (bytes.length >>> 16),
-            (byte) (bytes.length >>> 8),
-            (byte) bytes.length
-          });
-      sha.update(bytes);
-    }
-    return HexFormat.of().formatHex(sha.digest());
+    return HexFormat.of().formatHex(sha256(Bytes.lengthPrefixed(texts)));
   }
 
   /** SHA-256 (hex) of the object's canonical JSON: equal content, equal hash. */
