@@ -17,8 +17,10 @@ for algorithm in mlkem768-x25519 x25519 rsa-4096 rsa-2048; do
   java -jar "$jar" bench snapshot --algorithm "$algorithm" | tail -1
 done
 
-# The init step as a whole process, next to the Python reference and two lower bounds run by the
-# same JVM: its start alone, and the inner layer's removal alone (read and decrypt, nothing else).
+# The init step as a whole process (as the image runs it: its own jar first on the class path,
+# libcrypto through NativeFernet; and with the JDK's crypto), next to the Python reference and two
+# lower bounds of the JDK's way run by the same JVM: its start alone, and the inner layer's removal
+# alone with the JDK's crypto (read and decrypt, nothing else).
 # With this JVM, and with a Java 25 launcher too when one is at $JAVA25 (an AOT cache then takes
 # the class-data archive's place).
 java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -35,6 +37,8 @@ for launcher in "${launchers[@]}"; do
     python3 e2e/bench/wall.py --runs 11 -- $(sed -n 's/^inner layer alone: //p' <<<"$printed")
     echo "the init step:"
     python3 e2e/bench/wall.py --runs 11 -- $(tail -1 <<<"$printed")
+    echo "the init step with the JDK's crypto (--native none):"
+    python3 e2e/bench/wall.py --runs 11 -- $(java -jar "$jar" bench init --dir "$dir/jdk" --java "$launcher" --native none | tail -1)
     echo "Python reference:"
     python3 e2e/bench/wall.py --runs 11 -- python3 e2e/bench/reference_init.py "$dir"
   }

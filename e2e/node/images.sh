@@ -72,8 +72,8 @@ build() {
   echo "images.sh: local/$name:$tag in $out/$name.tar ($((SECONDS - start)) s)" >&2
 }
 
-jre=$(base debian-jre openjdk-17-jre-headless)
-jdk=$(base debian-jdk openjdk-17-jdk-headless,ca-certificates,curl,unzip)
+jre=$(base debian-jre openjdk-17-jre-headless,libssl3)
+jdk=$(base debian-jdk openjdk-17-jdk-headless,ca-certificates,curl,unzip,gcc,libc6-dev,libssl-dev)
 python=$(base debian-python python3,python3-venv,ca-certificates)
 
 build nbsecrets dev "$root/operator/Dockerfile" "$root" \

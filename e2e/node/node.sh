@@ -223,6 +223,11 @@ EOF
     --hostname-override="$name" --v=1
   start kube-scheduler "$cp_bin/kube-scheduler" --kubeconfig="$scheduler_kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port="$scheduler_port" --v=1
+  # Rules a kube-proxy left behind when an earlier node never ran `down` would satisfy ready()'s
+  # check below before this kube-proxy's first sync: cleared first, unless a kube-proxy runs here.
+  if ! pgrep -x kube-proxy >/dev/null; then
+    "$cp_bin/kube-proxy" --cleanup >"$dir/logs/kube-proxy-cleanup.log" 2>&1 || true
+  fi
   # Services: every Service address to its endpoints, masqueraded (so that a pod reaching a Service
   # served by a pod on the same bridge gets its answer back through the node).
   start kube-proxy "$cp_bin/kube-proxy" --kubeconfig="$proxy_kubeconfig" --hostname-override="$name" \

@@ -2,6 +2,7 @@ package io.nbsecrets.cli;
 
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.init.NativeFernet;
 import io.nbsecrets.util.Counts;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,6 +40,13 @@ public final class InitCommand implements Callable<Integer> {
       Path terminationLog,
       java.io.PrintWriter out,
       java.io.PrintWriter err) {
+    // Loaded before the API is asked, so that a library the image names but cannot load is told
+    // once, up front (the step then decrypts with the JDK: slower, the same result).
+    var warning = NativeFernet.warning();
+    if (warning.isPresent()) {
+      err.println("nbsecrets init: " + warning.get());
+      err.flush();
+    }
     try {
       List<Path> files = InitRunner.run(options);
       out.println(

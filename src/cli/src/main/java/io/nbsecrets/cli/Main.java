@@ -1,14 +1,11 @@
 package io.nbsecrets.cli;
 
-import io.nbsecrets.cli.user.CliFailure;
 import io.nbsecrets.cli.user.DescribeCommand;
-import io.nbsecrets.cli.user.ExitCodes;
 import io.nbsecrets.cli.user.ListCommand;
 import io.nbsecrets.cli.user.LoginCommand;
 import io.nbsecrets.cli.user.LogoutCommand;
 import io.nbsecrets.cli.user.RmCommand;
 import io.nbsecrets.cli.user.SetCommand;
-import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +29,9 @@ import picocli.CommandLine.Command;
       RotateKeysCommand.class
     })
 public final class Main implements Runnable {
+  // No public method here names a picocli type: the launcher looks up main() by reflection,
+  // which loads the types of every public method's signature, and picocli's classes (Java 5 class
+  // files, which class-data sharing does not archive) would then load on the init step's way.
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -50,30 +50,11 @@ public final class Main implements Runnable {
                 new java.io.PrintWriter(System.out, true),
                 new java.io.PrintWriter(System.err, true)));
       }
-      CommandLine init = withErrorHandler(new CommandLine(new InitCommand()));
+      CommandLine init = Commands.withErrorHandler(new CommandLine(new InitCommand()));
       init.setCommandName("nbsecrets init");
       System.exit(init.execute(rest));
     }
-    System.exit(commandLine().execute(args));
-  }
-
-  /** The command line, with errors reported as one clear line (no stack trace). */
-  public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
-    for (PluggedCommand command : ServiceLoader.load(PluggedCommand.class)) {
-      cl.addSubcommand(new CommandLine(command)); // a new CommandLine applies modelTransformer
-    }
-    cl.addSubcommand(new CommandLine.HelpCommand());
-    return withErrorHandler(cl);
-  }
-
-  private static CommandLine withErrorHandler(CommandLine cl) {
-    cl.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("nbsecrets: " + e.getMessage());
-          return e instanceof CliFailure f ? f.exitCode() : ExitCodes.FAILED;
-        });
-    return cl;
+    System.exit(Commands.commandLine().execute(args));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.nbsecrets.cli;
 
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
+import io.nbsecrets.init.NativeFernet;
 import io.nbsecrets.init.RefreshRunner;
 import io.nbsecrets.util.Counts;
 import java.io.PrintWriter;
@@ -42,6 +43,8 @@ public final class RefreshCommand implements Callable<Integer> {
     RefreshRunner runner = new RefreshRunner(pod.options());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    NativeFernet.warning().ifPresent(w -> err.println("nbsecrets refresh: " + w));
+    err.flush();
     out.println(
         "nbsecrets refresh: following the session Secret at "
             + pod.sealedDir

@@ -150,8 +150,13 @@ public final class Fernet {
     return decryptChecked(token, ttl, now);
   }
 
-  /** Decrypts; checks the time only when {@code ttl} is not null. */
-  private byte[] decryptChecked(String token, Duration ttl, Instant now) {
+  /**
+   * The bytes of {@code token} (surrounding whitespace is ignored), once its structure is checked:
+   * URL-safe base64, long enough, version {@code 0x80}, whole cipher blocks.
+   *
+   * @throws MalformedCiphertextException if the token cannot be parsed
+   */
+  private static byte[] tokenBytes(String token) {
     Objects.requireNonNull(token, "token");
     byte[] data;
     try {
@@ -165,16 +170,32 @@ public final class Fernet {
     if (data[0] != VERSION) {
       throw new MalformedCiphertextException("Fernet token has an unknown version");
     }
-    int ciphertextLength = data.length - HEADER_BYTES - HMAC_BYTES;
-    if (ciphertextLength % BLOCK_BYTES != 0) {
+    if ((data.length - HEADER_BYTES - HMAC_BYTES) % BLOCK_BYTES != 0) {
       throw new MalformedCiphertextException(
           "Fernet token's ciphertext is not a multiple of the block size");
     }
+    return data;
+  }
+
+  /** The failure of a token whose HMAC does not match, whichever implementation found it. */
+  public static IntegrityException hmacMismatch() {
+    return new IntegrityException("Fernet token's HMAC does not match: tampered or wrong key");
+  }
+
+  /** The failure of a token whose plaintext padding is wrong, whichever implementation found it. */
+  public static MalformedCiphertextException badPadding() {
+    return new MalformedCiphertextException("Fernet token's plaintext padding is invalid");
+  }
+
+  /** Decrypts; checks the time only when {@code ttl} is not null. */
+  private byte[] decryptChecked(String token, Duration ttl, Instant now) {
+    byte[] data = tokenBytes(token);
+    int ciphertextLength = data.length - HEADER_BYTES - HMAC_BYTES;
     int macOffset = data.length - HMAC_BYTES;
     byte[] expected = hmac(data, macOffset);
     byte[] actual = Arrays.copyOfRange(data, macOffset, data.length);
     if (!MessageDigest.isEqual(expected, actual)) {
-      throw new IntegrityException("Fernet token's HMAC does not match: tampered or wrong key");
+      throw hmacMismatch();
     }
     if (ttl != null) {
       checkTime(ByteBuffer.wrap(data, 1, 8).getLong(), ttl, now);
@@ -184,7 +205,7 @@ public final class Fernet {
       cipher.init(Cipher.DECRYPT_MODE, encryptionKey, new IvParameterSpec(data, 1 + 8, IV_BYTES));
       return cipher.doFinal(data, HEADER_BYTES, ciphertextLength);
     } catch (BadPaddingException e) {
-      throw new MalformedCiphertextException("Fernet token's plaintext padding is invalid");
+      throw badPadding();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CBC is not available: " + e.getClass().getName());
     }

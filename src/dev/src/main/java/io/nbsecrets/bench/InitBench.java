@@ -69,6 +69,21 @@ final class InitBench implements Callable<Integer> {
               + " on, an AOT cache (JEP 483) takes the class-data archive's place.")
   Path launcher;
 
+  @Option(
+      names = "--native",
+      description =
+          "The init step's libcrypto library (NativeFernet), as the image sets it; \"none\" for the"
+              + " JDK's crypto (default: "
+              + NATIVE_LIBRARY
+              + " next to the jar, when it is there).")
+  String nativeLibrary;
+
+  /** The init step's own jar (src/cli), which the build puts next to the assembly jar. */
+  static final String INIT_JAR = "nbsecrets-init.jar";
+
+  /** Where the build puts the init step's JNI library, next to the assembly jar. */
+  static final String NATIVE_LIBRARY = "native/libnbsecrets-fernet.so";
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -84,6 +99,13 @@ final class InitBench implements Callable<Integer> {
       jvm = Jvm.of(launcher == null ? Jvm.current() : launcher);
     } catch (IllegalArgumentException e) {
       err.println("bench init: --java " + e.getMessage());
+      return 2;
+    }
+    List<String> nativeFlags;
+    try {
+      nativeFlags = nativeFlags();
+    } catch (IllegalArgumentException e) {
+      err.println("bench init: --native " + e.getMessage());
       return 2;
     }
     BenchSession bench =
@@ -111,15 +133,17 @@ final class InitBench implements Callable<Integer> {
     // Training runs that record the classes each command loads, as the image's build does. (Only
     // from the assembly jar: class-data sharing refuses directories on the class path.)
     boolean archived = isRunnableJar(codeSource());
-    List<String> init = command(jvm, dir, archived, "init", initArgs(dir), null);
+    List<String> init = command(jvm, dir, archived, "init", nativeFlags, initArgs(dir), null);
     List<String> inner =
-        command(jvm, dir, archived, "inner", List.of(dir.toString()), InnerLayerAlone.class);
+        command(
+            jvm, dir, archived, "inner", List.of(), List.of(dir.toString()), InnerLayerAlone.class);
     List<String> start =
         command(
             jvm,
             dir,
             archived,
             "inner",
+            List.of(),
             List.of(InnerLayerAlone.START_ONLY),
             InnerLayerAlone.class);
     if (archived) {
@@ -127,12 +151,19 @@ final class InitBench implements Callable<Integer> {
         Files.deleteIfExists(dir.resolve(jvm.archive(name)));
       }
       try {
-        train(jvm, dir, "init", command(jvm, dir, false, "init", initArgs(dir), null));
+        train(jvm, dir, "init", command(jvm, dir, false, "init", nativeFlags, initArgs(dir), null));
         train(
             jvm,
             dir,
             "inner",
-            command(jvm, dir, false, "inner", List.of(dir.toString()), InnerLayerAlone.class));
+            command(
+                jvm,
+                dir,
+                false,
+                "inner",
+                List.of(),
+                List.of(dir.toString()),
+                InnerLayerAlone.class));
       } catch (IllegalStateException e) {
         err.println("bench init: " + e.getMessage());
         return 1;
@@ -155,12 +186,41 @@ final class InitBench implements Callable<Integer> {
                 + jvm.archive("inner")
                 + ")"
             : "no class-data archive (not run from the assembly jar)");
+    out.println(
+        nativeFlags.isEmpty()
+            ? "the init step decrypts with the JDK's crypto"
+            : "the init step decrypts with libcrypto: " + nativeFlags.get(1));
     out.printf("python reference of the same work: python3 e2e/bench/reference_init.py %s%n", dir);
     out.println(START_ALONE + String.join(" ", start));
     out.println(INNER_LAYER_ALONE + String.join(" ", inner));
     out.println(String.join(" ", init));
     out.flush();
     return 0;
+  }
+
+  /**
+   * The image's flags for the init step's libcrypto library: none for {@code --native none}, or
+   * when no library is named and none is next to the jar.
+   */
+  private List<String> nativeFlags() {
+    Path library;
+    if ("none".equals(nativeLibrary)) {
+      return List.of();
+    } else if (nativeLibrary != null) {
+      library = Path.of(nativeLibrary).toAbsolutePath();
+      if (!Files.isRegularFile(library)) {
+        throw new IllegalArgumentException(library + " does not exist");
+      }
+    } else {
+      Path code = codeSource();
+      library = code.resolveSibling(NATIVE_LIBRARY);
+      if (!isRunnableJar(code) || !Files.isRegularFile(library)) {
+        return List.of();
+      }
+    }
+    return List.of(
+        "--enable-native-access=ALL-UNNAMED",
+        "-D" + io.nbsecrets.init.NativeFernet.LIBRARY_PROPERTY + "=" + library);
   }
 
   /** The init step's options on a prepared {@code dir}. */
@@ -174,19 +234,32 @@ final class InitBench implements Callable<Integer> {
 
   /**
    * {@code main} (null: the jar's entry point) with {@code args}, as one process of {@code jvm},
-   * with the image's flags and, when {@code withArchive}, the archive {@code archive}'s training
-   * run makes.
+   * with the image's flags, {@code flags} and, when {@code withArchive}, the archive {@code
+   * archive}'s training run makes.
    */
   private static List<String> command(
-      Jvm jvm, Path dir, boolean withArchive, String archive, List<String> args, Class<?> main) {
+      Jvm jvm,
+      Path dir,
+      boolean withArchive,
+      String archive,
+      List<String> flags,
+      List<String> args,
+      Class<?> main) {
     List<String> command = new ArrayList<>();
     command.add(jvm.launcher().toString());
     command.addAll(JVM_FLAGS);
+    command.addAll(flags);
     if (withArchive) {
       command.addAll(jvm.useArchive(dir.resolve(jvm.archive(archive))));
     }
     Path code = codeSource();
-    if (isRunnableJar(code) && main == null) {
+    Path initJar = code.resolveSibling(INIT_JAR);
+    if (isRunnableJar(code) && main == null && Files.isRegularFile(initJar)) {
+      // The image's class path: the init step's jar first (operator/Dockerfile).
+      command.add("-cp");
+      command.add(initJar + java.io.File.pathSeparator + code);
+      command.add(Main.class.getName());
+    } else if (isRunnableJar(code) && main == null) {
       command.add("-jar");
       command.add(code.toString());
     } else {

@@ -16,7 +16,7 @@ class MainTest {
   private record Run(int exit, String out, String err) {}
 
   private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = Commands.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out));

@@ -201,7 +201,7 @@ class RoleSettingsTest {
 
   @Test
   void helpShowsTheSettingsDefaults() {
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = Commands.commandLine();
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out));
     cl.execute("operator", "--help");

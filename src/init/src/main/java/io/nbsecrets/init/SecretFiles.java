@@ -5,15 +5,19 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.nbsecrets.crypto.CryptoException;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.model.SecretNames;
+import io.nbsecrets.util.Bytes;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -28,8 +32,12 @@ import java.util.Set;
  * before the first file is written, so a failure leaves no partial set of files.
  */
 public final class SecretFiles {
-  private static final Set<PosixFilePermission> OWNER_WRITE =
-      PosixFilePermissions.fromString("rw-------");
+  /** A temporary file's mode until its final mode is set: its owner's alone. */
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+  private static final Set<OpenOption> CREATE_NEW_FOR_WRITING =
+      Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
   /**
    * The key of the session Secret, and so the file of the sealed directory, that holds the list of
@@ -139,9 +147,12 @@ public final class SecretFiles {
       String mode,
       Path envFile)
       throws InitException {
+    // libcrypto's Fernet when the image provides it (NativeFernet); the JDK's otherwise.
+    NativeFernet nativeFernet;
     Fernet fernet;
     try {
       fernet = Fernet.fromKey(userKey);
+      nativeFernet = NativeFernet.available() ? NativeFernet.fromKey(userKey) : null;
     } catch (IllegalArgumentException e) {
       throw new InitException("DecryptFailed", "the secrets API returned a malformed user key");
     }
@@ -161,9 +172,9 @@ public final class SecretFiles {
         throw new InitException(
             "InvalidManifest", "two secrets would be written to file " + f.file());
       }
-      String token;
+      byte[] text;
       try {
-        token = Files.readString(sealedDir.resolve(f.name())).trim();
+        text = Files.readAllBytes(sealedDir.resolve(f.name()));
       } catch (NoSuchFileException e) {
         throw new InitException(
             "SecretMissing", "secret " + f.name() + " is missing from " + sealedDir);
@@ -172,7 +183,12 @@ public final class SecretFiles {
       }
       byte[] value;
       try {
-        value = fernet.decrypt(token);
+        // libcrypto decodes and opens the token as the file holds it; anything unusual in it takes
+        // the text's way, which names the problem.
+        value = nativeFernet == null ? null : nativeFernet.decryptText(text).orElse(null);
+        if (value == null) {
+          value = fernet.decrypt(utf8(text, f.name()).trim());
+        }
       } catch (CryptoException e) {
         throw new InitException(
             "DecryptFailed",
@@ -210,6 +226,15 @@ public final class SecretFiles {
         envFile.toAbsolutePath().normalize(), text, PosixFilePermissions.fromString(mode));
   }
 
+  /** {@code text} as UTF-8, refused (as {@link Files#readString} refuses it) when it is not. */
+  private static String utf8(byte[] text, String name) throws InitException {
+    try {
+      return Bytes.decodeStrictUtf8(text);
+    } catch (IllegalArgumentException e) {
+      throw new InitException("cannot read secret " + name + ": " + e.getMessage());
+    }
+  }
+
   private static void check(String name, String what) throws InitException {
     var problem = SecretNames.problem(name);
     if (problem.isPresent()) {
@@ -223,11 +248,14 @@ public final class SecretFiles {
     // A name no secret can have (names never begin with ".."), so a secret called ".token.tmp"
     // beside one called "token" is not overwritten by the other's temporary file.
     Path tmp = out.resolveSibling(".." + out.getFileName() + ".tmp");
+    boolean moved = false;
     try {
-      Files.deleteIfExists(tmp);
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_WRITE));
-      try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
-        os.write(value);
+      // Created writable by its owner only, written through the same descriptor: no other open.
+      try (SeekableByteChannel channel = createTemporary(tmp)) {
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
       }
       Files.setPosixFilePermissions(tmp, mode);
       try {
@@ -235,17 +263,33 @@ public final class SecretFiles {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
       }
+      moved = true;
       return out;
     } catch (FileAlreadyExistsException e) {
       throw new InitException("WriteFailed", "cannot create a temporary file beside " + out);
     } catch (IOException e) {
       throw new InitException("WriteFailed", "cannot write " + out + ": " + e.getMessage());
     } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // best effort: the volume is in memory and dies with the pod
+      if (!moved) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort: the volume is in memory and dies with the pod
+        }
       }
+    }
+  }
+
+  /**
+   * A new temporary file, writable by its owner only; one left by an earlier run that stopped
+   * between create and rename (a refresh) is replaced.
+   */
+  private static SeekableByteChannel createTemporary(Path tmp) throws IOException {
+    try {
+      return Files.newByteChannel(tmp, CREATE_NEW_FOR_WRITING, OWNER_ONLY);
+    } catch (FileAlreadyExistsException e) {
+      Files.delete(tmp);
+      return Files.newByteChannel(tmp, CREATE_NEW_FOR_WRITING, OWNER_ONLY);
     }
   }
 }

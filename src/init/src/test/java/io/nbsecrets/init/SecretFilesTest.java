@@ -145,6 +145,30 @@ class SecretFilesTest {
   }
 
   @Test
+  void aTemporaryFileLeftByAnInterruptedRunIsReplacedAndAFileRewritten() throws Exception {
+    seal("token", "the-new-token".getBytes(StandardCharsets.UTF_8));
+    // What a run stopped between create and rename leaves (read-only, as a final file would be),
+    // and the file an earlier run wrote.
+    Path leftover = Files.writeString(target.resolve("..token.tmp"), "half-written");
+    Files.setPosixFilePermissions(leftover, PosixFilePermissions.fromString("r--------"));
+    Path earlier = Files.writeString(target.resolve("token"), "the-old-token");
+    Files.setPosixFilePermissions(earlier, PosixFilePermissions.fromString("r--------"));
+
+    SecretFiles.write(
+        SecretFiles.parseManifest("[{\"name\":\"token\",\"file\":\"token\"}]"),
+        sealed,
+        key,
+        target,
+        "r--r-----");
+
+    assertThat(listTarget()).containsExactly("token");
+    assertThat(Files.readString(target.resolve("token"))).isEqualTo("the-new-token");
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("token"))))
+        .isEqualTo("r--r-----");
+  }
+
+  @Test
   void aFailureWritesNothing() throws Exception {
     seal("A", "one".getBytes(StandardCharsets.UTF_8));
     Files.writeString(sealed.resolve("B"), "gAAAAAB-corrupted-token");

@@ -19,9 +19,6 @@ public final class SecretNames {
    */
   public static final String CEL_RULE = "self != '.' && !self.startsWith('..')";
 
-  private static final java.util.regex.Pattern CHARACTERS =
-      java.util.regex.Pattern.compile("^[A-Za-z0-9._-]+$");
-
   private SecretNames() {}
 
   /** The longest key of a Secret or ConfigMap a Kubernetes API server takes. */
@@ -47,7 +44,7 @@ public final class SecretNames {
     if (name.length() > maxLength) {
       return Optional.of("name is longer than " + maxLength + " characters");
     }
-    if (!CHARACTERS.matcher(name).matches()) {
+    if (!allowedCharacters(name)) {
       return Optional.of("name may contain only letters, digits, '.', '_' and '-'");
     }
     if (name.equals(".") || name.startsWith("..")) {
@@ -55,6 +52,28 @@ public final class SecretNames {
           "name must not be '.' or '..', nor begin with '..' (Kubernetes refuses such Secret keys)");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether every character is a letter, a digit, '.', '_' or '-' (ASCII). A loop, not a regular
+   * expression: the init step checks every name in a fresh JVM, where a pattern's first matches run
+   * uncompiled.
+   */
+  private static boolean allowedCharacters(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean allowed =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == '-';
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static boolean isValid(String name) {

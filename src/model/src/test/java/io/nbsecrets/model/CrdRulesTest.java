@@ -114,7 +114,21 @@ class CrdRulesTest {
     assertThat(rules).hasSize(1);
     for (String candidate :
         List.of(
-            "API_KEY", "a.b-c_d", ".", "..", "a/b", "", "x".repeat(128), "x".repeat(129), "é")) {
+            "API_KEY",
+            "a.b-c_d",
+            ".",
+            "..",
+            "a/b",
+            "",
+            "x".repeat(128),
+            "x".repeat(129),
+            "é",
+            "key\n",
+            "a b",
+            "A+B",
+            "~x",
+            "Z9",
+            "\u0130")) {
       boolean schema =
           pattern.matcher(candidate).matches() && eval(rules.get(0), Map.of("self", candidate));
       assertThat(schema)

@@ -221,6 +221,10 @@ class SessionOnNodeTest {
                 .getTerminated()
                 .getExitCode())
         .isZero();
+    // The image's init step decrypted with OpenSSL's libcrypto (it says so when it cannot).
+    String initLog =
+        kubectl("logs", "-n", userNs, pod.getMetadata().getName(), "-c", Workload.INIT_CONTAINER);
+    assertThat(initLog).contains("nbsecrets init: wrote 2 secret files").doesNotContain("WARNING");
   }
 
   @Test

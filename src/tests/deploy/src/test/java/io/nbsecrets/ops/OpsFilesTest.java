@@ -48,8 +48,12 @@ class OpsFilesTest {
         .readTree(entry.group(1).replace("\\\n", "\n"))
         .forEach(n -> args.add(n.asText()));
     assertThat(args.get(0)).isEqualTo("java");
-    assertThat(args.subList(args.size() - 2, args.size()))
-        .containsExactly("-jar", "/opt/nbsecrets/nbsecrets.jar");
+    // The init step's jar first, then the product jar (which holds every class, those too).
+    assertThat(args.subList(args.size() - 3, args.size()))
+        .containsExactly(
+            "-cp",
+            "/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar",
+            "io.nbsecrets.cli.Main");
     assertThat(args)
         .contains(
             "-XX:+ExitOnOutOfMemoryError",
@@ -65,11 +69,26 @@ class OpsFilesTest {
     // same heap-sizing flag (compressed oops must match for the archive to map), and checked.
     assertThat(dockerfile)
         .contains("-XX:ArchiveClassesAtExit=/opt/nbsecrets/nbsecrets.jsa")
-        .contains("-jar /opt/nbsecrets/nbsecrets.jar init")
+        .contains(
+            "-cp /opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar"
+                + " io.nbsecrets.cli.Main init")
         .contains("-Xshare:on -XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa");
     String maxRam =
         args.stream().filter(a -> a.startsWith("-XX:MaxRAMPercentage=")).findFirst().orElseThrow();
     assertThat(dockerfile.split(Pattern.quote(maxRam), -1)).hasSize(3);
+    // The init step's libcrypto library: copied where the ENTRYPOINT's property names it, and
+    // loaded by the training run, whose log fails the build when the step would use the JDK's.
+    assertThat(args)
+        .contains(
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-fernet.so");
+    assertThat(dockerfile)
+        .contains("cp src/init/target/native/libnbsecrets-fernet.so /libnbsecrets-fernet.so")
+        .contains(
+            "COPY --from=build --chmod=0444 /libnbsecrets-fernet.so"
+                + " /opt/nbsecrets/libnbsecrets-fernet.so")
+        .contains("grep -q 'not libcrypto' /tmp/cds/training.log");
+    assertThat(dockerfile.split(Pattern.quote("-Dnbsecrets.init.native="), -1)).hasSize(3);
     // Built with the wrapper, the documented command.
     assertThat(dockerfile).contains("./mvnw -B -q package -DskipTests");
     assertThat(Path.of("operator/Dockerfile.dockerignore")).exists();

@@ -2,8 +2,9 @@ package io.nbsecrets.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nbsecrets.cli.Main;
+import io.nbsecrets.cli.Commands;
 import io.nbsecrets.dev.DevEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -42,7 +43,7 @@ class BenchCommandTest {
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = Commands.commandLine();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int exit = cl.execute(args);
@@ -243,6 +244,44 @@ class BenchCommandTest {
           .as(written.get(i).getFileName().toString())
           .isEqualTo(Files.readAllBytes(written.get(i)));
     }
+  }
+
+  @Test
+  void initTimesTheLibcryptoLibraryItIsGivenAndNamesOneThatIsMissing(@TempDir Path dir)
+      throws Exception {
+    Path library = Path.of("src/init/target/native/libnbsecrets-fernet.so").toAbsolutePath();
+    assumeTrue(
+        Files.exists(library), "no libcrypto library built here (apt-get install libssl-dev)");
+    Run prepared =
+        run(
+            "bench",
+            "init",
+            "--dir",
+            dir.toString(),
+            "--secrets",
+            "3",
+            "--native",
+            library.toString());
+    assertThat(prepared.exit()).as(prepared.err()).isZero();
+    assertThat(prepared.out())
+        .contains("the init step decrypts with libcrypto: -Dnbsecrets.init.native=" + library);
+    List<String> command = List.of(prepared.lastLine().split(" "));
+    assertThat(command)
+        .contains("--enable-native-access=ALL-UNNAMED", "-Dnbsecrets.init.native=" + library);
+    Process init = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(init.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(init.exitValue()).as(output).isZero();
+    assertThat(output).contains("wrote 3 secret files").doesNotContain("WARNING");
+
+    Run jdk = run("bench", "init", "--dir", dir.toString(), "--secrets", "1", "--native", "none");
+    assertThat(jdk.exit()).as(jdk.err()).isZero();
+    assertThat(jdk.out()).contains("the init step decrypts with the JDK's crypto");
+    assertThat(jdk.lastLine()).doesNotContain("nbsecrets.init.native");
+
+    Run missing = run("bench", "init", "--dir", dir.toString(), "--native", "/nonexistent/lib.so");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("--native /nonexistent/lib.so does not exist");
   }
 
   @Test

@@ -3,7 +3,7 @@ package io.nbsecrets.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nbsecrets.cli.Main;
+import io.nbsecrets.cli.Commands;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.dev.DevEnvironment;
 import io.nbsecrets.model.MountedSecret;
@@ -119,7 +119,7 @@ class KeyRotationUnderSessionTest extends SessionLifecycle {
     env.writeKubeconfig(kubeconfig);
     String previous = System.setProperty("kubeconfig", kubeconfig.toString());
     try {
-      CommandLine cl = Main.commandLine();
+      CommandLine cl = Commands.commandLine();
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
       cl.setOut(new PrintWriter(out));

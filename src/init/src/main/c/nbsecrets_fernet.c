@@ -1,0 +1,172 @@
+/*
+ * The init step's inner layer through OpenSSL's libcrypto: the HMAC-SHA256 check and the
+ * AES-128-CBC decryption of one Fernet token, for io.nbsecrets.init.NativeFernet.
+ *
+ * It takes a token as its file holds it: canonical URL-safe base64 of a well-formed token (at
+ * least 57 bytes, version 0x80, whole cipher blocks). Anything else is handed back to Java
+ * (NBS_INVALID_INPUT), whose own Fernet then names the problem. The plaintext is written into the
+ * Java array itself (pinned while libcrypto writes it): no copy of a key or a plaintext is left in
+ * native memory, except libcrypto's own context, which it clears when freed.
+ *
+ * Built by src/init/pom.xml (profile native, where OpenSSL's headers are) into
+ * src/init/target/native/libnbsecrets-fernet.so, and tested there by NativeFernetTest. The same
+ * tests under AddressSanitizer and UBSan, from the root after a build:
+ *
+ *   J=$(dirname $(dirname $(readlink -f $(command -v javac))))
+ *   gcc -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -fPIC -shared \
+ *     -I$J/include -I$J/include/linux -o src/init/target/native/libnbsecrets-fernet.so \
+ *     src/init/src/main/c/nbsecrets_fernet.c -lcrypto
+ *   LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
+ *     ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:halt_on_error=1 \
+ *     ./mvnw -B -o surefire:test -pl src/init -Dtest=NativeFernetTest
+ */
+#include <jni.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+
+#define KEY_BYTES 32
+#define HALF_KEY_BYTES 16
+#define HEADER_BYTES 25 /* version (1), timestamp (8), IV (16) */
+#define IV_OFFSET 9
+#define BLOCK_BYTES 16
+#define HMAC_BYTES 32
+
+/* Return values, mirrored in NativeFernet. */
+#define NBS_HMAC_MISMATCH (-1)
+#define NBS_BAD_PADDING (-2)
+#define NBS_INVALID_INPUT (-3)
+#define NBS_LIBCRYPTO_FAILED (-4)
+
+/* A token's structure, as Fernet.tokenBytes checks it: 1 when it may be opened. */
+static int well_formed(const unsigned char *token, size_t token_length) {
+  return token_length >= HEADER_BYTES + BLOCK_BYTES + HMAC_BYTES && token[0] == 0x80
+      && (token_length - HEADER_BYTES - HMAC_BYTES) % BLOCK_BYTES == 0;
+}
+
+/*
+ * Checks the HMAC of a well-formed token, then decrypts it into out, which holds at least the
+ * ciphertext's length plus one block (what EVP_DecryptUpdate may write). The plaintext's length,
+ * or one of the codes above.
+ */
+static jint open_token(const unsigned char *key, const unsigned char *token, size_t token_length,
+                       unsigned char *out, size_t out_length) {
+  size_t ciphertext_length = token_length - HEADER_BYTES - HMAC_BYTES;
+  if (!well_formed(token, token_length) || out_length < ciphertext_length + BLOCK_BYTES
+      || ciphertext_length > 0x7fffff00) {
+    return NBS_INVALID_INPUT;
+  }
+  jint result = NBS_LIBCRYPTO_FAILED;
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (ctx != NULL) {
+    unsigned char mac[HMAC_BYTES];
+    unsigned int mac_length = 0;
+    int mac_offset = token_length - HMAC_BYTES;
+    if (HMAC(EVP_sha256(), key, HALF_KEY_BYTES, token, (size_t)mac_offset, mac, &mac_length) == NULL
+        || mac_length != HMAC_BYTES) {
+      result = NBS_LIBCRYPTO_FAILED;
+    } else if (CRYPTO_memcmp(mac, token + mac_offset, HMAC_BYTES) != 0) {
+      result = NBS_HMAC_MISMATCH;
+    } else {
+      int updated = 0, finished = 0;
+      if (EVP_DecryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, key + HALF_KEY_BYTES, token + IV_OFFSET) != 1
+          || EVP_DecryptUpdate(ctx, out, &updated, token + HEADER_BYTES, ciphertext_length) != 1) {
+        result = NBS_LIBCRYPTO_FAILED;
+      } else if (EVP_DecryptFinal_ex(ctx, out + updated, &finished) != 1) {
+        /* Nothing of a plaintext whose padding is wrong is handed back. */
+        OPENSSL_cleanse(out, (size_t)out_length);
+        result = NBS_BAD_PADDING;
+      } else {
+        result = updated + finished;
+      }
+    }
+    OPENSSL_cleanse(mac, sizeof mac);
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return result;
+}
+
+/* A base64url digit's value, or -1. */
+static int digit(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+/*
+ * Decodes the canonical URL-safe base64 that Fernet writes (groups of four digits, the last one
+ * padded with '=' as needed), after trimming bytes up to 0x20 at both ends as String.trim does.
+ * The decoded length, or -1 for anything else: the caller then takes the JDK's way, which names
+ * the exact problem.
+ */
+static long decode_canonical(const unsigned char *text, size_t length, unsigned char *out) {
+  size_t start = 0, end = length;
+  while (start < end && text[start] <= 0x20) start++;
+  while (end > start && text[end - 1] <= 0x20) end--;
+  size_t n = end - start;
+  if (n == 0 || n % 4 != 0) return -1;
+  const unsigned char *in = text + start;
+  size_t padding = in[n - 1] == '=' ? (in[n - 2] == '=' ? 2 : 1) : 0;
+  size_t written = 0;
+  for (size_t i = 0; i < n; i += 4) {
+    int last = i + 4 == n;
+    int a = digit(in[i]), b = digit(in[i + 1]);
+    int c = last && padding == 2 ? 0 : digit(in[i + 2]);
+    int d = last && padding >= 1 ? 0 : digit(in[i + 3]);
+    if (a < 0 || b < 0 || c < 0 || d < 0) return -1;
+    unsigned long group = ((unsigned long)a << 18) | ((unsigned long)b << 12) | ((unsigned long)c << 6) | (unsigned long)d;
+    out[written++] = (unsigned char)(group >> 16);
+    if (!(last && padding == 2)) out[written++] = (unsigned char)(group >> 8);
+    if (!(last && padding >= 1)) out[written++] = (unsigned char)group;
+  }
+  return (long)written;
+}
+
+/* The 32-byte key from Java, or 0 when it is not one. */
+static int read_key(JNIEnv *env, jbyteArray jkey, unsigned char *key) {
+  if (jkey == NULL || (*env)->GetArrayLength(env, jkey) != KEY_BYTES) return 0;
+  (*env)->GetByteArrayRegion(env, jkey, 0, KEY_BYTES, (jbyte *)key);
+  return !(*env)->ExceptionCheck(env);
+}
+
+/*
+ * openText0(key[32], text, out): a token as the file holds it (canonical URL-safe base64, maybe
+ * with surrounding whitespace) opened into out (at least the text's length plus one block); the
+ * plaintext's length, or one of the codes above (NBS_INVALID_INPUT also for a text that is not
+ * canonical or a token that is not well formed: the caller then takes the JDK's way).
+ */
+JNIEXPORT jint JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
+    JNIEnv *env, jclass cls, jbyteArray jkey, jbyteArray jtext, jbyteArray jout) {
+  (void)cls;
+  unsigned char key[KEY_BYTES];
+  if (jtext == NULL || jout == NULL || !read_key(env, jkey, key)) {
+    OPENSSL_cleanse(key, sizeof key);
+    return NBS_INVALID_INPUT;
+  }
+  jsize text_length = (*env)->GetArrayLength(env, jtext);
+  jsize out_length = (*env)->GetArrayLength(env, jout);
+  /* The decoded token is ciphertext, not a secret: freed without clearing. */
+  unsigned char *token = malloc((size_t)text_length / 4 * 3 + 3);
+  jint result = NBS_INVALID_INPUT;
+  if (token == NULL) {
+    result = NBS_LIBCRYPTO_FAILED;
+  } else {
+    unsigned char *text = (*env)->GetPrimitiveArrayCritical(env, jtext, NULL);
+    long token_length = text == NULL ? -1 : decode_canonical(text, (size_t)text_length, token);
+    if (text != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtext, text, JNI_ABORT);
+    if (token_length >= 0 && well_formed(token, (size_t)token_length)) {
+      unsigned char *out = (*env)->GetPrimitiveArrayCritical(env, jout, NULL);
+      if (out != NULL) {
+        result = open_token(key, token, (size_t)token_length, out, (size_t)out_length);
+        (*env)->ReleasePrimitiveArrayCritical(env, jout, out, 0);
+      }
+    }
+    free(token);
+  }
+  OPENSSL_cleanse(key, sizeof key);
+  return result;
+}

@@ -1,0 +1,149 @@
+package io.nbsecrets.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.nbsecrets.crypto.Fernet;
+import io.nbsecrets.init.SecretFiles;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image's class path: the init step's jar ({@code nbsecrets-init.jar}) first, the product jar
+ * after it. The init jar holds only what the step needs, each class exactly as the product jar has
+ * it; and the step, run as the image runs it (the secrets API answering over HTTP), loads no class
+ * from the product jar, so its JVM never opens that jar's 28,000 entries.
+ */
+class InitJarTest {
+  static final Path INIT = Path.of("src/cli/target/nbsecrets-init.jar");
+  static final Path LIBRARY = Path.of("src/init/target/native/libnbsecrets-fernet.so");
+
+  @Test
+  void theInitJarHoldsTheStepsClassesExactlyAsTheProductJarDoes() throws IOException {
+    assumeTrue(Files.exists(INIT), INIT + " is built by the package phase (./mvnw verify)");
+    try (JarFile init = new JarFile(INIT.toFile());
+        JarFile product = new JarFile(ProductJarTest.PRODUCT.toFile())) {
+      List<String> names = init.stream().map(JarEntry::getName).toList();
+      assertThat(names)
+          .contains(
+              "io/nbsecrets/cli/Main.class",
+              "io/nbsecrets/cli/InitArgs.class",
+              "io/nbsecrets/cli/InitCommand.class",
+              "io/nbsecrets/init/SecretFiles.class",
+              "io/nbsecrets/init/NativeFernet.class",
+              "io/nbsecrets/init/UserKeyClient.class",
+              "io/nbsecrets/crypto/Fernet.class",
+              "com/fasterxml/jackson/core/JsonFactory.class")
+          .noneMatch(
+              n ->
+                  n.startsWith("io/nbsecrets/operator/")
+                      || n.startsWith("io/fabric8/")
+                      || n.startsWith("picocli/")
+                      || n.startsWith("io/nbsecrets/cli/OperatorCommand")
+                      || n.startsWith("META-INF/services/"));
+      assertThat(names.size()).isLessThan(product.size() / 20);
+      for (String name : names) {
+        if (name.endsWith(".class")) {
+          JarEntry same = product.getJarEntry(name);
+          assertThat(same).as("%s in the product jar", name).isNotNull();
+          assertThat(init.getInputStream(init.getJarEntry(name)).readAllBytes())
+              .as(name)
+              .isEqualTo(product.getInputStream(same).readAllBytes());
+        }
+      }
+      for (String attribute : List.of("Main-Class", "Multi-Release", "Implementation-Version")) {
+        assertThat(init.getManifest().getMainAttributes().getValue(new Attributes.Name(attribute)))
+            .as(attribute)
+            .isNotNull()
+            .isEqualTo(
+                product.getManifest().getMainAttributes().getValue(new Attributes.Name(attribute)));
+      }
+    }
+  }
+
+  @Test
+  void theStepAsTheImageRunsItLoadsNothingFromTheProductJar(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.exists(INIT), INIT + " is built by the package phase (./mvnw verify)");
+    String key = Fernet.generateKey();
+    Path sealed = Files.createDirectories(dir.resolve("sealed"));
+    Files.writeString(
+        sealed.resolve(SecretFiles.MANIFEST_FILE),
+        "[{\"name\":\"TOKEN\",\"file\":\"token\"},{\"name\":\"DB\",\"file\":\"db.txt\"}]");
+    Files.writeString(sealed.resolve("TOKEN"), Fernet.fromKey(key).encrypt(bytes("s3cr3t-1")));
+    Files.writeString(sealed.resolve("DB"), Fernet.fromKey(key).encrypt(bytes("s3cr3t-2")));
+    Files.writeString(dir.resolve("pod-token"), "a-pod-token");
+    Files.createDirectories(dir.resolve("files"));
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext(
+        "/api/v1/init/user-key",
+        exchange -> {
+          boolean authorized =
+              "Bearer a-pod-token".equals(exchange.getRequestHeaders().getFirst("Authorization"));
+          byte[] body = bytes(authorized ? "{\"user\":\"alice\",\"key\":\"" + key + "\"}" : "{}");
+          exchange.sendResponseHeaders(authorized ? 200 : 403, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    api.start();
+    try {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xlog:class+load=info:file=" + dir.resolve("classes.txt"));
+      command.add("--enable-native-access=ALL-UNNAMED");
+      if (Files.exists(LIBRARY)) {
+        command.add("-Dnbsecrets.init.native=" + LIBRARY.toAbsolutePath());
+      }
+      command.add("-cp");
+      command.add(INIT.toAbsolutePath() + ":" + ProductJarTest.PRODUCT.toAbsolutePath());
+      command.add("io.nbsecrets.cli.Main");
+      command.addAll(
+          List.of(
+              "init",
+              "--api-url=http://127.0.0.1:" + api.getAddress().getPort(),
+              "--allow-insecure-http",
+              "--sealed-dir=" + sealed,
+              "--token-file=" + dir.resolve("pod-token"),
+              "--mount-path=" + dir.resolve("files"),
+              "--termination-log=" + dir.resolve("termination-log")));
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("output.txt").toFile())
+              .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String output = Files.readString(dir.resolve("output.txt"));
+      assertThat(p.exitValue()).as(output).isZero();
+      assertThat(output).contains("wrote 2 secret files").doesNotContain("s3cr3t");
+    } finally {
+      api.stop(0);
+    }
+    assertThat(Files.readString(dir.resolve("files/token"))).isEqualTo("s3cr3t-1");
+    assertThat(Files.readString(dir.resolve("files/db.txt"))).isEqualTo("s3cr3t-2");
+    List<String> loaded = Files.readAllLines(dir.resolve("classes.txt"));
+    String product = ProductJarTest.PRODUCT.toAbsolutePath().toString();
+    assertThat(loaded).anyMatch(line -> line.contains("io.nbsecrets.init.SecretFiles"));
+    assertThat(loaded)
+        .as("classes loaded from the product jar")
+        .noneMatch(l -> l.contains(product));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
