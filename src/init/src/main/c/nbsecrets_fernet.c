@@ -5,7 +5,7 @@
  * It takes a token as its file holds it: canonical URL-safe base64 of a well-formed token (at
  * least 57 bytes, version 0x80, whole cipher blocks). Anything else is handed back to Java
  * (NBS_INVALID_INPUT), whose own Fernet then names the problem. The plaintext is written into the
- * Java array itself (pinned while libcrypto writes it): no copy of a key or a plaintext is left in
+ * Java array itself (pinned only while libcrypto decrypts into it): no copy of a key or a plaintext is left in
  * native memory, except libcrypto's own context, which it clears when freed.
  *
  * Built by src/init/pom.xml (profile native, where OpenSSL's headers are) into
@@ -46,42 +46,50 @@ static int well_formed(const unsigned char *token, size_t token_length) {
 }
 
 /*
- * Checks the HMAC of a well-formed token, then decrypts it into out, which holds at least the
- * ciphertext's length plus one block (what EVP_DecryptUpdate may write). The plaintext's length,
- * or one of the codes above.
+ * Checks the HMAC of a well-formed token, then decrypts it into the Java array jout, which holds
+ * at least the ciphertext's length plus one block (what EVP_DecryptUpdate may write). The array
+ * is pinned only around the decryption itself (a pinned array holds up the garbage collector):
+ * the HMAC and libcrypto's set-up come first. The plaintext's length, or one of the codes above.
  */
-static jint open_token(const unsigned char *key, const unsigned char *token, size_t token_length,
-                       unsigned char *out, size_t out_length) {
+static jint open_token(JNIEnv *env, const unsigned char *key, const unsigned char *token,
+                       size_t token_length, jbyteArray jout) {
+  size_t out_length = (size_t)(*env)->GetArrayLength(env, jout);
   size_t ciphertext_length = token_length - HEADER_BYTES - HMAC_BYTES;
   if (!well_formed(token, token_length) || out_length < ciphertext_length + BLOCK_BYTES
       || ciphertext_length > 0x7fffff00) {
     return NBS_INVALID_INPUT;
   }
+  size_t mac_offset = token_length - HMAC_BYTES;
+  unsigned char mac[HMAC_BYTES];
+  unsigned int mac_length = 0;
+  if (HMAC(EVP_sha256(), key, HALF_KEY_BYTES, token, mac_offset, mac, &mac_length) == NULL
+      || mac_length != HMAC_BYTES) {
+    OPENSSL_cleanse(mac, sizeof mac);
+    return NBS_LIBCRYPTO_FAILED;
+  }
+  int authentic = CRYPTO_memcmp(mac, token + mac_offset, HMAC_BYTES) == 0;
+  OPENSSL_cleanse(mac, sizeof mac);
+  if (!authentic) {
+    return NBS_HMAC_MISMATCH;
+  }
   jint result = NBS_LIBCRYPTO_FAILED;
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  if (ctx != NULL) {
-    unsigned char mac[HMAC_BYTES];
-    unsigned int mac_length = 0;
-    int mac_offset = token_length - HMAC_BYTES;
-    if (HMAC(EVP_sha256(), key, HALF_KEY_BYTES, token, (size_t)mac_offset, mac, &mac_length) == NULL
-        || mac_length != HMAC_BYTES) {
-      result = NBS_LIBCRYPTO_FAILED;
-    } else if (CRYPTO_memcmp(mac, token + mac_offset, HMAC_BYTES) != 0) {
-      result = NBS_HMAC_MISMATCH;
-    } else {
+  if (ctx != NULL
+      && EVP_DecryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, key + HALF_KEY_BYTES, token + IV_OFFSET) == 1) {
+    unsigned char *out = (*env)->GetPrimitiveArrayCritical(env, jout, NULL);
+    if (out != NULL) {
       int updated = 0, finished = 0;
-      if (EVP_DecryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, key + HALF_KEY_BYTES, token + IV_OFFSET) != 1
-          || EVP_DecryptUpdate(ctx, out, &updated, token + HEADER_BYTES, ciphertext_length) != 1) {
+      if (EVP_DecryptUpdate(ctx, out, &updated, token + HEADER_BYTES, (int)ciphertext_length) != 1) {
         result = NBS_LIBCRYPTO_FAILED;
       } else if (EVP_DecryptFinal_ex(ctx, out + updated, &finished) != 1) {
         /* Nothing of a plaintext whose padding is wrong is handed back. */
-        OPENSSL_cleanse(out, (size_t)out_length);
+        OPENSSL_cleanse(out, out_length);
         result = NBS_BAD_PADDING;
       } else {
         result = updated + finished;
       }
+      (*env)->ReleasePrimitiveArrayCritical(env, jout, out, 0);
     }
-    OPENSSL_cleanse(mac, sizeof mac);
   }
   EVP_CIPHER_CTX_free(ctx);
   return result;
@@ -148,7 +156,6 @@ JNIEXPORT jint JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
     return NBS_INVALID_INPUT;
   }
   jsize text_length = (*env)->GetArrayLength(env, jtext);
-  jsize out_length = (*env)->GetArrayLength(env, jout);
   /* The decoded token is ciphertext, not a secret: freed without clearing. */
   unsigned char *token = malloc((size_t)text_length / 4 * 3 + 3);
   jint result = NBS_INVALID_INPUT;
@@ -159,11 +166,7 @@ JNIEXPORT jint JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
     long token_length = text == NULL ? -1 : decode_canonical(text, (size_t)text_length, token);
     if (text != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtext, text, JNI_ABORT);
     if (token_length >= 0 && well_formed(token, (size_t)token_length)) {
-      unsigned char *out = (*env)->GetPrimitiveArrayCritical(env, jout, NULL);
-      if (out != NULL) {
-        result = open_token(key, token, (size_t)token_length, out, (size_t)out_length);
-        (*env)->ReleasePrimitiveArrayCritical(env, jout, out, 0);
-      }
+      result = open_token(env, key, token, (size_t)token_length, jout);
     }
     free(token);
   }

@@ -27,7 +27,6 @@ public final class NativeFernet {
 
   private static final int HMAC_MISMATCH = -1;
   private static final int BAD_PADDING = -2;
-  private static final int INVALID_INPUT = -3;
   private static final int BLOCK = 16;
 
   // The Fernet specification's test vector (fernet/spec, generate.json).
@@ -88,39 +87,44 @@ public final class NativeFernet {
    * the canonical form Fernet writes is decrypted by the JDK's Fernet.
    */
   public byte[] decrypt(String token) {
-    Optional<byte[]> opened = decryptText(token.getBytes(StandardCharsets.UTF_8));
+    // Fernet strips whitespace only; libcrypto's way trims every control character as trim()
+    // does. A token whose stripped form still begins or ends with one is the JDK's to refuse.
+    String stripped = token.strip();
+    boolean trimsAlike =
+        !stripped.isEmpty()
+            && stripped.charAt(0) > ' '
+            && stripped.charAt(stripped.length() - 1) > ' ';
+    Optional<byte[]> opened =
+        trimsAlike ? decryptText(stripped.getBytes(StandardCharsets.UTF_8)) : Optional.empty();
     return opened.isPresent() ? opened.get() : jdk.decrypt(token);
   }
 
   /**
    * The token as its file holds it (URL-safe base64 as Fernet writes it, with padding, maybe with
-   * whitespace around it) decoded and opened by libcrypto. Empty when the text is not in that form
-   * or the token is not well formed: {@link #decrypt(String)} then names the problem.
+   * bytes up to {@code 0x20} around it, which the init step trims) decoded and opened by libcrypto.
+   * Empty when the text is not in that form, the token is not well formed, or libcrypto fails
+   * otherwise: the JDK's {@link Fernet} then decrypts it or names the problem.
    *
    * @throws io.nbsecrets.crypto.IntegrityException if the HMAC does not match
    * @throws io.nbsecrets.crypto.MalformedCiphertextException if the padding is wrong
    */
   public Optional<byte[]> decryptText(byte[] text) {
+    if (text.length > Integer.MAX_VALUE - 2 * BLOCK) {
+      return Optional.empty();
+    }
     byte[] out = new byte[text.length + BLOCK];
     try {
       int length = openText0(key, text, out);
-      return length == INVALID_INPUT ? Optional.empty() : Optional.of(plaintext(out, length));
+      if (length == HMAC_MISMATCH) {
+        throw Fernet.hmacMismatch();
+      }
+      if (length == BAD_PADDING) {
+        throw Fernet.badPadding();
+      }
+      return length < 0 ? Optional.empty() : Optional.of(Arrays.copyOf(out, length));
     } finally {
       Arrays.fill(out, (byte) 0);
     }
-  }
-
-  private static byte[] plaintext(byte[] out, int length) {
-    if (length == HMAC_MISMATCH) {
-      throw Fernet.hmacMismatch();
-    }
-    if (length == BAD_PADDING) {
-      throw Fernet.badPadding();
-    }
-    if (length < 0) {
-      throw new IllegalStateException("libcrypto failed to decrypt a Fernet token: " + length);
-    }
-    return Arrays.copyOf(out, length);
   }
 
   /** Never shows the key. */
