@@ -13,9 +13,10 @@ import java.util.Optional;
  * a second spends most of it in the JDK's crypto set-up and in HMAC and AES code that the JIT has
  * not compiled yet (docs/benchmarks.md). The token's decoding, the HMAC check (constant time) and
  * the decryption are libcrypto's, called through a small JNI library ({@code
- * src/init/src/main/c/nbsecrets_fernet.c}); a token in any other form than the canonical one Fernet
- * writes is left to the JDK's {@link Fernet}, which names what is wrong with it. Failures are the
- * same typed exceptions, with the same messages, as {@link Fernet#decrypt(String)}'s.
+ * src/init/src/main/c/nbsecrets_fernet.c}). A token in any other form than the canonical one Fernet
+ * writes is left alone ({@link #decryptText} is empty), for {@link InnerLayer} to give to the JDK's
+ * {@link Fernet}, which names what is wrong with it. An HMAC that does not match and a wrong
+ * padding fail with the same typed exceptions and messages as {@link Fernet#decrypt(String)}'s.
  *
  * <p>Used only when the system property {@value #LIBRARY_PROPERTY} names the library (the image
  * sets it) and the library loads and passes a known answer; otherwise the init step decrypts with
@@ -37,15 +38,13 @@ public final class NativeFernet {
   private static final Optional<String> PROBLEM = load(System.getProperty(LIBRARY_PROPERTY));
 
   private final byte[] key;
-  private final Fernet jdk;
 
-  private NativeFernet(byte[] key, Fernet jdk) {
+  private NativeFernet(byte[] key) {
     this.key = key;
-    this.jdk = jdk;
   }
 
   /** Whether the library named by {@value #LIBRARY_PROPERTY} is loaded and gave a known answer. */
-  public static boolean available() {
+  static boolean available() {
     return PROBLEM.isEmpty();
   }
 
@@ -53,7 +52,7 @@ public final class NativeFernet {
    * Why the JDK decrypts instead: the property unset, or the library not loadable (the path and the
    * loader's message, never a key), or a wrong known answer. Empty when the library is used.
    */
-  public static Optional<String> problem() {
+  static Optional<String> problem() {
     return PROBLEM;
   }
 
@@ -74,29 +73,12 @@ public final class NativeFernet {
    * @throws IllegalArgumentException as {@link Fernet#fromKey(String)} does
    * @throws IllegalStateException when the library is not available
    */
-  public static NativeFernet fromKey(String urlSafeBase64Key) {
+  static NativeFernet fromKey(String urlSafeBase64Key) {
     if (!available()) {
       throw new IllegalStateException("libcrypto's Fernet is not available: " + PROBLEM.get());
     }
-    Fernet jdk = Fernet.fromKey(urlSafeBase64Key); // the same checks and messages
-    return new NativeFernet(Base64.getUrlDecoder().decode(urlSafeBase64Key.strip()), jdk);
-  }
-
-  /**
-   * As {@link Fernet#decrypt(String)}: the same results and the same typed failures. A token not in
-   * the canonical form Fernet writes is decrypted by the JDK's Fernet.
-   */
-  public byte[] decrypt(String token) {
-    // Fernet strips whitespace only; libcrypto's way trims every control character as trim()
-    // does. A token whose stripped form still begins or ends with one is the JDK's to refuse.
-    String stripped = token.strip();
-    boolean trimsAlike =
-        !stripped.isEmpty()
-            && stripped.charAt(0) > ' '
-            && stripped.charAt(stripped.length() - 1) > ' ';
-    Optional<byte[]> opened =
-        trimsAlike ? decryptText(stripped.getBytes(StandardCharsets.UTF_8)) : Optional.empty();
-    return opened.isPresent() ? opened.get() : jdk.decrypt(token);
+    Fernet.fromKey(urlSafeBase64Key); // the same checks and messages
+    return new NativeFernet(Base64.getUrlDecoder().decode(urlSafeBase64Key.strip()));
   }
 
   /**
@@ -108,7 +90,7 @@ public final class NativeFernet {
    * @throws io.nbsecrets.crypto.IntegrityException if the HMAC does not match
    * @throws io.nbsecrets.crypto.MalformedCiphertextException if the padding is wrong
    */
-  public Optional<byte[]> decryptText(byte[] text) {
+  Optional<byte[]> decryptText(byte[] text) {
     if (text.length > Integer.MAX_VALUE - 2 * BLOCK) {
       return Optional.empty();
     }
@@ -146,9 +128,8 @@ public final class NativeFernet {
     }
     try {
       System.load(path.toString());
-      // libcrypto's own answer: decryptText never falls back to the JDK.
       Optional<byte[]> known =
-          new NativeFernet(Base64.getUrlDecoder().decode(KNOWN_KEY), Fernet.fromKey(KNOWN_KEY))
+          new NativeFernet(Base64.getUrlDecoder().decode(KNOWN_KEY))
               .decryptText(KNOWN_TOKEN.getBytes(StandardCharsets.US_ASCII));
       if (known.isEmpty()
           || !Arrays.equals(known.get(), "hello".getBytes(StandardCharsets.US_ASCII))) {

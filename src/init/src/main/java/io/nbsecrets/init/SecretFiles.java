@@ -3,9 +3,7 @@ package io.nbsecrets.init;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.nbsecrets.crypto.CryptoException;
-import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.model.SecretNames;
-import io.nbsecrets.util.Bytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -149,12 +147,9 @@ public final class SecretFiles {
       String mode,
       Path envFile)
       throws InitException {
-    // libcrypto's Fernet when the image provides it (NativeFernet); the JDK's otherwise.
-    NativeFernet nativeFernet;
-    Fernet fernet;
+    InnerLayer innerLayer;
     try {
-      fernet = Fernet.fromKey(userKey);
-      nativeFernet = NativeFernet.available() ? NativeFernet.fromKey(userKey) : null;
+      innerLayer = InnerLayer.forKey(userKey);
     } catch (IllegalArgumentException e) {
       throw new InitException("DecryptFailed", "the secrets API returned a malformed user key");
     }
@@ -185,12 +180,9 @@ public final class SecretFiles {
       }
       byte[] value;
       try {
-        // libcrypto decodes and opens the token as the file holds it; anything unusual in it takes
-        // the text's way, which names the problem.
-        value = nativeFernet == null ? null : nativeFernet.decryptText(text).orElse(null);
-        if (value == null) {
-          value = fernet.decrypt(utf8(text, f.name()).trim());
-        }
+        value = innerLayer.open(text);
+      } catch (IllegalArgumentException e) {
+        throw new InitException("cannot read secret " + f.name() + ": " + e.getMessage());
       } catch (CryptoException e) {
         throw new InitException(
             "DecryptFailed",
@@ -226,15 +218,6 @@ public final class SecretFiles {
   public static void writeEnvFile(Path envFile, byte[] text, String mode) throws InitException {
     writeAtomically(
         envFile.toAbsolutePath().normalize(), text, PosixFilePermissions.fromString(mode));
-  }
-
-  /** {@code text} as UTF-8, refused (as {@link Files#readString} refuses it) when it is not. */
-  private static String utf8(byte[] text, String name) throws InitException {
-    try {
-      return Bytes.decodeStrictUtf8(text);
-    } catch (IllegalArgumentException e) {
-      throw new InitException("cannot read secret " + name + ": " + e.getMessage());
-    }
   }
 
   private static void check(String name, String what) throws InitException {

@@ -49,7 +49,8 @@ class NativeFernetTest {
     for (JsonNode v : vectors("verify.json")) {
       String key = v.get("secret").asText();
       String token = v.get("token").asText();
-      assertThat(NativeFernet.fromKey(key).decrypt(token))
+      assertThat(NativeFernet.fromKey(key).decryptText(bytes(token)))
+          .get()
           .isEqualTo(v.get("src").asText().getBytes(StandardCharsets.UTF_8))
           .isEqualTo(Fernet.fromKey(key).decrypt(token));
     }
@@ -75,7 +76,7 @@ class NativeFernetTest {
       random.nextBytes(plain);
       String token = Fernet.fromKey(key).encrypt(plain);
 
-      assertThat(NativeFernet.fromKey(key).decrypt(token)).isEqualTo(plain);
+      assertThat(NativeFernet.fromKey(key).decryptText(bytes(token))).hasValue(plain);
     }
   }
 
@@ -162,7 +163,8 @@ class NativeFernetTest {
       token + "\u00a0",
       standardAlphabet.equals(token) ? "+" + token.substring(1) : standardAlphabet,
     };
-    // Control characters that String.strip() keeps: the JDK refuses them; so does decrypt.
+    // Control characters around the token, which the init step has always trimmed (trim(), not
+    // strip()): libcrypto trims them too.
     for (String edge : new String[] {"\u0001" + token, token + "\u001b", "\u0000" + token}) {
       assertSameOutcome(key, edge);
     }
@@ -189,7 +191,7 @@ class NativeFernetTest {
     String damaged =
         token.substring(0, 40) + (token.charAt(40) == 'A' ? 'B' : 'A') + token.substring(41);
 
-    Throwable thrown = catchThrowable(() -> NativeFernet.fromKey(key).decrypt(damaged));
+    Throwable thrown = catchThrowable(() -> InnerLayer.forKey(key).open(bytes(damaged)));
 
     Throwable thrownFromText =
         catchThrowable(
@@ -210,7 +212,18 @@ class NativeFernetTest {
       Throwable expected = catchThrowable(() -> Fernet.fromKey(bad));
       Throwable actual = catchThrowable(() -> NativeFernet.fromKey(bad));
       assertThat(actual).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage());
+      Throwable layer = catchThrowable(() -> InnerLayer.forKey(bad));
+      assertThat(layer).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage());
     }
+  }
+
+  @Test
+  void aFileThatIsNotUtf8IsRefusedAsText() {
+    byte[] notUtf8 = {(byte) 0xc3, (byte) 0x28, 'A', 'B'};
+
+    Throwable thrown = catchThrowable(() -> InnerLayer.forKey(Fernet.generateKey()).open(notUtf8));
+
+    assertThat(thrown).isExactlyInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -239,10 +252,17 @@ class NativeFernetTest {
     String old = Fernet.fromKey(key).encrypt(new byte[] {1, 2, 3}, Instant.ofEpochSecond(0), iv);
     ByteBuffer.wrap(Base64.getUrlDecoder().decode(old)); // a token of 1970
 
-    assertThat(NativeFernet.fromKey(key).decrypt(old)).containsExactly(1, 2, 3);
+    assertThat(NativeFernet.fromKey(key).decryptText(bytes(old)))
+        .get()
+        .isEqualTo(new byte[] {1, 2, 3});
   }
 
-  /** Both decrypt to the same bytes, or both fail with the same type and message (returned). */
+  /**
+   * The init step's inner layer ({@link InnerLayer}: libcrypto, else the JDK) and the JDK's Fernet
+   * on the file's text trimmed (what the step did before libcrypto) give the same bytes, or fail
+   * with the same type and message (returned); libcrypto's own answer, when it gives one, is that
+   * plaintext.
+   */
   private static Throwable assertSameOutcome(String key, String token) {
     Fernet jdk;
     try {
@@ -251,38 +271,36 @@ class NativeFernetTest {
       return e;
     }
     byte[][] expected = new byte[1][];
-    Throwable expectedFailure = catchThrowable(() -> expected[0] = jdk.decrypt(token));
+    Throwable expectedFailure = catchThrowable(() -> expected[0] = jdk.decrypt(token.trim()));
+    byte[] text = bytes(token);
     byte[][] actual = new byte[1][];
-    Throwable actualFailure =
-        catchThrowable(() -> actual[0] = NativeFernet.fromKey(key).decrypt(token));
+    Throwable actualFailure = catchThrowable(() -> actual[0] = InnerLayer.forKey(key).open(text));
     if (expectedFailure == null) {
-      assertThat(actualFailure).as("libcrypto's failure").isNull();
+      assertThat(actualFailure).as("the inner layer's failure").isNull();
       assertThat(actual[0]).isEqualTo(expected[0]);
     } else {
       assertThat(actualFailure)
+          .as("the inner layer's failure")
+          .isExactlyInstanceOf(expectedFailure.getClass())
+          .hasMessage(expectedFailure.getMessage());
+    }
+    byte[][] opened = new byte[1][];
+    Throwable libcryptoFailure =
+        catchThrowable(() -> opened[0] = NativeFernet.fromKey(key).decryptText(text).orElse(null));
+    if (libcryptoFailure == null && opened[0] != null) {
+      assertThat(opened[0]).as("libcrypto's plaintext").isEqualTo(expected[0]);
+    } else if (libcryptoFailure != null) {
+      assertThat(expectedFailure).as("the JDK's failure").isNotNull();
+      assertThat(libcryptoFailure)
           .as("libcrypto's failure")
           .isExactlyInstanceOf(expectedFailure.getClass())
           .hasMessage(expectedFailure.getMessage());
     }
-    // As the init step reads a file: its bytes, trimmed as String.trim() trims (what the step did
-    // before libcrypto), decoded and opened by libcrypto unless unusual.
-    byte[][] trimmed = new byte[1][];
-    Throwable trimmedFailure = catchThrowable(() -> trimmed[0] = jdk.decrypt(token.trim()));
-    byte[] text = token.getBytes(StandardCharsets.UTF_8);
-    byte[][] opened = new byte[1][];
-    Throwable textFailure =
-        catchThrowable(() -> opened[0] = NativeFernet.fromKey(key).decryptText(text).orElse(null));
-    if (textFailure == null && opened[0] != null) {
-      assertThat(trimmedFailure).as("the JDK's failure on the trimmed text").isNull();
-      assertThat(opened[0]).as("the text's plaintext").isEqualTo(trimmed[0]);
-    } else if (textFailure != null) {
-      assertThat(trimmedFailure).as("the JDK's failure on the trimmed text").isNotNull();
-      assertThat(textFailure)
-          .as("libcrypto's failure on the text")
-          .isExactlyInstanceOf(trimmedFailure.getClass())
-          .hasMessage(trimmedFailure.getMessage());
-    }
     return expectedFailure;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   private static Iterable<JsonNode> vectors(String file) throws IOException {
