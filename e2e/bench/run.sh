@@ -2,11 +2,17 @@
 # Issue 14's measurements in one run, on this machine: the Renku and OpenSSL references, the
 # operator's snapshot CPU per session key algorithm, and the init step as a whole process next to
 # its Python reference. Needs target/nbsecrets.jar (./mvnw -q package -DskipTests) and Python's
-# cryptography >= 48. Usage: e2e/bench/run.sh [DIR]   (DIR: scratch directory for bench init)
+# cryptography >= 48. Usage: e2e/bench/run.sh [DIR]   (DIR: scratch directory for bench init;
+# by default one in /dev/shm, an in-memory file system like the session pod's volume)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 jar=target/nbsecrets.jar
-dir=${1:-$(mktemp -d)}
+if [ $# -ge 1 ]; then
+  dir=$1
+else
+  dir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+fi
 test -f "$jar" || { echo "no $jar: run ./mvnw -q package -DskipTests first" >&2; exit 1; }
 
 echo "== references (Python cryptography $(python3 -c 'import cryptography; print(cryptography.__version__)'), OpenSSL)"

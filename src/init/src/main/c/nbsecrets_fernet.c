@@ -4,21 +4,24 @@
  *
  * It takes a token as its file holds it: canonical URL-safe base64 of a well-formed token (at
  * least 57 bytes, version 0x80, whole cipher blocks). Anything else is handed back to Java
- * (NBS_INVALID_INPUT), whose own Fernet then names the problem. The plaintext is written into the
- * Java array itself, pinned only while libcrypto decrypts into it: no copy of a key or a plaintext
- * is left in native memory, except libcrypto's own context, which it clears when freed.
+ * (NBS_INVALID_INPUT), whose own Fernet then names the problem. The plaintext is decrypted into a
+ * native buffer and handed back as a new Java array of its exact length; the buffer and every key
+ * copy are cleansed before they are freed (libcrypto clears its own context when it frees it). The
+ * Java caller so has nothing to copy or wipe: zeroing a spare array in a cold JVM's interpreter
+ * cost more than libcrypto's whole work on the token (docs/benchmarks.md).
  *
  * Built by src/init/pom.xml (profile native, where OpenSSL's headers are) into
- * src/init/target/native/libnbsecrets-fernet.so, and tested there by NativeFernetTest. The same
- * tests under AddressSanitizer and UBSan, from the root after a build:
+ * src/init/target/native/libnbsecrets-init.so with nbsecrets_files.c (the step's file writes),
+ * and tested there by NativeFernetTest and NativeFilesTest. The same tests under AddressSanitizer
+ * and UBSan, from the root after a build:
  *
  *   J=$(dirname $(dirname $(readlink -f $(command -v javac))))
  *   gcc -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -fPIC -shared \
- *     -I$J/include -I$J/include/linux -o src/init/target/native/libnbsecrets-fernet.so \
- *     src/init/src/main/c/nbsecrets_fernet.c -lcrypto
+ *     -I$J/include -I$J/include/linux -o src/init/target/native/libnbsecrets-init.so \
+ *     src/init/src/main/c/nbsecrets_fernet.c src/init/src/main/c/nbsecrets_files.c -lcrypto
  *   LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
  *     ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:halt_on_error=1 \
- *     ./mvnw -B -o surefire:test -pl src/init -Dtest=NativeFernetTest
+ *     ./mvnw -B -o surefire:test -pl src/init -Dtest='NativeFernetTest,NativeFilesTest,SecretFilesTest'
  */
 #include <jni.h>
 #include <openssl/crypto.h>
@@ -46,17 +49,14 @@ static int well_formed(const unsigned char *token, size_t token_length) {
 }
 
 /*
- * Checks the HMAC of a well-formed token, then decrypts it into the Java array jout, which holds
- * at least the ciphertext's length plus one block (what EVP_DecryptUpdate may write). The array
- * is pinned only around the decryption itself (a pinned array holds up the garbage collector):
- * the HMAC and libcrypto's set-up come first. The plaintext's length, or one of the codes above.
+ * Checks the HMAC of a well-formed token, then decrypts it into out, which holds at least the
+ * ciphertext's length plus one block (what EVP_DecryptUpdate may write). The plaintext's length,
+ * or one of the codes above; out holds nothing of a plaintext whose padding is wrong.
  */
-static jint open_token(JNIEnv *env, const unsigned char *key, const unsigned char *token,
-                       size_t token_length, jbyteArray jout) {
-  size_t out_length = (size_t)(*env)->GetArrayLength(env, jout);
+static long open_token(const unsigned char *key, const unsigned char *token, size_t token_length,
+                       unsigned char *out) {
   size_t ciphertext_length = token_length - HEADER_BYTES - HMAC_BYTES;
-  if (!well_formed(token, token_length) || out_length < ciphertext_length + BLOCK_BYTES
-      || ciphertext_length > 0x7fffff00) {
+  if (!well_formed(token, token_length) || ciphertext_length > 0x7fffff00) {
     return NBS_INVALID_INPUT;
   }
   size_t mac_offset = token_length - HMAC_BYTES;
@@ -72,23 +72,18 @@ static jint open_token(JNIEnv *env, const unsigned char *key, const unsigned cha
   if (!authentic) {
     return NBS_HMAC_MISMATCH;
   }
-  jint result = NBS_LIBCRYPTO_FAILED;
+  long result = NBS_LIBCRYPTO_FAILED;
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  int updated = 0, finished = 0;
   if (ctx != NULL
-      && EVP_DecryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, key + HALF_KEY_BYTES, token + IV_OFFSET) == 1) {
-    unsigned char *out = (*env)->GetPrimitiveArrayCritical(env, jout, NULL);
-    if (out != NULL) {
-      int updated = 0, finished = 0;
-      if (EVP_DecryptUpdate(ctx, out, &updated, token + HEADER_BYTES, (int)ciphertext_length) != 1) {
-        result = NBS_LIBCRYPTO_FAILED;
-      } else if (EVP_DecryptFinal_ex(ctx, out + updated, &finished) != 1) {
-        /* Nothing of a plaintext whose padding is wrong is handed back. */
-        OPENSSL_cleanse(out, out_length);
-        result = NBS_BAD_PADDING;
-      } else {
-        result = updated + finished;
-      }
-      (*env)->ReleasePrimitiveArrayCritical(env, jout, out, 0);
+      && EVP_DecryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, key + HALF_KEY_BYTES, token + IV_OFFSET) == 1
+      && EVP_DecryptUpdate(ctx, out, &updated, token + HEADER_BYTES, (int)ciphertext_length) == 1) {
+    if (EVP_DecryptFinal_ex(ctx, out + updated, &finished) == 1) {
+      result = (long)updated + finished;
+    } else {
+      /* Nothing of a plaintext whose padding is wrong is handed back. */
+      OPENSSL_cleanse(out, ciphertext_length + BLOCK_BYTES);
+      result = NBS_BAD_PADDING;
     }
   }
   EVP_CIPHER_CTX_free(ctx);
@@ -142,34 +137,56 @@ static int read_key(JNIEnv *env, jbyteArray jkey, unsigned char *key) {
 }
 
 /*
- * openText0(key[32], text, out): a token as the file holds it (canonical URL-safe base64, maybe
- * with surrounding whitespace) opened into out (at least the text's length plus one block); the
- * plaintext's length, or one of the codes above (NBS_INVALID_INPUT also for a text that is not
+ * openText0(key[32], text, status[1]): a token as the file holds it (canonical URL-safe base64,
+ * maybe with surrounding whitespace) opened into a new array of the plaintext's length; or null,
+ * with status[0] set to one of the codes above (NBS_INVALID_INPUT also for a text that is not
  * canonical or a token that is not well formed: the caller then takes the JDK's way).
  */
-JNIEXPORT jint JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
-    JNIEnv *env, jclass cls, jbyteArray jkey, jbyteArray jtext, jbyteArray jout) {
+JNIEXPORT jbyteArray JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
+    JNIEnv *env, jclass cls, jbyteArray jkey, jbyteArray jtext, jintArray jstatus) {
   (void)cls;
   unsigned char key[KEY_BYTES];
-  if (jtext == NULL || jout == NULL || !read_key(env, jkey, key)) {
+  jint status = NBS_INVALID_INPUT;
+  jbyteArray result = NULL;
+  if (jtext == NULL || jstatus == NULL || (*env)->GetArrayLength(env, jstatus) < 1
+      || !read_key(env, jkey, key)) {
     OPENSSL_cleanse(key, sizeof key);
-    return NBS_INVALID_INPUT;
+    if (jstatus != NULL && (*env)->GetArrayLength(env, jstatus) >= 1) {
+      (*env)->SetIntArrayRegion(env, jstatus, 0, 1, &status);
+    }
+    return NULL;
   }
-  jsize text_length = (*env)->GetArrayLength(env, jtext);
-  /* The decoded token is ciphertext, not a secret: freed without clearing. */
-  unsigned char *token = malloc((size_t)text_length / 4 * 3 + 3);
-  jint result = NBS_INVALID_INPUT;
-  if (token == NULL) {
-    result = NBS_LIBCRYPTO_FAILED;
+  size_t text_length = (size_t)(*env)->GetArrayLength(env, jtext);
+  size_t capacity = text_length / 4 * 3 + 3;
+  /* The decoded token is ciphertext, not a secret: freed without clearing. The plaintext buffer
+     is cleansed whatever happens. */
+  unsigned char *token = malloc(capacity);
+  unsigned char *plain = malloc(capacity + BLOCK_BYTES);
+  if (token == NULL || plain == NULL) {
+    status = NBS_LIBCRYPTO_FAILED;
   } else {
     unsigned char *text = (*env)->GetPrimitiveArrayCritical(env, jtext, NULL);
-    long token_length = text == NULL ? -1 : decode_canonical(text, (size_t)text_length, token);
+    long token_length = text == NULL ? -1 : decode_canonical(text, text_length, token);
     if (text != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtext, text, JNI_ABORT);
-    if (token_length >= 0) {
-      result = open_token(env, key, token, (size_t)token_length, jout);
+    long opened = token_length < 0 ? NBS_INVALID_INPUT
+                                   : open_token(key, token, (size_t)token_length, plain);
+    if (opened >= 0) {
+      result = (*env)->NewByteArray(env, (jsize)opened);
+      if (result != NULL) {
+        (*env)->SetByteArrayRegion(env, result, 0, (jsize)opened, (const jbyte *)plain);
+        status = 0;
+      } else {
+        (*env)->ExceptionClear(env); /* out of memory: the JDK's way reports it */
+        status = NBS_LIBCRYPTO_FAILED;
+      }
+    } else {
+      status = (jint)opened;
     }
-    free(token);
+    OPENSSL_cleanse(plain, capacity + BLOCK_BYTES);
   }
+  free(token);
+  free(plain);
   OPENSSL_cleanse(key, sizeof key);
+  (*env)->SetIntArrayRegion(env, jstatus, 0, 1, &status);
   return result;
 }

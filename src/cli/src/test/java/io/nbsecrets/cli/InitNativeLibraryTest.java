@@ -28,7 +28,7 @@ class InitNativeLibraryTest {
 
   /** Where src/init's build puts the library (profile native; tests run at the root). */
   private static final Path LIBRARY =
-      Path.of("src/init/target/native/libnbsecrets-fernet.so").toAbsolutePath();
+      Path.of("src/init/target/native/libnbsecrets-init.so").toAbsolutePath();
 
   @TempDir Path dir;
   private final List<String> values = List.of("s3cr3t-one", "s3cr3t-two\nwith a newline");
@@ -63,7 +63,7 @@ class InitNativeLibraryTest {
 
   @Test
   void aLibraryThatCannotLoadIsToldAndTheJdkDecrypts() throws Exception {
-    Path missing = dir.resolve("lib/libnbsecrets-fernet.so");
+    Path missing = dir.resolve("lib/libnbsecrets-init.so");
 
     String output = init("-D" + NativeFernet.LIBRARY_PROPERTY + "=" + missing);
 

@@ -40,10 +40,16 @@ import picocli.CommandLine.Spec;
             + " place of the API. Last line: the command that runs the real init step on DIR.")
 final class InitBench implements Callable<Integer> {
   /**
-   * The JVM flags of the image's entry point that matter outside a container, and the collector the
-   * JVM picks by itself under the init container's 256 MiB limit.
+   * The JVM flags the image's entry point gives the init step that matter outside a container: G1
+   * (for the archived heap objects Java 17 maps only under it) and no performance-data file.
    */
-  static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
+  static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:-UsePerfData");
+
+  /**
+   * The first Java release that warns when a library is loaded without {@code
+   * --enable-native-access}, and so the first whose image flags carry it (operator/Dockerfile).
+   */
+  static final int NATIVE_ACCESS_RELEASE = 22;
 
   /** The first Java release whose AOT cache (JEP 483) replaces the class-data archive here. */
   static final int AOT_CACHE_RELEASE = 25;
@@ -82,7 +88,7 @@ final class InitBench implements Callable<Integer> {
   static final String INIT_JAR = "nbsecrets-init.jar";
 
   /** Where the build puts the init step's JNI library, next to the assembly jar. */
-  static final String NATIVE_LIBRARY = "native/libnbsecrets-fernet.so";
+  static final String NATIVE_LIBRARY = "native/libnbsecrets-init.so";
 
   @Override
   public Integer call() throws IOException {
@@ -103,7 +109,7 @@ final class InitBench implements Callable<Integer> {
     }
     List<String> nativeFlags;
     try {
-      nativeFlags = nativeFlags();
+      nativeFlags = nativeFlags(jvm);
     } catch (IllegalArgumentException e) {
       err.println("bench init: --native " + e.getMessage());
       return 2;
@@ -189,7 +195,7 @@ final class InitBench implements Callable<Integer> {
     out.println(
         nativeFlags.isEmpty()
             ? "the init step decrypts with the JDK's crypto"
-            : "the init step decrypts with libcrypto: " + nativeFlags.get(1));
+            : "the init step decrypts with libcrypto: " + nativeFlags.get(nativeFlags.size() - 1));
     out.printf("python reference of the same work: python3 e2e/bench/reference_init.py %s%n", dir);
     out.println(START_ALONE + String.join(" ", start));
     out.println(INNER_LAYER_ALONE + String.join(" ", inner));
@@ -202,7 +208,7 @@ final class InitBench implements Callable<Integer> {
    * The image's flags for the init step's libcrypto library: none for {@code --native none}, or
    * when no library is named and none is next to the jar.
    */
-  private List<String> nativeFlags() {
+  private List<String> nativeFlags(Jvm jvm) {
     Path library;
     if ("none".equals(nativeLibrary)) {
       return List.of();
@@ -218,9 +224,10 @@ final class InitBench implements Callable<Integer> {
         return List.of();
       }
     }
-    return List.of(
-        "--enable-native-access=ALL-UNNAMED",
-        "-D" + io.nbsecrets.init.NativeFernet.LIBRARY_PROPERTY + "=" + library);
+    String property = "-D" + io.nbsecrets.init.NativeFernet.LIBRARY_PROPERTY + "=" + library;
+    return jvm.release() >= NATIVE_ACCESS_RELEASE
+        ? List.of("--enable-native-access=ALL-UNNAMED", property)
+        : List.of(property);
   }
 
   /** The init step's options on a prepared {@code dir}. */
@@ -282,15 +289,27 @@ final class InitBench implements Callable<Integer> {
     Path file = dir.resolve(jvm.archive(archive));
     List<String> training = new ArrayList<>(command);
     training.addAll(1, jvm.recordArchive(file));
-    Process run = new ProcessBuilder(training).redirectErrorStream(true).start();
+    runOnce(training, "the training run for " + file);
+    List<String> dump = jvm.dumpArchive(file, command);
+    if (!dump.isEmpty()) {
+      runOnce(dump, "dumping " + file);
+    }
+    if (!Files.exists(file)) {
+      throw new IllegalStateException("the training run for " + file + " made no archive");
+    }
+  }
+
+  /** Runs {@code command} to its end; its output in the message when it fails. */
+  private static void runOnce(List<String> command, String what) throws IOException {
+    Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
     String log = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
-      if (run.waitFor() != 0 || !Files.exists(file)) {
-        throw new IllegalStateException("the training run for " + file + " failed:\n" + log);
+      if (run.waitFor() != 0) {
+        throw new IllegalStateException(what + " failed:\n" + log);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during the training run for " + file, e);
+      throw new IllegalStateException("interrupted during " + what, e);
     }
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -85,11 +86,41 @@ record Jvm(Path launcher, int release) {
     return name + (aotCache() ? ".aot" : ".jsa");
   }
 
-  /** The flags of a training run that records {@code file}. */
+  /**
+   * The flags of a training run that records {@code file}: the AOT cache itself, or the list of the
+   * classes it loads, which {@link #dumpArchive} then dumps.
+   */
   List<String> recordArchive(Path file) {
     return aotCache()
         ? List.of("-XX:AOTCacheOutput=" + file)
-        : List.of("-XX:ArchiveClassesAtExit=" + file);
+        : List.of("-XX:DumpLoadedClassList=" + classList(file));
+  }
+
+  /**
+   * The command that dumps the static class-data archive {@code file} from the class list of the
+   * training run {@code command} (with its flags and class path, as the image's build does: the
+   * JDK's classes and the step's in one archive, with the module graph and heap objects that G1
+   * maps); empty for an AOT cache, which its training run writes itself.
+   */
+  List<String> dumpArchive(Path file, List<String> command) {
+    if (aotCache()) {
+      return List.of();
+    }
+    int classPath = command.indexOf("-cp");
+    if (classPath < 0) {
+      classPath = command.indexOf("-jar");
+    }
+    List<String> dump = new ArrayList<>(command.subList(0, classPath));
+    dump.add("-Xshare:dump");
+    dump.add("-XX:SharedClassListFile=" + classList(file));
+    dump.add("-XX:SharedArchiveFile=" + file);
+    dump.add("-cp");
+    dump.add(command.get(classPath + 1));
+    return dump;
+  }
+
+  private static Path classList(Path archive) {
+    return archive.resolveSibling(archive.getFileName() + ".classes");
   }
 
   /** The flags of a run that uses {@code file} (a mismatch only costs speed). */

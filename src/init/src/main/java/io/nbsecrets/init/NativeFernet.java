@@ -28,7 +28,6 @@ public final class NativeFernet {
 
   private static final int HMAC_MISMATCH = -1;
   private static final int BAD_PADDING = -2;
-  private static final int BLOCK = 16;
 
   // The Fernet specification's test vector (fernet/spec, generate.json).
   private static final String KNOWN_KEY = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
@@ -91,22 +90,15 @@ public final class NativeFernet {
    * @throws io.nbsecrets.crypto.MalformedCiphertextException if the padding is wrong
    */
   Optional<byte[]> decryptText(byte[] text) {
-    if (text.length > Integer.MAX_VALUE - 2 * BLOCK) {
-      return Optional.empty();
+    int[] status = new int[1];
+    byte[] plain = openText0(key, text, status);
+    if (status[0] == HMAC_MISMATCH) {
+      throw Fernet.hmacMismatch();
     }
-    byte[] out = new byte[text.length + BLOCK];
-    try {
-      int length = openText0(key, text, out);
-      if (length == HMAC_MISMATCH) {
-        throw Fernet.hmacMismatch();
-      }
-      if (length == BAD_PADDING) {
-        throw Fernet.badPadding();
-      }
-      return length < 0 ? Optional.empty() : Optional.of(Arrays.copyOf(out, length));
-    } finally {
-      Arrays.fill(out, (byte) 0);
+    if (status[0] == BAD_PADDING) {
+      throw Fernet.badPadding();
     }
+    return Optional.ofNullable(plain);
   }
 
   /** Never shows the key. */
@@ -115,7 +107,12 @@ public final class NativeFernet {
     return "NativeFernet[key=<redacted>]";
   }
 
-  private static native int openText0(byte[] key, byte[] text, byte[] out);
+  /**
+   * The plaintext in a new array of its length, or null with {@code status[0]} set (the library's
+   * codes; any other than {@link #HMAC_MISMATCH} and {@link #BAD_PADDING} leaves the token to the
+   * JDK). No spare array to wipe on this side: the library cleanses its own buffer.
+   */
+  private static native byte[] openText0(byte[] key, byte[] text, int[] status);
 
   /** Loads {@code library} and checks its known answer; why it cannot be used, or empty. */
   static Optional<String> load(String library) {

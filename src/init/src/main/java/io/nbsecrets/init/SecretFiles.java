@@ -3,7 +3,9 @@ package io.nbsecrets.init;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.nbsecrets.crypto.CryptoException;
+import io.nbsecrets.model.FlatJson;
 import io.nbsecrets.model.SecretNames;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -171,7 +173,7 @@ public final class SecretFiles {
       }
       byte[] text;
       try {
-        text = Files.readAllBytes(sealedDir.resolve(f.name()));
+        text = readSealed(sealedDir.resolve(f.name()));
       } catch (NoSuchFileException e) {
         throw new InitException(
             "SecretMissing", "secret " + f.name() + " is missing from " + sealedDir);
@@ -220,6 +222,19 @@ public final class SecretFiles {
         envFile.toAbsolutePath().normalize(), text, PosixFilePermissions.fromString(mode));
   }
 
+  /**
+   * A sealed value's file. Read with {@link FileInputStream} (two native calls in a cold JVM, where
+   * NIO's channel runs several times more interpreted code per file); on any failure read again
+   * with {@link Files#readAllBytes}, whose exception names the problem.
+   */
+  private static byte[] readSealed(Path file) throws IOException {
+    try (FileInputStream in = new FileInputStream(file.toString())) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return Files.readAllBytes(file);
+    }
+  }
+
   private static void check(String name, String what) throws InitException {
     var problem = SecretNames.problem(name);
     if (problem.isPresent()) {
@@ -233,6 +248,9 @@ public final class SecretFiles {
     // A name no secret can have (names never begin with ".."), so a secret called ".token.tmp"
     // beside one called "token" is not overwritten by the other's temporary file.
     Path tmp = out.resolveSibling(".." + out.getFileName() + ".tmp");
+    if (NativeFiles.available() && NativeFiles.writeNew(tmp, out, value, mode)) {
+      return out;
+    }
     boolean moved = false;
     try {
       // Created writable by its owner only, written through the same descriptor: no other open.

@@ -1,5 +1,6 @@
 package io.nbsecrets.init;
 
+import io.nbsecrets.model.FlatJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Static checks of the files that only run where Docker, kind or Argo CD run (the image build, the
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class OpsFilesTest {
   static final Path DOCKERFILE = Path.of("operator/Dockerfile");
   static final Path RUN_SH = Path.of("e2e/kind/run.sh");
+  static final Path ENTRYPOINT = Path.of("operator/entrypoint.sh");
   static final Path CRD = Path.of("crds/notebooksessions.nbsecrets.io-v1.yml");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -41,57 +43,99 @@ class OpsFilesTest {
     assertThat(user.find()).as("USER with a numeric id").isTrue();
     assertThat(Integer.parseInt(user.group(1))).isEqualTo(65532);
 
+    // The entry point is the script, in exec form, copied executable for everyone.
     Matcher entry = Pattern.compile("(?ms)^ENTRYPOINT (\\[.*?\\])$").matcher(dockerfile);
     assertThat(entry.find()).as("ENTRYPOINT in exec form").isTrue();
-    List<String> args = new ArrayList<>();
-    new ObjectMapper()
-        .readTree(entry.group(1).replace("\\\n", "\n"))
-        .forEach(n -> args.add(n.asText()));
-    assertThat(args.get(0)).isEqualTo("java");
-    // The init step's jar first, then the product jar (which holds every class, those too).
-    assertThat(args.subList(args.size() - 3, args.size()))
-        .containsExactly(
-            "-cp",
-            "/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar",
-            "io.nbsecrets.cli.Main");
-    assertThat(args)
-        .contains(
-            "-XX:+ExitOnOutOfMemoryError",
-            "-XX:-UsePerfData",
-            "-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa")
-        .anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage="));
-    // JVM warnings to stderr only: without -Xlog:disable first they also go to stdout.
-    assertThat(args.indexOf("-Xlog:disable"))
-        .isNotNegative()
-        .isLessThan(args.indexOf("-Xlog:all=warning:stderr"));
-
-    // The archive is created at the path the ENTRYPOINT uses, from the same jar path, with the
-    // same heap-sizing flag (compressed oops must match for the archive to map), and checked.
+    assertThat(entry.group(1)).isEqualTo("[\"/opt/nbsecrets/entrypoint\"]");
     assertThat(dockerfile)
-        .contains("-XX:ArchiveClassesAtExit=/opt/nbsecrets/nbsecrets.jsa")
+        .contains("COPY --chmod=0555 operator/entrypoint.sh /opt/nbsecrets/entrypoint");
+    String script = Files.readString(ENTRYPOINT, StandardCharsets.UTF_8);
+
+    // The archive is created at the path the entry point uses: the classes a training run of the
+    // init step loads, dumped into a static archive from the same jar path, by the same JVM flags
+    // as the entry point's for init (the argument file and G1: the training run, the dump, the
+    // check), and checked.
+    assertThat(script).contains("-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa");
+    assertThat(dockerfile)
+        .contains("-XX:DumpLoadedClassList=/tmp/cds/classes.txt")
         .contains(
             "-cp /opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar"
                 + " io.nbsecrets.cli.Main init")
+        .contains("-Xshare:dump -XX:SharedClassListFile=/tmp/cds/classes.txt")
         .contains("-Xshare:on -XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa");
-    String maxRam =
-        args.stream().filter(a -> a.startsWith("-XX:MaxRAMPercentage=")).findFirst().orElseThrow();
-    assertThat(dockerfile.split(Pattern.quote(maxRam), -1)).hasSize(3);
-    // The init step's libcrypto library: copied where the ENTRYPOINT's property names it, and
-    // loaded by the training run, whose log fails the build when the step would use the JDK's.
-    assertThat(args)
-        .contains(
-            "--enable-native-access=ALL-UNNAMED",
-            "-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-fernet.so");
+    assertThat(dockerfile.split(Pattern.quote("java @/opt/nbsecrets/jvm.args -XX:+UseG1GC "), -1))
+        .hasSize(4);
+    Matcher maxRam = Pattern.compile("-XX:MaxRAMPercentage=\\d+").matcher(script);
+    assertThat(maxRam.find()).isTrue();
+    assertThat(dockerfile).contains(maxRam.group() + " ");
+    // The init step's JNI library: copied where the entry point's property names it, and loaded
+    // by the training run, whose log fails the build when the step would use the JDK's crypto.
+    assertThat(script).contains("-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so");
     assertThat(dockerfile)
-        .contains("cp src/init/target/native/libnbsecrets-fernet.so /libnbsecrets-fernet.so")
+        .contains("cp src/init/target/native/libnbsecrets-init.so /libnbsecrets-init.so")
         .contains(
-            "COPY --from=build --chmod=0444 /libnbsecrets-fernet.so"
-                + " /opt/nbsecrets/libnbsecrets-fernet.so")
+            "COPY --from=build --chmod=0444 /libnbsecrets-init.so"
+                + " /opt/nbsecrets/libnbsecrets-init.so")
+        .contains("-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so")
         .contains("grep -q 'not libcrypto' /tmp/cds/training.log");
-    assertThat(dockerfile.split(Pattern.quote("-Dnbsecrets.init.native="), -1)).hasSize(3);
     // Built with the wrapper, the documented command.
     assertThat(dockerfile).contains("./mvnw -B -q package -DskipTests");
     assertThat(Path.of("operator/Dockerfile.dockerignore")).exists();
+  }
+
+  /**
+   * The entry point script run by a real {@code sh}, with a stand-in {@code java} that prints the
+   * arguments it is given: every role gets the shared flags, the init step G1 as well (the
+   * archive's heap objects), the long-running roles the collector the JVM picks; the role's own
+   * arguments follow the main class untouched, spaces and all; and the script passes shellcheck.
+   */
+  @Test
+  void theEntryPointGivesEachRoleItsJvmFlags(@TempDir Path dir) throws Exception {
+    assertThat(Files.isExecutable(ENTRYPOINT)).isTrue();
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path java = bin.resolve("java");
+    Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+    java.toFile().setExecutable(true);
+    List<String> shared =
+        List.of(
+            "@/opt/nbsecrets/jvm.args",
+            "-XX:MaxRAMPercentage=75",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:-UsePerfData",
+            "-XX:ErrorFile=/tmp/hs_err_pid%p.log",
+            "-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa",
+            "-Xshare:auto",
+            "-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so",
+            "-Xlog:disable",
+            "-Xlog:all=warning:stderr",
+            "-cp",
+            "/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar",
+            "io.nbsecrets.cli.Main");
+    for (List<String> args :
+        List.of(
+            List.of("init", "--mount-path=/a path/with spaces"),
+            List.of("operator"),
+            List.of("api", "--port", "8443"),
+            List.of("refresh", "--interval=30s"),
+            List.<String>of())) {
+      ProcessBuilder pb = new ProcessBuilder();
+      List<String> command = new ArrayList<>(List.of("sh", ENTRYPOINT.toString()));
+      command.addAll(args);
+      pb.command(command).redirectErrorStream(true);
+      pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(out).isZero();
+      List<String> expected = new ArrayList<>(shared);
+      if (!args.isEmpty() && args.get(0).equals("init")) {
+        expected.add(1, "-XX:+UseG1GC");
+      }
+      expected.addAll(args);
+      assertThat(out.lines().toList()).as("java's arguments for %s", args).isEqualTo(expected);
+    }
+    Path shellcheck = tool("shellcheck", "apt-get install -y shellcheck");
+    assertThat(run(List.of(shellcheck.toString(), ENTRYPOINT.toString()))).isEmpty();
   }
 
   @Test
@@ -165,6 +209,77 @@ class OpsFilesTest {
     assertThat(sessions.path("kind").asText()).isEqualTo("Application");
     assertThat(sessions.path("spec").path("syncPolicy").path("syncOptions").toString())
         .contains("SkipDryRunOnMissingResource=true");
+  }
+
+  /**
+   * The image's argument file of release-dependent JVM flags, written by the Dockerfile's own shell
+   * lines run with a real {@code sh}: empty under this Java 17 (whose JNI needs no flag, and where
+   * the flag's property would turn off the archived module graph), the native-access flag under a
+   * launcher that reports release 22 or 25 (a stand-in script: no such JDK here), and empty, not a
+   * failed build, when the release cannot be read.
+   */
+  @Test
+  void argumentFileCarriesTheNativeAccessFlagFromJava22On(@TempDir Path dir) throws Exception {
+    String dockerfile = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+    Path args = dir.resolve("jvm.args");
+    String script =
+        runInstruction(dockerfile, "jvm.args").replace("/opt/nbsecrets/jvm.args", args.toString());
+    Path jdk17 = Path.of(System.getProperty("java.home"), "bin");
+    assertThat(Runtime.version().feature()).isEqualTo(17);
+    String flag = "--enable-native-access=ALL-UNNAMED\n";
+    for (List<String> release :
+        List.of(
+            List.of("17", ""), List.of("22", flag), List.of("25", flag), List.of("unknown", ""))) {
+      Path bin = jdk17;
+      if (!release.get(0).equals("17")) {
+        bin = Files.createDirectories(dir.resolve("java-" + release.get(0)));
+        Path java = bin.resolve("java");
+        Files.writeString(
+            java,
+            release.get(0).equals("unknown")
+                ? "#!/bin/sh\necho 'no such option' >&2\nexit 1\n"
+                : "#!/bin/sh\necho '    java.specification.version = "
+                    + release.get(0)
+                    + "' >&2\necho 'openjdk version' >&2\n");
+        java.toFile().setExecutable(true);
+      }
+      Files.deleteIfExists(args);
+      var env = new ProcessBuilder("sh", "-c", script);
+      env.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+      Process shell =
+          env.redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
+      String out = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(shell.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(shell.exitValue()).as(release.get(0) + ": " + out).isZero();
+      assertThat(Files.readString(args)).as("release " + release.get(0)).isEqualTo(release.get(1));
+      assertThat(Files.getPosixFilePermissions(args))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+    }
+  }
+
+  /** The shell lines of the Dockerfile's first RUN instruction that mention {@code text}. */
+  static String runInstruction(String dockerfile, String text) {
+    List<String> lines = dockerfile.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      if (!lines.get(i).startsWith("RUN ")) {
+        continue;
+      }
+      StringBuilder shell = new StringBuilder();
+      int j = i;
+      String line = lines.get(j).substring("RUN ".length());
+      while (line.endsWith("\\") && j + 1 < lines.size()) {
+        shell.append(line, 0, line.length() - 1).append('\n');
+        line = lines.get(++j);
+      }
+      shell.append(line).append('\n');
+      if (shell.indexOf(text) >= 0) {
+        return shell.toString();
+      }
+      i = j;
+    }
+    throw new AssertionError("no RUN instruction mentions " + text);
   }
 
   static String run(List<String> command) throws IOException, InterruptedException {

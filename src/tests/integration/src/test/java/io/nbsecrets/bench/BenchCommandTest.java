@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -249,7 +250,7 @@ class BenchCommandTest {
   @Test
   void initTimesTheLibcryptoLibraryItIsGivenAndNamesOneThatIsMissing(@TempDir Path dir)
       throws Exception {
-    Path library = Path.of("src/init/target/native/libnbsecrets-fernet.so").toAbsolutePath();
+    Path library = Path.of("src/init/target/native/libnbsecrets-init.so").toAbsolutePath();
     assumeTrue(
         Files.exists(library), "no libcrypto library built here (apt-get install libssl-dev)");
     Run prepared =
@@ -266,8 +267,10 @@ class BenchCommandTest {
     assertThat(prepared.out())
         .contains("the init step decrypts with libcrypto: -Dnbsecrets.init.native=" + library);
     List<String> command = List.of(prepared.lastLine().split(" "));
+    // The image's flags on this Java 17: G1, the library, no native-access flag (from Java 22 on).
     assertThat(command)
-        .contains("--enable-native-access=ALL-UNNAMED", "-Dnbsecrets.init.native=" + library);
+        .contains("-XX:+UseG1GC", "-Dnbsecrets.init.native=" + library)
+        .doesNotContain("--enable-native-access=ALL-UNNAMED");
     Process init = new ProcessBuilder(command).redirectErrorStream(true).start();
     assertThat(init.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -317,6 +320,65 @@ class BenchCommandTest {
     assertThat(Jvm.release("openjdk version \"26-ea\" 2026-03-17")).isEqualTo(26);
     assertThat(Jvm.release("java version \"1.8.0_412\"")).isEqualTo(8);
     assertThat(Jvm.release("no version here")).isZero();
+  }
+
+  /**
+   * Before Java 25, a training run records the classes it loads and a second run dumps them into a
+   * static archive with the run's flags and class path; run for real here on a one-class jar, the
+   * archive then maps with the module graph (G1) and serves the class. From Java 25 the training
+   * run writes an AOT cache itself.
+   */
+  @Test
+  void aTrainingRunDumpsAStaticArchiveThatMapsWithTheModuleGraph(@TempDir Path dir)
+      throws Exception {
+    Path jar = dir.resolve("hello.jar");
+    String entry = Hello.class.getName().replace('.', '/') + ".class";
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+        var in = Hello.class.getClassLoader().getResourceAsStream(entry)) {
+      out.putNextEntry(new java.util.jar.JarEntry(entry));
+      in.transferTo(out);
+      out.closeEntry();
+    }
+    Jvm jvm = Jvm.of(Jvm.current());
+    List<String> command = new ArrayList<>();
+    command.add(jvm.launcher().toString());
+    command.addAll(InitBench.JVM_FLAGS);
+    command.addAll(List.of("-cp", jar.toString(), Hello.class.getName(), "an-argument"));
+    Path archive = dir.resolve(jvm.archive("hello"));
+
+    List<String> training = new ArrayList<>(command);
+    training.addAll(1, jvm.recordArchive(archive));
+    assertThat(runPrinted(String.join(" ", training))).isEqualTo("hello an-argument");
+    List<String> dump = jvm.dumpArchive(archive, command);
+    assertThat(dump)
+        .startsWith(jvm.launcher().toString(), "-XX:+UseG1GC", "-XX:-UsePerfData")
+        .contains("-Xshare:dump", "-XX:SharedArchiveFile=" + archive)
+        .endsWith("-cp", jar.toString())
+        .doesNotContain(Hello.class.getName(), "an-argument");
+    runPrinted(String.join(" ", dump));
+    assertThat(archive).isRegularFile();
+
+    List<String> used = new ArrayList<>(command);
+    used.addAll(1, jvm.useArchive(archive));
+    used.addAll(1, List.of("-Xshare:on", "-Xlog:cds=info", "-Xlog:class+load=info"));
+    assertThat(runPrinted(String.join(" ", used)))
+        .contains("full module graph: enabled")
+        .containsPattern(Pattern.quote(Hello.class.getName()) + " source: shared objects file")
+        .contains("\nhello an-argument\n");
+
+    Jvm java25 = new Jvm(Path.of("/opt/java-25/bin/java"), 25);
+    assertThat(java25.recordArchive(archive)).containsExactly("-XX:AOTCacheOutput=" + archive);
+    assertThat(java25.dumpArchive(archive, command)).isEmpty();
+  }
+
+  /**
+   * The one class of the jar that {@link
+   * #aTrainingRunDumpsAStaticArchiveThatMapsWithTheModuleGraph} archives.
+   */
+  public static final class Hello {
+    public static void main(String[] args) {
+      System.out.println("hello " + String.join(" ", args));
+    }
   }
 
   /** Runs a printed command as a process; its output, stripped. */

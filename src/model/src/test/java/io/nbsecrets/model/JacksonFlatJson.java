@@ -1,4 +1,4 @@
-package io.nbsecrets.init;
+package io.nbsecrets.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -10,22 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The few small JSON documents the init step reads — the manifest, the API's reply, a token's
- * claims — with jackson-core's streaming parser. They are objects of scalar fields (or an array of
- * such objects); databind's object mapper would cost the step, which starts in every session pod,
- * about 70 ms on its first use, more than parsing them does.
+ * {@link FlatJson}'s contract read by jackson-core's streaming parser (what the init step used
+ * before): the reference FlatJsonTest compares it with.
  */
-final class FlatJson {
+final class JacksonFlatJson {
   private static final JsonFactory FACTORY = new JsonFactory();
 
-  private FlatJson() {}
+  private JacksonFlatJson() {}
 
-  /**
-   * The scalar fields of a JSON object, as text (nested objects and arrays skipped; a field whose
-   * value is {@code null} is absent).
-   *
-   * @throws IOException if {@code json} is not one JSON object
-   */
   static Map<String, String> object(String json) throws IOException {
     try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -37,11 +29,6 @@ final class FlatJson {
     }
   }
 
-  /**
-   * An array of JSON objects, each as {@link #object}.
-   *
-   * @throws IOException if {@code json} is not one JSON array of objects
-   */
   static List<Map<String, String>> arrayOfObjects(String json) throws IOException {
     try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
@@ -59,7 +46,6 @@ final class FlatJson {
     }
   }
 
-  /** The fields of the object whose START_OBJECT was just read, up to its END_OBJECT. */
   private static Map<String, String> readObject(JsonParser p) throws IOException {
     Map<String, String> fields = new HashMap<>();
     for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The nbsecrets image's entry point: one jar, three roles (operator, api, init; and init's refresh
+# sidecar) chosen by the first argument. The JVM flags every role shares, then the init step's own.
+#
+#   @jvm.args                flags of this runtime's Java release (written by operator/Dockerfile)
+#   MaxRAMPercentage         heap sized from the container's memory limit
+#   ExitOnOutOfMemoryError   let Kubernetes restart the pod instead of limping on
+#   -UsePerfData             no /tmp/hsperfdata_* file (the root filesystem is read-only; the
+#                            init container's /tmp is a small emptyDir)
+#   ErrorFile                crash reports to /tmp (an emptyDir where mounted) instead of the cwd
+#   SharedArchiveFile        the AppCDS archive of the init step (-Xshare:auto: a mismatch only
+#                            costs speed)
+#   nbsecrets.init.native    the init step's JNI library (libcrypto's Fernet, file writes); the
+#                            operator and the API never load it
+#   -Xlog:disable -Xlog:all=warning:stderr
+#                            JVM warnings (CDS included) to stderr only, not also to stdout:
+#                            stdout carries the structured logs
+#   -cp                      the init step's jar first, then the product jar (not -jar, which
+#                            would open the product jar's 28,000 entries at every start)
+#
+# The init step, which starts in every session pod, also runs G1: Java 17 maps the archive's heap
+# objects (the module graph among them) only under G1, which saves the step about a tenth of its
+# start (docs/benchmarks.md). The long-running roles keep the collector the JVM picks for their
+# container (the serial one under the chart's limits), which costs them less CPU.
+set -eu
+collector=
+if [ "${1:-}" = init ]; then
+  collector=-XX:+UseG1GC
+fi
+# shellcheck disable=SC2086 # $collector is one flag or none
+exec java @/opt/nbsecrets/jvm.args $collector \
+  -XX:MaxRAMPercentage=75 \
+  -XX:+ExitOnOutOfMemoryError \
+  -XX:-UsePerfData \
+  '-XX:ErrorFile=/tmp/hs_err_pid%p.log' \
+  -XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa \
+  -Xshare:auto \
+  -Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so \
+  -Xlog:disable \
+  -Xlog:all=warning:stderr \
+  -cp /opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar \
+  io.nbsecrets.cli.Main "$@"
