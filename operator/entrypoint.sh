@@ -21,11 +21,15 @@
 # The init step, which starts in every session pod, also runs G1: Java 17 maps the archive's heap
 # objects (the module graph among them) only under G1, which saves the step about a tenth of its
 # start (docs/benchmarks.md). The long-running roles keep the collector the JVM picks for their
-# container (the serial one under the chart's limits), which costs them less CPU.
+# container (the serial one under the chart's limits), which costs them less CPU. A collector
+# named in the JVM's option variables is left alone (two would stop the JVM at its start).
 set -eu
 collector=
 if [ "${1:-}" = init ]; then
-  collector=-XX:+UseG1GC
+  case " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${_JAVA_OPTIONS:-} " in
+    *-XX:[+-]Use*GC*) ;;
+    *) collector=-XX:+UseG1GC ;;
+  esac
 fi
 # shellcheck disable=SC2086 # $collector is one flag or none
 exec java @/opt/nbsecrets/jvm.args $collector \

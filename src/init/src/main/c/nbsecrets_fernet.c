@@ -137,12 +137,13 @@ static int read_key(JNIEnv *env, jbyteArray jkey, unsigned char *key) {
 }
 
 /*
- * openText0(key[32], text, status[1]): a token as the file holds it (canonical URL-safe base64,
+ * openText1(key[32], text, status[1]) (the ninth stop's openText0 wrote into a Java array; a
+ * library of that time does not link under this name, and the step then takes the JDK's way): a token as the file holds it (canonical URL-safe base64,
  * maybe with surrounding whitespace) opened into a new array of the plaintext's length; or null,
  * with status[0] set to one of the codes above (NBS_INVALID_INPUT also for a text that is not
  * canonical or a token that is not well formed: the caller then takes the JDK's way).
  */
-JNIEXPORT jbyteArray JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
+JNIEXPORT jbyteArray JNICALL Java_io_nbsecrets_init_NativeFernet_openText1(
     JNIEnv *env, jclass cls, jbyteArray jkey, jbyteArray jtext, jintArray jstatus) {
   (void)cls;
   unsigned char key[KEY_BYTES];
@@ -167,7 +168,11 @@ JNIEXPORT jbyteArray JNICALL Java_io_nbsecrets_init_NativeFernet_openText0(
   } else {
     unsigned char *text = (*env)->GetPrimitiveArrayCritical(env, jtext, NULL);
     long token_length = text == NULL ? -1 : decode_canonical(text, text_length, token);
-    if (text != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtext, text, JNI_ABORT);
+    if (text != NULL) {
+      (*env)->ReleasePrimitiveArrayCritical(env, jtext, text, JNI_ABORT);
+    } else {
+      (*env)->ExceptionClear(env); /* out of memory: the JDK's way reports it */
+    }
     long opened = token_length < 0 ? NBS_INVALID_INPUT
                                    : open_token(key, token, (size_t)token_length, plain);
     if (opened >= 0) {

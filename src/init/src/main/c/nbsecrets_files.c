@@ -43,10 +43,8 @@ static int write_all(int fd, const unsigned char *data, size_t length) {
   size_t done = 0;
   while (done < length) {
     ssize_t n = write(fd, data + done, length - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return 0;
-    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
     done += (size_t)n;
   }
   return 1;
@@ -70,7 +68,11 @@ JNIEXPORT jint JNICALL Java_io_nbsecrets_init_NativeFiles_writeNew0(
       jsize length = (*env)->GetArrayLength(env, jvalue);
       unsigned char *value = (*env)->GetPrimitiveArrayCritical(env, jvalue, NULL);
       int done = value != NULL && write_all(fd, value, (size_t)length);
-      if (value != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jvalue, value, JNI_ABORT);
+      if (value != NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, jvalue, value, JNI_ABORT);
+      } else {
+        (*env)->ExceptionClear(env); /* out of memory: the JDK's way reports it */
+      }
       done = done && fchmod(fd, (mode_t)mode) == 0;
       done = close(fd) == 0 && done;
       if (done && rename(tmp, out) == 0) {

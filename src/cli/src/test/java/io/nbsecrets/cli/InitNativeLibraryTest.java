@@ -76,6 +76,48 @@ class InitNativeLibraryTest {
     assertFilesWritten(output);
   }
 
+  /**
+   * A library without the file writes (as one of the ninth stop's, built here from the Fernet half
+   * of the sources alone) is refused at load with a warning that says so, not linked half-way: the
+   * step decrypts and writes with the JDK.
+   */
+  @Test
+  void aLibraryWithoutTheFileWritesIsToldAndTheJdkDoesBoth() throws Exception {
+    assumeTrue(
+        Files.exists(LIBRARY), "no libcrypto library built here (apt-get install libssl-dev)");
+    Path partial = dir.resolve("lib/libnbsecrets-init.so");
+    Files.createDirectories(partial.getParent());
+    String jdk = System.getProperty("java.home");
+    Process gcc =
+        new ProcessBuilder(
+                "gcc",
+                "-O2",
+                "-std=c11",
+                "-fPIC",
+                "-shared",
+                "-I" + jdk + "/include",
+                "-I" + jdk + "/include/linux",
+                "-o",
+                partial.toString(),
+                Path.of("src/init/src/main/c/nbsecrets_fernet.c").toAbsolutePath().toString(),
+                "-lcrypto")
+            .redirectErrorStream(true)
+            .start();
+    String built = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(gcc.exitValue()).as(built).isZero();
+
+    String output = init("-D" + NativeFernet.LIBRARY_PROPERTY + "=" + partial);
+
+    assertThat(output)
+        .contains(
+            "nbsecrets init: WARNING: decrypting with the JDK, not libcrypto: "
+                + partial
+                + " does not write files (a library of an earlier version)")
+        .contains("wrote 2 secret files");
+    assertFilesWritten(output);
+  }
+
   @Test
   void withoutThePropertyTheJdkDecryptsSilently() throws Exception {
     String output = init();

@@ -91,7 +91,7 @@ public final class NativeFernet {
    */
   Optional<byte[]> decryptText(byte[] text) {
     int[] status = new int[1];
-    byte[] plain = openText0(key, text, status);
+    byte[] plain = openText1(key, text, status);
     if (status[0] == HMAC_MISMATCH) {
       throw Fernet.hmacMismatch();
     }
@@ -112,7 +112,7 @@ public final class NativeFernet {
    * codes; any other than {@link #HMAC_MISMATCH} and {@link #BAD_PADDING} leaves the token to the
    * JDK). No spare array to wipe on this side: the library cleanses its own buffer.
    */
-  private static native byte[] openText0(byte[] key, byte[] text, int[] status);
+  private static native byte[] openText1(byte[] key, byte[] text, int[] status);
 
   /** Loads {@code library} and checks its known answer; why it cannot be used, or empty. */
   static Optional<String> load(String library) {
@@ -131,6 +131,9 @@ public final class NativeFernet {
       if (known.isEmpty()
           || !Arrays.equals(known.get(), "hello".getBytes(StandardCharsets.US_ASCII))) {
         return Optional.of(path + " gave a wrong answer for the Fernet specification's vector");
+      }
+      if (!NativeFiles.linked()) {
+        return Optional.of(path + " does not write files (a library of an earlier version)");
       }
       return Optional.empty();
     } catch (UnsatisfiedLinkError | RuntimeException e) {

@@ -37,6 +37,18 @@ final class NativeFiles {
         && writeNew0(tmpPath, outPath, value, bits(mode)) == 0;
   }
 
+  /**
+   * Whether the loaded library has the file writes (one of an earlier version does not): a call
+   * that the library refuses at once, or an {@link UnsatisfiedLinkError}.
+   */
+  static boolean linked() {
+    try {
+      return writeNew0(null, null, null, 0) == -1;
+    } catch (UnsatisfiedLinkError e) {
+      return false;
+    }
+  }
+
   /** The mode as chmod(2) takes it (PosixFilePermission's order is owner, group, others; r w x). */
   static int bits(Set<PosixFilePermission> mode) {
     int bits = 0;

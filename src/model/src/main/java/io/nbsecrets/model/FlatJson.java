@@ -91,6 +91,8 @@ public final class FlatJson {
       String value = readScalarOrSkip(1);
       if (value != null && (number || !numbersOnly)) {
         fields.put(name, value);
+      } else if (numbersOnly) {
+        fields.remove(name); // the last of two fields of a name is the one read (RFC 7519, 4)
       }
     } while (separator('}'));
     return fields;

@@ -27,6 +27,8 @@ class TokenExpiryTest {
     assertThat(TokenExpiry.epochSeconds(jwt("{\"exp\":1700.9}"))).hasValue(1700L);
     assertThat(TokenExpiry.epochSeconds(jwt("{\"exp\":1.7E3}"))).hasValue(1700L);
     assertThat(TokenExpiry.epochSeconds(jwt("{\"exp\":-5}"))).hasValue(-5L);
+    // Of two claims of a name, the last (RFC 7519, section 4).
+    assertThat(TokenExpiry.epochSeconds(jwt("{\"exp\":\"x\",\"exp\":1800}"))).hasValue(1800L);
     // Nested claims of the same name are not the token's.
     assertThat(TokenExpiry.epochSeconds(jwt("{\"kubernetes.io\":{\"exp\":5},\"exp\":6}")))
         .hasValue(6L);
@@ -46,7 +48,8 @@ class TokenExpiryTest {
           "{\"exp\":1e300}",
           "[{\"exp\":1700}]",
           "{\"exp\":1700",
-          "{\"exp\":01700}"
+          "{\"exp\":01700}",
+          "{\"exp\":1700,\"exp\":\"x\"}"
         }) {
       assertThat(TokenExpiry.epochSeconds(jwt(claims))).as(claims).isEmpty();
     }
