@@ -6,11 +6,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 /**
- * The init step's file writes through the JNI library that {@link NativeFernet} loads ({@code
- * src/init/src/main/c/nbsecrets_files.c}): a new temporary file (never through a link), written,
- * its final mode set on the same descriptor, renamed over the secret's file. The JDK's NIO makes
- * the same system calls, but in a JVM that lives a tenth of a second its code runs interpreted, at
- * several times their cost per file (docs/benchmarks.md).
+ * The init step's file writes through the JNI library that {@link NativeFernet} loads and checks
+ * ({@code src/init/src/main/c/nbsecrets_files.c}): a new temporary file (never through a link),
+ * written, its final mode set on the same descriptor, renamed over the secret's file. The JDK's NIO
+ * makes the same system calls, but in a JVM that lives a tenth of a second its code runs
+ * interpreted, at several times their cost per file (docs/benchmarks.md).
  *
  * <p>{@link #writeNew} only says whether it worked: on any failure the caller writes the file with
  * the JDK, which names the problem, so a failure reads the same with or without the library.
@@ -18,18 +18,16 @@ import java.util.Set;
 final class NativeFiles {
   private NativeFiles() {}
 
-  /** Whether the library is loaded, and so whether {@link #writeNew} may be called. */
-  static boolean available() {
-    return NativeFernet.available();
-  }
-
   /**
    * Writes {@code value} to the new file {@code tmp} with {@code mode}, then renames it to {@code
-   * out}. False when anything failed, with {@code tmp} removed if this call created it, or when a
-   * path is not plain ASCII (then nothing is tried): the JDK's way then writes the file or says why
-   * it cannot.
+   * out}. False when anything failed, with {@code tmp} removed if this call created it, or when the
+   * library is not loaded or a path is not plain ASCII (then nothing is tried): the JDK's way then
+   * writes the file or says why it cannot.
    */
   static boolean writeNew(Path tmp, Path out, byte[] value, Set<PosixFilePermission> mode) {
+    if (!NativeFernet.available()) {
+      return false;
+    }
     byte[] tmpPath = ascii(tmp);
     byte[] outPath = ascii(out);
     return tmpPath != null

@@ -248,7 +248,7 @@ public final class SecretFiles {
     // A name no secret can have (names never begin with ".."), so a secret called ".token.tmp"
     // beside one called "token" is not overwritten by the other's temporary file.
     Path tmp = out.resolveSibling(".." + out.getFileName() + ".tmp");
-    if (NativeFiles.available() && NativeFiles.writeNew(tmp, out, value, mode)) {
+    if (NativeFiles.writeNew(tmp, out, value, mode)) {
       return out;
     }
     boolean moved = false;

@@ -32,7 +32,7 @@ class NativeFilesTest {
     assumeTrue(
         System.getProperty(NativeFernet.LIBRARY_PROPERTY) != null,
         "no JNI library built here (Debian: apt-get install gcc libssl-dev)");
-    assertThat(NativeFiles.available()).isTrue();
+    assertThat(NativeFernet.available()).isTrue();
   }
 
   @ParameterizedTest
