@@ -1,35 +1,31 @@
 package io.nbsecrets.operator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.nbsecrets.model.NotebookSession;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.nbsecrets.testing.ApiObjects;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Benchmark command (not a test): CPU to read the Kubernetes objects the operator reads most (from
- * its watches and the answers to its requests), JSON to Java objects, per serialization: Fabric8's
- * default (the reference in the same run), the operator's ({@link OperatorSerialization}: without
- * {@code managedFields}), and the operator's with Jackson's reflection swapped for accessors
- * generated at first use (Jackson's Blackbird module: tried, not used, as it gained nothing here).
- * The objects were read with {@code kubectl get -o json --show-managed-fields} from a real
- * kube-apiserver under {@code bench sessions}: a session, its StatefulSet and ready pod, one store
- * record, and the session's Secret of 10 sealed values (values replaced by random bytes of the same
- * length). Median of {@value #RUNS} runs of {@value #READS} reads after {@value #WARMUP} warm-up
- * runs, the serializations' runs interleaved, thread CPU time.
+ * Benchmark command (not a test): CPU to read the Kubernetes objects the operator reads most, JSON
+ * to Java objects, per serialization: Fabric8's default (the reference in the same run), the
+ * operator's before its watch-event reader (without {@code managedFields}, {@link
+ * OperatorSerialization#mapper()}) and the operator's ({@link OperatorSerialization#create()}).
+ * Each object is read twice: as the answer to a request (read as its class) and as a watch event's
+ * object (a {@code MODIFIED} event read as a {@link WatchEvent}, as the informers read them). The
+ * objects are {@link ApiObjects}: written by a real kube-apiserver under {@code bench sessions}.
+ * Median of {@value #RUNS} runs of {@value #READS} reads after {@value #WARMUP} warm-up runs, the
+ * serializations' runs interleaved, thread CPU time.
  *
  * <p>Run: {@code ./mvnw -q -pl src/benchmarks -am -DskipTests package exec:java
  * -Dexec.mainClass=io.nbsecrets.operator.ObjectReadBenchmark}. Results: docs/benchmarks.md.
@@ -42,26 +38,44 @@ public final class ObjectReadBenchmark {
 
   private ObjectReadBenchmark() {}
 
-  private record Sample(String name, Class<? extends HasMetadata> type, String json) {}
+  private record Sample(String name, Class<?> type, String json) {}
 
   public static void main(String[] args) {
-    List<Sample> samples =
-        List.of(
-            new Sample("notebooksession", NotebookSession.class, read("notebooksession")),
-            new Sample("statefulset", StatefulSet.class, read("statefulset")),
-            new Sample("pod", Pod.class, read("pod")),
-            new Sample("store-record", Secret.class, read("store-record")),
-            new Sample("session-secret", Secret.class, read("session-secret")));
+    Map<String, Class<? extends HasMetadata>> objects = new LinkedHashMap<>();
+    objects.put(ApiObjects.NOTEBOOK_SESSION, NotebookSession.class);
+    objects.put(ApiObjects.STATEFUL_SET, StatefulSet.class);
+    objects.put(ApiObjects.POD, Pod.class);
+    objects.put(ApiObjects.STORE_RECORD, Secret.class);
+    objects.put(ApiObjects.SESSION_SECRET, Secret.class);
+    List<Sample> samples = new ArrayList<>();
+    objects.forEach(
+        (name, type) -> {
+          String json = ApiObjects.json(name);
+          samples.add(new Sample(name, type, json));
+          samples.add(
+              new Sample(
+                  name + " event",
+                  WatchEvent.class,
+                  "{\"type\":\"MODIFIED\",\"object\":" + json.strip() + "}"));
+        });
     Map<String, KubernetesSerialization> serializations = new LinkedHashMap<>();
     serializations.put("fabric8 default", new KubernetesSerialization());
-    serializations.put("operator's (no managedFields)", OperatorSerialization.create());
-    ObjectMapper blackbird = OperatorSerialization.mapper();
-    blackbird.registerModule(new BlackbirdModule());
-    serializations.put("operator's + Blackbird", new KubernetesSerialization(blackbird, true));
+    serializations.put(
+        "no managedFields", new KubernetesSerialization(OperatorSerialization.mapper(), true));
+    serializations.put("operator's (+ watch events)", OperatorSerialization.create());
+    // As the operator's client does when it is asked for sessions (client.resources).
+    serializations.values().forEach(s -> s.registerKubernetesResource(NotebookSession.class));
     System.out.printf(
-        "%-16s %8s  %-34s %12s %8s%n", "object", "bytes", "serialization", "us/read", "ratio");
+        "%-22s %8s  %-28s %12s %8s%n", "object", "bytes", "serialization", "us/read", "ratio");
     List<KubernetesSerialization> all = List.copyOf(serializations.values());
     List<String> names = List.copyOf(serializations.keySet());
+    // Every sample read first by every serialization, so that the first sample measured does not
+    // pay for the JIT's start.
+    for (int r = 0; r < WARMUP; r++) {
+      for (Sample sample : samples) {
+        all.forEach(s -> microsPerRead(s, sample));
+      }
+    }
     for (Sample sample : samples) {
       // Runs interleaved, so that no serialization gains from coming later (a warmer JIT).
       double[][] runs = new double[all.size()][RUNS];
@@ -76,7 +90,7 @@ public final class ObjectReadBenchmark {
       double reference = median(runs[0]);
       for (int s = 0; s < all.size(); s++) {
         System.out.printf(
-            "%-16s %8d  %-34s %12.1f %8.3f%n",
+            "%-22s %8d  %-28s %12.1f %8.3f%n",
             sample.name(),
             sample.json().length(),
             names.get(s),
@@ -92,22 +106,12 @@ public final class ObjectReadBenchmark {
     return sorted[sorted.length / 2];
   }
 
-  private static String read(String name) {
-    String path = "objects/" + name + ".json";
-    try (InputStream in = ObjectReadBenchmark.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static double microsPerRead(KubernetesSerialization serialization, Sample sample) {
     long start = CPU.getCurrentThreadCpuTime();
     for (int i = 0; i < READS; i++) {
-      HasMetadata object = serialization.unmarshal(sample.json(), sample.type());
+      Object read = serialization.unmarshal(sample.json(), sample.type());
+      HasMetadata object =
+          (HasMetadata) (read instanceof WatchEvent event ? event.getObject() : read);
       if (object.getMetadata().getName() == null) {
         throw new IllegalStateException("read without a name");
       }

@@ -2,7 +2,9 @@ package io.nbsecrets.operator;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -25,12 +27,27 @@ final class OperatorSerialization {
   @JsonIgnoreProperties({"managedFields"})
   private abstract static class WithoutManagedFields {}
 
-  /** A serialization that reads and writes objects without their managed fields. */
+  /**
+   * A serialization that reads and writes objects without their managed fields, and reads a watch
+   * event's object in one pass ({@link WatchEventReader}).
+   */
   static KubernetesSerialization create() {
-    return new KubernetesSerialization(mapper(), true);
+    return create(new WatchEventReader());
   }
 
-  /** The mapper of {@link #create()}, before the client configures it for Kubernetes' models. */
+  /** {@link #create()} with {@code events} as its watch-event reader. */
+  static KubernetesSerialization create(WatchEventReader events) {
+    ObjectMapper mapper = mapper();
+    mapper.registerModule(new SimpleModule().addDeserializer(WatchEvent.class, events));
+    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+    events.classesFrom(serialization::getRegisteredKubernetesResource);
+    return serialization;
+  }
+
+  /**
+   * The mapper of {@link #create()} without its watch-event reader, before the client configures it
+   * for Kubernetes' models.
+   */
   static ObjectMapper mapper() {
     ObjectMapper mapper = new ObjectMapper();
     mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);

@@ -1,0 +1,188 @@
+package io.nbsecrets.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.testing.ApiObjects;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The operator's watch events read the same objects as Fabric8's own way (a tree, then the object),
+ * with the operator's serialization otherwise alike: objects a real kube-apiserver wrote, fields in
+ * another order, kinds the client does not know, errors and bookmarks.
+ */
+class WatchEventReaderTest {
+  private final WatchEventReader reader = new WatchEventReader();
+  private final KubernetesSerialization operators = OperatorSerialization.create(reader);
+
+  /** Fabric8's way, with the operator's mapper otherwise (no managed fields). */
+  private final KubernetesSerialization fabric8s =
+      new KubernetesSerialization(OperatorSerialization.mapper(), true);
+
+  WatchEventReaderTest() {
+    // As the operator's client does when it is asked for sessions.
+    operators.registerKubernetesResource(NotebookSession.class);
+    fabric8s.registerKubernetesResource(NotebookSession.class);
+  }
+
+  static List<String> objects() {
+    return List.of(
+        ApiObjects.NOTEBOOK_SESSION,
+        ApiObjects.STATEFUL_SET,
+        ApiObjects.POD,
+        ApiObjects.STORE_RECORD,
+        ApiObjects.SESSION_SECRET);
+  }
+
+  private WatchEvent read(KubernetesSerialization serialization, String event) {
+    return serialization.unmarshal(event, WatchEvent.class);
+  }
+
+  /** Both ways read {@code event} to the same type and object, field for field. */
+  private Object sameAsFabric8s(String event) {
+    WatchEvent ours = read(operators, event);
+    WatchEvent theirs = read(fabric8s, event);
+    assertThat(ours.getType()).isEqualTo(theirs.getType());
+    if (theirs.getObject() == null) {
+      assertThat(ours.getObject()).isNull();
+      return null;
+    }
+    assertThat(ours.getObject()).isInstanceOf(theirs.getObject().getClass());
+    assertThat(operators.asJson(ours.getObject())).isEqualTo(fabric8s.asJson(theirs.getObject()));
+    assertThat(ours.getObject()).isEqualTo(theirs.getObject());
+    return ours.getObject();
+  }
+
+  @ParameterizedTest
+  @MethodSource("objects")
+  void objectsTheApiServerWroteAreReadAsFabric8ReadsThem(String name) {
+    String json = ApiObjects.json(name).strip();
+    for (String type : List.of("ADDED", "MODIFIED", "DELETED")) {
+      Object object = sameAsFabric8s("{\"type\":\"" + type + "\",\"object\":" + json + "}");
+      assertThat(object).isNotInstanceOf(GenericKubernetesResource.class);
+    }
+    // The type after the object, and fields the event does not define, change nothing.
+    sameAsFabric8s("{\"object\":" + json + ",\"future\":{\"a\":[1,2]},\"type\":\"MODIFIED\"}");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        ApiObjects.NOTEBOOK_SESSION_EVENT,
+        ApiObjects.STATEFUL_SET_EVENT,
+        ApiObjects.POD_EVENT
+      })
+  void eventsAsTheApiServerSentThemAreReadInOnePass(String name) {
+    long before = reader.streamed();
+    Object object = sameAsFabric8s(ApiObjects.json(name));
+    assertThat(reader.streamed()).as("read after its type fields alone").isEqualTo(before + 1);
+    assertThat(object).isNotInstanceOf(GenericKubernetesResource.class);
+    assertThat(((HasMetadata) object).getMetadata().getManagedFields()).isNullOrEmpty();
+  }
+
+  @Test
+  void aPodIsReadWhole() {
+    Pod pod =
+        (Pod)
+            sameAsFabric8s(
+                "{\"type\":\"MODIFIED\",\"object\":" + ApiObjects.json(ApiObjects.POD) + "}");
+    assertThat(pod.getApiVersion()).isEqualTo("v1");
+    assertThat(pod.getKind()).isEqualTo("Pod");
+    assertThat(pod.getMetadata().getName()).isNotBlank();
+    assertThat(pod.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(pod.getSpec().getInitContainers()).isNotEmpty();
+    assertThat(pod.getStatus().getConditions()).isNotEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // the type fields after others, between others, or apart
+        "{\"metadata\":{\"name\":\"a\"},\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\","
+            + "\"spec\":{\"replicas\":1}}",
+        "{\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"a\"},\"apiVersion\":\"apps/v1\","
+            + "\"spec\":{\"replicas\":1}}",
+        "{\"kind\":\"StatefulSet\",\"apiVersion\":\"apps/v1\"}",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"a\","
+            + "\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{\"f:spec\":{}}}]},"
+            + "\"status\":{\"readyReplicas\":1}}",
+      })
+  void theTypeFieldsAnywhereInTheObject(String object) {
+    StatefulSet sts =
+        (StatefulSet) sameAsFabric8s("{\"type\":\"MODIFIED\",\"object\":" + object + "}");
+    assertThat(sts.getApiVersion()).isEqualTo("apps/v1");
+    assertThat(sts.getKind()).isEqualTo("StatefulSet");
+  }
+
+  @Test
+  void aKindTheClientDoesNotKnowIsReadAsFabric8ReadsIt() {
+    Object object =
+        sameAsFabric8s(
+            "{\"type\":\"ADDED\",\"object\":{\"apiVersion\":\"example.io/v1\",\"kind\":\"Widget\","
+                + "\"metadata\":{\"name\":\"w\"},\"spec\":{\"size\":3}}}");
+    assertThat(object).isInstanceOf(GenericKubernetesResource.class);
+    assertThat(((GenericKubernetesResource) object).getAdditionalProperties())
+        .containsEntry("spec", Map.of("size", 3));
+  }
+
+  @Test
+  void aKindUnderAnotherApiVersionKeepsTheEventsApiVersion() {
+    // A class registered under a version that is not its own: the object says which it is.
+    operators.registerKubernetesResource("example.io/v2", "Pod", Pod.class);
+    fabric8s.registerKubernetesResource("example.io/v2", "Pod", Pod.class);
+    Object object =
+        sameAsFabric8s(
+            "{\"type\":\"ADDED\",\"object\":{\"apiVersion\":\"example.io/v2\",\"kind\":\"Pod\","
+                + "\"metadata\":{\"name\":\"p\"}}}");
+    assertThat(((Pod) object).getApiVersion()).isEqualTo("example.io/v2");
+  }
+
+  @Test
+  void errorsBookmarksAndEmptyEvents() {
+    Object status =
+        sameAsFabric8s(
+            "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource"
+                + " version\",\"reason\":\"Expired\",\"code\":410}}");
+    assertThat(status).isInstanceOf(Status.class);
+    assertThat(((Status) status).getCode()).isEqualTo(410);
+    Object bookmark =
+        sameAsFabric8s(
+            "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+                + "\"metadata\":{\"resourceVersion\":\"12345\",\"annotations\":"
+                + "{\"k8s.io/initial-events-end\":\"true\"}}}}");
+    assertThat(((Pod) bookmark).getMetadata().getResourceVersion()).isEqualTo("12345");
+    assertThat(sameAsFabric8s("{\"type\":\"DELETED\",\"object\":null}")).isNull();
+    assertThat(sameAsFabric8s("{\"type\":\"DELETED\"}")).isNull();
+    assertThat(sameAsFabric8s("{}")).isNull();
+    // An object with no kind: both ways read it as they can (Fabric8's own way decides).
+    sameAsFabric8s("{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"x\"}}}");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "[]",
+        "{\"type\":\"ADDED\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\"",
+        "{\"type\":\"ADDED\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+            + "\"metadata\":{\"name\":7,\"labels\":[]}}}",
+      })
+  void brokenEventsFailAsFabric8sDo(String event) {
+    assertThatThrownBy(() -> read(fabric8s, event)).isInstanceOf(KubernetesClientException.class);
+    assertThatThrownBy(() -> read(operators, event)).isInstanceOf(KubernetesClientException.class);
+  }
+}
