@@ -39,9 +39,7 @@ final class OperatorSerialization {
   static KubernetesSerialization create(WatchEventReader events) {
     ObjectMapper mapper = mapper();
     mapper.registerModule(new SimpleModule().addDeserializer(WatchEvent.class, events));
-    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
-    events.classesFrom(serialization::getRegisteredKubernetesResource);
-    return serialization;
+    return new KubernetesSerialization(mapper, true);
   }
 
   /**

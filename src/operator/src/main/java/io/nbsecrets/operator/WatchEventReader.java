@@ -4,14 +4,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserSequence;
 import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.deser.BeanDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.internal.KubernetesDeserializer;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BiFunction;
 
 /**
  * Reads a watch event's object straight into the class of its {@code apiVersion} and {@code kind}.
@@ -21,35 +24,47 @@ import java.util.function.BiFunction;
  * object of every watch event (a pod's, a StatefulSet's, a session's) is read twice, and the tree
  * holds all of it, {@code managedFields} included, which the operator then drops.
  *
- * <p>The API server writes {@code kind} and {@code apiVersion} first. This reader reads them, finds
- * the class, and reads the rest of the object from the stream into it, as Jackson does with a type
- * id that comes first (the class's own {@code kind} and {@code apiVersion}, which it is made with,
- * are the same). Fields before or between them are buffered and read again ahead of the stream, as
- * Jackson does with a type id that comes later; an object of a kind the client does not know, or
- * without a kind, is read as Fabric8 reads it.
+ * <p>The API server writes {@code kind} and {@code apiVersion} first (a custom resource's fields
+ * come sorted: {@code apiVersion}, {@code kind}, then the rest). This reader reads them, finds the
+ * class the serialization has for them, and reads the rest of the object from the stream into it,
+ * as Jackson does with a type id that comes first. It does so only when the class is read by a
+ * plain bean deserializer (which takes an object from its next field on) and is made with the same
+ * {@code apiVersion} and {@code kind} (which it then keeps). Otherwise the fields read so far are
+ * buffered and read again ahead of the stream, as Jackson does with a type id that comes later; an
+ * object of a kind the serialization does not know, or without a kind, is read as Fabric8 reads it.
+ * The event's other fields are kept, as Fabric8 keeps them.
+ *
+ * <p>Where it differs: of two {@code kind} or {@code apiVersion} fields in one object (which the
+ * API server never sends) the first chooses the class, where Fabric8's tree keeps the last.
  */
 final class WatchEventReader extends StdDeserializer<WatchEvent> {
   private static final long serialVersionUID = 1L;
 
-  /** The apiVersion and kind an object of a class has when it is made, as "apiVersion/kind". */
-  private static final ClassValue<String> NAMES_ITSELF =
+  /** The apiVersion and kind an object of a class has when it is made; none for other classes. */
+  private record TypeFields(String apiVersion, String kind) {
+    static final TypeFields NONE = new TypeFields(null, null);
+
+    boolean are(String otherApiVersion, String otherKind) {
+      return apiVersion != null
+          && apiVersion.equals(otherApiVersion)
+          && Objects.equals(kind, otherKind);
+    }
+  }
+
+  private static final ClassValue<TypeFields> MADE_WITH =
       new ClassValue<>() {
         @Override
-        protected String computeValue(Class<?> type) {
+        protected TypeFields computeValue(Class<?> type) {
           try {
             if (type.getDeclaredConstructor().newInstance() instanceof HasMetadata made) {
-              return made.getApiVersion() + "/" + made.getKind();
+              return new TypeFields(made.getApiVersion(), made.getKind());
             }
           } catch (ReflectiveOperationException | RuntimeException e) {
             // No such object can be made: never read without the type fields.
           }
-          return "";
+          return TypeFields.NONE;
         }
       };
-
-  /** The class the client reads for an {@code apiVersion} and {@code kind}; null when none. */
-  private transient volatile BiFunction<String, String, Class<? extends KubernetesResource>>
-      classes = (apiVersion, kind) -> null;
 
   /** Objects read in one pass, after their type fields alone. */
   private final LongAdder streamed = new LongAdder();
@@ -63,30 +78,23 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
     return streamed.sum();
   }
 
-  /** Where the classes of kinds come from (the serialization this reader is part of). */
-  void classesFrom(BiFunction<String, String, Class<? extends KubernetesResource>> classes) {
-    this.classes = classes;
-  }
-
   @Override
   public WatchEvent deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
     if (!p.isExpectedStartObjectToken()) {
       return (WatchEvent) ctxt.handleUnexpectedToken(WatchEvent.class, p);
     }
-    String type = null;
-    Object object = null;
+    WatchEvent event = new WatchEvent();
     for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
-      JsonToken value = p.nextToken();
-      if (value == JsonToken.VALUE_NULL) {
-        continue;
-      }
+      boolean isNull = p.nextToken() == JsonToken.VALUE_NULL;
+      // Of two fields of one name, the last counts, as in Fabric8's way.
       switch (field) {
-        case "type" -> type = ctxt.readValue(p, String.class);
-        case "object" -> object = object(p, ctxt);
-        default -> p.skipChildren();
+        case "type" -> event.setType(isNull ? null : ctxt.readValue(p, String.class));
+        case "object" -> event.setObject(isNull ? null : object(p, ctxt));
+        default ->
+            event.setAdditionalProperty(field, isNull ? null : ctxt.readValue(p, Object.class));
       }
     }
-    return new WatchEvent(object, type);
+    return event;
   }
 
   private Object object(JsonParser p, DeserializationContext ctxt) throws IOException {
@@ -115,17 +123,30 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
       }
       head.copyCurrentStructure(p);
     }
-    Class<? extends KubernetesResource> known = classes.apply(apiVersion, kind);
-    if (fields == 2 && known != null && NAMES_ITSELF.get(known).equals(apiVersion + "/" + kind)) {
-      // Only the type was read, and the class's own fields say the same: the rest of the object
+    JsonDeserializer<?> kinds =
+        ctxt.findRootValueDeserializer(ctxt.constructType(KubernetesResource.class));
+    Class<? extends KubernetesResource> known =
+        kinds instanceof KubernetesDeserializer k ? k.getRegisteredKind(apiVersion, kind) : null;
+    if (known == null) {
+      return ctxt.readValue(buffered(head, p), KubernetesResource.class);
+    }
+    JsonDeserializer<Object> reader = ctxt.findRootValueDeserializer(ctxt.constructType(known));
+    if (fields == 2
+        && reader.getClass() == BeanDeserializer.class
+        && MADE_WITH.get(known).are(apiVersion, kind)) {
+      // Only the type fields were read, and the class is made with them: the rest of the object
       // is read from the stream, from its next field on.
       p.nextToken();
       streamed.increment();
-      return ctxt.readValue(p, known);
+      return reader.deserialize(p, ctxt);
     }
-    Class<?> type = known == null ? KubernetesResource.class : known;
+    return reader.deserialize(buffered(head, p), ctxt);
+  }
+
+  /** The fields read so far, then the rest of the object, from its start. */
+  private static JsonParser buffered(TokenBuffer head, JsonParser p) throws IOException {
     JsonParser whole = JsonParserSequence.createFlattened(false, head.asParser(p), p);
     whole.nextToken();
-    return ctxt.readValue(whole, type);
+    return whole;
   }
 }
