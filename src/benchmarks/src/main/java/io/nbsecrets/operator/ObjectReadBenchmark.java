@@ -63,7 +63,8 @@ public final class ObjectReadBenchmark {
     serializations.put(
         "no managedFields", new KubernetesSerialization(OperatorSerialization.mapper(), true));
     serializations.put("operator's (+ watch events)", OperatorSerialization.create());
-    // As the operator's client does when it is asked for sessions (client.resources).
+    // So that all read a session as a NotebookSession, as the operator's serialization does by
+    // itself (before, a session's event was read as a generic resource, then converted again).
     serializations.values().forEach(s -> s.registerKubernetesResource(NotebookSession.class));
     System.out.printf(
         "%-22s %8s  %-28s %12s %8s%n", "object", "bytes", "serialization", "us/read", "ratio");

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nbsecrets.model.NotebookSession;
 
 /**
  * How the operator reads Kubernetes objects: as the client does, except that {@code
@@ -29,7 +30,9 @@ final class OperatorSerialization {
 
   /**
    * A serialization that reads and writes objects without their managed fields, and reads a watch
-   * event's object in one pass ({@link WatchEventReader}).
+   * event's object in one pass ({@link WatchEventReader}). It knows the session's own kind: the
+   * client registers no custom resource class by itself, and an event of a kind it does not know is
+   * read as a generic resource and then converted again into the class the informer asked for.
    */
   static KubernetesSerialization create() {
     return create(new WatchEventReader());
@@ -39,7 +42,9 @@ final class OperatorSerialization {
   static KubernetesSerialization create(WatchEventReader events) {
     ObjectMapper mapper = mapper();
     mapper.registerModule(new SimpleModule().addDeserializer(WatchEvent.class, events));
-    return new KubernetesSerialization(mapper, true);
+    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+    serialization.registerKubernetesResource(NotebookSession.class);
+    return serialization;
   }
 
   /**

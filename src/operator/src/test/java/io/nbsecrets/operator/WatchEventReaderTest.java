@@ -34,9 +34,22 @@ class WatchEventReaderTest {
       new KubernetesSerialization(OperatorSerialization.mapper(), true);
 
   WatchEventReaderTest() {
-    // As the operator's client does when it is asked for sessions.
-    operators.registerKubernetesResource(NotebookSession.class);
+    // So that Fabric8's way reads a session as a NotebookSession too (the operator's serialization
+    // knows the kind by itself, which the test below checks).
     fabric8s.registerKubernetesResource(NotebookSession.class);
+  }
+
+  @Test
+  void theOperatorsSerializationKnowsTheSessionsKindByItself() {
+    assertThat(
+            OperatorSerialization.create()
+                .getRegisteredKubernetesResource("nbsecrets.io/v1alpha1", "NotebookSession"))
+        .isEqualTo(NotebookSession.class);
+    assertThat(
+            new KubernetesSerialization(OperatorSerialization.mapper(), true)
+                .getRegisteredKubernetesResource("nbsecrets.io/v1alpha1", "NotebookSession"))
+        .as("what the client knew before: a session's event became a generic resource")
+        .isNull();
   }
 
   static List<String> objects() {
