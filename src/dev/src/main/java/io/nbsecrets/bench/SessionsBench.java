@@ -55,8 +55,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nbsecrets bench sessions}: many NotebookSessions created at once, a burst of init-key
  * requests, and the secrets API under concurrent users. The last line sums the first part up:
- * {@code sessions: n=N secrets=K written_s=S ready_s=S operator_cpu_s=S operator_requests=R
- * operator_writes=W}.
+ * {@code sessions: n=N secrets=K warm_up=W written_s=S ready_s=S operator_cpu_s=S
+ * operator_requests=R operator_writes=W}; with {@code --rounds}, one such line per round, each with
+ * {@code round=R} after {@code warm_up}.
  *
  * <ol>
  *   <li><b>Sessions.</b> {@code --sessions} (1,000) sessions of {@code --secrets} (10) secrets
@@ -151,6 +152,16 @@ final class SessionsBench implements Callable<Integer> {
   int warmUp;
 
   @Option(
+      names = "--rounds",
+      defaultValue = "1",
+      description =
+          "Measured bursts of --sessions each, one after the other, each left running (1-10): the"
+              + " later ones show the operator as it runs once its JIT has compiled what a burst"
+              + " makes hot. Each prints its own figures and summary line; the init-key burst uses"
+              + " the first one's pods.")
+  int rounds;
+
+  @Option(
       names = "--hold",
       defaultValue = "0",
       description =
@@ -180,6 +191,7 @@ final class SessionsBench implements Callable<Integer> {
       Bench.requireRange("--users", users, 1, 200);
       Bench.requireRange("--load-seconds", loadSeconds, 1, 600);
       Bench.requireRange("--warm-up", warmUp, 0, 5000);
+      Bench.requireRange("--rounds", rounds, 1, 10);
       size.check();
       if (mock && !chartValues.isEmpty()) {
         throw new IllegalArgumentException(
@@ -316,7 +328,36 @@ final class SessionsBench implements Callable<Integer> {
           (System.nanoTime() - w) / 1e9,
           (cpuWarmed.get(first(t.processes())) - cpuWarm.get(first(t.processes()))) / 1e9);
     }
-    Progress progress = Progress.start(admin, MEASURED);
+    List<String> summaries = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      try (Progress progress = Progress.start(admin, roundPrefix(round))) {
+        summaries.add(burst(t, users, progress, round));
+      }
+    }
+    if (t.api() != null) {
+      initKeyBurst(admin, api, t);
+    }
+    secretsApiLoad(api, tokens, users, t);
+    long heapLater = heapAfterGc(t.operator());
+    if (heapLater >= 0) {
+      out.printf(
+          "%noperator heap after full GC, after the bursts (the same sessions, later): %.1f MiB%n",
+          heapLater / 1048576.0);
+    }
+    if (hold > 0) {
+      out.printf("holding for %d s (pids: %s)%n", hold, pids(t.processes()));
+      Thread.sleep(hold * 1000L);
+    }
+    summaries.forEach(out::println);
+  }
+
+  /**
+   * One measured burst: {@code --sessions} sessions named {@code prefix####} created at once and
+   * followed until all are Ready; prints its figures and returns its summary line.
+   */
+  private String burst(Target t, List<String> users, Progress progress, int round)
+      throws Exception {
+    KubernetesClient admin = t.dev().client();
     Thread.sleep(3000); // let the first store poll and the informers settle
     long heapBefore = heapAfterGc(t.operator());
     Map<String, Long> cpuBefore = cpu(t.processes());
@@ -326,7 +367,7 @@ final class SessionsBench implements Callable<Integer> {
 
     Optional<MachineCpu.Reading> machineBefore = MachineCpu.read();
     long begin = System.nanoTime();
-    createSessions(admin, users, MEASURED, sessions);
+    createSessions(admin, users, progress.prefix, sessions);
     long created = System.nanoTime();
     long stsAt = progress.await(p -> p.statefulSets >= sessions, begin, out);
     // Read as soon as the StatefulSets are all there (the poll's lag, at most its period, after).
@@ -342,11 +383,17 @@ final class SessionsBench implements Callable<Integer> {
     long heapAfter = heapAfterGc(t.operator());
 
     out.printf(
-        "%n== %d sessions of %d secrets, %d users%s ==%n",
+        "%n== %d sessions of %d secrets, %d users%s%s ==%n",
         sessions,
         size.secrets,
         users.size(),
-        warmUp > 0 ? ", after " + warmUp + " warm-up sessions" : ", cold operator");
+        rounds > 1 ? ", round " + round + " of " + rounds : "",
+        warmUp > 0 || round > 1
+            ? ", after "
+                + (warmUp > 0 ? warmUp + " warm-up sessions" : "")
+                + (warmUp > 0 && round > 1 ? " and " : "")
+                + (round > 1 ? (round - 1) * sessions + " sessions of earlier rounds" : "")
+            : ", cold operator");
     out.printf("created (all POSTs answered) %.1f s%n", (created - begin) / 1e9);
     out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
     out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
@@ -394,32 +441,18 @@ final class SessionsBench implements Callable<Integer> {
     String summary =
         String.format(
             java.util.Locale.ROOT,
-            "sessions: n=%d secrets=%d warm_up=%d written_s=%.1f ready_s=%.1f"
+            "sessions: n=%d secrets=%d warm_up=%d%s written_s=%.1f ready_s=%.1f"
                 + " operator_cpu_s=%.1f operator_requests=%.2f operator_writes=%.2f",
             sessions,
             size.secrets,
             warmUp,
+            rounds > 1 ? " round=" + round : "",
             (stsAt - begin) / 1e9,
             (readyAt - begin) / 1e9,
             (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
             operatorRequests.total() / (double) sessions,
             operatorRequests.writes() / (double) sessions);
-
-    if (t.api() != null) {
-      initKeyBurst(admin, api, t);
-    }
-    secretsApiLoad(api, tokens, users, t);
-    progress.close();
-    if (heapBefore >= 0) {
-      out.printf(
-          "%noperator heap after full GC, after the bursts (the same sessions, later): %.1f MiB%n",
-          heapAfterGc(t.operator()) / 1048576.0);
-    }
-    if (hold > 0) {
-      out.printf("holding for %d s (pids: %s)%n", hold, pids(t.processes()));
-      Thread.sleep(hold * 1000L);
-    }
-    out.println(summary);
+    return summary;
   }
 
   private void storeSecrets(String api, Map<String, String> tokens, List<String> users)
@@ -444,6 +477,18 @@ final class SessionsBench implements Callable<Integer> {
 
   /** The names of the measured sessions, and of the warm-up's. */
   private static final String MEASURED = "nb";
+
+  /** The names of round {@code round}'s sessions: {@code nb####}, then {@code nb2####}, .... */
+  private static String roundPrefix(int round) {
+    return round == 1 ? MEASURED : MEASURED + round;
+  }
+
+  /** Whether {@code name} is {@code prefix} and four digits. */
+  private static boolean named(String prefix, String name) {
+    return name.length() == prefix.length() + 4
+        && name.startsWith(prefix)
+        && name.substring(prefix.length()).chars().allMatch(Character::isDigit);
+  }
 
   private static final String WARM_UP = "warm";
 
@@ -490,9 +535,7 @@ final class SessionsBench implements Callable<Integer> {
     }
 
     boolean ours(String name) {
-      return name.length() == prefix.length() + 4
-          && name.startsWith(prefix)
-          && name.substring(prefix.length()).chars().allMatch(Character::isDigit);
+      return named(prefix, name);
     }
 
     private Progress(KubernetesClient admin, String prefix) {
@@ -574,7 +617,7 @@ final class SessionsBench implements Callable<Integer> {
             .list()
             .getItems()
             .stream()
-            .filter(p -> p.getMetadata().getName().startsWith(MEASURED))
+            .filter(p -> named(MEASURED, p.getMetadata().getName().replaceFirst("-0$", "")))
             .toList();
     List<String> podTokens = Collections.synchronizedList(new ArrayList<>());
     concurrently(16, pods, pod -> podTokens.add(NodeStandIn.podToken(admin, pod)));

@@ -122,6 +122,46 @@ class BenchCommandTest {
   }
 
   @Test
+  void sessionsInRoundsMeasuresEachBurstAfterTheOnesBeforeIt() {
+    Run run =
+        run(
+            "bench",
+            "sessions",
+            "--mock",
+            "--rounds",
+            "2",
+            "--sessions",
+            "2",
+            "--users",
+            "2",
+            "--secrets",
+            "2",
+            "--value-chars",
+            "20",
+            "--load-seconds",
+            "1");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("== 2 sessions of 2 secrets, 2 users, round 1 of 2, cold operator ==")
+        .contains(
+            "== 2 sessions of 2 secrets, 2 users, round 2 of 2, after 2 sessions of earlier"
+                + " rounds ==");
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines.get(lines.size() - 2))
+        .startsWith("sessions: n=2 secrets=2 warm_up=0 round=1 written_s=");
+    assertThat(lines.get(lines.size() - 1))
+        .startsWith("sessions: n=2 secrets=2 warm_up=0 round=2 written_s=");
+    // Each round counts its own operator's writes: a new session's are at least its Secret,
+    // StatefulSet and Service.
+    for (String line : lines.subList(lines.size() - 2, lines.size())) {
+      Matcher m = Pattern.compile("operator_writes=(\\d+\\.\\d\\d)").matcher(line);
+      assertThat(m.find()).as(line).isTrue();
+      assertThat(Double.parseDouble(m.group(1))).as(line).isGreaterThanOrEqualTo(3.0);
+    }
+  }
+
+  @Test
   void sessionsRefusesSettingsOutOfRangeNamingTheOption() {
     Run run = run("bench", "sessions", "--mock", "--sessions", "0");
     assertThat(run.exit()).isEqualTo(2);
@@ -130,6 +170,9 @@ class BenchCommandTest {
     assertThat(warm.exit()).isEqualTo(2);
     assertThat(warm.err())
         .contains("bench sessions: --warm-up must be between 0 and 5000, got: -1");
+    Run rounds = run("bench", "sessions", "--mock", "--rounds", "11");
+    assertThat(rounds.exit()).isEqualTo(2);
+    assertThat(rounds.err()).contains("bench sessions: --rounds must be between 1 and 10, got: 11");
     Run chart = run("bench", "sessions", "--mock", "--set", "operator.extraEnv[0].name=X");
     assertThat(chart.exit()).isEqualTo(2);
     assertThat(chart.err())
