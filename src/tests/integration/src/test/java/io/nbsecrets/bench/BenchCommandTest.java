@@ -94,23 +94,7 @@ class BenchCommandTest {
 
   @Test
   void sessionsAfterAWarmUpMeasuresOnlyTheBurstThatFollows() {
-    Run run =
-        run(
-            "bench",
-            "sessions",
-            "--mock",
-            "--warm-up",
-            "3",
-            "--sessions",
-            "2",
-            "--users",
-            "2",
-            "--secrets",
-            "2",
-            "--value-chars",
-            "20",
-            "--load-seconds",
-            "1");
+    Run run = twoSmallSessionsOnTheMock("--warm-up", "3");
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
@@ -123,23 +107,7 @@ class BenchCommandTest {
 
   @Test
   void sessionsInRoundsMeasuresEachBurstAfterTheOnesBeforeIt() {
-    Run run =
-        run(
-            "bench",
-            "sessions",
-            "--mock",
-            "--rounds",
-            "2",
-            "--sessions",
-            "2",
-            "--users",
-            "2",
-            "--secrets",
-            "2",
-            "--value-chars",
-            "20",
-            "--load-seconds",
-            "1");
+    Run run = twoSmallSessionsOnTheMock("--rounds", "2");
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
@@ -159,6 +127,25 @@ class BenchCommandTest {
       assertThat(m.find()).as(line).isTrue();
       assertThat(Double.parseDouble(m.group(1))).as(line).isGreaterThanOrEqualTo(3.0);
     }
+  }
+
+  /** {@code bench sessions --mock} with {@code options}, of two small sessions and a short load. */
+  private static Run twoSmallSessionsOnTheMock(String... options) {
+    List<String> args = new ArrayList<>(List.of("bench", "sessions", "--mock"));
+    args.addAll(List.of(options));
+    args.addAll(
+        List.of(
+            "--sessions",
+            "2",
+            "--users",
+            "2",
+            "--secrets",
+            "2",
+            "--value-chars",
+            "20",
+            "--load-seconds",
+            "1"));
+    return run(args.toArray(String[]::new));
   }
 
   @Test
