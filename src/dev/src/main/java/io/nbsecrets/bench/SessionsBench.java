@@ -17,6 +17,7 @@ import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.Workload;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,10 +68,10 @@ import picocli.CommandLine.Spec;
  *       process; the operator's heap after a full GC ({@code jcmd}) before, after, and again at the
  *       end; every client's Kubernetes API requests and writes per session.
  *   <li><b>Init-key burst</b> (control plane only: it needs pod-bound tokens that the real API
- *       server validates): one projected token per session pod (TokenRequest, as the kubelet does,
- *       made before the clock starts), then one {@code POST /api/v1/init/user-key} per pod, 50 at a
- *       time. Measured: throughput, p50/p99, the API's CPU and its Kubernetes API requests per
- *       call.
+ *       server validates): one projected token per pod of the first measured round (TokenRequest,
+ *       as the kubelet does, made before the clock starts), then one {@code POST
+ *       /api/v1/init/user-key} per pod, 50 at a time. Measured: throughput, p50/p99, the API's CPU
+ *       and its Kubernetes API requests per call.
  *   <li><b>Secrets API under load:</b> each of the 50 users, concurrently, PUTs and GETs a secret
  *       for {@code --load-seconds} (15). Measured: operations per second, p50/p99 of each, the CPU
  *       of each process.
@@ -146,9 +147,9 @@ final class SessionsBench implements Callable<Integer> {
       defaultValue = "0",
       description =
           "Sessions created (named warm####) and waited for until Ready before the measured"
-              + " burst, and left running: the operator has then compiled its hot code, as one"
-              + " that has run a while. 0 (default): a cold operator, as just after a start"
-              + " (0-5000).")
+              + " burst, and left running: the operator has then compiled part of its hot code"
+              + " (--rounds shows how much is left). 0 (default): a cold operator, as just after"
+              + " a start (0-5000).")
   int warmUp;
 
   @Option(
@@ -341,8 +342,8 @@ final class SessionsBench implements Callable<Integer> {
     long heapLater = heapAfterGc(t.operator());
     if (heapLater >= 0) {
       out.printf(
-          "%noperator heap after full GC, after the bursts (the same sessions, later): %.1f MiB%n",
-          heapLater / 1048576.0);
+          "%noperator heap after full GC, after the bursts (%s sessions, later): %.1f MiB%n",
+          rounds > 1 ? "all rounds'" : "the same", heapLater / 1048576.0);
     }
     if (hold > 0) {
       out.printf("holding for %d s (pids: %s)%n", hold, pids(t.processes()));
@@ -475,22 +476,32 @@ final class SessionsBench implements Callable<Integer> {
         });
   }
 
-  /** The names of the measured sessions, and of the warm-up's. */
+  /** The names of the first measured round's sessions ({@link #roundPrefix}). */
   private static final String MEASURED = "nb";
 
-  /** The names of round {@code round}'s sessions: {@code nb####}, then {@code nb2####}, .... */
-  private static String roundPrefix(int round) {
+  /**
+   * The names of round {@code round}'s sessions: {@code nb####}, then {@code nb2####}, ...; with
+   * {@link #named}, no round's names are another's (nor the warm-up's, {@code warm####}).
+   */
+  static String roundPrefix(int round) {
     return round == 1 ? MEASURED : MEASURED + round;
   }
 
   /** Whether {@code name} is {@code prefix} and four digits. */
-  private static boolean named(String prefix, String name) {
+  static boolean named(String prefix, String name) {
     return name.length() == prefix.length() + 4
         && name.startsWith(prefix)
         && name.substring(prefix.length()).chars().allMatch(Character::isDigit);
   }
 
   private static final String WARM_UP = "warm";
+
+  /** Whether {@code pod} is the pod of one of round {@code round}'s sessions. */
+  static boolean isPodOfRound(int round, String pod) {
+    int dash = pod.lastIndexOf('-');
+    String session = dash < 0 ? pod : pod.substring(0, dash);
+    return named(roundPrefix(round), session) && pod.equals(Workload.podName(session));
+  }
 
   private void createSessions(KubernetesClient admin, List<String> users, String prefix, int n)
       throws Exception {
@@ -617,7 +628,7 @@ final class SessionsBench implements Callable<Integer> {
             .list()
             .getItems()
             .stream()
-            .filter(p -> named(MEASURED, p.getMetadata().getName().replaceFirst("-0$", "")))
+            .filter(p -> isPodOfRound(1, p.getMetadata().getName()))
             .toList();
     List<String> podTokens = Collections.synchronizedList(new ArrayList<>());
     concurrently(16, pods, pod -> podTokens.add(NodeStandIn.podToken(admin, pod)));

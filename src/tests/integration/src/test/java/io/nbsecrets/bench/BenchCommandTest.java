@@ -121,12 +121,38 @@ class BenchCommandTest {
     assertThat(lines.get(lines.size() - 1))
         .startsWith("sessions: n=2 secrets=2 warm_up=0 round=2 written_s=");
     // Each round counts its own operator's writes: a new session's are at least its Secret,
-    // StatefulSet and Service.
+    // StatefulSet and Service, and the second round's are not the first's counted again.
+    List<Double> writes = new ArrayList<>();
     for (String line : lines.subList(lines.size() - 2, lines.size())) {
       Matcher m = Pattern.compile("operator_writes=(\\d+\\.\\d\\d)").matcher(line);
       assertThat(m.find()).as(line).isTrue();
-      assertThat(Double.parseDouble(m.group(1))).as(line).isGreaterThanOrEqualTo(3.0);
+      writes.add(Double.parseDouble(m.group(1)));
     }
+    assertThat(writes).allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(3.0));
+    assertThat(writes.get(1)).isLessThanOrEqualTo(1.5 * writes.get(0));
+  }
+
+  @Test
+  void noRoundsSessionsOrPodsAreAnotherRoundsOrTheWarmUps() {
+    assertThat(SessionsBench.roundPrefix(1)).isEqualTo("nb");
+    assertThat(SessionsBench.roundPrefix(2)).isEqualTo("nb2");
+    assertThat(SessionsBench.roundPrefix(10)).isEqualTo("nb10");
+    // Four digits after the prefix, no more and no fewer.
+    assertThat(SessionsBench.named("nb", "nb0042")).isTrue();
+    assertThat(SessionsBench.named("nb", "nb20000")).isFalse();
+    assertThat(SessionsBench.named("nb2", "nb2000")).isFalse();
+    assertThat(SessionsBench.named("nb2", "nb20000")).isTrue();
+    assertThat(SessionsBench.named("nb1", "nb10000")).isTrue();
+    assertThat(SessionsBench.named("nb10", "nb10000")).isFalse();
+    assertThat(SessionsBench.named("nb", "warm0001")).isFalse();
+    assertThat(SessionsBench.named("nb", "nbx042")).isFalse();
+    // The init-key burst's pods: the first round's sessions' pods only.
+    assertThat(SessionsBench.isPodOfRound(1, "nb0042-0")).isTrue();
+    assertThat(SessionsBench.isPodOfRound(1, "nb20042-0")).isFalse();
+    assertThat(SessionsBench.isPodOfRound(2, "nb20042-0")).isTrue();
+    assertThat(SessionsBench.isPodOfRound(1, "warm0042-0")).isFalse();
+    assertThat(SessionsBench.isPodOfRound(1, "nb0042-1")).isFalse();
+    assertThat(SessionsBench.isPodOfRound(1, "nb0042")).isFalse();
   }
 
   /** {@code bench sessions --mock} with {@code options}, of two small sessions and a short load. */
@@ -157,9 +183,12 @@ class BenchCommandTest {
     assertThat(warm.exit()).isEqualTo(2);
     assertThat(warm.err())
         .contains("bench sessions: --warm-up must be between 0 and 5000, got: -1");
-    Run rounds = run("bench", "sessions", "--mock", "--rounds", "11");
-    assertThat(rounds.exit()).isEqualTo(2);
-    assertThat(rounds.err()).contains("bench sessions: --rounds must be between 1 and 10, got: 11");
+    for (String bad : List.of("0", "11")) {
+      Run rounds = run("bench", "sessions", "--mock", "--rounds", bad);
+      assertThat(rounds.exit()).isEqualTo(2);
+      assertThat(rounds.err())
+          .contains("bench sessions: --rounds must be between 1 and 10, got: " + bad);
+    }
     Run chart = run("bench", "sessions", "--mock", "--set", "operator.extraEnv[0].name=X");
     assertThat(chart.exit()).isEqualTo(2);
     assertThat(chart.err())
