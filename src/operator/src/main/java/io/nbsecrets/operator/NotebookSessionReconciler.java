@@ -77,8 +77,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   }
 
   /**
-   * What the caches hold about a session: its snapshot records, workload, pod (slim: {@link
-   * SessionPods}) and the StatefulSet controller's FailedCreate Events.
+   * What the caches hold about a session: its snapshot records, workload (slim: {@link
+   * Workload#slim}), pod (slim: {@link SessionPods#slim}) and the StatefulSet controller's
+   * FailedCreate Events.
    */
   private record Observed(
       List<SnapshotRecord> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -50,6 +51,9 @@ final class SessionEventSources {
       SecretResolver resolver,
       SessionMetrics metrics) {
     String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
+    // Where one informer fills each cache, StatefulSets and pods are cached slim (SlimStore).
+    boolean oneInformer =
+        SlimStore.fitsOneInformer(context.getControllerConfiguration().getEffectiveNamespaces());
     // Snapshot records, not the session Secrets: the operator never reads a Secret.
     var records =
         owned(
@@ -57,11 +61,18 @@ final class SessionEventSources {
             ConfigMap.class,
             "snapshots",
             ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT,
+            null,
             null);
     // Only the StatefulSet's updates that change what a reconcile reads from it (WorkloadChanges).
     var statefulSets =
-        owned(context, StatefulSet.class, "statefulsets", ours, new WorkloadChanges());
-    var services = owned(context, Service.class, "services", ours, null);
+        owned(
+            context,
+            StatefulSet.class,
+            "statefulsets",
+            ours,
+            new WorkloadChanges(),
+            oneInformer ? Workload::slim : null);
+    var services = owned(context, Service.class, "services", ours, null, null);
     var primaries = context.getPrimaryCache();
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
@@ -90,9 +101,8 @@ final class SessionEventSources {
                     SessionPods.onAdd(pod) || endsCreationFailure(pod, primaries, creationFailures))
             .withOnUpdateFilter(SessionPods::onUpdate)
             .withOnDeleteFilter(SessionPods::onDelete);
-    if (SessionPods.fitsOneInformer(
-        context.getControllerConfiguration().getEffectiveNamespaces())) {
-      podConfig.withItemStore(new SessionPods());
+    if (oneInformer) {
+      podConfig.withItemStore(new SlimStore<>(SessionPods::slim));
     }
     InformerEventSource<Pod, NotebookSession> pods =
         new InformerEventSource<>(podConfig.build(), context);
@@ -131,14 +141,16 @@ final class SessionEventSources {
    * #created}) only when the watch's addition comes after the create call has returned, and it
    * often comes before: each new session was then reconciled once more for nothing. The cache still
    * takes every addition; a change ({@code updates}: all when null) or a deletion still reconciles,
-   * and at start every session is reconciled anyway.
+   * and at start every session is reconciled anyway. With {@code slim}, the cache keeps what it
+   * makes of each object ({@link SlimStore}).
    */
   private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> owned(
       EventSourceContext<NotebookSession> context,
       Class<R> type,
       String name,
       String selector,
-      OnUpdateFilter<R> updates) {
+      OnUpdateFilter<R> updates,
+      UnaryOperator<R> slim) {
     var config =
         InformerEventSourceConfiguration.from(type, NotebookSession.class)
             .withName(name)
@@ -146,6 +158,9 @@ final class SessionEventSources {
             .withOnAddFilter(added -> false);
     if (updates != null) {
       config.withOnUpdateFilter(updates);
+    }
+    if (slim != null) {
+      config.withItemStore(new SlimStore<>(slim));
     }
     return new InformerEventSource<>(config.build(), context);
   }

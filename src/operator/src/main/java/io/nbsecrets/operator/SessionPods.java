@@ -5,16 +5,12 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The session pods the operator watches, for one reason: an init step that fails changes nothing
@@ -23,13 +19,13 @@ import java.util.stream.Stream;
  *
  * <p>The cache keeps of each pod only what that needs, its metadata and its init container's
  * status, so that a thousand sessions do not hold a thousand pod specs (where one informer watches
- * them: all namespaces, the default, or one; see {@link #fitsOneInformer}). Whether a session has a
- * pod at all is read from this cache ({@link PodCreationFailures#noPod}). A pod's update reconciles
- * its session only when the init step's failure appears, changes or goes away; the pod getting
- * ready reaches the session through its StatefulSet's status.
+ * them: all namespaces, the default, or one; see {@link SlimStore}). Whether a session has a pod at
+ * all is read from this cache ({@link PodCreationFailures#noPod}). A pod's update reconciles its
+ * session only when the init step's failure appears, changes or goes away; the pod getting ready
+ * reaches the session through its StatefulSet's status.
  */
-final class SessionPods implements ItemStore<Pod> {
-  private final BasicItemStore<Pod> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
+final class SessionPods {
+  private SessionPods() {}
 
   /** The session a pod belongs to, by the label its StatefulSet's template gives it. */
   static Set<ResourceID> session(Pod pod) {
@@ -55,15 +51,6 @@ final class SessionPods implements ItemStore<Pod> {
    */
   static boolean onDelete(Pod pod, Boolean finalStateUnknown) {
     return PodInitFailures.of(pod).isPresent();
-  }
-
-  /**
-   * Whether the pod informer may use this slim cache: only when it is one informer. With several
-   * watched namespaces JOSDK makes one informer per namespace, all given the same store, and each
-   * one's re-list would drop the other namespaces' pods from it.
-   */
-  static boolean fitsOneInformer(Set<String> effectiveNamespaces) {
-    return effectiveNamespaces.size() == 1;
   }
 
   /** The session's own pod among those that carry its labels (anyone may label a pod so). */
@@ -101,40 +88,5 @@ final class SessionPods implements ItemStore<Pod> {
         .withInitContainerStatuses(init)
         .endStatus()
         .build();
-  }
-
-  @Override
-  public String getKey(Pod pod) {
-    return store.getKey(pod);
-  }
-
-  @Override
-  public Pod put(String key, Pod pod) {
-    return store.put(key, slim(pod));
-  }
-
-  @Override
-  public Pod remove(String key) {
-    return store.remove(key);
-  }
-
-  @Override
-  public Stream<String> keySet() {
-    return store.keySet();
-  }
-
-  @Override
-  public Stream<Pod> values() {
-    return store.values();
-  }
-
-  @Override
-  public int size() {
-    return store.size();
-  }
-
-  @Override
-  public Pod get(String key) {
-    return store.get(key);
   }
 }

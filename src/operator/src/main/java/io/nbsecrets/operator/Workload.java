@@ -1,14 +1,19 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.util.Hashes;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -109,6 +114,39 @@ public final class Workload {
         .map(v -> v.getSecret().getSecretName())
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * What the operator's cache keeps of a StatefulSet ({@link SlimStore}): what a reconcile reads of
+   * it, its metadata (without managed fields: the annotations the workload step compares, the
+   * snapshot record, the owners), its sealed volume ({@link #mountedSecret}) and its status ({@link
+   * SessionStatusAggregator#podReady}); not the rest of its pod template, most of its size. A
+   * replace is built from the session, never from the cached object.
+   */
+  static StatefulSet slim(StatefulSet sts) {
+    ObjectMeta meta =
+        sts.getMetadata() == null ? null : new ObjectMetaBuilder(sts.getMetadata()).build();
+    if (meta != null) {
+      meta.setManagedFields(null);
+    }
+    var template = sts.getSpec() == null ? null : sts.getSpec().getTemplate();
+    List<Volume> sealed =
+        template == null || template.getSpec() == null || template.getSpec().getVolumes() == null
+            ? List.of()
+            : template.getSpec().getVolumes().stream()
+                .filter(v -> SEALED_VOLUME.equals(v.getName()))
+                .toList();
+    return new StatefulSetBuilder()
+        .withMetadata(meta)
+        .withNewSpec()
+        .withNewTemplate()
+        .withNewSpec()
+        .withVolumes(sealed)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .withStatus(sts.getStatus())
+        .build();
   }
 
   /**

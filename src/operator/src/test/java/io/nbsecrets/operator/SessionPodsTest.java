@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +56,7 @@ class SessionPodsTest {
 
   @Test
   void theCacheKeepsTheMetadataAndTheInitContainersStatusOnly() {
-    SessionPods store = new SessionPods();
+    SlimStore<Pod> store = new SlimStore<>(SessionPods::slim);
     Pod full = pod(init(1, "DecryptFailed: secret x cannot be decrypted"));
     String key = store.getKey(full);
     assertThat(key).isEqualTo("alice/nb-0");
@@ -109,13 +108,6 @@ class SessionPodsTest {
   void aFailedPodThatGoesAwayReconcilesItsSessionSoItsReasonDoesNotOutliveIt() {
     assertThat(SessionPods.onDelete(pod(init(1, "DecryptFailed: x")), false)).isTrue();
     assertThat(SessionPods.onDelete(pod(init(-1, null)), true)).isFalse();
-  }
-
-  @Test
-  void theSlimCacheIsUsedOnlyByOneInformer() {
-    assertThat(SessionPods.fitsOneInformer(Constants.WATCH_ALL_NAMESPACE_SET)).isTrue();
-    assertThat(SessionPods.fitsOneInformer(java.util.Set.of("alice"))).isTrue();
-    assertThat(SessionPods.fitsOneInformer(java.util.Set.of("alice", "bob"))).isFalse();
   }
 
   @Test
