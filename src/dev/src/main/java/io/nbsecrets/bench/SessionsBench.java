@@ -2,6 +2,7 @@ package io.nbsecrets.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -37,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -166,9 +168,17 @@ final class SessionsBench implements Callable<Integer> {
       names = "--hold",
       defaultValue = "0",
       description =
-          "Seconds to keep everything running after the measurements (to inspect it, or to take"
-              + " a profile with jcmd).")
+          "Seconds to keep everything running after the measurements, the deletion's too (to"
+              + " inspect it, or to take a profile with jcmd).")
   int hold;
+
+  @Option(
+      names = "--delete",
+      description =
+          "At the end, delete every session at once (warm-up and rounds) and follow until they"
+              + " and all they made are gone: the time, the operator's CPU and requests, and its"
+              + " heap after a full GC against the heap at the start (is it flat?).")
+  boolean delete;
 
   @Option(
       names = "--set",
@@ -308,6 +318,10 @@ final class SessionsBench implements Callable<Integer> {
     KubernetesClient admin = t.dev().client();
     String api = t.dev().apiUrl();
     Map<String, String> tokens = t.dev().tokens();
+    long heapAtStart = heapAfterGc(t.operator());
+    if (heapAtStart >= 0) {
+      out.printf("operator heap after full GC, at the start: %.1f MiB%n", heapAtStart / 1048576.0);
+    }
 
     long t0 = System.nanoTime();
     storeSecrets(api, tokens, users);
@@ -344,6 +358,9 @@ final class SessionsBench implements Callable<Integer> {
       out.printf(
           "%noperator heap after full GC, after the bursts (%s sessions, later): %.1f MiB%n",
           rounds > 1 ? "all rounds'" : "the same", heapLater / 1048576.0);
+    }
+    if (delete) {
+      summaries.add(deleteAll(t, users, heapAtStart, heapLater));
     }
     if (hold > 0) {
       out.printf("holding for %d s (pids: %s)%n", hold, pids(t.processes()));
@@ -407,21 +424,9 @@ final class SessionsBench implements Callable<Integer> {
               + " %d cores)%n",
           100 * m.busyShare(), m.busy(), m.busy() + m.idle(), m.cores());
     }
-    out.println("CPU until all StatefulSets written:");
-    cpuBefore.forEach(
-        (name, before) ->
-            out.printf("  %-40s %7.1f s%n", name, (cpuWritten.get(name) - before) / 1e9));
-    out.println("CPU during the burst (until all Ready, plus 3 s):");
-    cpuBefore.forEach(
-        (name, before) ->
-            out.printf("  %-40s %7.1f s%n", name, (cpuAfter.get(name) - before) / 1e9));
-    if (jvmBefore.isPresent() && jvmAfter.isPresent()) {
-      JvmThreads.Cpu jvm = jvmAfter.get().minus(jvmBefore.get());
-      out.printf(
-          "  of the operator's: its JIT compiler threads %.1f s, its collector and VM threads"
-              + " %.1f s (threads alive at both ends)%n",
-          jvm.jit(), jvm.gcAndVm());
-    }
+    printCpu("until all StatefulSets written", cpuBefore, cpuWritten);
+    printCpu("during the burst (until all Ready, plus 3 s)", cpuBefore, cpuAfter);
+    printJvmThreads(jvmBefore, jvmAfter);
     if (heapBefore >= 0) {
       out.printf(
           "operator heap after full GC: before %.1f MiB, after %.1f MiB (%+.1f KiB per session)%n",
@@ -454,6 +459,133 @@ final class SessionsBench implements Callable<Integer> {
             operatorRequests.total() / (double) sessions,
             operatorRequests.writes() / (double) sessions);
     return summary;
+  }
+
+  /**
+   * Deletes every session at once (one delete-collection per user's namespace) and follows until
+   * the sessions and everything made for them (StatefulSets, Services, Secrets, pods) are gone;
+   * prints its figures and returns its summary line.
+   */
+  private String deleteAll(Target t, List<String> users, long heapAtStart, long heapWithAll)
+      throws Exception {
+    KubernetesClient admin = t.dev().client();
+    int total = warmUp + rounds * sessions;
+    try (Remaining remaining = Remaining.start(admin, users)) {
+      Thread.sleep(3000); // let the informers settle
+      Map<String, Long> cpuBefore = cpu(t.processes());
+      Optional<JvmThreads.Cpu> jvmBefore = JvmThreads.cpu(t.operator());
+      long reconcilesBefore = t.reconciles().get();
+      t.mark().run();
+      long begin = System.nanoTime();
+      concurrently(
+          16, users, user -> admin.resources(NotebookSession.class).inNamespace(user).delete());
+      // kube-controller-manager's garbage collector deletes what the sessions made at its client's
+      // pace (--kube-api-qps, 20 by default): about half a second per session on this tier.
+      Duration within = Duration.ofSeconds(Math.max(WITHIN.toSeconds(), total));
+      long sessionsGoneAt = remaining.await(r -> r.sessions() == 0, begin, within, out);
+      long allGoneAt = remaining.await(Remaining.Counts::none, begin, within, out);
+      Thread.sleep(3000); // the last events
+      Map<String, Long> cpuAfter = cpu(t.processes());
+      Optional<JvmThreads.Cpu> jvmAfter = JvmThreads.cpu(t.operator());
+      long reconcilesAfter = t.reconciles().get();
+      Map<String, Counts> requests = t.requestsSinceMark().get();
+      long heapAfter = heapAfterGc(t.operator());
+      Thread.sleep(15_000); // whatever the operator lets go of only later shows in the second
+      long heapLater = heapAfterGc(t.operator());
+
+      out.printf("%n== all %d sessions deleted at once ==%n", total);
+      out.printf("all sessions gone           %.1f s%n", (sessionsGoneAt - begin) / 1e9);
+      out.printf(
+          "all they made gone          %.1f s (StatefulSets, Services, Secrets, pods)%n",
+          (allGoneAt - begin) / 1e9);
+      printCpu("during the deletion (until all gone, plus 3 s)", cpuBefore, cpuAfter);
+      printJvmThreads(jvmBefore, jvmAfter);
+      if (reconcilesBefore >= 0 && reconcilesAfter >= 0) {
+        out.printf(
+            "operator reconciles per deleted session: %.2f%n",
+            (reconcilesAfter - reconcilesBefore) / (double) total);
+      }
+      printRequests(requests, total, "per deleted session");
+      if (heapAtStart >= 0 && heapAfter >= 0) {
+        out.printf(
+            "operator heap after full GC: at the start %.1f MiB, with all sessions %.1f MiB,"
+                + " after the deletion %.1f MiB (%+.2f KiB per deleted session), 15 s later"
+                + " %.1f MiB%n",
+            heapAtStart / 1048576.0,
+            heapWithAll / 1048576.0,
+            heapAfter / 1048576.0,
+            (heapAfter - heapAtStart) / 1024.0 / total,
+            heapLater / 1048576.0);
+      }
+      Counts operatorRequests =
+          requests.getOrDefault(
+              OPERATOR_SA,
+              requests.getOrDefault(DevEnvironment.OPERATOR_AGENT, new Counts(Map.of())));
+      return String.format(
+          java.util.Locale.ROOT,
+          "deletion: sessions=%d gone_s=%.1f operator_cpu_s=%.1f operator_requests=%.2f"
+              + " operator_writes=%.2f heap_start_mib=%.1f heap_end_mib=%.1f heap_later_mib=%.1f",
+          total,
+          (allGoneAt - begin) / 1e9,
+          (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
+          operatorRequests.total() / (double) total,
+          operatorRequests.writes() / (double) total,
+          heapAtStart / 1048576.0,
+          heapAfter / 1048576.0,
+          heapLater / 1048576.0);
+    }
+  }
+
+  /**
+   * What is left of the sessions in the users' namespaces, from informers (the bench's own, as an
+   * admin): the sessions, and the objects labelled as made for one.
+   */
+  private static final class Remaining implements AutoCloseable {
+    record Counts(int sessions, int statefulSets, int services, int secrets, int pods) {
+      boolean none() {
+        return sessions + statefulSets + services + secrets + pods == 0;
+      }
+    }
+
+    private final Set<String> namespaces;
+    private final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
+
+    private Remaining(KubernetesClient admin, List<String> users) {
+      namespaces = Set.copyOf(users);
+      informers.add(admin.resources(NotebookSession.class).inAnyNamespace().inform());
+      informers.add(
+          admin.apps().statefulSets().inAnyNamespace().withLabel(Labels.SESSION).inform());
+      informers.add(admin.services().inAnyNamespace().withLabel(Labels.SESSION).inform());
+      informers.add(admin.secrets().inAnyNamespace().withLabel(Labels.SESSION).inform());
+      informers.add(admin.pods().inAnyNamespace().withLabel(Labels.SESSION).inform());
+    }
+
+    static Remaining start(KubernetesClient admin, List<String> users) {
+      return new Remaining(admin, users);
+    }
+
+    private int count(int i) {
+      return (int)
+          informers.get(i).getStore().list().stream()
+              .filter(o -> namespaces.contains(o.getMetadata().getNamespace()))
+              .count();
+    }
+
+    Counts now() {
+      return new Counts(count(0), count(1), count(2), count(3), count(4));
+    }
+
+    long await(
+        java.util.function.Predicate<Counts> done, long begin, Duration within, PrintWriter out)
+        throws Exception {
+      return SessionsBench.await(
+          this::now, done, begin, begin + within.toNanos(), "not gone within " + within, out);
+    }
+
+    @Override
+    public void close() {
+      informers.forEach(SharedIndexInformer::close);
+    }
   }
 
   private void storeSecrets(String api, Map<String, String> tokens, List<String> users)
@@ -586,28 +718,49 @@ final class SessionsBench implements Callable<Integer> {
 
     long await(java.util.function.Predicate<Snapshot> done, long begin, PrintWriter out)
         throws Exception {
-      long deadline = System.nanoTime() + WITHIN.toNanos();
-      long lastPrint = 0;
-      while (true) {
-        Snapshot p = now();
-        if (done.test(p)) {
-          return System.nanoTime();
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("not done within " + WITHIN + ": " + p);
-        }
-        if (System.nanoTime() - lastPrint > 5_000_000_000L) {
-          lastPrint = System.nanoTime();
-          out.printf("  %5.1f s: %s%n", (lastPrint - begin) / 1e9, p);
-        }
-        Thread.sleep(200);
-      }
+      return SessionsBench.await(
+          this::now,
+          done,
+          begin,
+          System.nanoTime() + WITHIN.toNanos(),
+          "not done within " + WITHIN,
+          out);
     }
 
     @Override
     public void close() {
       sessions.close();
       statefulSets.close();
+    }
+  }
+
+  /**
+   * Polls {@code now} until {@code done}, printing it every 5 s (seconds since {@code begin}); the
+   * time it was done ({@code System.nanoTime()}), or an exception with {@code failure} past {@code
+   * deadline}.
+   */
+  private static <T> long await(
+      Supplier<T> now,
+      java.util.function.Predicate<T> done,
+      long begin,
+      long deadline,
+      String failure,
+      PrintWriter out)
+      throws InterruptedException {
+    long lastPrint = 0;
+    while (true) {
+      T state = now.get();
+      if (done.test(state)) {
+        return System.nanoTime();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(failure + ": " + state);
+      }
+      if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+        lastPrint = System.nanoTime();
+        out.printf("  %5.1f s: %s%n", (lastPrint - begin) / 1e9, state);
+      }
+      Thread.sleep(200);
     }
   }
 
@@ -773,6 +926,23 @@ final class SessionsBench implements Callable<Integer> {
     }
     int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1e6;
+  }
+
+  /** Each process's CPU between two readings. */
+  private void printCpu(String when, Map<String, Long> before, Map<String, Long> after) {
+    out.println("CPU " + when + ":");
+    before.forEach((name, b) -> out.printf("  %-40s %7.1f s%n", name, (after.get(name) - b) / 1e9));
+  }
+
+  /** How much of the operator's CPU between two readings its JIT and its collector took. */
+  private void printJvmThreads(Optional<JvmThreads.Cpu> before, Optional<JvmThreads.Cpu> after) {
+    if (before.isPresent() && after.isPresent()) {
+      JvmThreads.Cpu jvm = after.get().minus(before.get());
+      out.printf(
+          "  of the operator's: its JIT compiler threads %.1f s, its collector and VM threads"
+              + " %.1f s (threads alive at both ends)%n",
+          jvm.jit(), jvm.gcAndVm());
+    }
   }
 
   private void printRequests(Map<String, Counts> requests, int per, String unit) {

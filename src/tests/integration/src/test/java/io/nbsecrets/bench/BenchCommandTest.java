@@ -133,6 +133,34 @@ class BenchCommandTest {
   }
 
   @Test
+  void sessionsWithDeleteFollowsEverySessionAndWhatItMadeUntilGone() {
+    Run run = twoSmallSessionsOnTheMock("--warm-up", "1", "--delete");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .containsPattern("operator heap after full GC, at the start: \\d+\\.\\d MiB")
+        .contains("== all 3 sessions deleted at once ==")
+        .containsPattern(
+            "all they made gone +\\d+\\.\\d s \\(StatefulSets, Services, Secrets, pods\\)")
+        .containsPattern(
+            "at the start \\d+\\.\\d MiB, with all sessions \\d+\\.\\d MiB, after the deletion"
+                + " \\d+\\.\\d MiB \\([-+]\\d+\\.\\d\\d KiB per deleted session\\), 15 s later"
+                + " \\d+\\.\\d MiB");
+    List<String> lines = run.out().lines().toList();
+    // The bursts' summaries stay in place; the deletion's comes last.
+    assertThat(lines.get(lines.size() - 2)).startsWith("sessions: n=2 secrets=2 warm_up=1 ");
+    Matcher m =
+        Pattern.compile(
+                "deletion: sessions=3 gone_s=\\d+\\.\\d operator_cpu_s=\\d+\\.\\d"
+                    + " operator_requests=(\\d+\\.\\d\\d) operator_writes=(\\d+\\.\\d\\d)"
+                    + " heap_start_mib=\\d+\\.\\d heap_end_mib=\\d+\\.\\d heap_later_mib=\\d+\\.\\d")
+            .matcher(run.lastLine());
+    assertThat(m.matches()).as(run.lastLine()).isTrue();
+    // What a session made goes with it by its owner references: the operator writes nothing.
+    assertThat(m.group(2)).isEqualTo("0.00");
+  }
+
+  @Test
   void noRoundsSessionsOrPodsAreAnotherRoundsOrTheWarmUps() {
     assertThat(SessionsBench.roundPrefix(1)).isEqualTo("nb");
     assertThat(SessionsBench.roundPrefix(2)).isEqualTo("nb2");
