@@ -10,10 +10,14 @@ import java.util.stream.Stream;
 
 /**
  * An informer's store that keeps of each object only what the operator reads of it ({@code slim},
- * which makes a new object and leaves the one it is given as it is: the informer hands that one to
- * the event handlers), so that a cache of thousands of sessions' objects does not hold what no
- * reconcile reads: a pod's spec ({@link SessionPods#slim}), a StatefulSet's pod template ({@link
- * Workload#slim}).
+ * which makes a new object and leaves the one it is given as it is), so that a cache of thousands
+ * of sessions' objects does not hold what no reconcile reads: a pod's spec ({@link
+ * SessionPods#slim}), a StatefulSet's pod template ({@link Workload#slim}).
+ *
+ * <p>The event filters see slim copies too: an update's old object, the additions of the first list
+ * and the deletions a re-list finds come from this store (a watch event's new object does not). So
+ * a filter, like a reconcile, may read only what {@code slim} keeps, and a new read of such an
+ * object belongs in its {@code slim} as well.
  *
  * <p>Only where one informer fills it ({@link #fitsOneInformer}).
  */

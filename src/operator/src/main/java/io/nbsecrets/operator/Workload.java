@@ -121,7 +121,8 @@ public final class Workload {
    * it, its metadata (without managed fields: the annotations the workload step compares, the
    * snapshot record, the owners), its sealed volume ({@link #mountedSecret}) and its status ({@link
    * SessionStatusAggregator#podReady}); not the rest of its pod template, most of its size. A
-   * replace is built from the session, never from the cached object.
+   * replace is built from the session, never from the cached object. A new read of a cached
+   * StatefulSet must be kept here too, or it finds nothing.
    */
   static StatefulSet slim(StatefulSet sts) {
     ObjectMeta meta =

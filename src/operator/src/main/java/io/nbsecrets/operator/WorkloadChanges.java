@@ -15,7 +15,8 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter
  * arrives as an Event ({@link PodCreationFailures#noPod}; docs/benchmarks.md).
  *
  * <p>It holds while a reconcile reads the StatefulSet's status only through {@code podReady}: a new
- * read of its status belongs here too.
+ * read of its status belongs here too, and a new read of any part of it in {@link Workload#slim},
+ * which makes what the cache keeps.
  */
 final class WorkloadChanges implements OnUpdateFilter<StatefulSet> {
 
