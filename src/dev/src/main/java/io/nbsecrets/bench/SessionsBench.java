@@ -339,9 +339,7 @@ final class SessionsBench implements Callable<Integer> {
       Map<String, Long> cpuWarmed = cpu(t.processes());
       out.printf(
           "warm-up: %d sessions Ready in %.1f s (operator CPU %.1f s), left running%n",
-          warmUp,
-          (System.nanoTime() - w) / 1e9,
-          (cpuWarmed.get(first(t.processes())) - cpuWarm.get(first(t.processes()))) / 1e9);
+          warmUp, (System.nanoTime() - w) / 1e9, operatorCpu(t, cpuWarm, cpuWarmed));
     }
     List<String> summaries = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
@@ -440,10 +438,7 @@ final class SessionsBench implements Callable<Integer> {
           (reconcilesAfter - reconcilesBefore) / (double) sessions);
     }
     printRequests(requests, sessions, "per session");
-    Counts operatorRequests =
-        requests.getOrDefault(
-            OPERATOR_SA,
-            requests.getOrDefault(DevEnvironment.OPERATOR_AGENT, new Counts(Map.of())));
+    Counts operatorRequests = operatorCounts(requests);
     String summary =
         String.format(
             java.util.Locale.ROOT,
@@ -455,7 +450,7 @@ final class SessionsBench implements Callable<Integer> {
             rounds > 1 ? " round=" + round : "",
             (stsAt - begin) / 1e9,
             (readyAt - begin) / 1e9,
-            (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
+            operatorCpu(t, cpuBefore, cpuAfter),
             operatorRequests.total() / (double) sessions,
             operatorRequests.writes() / (double) sessions);
     return summary;
@@ -517,17 +512,14 @@ final class SessionsBench implements Callable<Integer> {
             (heapAfter - heapAtStart) / 1024.0 / total,
             heapLater / 1048576.0);
       }
-      Counts operatorRequests =
-          requests.getOrDefault(
-              OPERATOR_SA,
-              requests.getOrDefault(DevEnvironment.OPERATOR_AGENT, new Counts(Map.of())));
+      Counts operatorRequests = operatorCounts(requests);
       return String.format(
           java.util.Locale.ROOT,
           "deletion: sessions=%d gone_s=%.1f operator_cpu_s=%.1f operator_requests=%.2f"
               + " operator_writes=%.2f heap_start_mib=%.1f heap_end_mib=%.1f heap_later_mib=%.1f",
           total,
           (allGoneAt - begin) / 1e9,
-          (cpuAfter.get(first(t.processes())) - cpuBefore.get(first(t.processes()))) / 1e9,
+          operatorCpu(t, cpuBefore, cpuAfter),
           operatorRequests.total() / (double) total,
           operatorRequests.writes() / (double) total,
           heapAtStart / 1048576.0,
@@ -926,6 +918,20 @@ final class SessionsBench implements Callable<Integer> {
     }
     int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1e6;
+  }
+
+  /**
+   * The operator's requests: its ServiceAccount's on a control plane, its User-Agent's on the mock.
+   */
+  private static Counts operatorCounts(Map<String, Counts> requests) {
+    return requests.getOrDefault(
+        OPERATOR_SA, requests.getOrDefault(DevEnvironment.OPERATOR_AGENT, new Counts(Map.of())));
+  }
+
+  /** The operator's CPU (the first process measured) between two readings, in seconds. */
+  private static double operatorCpu(Target t, Map<String, Long> before, Map<String, Long> after) {
+    String operator = first(t.processes());
+    return (after.get(operator) - before.get(operator)) / 1e9;
   }
 
   /** Each process's CPU between two readings. */

@@ -1,8 +1,6 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -71,11 +69,6 @@ final class SessionPods {
    * What is kept of a pod: its metadata without managed fields, and its init container's status.
    */
   static Pod slim(Pod pod) {
-    ObjectMeta meta =
-        pod.getMetadata() == null ? null : new ObjectMetaBuilder(pod.getMetadata()).build();
-    if (meta != null) {
-      meta.setManagedFields(null);
-    }
     List<ContainerStatus> init =
         pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null
             ? List.of()
@@ -83,7 +76,7 @@ final class SessionPods {
                 .filter(s -> Workload.INIT_CONTAINER.equals(s.getName()))
                 .toList();
     return new PodBuilder()
-        .withMetadata(meta)
+        .withMetadata(SlimStore.metadata(pod))
         .withNewStatus()
         .withInitContainerStatuses(init)
         .endStatus()

@@ -1,6 +1,8 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
@@ -36,6 +38,16 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
    */
   static boolean fitsOneInformer(Set<String> effectiveNamespaces) {
     return effectiveNamespaces.size() == 1;
+  }
+
+  /** A copy of {@code object}'s metadata without its managed fields; null when it has none. */
+  static ObjectMeta metadata(HasMetadata object) {
+    if (object.getMetadata() == null) {
+      return null;
+    }
+    ObjectMeta meta = new ObjectMetaBuilder(object.getMetadata()).build();
+    meta.setManagedFields(null);
+    return meta;
   }
 
   @Override

@@ -1,8 +1,6 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -125,11 +123,6 @@ public final class Workload {
    * StatefulSet must be kept here too, or it finds nothing.
    */
   static StatefulSet slim(StatefulSet sts) {
-    ObjectMeta meta =
-        sts.getMetadata() == null ? null : new ObjectMetaBuilder(sts.getMetadata()).build();
-    if (meta != null) {
-      meta.setManagedFields(null);
-    }
     var template = sts.getSpec() == null ? null : sts.getSpec().getTemplate();
     List<Volume> sealed =
         template == null || template.getSpec() == null || template.getSpec().getVolumes() == null
@@ -138,7 +131,7 @@ public final class Workload {
                 .filter(v -> SEALED_VOLUME.equals(v.getName()))
                 .toList();
     return new StatefulSetBuilder()
-        .withMetadata(meta)
+        .withMetadata(SlimStore.metadata(sts))
         .withNewSpec()
         .withNewTemplate()
         .withNewSpec()
