@@ -63,6 +63,8 @@ public final class ChartPod implements AutoCloseable {
   public final Path log;
   private final Process process;
 
+  private final Thread shutdownHook;
+
   private ChartPod(
       String name, String namespace, String serviceAccount, Path log, Process process) {
     this.name = name;
@@ -70,6 +72,10 @@ public final class ChartPod implements AutoCloseable {
     this.serviceAccount = serviceAccount;
     this.log = log;
     this.process = process;
+    // A JVM stopped by a signal (a bench or test interrupted) stops its pods too, as it stops the
+    // control plane: none is left running against an API server that is gone.
+    this.shutdownHook = new Thread(process::destroy, "chart-pod-shutdown-" + name);
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /** Starts container {@code container} of {@code deployment} as pod {@code podName}. */
@@ -241,6 +247,11 @@ public final class ChartPod implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs (and finds the process gone)
     }
   }
 

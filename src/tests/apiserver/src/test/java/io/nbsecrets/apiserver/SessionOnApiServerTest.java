@@ -320,12 +320,42 @@ class SessionOnApiServerTest {
 
   @Test
   @Order(3)
-  void aReconcileWithNothingToDoWritesNothing() throws Exception {
+  void aNewSessionCostsFiveWritesAndAReconcileWithNothingToDoNone() throws Exception {
     secret("alice", "quiet");
+    Instant applied = Instant.now();
     chart.apply("launcher", sessionYaml(alice, "quiet", "alice", List.of("quiet")));
     awaitReady(alice, "quiet");
     Thread.sleep(3000); // let the last status write and events settle
     Instant from = Instant.now();
+    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
+    // A new session's whole write budget: the three objects the product contract names, and two
+    // status writes: the first visit's (conditions set while the workload starts, as the API
+    // conventions ask, so that observedGeneration says the operator has seen the spec) and Ready's.
+    // No Event (a first snapshot is told by the status alone), no update, no retry.
+    assertThat(
+            AuditLog.read(cp.auditLog()).stream()
+                .filter(e -> e.at().isAfter(applied) && e.at().isBefore(from))
+                .filter(e -> e.user().equals(operatorUser) && e.isWrite())
+                .filter(e -> alice.equals(e.namespace()))
+                .map(
+                    e ->
+                        e.verb()
+                            + " "
+                            + e.resource()
+                            + (e.subresource() == null || e.subresource().isEmpty()
+                                ? ""
+                                : "/" + e.subresource())
+                            + " "
+                            + e.code())
+                .sorted()
+                .toList())
+        .as("the operator's writes for a new session, until it is Ready")
+        .containsExactly(
+            "create secrets 201",
+            "create services 201",
+            "create statefulsets 201",
+            "patch notebooksessions/status 200",
+            "patch notebooksessions/status 200");
     // Events that reach the reconciler but change nothing it owns: a metadata edit of the session
     // and of its namespace.
     try (KubernetesClient launcher = cp.client("launcher")) {
@@ -348,7 +378,6 @@ class SessionOnApiServerTest {
               return n;
             });
     Thread.sleep(6000);
-    String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
     List<AuditLog.Entry> writes =
         AuditLog.read(cp.auditLog()).stream()
             .filter(e -> e.at().isAfter(from) && e.user().equals(operatorUser) && e.isWrite())
