@@ -235,6 +235,7 @@ public final class ChartPod implements AutoCloseable {
   /** Kills the process at once, as a node failure would. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    forgetShutdownHook();
   }
 
   @Override
@@ -248,6 +249,10 @@ public final class ChartPod implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+    forgetShutdownHook();
+  }
+
+  private void forgetShutdownHook() {
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
