@@ -11,6 +11,7 @@ import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
+import io.nbsecrets.dev.LocalProcesses;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.http.Probes;
 import io.nbsecrets.model.NotebookSession;
@@ -217,6 +218,25 @@ final class SessionsBench implements Callable<Integer> {
       names.add(String.format("user%02d", i));
     }
     Path dir = Files.createTempDirectory("nbsecrets-sessions-bench");
+    try {
+      return runIn(dir, names);
+    } finally {
+      // The control plane removes its own folder (on a signal too); this is the rest: the mock's
+      // files, and the folder itself.
+      if (!"true".equalsIgnoreCase(System.getenv(ControlPlane.KEEP_ENV))) {
+        try {
+          LocalProcesses.deleteTree(dir);
+        } catch (java.io.UncheckedIOException e) {
+          spec.commandLine()
+              .getErr()
+              .println("bench sessions: could not remove " + dir + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Runs the bench with its files in {@code dir}. */
+  private int runIn(Path dir, List<String> names) throws Exception {
     long started = System.nanoTime();
     if (mock) {
       try (DevEnvironment env =

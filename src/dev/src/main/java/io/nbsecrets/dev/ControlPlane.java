@@ -77,7 +77,15 @@ public final class ControlPlane implements AutoCloseable {
     this.dir = dir;
     this.tokens = tokens;
     this.groups = groups;
-    this.shutdownHook = new Thread(this::stopProcesses, "control-plane-shutdown");
+    // Stopped by a signal, the JVM stops the processes and removes the folder, as close() does:
+    // an interrupted bench or test leaves neither running processes nor etcd's data behind.
+    this.shutdownHook =
+        new Thread(
+            () -> {
+              stopProcesses();
+              removeFolder();
+            },
+            "control-plane-shutdown");
   }
 
   /**
@@ -515,17 +523,22 @@ public final class ControlPlane implements AutoCloseable {
   @Override
   public void close() {
     stopProcesses();
+    removeFolder();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs (and finds nothing left to stop)
+    }
+  }
+
+  /** Removes the control plane's folder, unless {@value #KEEP_ENV} asks to keep it. */
+  private void removeFolder() {
     if (!"true".equalsIgnoreCase(System.getenv(KEEP_ENV))) {
       try {
         LocalProcesses.deleteTree(dir);
       } catch (java.io.UncheckedIOException e) {
         LOG.warn("could not remove the control plane's folder {}: {}", dir, e.getMessage());
       }
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // already shutting down: the hook runs (and finds nothing left to stop)
     }
   }
 

@@ -66,7 +66,7 @@ public final class LocalProcesses {
   }
 
   /** Removes a folder and everything in it; nothing when it is not there. */
-  static void deleteTree(Path root) {
+  public static void deleteTree(Path root) {
     if (!Files.exists(root)) {
       return;
     }

@@ -57,8 +57,18 @@ class BenchCommandTest {
               + " operator_cpu_s=(\\d+\\.\\d) operator_requests=(\\d+\\.\\d\\d)"
               + " operator_writes=(\\d+\\.\\d\\d)");
 
+  /** The folders {@code bench sessions} makes for its files, as they are now. */
+  private static List<Path> benchFolders() throws IOException {
+    try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return tmp.filter(p -> p.getFileName().toString().startsWith("nbsecrets-sessions-bench"))
+          .toList();
+    }
+  }
+
   @Test
-  void sessionsOnTheDevAssemblyMeasuresEveryPhaseAndPrintsItsResultAsTheLastLine() {
+  void sessionsOnTheDevAssemblyMeasuresEveryPhaseAndPrintsItsResultAsTheLastLine()
+      throws IOException {
+    List<Path> before = benchFolders();
     Run run =
         run(
             "bench",
@@ -90,6 +100,8 @@ class BenchCommandTest {
         .isGreaterThanOrEqualTo(Double.parseDouble(m.group(3)));
     assertThat(Double.parseDouble(m.group(7))).isGreaterThanOrEqualTo(3.0);
     assertThat(Double.parseDouble(m.group(6))).isGreaterThan(Double.parseDouble(m.group(7)));
+    // Its files go with it.
+    assertThat(benchFolders()).as("the bench's folders left behind").isSubsetOf(before);
   }
 
   @Test
