@@ -11,7 +11,6 @@ import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.ControlPlaneDev;
 import io.nbsecrets.dev.DevAssembly;
 import io.nbsecrets.dev.DevEnvironment;
-import io.nbsecrets.dev.LocalProcesses;
 import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.http.Probes;
 import io.nbsecrets.model.NotebookSession;
@@ -223,15 +222,7 @@ final class SessionsBench implements Callable<Integer> {
     } finally {
       // The control plane removes its own folder (on a signal too); this is the rest: the mock's
       // files, and the folder itself.
-      if (!"true".equalsIgnoreCase(System.getenv(ControlPlane.KEEP_ENV))) {
-        try {
-          LocalProcesses.deleteTree(dir);
-        } catch (java.io.UncheckedIOException e) {
-          spec.commandLine()
-              .getErr()
-              .println("bench sessions: could not remove " + dir + ": " + e.getMessage());
-        }
-      }
+      ControlPlane.removeUnlessKept(dir);
     }
   }
 

@@ -533,11 +533,19 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Removes the control plane's folder, unless {@value #KEEP_ENV} asks to keep it. */
   private void removeFolder() {
+    removeUnlessKept(dir);
+  }
+
+  /**
+   * Removes {@code folder} and everything in it, unless {@value #KEEP_ENV} asks to keep what a run
+   * leaves (logs, audit log); a failure is logged, not thrown, for this runs as a run ends.
+   */
+  public static void removeUnlessKept(Path folder) {
     if (!"true".equalsIgnoreCase(System.getenv(KEEP_ENV))) {
       try {
-        LocalProcesses.deleteTree(dir);
+        LocalProcesses.deleteTree(folder);
       } catch (java.io.UncheckedIOException e) {
-        LOG.warn("could not remove the control plane's folder {}: {}", dir, e.getMessage());
+        LOG.warn("could not remove {}: {}", folder, e.getMessage());
       }
     }
   }

@@ -66,7 +66,7 @@ public final class LocalProcesses {
   }
 
   /** Removes a folder and everything in it; nothing when it is not there. */
-  public static void deleteTree(Path root) {
+  static void deleteTree(Path root) {
     if (!Files.exists(root)) {
       return;
     }
