@@ -53,6 +53,10 @@ public class NotebookSessionStatus {
   @JsonPropertyDescription("The session's pod.")
   private String podName;
 
+  @JsonPropertyDescription(
+      "The per-session Secret the pod mounts: once-encrypted values only, never plaintext.")
+  private String secretName;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -95,6 +99,14 @@ public class NotebookSessionStatus {
     this.podName = podName;
   }
 
+  public String getSecretName() {
+    return secretName;
+  }
+
+  public void setSecretName(String secretName) {
+    this.secretName = secretName;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -108,11 +120,12 @@ public class NotebookSessionStatus {
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(secrets, that.secrets)
         && Objects.equals(secretCount, that.secretCount)
-        && Objects.equals(podName, that.podName);
+        && Objects.equals(podName, that.podName)
+        && Objects.equals(secretName, that.secretName);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, secrets, secretCount, podName);
+    return Objects.hash(observedGeneration, conditions, secrets, secretCount, podName, secretName);
   }
 }

@@ -156,7 +156,9 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       LOG.warn("cannot check for stale secrets: {}: {}", versions.reason(), versions.message());
     }
     var status =
-        new SessionStatusAggregator(session, clock.instant()).secretsFrom(manifest, versions);
+        new SessionStatusAggregator(session, clock.instant())
+            .secretsFrom(manifest, versions)
+            .secretFrom(sts, record.secretName(session.getMetadata().getName()).orElseThrow());
     // The init step's own reason (UserKeyRefused, TokenExpired, ...), when its pod says it failed.
     Pod pod = observed.pod();
     if (sts != null && pod != null && !SessionStatusAggregator.podReady(sts)) {

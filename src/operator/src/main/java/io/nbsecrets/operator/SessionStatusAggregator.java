@@ -34,6 +34,9 @@ final class SessionStatusAggregator {
   private final Map<String, Verdict> verdicts = new HashMap<>();
   private Verdict failure;
 
+  /** The Secret the status names ({@link #secretFrom}); the one it named before until then. */
+  private String secretName;
+
   /** One condition's status, reason and message. */
   private record Verdict(String status, String reason, String message) {
     static Verdict of(Condition c) {
@@ -67,6 +70,7 @@ final class SessionStatusAggregator {
   SessionStatusAggregator(NotebookSession session, Instant now) {
     this.session = session;
     this.now = now;
+    this.secretName = session.getStatus() == null ? null : session.getStatus().getSecretName();
   }
 
   /** The {@code SecretsReady} condition: the snapshot is mounted, or why not. */
@@ -198,13 +202,30 @@ final class SessionStatusAggregator {
     return this;
   }
 
-  /** The status: conditions with Ready derived, the mounted secrets and the pod's name. */
+  /**
+   * The pass wrote {@code sts} for the snapshot whose Secret is {@code secretName}, and deleted
+   * what that snapshot superseded ({@link SnapshotStep#deleteSuperseded}): the status names the
+   * Secret when {@code sts} mounts it. Without this call (a failed pass), the status keeps the
+   * Secret it named before, which a later pass deletes once the StatefulSet mounts another; a
+   * status that names the Secret the StatefulSet mounts also says its superseded one is gone.
+   */
+  SessionStatusAggregator secretFrom(StatefulSet sts, String secretName) {
+    if (Workload.mountsSecret(sts, secretName)) {
+      this.secretName = secretName;
+    }
+    return this;
+  }
+
+  /**
+   * The status: conditions with Ready derived, the mounted secrets, the pod's and Secret's names.
+   */
   NotebookSessionStatus build(List<MountedSecret> mounted, StatefulSet sts) {
     NotebookSessionStatus status = new NotebookSessionStatus();
     status.setObservedGeneration(generation());
     status.setConditions(conditions());
     status.setSecrets(mounted);
     status.setPodName(sts == null ? null : Workload.podName(session.getMetadata().getName()));
+    status.setSecretName(secretName);
     return status;
   }
 

@@ -25,7 +25,7 @@ final class StatusPatch {
 
   static void write(
       KubernetesClient client, NotebookSession session, NotebookSessionStatus status) {
-    if (Objects.equals(session.getStatus(), status)) {
+    if (unchanged(session.getStatus(), status)) {
       return;
     }
     // Passing the session itself spares the GET that Fabric8 makes for a patch without an item.
@@ -35,6 +35,27 @@ final class StatusPatch {
         .patch(
             PatchContext.of(PatchType.JSON),
             toJson(List.of(Map.of("op", "add", "path", "/status", "value", status))));
+  }
+
+  /**
+   * Whether {@code next} says nothing new. A status an earlier version wrote has no {@code
+   * secretName}: it is not written for that alone (an upgrade writes nothing per session), and
+   * comes with the status's next change.
+   */
+  static boolean unchanged(NotebookSessionStatus previous, NotebookSessionStatus next) {
+    if (Objects.equals(previous, next)) {
+      return true;
+    }
+    if (previous == null || previous.getSecretName() != null || next.getSecretName() == null) {
+      return false;
+    }
+    String name = next.getSecretName();
+    try {
+      next.setSecretName(null);
+      return previous.equals(next);
+    } finally {
+      next.setSecretName(name);
+    }
   }
 
   /** The patch as JSON (the status class leaves out unset fields). */

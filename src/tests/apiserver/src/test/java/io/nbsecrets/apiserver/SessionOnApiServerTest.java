@@ -675,6 +675,65 @@ class SessionOnApiServerTest {
     awaitReady(alice, "rebuilt");
   }
 
+  @Test
+  @Order(9)
+  void aStatefulSetDeletedByHandAfterItsSecretChangedLeavesOnlyTheNewSnapshotsSecret()
+      throws Exception {
+    String first = secret("alice", "moved");
+    chart.apply("launcher", sessionYaml(alice, "handled", "alice", List.of("moved")));
+    awaitReady(alice, "handled");
+    Secret old = sessionSecrets(alice, "handled").get(0);
+    assertThat(secretNameInStatus(alice, "handled")).isEqualTo(old.getMetadata().getName());
+    var workload = admin.apps().statefulSets().inNamespace(alice).withName("handled");
+    String oldUid = workload.get().getMetadata().getUid();
+    // A new version in the store, then someone deletes the StatefulSet (kubectl delete sts
+    // handled): its snapshot record and its pod go; only the session's status knows the old
+    // Secret.
+    String value = secret("alice", "moved");
+    PLAINTEXTS.put("alice/moved (version 1)", first); // still scanned for at the end
+    workload.delete();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              StatefulSet now = workload.get();
+              assertThat(now).isNotNull();
+              assertThat(now.getMetadata().getUid()).isNotEqualTo(oldUid);
+            });
+    // The new snapshot has the new version, and the Secret it superseded is gone with it.
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              Path files = node.files(alice, "handled-0");
+              assertThat(files).isNotNull();
+              assertThat(Files.readString(files.resolve("moved"))).isEqualTo(value);
+            });
+    awaitReady(alice, "handled");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(sessionSecrets(alice, "handled"))
+                    .singleElement()
+                    .satisfies(
+                        s -> {
+                          assertThat(s.getMetadata().getName())
+                              .isNotEqualTo(old.getMetadata().getName());
+                          assertThat(s.getMetadata().getName())
+                              .isEqualTo(secretNameInStatus(alice, "handled"));
+                        }));
+  }
+
+  private String secretNameInStatus(String ns, String name) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> status =
+        (Map<String, Object>) chart.session(ns, name).getAdditionalProperties().get("status");
+    return status == null ? null : (String) status.get("secretName");
+  }
+
   // ------------------------------------------------------------------ limits of a real cluster
 
   private String bob;

@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -271,13 +272,25 @@ class NotebookSessionReconcilerTest {
     assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
         .isEqualTo(sts.getMetadata().getResourceVersion());
 
-    // The operator stopped after the StatefulSet's write, before the delete: a new operator
-    // deletes it on its first pass.
+    // The operator stopped after the StatefulSet's write, before the delete (so its status still
+    // names the first Secret): a new operator deletes it on its first pass.
     client.resource(emptySecret(first)).create();
+    NotebookSession stopped = reread(session);
+    assertThat(stopped.getStatus().getSecretName()).isEqualTo(second);
+    stopped.getStatus().setSecretName(first);
+    client.resource(stopped).updateStatus();
     assertThat(all(Secret.class)).hasSize(2);
     newReconciler().reconcile(reread(session), context());
     assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(second);
     assertThat(all(ConfigMap.class)).isEmpty();
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(second);
+
+    // A pass got past the delete and said so in the status: after a restart, the superseded
+    // Secret the StatefulSet still names is not deleted again (it would be a 404).
+    NotebookSession restarted = reread(session);
+    methods();
+    newReconciler().reconcile(restarted, context());
+    assertThat(methods()).doesNotContain("DELETE");
   }
 
   @Test
@@ -389,6 +402,83 @@ class NotebookSessionReconcilerTest {
     assertThat(Workload.supersededSecret(only(StatefulSet.class))).isEqualTo(b);
   }
 
+  @Test
+  void aStatefulSetDeletedByHandAfterItsSecretChangedLeavesNoSupersededSecretBehind()
+      throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    String old = only(Secret.class).getMetadata().getName();
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(old);
+    put("TOKEN"); // version 2 in the store
+    // kubectl delete statefulset nb: its record and its superseded mark go with it.
+    client.resource(only(StatefulSet.class)).delete();
+
+    // A new operator, so that nothing but the session's status remembers the old Secret.
+    newReconciler().reconcile(reread(session), context());
+
+    String now = only(Secret.class).getMetadata().getName();
+    assertThat(now).isNotEqualTo(old);
+    assertThat(Workload.mountedSecret(only(StatefulSet.class))).isEqualTo(now);
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(now);
+  }
+
+  @Test
+  void aPassThatFailsBeforeItsStatefulSetKeepsTheSecretTheStatusNamedForTheNextToDelete()
+      throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    String old = only(Secret.class).getMetadata().getName();
+    put("TOKEN");
+    client.resource(only(StatefulSet.class)).delete();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets")
+        .andReturn(403, REFUSED)
+        .once();
+    NotebookSession before = reread(session);
+    var failed = catchThrowable(() -> reconciler.reconcile(before, context()));
+    assertThat(failed).isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    reconciler.updateErrorStatus(before, context(), (Exception) failed);
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(old);
+    assertThat(all(Secret.class)).hasSize(2);
+
+    reconciler.reconcile(reread(session), context());
+
+    String now = only(Secret.class).getMetadata().getName();
+    assertThat(now).isNotEqualTo(old);
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(now);
+  }
+
+  @Test
+  void aSecretTheStatusNamesThatIsNotTheSessionsOwnIsNeverDeleted() throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    client.resource(emptySecret("database-password")).create();
+    NotebookSession edited = reread(session);
+    edited.getStatus().setSecretName("database-password");
+    client.resource(edited).updateStatus();
+
+    newReconciler().reconcile(reread(session), context());
+
+    assertThat(client.secrets().inNamespace(NS).withName("database-password").get()).isNotNull();
+    assertThat(reread(session).getStatus().getSecretName())
+        .isEqualTo(Workload.mountedSecret(only(StatefulSet.class)));
+  }
+
+  /** The methods of the requests the mock server received since the last call. */
+  private List<String> methods() throws InterruptedException {
+    List<String> methods = new java.util.ArrayList<>();
+    io.fabric8.mockwebserver.http.RecordedRequest r;
+    while ((r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+      methods.add(r.getMethod());
+    }
+    return methods;
+  }
+
   private void select(NotebookSession session, String name) throws Exception {
     NotebookSession changed = reread(session);
     changed.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem(name, null))));
@@ -461,6 +551,10 @@ class NotebookSessionReconcilerTest {
     legacy.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
     StatefulSet before = client.resource(legacy).update();
     assertThat(SnapshotRecords.ofWorkload(before)).isEmpty();
+    // ...and a status without the Secret's name, which earlier versions did not report.
+    NotebookSession earlier = reread(session);
+    earlier.getStatus().setSecretName(null);
+    client.resource(earlier).updateStatus();
     String status = reread(session).getMetadata().getResourceVersion();
 
     // An upgrade writes nothing: the ConfigMap's record is followed as before.
