@@ -217,13 +217,38 @@ final class SessionsBench implements Callable<Integer> {
       names.add(String.format("user%02d", i));
     }
     Path dir = Files.createTempDirectory("nbsecrets-sessions-bench");
+    Thread onSignal = new Thread(() -> removeAfterControlPlane(dir), "bench-folder");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     try {
       return runIn(dir, names);
     } finally {
       // The control plane removes its own folder (on a signal too); this is the rest: the mock's
       // files, and the folder itself.
       ControlPlane.removeUnlessKept(dir);
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook finds nothing left to remove
+      }
     }
+  }
+
+  /**
+   * On a signal: once the control plane's own shutdown hook has stopped its processes and removed
+   * its folder (hooks run concurrently; at most 30 s), removes the rest of the bench's folder.
+   */
+  private static void removeAfterControlPlane(Path dir) {
+    Path controlPlane = dir.resolve("control-plane");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (Files.exists(controlPlane) && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    ControlPlane.removeUnlessKept(dir);
   }
 
   /** Runs the bench with its files in {@code dir}. */
