@@ -3,15 +3,23 @@ package io.nbsecrets.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.nbsecrets.dev.ChartPod;
 import io.nbsecrets.dev.ControlPlane;
+import io.nbsecrets.http.Probes;
+import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.operator.Labels;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -69,6 +77,26 @@ class LeaderElectionOnApiServerTest {
     assertThat(chart.putSecret(api.url("https"), "alice", "k2", "ha-value-2")).isEqualTo(201);
     chart.apply("launcher", Sessions.yaml(ns, "before", "alice", List.of("k1")));
     Sessions.awaitReady(chart, ns, "before");
+    // A new selection: the StatefulSet names k1's Secret as superseded, and the leader deletes it
+    // and says so in the status (secretName: the Secret mounted now).
+    String k1Secret = sessionSecretNames("before").get(0);
+    edit(
+        "before",
+        r -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().get("spec");
+          spec.put("secrets", Map.of("items", List.of(Map.of("name", "k2"))));
+          return r;
+        });
+    await()
+        .atMost(Sessions.WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(sessionSecretNames("before")).singleElement().isNotEqualTo(k1Secret);
+              assertThat(secretNameInStatus("before"))
+                  .isEqualTo(sessionSecretNames("before").get(0));
+            });
+    Sessions.awaitReady(chart, ns, "before");
 
     ChartPod dying = leader.equals(first.name) ? first : second;
     ChartPod survivor = dying == first ? second : first;
@@ -99,5 +127,71 @@ class LeaderElectionOnApiServerTest {
     assertThat(chart.admin.apps().statefulSets().inNamespace(ns).list().getItems()).hasSize(2);
     assertThat(survivor.isAlive()).isTrue();
     assertThat(Files.exists(survivor.log)).isTrue();
+
+    // The new leader does not delete k1's Secret again (a 404): the status said it was gone. A
+    // touch makes sure it has reconciled "before" (a pass with nothing to do writes nothing).
+    long reconciles = reconciles(survivor);
+    edit(
+        "before",
+        r -> {
+          Map<String, String> annotations = new java.util.HashMap<>();
+          if (r.getMetadata().getAnnotations() != null) {
+            annotations.putAll(r.getMetadata().getAnnotations());
+          }
+          annotations.put("example.com/touched", Instant.now().toString());
+          r.getMetadata().setAnnotations(annotations);
+          return r;
+        });
+    await().atMost(Sessions.WAIT).until(() -> reconciles(survivor) > reconciles);
+    assertThat(
+            AuditLog.read(chart.cp.auditLog()).stream()
+                .filter(e -> e.at().isAfter(killed))
+                .filter(e -> "delete".equals(e.verb()) && "secrets".equals(e.resource()))
+                .filter(e -> ns.equals(e.namespace()))
+                .toList())
+        .as("Secrets deleted after the leader died")
+        .isEmpty();
+  }
+
+  private void edit(String session, UnaryOperator<GenericKubernetesResource> change) {
+    chart
+        .admin
+        .genericKubernetesResources(NotebookSession.API_VERSION, NotebookSession.KIND)
+        .inNamespace(ns)
+        .withName(session)
+        .edit(change);
+  }
+
+  private List<String> sessionSecretNames(String session) {
+    return chart
+        .admin
+        .secrets()
+        .inNamespace(ns)
+        .withLabel(Labels.SESSION, session)
+        .list()
+        .getItems()
+        .stream()
+        .map(s -> s.getMetadata().getName())
+        .toList();
+  }
+
+  private String secretNameInStatus(String session) {
+    Object status = chart.session(ns, session).getAdditionalProperties().get("status");
+    return status instanceof Map<?, ?> m ? (String) m.get("secretName") : null;
+  }
+
+  /** How many reconciles {@code pod}'s operator has run, by its {@code /metrics}. */
+  private static long reconciles(ChartPod pod) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(pod.url("management") + Probes.METRICS)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body()
+        .lines()
+        .filter(l -> l.startsWith("nbsecrets_operator_reconcile_seconds_count"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 }
