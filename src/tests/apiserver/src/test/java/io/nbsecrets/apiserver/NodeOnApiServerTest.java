@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.dev.ControlPlane;
 import io.nbsecrets.dev.LocalNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,18 @@ class NodeOnApiServerTest {
   private String cgroupName;
   private Path nodeBin;
 
+  /**
+   * Whether a kube-proxy rule as an earlier node leaves it (one that never ran {@code down}) was
+   * planted before this node started: false when a KUBE-SERVICES chain was there already.
+   */
+  private boolean planted;
+
+  /** The KUBE-SERVICES chain as node.sh left it when it called the node Ready. */
+  private String servicesWhenReady;
+
+  /** The comment of the rule kube-proxy writes for the kubernetes Service; node.sh waits for it. */
+  private static final String KUBERNETES_SERVICE_RULE = "default/kubernetes:https cluster IP";
+
   @BeforeAll
   void start() throws Exception {
     Assumptions.assumeTrue(
@@ -61,7 +74,9 @@ class NodeOnApiServerTest {
             Map.of());
     admin = cp.client(ControlPlane.ADMIN);
     before = HostState.capture("none");
+    planted = plantLeftoverProxyRule();
     node = LocalNode.start(cp, built, Files.createTempDirectory("nbsecrets-node-"));
+    servicesWhenReady = natServiceRules();
     cgroupName = node.cgroupName();
     System.out.printf(
         "[measure] node (containerd, kubelet, kube-proxy, CoreDNS, kube-scheduler) cold start to"
@@ -84,6 +99,60 @@ class NodeOnApiServerTest {
 
   private Path kubeBin() {
     return cp.binary("kubelet").getParent();
+  }
+
+  /**
+   * A rule shaped like the one {@code node.sh} waits for, as a kube-proxy that was never stopped
+   * cleanly leaves it: without the clean-up, the new node would be called Ready before its own
+   * kube-proxy's first sync, and a pod started then could not reach the API server.
+   */
+  private static boolean plantLeftoverProxyRule() throws Exception {
+    if (iptables("-t", "nat", "-N", "KUBE-SERVICES") != 0) {
+      return false; // a chain of a kube-proxy that runs here, or ran: not ours to touch
+    }
+    assertThat(
+            iptables(
+                "-t",
+                "nat",
+                "-A",
+                "KUBE-SERVICES",
+                "-m",
+                "comment",
+                "--comment",
+                KUBERNETES_SERVICE_RULE,
+                "-j",
+                "RETURN"))
+        .isZero();
+    return true;
+  }
+
+  private static String natServiceRules() throws Exception {
+    Process p =
+        new ProcessBuilder("iptables", "-w", "-t", "nat", "-S", "KUBE-SERVICES")
+            .redirectErrorStream(true)
+            .start();
+    String rules = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("iptables -t nat -S KUBE-SERVICES: %s", rules).isZero();
+    return rules;
+  }
+
+  private static int iptables(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("iptables", "-w"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor();
+  }
+
+  @Test
+  @Order(1)
+  void aKubeProxyRuleAnEarlierNodeLeftIsClearedBeforeTheNodeIsCalledReady() throws Exception {
+    Assumptions.assumeTrue(planted, "a KUBE-SERVICES chain was there before the test");
+    // When node.sh called the node Ready, the planted rule was gone and the one there was this
+    // node's kube-proxy's (to the Service's chain, not RETURN).
+    assertThat(servicesWhenReady.lines().filter(l -> l.contains(KUBERNETES_SERVICE_RULE)))
+        .isNotEmpty()
+        .allSatisfy(l -> assertThat(l).doesNotContain("-j RETURN").contains("-j KUBE-SVC-"));
   }
 
   @Test
