@@ -54,7 +54,8 @@ public class NotebookSessionStatus {
   private String podName;
 
   @JsonPropertyDescription(
-      "The per-session Secret the pod mounts: once-encrypted values only, never plaintext.")
+      "The per-session Secret the session's StatefulSet mounts, as of the last reconcile that"
+          + " went through: once-encrypted values only, never plaintext.")
   private String secretName;
 
   public Long getObservedGeneration() {

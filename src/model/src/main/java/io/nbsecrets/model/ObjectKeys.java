@@ -62,9 +62,8 @@ public final class ObjectKeys {
   /**
    * Annotation on a session's StatefulSet: the session Secret it mounted before its latest
    * snapshot, deleted by the operator once the StatefulSet names the new one. It stays until the
-   * next snapshot (removing it would cost a write); once the session's status names the mounted
-   * Secret ({@code status.secretName}), the operator knows it is gone and does not delete it again
-   * after a restart. Only a name of the session's own Secrets is ever followed.
+   * next snapshot (removing it would cost a write), so each operator start deletes it once more (a
+   * 404 when it is gone); only a name of the session's own Secrets is ever followed.
    */
   public static final String SUPERSEDED_SECRET = PREFIX + "superseded-secret";
 

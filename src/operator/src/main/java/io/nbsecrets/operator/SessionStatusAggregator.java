@@ -203,11 +203,10 @@ final class SessionStatusAggregator {
   }
 
   /**
-   * The pass wrote {@code sts} for the snapshot whose Secret is {@code secretName}, and deleted
-   * what that snapshot superseded ({@link SnapshotStep#deleteSuperseded}): the status names the
-   * Secret when {@code sts} mounts it. Without this call (a failed pass), the status keeps the
-   * Secret it named before, which a later pass deletes once the StatefulSet mounts another; a
-   * status that names the Secret the StatefulSet mounts also says its superseded one is gone.
+   * The pass wrote {@code sts} for the snapshot whose Secret is {@code secretName}: the status
+   * names the Secret when {@code sts} mounts it. Without this call (a failed pass), the status
+   * keeps the Secret it named before, which a later pass deletes once the StatefulSet mounts
+   * another ({@link SnapshotStep#deleteSuperseded}).
    */
   SessionStatusAggregator secretFrom(StatefulSet sts, String secretName) {
     if (Workload.mountsSecret(sts, secretName)) {

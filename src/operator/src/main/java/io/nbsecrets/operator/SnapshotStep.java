@@ -301,12 +301,11 @@ final class SnapshotStep {
    * Secret the StatefulSet names as superseded ({@link
    * io.nbsecrets.model.ObjectKeys#SUPERSEDED_SECRET}), the one it named before this pass ({@code
    * observedSts}: left by a pass that stopped before this step), the one the session's status names
-   * (a StatefulSet deleted by hand, then a new snapshot; when it names the mounted Secret, these
-   * three are gone already), the Secrets of records taken since its last write and not followed,
-   * and the records in ConfigMaps other than {@code current}, each with its Secret first (a record
-   * whose Secret is gone is deleted on the next pass). Only the session's own Secrets ({@link
-   * SessionSecrets#isSessionSecret}) other than the one it mounts are deleted; a record whose
-   * contents do not name its Secret is never followed.
+   * (a StatefulSet deleted by hand, then a new snapshot), the Secrets of records taken since its
+   * last write and not followed, and the records in ConfigMaps other than {@code current}, each
+   * with its Secret first (a record whose Secret is gone is deleted on the next pass). Only the
+   * session's own Secrets ({@link SessionSecrets#isSessionSecret}) other than the one it mounts are
+   * deleted; a record whose contents do not name its Secret is never followed.
    */
   void deleteSuperseded(
       KubernetesClient client,
@@ -325,16 +324,15 @@ final class SnapshotStep {
         name -> SessionSecrets.isSessionSecret(sessionName, name) && !name.equals(secretName);
     String superseded = Workload.supersededSecret(sts);
     // The Secret the status named last: the only trace of a snapshot whose StatefulSet was
-    // deleted (by hand) before the next one was taken. A status that names the Secret mounted now
-    // was written by a pass that got past this step: what it superseded is gone (not asked again
-    // after each restart).
+    // deleted (by hand) before the next one was taken. (It is no proof that what the mounted one
+    // superseded is gone: a name comes back when a selection does, and a status can lag. So a
+    // restart deletes the StatefulSet's mark once more, a 404 when it is gone; the operator may
+    // not read Secrets to know.)
     String reported = session.getStatus() == null ? null : session.getStatus().getSecretName();
-    if (!secretName.equals(reported)) {
-      for (String name :
-          new String[] {superseded, Workload.supersededSecret(observedSts), reported}) {
-        if (deletable.test(name)) {
-          deleteSecretOnce(client, session, name);
-        }
+    for (String name :
+        new String[] {superseded, Workload.supersededSecret(observedSts), reported}) {
+      if (deletable.test(name)) {
+        deleteSecretOnce(client, session, name);
       }
     }
     for (SnapshotRecord taken : unwritten.getOrDefault(session.getMetadata().getUid(), List.of())) {

@@ -284,13 +284,39 @@ class NotebookSessionReconcilerTest {
     assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(second);
     assertThat(all(ConfigMap.class)).isEmpty();
     assertThat(reread(session).getStatus().getSecretName()).isEqualTo(second);
+  }
 
-    // A pass got past the delete and said so in the status: after a restart, the superseded
-    // Secret the StatefulSet still names is not deleted again (it would be a 404).
-    NotebookSession restarted = reread(session);
-    methods();
-    newReconciler().reconcile(restarted, context());
-    assertThat(methods()).doesNotContain("DELETE");
+  @Test
+  void aSelectionThatComesBackAfterAFailedStatusWriteStillDeletesWhatItsSecretSuperseded()
+      throws Exception {
+    put("A");
+    put("B");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "A"));
+    reconciler.reconcile(session, context());
+    String a = only(Secret.class).getMetadata().getName();
+    // B's pass writes its StatefulSet and deletes A's Secret, but its status write is refused:
+    // the status still names A's Secret.
+    server
+        .expect()
+        .patch()
+        .withPath("/apis/nbsecrets.io/v1alpha1/namespaces/" + NS + "/notebooksessions/nb/status")
+        .andReturn(403, REFUSED)
+        .once();
+    NotebookSession changed = reread(session);
+    changed.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("B", null))));
+    NotebookSession toB = client.resource(changed).update();
+    var failed = catchThrowable(() -> reconciler.reconcile(toB, context()));
+    assertThat(failed).isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    reconciler.updateErrorStatus(reread(session), context(), (Exception) failed);
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(a);
+    String b = only(Secret.class).getMetadata().getName();
+
+    // A again: its Secret comes back under the name the status holds, and B's goes.
+    select(session, "A");
+
+    assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(a);
+    assertThat(Workload.supersededSecret(only(StatefulSet.class))).isEqualTo(b);
+    assertThat(reread(session).getStatus().getSecretName()).isEqualTo(a);
   }
 
   @Test
@@ -402,17 +428,30 @@ class NotebookSessionReconcilerTest {
     assertThat(Workload.supersededSecret(only(StatefulSet.class))).isEqualTo(b);
   }
 
-  @Test
-  void aStatefulSetDeletedByHandAfterItsSecretChangedLeavesNoSupersededSecretBehind()
-      throws Exception {
+  /**
+   * A session "nb" of TOKEN whose StatefulSet was deleted by hand (kubectl delete statefulset nb:
+   * its record and its superseded mark go with it) after TOKEN got version 2 in the store; returns
+   * it and the name of the Secret its status names, version 1's.
+   */
+  private Deleted aStatefulSetDeletedAfterTheStoreChanged() throws Exception {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     reconciler.reconcile(session, context());
     String old = only(Secret.class).getMetadata().getName();
     assertThat(reread(session).getStatus().getSecretName()).isEqualTo(old);
-    put("TOKEN"); // version 2 in the store
-    // kubectl delete statefulset nb: its record and its superseded mark go with it.
+    put("TOKEN");
     client.resource(only(StatefulSet.class)).delete();
+    return new Deleted(session, old);
+  }
+
+  private record Deleted(NotebookSession session, String oldSecret) {}
+
+  @Test
+  void aStatefulSetDeletedByHandAfterItsSecretChangedLeavesNoSupersededSecretBehind()
+      throws Exception {
+    Deleted deleted = aStatefulSetDeletedAfterTheStoreChanged();
+    NotebookSession session = deleted.session();
+    String old = deleted.oldSecret();
 
     // A new operator, so that nothing but the session's status remembers the old Secret.
     newReconciler().reconcile(reread(session), context());
@@ -426,12 +465,9 @@ class NotebookSessionReconcilerTest {
   @Test
   void aPassThatFailsBeforeItsStatefulSetKeepsTheSecretTheStatusNamedForTheNextToDelete()
       throws Exception {
-    put("TOKEN");
-    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
-    reconciler.reconcile(session, context());
-    String old = only(Secret.class).getMetadata().getName();
-    put("TOKEN");
-    client.resource(only(StatefulSet.class)).delete();
+    Deleted deleted = aStatefulSetDeletedAfterTheStoreChanged();
+    NotebookSession session = deleted.session();
+    String old = deleted.oldSecret();
     server
         .expect()
         .post()
@@ -467,16 +503,6 @@ class NotebookSessionReconcilerTest {
     assertThat(client.secrets().inNamespace(NS).withName("database-password").get()).isNotNull();
     assertThat(reread(session).getStatus().getSecretName())
         .isEqualTo(Workload.mountedSecret(only(StatefulSet.class)));
-  }
-
-  /** The methods of the requests the mock server received since the last call. */
-  private List<String> methods() throws InterruptedException {
-    List<String> methods = new java.util.ArrayList<>();
-    io.fabric8.mockwebserver.http.RecordedRequest r;
-    while ((r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
-      methods.add(r.getMethod());
-    }
-    return methods;
   }
 
   private void select(NotebookSession session, String name) throws Exception {
