@@ -296,15 +296,9 @@ class NotebookSessionReconcilerTest {
     String a = only(Secret.class).getMetadata().getName();
     // B's pass writes its StatefulSet and deletes A's Secret, but its status write is refused:
     // the status still names A's Secret.
-    server
-        .expect()
-        .patch()
-        .withPath("/apis/nbsecrets.io/v1alpha1/namespaces/" + NS + "/notebooksessions/nb/status")
-        .andReturn(403, REFUSED)
-        .once();
-    NotebookSession changed = reread(session);
-    changed.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("B", null))));
-    NotebookSession toB = client.resource(changed).update();
+    refuseOnce(
+        "PATCH", "/apis/nbsecrets.io/v1alpha1/namespaces/" + NS + "/notebooksessions/nb/status");
+    NotebookSession toB = selecting(session, "B");
     var failed = catchThrowable(() -> reconciler.reconcile(toB, context()));
     assertThat(failed).isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
     reconciler.updateErrorStatus(reread(session), context(), (Exception) failed);
@@ -323,12 +317,7 @@ class NotebookSessionReconcilerTest {
   void aPassAfterAFailedWorkloadWriteFollowsTheSnapshotItTookRatherThanTakingItAgain()
       throws Exception {
     put("TOKEN");
-    server
-        .expect()
-        .post()
-        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets")
-        .andReturn(403, REFUSED)
-        .once();
+    refuseOnce("POST", "/apis/apps/v1/namespaces/" + NS + "/statefulsets");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     assertThatThrownBy(() -> reconciler.reconcile(session, context()))
         .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
@@ -352,25 +341,14 @@ class NotebookSessionReconcilerTest {
     reconciler.reconcile(session, context());
     String first = only(Secret.class).getMetadata().getName();
     // A new selection whose StatefulSet write is refused...
-    server
-        .expect()
-        .put()
-        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets/nb")
-        .andReturn(403, REFUSED)
-        .once();
-    NotebookSession changed = reread(session);
-    changed
-        .getSpec()
-        .setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("OTHER", null))));
-    NotebookSession updated = client.resource(changed).update();
+    refuseOnce("PUT", "/apis/apps/v1/namespaces/" + NS + "/statefulsets/nb");
+    NotebookSession updated = selecting(session, "OTHER");
     assertThatThrownBy(() -> reconciler.reconcile(updated, context()))
         .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
     assertThat(all(Secret.class)).hasSize(2);
 
     // ...and the selection goes back before it is written: the Secret no StatefulSet named goes.
-    NotebookSession back = reread(session);
-    back.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem("TOKEN", null))));
-    reconciler.reconcile(client.resource(back).update(), context());
+    select(session, "TOKEN");
     assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(first);
     assertThat(Workload.mountsSecret(only(StatefulSet.class), first)).isTrue();
   }
@@ -468,12 +446,7 @@ class NotebookSessionReconcilerTest {
     Deleted deleted = aStatefulSetDeletedAfterTheStoreChanged();
     NotebookSession session = deleted.session();
     String old = deleted.oldSecret();
-    server
-        .expect()
-        .post()
-        .withPath("/apis/apps/v1/namespaces/" + NS + "/statefulsets")
-        .andReturn(403, REFUSED)
-        .once();
+    refuseOnce("POST", "/apis/apps/v1/namespaces/" + NS + "/statefulsets");
     NotebookSession before = reread(session);
     var failed = catchThrowable(() -> reconciler.reconcile(before, context()));
     assertThat(failed).isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
@@ -506,9 +479,28 @@ class NotebookSessionReconcilerTest {
   }
 
   private void select(NotebookSession session, String name) throws Exception {
+    reconciler.reconcile(selecting(session, name), context());
+  }
+
+  /** The session as the API server has it once its selection is {@code name} alone. */
+  private NotebookSession selecting(NotebookSession session, String name) {
     NotebookSession changed = reread(session);
     changed.getSpec().setSecrets(new SecretsSpec(null, null, List.of(new SecretItem(name, null))));
-    reconciler.reconcile(client.resource(changed).update(), context());
+    return client.resource(changed).update();
+  }
+
+  /** The API server refuses the next {@code method} request on {@code path}, as a policy would. */
+  private void refuseOnce(String method, String path) {
+    var expectation = server.expect();
+    (switch (method) {
+          case "POST" -> expectation.post();
+          case "PUT" -> expectation.put();
+          case "PATCH" -> expectation.patch();
+          default -> throw new IllegalArgumentException(method);
+        })
+        .withPath(path)
+        .andReturn(403, REFUSED)
+        .once();
   }
 
   private static Secret emptySecret(String name) {
