@@ -57,11 +57,17 @@ public record ApiConfig(
   }
 
   /**
-   * The largest request body read: room for a base64 value of the maximum size plus JSON framing. A
-   * larger body is refused (413) without being read whole.
+   * The largest request body read: room for a value of the maximum size as JSON may carry it, plus
+   * framing. JSON escapes can triple a value (Python's {@code json.dumps} writes the 2 bytes of
+   * {@code é} as the 6 of {@code \u00e9}, an emoji's 4 as 12); base64 adds a third. A larger body
+   * is refused (413) without being read whole.
    */
   public int maxBodyBytes() {
-    return maxValueBytes * 2 + 4096;
+    return maxBodyBytesFor(maxValueBytes);
+  }
+
+  static int maxBodyBytesFor(int maxValueBytes) {
+    return maxValueBytes * 3 + 4096;
   }
 
   public ApiConfig withMaxValueBytes(int value) {

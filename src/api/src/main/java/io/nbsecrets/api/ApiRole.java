@@ -112,6 +112,15 @@ public final class ApiRole implements AutoCloseable {
         // After the server is up: the operator starts session pods once it sees the bundle.
         ServerTls.publishCaBundle(client, config.namespace(), tls.caBundle());
       }
+      if (tls != null) {
+        // A CA renewed with a new key (cert-manager) must reach the init containers too.
+        tls.onCaBundleChange(
+            bundle -> {
+              if (!bundle.isEmpty()) {
+                ServerTls.publishCaBundle(client, config.namespace(), bundle);
+              }
+            });
+      }
       return new ApiRole(resources, server);
     } catch (IOException | RuntimeException e) {
       resources.close();

@@ -85,6 +85,9 @@ public final class ApiServer implements AutoCloseable {
     HttpEndpoint.Builder endpoint =
         b.http
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
+            // Every route with a body needs a bearer token: one without is refused before its
+            // body is read, so an anonymous client never gets a body buffered.
+            .beforeBody(Callers::bearer)
             .errors(this::error)
             .onAnswered(this::record);
     List<Route> all =
@@ -163,7 +166,8 @@ public final class ApiServer implements AutoCloseable {
             + cap
             + " bytes; values may be at most "
             + config.maxValueBytes()
-            + " bytes",
+            + " bytes (a value whose characters are sent as \\u escapes takes up to 6 bytes of"
+            + " body per byte of value: send UTF-8 as it is)",
         Map.of("Connection", "close"));
   }
 

@@ -54,6 +54,14 @@ final class Callers {
             403, "forbidden", "the user does not come from the configured identity provider");
       }
       username = username.substring(config.usernamePrefixToStrip().length());
+      if (username.startsWith("system:")) {
+        // "oidc:system:serviceaccount:team:bot" would otherwise become that service account.
+        throw new ApiException(
+            403,
+            "forbidden",
+            "the user name without the identity provider's prefix names a system user or service"
+                + " account; such names are not accepted on this endpoint");
+      }
     }
     if (username.isEmpty()
         || username.length() > MAX_USERNAME_LENGTH

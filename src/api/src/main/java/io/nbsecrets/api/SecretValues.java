@@ -1,6 +1,8 @@
 package io.nbsecrets.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,8 +38,18 @@ import java.util.Iterator;
  * <p>Errors never quote the body.
  */
 final class SecretValues {
+  /**
+   * Strings as long as the largest body any configuration reads: Jackson's default cap (20 million
+   * characters) refused base64 values of a 16 MiB limit.
+   */
   private static final ObjectMapper READER =
-      JsonMapper.builder()
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxStringLength(ApiConfig.maxBodyBytesFor(ApiConfig.MAX_VALUE_BYTES))
+                          .build())
+                  .build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();

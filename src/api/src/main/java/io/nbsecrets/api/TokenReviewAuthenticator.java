@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers, positive and negative, are cached for a short time (10 s by default) so a burst of
  * requests costs one review; the cache is keyed by the SHA-256 of the token and the requested
- * audiences, never by the token itself, and holds at most a bounded number of entries (oldest
- * evicted first). A revoked token therefore stays usable for at most the TTL. An acceptance is
- * never kept past the token's own expiry (the {@code exp} claim of a JWT, read once the API server
- * has accepted it): a token about to expire is asked about again, and then refused, as soon as it
- * has. Failures to reach the API server are not cached and raise {@link
+ * audiences, never by the token itself. Acceptances and refusals are kept apart, each bounded:
+ * acceptances up to {@code maxEntries}, the least recently used evicted first; refusals up to a
+ * tenth of that, the oldest first. So a flood of made-up tokens churns only the refusals and never
+ * pushes out the users' acceptances (before, one map of both let it send every user back to the API
+ * server). A revoked token therefore stays usable for at most the TTL. An acceptance is never kept
+ * past the token's own expiry (the {@code exp} claim of a JWT, read once the API server has
+ * accepted it): a token about to expire is asked about again, and then refused, as soon as it has.
+ * Failures to reach the API server are not cached and raise {@link
  * AuthenticationUnavailableException}.
  *
  * <p>When audiences are requested, the review's {@code status.audiences} must name one of them (as
@@ -53,6 +56,7 @@ public final class TokenReviewAuthenticator implements Authenticator {
   private final LongSupplier nanoTime;
   private final Clock clock;
   private final Map<String, Entry> cache;
+  private final Map<String, Entry> refusals;
 
   private record Entry(Verdict verdict, long expiresAtNanos) {}
 
@@ -76,15 +80,20 @@ public final class TokenReviewAuthenticator implements Authenticator {
     this.maxEntries = maxEntries;
     this.nanoTime = nanoTime;
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.cache =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          private static final long serialVersionUID = 1L;
+    this.cache = bounded(maxEntries, true);
+    this.refusals = bounded(Math.max(1, maxEntries / 10), false);
+  }
 
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            return size() > TokenReviewAuthenticator.this.maxEntries;
-          }
-        };
+  /** A map of at most {@code max} entries; the least recently used or the oldest goes first. */
+  private static Map<String, Entry> bounded(int max, boolean accessOrder) {
+    return new LinkedHashMap<>(16, 0.75f, accessOrder) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        return size() > max;
+      }
+    };
   }
 
   @Override
@@ -101,12 +110,14 @@ public final class TokenReviewAuthenticator implements Authenticator {
     String key = TokenDigest.of(bearerToken) + "|" + String.join("\n", wanted);
     long now = nanoTime.getAsLong();
     synchronized (cache) {
-      Entry hit = cache.get(key);
-      if (hit != null) {
-        if (hit.expiresAtNanos - now > 0) {
-          return hit.verdict;
+      for (Map<String, Entry> map : List.of(cache, refusals)) {
+        Entry hit = map.get(key);
+        if (hit != null) {
+          if (hit.expiresAtNanos - now > 0) {
+            return hit.verdict;
+          }
+          map.remove(key);
         }
-        cache.remove(key);
       }
     }
     Verdict result = review(bearerToken, wanted);
@@ -120,16 +131,16 @@ public final class TokenReviewAuthenticator implements Authenticator {
     }
     if (keep > 0) {
       synchronized (cache) {
-        cache.put(key, new Entry(result, now + keep));
+        (result.identity().isPresent() ? cache : refusals).put(key, new Entry(result, now + keep));
       }
     }
     return result;
   }
 
-  /** How many answers are cached now (for tests and metrics). */
+  /** How many answers are cached now, acceptances and refusals (for tests and metrics). */
   public int cachedEntries() {
     synchronized (cache) {
-      return cache.size();
+      return cache.size() + refusals.size();
     }
   }
 

@@ -43,7 +43,7 @@ class ApiServerUnitTest {
     assertThat(d.podTokenAudience()).isEqualTo("nbsecrets");
     assertThat(d.usernamePrefixToStrip()).isEmpty();
     assertThat(d.allowServiceAccountUsers()).isFalse();
-    assertThat(d.maxBodyBytes()).isEqualTo(2 * 128 * 1024 + 4096);
+    assertThat(d.maxBodyBytes()).isEqualTo(3 * 128 * 1024 + 4096);
     assertThatThrownBy(() -> d.withMaxValueBytes(4999))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("5000");

@@ -14,11 +14,13 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
@@ -105,8 +107,10 @@ public final class HttpEndpoint implements AutoCloseable {
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+    ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler());
+    connector.addBean(guard);
 
-    GracefulHandler graceful = new GracefulHandler(new Routing(b, server.getScheduler()));
+    GracefulHandler graceful = new GracefulHandler(new Routing(b, server.getScheduler(), guard));
     server.setHandler(graceful);
     try {
       server.start();
@@ -160,8 +164,12 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Function<Integer, HttpError> bodyTooLarge;
     private final ThreadPoolExecutor blocking;
     private final String name;
+    private final ConnectionGuard guard;
+    private final Consumer<Exchange> beforeBody;
+    private final AtomicLong buffered = new AtomicLong();
+    private final long bodyBudget;
 
-    Routing(Builder b, Scheduler scheduler) {
+    Routing(Builder b, Scheduler scheduler, ConnectionGuard guard) {
       this.routes = List.copyOf(b.routes);
       this.errors = b.errors;
       this.onAnswered = b.onAnswered;
@@ -170,6 +178,9 @@ public final class HttpEndpoint implements AutoCloseable {
       this.maxBodyBytes = b.maxBodyBytes;
       this.bodyTooLarge = b.bodyTooLarge;
       this.name = b.name;
+      this.guard = guard;
+      this.beforeBody = b.beforeBody;
+      this.bodyBudget = b.bodyBudget > 0 ? b.bodyBudget : Math.max(32L << 20, 2L * b.maxBodyBytes);
       AtomicInteger threads = new AtomicInteger();
       this.blocking =
           new ThreadPoolExecutor(
@@ -196,7 +207,10 @@ public final class HttpEndpoint implements AutoCloseable {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      Connection connection = request.getConnectionMetaData().getConnection();
+      guard.requestStarted(connection);
       Scheduler.Task[] timeout = new Scheduler.Task[1];
+      BodyLease lease = new BodyLease();
       Exchange exchange =
           new Exchange(
               request,
@@ -206,19 +220,13 @@ public final class HttpEndpoint implements AutoCloseable {
                 if (timeout[0] != null) {
                   timeout[0].cancel();
                 }
+                lease.release();
+                guard.requestEnded(connection);
                 onAnswered.accept(answered);
               });
       timeout[0] =
           scheduler.schedule(
-              () ->
-                  exchange.fail(
-                      new HttpError(
-                          503,
-                          "request_timeout",
-                          "the request was not answered within "
-                              + limits.requestTimeout().toSeconds()
-                              + " s; try again",
-                          Map.of("Retry-After", "1", "Connection", "close"))),
+              () -> exchange.fail(timedOut(request.getMethod())),
               limits.requestTimeout().toMillis(),
               TimeUnit.MILLISECONDS);
       try {
@@ -249,9 +257,11 @@ public final class HttpEndpoint implements AutoCloseable {
         if (route.jsonBody() && request.getMethod().matches("PUT|POST|PATCH")) {
           checkJson(exchange);
           int declared = declaredLength(exchange);
+          beforeBody.accept(exchange);
           new BodyReader(
                   request,
                   declared,
+                  lease,
                   body -> {
                     exchange.body(body);
                     run(exchange, chosen, param);
@@ -311,9 +321,26 @@ public final class HttpEndpoint implements AutoCloseable {
       }
     }
 
+    /**
+     * The answer to a request past its time. A reading method may simply be sent again; a writing
+     * one may still take effect after this answer (its handler is not stopped), so it says so.
+     */
+    private HttpError timedOut(String method) {
+      boolean reading = method.equals("GET") || method.equals("HEAD");
+      return new HttpError(
+          503,
+          "request_timeout",
+          "the request was not answered within "
+              + limits.requestTimeout().toSeconds()
+              + " s; "
+              + (reading ? "try again" : "it may still take effect: look before you send it again"),
+          Map.of("Retry-After", "1", "Connection", "close"));
+    }
+
     private static void checkJson(Exchange exchange) {
       String type = exchange.header(HttpHeader.CONTENT_TYPE.asString());
-      String mime = type == null ? "" : type.split(";", 2)[0].trim();
+      String[] parts = type == null ? new String[] {""} : type.split(";");
+      String mime = parts[0].trim();
       if (!mime.equalsIgnoreCase("application/json")) {
         throw new HttpError(
             415,
@@ -323,10 +350,30 @@ public final class HttpEndpoint implements AutoCloseable {
                 : "the body must be sent as \"Content-Type: application/json\"",
             Map.of("Accept", "application/json"));
       }
-      String charset = type.contains(";") ? type.split(";", 2)[1].trim() : "";
-      if (!charset.isEmpty() && !charset.replace(" ", "").equalsIgnoreCase("charset=utf-8")) {
-        throw new HttpError(
-            415, "unsupported_media_type", "JSON bodies must be UTF-8 (charset=utf-8 or none)");
+      // Media-type parameters (RFC 9110, 5.6.6): name=value or name="value", names and the
+      // charset's value compared without case; a charset other than UTF-8 is refused, other
+      // parameters are ignored.
+      for (int i = 1; i < parts.length; i++) {
+        String parameter = parts[i].trim();
+        if (parameter.isEmpty()) {
+          continue;
+        }
+        int eq = parameter.indexOf('=');
+        if (eq <= 0) {
+          throw new HttpError(
+              415,
+              "unsupported_media_type",
+              "the Content-Type has a malformed parameter; send \"Content-Type: application/json\"");
+        }
+        String key = parameter.substring(0, eq).trim();
+        String value = parameter.substring(eq + 1).trim();
+        if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+          value = value.substring(1, value.length() - 1);
+        }
+        if (key.equalsIgnoreCase("charset") && !value.equalsIgnoreCase("utf-8")) {
+          throw new HttpError(
+              415, "unsupported_media_type", "JSON bodies must be UTF-8 (charset=utf-8 or none)");
+        }
       }
     }
 
@@ -347,19 +394,86 @@ public final class HttpEndpoint implements AutoCloseable {
       return (int) declared;
     }
 
-    /** Reads a body as it arrives, on no thread of its own; zeroes every copy it lets go of. */
+    /**
+     * The bytes of body buffers one request holds against the endpoint's budget ({@link
+     * Builder#bodyBudget}), given back once, when the request is answered or its body fails. Once
+     * given back it takes no more: a body still arriving after the answer is refused.
+     */
+    private final class BodyLease {
+      private long held;
+      private boolean released;
+
+      synchronized boolean take(long bytes) {
+        if (released) {
+          return false;
+        }
+        if (buffered.addAndGet(bytes) > bodyBudget) {
+          buffered.addAndGet(-bytes);
+          return false;
+        }
+        held += bytes;
+        return true;
+      }
+
+      synchronized void release() {
+        released = true;
+        buffered.addAndGet(-held);
+        held = 0;
+      }
+    }
+
+    /**
+     * Reads a body as it arrives, on no thread of its own; zeroes every copy it lets go of. Its
+     * buffer grows with what arrives (never to more than was declared), so a declared length costs
+     * nothing until the bytes come, and all buffers of the endpoint together stay within its
+     * budget: beyond it, 503.
+     */
     private final class BodyReader {
+      private static final int FIRST_BUFFER = 16 * 1024;
+
       private final Request request;
+      private final int declared;
+      private final BodyLease lease;
       private final Consumer<byte[]> done;
       private final Consumer<HttpError> failed;
-      private byte[] buffer;
+      private byte[] buffer = new byte[0];
       private int size;
 
-      BodyReader(Request request, int declared, Consumer<byte[]> done, Consumer<HttpError> failed) {
+      BodyReader(
+          Request request,
+          int declared,
+          BodyLease lease,
+          Consumer<byte[]> done,
+          Consumer<HttpError> failed) {
         this.request = request;
+        this.declared = declared;
+        this.lease = lease;
         this.done = done;
         this.failed = failed;
-        this.buffer = new byte[declared >= 0 ? declared : 4096];
+      }
+
+      private void fail(HttpError error) {
+        Arrays.fill(buffer, (byte) 0);
+        lease.release();
+        failed.accept(error);
+      }
+
+      /** Room for {@code needed} bytes in all, or false when the budget has none. */
+      private boolean grow(int needed) {
+        if (needed <= buffer.length) {
+          return true;
+        }
+        int cap = declared >= 0 ? declared : maxBodyBytes;
+        int length =
+            (int) Math.min(cap, Math.max(needed, Math.max(FIRST_BUFFER, 2L * buffer.length)));
+        length = Math.max(length, needed);
+        if (!lease.take(length - buffer.length)) {
+          return false;
+        }
+        byte[] grown = Arrays.copyOf(buffer, length);
+        Arrays.fill(buffer, (byte) 0);
+        buffer = grown;
+        return true;
       }
 
       void read() {
@@ -370,8 +484,7 @@ public final class HttpEndpoint implements AutoCloseable {
             return;
           }
           if (Content.Chunk.isFailure(chunk)) {
-            Arrays.fill(buffer, (byte) 0);
-            failed.accept(
+            fail(
                 new HttpError(
                     400,
                     "bad_request",
@@ -381,17 +494,20 @@ public final class HttpEndpoint implements AutoCloseable {
           }
           ByteBuffer bytes = chunk.getByteBuffer();
           int n = bytes.remaining();
-          if ((long) size + n > maxBodyBytes) {
+          if ((long) size + n > maxBodyBytes || (declared >= 0 && (long) size + n > declared)) {
             chunk.release();
-            Arrays.fill(buffer, (byte) 0);
-            HttpError tooLarge = bodyTooLarge.apply(maxBodyBytes);
-            failed.accept(tooLarge);
+            fail(bodyTooLarge.apply(maxBodyBytes));
             return;
           }
-          if (size + n > buffer.length) {
-            byte[] grown = Arrays.copyOf(buffer, Math.max(size + n, buffer.length * 2));
-            Arrays.fill(buffer, (byte) 0);
-            buffer = grown;
+          if (!grow(size + n)) {
+            chunk.release();
+            fail(
+                new HttpError(
+                    503,
+                    "busy",
+                    "the server holds as many request bodies as it may; try again",
+                    Map.of("Retry-After", "1", "Connection", "close")));
+            return;
           }
           bytes.get(buffer, size, n);
           size += n;
@@ -428,6 +544,8 @@ public final class HttpEndpoint implements AutoCloseable {
         e -> new HttpError(500, "internal_error", "internal error");
     private Consumer<Exchange> onAnswered = e -> {};
     private int maxBodyBytes = 64 * 1024;
+    private long bodyBudget;
+    private Consumer<Exchange> beforeBody = e -> {};
     private Function<Integer, HttpError> bodyTooLarge =
         cap ->
             new HttpError(
@@ -490,6 +608,25 @@ public final class HttpEndpoint implements AutoCloseable {
     public Builder maxBody(int bytes, Function<Integer, HttpError> tooLarge) {
       this.maxBodyBytes = bytes;
       this.bodyTooLarge = Objects.requireNonNull(tooLarge);
+      return this;
+    }
+
+    /**
+     * The most bytes of request bodies held at once, by all requests together (default: 32 MiB or
+     * twice the largest body, whichever is more); a body that would pass it gets 503.
+     */
+    public Builder bodyBudget(long bytes) {
+      this.bodyBudget = bytes;
+      return this;
+    }
+
+    /**
+     * A cheap check of a request's headers before its body is read (for example, that it carries
+     * credentials at all); it answers by throwing {@link HttpError}. It runs on Jetty's thread and
+     * must not block.
+     */
+    public Builder beforeBody(Consumer<Exchange> check) {
+      this.beforeBody = Objects.requireNonNull(check);
       return this;
     }
 

@@ -26,6 +26,11 @@ import java.util.Objects;
  *     its 503 then
  * @param maxConnections open connections; beyond it, the server stops accepting until one closes
  * @param shutdownGrace how long a stop lets running requests finish (new ones get 503)
+ * @param requestHeadTimeout the longest a request line and headers may take to arrive: from the
+ *     connection's opening for its first request (the TLS handshake included), from its first byte
+ *     for a later one; the connection is then closed (Go's {@code ReadHeaderTimeout})
+ * @param maxConnectionsPerAddress open connections from one client address; one beyond it is closed
+ *     as it opens, so that no one client fills {@code maxConnections}
  */
 public record HttpLimits(
     Duration idleTimeout,
@@ -35,17 +40,28 @@ public record HttpLimits(
     int maxBlockingRequests,
     int maxConnections,
     Duration shutdownGrace,
-    int maxQueuedRequests) {
+    int maxQueuedRequests,
+    Duration requestHeadTimeout,
+    int maxConnectionsPerAddress) {
 
   public HttpLimits {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    Objects.requireNonNull(requestHeadTimeout, "requestHeadTimeout");
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idleTimeout must be positive, not " + idleTimeout);
     }
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("requestTimeout must be positive, not " + requestTimeout);
+    }
+    if (requestHeadTimeout.isNegative() || requestHeadTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "requestHeadTimeout must be positive, not " + requestHeadTimeout);
+    }
+    if (maxConnectionsPerAddress < 1) {
+      throw new IllegalArgumentException(
+          "maxConnectionsPerAddress must be at least 1, not " + maxConnectionsPerAddress);
     }
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads must be at least 4, not " + maxThreads);
@@ -65,8 +81,9 @@ public record HttpLimits(
   }
 
   /**
-   * 30 s idle, 30 s per request (a body that trickles in included), 16 KiB of headers, 32 worker
-   * threads, 24 threads for blocking routes with 256 more waiting, 2,048 connections, 5 s grace.
+   * 30 s idle, 30 s per request (a body that trickles in included), 10 s for a request's head, 16
+   * KiB of headers, 32 worker threads, 24 threads for blocking routes with 256 more waiting, 2,048
+   * connections of which 256 from one address, 5 s grace.
    */
   public static HttpLimits defaults() {
     return new HttpLimits(
@@ -77,6 +94,8 @@ public record HttpLimits(
         24,
         2048,
         Duration.ofSeconds(5),
+        256,
+        Duration.ofSeconds(10),
         256);
   }
 
@@ -102,10 +121,45 @@ public record HttpLimits(
         maxBlockingRequests,
         maxConnections,
         shutdownGrace,
-        queued);
+        queued,
+        requestHeadTimeout,
+        maxConnectionsPerAddress);
   }
 
-  /** A copy with these values; the header size, the connection limit and the queue stay. */
+  /** A copy where a request's head must arrive within {@code timeout}. */
+  public HttpLimits withRequestHeadTimeout(Duration timeout) {
+    return new HttpLimits(
+        idleTimeout,
+        requestTimeout,
+        maxRequestHeaderBytes,
+        maxThreads,
+        maxBlockingRequests,
+        maxConnections,
+        shutdownGrace,
+        maxQueuedRequests,
+        timeout,
+        maxConnectionsPerAddress);
+  }
+
+  /** A copy with these connection limits, in all and per client address. */
+  public HttpLimits withConnections(int total, int perAddress) {
+    return new HttpLimits(
+        idleTimeout,
+        requestTimeout,
+        maxRequestHeaderBytes,
+        maxThreads,
+        maxBlockingRequests,
+        total,
+        shutdownGrace,
+        maxQueuedRequests,
+        requestHeadTimeout,
+        perAddress);
+  }
+
+  /**
+   * A copy with these values; the header size, the connection limits, the queue and the head's
+   * timeout stay.
+   */
   private HttpLimits with(
       Duration idle, Duration request, int threads, int blocking, Duration grace) {
     return new HttpLimits(
@@ -116,6 +170,8 @@ public record HttpLimits(
         blocking,
         maxConnections,
         grace,
-        maxQueuedRequests);
+        maxQueuedRequests,
+        requestHeadTimeout,
+        maxConnectionsPerAddress);
   }
 }

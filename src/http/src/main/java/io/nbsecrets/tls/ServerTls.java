@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #fromFiles}: {@code tls.crt}, {@code tls.key} and {@code ca.crt} of a mounted Secret
- *       (cert-manager's layout); re-read when they change, so a renewal needs no restart.
+ *       (cert-manager's layout); re-read when they change, so a renewal needs no restart, and a new
+ *       {@code ca.crt} (the issuing CA renewed with a new key) is handed to {@link
+ *       #onCaBundleChange} to be published again.
  *   <li>{@link #generated}: the API's own CA, created on first start into the Secret {@value
  *       #CA_SECRET} (never by templates: {@code helm template} and Argo CD would render a new one
  *       each time), and a server certificate for the Service's DNS names issued by each replica in
@@ -55,14 +58,18 @@ public final class ServerTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
   private final SslContextFactory.Server factory;
-  private final String caBundle;
+  private volatile String caBundle;
+  private volatile Consumer<String> onCaBundleChange = bundle -> {};
   private final ScheduledExecutorService renewals;
+
+  /** What a renewal found: the new key store, and the new CA bundle (null: unchanged). */
+  private record Renewal(KeyStore keyStore, String caBundle) {}
 
   private ServerTls(
       KeyStore initial,
       char[] password,
       String caBundle,
-      Supplier<KeyStore> renew,
+      Supplier<Renewal> renew,
       Duration checkEvery) {
     this.caBundle = caBundle;
     this.factory = new SslContextFactory.Server();
@@ -83,10 +90,15 @@ public final class ServerTls implements AutoCloseable {
     renewals.scheduleWithFixedDelay(
         () -> {
           try {
-            KeyStore next = renew.get();
+            Renewal next = renew.get();
             if (next != null) {
-              factory.reload(f -> f.setKeyStore(next));
+              factory.reload(f -> f.setKeyStore(next.keyStore()));
               log.info("TLS certificate reloaded");
+              if (next.caBundle() != null && !next.caBundle().equals(this.caBundle)) {
+                this.caBundle = next.caBundle();
+                log.info("TLS: the CA bundle changed");
+                onCaBundleChange.accept(next.caBundle());
+              }
             }
           } catch (Exception e) {
             log.warn(
@@ -111,6 +123,14 @@ public final class ServerTls implements AutoCloseable {
   }
 
   /**
+   * Called, on the renewal thread, with the new bundle each time a reload finds a new {@code
+   * ca.crt}; what it throws is logged and the next change calls it again.
+   */
+  public void onCaBundleChange(Consumer<String> listener) {
+    this.onCaBundleChange = Objects.requireNonNull(listener);
+  }
+
+  /**
    * A certificate from files ({@code tls.crt} with its chain, {@code tls.key}, optional {@code
    * ca.crt}), re-read every {@code checkEvery} when a file changed.
    */
@@ -124,19 +144,23 @@ public final class ServerTls implements AutoCloseable {
     if (!bundle.isEmpty()) {
       Pem.certificates(bundle); // refuse a broken bundle at start, not in every init container
     }
-    long[] stamp = {stamp(crt, key)};
+    long[] stamp = {stamp(crt, key, ca)};
     return new ServerTls(
         initial,
         password,
         bundle,
         () -> {
-          long now = stamp(crt, key);
+          long now = stamp(crt, key, ca);
           if (now == stamp[0]) {
             return null;
           }
           KeyStore next = keyStoreFromFiles(crt, key, password);
+          String nextBundle = Files.isRegularFile(ca) ? read(ca) : "";
+          if (!nextBundle.isEmpty()) {
+            Pem.certificates(nextBundle); // a broken bundle is not published; the old one stays
+          }
           stamp[0] = now;
-          return next;
+          return new Renewal(next, nextBundle);
         },
         checkEvery);
   }
@@ -167,7 +191,7 @@ public final class ServerTls implements AutoCloseable {
         initial,
         password,
         Pem.certificate(ca.certificate()),
-        () -> clock.instant().isBefore(renewAt[0]) ? null : issue.get(),
+        () -> clock.instant().isBefore(renewAt[0]) ? null : new Renewal(issue.get(), null),
         Duration.ofHours(1));
   }
 
@@ -282,11 +306,16 @@ public final class ServerTls implements AutoCloseable {
     }
   }
 
-  private static long stamp(Path crt, Path key) {
+  private static long stamp(Path crt, Path key, Path ca) {
     try {
+      long caStamp =
+          Files.isRegularFile(ca)
+              ? Files.getLastModifiedTime(ca).toMillis() * 17 + Files.size(ca)
+              : 0;
       return Files.getLastModifiedTime(crt).toMillis() * 31
           + Files.getLastModifiedTime(key).toMillis()
-          + Objects.hash(Files.size(crt), Files.size(key));
+          + Objects.hash(Files.size(crt), Files.size(key))
+          + caStamp;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -166,9 +166,35 @@ class TokenReviewAuthenticatorTest {
         new TokenReviewAuthenticator(
             client, Duration.ofSeconds(10), 3, System::nanoTime, Clock.systemUTC());
     for (int i = 0; i < 10; i++) {
+      auth.authenticate(authority.userToken("user-" + i, List.of()), List.of());
       auth.authenticate("unknown-" + i, List.of());
     }
-    assertThat(auth.cachedEntries()).isEqualTo(3);
+    // At most 3 acceptances, and a tenth of that (at least 1) refusals.
+    assertThat(auth.cachedEntries()).isEqualTo(3 + 1);
+  }
+
+  @Test
+  void aFloodOfMadeUpTokensDoesNotPushOutTheUsersAcceptances() {
+    TokenReviewAuthenticator auth =
+        new TokenReviewAuthenticator(
+            client, Duration.ofSeconds(10), 20, System::nanoTime, Clock.systemUTC());
+    List<String> users = List.of("ann", "ben", "cat");
+    List<String> tokens = users.stream().map(u -> authority.userToken(u, List.of())).toList();
+    for (String token : tokens) {
+      assertThat(auth.authenticate(token, List.of())).isPresent();
+    }
+    for (int i = 0; i < 500; i++) {
+      assertThat(auth.authenticate("made-up-" + i, List.of())).isEmpty();
+    }
+    // 3 acceptances and at most a tenth of the 20 for the refusals.
+    assertThat(auth.cachedEntries()).isEqualTo(3 + 2);
+    int before = authority.reviewCount();
+    for (String token : tokens) {
+      assertThat(auth.authenticate(token, List.of())).isPresent();
+    }
+    assertThat(authority.reviewCount())
+        .as("the users' answers came from the cache")
+        .isEqualTo(before);
   }
 
   @Test

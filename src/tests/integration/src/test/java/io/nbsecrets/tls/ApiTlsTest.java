@@ -134,6 +134,8 @@ class ApiTlsTest {
     try (ServerTls tls = ServerTls.fromFiles(dir, Duration.ofMillis(200));
         ApiServer server = ApiServerWiring.minimal(tls.contextFactory())) {
       assertThat(tls.caBundle()).isEqualTo(Pem.certificate(first.certificate()));
+      List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+      tls.onCaBundleChange(published::add);
       String https = "https://127.0.0.1:" + server.port();
       assertThat(handshake(https, first)).isTrue();
 
@@ -144,6 +146,9 @@ class ApiTlsTest {
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> handshake(https, second) && !handshake(https, first));
+      // The new ca.crt is the bundle now, and was handed on to be published, once.
+      assertThat(tls.caBundle()).isEqualTo(Pem.certificate(second.certificate()));
+      assertThat(published).containsExactly(Pem.certificate(second.certificate()));
     }
   }
 
