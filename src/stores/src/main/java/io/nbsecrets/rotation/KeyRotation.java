@@ -103,6 +103,18 @@ abstract class KeyRotation<T, C> {
           secrets.edit(
               secretName(),
               s -> {
+                // The edit re-reads the Secret: a run that started beside this one may have
+                // added its key since this one looked.
+                String other = s.annotation(KeySecrets.ROTATING_TO);
+                if (other != null && s.data().containsKey(entryOf(other))) {
+                  throw new IllegalStateException(
+                      "another rotation of the "
+                          + kind()
+                          + " key, to "
+                          + other
+                          + ", started while this one did; nothing was changed by this run: run"
+                          + " it again to resume that rotation");
+                }
                 s.putData(key.entry(), key.base64());
                 s.putAnnotation(KeySecrets.ROTATING_TO, key.id());
               });
@@ -114,7 +126,12 @@ abstract class KeyRotation<T, C> {
       waitFor("every replica to load the new key");
       String id = target;
       secret =
-          secrets.edit(secretName(), s -> s.putData(KeySecrets.CURRENT, KeySecrets.encode(id)));
+          secrets.edit(
+              secretName(),
+              s -> {
+                requireStillRotatingTo(s, id);
+                s.putData(KeySecrets.CURRENT, KeySecrets.encode(id));
+              });
       step("made " + kind() + " key " + id + " current");
     }
     madeCurrent(secret, target);
@@ -144,10 +161,23 @@ abstract class KeyRotation<T, C> {
           target, Set.of(), resumed, passes.passes(), passes.firstPass(), false, false);
     }
     Set<String> dropped = new TreeSet<>();
+    String keepId = target;
     String keep = entryOf(target);
     secrets.edit(
         secretName(),
         s -> {
+          requireStillRotatingTo(s, keepId);
+          String current = s.data().get(KeySecrets.CURRENT);
+          if (current == null || !keepId.equals(KeySecrets.decode(current))) {
+            throw new IllegalStateException(
+                "the "
+                    + kind()
+                    + " key "
+                    + keepId
+                    + " is no longer current in secret "
+                    + secretName()
+                    + " (another run changed it); no key was dropped: run the rotation again");
+          }
           if (run.options().dropOldKeys()) {
             for (String entry : List.copyOf(s.data().keySet())) {
               if (isKeyEntry(entry) && !entry.equals(keep)) {
@@ -171,6 +201,27 @@ abstract class KeyRotation<T, C> {
     secrets.deleteState(stateName());
     return new RotationResult(
         target, droppedIds, resumed, passes.passes(), passes.firstPass(), true, false);
+  }
+
+  /**
+   * Refuses an edit when the Secret no longer says that this run's key is the one being rotated to:
+   * another run, started beside this one, took the rotation over.
+   */
+  private void requireStillRotatingTo(KeySecrets.Editable s, String target) {
+    String now = s.annotation(KeySecrets.ROTATING_TO);
+    if (!target.equals(now)) {
+      throw new IllegalStateException(
+          "secret "
+              + secretName()
+              + " no longer rotates to "
+              + kind()
+              + " key "
+              + target
+              + " but to "
+              + (now == null ? "nothing" : now)
+              + " (another run changed it); this run stops without changing it: run the rotation"
+              + " again");
+    }
   }
 
   /** The key id in a data entry's name. */

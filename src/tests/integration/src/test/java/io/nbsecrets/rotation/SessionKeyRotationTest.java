@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.SessionPrivateKey;
 import io.nbsecrets.crypto.SessionPublicKey;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
@@ -267,6 +268,76 @@ class SessionKeyRotationTest {
     assertThat(Envelope.keyId(store.get("user-0", List.of("late")).get("late").sealed()))
         .isEqualTo(result.targetKeyId());
     assertEveryRecordReadable();
+  }
+
+  @Test
+  void aSecondRunThatTookTheRotationOverStopsTheFirstBeforeItMakesItsKeyCurrentOrDropsAny() {
+    // Run B read the Secret before run A's first edit, as A did; B's add lands right after A's.
+    SessionPrivateKey other = SessionKeyAlgorithm.RSA_2048.generate();
+    RotationListener otherRunAdds =
+        new RotationListener() {
+          @Override
+          public void step(String message) {
+            if (message.startsWith("added session key")) {
+              Secret s = keysSecret();
+              s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
+              s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
+              client.resource(s).update();
+            }
+          }
+
+          @Override
+          public void progress(Progress progress) {}
+        };
+
+    assertThatThrownBy(() -> rotation(store, fast(), otherRunAdds).run())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no longer rotates to")
+        .hasMessageContaining(other.keyId());
+
+    // Nothing A would have done to B's rotation: the old key is still current and held, B's key
+    // is held and named, and an operator can load the Secret.
+    Secret after = keysSecret();
+    SessionKeyRing ring = SessionKeys.fromSecret(after);
+    assertThat(SessionKeys.currentId(after)).isEqualTo(oldKey.keyId());
+    assertThat(ring.keyIds()).contains(oldKey.keyId(), other.keyId());
+    assertThat(after.getMetadata().getAnnotations())
+        .containsEntry(KeySecrets.ROTATING_TO, other.keyId());
+    // Run again, it resumes B's rotation and completes it.
+    RotationResult resumed = rotation(store, fast(), RotationListener.NONE).run();
+    assertThat(resumed.complete()).isTrue();
+    assertThat(resumed.targetKeyId()).isEqualTo(other.keyId());
+    assertThat(SessionKeys.fromSecret(keysSecret()).keyIds()).containsExactly(other.keyId());
+    assertEveryRecordReadable();
+  }
+
+  @Test
+  void aRunDoesNotDropKeysOnceAnotherRunMadeItsOwnKeyCurrent() {
+    SessionPrivateKey other = SessionKeyAlgorithm.RSA_2048.generate();
+    RotationListener otherRunTakesOver =
+        new RotationListener() {
+          @Override
+          public void step(String message) {
+            if (message.startsWith("made session key")) {
+              // Between A's passes and its drop: B adds its key and makes it current.
+              Secret s = keysSecret();
+              s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
+              s.getData().put(KeySecrets.CURRENT, KeySecrets.encode(other.keyId()));
+              s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
+              client.resource(s).update();
+            }
+          }
+
+          @Override
+          public void progress(Progress progress) {}
+        };
+
+    assertThatThrownBy(() -> rotation(store, fast(), otherRunTakesOver).run())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(other.keyId());
+    Secret after = keysSecret();
+    assertThat(SessionKeys.currentId(after)).isEqualTo(other.keyId());
+    assertThat(SessionKeys.fromSecret(after).keyIds()).contains(oldKey.keyId(), other.keyId());
   }
 
   @Test
