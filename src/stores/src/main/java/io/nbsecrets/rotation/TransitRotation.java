@@ -9,6 +9,7 @@ import io.nbsecrets.crypto.UnknownKeyException;
 import io.nbsecrets.keys.SessionKeys;
 import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.VaultTransit;
+import io.nbsecrets.util.Counts;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -67,7 +68,13 @@ public final class TransitRotation {
     int latest;
     if (resumed) {
       latest = Integer.parseInt(target.substring(target.lastIndexOf(":v") + 2));
-      listener.step("resuming the re-wrap to " + target);
+      listener.step(
+          "resuming the re-wrap to "
+              + target
+              + (rotateKey
+                  ? " (no new Transit key version is made: finish this re-wrap first, then run"
+                      + " again for a new one)"
+                  : ""));
     } else {
       if (rotateKey) {
         transit.rotate();
@@ -98,12 +105,30 @@ public final class TransitRotation {
     } else {
       secrets.deleteState(STATE);
     }
-    listener.step(
-        "every record is under Transit key version "
-            + latest
-            + "; to retire older versions, set the key's min_decryption_version to "
-            + latest
-            + " in Vault");
+    long unreadable = passes.firstPass().get(RewrapCounts.Outcome.UNREADABLE);
+    if (unreadable == 0) {
+      listener.step(
+          "every record is under Transit key version "
+              + latest
+              + "; to retire older versions, set the key's min_decryption_version to "
+              + latest
+              + " in Vault");
+    } else {
+      // Not "every record": these are under keys this run does not hold (session keys kept in
+      // files rather than the keys Secret, or records broken before).
+      listener.step(
+          "every readable record is under Transit key version "
+              + latest
+              + "; "
+              + Counts.of(unreadable, "record")
+              + " could not be read with the keys this run holds (the keys Secret "
+              + SessionKeys.SECRET_NAME
+              + " and Transit) and "
+              + (unreadable == 1 ? "was" : "were")
+              + " left as "
+              + (unreadable == 1 ? "it was" : "they were")
+              + ": find them before you retire anything");
+    }
     return new RotationResult(
         transit.keyId(), Set.of(), resumed, passes.passes(), passes.firstPass(), true, false);
   }

@@ -135,6 +135,35 @@ class TransitRotationTest {
   }
 
   @Test
+  void recordsUnderKeysTheRunDoesNotHoldAreNotReportedAsUnderTransit() {
+    // The session keys live elsewhere (files), not in the keys Secret this run reads.
+    client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).delete();
+    List<String> steps = new java.util.ArrayList<>();
+    RotationListener listener =
+        new RotationListener() {
+          @Override
+          public void step(String message) {
+            steps.add(message);
+          }
+
+          @Override
+          public void progress(Progress progress) {}
+        };
+    RotationResult result =
+        new TransitRotation(
+                client, ns, store, transit, false, fast(), listener, new SimpleMeterRegistry())
+            .run();
+
+    assertThat(result.counts().get(Outcome.UNREADABLE)).isEqualTo(8);
+    String last = steps.get(steps.size() - 1);
+    assertThat(last)
+        .doesNotContain("every record is under")
+        .contains("every readable record is under Transit key version 1")
+        .contains("8 records could not be read")
+        .contains("find them before you retire anything");
+  }
+
+  @Test
   void anInterruptedTransitRotationResumesWithoutMakingAnotherVersion() {
     FailingStore failing = new FailingStore(store, 7);
     assertThatThrownBy(() -> rotation(failing, true, fast()).run())
