@@ -83,10 +83,43 @@ public final class SecretService {
           "value_too_large",
           "value is " + value.length + " bytes; the limit is " + config.maxValueBytes() + " bytes");
     }
-    String inner = Fernet.fromKey(userKeys.getOrCreate(user)).encrypt(value);
-    String sealed =
-        Envelope.seal(sessionKey.get(), user, name, inner.getBytes(StandardCharsets.US_ASCII));
-    return store.put(user, name, sealed, config.maxSecretsPerUser());
+    byte[] inner =
+        Fernet.fromKey(userKeys.getOrCreate(user))
+            .encrypt(value)
+            .getBytes(StandardCharsets.US_ASCII);
+    DataKeyWrapper key = sessionKey.get();
+    String sealed = Envelope.seal(key, user, name, inner);
+    PutResult result = store.put(user, name, sealed, config.maxSecretsPerUser());
+    resealIfTheKeyChanged(user, name, key, sealed, inner);
+    return result;
+  }
+
+  /**
+   * After a write: when the session key changed while it was under way (a rotation made a new key
+   * current), the record is sealed again under the new key, unless another write replaced it
+   * meanwhile. A store write can take longer than the rotation waits before its passes (retries, a
+   * slow database), and a record sealed under the old key that lands behind the last pass's cursor
+   * would become unreadable once the old key is dropped.
+   */
+  private void resealIfTheKeyChanged(
+      String user, String name, DataKeyWrapper key, String sealed, byte[] inner) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      DataKeyWrapper now = sessionKey.get();
+      if (now.keyId().equals(key.keyId())) {
+        return;
+      }
+      String resealed = Envelope.seal(now, user, name, inner);
+      if (!store.rewrap(user, name, sealed, resealed)) {
+        return; // replaced by another write since, which seals for itself
+      }
+      LOG.info(
+          "secret {} of {}: sealed again under session key {}, made current while it was written",
+          name,
+          user,
+          now.keyId());
+      key = now;
+      sealed = resealed;
+    }
   }
 
   /** Metadata of the user's secrets, sorted by name. */
