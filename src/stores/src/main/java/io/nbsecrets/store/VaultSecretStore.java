@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -130,6 +132,7 @@ import org.springframework.web.client.RestTemplate;
  * logging of {@code org.springframework.web.client}: RestTemplate then logs request bodies.
  */
 public final class VaultSecretStore implements SecretStore {
+  private static final Logger LOG = LoggerFactory.getLogger(VaultSecretStore.class);
 
   /**
    * How to reach Vault. Exactly one of {@code token} and {@code kubernetesRole} is set; nulls
@@ -761,8 +764,35 @@ public final class VaultSecretStore implements SecretStore {
           }
           // The contract's version and timestamps stay; only Vault's KV version moves on.
           ObjectNode data = recordData(newSealed, old.get().metadata());
-          return writeCas(path, data, current.kvVersion(), "rewrap", what, true);
+          if (!writeCas(path, data, current.kvVersion(), "rewrap", what)) {
+            return Optional.empty();
+          }
+          return Optional.of(replacedWhatItRead(path, current.kvVersion(), expectedSealed, what));
         });
+  }
+
+  /**
+   * After a re-wrap's check-and-set write at KV version {@code replaced}: whether the version it
+   * replaced is the record it read. A delete removes a record's whole history, and KV versions then
+   * count from 1 again, so between the read and the write the record can be deleted and made anew
+   * (by the API, in another process) up to the same KV version: the check-and-set passes and the
+   * write would put the deleted value back over the new one. Then the replaced version is written
+   * back (at {@code replaced + 1}; a write since ours stands as it is) and the answer is false: the
+   * record was not the one to re-wrap.
+   */
+  private boolean replacedWhatItRead(String path, long replaced, String read, String what) {
+    KvRead previous = readKv(path + "?version=" + replaced, what);
+    Optional<JsonNode> value = previous.data().map(d -> d.path("value"));
+    if (value.isEmpty() || !value.get().isTextual() || value.get().asText().equals(read)) {
+      return true;
+    }
+    boolean restored =
+        writeCas(path, (ObjectNode) previous.data().get(), replaced + 1, "restore", what);
+    LOG.warn(
+        "vault store: {} was deleted and made again while it was re-wrapped; {}",
+        what,
+        restored ? "the new record is put back" : "a later write replaced the re-wrap already");
+    return false;
   }
 
   @Override

@@ -41,14 +41,15 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <ul>
  *   <li>KV v2 under one mount ({@code secret} unless configured): {@code GET /v1/<mount>/data/<p>}
- *       (latest version; 404 when absent), {@code POST/PUT /v1/<mount>/data/<p>} with {@code
- *       options.cas} (cas=0 only if absent, cas=N only if the current version is N, otherwise 400
- *       "check-and-set parameter did not match the current version"), {@code LIST} (or {@code GET
- *       ?list=true}) {@code /v1/<mount>/metadata/<p>} ({@code {"data":{"keys":[...]}}}, folders
- *       ending in {@code /}, sorted; 404 when the folder holds nothing, including the tree's root:
- *       a folder exists only while some secret's metadata lies under it) and {@code DELETE
- *       /v1/<mount>/metadata/<p>} (all versions; 204 even when absent, like Vault); a soft delete
- *       of the latest version only as a test hook ({@link #softDelete}), not over HTTP;
+ *       (latest version, or {@code ?version=N}; 404 when absent), {@code POST/PUT
+ *       /v1/<mount>/data/<p>} with {@code options.cas} (cas=0 only if absent, cas=N only if the
+ *       current version is N, otherwise 400 "check-and-set parameter did not match the current
+ *       version"), {@code LIST} (or {@code GET ?list=true}) {@code /v1/<mount>/metadata/<p>}
+ *       ({@code {"data":{"keys":[...]}}}, folders ending in {@code /}, sorted; 404 when the folder
+ *       holds nothing, including the tree's root: a folder exists only while some secret's metadata
+ *       lies under it) and {@code DELETE /v1/<mount>/metadata/<p>} (all versions; 204 even when
+ *       absent, like Vault); a soft delete of the latest version only as a test hook ({@link
+ *       #softDelete}), not over HTTP;
  *   <li>{@code GET /v1/auth/token/lookup-self}, {@code POST /v1/auth/token/renew-self}, {@code POST
  *       /v1/auth/token/revoke-self};
  *   <li>{@code POST /v1/auth/<path>/login} for Kubernetes auth: accepts one configured JWT and
@@ -322,7 +323,7 @@ public final class FakeVault implements AutoCloseable {
       if (path.startsWith(dataPrefix)) {
         String key = path.substring(dataPrefix.length());
         switch (method) {
-          case "GET" -> readData(exchange, key);
+          case "GET" -> readData(exchange, key, query);
           case "POST", "PUT" -> writeData(exchange, key, body);
           default -> error(exchange, 405, "unsupported operation");
         }
@@ -491,15 +492,21 @@ public final class FakeVault implements AutoCloseable {
     return root;
   }
 
-  private void readData(HttpExchange exchange, String key) throws IOException {
+  private void readData(HttpExchange exchange, String key, String query) throws IOException {
     reads.incrementAndGet();
     beforeRead.accept(key);
+    int asked = 0;
+    for (String parameter : query.split("&")) {
+      if (parameter.startsWith("version=")) {
+        asked = Integer.parseInt(parameter.substring("version=".length()));
+      }
+    }
     JsonNode data;
     int version;
     synchronized (this) {
       Entry e = kv.get(key);
-      data = e == null ? null : e.versions.get(e.current);
-      version = e == null ? 0 : e.current;
+      version = e == null ? 0 : asked > 0 ? (e.versions.containsKey(asked) ? asked : 0) : e.current;
+      data = version == 0 ? null : e.versions.get(version);
     }
     if (version == 0) {
       error(exchange, 404, null);

@@ -105,6 +105,35 @@ class VaultSecretStoreTest {
   }
 
   @Test
+  void aRewrapDoesNotPutADeletedValueBackOverTheRecordMadeAgainInItsPlace() {
+    try (VaultSecretStore store = tokenStore();
+        VaultSecretStore otherReplica = tokenStore()) {
+      String path = "nbsecrets/" + VaultSecretStore.encodeUser("alice") + "/token";
+      store.put("alice", "token", "old-sealed", 10);
+      AtomicBoolean once = new AtomicBoolean();
+      vault.beforeWrite(
+          () -> {
+            if (once.compareAndSet(false, true)) {
+              // Between the re-wrap's read and its write, the user deletes the secret and stores
+              // a new value: a new history, whose first KV version is the one the re-wrap read.
+              vault.beforeWrite(() -> {});
+              assertThat(otherReplica.delete("alice", "token")).isTrue();
+              otherReplica.put("alice", "token", "new-sealed", 10);
+            }
+          });
+
+      assertThat(store.rewrap("alice", "token", "old-sealed", "old-resealed")).isFalse();
+
+      assertThat(once).isTrue();
+      assertThat(store.get("alice", List.of("token")).get("token").sealed())
+          .isEqualTo("new-sealed");
+      assertThat(vault.kvVersion(path))
+          .as("the new record written back after the re-wrap")
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
   void rewrapKeepsTheContractsVersionAndTimesWhileTheKvVersionIncreases() {
     try (VaultSecretStore store = tokenStore()) {
       String path = "nbsecrets/" + VaultSecretStore.encodeUser("alice") + "/token";
