@@ -243,8 +243,36 @@ public final class SessionKeys {
     return unb64(id).trim();
   }
 
-  /** Writes the current public key into the ConfigMap the secrets API reads (if it differs). */
+  /**
+   * Writes the current public key into the ConfigMap the secrets API reads (if it differs); then
+   * reads the keys Secret again, and when a rotation made another key current meanwhile, publishes
+   * that one instead. An operator that starts while a rotation switches keys read the Secret before
+   * the switch and would otherwise put the old public key back after the rotation published the new
+   * one, and the API would seal under a key about to be dropped.
+   */
   public static void publish(
+      KubernetesClient client, String namespace, SessionKeyRing ring, String currentId) {
+    for (int round = 1; ; round++) {
+      writePublicKey(client, namespace, ring, currentId);
+      Secret now = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
+      if (now == null || now.getData() == null || !now.getData().containsKey(CURRENT)) {
+        return; // keys from files, or no Secret to follow
+      }
+      String nowCurrent = currentId(now.getData());
+      if (nowCurrent.equals(currentId) || round == 5) {
+        return;
+      }
+      LOG.info(
+          "secret {} names session key {} as current now (not {}): publishing it",
+          SECRET_NAME,
+          nowCurrent,
+          currentId);
+      ring = fromSecret(now);
+      currentId = nowCurrent;
+    }
+  }
+
+  private static void writePublicKey(
       KubernetesClient client, String namespace, SessionKeyRing ring, String currentId) {
     if (!ring.keyIds().contains(currentId)) {
       throw new IllegalStateException(

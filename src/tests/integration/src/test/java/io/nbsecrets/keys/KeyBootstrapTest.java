@@ -11,6 +11,7 @@ import io.nbsecrets.crypto.Envelope;
 import io.nbsecrets.crypto.RsaKeys;
 import io.nbsecrets.crypto.SessionKeyAlgorithm;
 import io.nbsecrets.crypto.SessionKeyRing;
+import io.nbsecrets.crypto.SessionPrivateKey;
 import io.nbsecrets.crypto.SessionPublicKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,30 @@ class KeyBootstrapTest {
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .create();
+  }
+
+  @Test
+  void anOperatorThatReadTheKeysBeforeARotationSwitchedThemDoesNotPublishTheOldKeyBack() {
+    SessionKeyRing stale = SessionKeys.loadOrCreate(client, ns, SessionKeyAlgorithm.X25519);
+    String oldId = stale.keyIds().iterator().next();
+    // A rotation adds a key, makes it current and publishes it, after the operator's read.
+    SessionPrivateKey next = SessionKeyAlgorithm.X25519.generate();
+    var secret = client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).get();
+    secret.getData().put(next.keyId() + ".pem", b64(next.pem()));
+    secret.getData().put(SessionKeys.CURRENT, b64(next.keyId()));
+    client.resource(secret).update();
+    SessionKeys.publish(
+        client, ns, SessionKeys.fromSecret(client.resource(secret).get()), next.keyId());
+
+    // The operator goes on with what it read: the old key.
+    SessionKeys.publish(client, ns, stale, oldId);
+
+    assertThat(SessionKeys.awaitPublicKey(client, ns, Duration.ofSeconds(1)).keyId())
+        .isEqualTo(next.keyId());
+  }
+
+  private static String b64(String text) {
+    return java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
   }
 
   @Test

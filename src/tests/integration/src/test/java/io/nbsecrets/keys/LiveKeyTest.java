@@ -113,7 +113,14 @@ class LiveKeyTest {
       assertThat(live.get().keyId()).isEqualTo(ring.keyIds().iterator().next());
       KeyPair next = RsaKeys.generate(2048);
       String nextId = RsaKeys.keyId(next.getPublic());
-      editKeys(Map.of(nextId + ".pem", pemEntry(next)));
+      // As a rotation does: the key added and made current, then published.
+      editKeys(
+          Map.of(
+              nextId + ".pem",
+              pemEntry(next),
+              SessionKeys.CURRENT,
+              java.util.Base64.getEncoder()
+                  .encodeToString(nextId.getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
       Secret secret = client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).get();
       SessionKeys.publish(client, ns, SessionKeys.fromSecret(secret), nextId);
 
