@@ -2,6 +2,7 @@ package io.nbsecrets.http;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The limits of one {@link HttpEndpoint}: what a slow, idle or hostile client can hold and for how
@@ -100,78 +101,85 @@ public record HttpLimits(
   }
 
   public HttpLimits withShutdownGrace(Duration grace) {
-    return with(idleTimeout, requestTimeout, maxThreads, maxBlockingRequests, grace);
+    return copy(v -> v.shutdownGrace = grace);
   }
 
   public HttpLimits withTimeouts(Duration idle, Duration request) {
-    return with(idle, request, maxThreads, maxBlockingRequests, shutdownGrace);
+    return copy(
+        v -> {
+          v.idleTimeout = idle;
+          v.requestTimeout = request;
+        });
   }
 
   public HttpLimits withThreads(int threads, int blocking) {
-    return with(idleTimeout, requestTimeout, threads, blocking, shutdownGrace);
+    return copy(
+        v -> {
+          v.maxThreads = threads;
+          v.maxBlockingRequests = blocking;
+        });
   }
 
   /** A copy where at most {@code queued} requests of blocking routes wait for a thread. */
   public HttpLimits withQueue(int queued) {
-    return new HttpLimits(
-        idleTimeout,
-        requestTimeout,
-        maxRequestHeaderBytes,
-        maxThreads,
-        maxBlockingRequests,
-        maxConnections,
-        shutdownGrace,
-        queued,
-        requestHeadTimeout,
-        maxConnectionsPerAddress);
+    return copy(v -> v.maxQueuedRequests = queued);
   }
 
   /** A copy where a request's head must arrive within {@code timeout}. */
   public HttpLimits withRequestHeadTimeout(Duration timeout) {
-    return new HttpLimits(
-        idleTimeout,
-        requestTimeout,
-        maxRequestHeaderBytes,
-        maxThreads,
-        maxBlockingRequests,
-        maxConnections,
-        shutdownGrace,
-        maxQueuedRequests,
-        timeout,
-        maxConnectionsPerAddress);
+    return copy(v -> v.requestHeadTimeout = timeout);
   }
 
   /** A copy with these connection limits, in all and per client address. */
   public HttpLimits withConnections(int total, int perAddress) {
-    return new HttpLimits(
-        idleTimeout,
-        requestTimeout,
-        maxRequestHeaderBytes,
-        maxThreads,
-        maxBlockingRequests,
-        total,
-        shutdownGrace,
-        maxQueuedRequests,
-        requestHeadTimeout,
-        perAddress);
+    return copy(
+        v -> {
+          v.maxConnections = total;
+          v.maxConnectionsPerAddress = perAddress;
+        });
   }
 
-  /**
-   * A copy with these values; the header size, the connection limits, the queue and the head's
-   * timeout stay.
-   */
-  private HttpLimits with(
-      Duration idle, Duration request, int threads, int blocking, Duration grace) {
+  /** A copy with what {@code change} sets; checked as any new one is. */
+  private HttpLimits copy(Consumer<Values> change) {
+    Values v = new Values(this);
+    change.accept(v);
     return new HttpLimits(
-        idle,
-        request,
-        maxRequestHeaderBytes,
-        threads,
-        blocking,
-        maxConnections,
-        grace,
-        maxQueuedRequests,
-        requestHeadTimeout,
-        maxConnectionsPerAddress);
+        v.idleTimeout,
+        v.requestTimeout,
+        v.maxRequestHeaderBytes,
+        v.maxThreads,
+        v.maxBlockingRequests,
+        v.maxConnections,
+        v.shutdownGrace,
+        v.maxQueuedRequests,
+        v.requestHeadTimeout,
+        v.maxConnectionsPerAddress);
+  }
+
+  /** The values of a copy while they are being changed. */
+  private static final class Values {
+    Duration idleTimeout;
+    Duration requestTimeout;
+    int maxRequestHeaderBytes;
+    int maxThreads;
+    int maxBlockingRequests;
+    int maxConnections;
+    Duration shutdownGrace;
+    int maxQueuedRequests;
+    Duration requestHeadTimeout;
+    int maxConnectionsPerAddress;
+
+    Values(HttpLimits l) {
+      idleTimeout = l.idleTimeout;
+      requestTimeout = l.requestTimeout;
+      maxRequestHeaderBytes = l.maxRequestHeaderBytes;
+      maxThreads = l.maxThreads;
+      maxBlockingRequests = l.maxBlockingRequests;
+      maxConnections = l.maxConnections;
+      shutdownGrace = l.shutdownGrace;
+      maxQueuedRequests = l.maxQueuedRequests;
+      requestHeadTimeout = l.requestHeadTimeout;
+      maxConnectionsPerAddress = l.maxConnectionsPerAddress;
+    }
   }
 }

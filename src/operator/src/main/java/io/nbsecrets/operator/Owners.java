@@ -24,6 +24,23 @@ public final class Owners {
         .build();
   }
 
+  /**
+   * True when {@code owned} is controlled by a session of {@code session}'s name other than it: an
+   * earlier session of that name, deleted, whose objects Kubernetes' garbage collector has not
+   * removed yet.
+   */
+  public static boolean isLeftByEarlier(HasMetadata owned, NotebookSession session) {
+    return owned.getMetadata().getOwnerReferences() != null
+        && owned.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                r ->
+                    Boolean.TRUE.equals(r.getController())
+                        && NotebookSession.KIND.equals(r.getKind())
+                        && NotebookSession.API_VERSION.equals(r.getApiVersion())
+                        && session.getMetadata().getName().equals(r.getName())
+                        && !session.getMetadata().getUid().equals(r.getUid()));
+  }
+
   /** True when {@code owned} is controlled by the session with this uid. */
   public static boolean isControlledBy(HasMetadata owned, String ownerUid) {
     return owned.getMetadata().getOwnerReferences() != null

@@ -41,6 +41,11 @@ public enum Reason {
   // The workload cannot be made.
   API_CA_BUNDLE_MISSING("ApiCaBundleMissing"),
   NAME_TAKEN("NameTaken"),
+  /**
+   * An object of the session's name is left by an earlier session of that name (deleted and made
+   * again): the operator deletes it and waits until it is gone, instead of adopting it.
+   */
+  EARLIER_SESSION_LEFTOVERS("EarlierSessionLeftovers"),
   RECONCILE_ERROR("ReconcileError");
 
   private final String value;

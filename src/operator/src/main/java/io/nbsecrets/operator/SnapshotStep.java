@@ -243,9 +243,9 @@ final class SnapshotStep {
     Secret sealed = built.secret();
     SnapshotRecord record = built.record();
     if (snapshot.live()) {
-      createOrUpdate(client, sealed);
+      createOrUpdate(client, session, sealed);
     } else {
-      createOrUse(client, sealed);
+      createOrUse(client, session, sealed);
     }
     // Made again (a selection that comes back): a later supersession deletes it again.
     deletedSecrets.remove(session.getMetadata().getUid() + "/" + sealed.getMetadata().getName());
@@ -371,17 +371,20 @@ final class SnapshotStep {
   }
 
   /**
-   * Creates a snapshot's Secret. One that exists already under its name holds the same snapshot
-   * (names are content hashes): an earlier attempt that stopped before its record, or a record
-   * lost. It is used as it is; the operator never reads or replaces a Secret.
+   * Creates a snapshot's Secret. One of the session's own that exists already under its name holds
+   * the same snapshot (names are content hashes): an earlier attempt that stopped before its
+   * record, or a record lost. It is used as it is; the operator never reads or replaces a Secret.
+   * One that is not the session's is never used ({@link Adoption#requireOwnSecret}).
    */
-  private static void createOrUse(KubernetesClient client, Secret sealed) {
+  private static void createOrUse(KubernetesClient client, NotebookSession session, Secret sealed)
+      throws SessionFailure {
     try {
       client.resource(sealed).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
+      Adoption.requireOwnSecret(client, session, sealed);
       LOG.info("using secret {} made by an earlier attempt", sealed.getMetadata().getName());
     }
   }
@@ -396,16 +399,27 @@ final class SnapshotStep {
    * read Secrets (RBAC), and a client-side update would GET the Secret first for its
    * resourceVersion.
    */
-  private static void createOrUpdate(KubernetesClient client, Secret sealed) {
+  private static void createOrUpdate(
+      KubernetesClient client, NotebookSession session, Secret sealed) throws SessionFailure {
     try {
       client.resource(sealed).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
-      client
-          .resource(sealed)
-          .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(replaceDataPatch(sealed)));
+      // Only the session's own Secret is updated: the patch first tests its controller.
+      List<Map<String, Object>> patch = new ArrayList<>();
+      patch.add(Adoption.testController(session.getMetadata().getUid()));
+      patch.addAll(replaceDataPatch(sealed));
+      try {
+        client.resource(sealed).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
+      } catch (KubernetesClientException refused) {
+        if (refused.getCode() != 422) {
+          throw refused;
+        }
+        Adoption.requireOwnSecret(client, session, sealed);
+        throw refused;
+      }
       LOG.info("updated secret {} in place (refresh: Live)", sealed.getMetadata().getName());
     }
   }

@@ -169,7 +169,8 @@ final class WorkloadStep {
       SessionEventSources caches,
       NotebookSession session,
       R desired,
-      R actual) {
+      R actual)
+      throws SessionFailure {
     if (actual == null) {
       return create(client, caches, session, desired);
     }
@@ -200,9 +201,13 @@ final class WorkloadStep {
             .allMatch(e -> Objects.equals(e.getValue(), has.get(e.getKey())));
   }
 
-  /** Creates an object that should not exist yet; if it does (a stale cache), uses it. */
+  /**
+   * Creates an object that should not exist yet; if it does (a stale cache), uses it when it is the
+   * session's ({@link Adoption#ours}).
+   */
   private static <R extends HasMetadata> R create(
-      KubernetesClient client, SessionEventSources caches, NotebookSession session, R desired) {
+      KubernetesClient client, SessionEventSources caches, NotebookSession session, R desired)
+      throws SessionFailure {
     try {
       R created = client.resource(desired).create();
       caches.created(session, created);
@@ -215,7 +220,7 @@ final class WorkloadStep {
       if (existing == null) {
         throw e;
       }
-      return existing;
+      return Adoption.ours(client, session, existing);
     }
   }
 }

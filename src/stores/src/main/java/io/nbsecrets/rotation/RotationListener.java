@@ -27,12 +27,18 @@ public interface RotationListener {
   record Progress(int pass, long done, long total, RewrapCounts counts, Duration elapsed) {}
 
   /** Ignores everything. */
-  RotationListener NONE =
-      new RotationListener() {
-        @Override
-        public void step(String message) {}
+  RotationListener NONE = onSteps(message -> {});
 
-        @Override
-        public void progress(Progress progress) {}
-      };
+  /** Hands each step to {@code steps} and ignores the progress. */
+  static RotationListener onSteps(java.util.function.Consumer<String> steps) {
+    return new RotationListener() {
+      @Override
+      public void step(String message) {
+        steps.accept(message);
+      }
+
+      @Override
+      public void progress(Progress progress) {}
+    };
+  }
 }

@@ -26,6 +26,7 @@ import io.nbsecrets.dev.NodeStandIn;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.operator.Labels;
+import io.nbsecrets.operator.Owners;
 import io.nbsecrets.operator.SessionSecrets;
 import io.nbsecrets.operator.SnapshotRecords;
 import io.nbsecrets.operator.Workload;
@@ -727,6 +728,82 @@ class SessionOnApiServerTest {
                         }));
   }
 
+  @Test
+  @Order(9)
+  void aSessionDeletedAndCreatedAgainUnderItsNameGetsSecretsOfItsOwnAndNeverSomeoneElses()
+      throws Exception {
+    secret("alice", "again-token");
+    String yaml = sessionYaml(alice, "again", "alice", List.of("again-token"));
+    chart.apply("launcher", yaml);
+    awaitReady(alice, "again");
+    String secretName = secretNameInStatus(alice, "again");
+    // Deleted and created again at once, three times: the garbage collector is still removing
+    // what the earlier one owned when the new one is reconciled. Before, the new session adopted
+    // the earlier StatefulSet and Secret, the collector deleted the Secret under it, and the
+    // session stayed Ready with a StatefulSet that mounted nothing.
+    for (int round = 0; round < 3; round++) {
+      deleteAsLauncher(alice, "again");
+      await().atMost(WAIT).until(() -> chart.session(alice, "again") == null);
+      chart.apply("launcher", yaml);
+      awaitReady(alice, "again");
+      String uid = chart.session(alice, "again").getMetadata().getUid();
+      Thread.sleep(5_000); // the collector's time to delete whatever the earlier one left
+      StatefulSet sts = admin.apps().statefulSets().inNamespace(alice).withName("again").get();
+      assertThat(Owners.isControlledBy(sts, uid)).as("round %d: the StatefulSet", round).isTrue();
+      assertThat(mountedSecret(sts)).isEqualTo(secretName);
+      Secret mounted = admin.secrets().inNamespace(alice).withName(secretName).get();
+      assertThat(mounted).as("round %d: the Secret the StatefulSet mounts", round).isNotNull();
+      assertThat(Owners.isControlledBy(mounted, uid)).isTrue();
+      assertThat(condition(alice, "again", "Ready")).containsEntry("status", "True");
+    }
+
+    // Someone's Secret under the name the session's snapshot has: never used, changed or deleted.
+    deleteAsLauncher(alice, "again");
+    await()
+        .atMost(WAIT)
+        .until(() -> admin.secrets().inNamespace(alice).withName(secretName).get() == null);
+    admin
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(secretName)
+                .withNamespace(alice)
+                .endMetadata()
+                .addToStringData("password", "not-the-sessions")
+                .build())
+        .create();
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "again", "Ready"))
+                    .containsEntry("status", "False")
+                    .containsEntry("reason", "NameTaken"));
+    assertThat(String.valueOf(condition(alice, "again", "Ready").get("message")))
+        .contains("Secret " + secretName + " exists and does not belong to this session");
+    Secret theirs = admin.secrets().inNamespace(alice).withName(secretName).get();
+    assertThat(theirs.getData()).containsOnlyKeys("password");
+    assertThat(theirs.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(admin.apps().statefulSets().inNamespace(alice).withName("again").get()).isNull();
+    deleteAsLauncher(alice, "again");
+    admin.resource(theirs).delete();
+  }
+
+  private void deleteAsLauncher(String ns, String name) {
+    try (KubernetesClient launcher = cp.client("launcher")) {
+      ChartRelease.sessions(launcher, chart.session(ns, name)).delete();
+    }
+  }
+
+  private static String mountedSecret(StatefulSet sts) {
+    return sts.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getSecret() != null)
+        .map(v -> v.getSecret().getSecretName())
+        .findFirst()
+        .orElse(null);
+  }
+
   private String secretNameInStatus(String ns, String name) {
     @SuppressWarnings("unchecked")
     Map<String, Object> status =
@@ -875,11 +952,10 @@ class SessionOnApiServerTest {
   @Test
   @Order(14)
   void anInitStepThatFailsShowsItsOwnReasonOnTheSession() throws Exception {
-    secret("alice", "tampered");
     String yaml = sessionYaml(alice, "tampered", "alice", List.of("tampered"));
     // The real init step fails: the snapshot's Secret holds a token the user's key does not open.
-    admin.resource(Sessions.undecryptableSnapshot(yaml, "tampered")).create();
-    chart.apply("launcher", yaml);
+    Sessions.startWithUndecryptableSnapshot(
+        chart, yaml, "tampered", () -> secret("alice", "tampered"));
     await()
         .atMost(WAIT)
         .untilAsserted(

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.model.NotebookSession;
+import io.nbsecrets.operator.Owners;
 import io.nbsecrets.operator.SecretResolver;
 import io.nbsecrets.operator.SessionSecrets;
 import io.nbsecrets.operator.Snapshot;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /** NotebookSessions as a launcher writes them, and their conditions as kubectl reads them. */
@@ -44,14 +46,28 @@ final class Sessions {
             secrets.stream().map(s -> "      - name: " + s).collect(Collectors.joining("\n")));
   }
 
-  /** The condition {@code type} of a session, or an empty map. */
   /**
-   * A Secret made beforehand under the name of {@code yaml}'s snapshot (the same selection, version
-   * 1 of {@code item}) that holds a token the user's key does not open. Names are content hashes,
-   * so the operator uses it as it is; the real init step cannot decrypt it.
+   * Starts the session of {@code yaml} before its secret {@code item} is stored (it waits with
+   * {@code SecretNotFound}), plants a Secret of the session's own (its controller reference) under
+   * the name of its snapshot (the same selection, version 1 of {@code item}) that holds a token the
+   * user's key does not open, and then stores the secret with {@code store}. Names are content
+   * hashes: the operator finds the Secret made, sees it is the session's and uses it as it is, and
+   * the real init step cannot decrypt it. (A Secret that is not the session's is never used: {@code
+   * NameTaken}.)
    */
-  static Secret undecryptableSnapshot(String yaml, String item) {
+  static void startWithUndecryptableSnapshot(
+      ChartRelease chart, String yaml, String item, Callable<?> store) throws Exception {
     NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+    String ns = session.getMetadata().getNamespace();
+    String name = session.getMetadata().getName();
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(chart, ns, name, "SecretsReady"))
+                    .containsEntry("reason", "SecretNotFound"));
+    session.getMetadata().setUid(chart.session(ns, name).getMetadata().getUid());
     Snapshot forged =
         new Snapshot(
             SecretResolver.selectionHash(session),
@@ -63,8 +79,9 @@ final class Sessions {
                     Fernet.fromKey(Fernet.generateKey())
                         .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
     Secret sealed = SessionSecrets.desired(session, forged);
-    sealed.getMetadata().setOwnerReferences(null);
-    return sealed;
+    sealed.getMetadata().setOwnerReferences(List.of(Owners.controllerReference(session)));
+    chart.admin.resource(sealed).create();
+    store.call();
   }
 
   static Map<String, Object> condition(ChartRelease chart, String ns, String name, String type) {

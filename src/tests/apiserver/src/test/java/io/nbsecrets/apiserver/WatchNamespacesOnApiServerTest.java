@@ -102,12 +102,15 @@ class WatchNamespacesOnApiServerTest {
     // One pod informer per watched namespace here, each with its own cache (SessionPods).
     for (String[] ns : new String[][] {{"w-carol", "carol"}, {"w-bob", "bob"}}) {
       String user = ns[1];
-      assertThat(chart.putSecret(api.url("https"), user, "bad", user + "-value-bad"))
-          .isEqualTo(201);
       String yaml = Sessions.yaml(ns[0], "broken", user, List.of("bad"));
       // The real init step fails: the snapshot's Secret holds a token the user's key does not open.
-      chart.admin.resource(Sessions.undecryptableSnapshot(yaml, "bad")).create();
-      chart.apply("launcher", yaml);
+      Sessions.startWithUndecryptableSnapshot(
+          chart,
+          yaml,
+          "bad",
+          () ->
+              assertThat(chart.putSecret(api.url("https"), user, "bad", user + "-value-bad"))
+                  .isEqualTo(201));
     }
     for (String ns : List.of("w-carol", "w-bob")) {
       await()

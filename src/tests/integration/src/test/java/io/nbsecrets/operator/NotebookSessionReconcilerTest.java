@@ -680,6 +680,62 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "Ready", "False", "NameTaken")).isTrue();
   }
 
+  @Test
+  void aStatefulSetOrServiceOfTheSessionsNameThatIsSomeoneElsesIsNeverUsedOrChanged()
+      throws Exception {
+    put("TOKEN");
+    // Someone's StatefulSet of the session's name (with the operator's label, so that the cache
+    // finds it): before, a session reported it Ready and sent its Service to its pods.
+    StatefulSet foreign =
+        new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+            .withNewMetadata()
+            .withName("nb")
+            .withNamespace(NS)
+            .addToLabels(Labels.MANAGED_BY, "nbsecrets")
+            .endMetadata()
+            .withNewSpec()
+            .withServiceName("nb")
+            .endSpec()
+            .build();
+    client.resource(foreign).create();
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    assertThatThrownBy(() -> reconciler.reconcile(session, context()))
+        .isInstanceOf(SessionFailure.class)
+        .satisfies(e -> assertThat(((SessionFailure) e).reason()).isEqualTo("NameTaken"))
+        .hasMessageContaining("StatefulSet nb exists and does not belong to this session");
+    StatefulSet kept = only(StatefulSet.class);
+    assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(kept.getSpec().getTemplate()).isNull();
+    assertThat(all(Secret.class)).isEmpty();
+
+    // An earlier session's of the same name is deleted, not adopted, and the pass waits for it.
+    client.resource(kept).delete();
+    NotebookSession earlier = Sessions.session(NS, "nb", "erin", "TOKEN");
+    earlier.getMetadata().setUid("uid-of-an-earlier-session");
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata()
+                .withName("nb")
+                .withNamespace(NS)
+                .addToLabels(Labels.MANAGED_BY, "nbsecrets")
+                .withOwnerReferences(Owners.controllerReference(earlier))
+                .endMetadata()
+                .build())
+        .create();
+    assertThatThrownBy(() -> reconciler.reconcile(reread(session), context()))
+        .isInstanceOf(SessionFailure.class)
+        .satisfies(
+            e -> assertThat(((SessionFailure) e).reason()).isEqualTo("EarlierSessionLeftovers"))
+        .hasMessageContaining("Service nb was left by an earlier session of this name");
+    assertThat(all(Service.class)).isEmpty();
+    // Once it is gone, the session gets its own.
+    reconciler.reconcile(reread(session), context());
+    assertThat(Owners.isControlledBy(only(Service.class), session.getMetadata().getUid())).isTrue();
+    assertThat(Owners.isControlledBy(only(StatefulSet.class), session.getMetadata().getUid()))
+        .isTrue();
+  }
+
   private NotebookSessionReconciler newReconciler() {
     return new NotebookSessionReconciler(
         new SecretResolver(store, SessionKeyRing.ofRsa(List.of(KEYS.getPrivate()))),

@@ -275,20 +275,15 @@ class SessionKeyRotationTest {
     // Run B read the Secret before run A's first edit, as A did; B's add lands right after A's.
     SessionPrivateKey other = SessionKeyAlgorithm.RSA_2048.generate();
     RotationListener otherRunAdds =
-        new RotationListener() {
-          @Override
-          public void step(String message) {
-            if (message.startsWith("added session key")) {
-              Secret s = keysSecret();
-              s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
-              s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
-              client.resource(s).update();
-            }
-          }
-
-          @Override
-          public void progress(Progress progress) {}
-        };
+        RotationListener.onSteps(
+            message -> {
+              if (message.startsWith("added session key")) {
+                Secret s = keysSecret();
+                s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
+                s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
+                client.resource(s).update();
+              }
+            });
 
     assertThatThrownBy(() -> rotation(store, fast(), otherRunAdds).run())
         .isInstanceOf(IllegalStateException.class)
@@ -315,22 +310,17 @@ class SessionKeyRotationTest {
   void aRunDoesNotDropKeysOnceAnotherRunMadeItsOwnKeyCurrent() {
     SessionPrivateKey other = SessionKeyAlgorithm.RSA_2048.generate();
     RotationListener otherRunTakesOver =
-        new RotationListener() {
-          @Override
-          public void step(String message) {
-            if (message.startsWith("made session key")) {
-              // Between A's passes and its drop: B adds its key and makes it current.
-              Secret s = keysSecret();
-              s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
-              s.getData().put(KeySecrets.CURRENT, KeySecrets.encode(other.keyId()));
-              s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
-              client.resource(s).update();
-            }
-          }
-
-          @Override
-          public void progress(Progress progress) {}
-        };
+        RotationListener.onSteps(
+            message -> {
+              if (message.startsWith("made session key")) {
+                // Between A's passes and its drop: B adds its key and makes it current.
+                Secret s = keysSecret();
+                s.getData().put(other.keyId() + ".pem", KeySecrets.encode(other.pem()));
+                s.getData().put(KeySecrets.CURRENT, KeySecrets.encode(other.keyId()));
+                s.getMetadata().getAnnotations().put(KeySecrets.ROTATING_TO, other.keyId());
+                client.resource(s).update();
+              }
+            });
 
     assertThatThrownBy(() -> rotation(store, fast(), otherRunTakesOver).run())
         .isInstanceOf(IllegalStateException.class)

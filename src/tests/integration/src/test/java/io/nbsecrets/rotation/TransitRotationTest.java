@@ -139,16 +139,7 @@ class TransitRotationTest {
     // The session keys live elsewhere (files), not in the keys Secret this run reads.
     client.secrets().inNamespace(ns).withName(SessionKeys.SECRET_NAME).delete();
     List<String> steps = new java.util.ArrayList<>();
-    RotationListener listener =
-        new RotationListener() {
-          @Override
-          public void step(String message) {
-            steps.add(message);
-          }
-
-          @Override
-          public void progress(Progress progress) {}
-        };
+    RotationListener listener = RotationListener.onSteps(steps::add);
     RotationResult result =
         new TransitRotation(
                 client, ns, store, transit, false, fast(), listener, new SimpleMeterRegistry())

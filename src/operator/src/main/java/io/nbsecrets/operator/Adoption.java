@@ -1,0 +1,115 @@
+package io.nbsecrets.operator;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nbsecrets.model.NotebookSession;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the operator does with an object of a session's name that it finds: it uses only what the
+ * session controls. An object an earlier session of the same name left (deleted and made again
+ * before the garbage collector got there) is deleted, and the pass waits for it to go: adopted, its
+ * Secret would be collected under it, or its StatefulSet would mount one that is. Anything else is
+ * someone else's and is never used, changed or deleted: {@link Reason#NAME_TAKEN}.
+ */
+final class Adoption {
+  private static final Logger LOG = LoggerFactory.getLogger(Adoption.class);
+
+  private Adoption() {}
+
+  /** {@code found} when the session controls it (or null when there is none); else a failure. */
+  static <R extends HasMetadata> R ours(KubernetesClient client, NotebookSession session, R found)
+      throws SessionFailure {
+    if (found == null || Owners.isControlledBy(found, session.getMetadata().getUid())) {
+      return found;
+    }
+    String what = found.getKind() + " " + found.getMetadata().getName();
+    if (Owners.isLeftByEarlier(found, session)) {
+      client.resource(found).delete();
+      LOG.info("deleted {}, left by an earlier session of this name", what);
+      throw leftover(what);
+    }
+    throw taken(what);
+  }
+
+  /**
+   * After a 409 on creating the session's Secret: returns when the Secret of that name is the
+   * session's; deletes it when an earlier session of this name left it, and fails until it is gone;
+   * fails with {@link Reason#NAME_TAKEN} when it is someone else's. The operator may not read
+   * Secrets (RBAC): it asks with JSON Patches of {@code test} operations only, which change nothing
+   * and which the API server refuses (422) when a test fails.
+   */
+  static void requireOwnSecret(KubernetesClient client, NotebookSession session, Secret desired)
+      throws SessionFailure {
+    if (passes(client, desired, List.of(testController(session.getMetadata().getUid())))) {
+      return;
+    }
+    String what = "Secret " + desired.getMetadata().getName();
+    String owner = "/metadata/ownerReferences/0/";
+    boolean earlier =
+        passes(
+            client,
+            desired,
+            List.of(
+                test(owner + "controller", true),
+                test(owner + "apiVersion", NotebookSession.API_VERSION),
+                test(owner + "kind", NotebookSession.KIND),
+                test(owner + "name", session.getMetadata().getName())));
+    if (earlier) {
+      client
+          .secrets()
+          .inNamespace(desired.getMetadata().getNamespace())
+          .withName(desired.getMetadata().getName())
+          .delete();
+      LOG.info("deleted {}, left by an earlier session of this name", what);
+      throw leftover(what);
+    }
+    throw taken(what);
+  }
+
+  /** A JSON Patch test that the object's first owner reference is the session with {@code uid}. */
+  static Map<String, Object> testController(String uid) {
+    return test("/metadata/ownerReferences/0/uid", uid);
+  }
+
+  private static Map<String, Object> test(String path, Object value) {
+    return Map.of("op", "test", "path", path, "value", value);
+  }
+
+  private static boolean passes(
+      KubernetesClient client, Secret desired, List<Map<String, Object>> tests) {
+    try {
+      client.resource(desired).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(tests));
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 422) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  static SessionFailure leftover(String what) {
+    return new SessionFailure(
+        SessionFailure.Scope.WORKLOAD,
+        Reason.EARLIER_SESSION_LEFTOVERS,
+        what
+            + " was left by an earlier session of this name and is being deleted; the session"
+            + " starts once it is gone");
+  }
+
+  static SessionFailure taken(String what) {
+    return new SessionFailure(
+        SessionFailure.Scope.WORKLOAD,
+        Reason.NAME_TAKEN,
+        what + " exists and does not belong to this session: delete it or rename the session");
+  }
+}
