@@ -85,7 +85,8 @@ final class Adoption {
   }
 
   private static boolean passes(
-      KubernetesClient client, Secret desired, List<Map<String, Object>> tests) {
+      KubernetesClient client, Secret desired, List<Map<String, Object>> tests)
+      throws SessionFailure {
     try {
       client.resource(desired).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(tests));
       return true;
@@ -93,8 +94,25 @@ final class Adoption {
       if (e.getCode() == 422) {
         return false;
       }
+      if (e.getCode() == 404) {
+        throw gone("Secret " + desired.getMetadata().getName());
+      }
       throw e;
     }
+  }
+
+  /**
+   * The object that stood in the way of the session's own went away between the create and the
+   * question (the garbage collector removing what an earlier session left): the next pass makes the
+   * session's own.
+   */
+  static SessionFailure gone(String what) {
+    return new SessionFailure(
+        SessionFailure.Scope.WORKLOAD,
+        Reason.EARLIER_SESSION_LEFTOVERS,
+        what
+            + " was there when the session's own was made, and is gone now (an earlier session's,"
+            + " collected); the session's own is made on the next pass");
   }
 
   static SessionFailure leftover(String what) {

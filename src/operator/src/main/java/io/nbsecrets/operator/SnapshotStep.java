@@ -414,6 +414,9 @@ final class SnapshotStep {
       try {
         client.resource(sealed).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
       } catch (KubernetesClientException refused) {
+        if (refused.getCode() == 404) {
+          throw Adoption.gone("Secret " + sealed.getMetadata().getName());
+        }
         if (refused.getCode() != 422) {
           throw refused;
         }

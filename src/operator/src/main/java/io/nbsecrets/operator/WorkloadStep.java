@@ -218,7 +218,7 @@ final class WorkloadStep {
       }
       R existing = client.resource(desired).get();
       if (existing == null) {
-        throw e;
+        throw Adoption.gone(desired.getKind() + " " + desired.getMetadata().getName());
       }
       return Adoption.ours(client, session, existing);
     }
