@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the operator does with an object of a session's name that it finds: it uses only what the
  * session controls. An object an earlier session of the same name left (deleted and made again
- * before the garbage collector got there) is deleted, and the pass waits for it to go: adopted, its
- * Secret would be collected under it, or its StatefulSet would mount one that is. Anything else is
- * someone else's and is never used, changed or deleted: {@link Reason#NAME_TAKEN}.
+ * before the garbage collector got there) is waited for until the collector removed it (a Secret,
+ * which the operator may delete, is deleted at once): adopted, its Secret would be collected under
+ * it, or its StatefulSet would mount one that is. Anything else is someone else's and is never
+ * used, changed or deleted: {@link Reason#NAME_TAKEN}.
  */
 final class Adoption {
   private static final Logger LOG = LoggerFactory.getLogger(Adoption.class);
@@ -26,16 +27,19 @@ final class Adoption {
   private Adoption() {}
 
   /** {@code found} when the session controls it (or null when there is none); else a failure. */
-  static <R extends HasMetadata> R ours(KubernetesClient client, NotebookSession session, R found)
-      throws SessionFailure {
+  static <R extends HasMetadata> R ours(NotebookSession session, R found) throws SessionFailure {
     if (found == null || Owners.isControlledBy(found, session.getMetadata().getUid())) {
       return found;
     }
     String what = found.getKind() + " " + found.getMetadata().getName();
     if (Owners.isLeftByEarlier(found, session)) {
-      client.resource(found).delete();
-      LOG.info("deleted {}, left by an earlier session of this name", what);
-      throw leftover(what);
+      // The garbage collector removes it (its owner is gone); the operator may not delete
+      // StatefulSets or Services (the chart's RBAC), and need not.
+      throw failure(
+          Reason.EARLIER_SESSION_LEFTOVERS,
+          what
+              + " was left by an earlier session of this name and is being removed by the"
+              + " garbage collector; the session starts once it is gone");
     }
     throw taken(what);
   }
@@ -64,13 +68,14 @@ final class Adoption {
                 test(owner + "kind", NotebookSession.KIND),
                 test(owner + "name", session.getMetadata().getName())));
     if (earlier) {
-      client
-          .secrets()
-          .inNamespace(desired.getMetadata().getNamespace())
-          .withName(desired.getMetadata().getName())
-          .delete();
-      LOG.info("deleted {}, left by an earlier session of this name", what);
-      throw leftover(what);
+      throw deletedLeftover(
+          what,
+          () ->
+              client
+                  .secrets()
+                  .inNamespace(desired.getMetadata().getNamespace())
+                  .withName(desired.getMetadata().getName())
+                  .delete());
     }
     throw taken(what);
   }
@@ -101,33 +106,37 @@ final class Adoption {
     }
   }
 
-  /**
-   * The object that stood in the way of the session's own went away between the create and the
-   * question (the garbage collector removing what an earlier session left): the next pass makes the
-   * session's own.
-   */
-  static SessionFailure gone(String what) {
-    return new SessionFailure(
-        SessionFailure.Scope.WORKLOAD,
-        Reason.EARLIER_SESSION_LEFTOVERS,
-        what
-            + " was there when the session's own was made, and is gone now (an earlier session's,"
-            + " collected); the session's own is made on the next pass");
-  }
-
-  static SessionFailure leftover(String what) {
-    return new SessionFailure(
-        SessionFailure.Scope.WORKLOAD,
+  /** Deletes what an earlier session of this name left; the failure the pass ends with. */
+  private static SessionFailure deletedLeftover(String what, Runnable delete) {
+    delete.run();
+    LOG.info("deleted {}, left by an earlier session of this name", what);
+    return failure(
         Reason.EARLIER_SESSION_LEFTOVERS,
         what
             + " was left by an earlier session of this name and is being deleted; the session"
             + " starts once it is gone");
   }
 
+  /**
+   * The object that stood in the way of the session's own went away between the create and the
+   * question (the garbage collector removing what an earlier session left): the next pass makes the
+   * session's own.
+   */
+  static SessionFailure gone(String what) {
+    return failure(
+        Reason.EARLIER_SESSION_LEFTOVERS,
+        what
+            + " was there when the session's own was made, and is gone now (an earlier session's,"
+            + " collected); the session's own is made on the next pass");
+  }
+
   static SessionFailure taken(String what) {
-    return new SessionFailure(
-        SessionFailure.Scope.WORKLOAD,
+    return failure(
         Reason.NAME_TAKEN,
         what + " exists and does not belong to this session: delete it or rename the session");
+  }
+
+  private static SessionFailure failure(Reason reason, String message) {
+    return new SessionFailure(SessionFailure.Scope.WORKLOAD, reason, message);
   }
 }

@@ -115,8 +115,8 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         session, context.getSecondaryResource(Namespace.class).orElse(null));
     // The caches find objects by the session's name: what an earlier session of that name left,
     // or someone else's, is not this session's to follow or change.
-    Adoption.ours(client, session, observed.sts());
-    Adoption.ours(client, session, observed.service());
+    Adoption.ours(session, observed.sts());
+    Adoption.ours(session, observed.service());
     // The store's versions, for a live session's freshness and the stale marks: at most one
     // metadata call, asked when first needed and not before the session's latest snapshot (an
     // answer of the last VERSIONS_MAX_AGE asked after it is reused).

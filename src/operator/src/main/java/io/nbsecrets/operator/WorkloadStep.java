@@ -220,7 +220,7 @@ final class WorkloadStep {
       if (existing == null) {
         throw Adoption.gone(desired.getKind() + " " + desired.getMetadata().getName());
       }
-      return Adoption.ours(client, session, existing);
+      return Adoption.ours(session, existing);
     }
   }
 }

@@ -708,7 +708,7 @@ class NotebookSessionReconcilerTest {
     assertThat(kept.getSpec().getTemplate()).isNull();
     assertThat(all(Secret.class)).isEmpty();
 
-    // An earlier session's of the same name is deleted, not adopted, and the pass waits for it.
+    // An earlier session's of the same name is waited for, not adopted.
     client.resource(kept).delete();
     NotebookSession earlier = Sessions.session(NS, "nb", "erin", "TOKEN");
     earlier.getMetadata().setUid("uid-of-an-earlier-session");
@@ -728,7 +728,11 @@ class NotebookSessionReconcilerTest {
         .satisfies(
             e -> assertThat(((SessionFailure) e).reason()).isEqualTo("EarlierSessionLeftovers"))
         .hasMessageContaining("Service nb was left by an earlier session of this name");
-    assertThat(all(Service.class)).isEmpty();
+    // Not adopted, not changed: still the earlier session's, until the collector (here, the test)
+    // removes it.
+    assertThat(only(Service.class).getMetadata().getOwnerReferences())
+        .containsExactly(Owners.controllerReference(earlier));
+    client.services().inNamespace(NS).withName("nb").delete();
     // Once it is gone, the session gets its own.
     reconciler.reconcile(reread(session), context());
     assertThat(Owners.isControlledBy(only(Service.class), session.getMetadata().getUid())).isTrue();
