@@ -117,7 +117,8 @@ public final class Workload {
   /**
    * What the operator's cache keeps of a StatefulSet ({@link SlimStore}): what a reconcile reads of
    * it, its metadata (without managed fields: the annotations the workload step compares, the
-   * snapshot record, the owners), its sealed volume ({@link #mountedSecret}) and its status ({@link
+   * snapshot record, the owners), its pod management policy ({@link WorkloadBase#parallelPods}),
+   * its sealed volume ({@link #mountedSecret}) and its status ({@link
    * SessionStatusAggregator#podReady}); not the rest of its pod template, most of its size. A
    * replace is built from the session, never from the cached object. A new read of a cached
    * StatefulSet must be kept here too, or it finds nothing.
@@ -133,6 +134,8 @@ public final class Workload {
     return new StatefulSetBuilder()
         .withMetadata(SlimStore.metadata(sts))
         .withNewSpec()
+        .withPodManagementPolicy(
+            sts.getSpec() == null ? null : sts.getSpec().getPodManagementPolicy())
         .withNewTemplate()
         .withNewSpec()
         .withVolumes(sealed)

@@ -20,6 +20,9 @@ import java.util.Map;
  *     an upgrade brings an init step that reads both; a new snapshot (a new selection) is taken in
  *     the new layout and rolls the pod anyway.
  * @param sealedBytes the sealed values' size, from which the in-memory volume is sized
+ * @param parallelPods whether the StatefulSet manages its pod in parallel ({@link
+ *     WorkloadBase#parallelPods}): true for a new one; false for one an earlier version made, whose
+ *     policy the API server does not let change
  */
 public record WorkloadInputs(
     NotebookSession session,
@@ -27,7 +30,19 @@ public record WorkloadInputs(
     String snapshotHash,
     List<Snapshot.ManifestEntry> legacyManifest,
     long sealedBytes,
-    OperatorConfig config) {
+    OperatorConfig config,
+    boolean parallelPods) {
+
+  /** The inputs of a new StatefulSet, which manages its pod in parallel. */
+  public WorkloadInputs(
+      NotebookSession session,
+      String secretName,
+      String snapshotHash,
+      List<Snapshot.ManifestEntry> legacyManifest,
+      long sealedBytes,
+      OperatorConfig config) {
+    this(session, secretName, snapshotHash, legacyManifest, sealedBytes, config, true);
+  }
 
   static final String DEFAULT_MOUNT_PATH = "/secrets";
 

@@ -79,7 +79,8 @@ final class WorkloadStep {
             // A live session's values change under the same pod: its volumes are sized for
             // the largest Secret there can be, so that a new size does not roll the pod.
             record.live() ? SessionSecrets.MAX_DATA_BYTES : record.sealedBytes(),
-            config);
+            config,
+            WorkloadBase.parallelPods(actualSts));
     Map<String, String> carried = carried(meta.getName(), record, secretName, actualSts);
     String inputs =
         meta.getGeneration() == null || meta.getUid() == null ? null : digest(in, apiCa, carried);
@@ -101,7 +102,17 @@ final class WorkloadStep {
         own.keySet().removeAll(carried.keySet());
         built.put(meta.getUid(), new Built(inputs, Map.copyOf(own)));
       }
-      sts = ensure(client, caches, session, desiredSts, actualSts);
+      if (actualSts == null) {
+        sts = create(client, caches, session, desiredSts);
+        if (!carries(sts, desiredSts.getMetadata().getAnnotations())) {
+          // The session's own, found by the create's 409 though the cache lacks it (its labels
+          // changed by hand, or the cache behind): built again from it (what it carries, how it
+          // manages its pod) and written.
+          return apply(client, caches, session, record, sts, actualService);
+        }
+      } else {
+        sts = ensure(client, caches, session, desiredSts, actualSts);
+      }
     }
     ensure(client, caches, session, Workload.service(session), actualService);
     return sts;
@@ -114,8 +125,9 @@ final class WorkloadStep {
 
   /**
    * A digest of everything the desired StatefulSet is made of: {@link WorkloadInputs} (the
-   * session's spec by its generation; its labels and annotations as they are), the API's CA and
-   * what the StatefulSet carries for the operator. The operator's config is fixed for its life.
+   * session's spec by its generation; its labels and annotations as they are; the pod management
+   * the actual StatefulSet has), the API's CA and what the StatefulSet carries for the operator.
+   * The operator's config is fixed for its life.
    */
   static String digest(WorkloadInputs in, String apiCa, Map<String, String> carried) {
     var meta = in.session().getMetadata();
@@ -127,6 +139,7 @@ final class WorkloadStep {
         in.snapshotHash(),
         in.legacyManifest(),
         in.sealedBytes(),
+        in.parallelPods(),
         apiCa,
         sorted(carried));
   }
@@ -161,8 +174,9 @@ final class WorkloadStep {
 
   /**
    * Makes {@code actual} match {@code desired}: create when absent, replace when it lacks one of
-   * the desired annotations (the desired hash among them), nothing otherwise. A replace carries the
-   * actual resourceVersion (optimistic lock).
+   * the desired annotations (the desired hash among them), nothing otherwise; an object of the
+   * session's own that a create finds (409) is replaced as {@code actual} would be. A replace
+   * carries the actual resourceVersion (optimistic lock).
    */
   private static <R extends HasMetadata> R ensure(
       KubernetesClient client,
@@ -172,7 +186,12 @@ final class WorkloadStep {
       R actual)
       throws SessionFailure {
     if (actual == null) {
-      return create(client, caches, session, desired);
+      R made = create(client, caches, session, desired);
+      if (carries(made, desired.getMetadata().getAnnotations())) {
+        return made;
+      }
+      // The session's own, found by the create's 409: made to match below.
+      actual = made;
     }
     if (carries(actual, desired.getMetadata().getAnnotations())) {
       return actual;

@@ -76,6 +76,7 @@ class SlimStoreTest {
     assertThat(SessionStatusAggregator.podReady(kept))
         .isEqualTo(SessionStatusAggregator.podReady(full))
         .isTrue();
+    assertThat(WorkloadBase.parallelPods(kept)).isEqualTo(WorkloadBase.parallelPods(full)).isTrue();
     assertThat(SnapshotRecords.ofWorkload(kept).orElseThrow().data())
         .isEqualTo(SnapshotRecords.ofWorkload(full).orElseThrow().data());
     assertThat(kept.getMetadata().getAnnotations()).isEqualTo(full.getMetadata().getAnnotations());

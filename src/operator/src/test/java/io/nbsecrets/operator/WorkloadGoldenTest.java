@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.nbsecrets.model.EnvEntry;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
@@ -29,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * change to the produced object — a field, a value, a default — shows here, and would roll every
  * running session pod through its desired hash. The entries of maps (labels, resources) are
  * compared sorted: a {@code Map.of} iterates in another order in each JVM, and neither the API
- * server nor the desired hash heeds that order. Run with {@code -Dworkload.golden.record=true} to
+ * server nor the desired hash heeds that order. The recordings are of StatefulSets as earlier
+ * versions made them, which this version writes unchanged; a new session's differs only by its pod
+ * management policy ({@link #checkStatefulSet}). Run with {@code -Dworkload.golden.record=true} to
  * record again after an intended change.
  */
 class WorkloadGoldenTest {
@@ -101,40 +105,37 @@ class WorkloadGoldenTest {
 
   @Test
   void defaultSessionOverInsecureHttp() throws IOException {
-    check(
+    checkStatefulSet(
         "default-insecure-http",
-        Workload.statefulSet(
-            new WorkloadInputs(
-                Sessions.session("alice", "nb", "alice", "API_KEY"),
-                SECRET,
-                SNAPSHOT,
-                null,
-                2000,
-                Sessions.config())));
+        new WorkloadInputs(
+            Sessions.session("alice", "nb", "alice", "API_KEY"),
+            SECRET,
+            SNAPSHOT,
+            null,
+            2000,
+            Sessions.config()));
   }
 
   @Test
   void fullSessionWithEnvEntriesCustomMountPathAndApiCa() throws IOException {
-    check(
+    checkStatefulSet(
         "full-env-mountpath-api-ca",
-        Workload.statefulSet(
-            new WorkloadInputs(fullSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa())));
+        new WorkloadInputs(fullSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa()));
   }
 
   @Test
   void legacySnapshotOverHttpsWithoutApiCa() throws IOException {
-    check(
+    checkStatefulSet(
         "legacy-manifest-no-api-ca",
-        Workload.statefulSet(
-            new WorkloadInputs(
-                Sessions.session("alice", "nb", "alice", "API_KEY", "TOKEN"),
-                SECRET,
-                SNAPSHOT,
-                List.of(
-                    new Snapshot.ManifestEntry("API_KEY", "api-key", 3),
-                    new Snapshot.ManifestEntry("TOKEN", "token", 1)),
-                2000,
-                httpsWithoutCa())));
+        new WorkloadInputs(
+            Sessions.session("alice", "nb", "alice", "API_KEY", "TOKEN"),
+            SECRET,
+            SNAPSHOT,
+            List.of(
+                new Snapshot.ManifestEntry("API_KEY", "api-key", 3),
+                new Snapshot.ManifestEntry("TOKEN", "token", 1)),
+            2000,
+            httpsWithoutCa()));
   }
 
   @Test
@@ -142,9 +143,8 @@ class WorkloadGoldenTest {
     NotebookSession s = Sessions.session("alice", "bare", "alice");
     s.getSpec().setSecrets(null);
     s.getSpec().setEnv(List.of(new EnvEntry("MODE", "lab")));
-    check(
-        "no-secrets-with-env",
-        Workload.statefulSet(new WorkloadInputs(s, SECRET, SNAPSHOT, null, 0, Sessions.config())));
+    checkStatefulSet(
+        "no-secrets-with-env", new WorkloadInputs(s, SECRET, SNAPSHOT, null, 0, Sessions.config()));
   }
 
   /** Secrets exported as variables: the launcher, its volume and the init step's env file. */
@@ -164,16 +164,49 @@ class WorkloadGoldenTest {
 
   @Test
   void sessionExportingSecretsAsEnvironmentVariables() throws IOException {
-    check(
+    checkStatefulSet(
         "env-launcher",
-        Workload.statefulSet(
-            new WorkloadInputs(envSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa())));
+        new WorkloadInputs(envSession(), SECRET, SNAPSHOT, null, 5L << 20, httpsWithCa()));
   }
 
   @Test
   void servicesOfTheDefaultAndTheFullSession() throws IOException {
     check("service-default", Workload.service(Sessions.session("alice", "nb", "alice", "API_KEY")));
     check("service-full", Workload.service(fullSession()));
+  }
+
+  /**
+   * The StatefulSet of {@code in} as an earlier version made it, which this version writes as it is
+   * ({@code parallelPods} false: an upgrade rolls no pod), against the recording; and a new one,
+   * which differs from it only by its pod management policy, {@code Parallel}, and so by its
+   * desired hash.
+   */
+  private static void checkStatefulSet(String name, WorkloadInputs in) throws IOException {
+    WorkloadInputs earlier =
+        new WorkloadInputs(
+            in.session(),
+            in.secretName(),
+            in.snapshotHash(),
+            in.legacyManifest(),
+            in.sealedBytes(),
+            in.config(),
+            false);
+    StatefulSet kept = Workload.statefulSet(earlier);
+    check(name, kept);
+    assertThat(kept.getSpec().getPodManagementPolicy()).isNull();
+
+    StatefulSet fresh = Workload.statefulSet(in);
+    assertThat(fresh.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
+    assertThat(Workload.desiredHash(fresh)).isNotEqualTo(Workload.desiredHash(kept));
+    ObjectNode freshTree = withoutHash(fresh);
+    ((ObjectNode) freshTree.get("spec")).remove("podManagementPolicy");
+    assertThat(freshTree).isEqualTo(withoutHash(kept));
+  }
+
+  private static ObjectNode withoutHash(StatefulSet sts) {
+    ObjectNode tree = JSON.valueToTree(sts);
+    ((ObjectNode) tree.get("metadata").get("annotations")).remove(Labels.DESIRED_HASH);
+    return tree;
   }
 
   private static void check(String name, HasMetadata resource) throws IOException {

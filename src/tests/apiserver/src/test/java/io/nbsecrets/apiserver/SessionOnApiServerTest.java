@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -972,6 +973,99 @@ class SessionOnApiServerTest {
         .containsEntry("reason", "DecryptFailed");
     assertThat(condition(alice, "tampered", "WorkloadReady"))
         .containsEntry("reason", "PodNotReady");
+  }
+
+  @Test
+  @Order(14)
+  void aPodThatNeverGotReadyIsReplacedWhenANewSnapshotMendsIt() throws Exception {
+    String yaml = sessionYaml(alice, "mended", "alice", List.of("mended"));
+    Sessions.startWithUndecryptableSnapshot(chart, yaml, "mended", () -> secret("alice", "mended"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "mended", "SecretsReady"))
+                    .containsEntry("reason", "DecryptFailed"));
+    Pod broken = admin.pods().inNamespace(alice).withName("mended-0").get();
+    assertThat(broken.getStatus().getConditions())
+        .noneSatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=True"));
+
+    // The user stores the secret again and asks for a new snapshot. The StatefulSet gets a new
+    // template, and the real StatefulSet controller replaces the pod that never got ready: under
+    // its default pod management (OrderedReady) it would wait for that pod to get ready first,
+    // forever ("forced rollback").
+    secret("alice", "mended");
+    kubectl("launcher", "annotate", "nbs", "mended", "-n", alice, ObjectKeys.REFRESH + "=1");
+    awaitReady(alice, "mended");
+    Pod mended = admin.pods().inNamespace(alice).withName("mended-0").get();
+    assertThat(mended.getMetadata().getUid()).isNotEqualTo(broken.getMetadata().getUid());
+    StatefulSet sts = admin.apps().statefulSets().inNamespace(alice).withName("mended").get();
+    assertThat(sts.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
+    assertThat(mended.getMetadata().getLabels())
+        .containsEntry("controller-revision-hash", sts.getStatus().getUpdateRevision());
+    assertThat(condition(alice, "mended", "SecretsReady")).containsEntry("status", "True");
+  }
+
+  @Test
+  @Order(14)
+  void aStatefulSetAnEarlierVersionMadeKeepsItsPodManagementAndIsStillWritten() throws Exception {
+    String yaml = sessionYaml(alice, "earlier", "alice", List.of("earlier"));
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "earlier", "SecretsReady"))
+                    .containsEntry("reason", "SecretNotFound"));
+    NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
+    session.getMetadata().setUid(chart.session(alice, "earlier").getMetadata().getUid());
+    // The session's StatefulSet as an earlier version made it (its labels and owner): no pod
+    // management policy, which the API server defaults to OrderedReady and then refuses to change;
+    // no pod yet.
+    StatefulSet made =
+        admin
+            .resource(
+                new StatefulSetBuilder()
+                    .withNewMetadata()
+                    .withName("earlier")
+                    .withNamespace(alice)
+                    .withLabels(Labels.forSession("earlier", "alice", Labels.COMPONENT_WORKLOAD))
+                    .withOwnerReferences(Owners.controllerReference(session))
+                    .endMetadata()
+                    .withNewSpec()
+                    .withReplicas(0)
+                    .withServiceName("earlier")
+                    .withNewSelector()
+                    .withMatchLabels(Labels.selector("earlier"))
+                    .endSelector()
+                    .withNewTemplate()
+                    .withNewMetadata()
+                    .withLabels(Labels.selector("earlier"))
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName(Workload.SESSION_CONTAINER)
+                    .withImage("quay.io/jupyter/minimal-notebook:2024-12-02")
+                    .endContainer()
+                    .endSpec()
+                    .endTemplate()
+                    .endSpec()
+                    .build())
+            .create();
+    assertThat(made.getSpec().getPodManagementPolicy()).isEqualTo("OrderedReady");
+
+    // Once the secret is stored, the operator writes its StatefulSet over that one; a write that
+    // named Parallel would be refused (422) and the session would never be Ready.
+    secret("alice", "earlier");
+    awaitReady(alice, "earlier");
+    StatefulSet written = admin.apps().statefulSets().inNamespace(alice).withName("earlier").get();
+    assertThat(written.getSpec().getPodManagementPolicy()).isEqualTo("OrderedReady");
+    assertThat(written.getMetadata().getUid()).isEqualTo(made.getMetadata().getUid());
+    assertThat(written.getSpec().getTemplate().getSpec().getVolumes())
+        .anySatisfy(
+            v ->
+                assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
+                    .startsWith("earlier-secrets-"));
   }
 
   /** The ConfigMaps that carry records of {@code session}'s snapshots. */

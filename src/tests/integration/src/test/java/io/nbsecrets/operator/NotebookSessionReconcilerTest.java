@@ -542,6 +542,8 @@ class NotebookSessionReconcilerTest {
     // it, another name), its record in a ConfigMap, and a StatefulSet without a record that passes
     // the manifest in the init container's environment.
     StatefulSet written = only(StatefulSet.class);
+    // This version's StatefulSet replaces a pod that never got ready (WorkloadBase.PARALLEL).
+    assertThat(written.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
     SnapshotRecord current = SnapshotRecords.ofWorkload(written).orElseThrow();
     List<Snapshot.ManifestEntry> manifest = current.manifest();
     String secretName =
@@ -563,7 +565,9 @@ class NotebookSessionReconcilerTest {
                 SecretResolver.selectionHash(session),
                 manifest,
                 record.sealedBytes(),
-                Sessions.config()));
+                Sessions.config(),
+                /* parallelPods= */ false));
+    assertThat(legacy.getSpec().getPodManagementPolicy()).isNull();
     assertThat(legacy.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv())
         .anySatisfy(e -> assertThat(e.getName()).isEqualTo(Workload.FILES_ENV));
     legacy.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
@@ -585,6 +589,9 @@ class NotebookSessionReconcilerTest {
     // Its next snapshot rides in the StatefulSet; the ConfigMap and its Secret go.
     select(session, "OTHER");
     StatefulSet after = only(StatefulSet.class);
+    // ...written without a pod management policy, as the earlier version made it: the API server
+    // refuses a change of it.
+    assertThat(after.getSpec().getPodManagementPolicy()).isNull();
     String next = only(Secret.class).getMetadata().getName();
     assertThat(next).isNotEqualTo(secretName);
     assertThat(SnapshotRecords.ofWorkload(after).orElseThrow().secretName("nb")).hasValue(next);
@@ -738,6 +745,39 @@ class NotebookSessionReconcilerTest {
     assertThat(Owners.isControlledBy(only(Service.class), session.getMetadata().getUid())).isTrue();
     assertThat(Owners.isControlledBy(only(StatefulSet.class), session.getMetadata().getUid()))
         .isTrue();
+  }
+
+  @Test
+  void theSessionsOwnStatefulSetThatTheCacheLacksIsWrittenAsItShouldBe() throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    // The session's StatefulSet with its labels gone (edited by hand): the operator's cache, which
+    // selects by them, does not hold it. Before, the create's 409 found it and the pass used it as
+    // it was, pass after pass: no labels, no pod template, the session waiting for a pod forever.
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("nb")
+                .withNamespace(NS)
+                .withOwnerReferences(Owners.controllerReference(session))
+                .endMetadata()
+                .withNewSpec()
+                .withServiceName("nb")
+                .endSpec()
+                .build())
+        .create();
+    reconciler.reconcile(reread(session), context());
+    StatefulSet written = only(StatefulSet.class);
+    assertThat(written.getMetadata().getLabels())
+        .containsEntry(Labels.MANAGED_BY, "nbsecrets")
+        .containsEntry(Labels.COMPONENT, Labels.COMPONENT_WORKLOAD);
+    assertThat(Workload.desiredHash(written)).isNotNull();
+    assertThat(Workload.mountedSecret(written))
+        .isEqualTo(only(Secret.class).getMetadata().getName());
+    // Built from what it was: it named no pod management policy, and the API server does not let
+    // one be set afterwards.
+    assertThat(written.getSpec().getPodManagementPolicy()).isNull();
   }
 
   private NotebookSessionReconciler newReconciler() {
