@@ -81,7 +81,7 @@ public final class ApiServer implements AutoCloseable {
               secrets.checkStore();
               return true;
             };
-    Callers callers = new Callers(config, authenticator);
+    Callers callers = new Callers(config, authenticator, new RefusedTokens(b.refusedTokens));
     HttpEndpoint.Builder endpoint =
         b.http
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
@@ -92,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
             .onAnswered(this::record);
     List<Route> all =
         new ArrayList<>(new SecretRoutes(secrets, b.sessionUsage, callers, b.audit).routes());
-    all.add(new InitRoute(config, authenticator, b.podResolver, userKeys).route());
+    all.add(new InitRoute(config, callers, b.podResolver, userKeys).route());
     all.add(OpenApiDocument.route(ROUTE_OPENAPI));
     all.add(
         Route.get(
@@ -265,6 +265,7 @@ public final class ApiServer implements AutoCloseable {
     private Audit audit = Audit.systemClock();
     private SessionUsage sessionUsage = SessionUsage.UNKNOWN;
     private final HttpEndpoint.Builder http = HttpEndpoint.builder("nbsecrets-api").port(8080);
+    private RefusedTokens.Limits refusedTokens = RefusedTokens.Limits.DEFAULTS;
 
     private Builder() {}
 
@@ -283,6 +284,16 @@ public final class ApiServer implements AutoCloseable {
     /** Required. */
     public Builder userKeys(UserKeyService userKeys) {
       this.userKeys = userKeys;
+      return this;
+    }
+
+    /**
+     * How many refused tokens one client address may send ({@link RefusedTokens}): {@code burst} at
+     * once, then {@code perSecond}; past that, its tokens not known yet get 429 without a
+     * TokenReview. Default: 20 at once, 2 a second.
+     */
+    public Builder refusedTokens(int burst, double perSecond) {
+      this.refusedTokens = new RefusedTokens.Limits(burst, perSecond, refusedTokens.maxAddresses());
       return this;
     }
 

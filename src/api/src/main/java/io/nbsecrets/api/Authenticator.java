@@ -24,6 +24,15 @@ public interface Authenticator {
     return new Verdict(authenticate(bearerToken, audiences), false);
   }
 
+  /**
+   * The verdict on {@code bearerToken} when it is known without asking anyone (a cached answer, a
+   * fixed table), or empty when it would take a request to the authority. Refused tokens that take
+   * requests are limited per client address ({@link RefusedTokens}); known ones are not.
+   */
+  default Optional<Verdict> known(String bearerToken, List<String> audiences) {
+    return Optional.empty();
+  }
+
   /** An identity, or a refusal that knows whether the token had expired. */
   record Verdict(Optional<Identity> identity, boolean expired) {}
 }

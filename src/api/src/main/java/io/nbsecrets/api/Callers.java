@@ -10,10 +10,38 @@ final class Callers {
 
   private final ApiConfig config;
   private final Authenticator authenticator;
+  private final RefusedTokens refusedTokens;
 
-  Callers(ApiConfig config, Authenticator authenticator) {
+  Callers(ApiConfig config, Authenticator authenticator, RefusedTokens refusedTokens) {
     this.config = config;
     this.authenticator = authenticator;
+    this.refusedTokens = refusedTokens;
+  }
+
+  /**
+   * The verdict on {@code token} for {@code audiences}: the authenticator's answer when it knows it
+   * already (at no cost), or else its review, within the allowance of refused tokens of the
+   * request's address ({@link RefusedTokens}: 429 past it, without a review).
+   */
+  Authenticator.Verdict verify(Exchange exchange, String token, List<String> audiences) {
+    var known = authenticator.known(token, audiences);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    String address = exchange.remoteAddress();
+    refusedTokens.take(address);
+    boolean giveBack = true;
+    try {
+      Authenticator.Verdict verdict = authenticator.verify(token, audiences);
+      giveBack = verdict.identity().isPresent();
+      return verdict;
+    } finally {
+      // Kept only for a refusal: an acceptance, or an authority that could not answer, costs the
+      // address nothing.
+      if (giveBack) {
+        refusedTokens.giveBack(address);
+      }
+    }
   }
 
   /**
@@ -22,7 +50,7 @@ final class Callers {
    */
   String user(Exchange exchange) {
     String token = bearer(exchange);
-    Authenticator.Verdict verdict = authenticator.verify(token, List.of());
+    Authenticator.Verdict verdict = verify(exchange, token, List.of());
     Identity identity =
         verdict
             .identity()

@@ -15,10 +15,7 @@ import org.slf4j.LoggerFactory;
  * the same 403, so a caller learns nothing about why.
  */
 record InitRoute(
-    ApiConfig config,
-    Authenticator authenticator,
-    SessionPodResolver podResolver,
-    UserKeyService userKeys) {
+    ApiConfig config, Callers callers, SessionPodResolver podResolver, UserKeyService userKeys) {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
   Route route() {
@@ -32,7 +29,7 @@ record InitRoute(
         "this endpoint accepts only the projected service-account token (audience "
             + audience
             + ") of a notebook session's pod";
-    Optional<Identity> identity = authenticator.authenticate(token, List.of(audience));
+    Optional<Identity> identity = callers.verify(exchange, token, List.of(audience)).identity();
     if (identity.isEmpty()) {
       log.warn("user-key request refused: the token is not valid for audience {}", audience);
       throw new ApiException(403, "forbidden", refusal);

@@ -27,6 +27,12 @@ public final class StaticTokenAuthenticator implements Authenticator {
         });
   }
 
+  /** Every answer is known: the table is in memory. */
+  @Override
+  public Optional<Verdict> known(String bearerToken, List<String> audiences) {
+    return Optional.of(verify(bearerToken, audiences));
+  }
+
   @Override
   public Optional<Identity> authenticate(String bearerToken, List<String> audiences) {
     if (bearerToken == null

@@ -101,25 +101,42 @@ public final class TokenReviewAuthenticator implements Authenticator {
     return verify(bearerToken, audiences).identity();
   }
 
+  /** A cached answer, or a token refused by its form alone; empty when it takes a review. */
   @Override
-  public Verdict verify(String bearerToken, List<String> audiences) {
+  public Optional<Verdict> known(String bearerToken, List<String> audiences) {
     if (bearerToken == null || bearerToken.isBlank() || bearerToken.length() > MAX_TOKEN_LENGTH) {
-      return new Verdict(Optional.empty(), false);
+      return Optional.of(new Verdict(Optional.empty(), false));
     }
-    List<String> wanted = audiences == null ? List.of() : List.copyOf(audiences);
-    String key = TokenDigest.of(bearerToken) + "|" + String.join("\n", wanted);
+    String key = key(bearerToken, audiences);
     long now = nanoTime.getAsLong();
     synchronized (cache) {
       for (Map<String, Entry> map : List.of(cache, refusals)) {
         Entry hit = map.get(key);
         if (hit != null) {
           if (hit.expiresAtNanos - now > 0) {
-            return hit.verdict;
+            return Optional.of(hit.verdict);
           }
           map.remove(key);
         }
       }
     }
+    return Optional.empty();
+  }
+
+  private static String key(String bearerToken, List<String> audiences) {
+    List<String> wanted = audiences == null ? List.of() : audiences;
+    return TokenDigest.of(bearerToken) + "|" + String.join("\n", wanted);
+  }
+
+  @Override
+  public Verdict verify(String bearerToken, List<String> audiences) {
+    Optional<Verdict> known = known(bearerToken, audiences);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    List<String> wanted = audiences == null ? List.of() : List.copyOf(audiences);
+    String key = key(bearerToken, wanted);
+    long now = nanoTime.getAsLong();
     Verdict result = review(bearerToken, wanted);
     long keep = ttlNanos;
     if (result.identity().isPresent()) {

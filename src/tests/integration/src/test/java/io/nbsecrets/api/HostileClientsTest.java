@@ -279,6 +279,57 @@ class HostileClientsTest {
 
   // ---------------------------------------------------------------------------------------------
 
+  @Test
+  void madeUpTokensFromOneAddressCostAFewReviewsAndEveryoneElseIsServed() throws Exception {
+    try (ApiFixture f = new ApiFixture(ApiConfig.defaults(), b -> b.refusedTokens(5, 1.0))) {
+      String alice = f.userToken("alice");
+      int reviewsBefore = f.authority.reviewCount();
+      int refused = 0;
+      int limited = 0;
+      long start = System.nanoTime();
+      for (int i = 0; i < 60; i++) {
+        String head = getAs(f, "made-up-" + i);
+        if (head.startsWith("HTTP/1.1 401")) {
+          refused++;
+        } else {
+          assertThat(head)
+              .startsWith("HTTP/1.1 429")
+              .containsIgnoringCase("Retry-After: 1")
+              .contains("too many refused tokens came from this address");
+          limited++;
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      // Five at once, then one a second.
+      assertThat(refused).isBetween(5, 5 + (int) Math.ceil(seconds));
+      assertThat(limited).isEqualTo(60 - refused).isPositive();
+      // Only the refused ones were asked about: the rest cost no TokenReview.
+      assertThat(f.authority.reviewCount() - reviewsBefore).isEqualTo(refused);
+
+      // Another address is served, its new token asked about.
+      assertThat(f.get("/api/v1/secrets", alice).status()).isEqualTo(200);
+      // From the limited address, a token known already is answered as before...
+      assertThat(getAs(f, alice)).startsWith("HTTP/1.1 200");
+      // ...and a new valid one once a permit is back; an acceptance gives its permit back.
+      String bob = f.userToken("bob");
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(() -> assertThat(getAs(f, bob)).startsWith("HTTP/1.1 200"));
+    }
+  }
+
+  /** A list of the caller's secrets with {@code token}, from the other address, on a new socket. */
+  private static String getAs(ApiFixture f, String token) throws IOException {
+    try (Socket s = socket(f)) {
+      s.setSoTimeout(10_000);
+      return exchange(
+          s,
+          "GET /api/v1/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+              + token
+              + "\r\nConnection: close\r\n\r\n");
+    }
+  }
+
   private static ApiFixture fixture(HttpLimits limits) {
     return new ApiFixture(ApiConfig.defaults(), b -> b.http(h -> h.limits(limits)));
   }

@@ -1,0 +1,145 @@
+package io.nbsecrets.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How many refused tokens each client address may cost the API server. Asking about a token the
+ * authenticator does not know yet takes one of the address's permits; an accepted token gives it
+ * back, a refused one keeps it. An address has {@code burst} permits and gets one back every {@code
+ * 1 / perSecond} seconds. One without any left gets {@code 429} for a token not known yet, at once
+ * and without asking the API server; tokens already known (a cached acceptance or refusal) are
+ * answered as before.
+ *
+ * <p>So a client that sends made-up tokens as fast as it can costs the API server {@code perSecond}
+ * TokenReviews a second after its first {@code burst}, and the API's threads a few microseconds a
+ * request: it no longer fills the queue of blocking requests that every other client waits in.
+ * Behind a proxy every client shares the proxy's address, hence a generous default.
+ *
+ * <p>Addresses are remembered up to {@code maxAddresses}, the least recently seen forgotten first;
+ * a forgotten address starts again with all its permits.
+ */
+final class RefusedTokens {
+  private static final Logger log = LoggerFactory.getLogger(RefusedTokens.class);
+
+  /**
+   * @param burst permits an address starts with, and the most it holds
+   * @param perSecond permits an address gets back each second
+   * @param maxAddresses addresses remembered at once
+   */
+  record Limits(int burst, double perSecond, int maxAddresses) {
+    /** 20 refusals at once, 2 a second after that; 10,000 addresses. */
+    static final Limits DEFAULTS = new Limits(20, 2.0, 10_000);
+
+    Limits {
+      if (burst < 1 || !(perSecond > 0) || maxAddresses < 1) {
+        throw new IllegalArgumentException(
+            "refused-token limits need a burst of at least 1, a positive rate per second and at"
+                + " least one address: "
+                + burst
+                + ", "
+                + perSecond
+                + ", "
+                + maxAddresses);
+      }
+    }
+  }
+
+  /** An address's permits as of {@code atNanos}, and whether it was told so last time. */
+  private static final class Bucket {
+    double permits;
+    long atNanos;
+    boolean limited;
+
+    Bucket(double permits, long atNanos) {
+      this.permits = permits;
+      this.atNanos = atNanos;
+    }
+  }
+
+  private final Limits limits;
+  private final LongSupplier nanoTime;
+  private final Map<String, Bucket> buckets;
+
+  RefusedTokens(Limits limits) {
+    this(limits, System::nanoTime);
+  }
+
+  RefusedTokens(Limits limits, LongSupplier nanoTime) {
+    this.limits = limits;
+    this.nanoTime = nanoTime;
+    this.buckets =
+        new LinkedHashMap<>(64, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+            return size() > limits.maxAddresses();
+          }
+        };
+  }
+
+  /**
+   * Takes a permit of {@code address} before a token it sent is asked about.
+   *
+   * @throws ApiException 429, with the seconds until a permit is back, when it has none
+   */
+  void take(String address) {
+    long retryAfter;
+    synchronized (buckets) {
+      Bucket b = refilled(address);
+      if (b.permits >= 1) {
+        b.permits -= 1;
+        b.limited = false;
+        return;
+      }
+      retryAfter = (long) Math.ceil((1 - b.permits) / limits.perSecond());
+      if (!b.limited) {
+        b.limited = true;
+        log.warn(
+            "client {} sent more refused tokens than allowed ({} at once, {} a second); its"
+                + " tokens not known yet are refused with 429 until it has permits again",
+            address,
+            limits.burst(),
+            limits.perSecond());
+      }
+    }
+    throw new ApiException(
+        429,
+        "too_many_requests",
+        "too many refused tokens came from this address; wait "
+            + Math.max(1, retryAfter)
+            + " s and send a valid token",
+        Map.of("Retry-After", Long.toString(Math.max(1, retryAfter))));
+  }
+
+  /** Gives back the permit {@link #take} took: the token was accepted, or could not be asked. */
+  void giveBack(String address) {
+    synchronized (buckets) {
+      Bucket b = refilled(address);
+      b.permits = Math.min(limits.burst(), b.permits + 1);
+    }
+  }
+
+  /** The permits {@code address} has now (for tests). */
+  double permits(String address) {
+    synchronized (buckets) {
+      return refilled(address).permits;
+    }
+  }
+
+  private Bucket refilled(String address) {
+    long now = nanoTime.getAsLong();
+    Bucket b = buckets.get(address);
+    if (b == null) {
+      b = new Bucket(limits.burst(), now);
+      buckets.put(address, b);
+      return b;
+    }
+    double back = (now - b.atNanos) / 1e9 * limits.perSecond();
+    b.permits = Math.min(limits.burst(), b.permits + back);
+    b.atNanos = now;
+    return b;
+  }
+}
