@@ -20,8 +20,8 @@ final class Callers {
 
   /**
    * The verdict on {@code token} for {@code audiences}: the authenticator's answer when it knows it
-   * already (at no cost), or else its review, within the allowance of refused tokens of the
-   * request's address ({@link RefusedTokens}: 429 past it, without a review).
+   * already (at no cost), or else its review, while the request's address has refused tokens left
+   * ({@link RefusedTokens}: 429 without a review when it has none).
    */
   Authenticator.Verdict verify(Exchange exchange, String token, List<String> audiences) {
     var known = authenticator.known(token, audiences);
@@ -29,19 +29,12 @@ final class Callers {
       return known.get();
     }
     String address = exchange.remoteAddress();
-    refusedTokens.take(address);
-    boolean giveBack = true;
-    try {
-      Authenticator.Verdict verdict = authenticator.verify(token, audiences);
-      giveBack = verdict.identity().isPresent();
-      return verdict;
-    } finally {
-      // Kept only for a refusal: an acceptance, or an authority that could not answer, costs the
-      // address nothing.
-      if (giveBack) {
-        refusedTokens.giveBack(address);
-      }
+    refusedTokens.check(address);
+    Authenticator.Verdict verdict = authenticator.verify(token, audiences);
+    if (verdict.identity().isEmpty()) {
+      refusedTokens.refused(address);
     }
+    return verdict;
   }
 
   /**

@@ -7,17 +7,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How many refused tokens each client address may cost the API server. Asking about a token the
- * authenticator does not know yet takes one of the address's permits; an accepted token gives it
- * back, a refused one keeps it. An address has {@code burst} permits and gets one back every {@code
- * 1 / perSecond} seconds. One without any left gets {@code 429} for a token not known yet, at once
- * and without asking the API server; tokens already known (a cached acceptance or refusal) are
- * answered as before.
+ * How many refused tokens each client address may cost the API server. An address has {@code burst}
+ * permits and gets one back every {@code 1 / perSecond} seconds; each token of it that the
+ * authenticator refuses after asking costs one. An address without a permit gets {@code 429} for a
+ * token not known yet, at once and without asking the API server; tokens already known (a cached
+ * acceptance or refusal) are answered as before, and a token that is accepted costs nothing,
+ * however many are asked about at once (a burst of session pods behind one address is never held
+ * back by this).
  *
  * <p>So a client that sends made-up tokens as fast as it can costs the API server {@code perSecond}
- * TokenReviews a second after its first {@code burst}, and the API's threads a few microseconds a
- * request: it no longer fills the queue of blocking requests that every other client waits in.
- * Behind a proxy every client shares the proxy's address, hence a generous default.
+ * TokenReviews a second after its first {@code burst} (and after those it had in flight at once,
+ * which it then owes: the permits go below zero, to at most {@code -burst}), and the API's threads
+ * a few microseconds a request: it no longer fills the queue of blocking requests that every other
+ * client waits in. Behind a proxy or a mesh sidecar every client shares one address, hence a
+ * generous default.
  *
  * <p>Addresses are remembered up to {@code maxAddresses}, the least recently seen forgotten first;
  * a forgotten address starts again with all its permits.
@@ -81,20 +84,19 @@ final class RefusedTokens {
   }
 
   /**
-   * Takes a permit of {@code address} before a token it sent is asked about.
+   * Before a token {@code address} sent is asked about: passes when the address has a permit.
    *
-   * @throws ApiException 429, with the seconds until a permit is back, when it has none
+   * @throws ApiException 429, with the seconds until it has one, when it has none
    */
-  void take(String address) {
+  void check(String address) {
     long retryAfter;
     synchronized (buckets) {
       Bucket b = refilled(address);
       if (b.permits >= 1) {
-        b.permits -= 1;
         b.limited = false;
         return;
       }
-      retryAfter = (long) Math.ceil((1 - b.permits) / limits.perSecond());
+      retryAfter = Math.max(1, (long) Math.ceil((1 - b.permits) / limits.perSecond()));
       if (!b.limited) {
         b.limited = true;
         log.warn(
@@ -109,16 +111,16 @@ final class RefusedTokens {
         429,
         "too_many_requests",
         "too many refused tokens came from this address; wait "
-            + Math.max(1, retryAfter)
+            + retryAfter
             + " s and send a valid token",
-        Map.of("Retry-After", Long.toString(Math.max(1, retryAfter))));
+        Map.of("Retry-After", Long.toString(retryAfter)));
   }
 
-  /** Gives back the permit {@link #take} took: the token was accepted, or could not be asked. */
-  void giveBack(String address) {
+  /** A token {@code address} sent was refused after asking: it costs a permit. */
+  void refused(String address) {
     synchronized (buckets) {
       Bucket b = refilled(address);
-      b.permits = Math.min(limits.burst(), b.permits + 1);
+      b.permits = Math.max(-limits.burst(), b.permits - 1);
     }
   }
 

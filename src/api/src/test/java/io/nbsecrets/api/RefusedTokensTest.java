@@ -15,12 +15,17 @@ class RefusedTokensTest {
     now.addAndGet(millis * 1_000_000L);
   }
 
-  @Test
-  void anAddressHasItsBurstThenGets429WithTheSecondsUntilAPermitIsBack() {
-    for (int i = 0; i < 3; i++) {
-      limiter.take("10.0.0.1");
+  private void refuse(String address, int times) {
+    for (int i = 0; i < times; i++) {
+      limiter.check(address);
+      limiter.refused(address);
     }
-    assertThatThrownBy(() -> limiter.take("10.0.0.1"))
+  }
+
+  @Test
+  void anAddressHasItsBurstOfRefusalsThenGets429WithTheSecondsUntilAPermitIsBack() {
+    refuse("10.0.0.1", 3);
+    assertThatThrownBy(() -> limiter.check("10.0.0.1"))
         .isInstanceOfSatisfying(
             ApiException.class,
             e -> {
@@ -29,32 +34,48 @@ class RefusedTokensTest {
               assertThat(e.headers()).containsEntry("Retry-After", "1");
             });
     // Another address is untouched.
-    limiter.take("10.0.0.2");
+    limiter.check("10.0.0.2");
     // Two a second: after 500 ms one permit is back, and only one.
     advanceMillis(500);
-    limiter.take("10.0.0.1");
-    assertThatThrownBy(() -> limiter.take("10.0.0.1")).isInstanceOf(ApiException.class);
+    refuse("10.0.0.1", 1);
+    assertThatThrownBy(() -> limiter.check("10.0.0.1")).isInstanceOf(ApiException.class);
   }
 
   @Test
-  void aPermitGivenBackIsThereAgainAndNoAddressHoldsMoreThanItsBurst() {
-    for (int i = 0; i < 3; i++) {
-      limiter.take("10.0.0.1");
-      limiter.giveBack("10.0.0.1");
+  void acceptedTokensCostNothingHoweverManyAreAskedAboutAtOnce() {
+    for (int i = 0; i < 100; i++) {
+      limiter.check("10.0.0.1");
     }
     assertThat(limiter.permits("10.0.0.1")).isEqualTo(3.0);
+  }
+
+  @Test
+  void refusalsInFlightAtOnceAreOwedAndPaidBackAtTheRate() {
+    // Ten asked about at once, all passing the check, all refused: the address owes them, down to
+    // minus its burst.
+    for (int i = 0; i < 10; i++) {
+      limiter.check("10.0.0.1");
+    }
+    for (int i = 0; i < 10; i++) {
+      limiter.refused("10.0.0.1");
+    }
+    assertThat(limiter.permits("10.0.0.1")).isEqualTo(-3.0);
+    assertThatThrownBy(() -> limiter.check("10.0.0.1"))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.headers()).containsEntry("Retry-After", "2"));
+    advanceMillis(2_000);
+    limiter.check("10.0.0.1");
+    // Never more than its burst, however long it waits.
     advanceMillis(60_000);
     assertThat(limiter.permits("10.0.0.1")).isEqualTo(3.0);
   }
 
   @Test
   void aForgottenAddressStartsAgainWithItsBurst() {
-    for (int i = 0; i < 3; i++) {
-      limiter.take("10.0.0.1");
-    }
+    refuse("10.0.0.1", 3);
     // Two addresses are remembered: a third pushes out the least recently seen.
-    limiter.take("10.0.0.2");
-    limiter.take("10.0.0.3");
+    limiter.check("10.0.0.2");
+    limiter.check("10.0.0.3");
     assertThat(limiter.permits("10.0.0.1")).isEqualTo(3.0);
   }
 

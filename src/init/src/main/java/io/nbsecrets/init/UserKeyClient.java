@@ -55,10 +55,14 @@ public final class UserKeyClient {
     this.backoff = backoff;
   }
 
-  /** The user and their Fernet key; retries connection errors and 5xx, fails fast on 4xx. */
+  /**
+   * The user and their Fernet key; retries connection errors, 5xx and 429 (after the seconds its
+   * {@code Retry-After} asks, up to {@link #MAX_RETRY_AFTER}), fails fast on other 4xx.
+   */
   public UserKey fetch(String podToken) throws InitException {
     String lastProblem = "no attempt made";
     for (int attempt = 1; attempt <= attempts; attempt++) {
+      Duration pause = backoff.multipliedBy(attempt);
       HttpURLConnection connection = null;
       try {
         connection = open();
@@ -74,7 +78,12 @@ public final class UserKeyClient {
           return new UserKey(json.get("user"), json.get("key"));
         }
         lastProblem = "HTTP " + status + " " + errorMessage(body);
-        if (status < 500) {
+        if (status == 429) {
+          // Too many refused tokens came from this pod's address, which it shares with others
+          // (a proxy, a mesh sidecar): this token is not refused, it is not asked about yet.
+          Duration asked = retryAfter(connection.getHeaderField("Retry-After"));
+          pause = asked.compareTo(pause) > 0 ? asked : pause;
+        } else if (status < 500) {
           throw new InitException(
               "UserKeyRefused", "the secrets API refused the user key: " + lastProblem);
         }
@@ -91,10 +100,25 @@ public final class UserKeyClient {
           connection.disconnect();
         }
       }
-      sleep(backoff.multipliedBy(attempt));
+      sleep(pause);
     }
     throw new InitException(
         "ApiUnreachable", "no user key after " + attempts + " attempts: " + lastProblem);
+  }
+
+  /** The longest wait a {@code Retry-After} gets. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
+
+  /**
+   * A {@code Retry-After} of seconds, at most {@link #MAX_RETRY_AFTER}; zero when absent or not
+   * seconds.
+   */
+  static Duration retryAfter(String header) {
+    if (header == null || !header.trim().matches("[0-9]{1,9}")) {
+      return Duration.ZERO;
+    }
+    Duration asked = Duration.ofSeconds(Long.parseLong(header.trim()));
+    return asked.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : asked;
   }
 
   private InitException tlsFailure(IOException e) {

@@ -31,6 +31,9 @@ class UserKeyClientTest {
                       ? "{\"user\":\"alice\",\"key\":\"k\"}"
                       : "{\"error\":\"forbidden\",\"message\":\"pod does not belong to a session\"}")
                   .getBytes(StandardCharsets.UTF_8);
+          if (status == 429) {
+            ex.getResponseHeaders().add("Retry-After", "1");
+          }
           ex.sendResponseHeaders(status, body.length);
           ex.getResponseBody().write(body);
           ex.close();
@@ -64,6 +67,27 @@ class UserKeyClientTest {
             .fetch("t");
     assertThat(key.key()).isEqualTo("k");
     assertThat(authHeaders).hasSize(3);
+  }
+
+  @Test
+  void a429IsRetriedAfterTheSecondsItAsksForNotTakenForARefusal() throws Exception {
+    long start = System.nanoTime();
+    var key =
+        new UserKeyClient(serve(429, 200), ApiTrust.insecureHttpAllowed(), 5, Duration.ofMillis(1))
+            .fetch("t");
+    assertThat(key.key()).isEqualTo("k");
+    assertThat(authHeaders).hasSize(2);
+    // Retry-After: 1, not the 1 ms backoff.
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void retryAfterIsReadAsSecondsAndCapped() {
+    assertThat(UserKeyClient.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(UserKeyClient.retryAfter("3600")).isEqualTo(UserKeyClient.MAX_RETRY_AFTER);
+    assertThat(UserKeyClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(Duration.ZERO);
+    assertThat(UserKeyClient.retryAfter(null)).isEqualTo(Duration.ZERO);
   }
 
   @Test

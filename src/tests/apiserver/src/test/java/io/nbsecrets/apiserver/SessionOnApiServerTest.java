@@ -1009,38 +1009,47 @@ class SessionOnApiServerTest {
   @Test
   @Order(14)
   void aStatefulSetAnEarlierVersionMadeKeepsItsPodManagementAndIsStillWritten() throws Exception {
-    String yaml = sessionYaml(alice, "earlier", "alice", List.of("earlier"));
+    // As that version left it: found in the operator's cache.
+    writesOverAnEarlierVersionsStatefulSet(
+        "earlier", Labels.forSession("earlier", "alice", Labels.COMPONENT_WORKLOAD));
+    // Its labels changed by hand, so that the cache lacks it: found by the create's 409, built
+    // again from what it is.
+    writesOverAnEarlierVersionsStatefulSet("unlabelled", Labels.selector("unlabelled"));
+  }
+
+  private void writesOverAnEarlierVersionsStatefulSet(String name, Map<String, String> labels)
+      throws Exception {
+    String yaml = sessionYaml(alice, name, "alice", List.of(name));
     chart.apply("launcher", yaml);
     await()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(condition(alice, "earlier", "SecretsReady"))
+                assertThat(condition(alice, name, "SecretsReady"))
                     .containsEntry("reason", "SecretNotFound"));
     NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
-    session.getMetadata().setUid(chart.session(alice, "earlier").getMetadata().getUid());
-    // The session's StatefulSet as an earlier version made it (its labels and owner): no pod
-    // management policy, which the API server defaults to OrderedReady and then refuses to change;
-    // no pod yet.
+    session.getMetadata().setUid(chart.session(alice, name).getMetadata().getUid());
+    // The session's StatefulSet as an earlier version made it (its owner): no pod management
+    // policy, which the API server defaults to OrderedReady and then refuses to change; no pod yet.
     StatefulSet made =
         admin
             .resource(
                 new StatefulSetBuilder()
                     .withNewMetadata()
-                    .withName("earlier")
+                    .withName(name)
                     .withNamespace(alice)
-                    .withLabels(Labels.forSession("earlier", "alice", Labels.COMPONENT_WORKLOAD))
+                    .withLabels(labels)
                     .withOwnerReferences(Owners.controllerReference(session))
                     .endMetadata()
                     .withNewSpec()
                     .withReplicas(0)
-                    .withServiceName("earlier")
+                    .withServiceName(name)
                     .withNewSelector()
-                    .withMatchLabels(Labels.selector("earlier"))
+                    .withMatchLabels(Labels.selector(name))
                     .endSelector()
                     .withNewTemplate()
                     .withNewMetadata()
-                    .withLabels(Labels.selector("earlier"))
+                    .withLabels(Labels.selector(name))
                     .endMetadata()
                     .withNewSpec()
                     .addNewContainer()
@@ -1056,16 +1065,18 @@ class SessionOnApiServerTest {
 
     // Once the secret is stored, the operator writes its StatefulSet over that one; a write that
     // named Parallel would be refused (422) and the session would never be Ready.
-    secret("alice", "earlier");
-    awaitReady(alice, "earlier");
-    StatefulSet written = admin.apps().statefulSets().inNamespace(alice).withName("earlier").get();
+    secret("alice", name);
+    awaitReady(alice, name);
+    StatefulSet written = admin.apps().statefulSets().inNamespace(alice).withName(name).get();
     assertThat(written.getSpec().getPodManagementPolicy()).isEqualTo("OrderedReady");
     assertThat(written.getMetadata().getUid()).isEqualTo(made.getMetadata().getUid());
+    assertThat(written.getMetadata().getLabels())
+        .containsAllEntriesOf(Labels.forSession(name, "alice", Labels.COMPONENT_WORKLOAD));
     assertThat(written.getSpec().getTemplate().getSpec().getVolumes())
         .anySatisfy(
             v ->
                 assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
-                    .startsWith("earlier-secrets-"));
+                    .startsWith(name + "-secrets-"));
   }
 
   /** The ConfigMaps that carry records of {@code session}'s snapshots. */

@@ -310,11 +310,15 @@ class HostileClientsTest {
       assertThat(f.get("/api/v1/secrets", alice).status()).isEqualTo(200);
       // From the limited address, a token known already is answered as before...
       assertThat(getAs(f, alice)).startsWith("HTTP/1.1 200");
-      // ...and a new valid one once a permit is back; an acceptance gives its permit back.
+      // ...and a new valid one once a permit is back. Accepted tokens cost nothing: ten more new
+      // ones right after are all asked about and answered.
       String bob = f.userToken("bob");
       Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(() -> assertThat(getAs(f, bob)).startsWith("HTTP/1.1 200"));
+      for (int i = 0; i < 10; i++) {
+        assertThat(getAs(f, f.userToken("user" + i))).startsWith("HTTP/1.1 200");
+      }
     }
   }
 
