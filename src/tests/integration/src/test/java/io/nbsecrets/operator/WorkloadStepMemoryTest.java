@@ -41,6 +41,9 @@ class WorkloadStepMemoryTest {
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName("memo").endMetadata().build())
         .createOr(r -> r.update());
+    // Each test starts without a StatefulSet: one an earlier test left, the session's own, would be
+    // found by the create's 409 and written as it should be, a build more.
+    client.apps().statefulSets().inNamespace("memo").withName("nb").delete();
     Snapshot snapshot =
         new Snapshot(
             SecretResolver.selectionHash(session),
