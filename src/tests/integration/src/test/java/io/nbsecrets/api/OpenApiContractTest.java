@@ -35,6 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 class OpenApiContractTest {
   private ApiFixture f;
   private ApiFixture down;
+  private ApiFixture limited;
   private JsonNode doc;
 
   /** Operation ({@code METHOD template}) to the statuses the exchanges below produced. */
@@ -67,6 +68,8 @@ class OpenApiContractTest {
                             ApiConfig.defaults()))
                     .userKeys(brokenKeys)
                     .readiness(() -> false));
+    // A third whose clients may have one token refused, then one more in 1,000 s (429).
+    limited = new ApiFixture(ApiConfig.defaults(), b -> b.refusedTokens(1, 0.001));
   }
 
   @AfterAll
@@ -76,6 +79,9 @@ class OpenApiContractTest {
     }
     if (down != null) {
       down.close();
+    }
+    if (limited != null) {
+      limited.close();
     }
   }
 
@@ -198,6 +204,16 @@ class OpenApiContractTest {
     for (String page : List.of("/", "/app.js", "/app.css")) {
       check("GET", page, f.get(page, null));
     }
+    // Too many refused tokens from this address: its made-up tokens get 429 without a review.
+    assertThat(limited.get(ApiServer.ROUTE_SECRETS, "made-up-0").status()).isEqualTo(401);
+    check("GET", ApiServer.ROUTE_SECRETS, limited.get(ApiServer.ROUTE_SECRETS, "made-up-1"));
+    check("GET", ApiServer.ROUTE_SECRET, limited.get("/api/v1/secrets/A", "made-up-2"));
+    check("PUT", ApiServer.ROUTE_SECRET, limited.put("A", "made-up-3", "v"));
+    check("DELETE", ApiServer.ROUTE_SECRET, limited.delete("A", "made-up-4"));
+    check(
+        "POST",
+        ApiServer.ROUTE_INIT_USER_KEY,
+        limited.call("POST", ApiServer.ROUTE_INIT_USER_KEY, "made-up-5", null));
     // What no route documents by status: the default answer, in the error shape.
     check(
         "DELETE", ApiServer.ROUTE_SECRETS, f.call("DELETE", ApiServer.ROUTE_SECRETS, alice, null));
