@@ -68,14 +68,17 @@ final class Adoption {
                 test(owner + "kind", NotebookSession.KIND),
                 test(owner + "name", session.getMetadata().getName())));
     if (earlier) {
-      throw deletedLeftover(
-          what,
-          () ->
-              client
-                  .secrets()
-                  .inNamespace(desired.getMetadata().getNamespace())
-                  .withName(desired.getMetadata().getName())
-                  .delete());
+      client
+          .secrets()
+          .inNamespace(desired.getMetadata().getNamespace())
+          .withName(desired.getMetadata().getName())
+          .delete();
+      LOG.info("deleted {}, left by an earlier session of this name", what);
+      throw failure(
+          Reason.EARLIER_SESSION_LEFTOVERS,
+          what
+              + " was left by an earlier session of this name and is being deleted; the session"
+              + " starts once it is gone");
     }
     throw taken(what);
   }
@@ -104,17 +107,6 @@ final class Adoption {
       }
       throw e;
     }
-  }
-
-  /** Deletes what an earlier session of this name left; the failure the pass ends with. */
-  private static SessionFailure deletedLeftover(String what, Runnable delete) {
-    delete.run();
-    LOG.info("deleted {}, left by an earlier session of this name", what);
-    return failure(
-        Reason.EARLIER_SESSION_LEFTOVERS,
-        what
-            + " was left by an earlier session of this name and is being deleted; the session"
-            + " starts once it is gone");
   }
 
   /**

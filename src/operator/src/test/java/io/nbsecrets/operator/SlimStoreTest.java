@@ -77,6 +77,14 @@ class SlimStoreTest {
         .isEqualTo(SessionStatusAggregator.podReady(full))
         .isTrue();
     assertThat(WorkloadBase.parallelPods(kept)).isEqualTo(WorkloadBase.parallelPods(full)).isTrue();
+    // One an earlier version made, which the API server defaulted to OrderedReady, stays so.
+    StatefulSet earlier =
+        new StatefulSetBuilder(full)
+            .editSpec()
+            .withPodManagementPolicy("OrderedReady")
+            .endSpec()
+            .build();
+    assertThat(WorkloadBase.parallelPods(Workload.slim(earlier))).isFalse();
     assertThat(SnapshotRecords.ofWorkload(kept).orElseThrow().data())
         .isEqualTo(SnapshotRecords.ofWorkload(full).orElseThrow().data());
     assertThat(kept.getMetadata().getAnnotations()).isEqualTo(full.getMetadata().getAnnotations());
