@@ -86,9 +86,12 @@ import picocli.CommandLine.Spec;
  * chart's default, Kubernetes Secrets). The node stand-in reports each session pod Ready without
  * running its init step: on a cluster the nodes run them, and this machine's two cores would
  * measure 1,000 JVM starts instead of the control plane (the init-key burst measures their cost to
- * the API). Requests are counted from the API server's audit log, by user. {@code --mock} runs the
- * dev assembly (the Fabric8 mock API server, everything in this JVM; the kubelet stand-in runs each
- * init step in-process); requests are counted by User-Agent, and CPU is this whole JVM's.
+ * the API). With {@code --no-node} there is none: the pods stay Pending, as on the control plane
+ * without nodes where issue 14's baseline was taken, and each burst is followed until every session
+ * is {@code SecretsReady}. Requests are counted from the API server's audit log, by user. {@code
+ * --mock} runs the dev assembly (the Fabric8 mock API server, everything in this JVM; the kubelet
+ * stand-in runs each init step in-process); requests are counted by User-Agent, and CPU is this
+ * whole JVM's.
  *
  * <p>Run: {@code java -jar target/nbsecrets.jar bench sessions [--sessions 1000] [--mock]}, from
  * the repository's root (the chart is installed from {@code charts/nbsecrets}). Results:
@@ -137,6 +140,15 @@ final class SessionsBench implements Callable<Integer> {
           "kube-controller-manager's --kube-api-qps (burst twice that); 0 keeps its default (20),"
               + " which paces the StatefulSet controller's pods.")
   int controllerQps;
+
+  @Option(
+      names = "--no-node",
+      description =
+          "No node stand-in: session pods stay Pending, as on a control plane without nodes (the"
+              + " way issue 14's baseline was taken). Each burst is followed until every session is"
+              + " SecretsReady (its objects written, its first status), not Ready; the warm-up"
+              + " too; the init-key burst is left out (no pod runs).")
+  boolean noNode;
 
   @Option(
       names = "--load-seconds",
@@ -207,6 +219,10 @@ final class SessionsBench implements Callable<Integer> {
       if (mock && !chartValues.isEmpty()) {
         throw new IllegalArgumentException(
             "--set needs the control plane: the chart is not used with --mock");
+      }
+      if (mock && noNode) {
+        throw new IllegalArgumentException(
+            "--no-node needs the control plane: the mock's kubelet stand-in is part of it");
       }
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("bench sessions: " + e.getMessage());
@@ -287,7 +303,7 @@ final class SessionsBench implements Callable<Integer> {
             dir,
             names,
             SessionKeyAlgorithm.DEFAULT,
-            false,
+            noNode ? ControlPlaneDev.Node.NONE : ControlPlaneDev.Node.READY_WITHOUT_INIT,
             controllerQps <= 0
                 ? List.of()
                 : List.of(
@@ -370,12 +386,15 @@ final class SessionsBench implements Callable<Integer> {
       Map<String, Long> cpuWarm = cpu(t.processes());
       try (Progress warm = Progress.start(admin, WARM_UP)) {
         createSessions(admin, users, WARM_UP, warmUp);
-        warm.await(p -> p.ready >= warmUp, w, out);
+        warm.await(p -> (noNode ? p.secretsReady : p.ready) >= warmUp, w, out);
       }
       Map<String, Long> cpuWarmed = cpu(t.processes());
       out.printf(
-          "warm-up: %d sessions Ready in %.1f s (operator CPU %.1f s), left running%n",
-          warmUp, (System.nanoTime() - w) / 1e9, operatorCpu(t, cpuWarm, cpuWarmed));
+          "warm-up: %d sessions %s in %.1f s (operator CPU %.1f s), left running%n",
+          warmUp,
+          noNode ? "SecretsReady" : "Ready",
+          (System.nanoTime() - w) / 1e9,
+          operatorCpu(t, cpuWarm, cpuWarmed));
     }
     List<String> summaries = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
@@ -383,7 +402,7 @@ final class SessionsBench implements Callable<Integer> {
         summaries.add(burst(t, users, progress, round));
       }
     }
-    if (t.api() != null) {
+    if (t.api() != null && !noNode) {
       initKeyBurst(admin, api, t);
     }
     secretsApiLoad(api, tokens, users, t);
@@ -405,7 +424,8 @@ final class SessionsBench implements Callable<Integer> {
 
   /**
    * One measured burst: {@code --sessions} sessions named {@code prefix####} created at once and
-   * followed until all are Ready; prints its figures and returns its summary line.
+   * followed until all are Ready (with {@code --no-node}, SecretsReady); prints its figures and
+   * returns its summary line.
    */
   private String burst(Target t, List<String> users, Progress progress, int round)
       throws Exception {
@@ -426,7 +446,7 @@ final class SessionsBench implements Callable<Integer> {
     Optional<MachineCpu.Reading> machineWritten = MachineCpu.read();
     Map<String, Long> cpuWritten = cpu(t.processes());
     long secretsAt = progress.await(p -> p.secretsReady >= sessions, begin, out);
-    long readyAt = progress.await(p -> p.ready >= sessions, begin, out);
+    long readyAt = noNode ? secretsAt : progress.await(p -> p.ready >= sessions, begin, out);
     Thread.sleep(3000); // the last status writes and events
     Map<String, Long> cpuAfter = cpu(t.processes());
     Optional<JvmThreads.Cpu> jvmAfter = JvmThreads.cpu(t.operator());
@@ -449,7 +469,11 @@ final class SessionsBench implements Callable<Integer> {
     out.printf("created (all POSTs answered) %.1f s%n", (created - begin) / 1e9);
     out.printf("all StatefulSets written   %.1f s%n", (stsAt - begin) / 1e9);
     out.printf("all SecretsReady=True      %.1f s%n", (secretsAt - begin) / 1e9);
-    out.printf("all Ready=True             %.1f s%n", (readyAt - begin) / 1e9);
+    if (noNode) {
+      out.println("all Ready=True             (no node: the pods stay Pending)");
+    } else {
+      out.printf("all Ready=True             %.1f s%n", (readyAt - begin) / 1e9);
+    }
     // Whether the writes waited for the machine: its idle time, and who used the rest.
     if (machineBefore.isPresent() && machineWritten.isPresent()) {
       MachineCpu.Reading m = machineWritten.get().minus(machineBefore.get());
@@ -459,7 +483,10 @@ final class SessionsBench implements Callable<Integer> {
           100 * m.busyShare(), m.busy(), m.busy() + m.idle(), m.cores());
     }
     printCpu("until all StatefulSets written", cpuBefore, cpuWritten);
-    printCpu("during the burst (until all Ready, plus 3 s)", cpuBefore, cpuAfter);
+    printCpu(
+        "during the burst (until all " + (noNode ? "SecretsReady" : "Ready") + ", plus 3 s)",
+        cpuBefore,
+        cpuAfter);
     printJvmThreads(jvmBefore, jvmAfter);
     if (heapBefore >= 0) {
       out.printf(
@@ -478,13 +505,14 @@ final class SessionsBench implements Callable<Integer> {
     String summary =
         String.format(
             java.util.Locale.ROOT,
-            "sessions: n=%d secrets=%d warm_up=%d%s written_s=%.1f ready_s=%.1f"
+            "sessions: n=%d secrets=%d warm_up=%d%s written_s=%.1f %s=%.1f"
                 + " operator_cpu_s=%.1f operator_requests=%.2f operator_writes=%.2f",
             sessions,
             size.secrets,
             warmUp,
             rounds > 1 ? " round=" + round : "",
             (stsAt - begin) / 1e9,
+            noNode ? "secrets_ready_s" : "ready_s",
             (readyAt - begin) / 1e9,
             operatorCpu(t, cpuBefore, cpuAfter),
             operatorRequests.total() / (double) sessions,

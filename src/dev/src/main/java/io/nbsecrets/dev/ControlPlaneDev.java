@@ -46,21 +46,35 @@ public final class ControlPlaneDev implements DevAssembly {
   public static ControlPlaneDev start(
       Path bin, Path dir, List<String> users, SessionKeyAlgorithm keyAlgorithm)
       throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, true, List.of(), Map.of());
+    return start(bin, dir, users, keyAlgorithm, Node.RUNS_INIT_STEPS, List.of(), Map.of());
+  }
+
+  /** What stands in for the session pods' node. */
+  public enum Node {
+    /** The node stand-in runs each session pod's init step, then reports the pod Ready. */
+    RUNS_INIT_STEPS,
+    /**
+     * The node stand-in reports each session pod Ready at once without running its init step (scale
+     * measurements: a real cluster's nodes run the init steps elsewhere; the pod's status says so).
+     */
+    READY_WITHOUT_INIT,
+    /** No node: session pods stay Pending, as on a control plane that has none. */
+    NONE
   }
 
   /**
-   * As {@link #start(Path, Path, List, SessionKeyAlgorithm)}; with {@code runInitSteps} false the
-   * node stand-in reports session pods Ready without running their init steps (scale measurements);
-   * with more flags for kube-controller-manager ({@link ControlPlane#start}) and more chart values
-   * ({@code helm install --set}, which win over the development settings).
+   * As {@link #start(Path, Path, List, SessionKeyAlgorithm)}, with what stands in for the node
+   * ({@link Node}; the operator and API then run with the image's JVM flags unless it runs init
+   * steps, for measurements), with more flags for kube-controller-manager ({@link
+   * ControlPlane#start}) and more chart values ({@code helm install --set}, which win over the
+   * development settings).
    */
   public static ControlPlaneDev start(
       Path bin,
       Path dir,
       List<String> users,
       SessionKeyAlgorithm keyAlgorithm,
-      boolean runInitSteps,
+      Node node,
       List<String> controllerManagerFlags,
       Map<String, String> chartValues)
       throws IOException, InterruptedException {
@@ -76,7 +90,7 @@ public final class ControlPlaneDev implements DevAssembly {
         ControlPlane.start(bin, dir.resolve("control-plane"), accounts, controllerManagerFlags);
     ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
     try {
-      dev.boot(users, keyAlgorithm, runInitSteps, chartValues);
+      dev.boot(users, keyAlgorithm, node, chartValues);
       return dev;
     } catch (IOException | InterruptedException | RuntimeException e) {
       dev.close();
@@ -87,7 +101,7 @@ public final class ControlPlaneDev implements DevAssembly {
   private void boot(
       List<String> users,
       SessionKeyAlgorithm keyAlgorithm,
-      boolean runInitSteps,
+      Node node,
       Map<String, String> chartValues)
       throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
@@ -98,19 +112,18 @@ public final class ControlPlaneDev implements DevAssembly {
       admin.namespaces().resource(restricted(user, user)).create();
       tokens.put(user, cp.token(user));
     }
+    boolean asImage = node != Node.RUNS_INIT_STEPS;
     operator =
         ChartPod.start(
-            cp,
-            deployment("nbsecrets-operator"),
-            "operator",
-            "nbsecrets-operator-dev",
-            !runInitSteps);
+            cp, deployment("nbsecrets-operator"), "operator", "nbsecrets-operator-dev", asImage);
     resources.add(operator);
-    api =
-        ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev", !runInitSteps);
+    api = ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev", asImage);
     resources.add(api);
     String apiUrl = api.url("http");
-    resources.add(new NodeStandIn(cp, service -> apiUrl, sessions, runInitSteps).start());
+    if (node != Node.NONE) {
+      resources.add(
+          new NodeStandIn(cp, service -> apiUrl, sessions, node == Node.RUNS_INIT_STEPS).start());
+    }
   }
 
   private static Map<String, String> values(

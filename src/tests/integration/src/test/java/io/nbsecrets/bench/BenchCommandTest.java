@@ -234,6 +234,12 @@ class BenchCommandTest {
     assertThat(chart.err())
         .contains(
             "bench sessions: --set needs the control plane: the chart is not used with --mock");
+    Run node = run("bench", "sessions", "--mock", "--no-node");
+    assertThat(node.exit()).isEqualTo(2);
+    assertThat(node.err())
+        .contains(
+            "bench sessions: --no-node needs the control plane: the mock's kubelet stand-in is"
+                + " part of it");
   }
 
   @ParameterizedTest
