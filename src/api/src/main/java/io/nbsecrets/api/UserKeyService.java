@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Users' own Fernet keys: created on first need, stored wrapped under the platform key, unwrapped
@@ -25,6 +27,8 @@ import java.util.Optional;
  * and once per session start, and it would delay a user-key rotation by the cache's lifetime.
  */
 public final class UserKeyService {
+  private static final Logger LOG = LoggerFactory.getLogger(UserKeyService.class);
+
   private final SecretStore store;
   private final LiveKey<PlatformKeys.Ring> keys;
 
@@ -68,10 +72,46 @@ public final class UserKeyService {
       return unwrapReadAgainIfStale(user, existing.get());
     }
     String fresh = Fernet.generateKey();
-    String wrapped = UserKeys.wrap(keys.get().current(), user, fresh);
+    PlatformKey wrapping = keys.get().current();
+    String wrapped = UserKeys.wrap(wrapping, user, fresh);
     String winner = store.putUserKeyIfAbsent(user, wrapped);
-    wrappedKeys.remember(user, winner);
-    return winner.equals(wrapped) ? fresh : unwrap(user, winner);
+    if (!winner.equals(wrapped)) {
+      wrappedKeys.remember(user, winner);
+      return unwrap(user, winner);
+    }
+    wrappedKeys.remember(user, wrapIfTheKeyChanged(user, fresh, wrapping, wrapped));
+    return fresh;
+  }
+
+  /**
+   * After a new user key is stored: when a platform key rotation made another key current while it
+   * was written, the key is wrapped again under the new one, unless it was re-wrapped meanwhile (by
+   * the rotation's pass). A store write can take longer than the rotation waits before its passes,
+   * and a user key wrapped under the old platform key that lands behind the last pass would become
+   * unreadable, and with it every secret of the user, once the old key is dropped. Returns the
+   * stored form.
+   */
+  private String wrapIfTheKeyChanged(
+      String user, String fresh, PlatformKey wrapping, String wrapped) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      PlatformKey now = keys.get().current();
+      if (now.id().equals(wrapping.id())) {
+        return wrapped;
+      }
+      String rewrapped = UserKeys.wrap(now, user, fresh);
+      if (!store.rewrapUserKey(user, wrapped, rewrapped)) {
+        // Re-wrapped by the rotation's pass meanwhile: read what it wrote.
+        return store.getUserKey(user).orElse(wrapped);
+      }
+      LOG.info(
+          "the key of user {}: wrapped again under platform key {}, made current while it was"
+              + " stored",
+          user,
+          now.id());
+      wrapping = now;
+      wrapped = rewrapped;
+    }
+    return wrapped;
   }
 
   /** The user's key; empty when the user has none yet. */

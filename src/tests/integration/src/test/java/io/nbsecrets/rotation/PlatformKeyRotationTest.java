@@ -15,7 +15,10 @@ import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.rotation.RewrapCounts.Outcome;
 import io.nbsecrets.store.InMemorySecretStore;
+import io.nbsecrets.store.SecretStore;
 import io.nbsecrets.store.StoreUnavailableException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,6 +103,62 @@ class PlatformKeyRotationTest {
       assertThat(UserKeys.platformKeyId(store.getUserKey("newcomer").orElseThrow()))
           .isEqualTo(result.targetKeyId());
       userKeys.forEach((user, key) -> assertThat(api.find(user)).contains(key));
+    }
+  }
+
+  /**
+   * A new user's key is wrapped under the current platform key, and a whole rotation runs before
+   * its write lands (a slow store write): the key landed under a dropped platform key would leave
+   * the user's secrets unreadable. The API wraps it again under the key made current meanwhile.
+   */
+  @Test
+  void aUserKeyStoredAcrossARotationIsWrappedAgainUnderTheNewKey() {
+    try (LiveKey<PlatformKeys.Ring> live = PlatformKeys.watch(client, ns)) {
+      String[] target = new String[1];
+      SecretStore slowFirstWrite =
+          (SecretStore)
+              Proxy.newProxyInstance(
+                  SecretStore.class.getClassLoader(),
+                  new Class<?>[] {SecretStore.class},
+                  (proxy, method, args) -> {
+                    if (method.getName().equals("putUserKeyIfAbsent") && target[0] == null) {
+                      RotationResult result = rotation(store, RotationListener.NONE).run();
+                      assertThat(result.droppedKeyIds()).containsExactly(oldRing.current().id());
+                      target[0] = result.targetKeyId();
+                      org.awaitility.Awaitility.await()
+                          .atMost(Duration.ofSeconds(10))
+                          .until(() -> live.get().current().id().equals(target[0]));
+                    }
+                    try {
+                      return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  });
+      UserKeyService api = new UserKeyService(slowFirstWrite, live);
+
+      String key = api.getOrCreate("latecomer");
+
+      String wrapped = store.getUserKey("latecomer").orElseThrow();
+      assertThat(UserKeys.platformKeyId(wrapped)).isEqualTo(target[0]);
+      PlatformKeys.Ring now = PlatformKeys.fromSecret(keySecret());
+      assertThat(now.all()).extracting(k -> k.id()).containsExactly(target[0]);
+      assertThat(UserKeys.unwrap(now.all(), "latecomer", wrapped)).isEqualTo(key);
+      assertThat(api.find("latecomer")).contains(key);
+      assertThat(new UserKeyService(store, live).find("latecomer")).contains(key);
+    }
+  }
+
+  /** Without a switch, a new user's key is written once, under the current platform key. */
+  @Test
+  void withoutASwitchANewUserKeyIsWrittenOnce() {
+    try (LiveKey<PlatformKeys.Ring> live = PlatformKeys.watch(client, ns)) {
+      FailingStore counting = new FailingStore(store, Integer.MAX_VALUE);
+      String key = new UserKeyService(counting, live).getOrCreate("newcomer");
+      assertThat(counting.rewrapped.get()).isZero();
+      String wrapped = store.getUserKey("newcomer").orElseThrow();
+      assertThat(UserKeys.platformKeyId(wrapped)).isEqualTo(oldRing.current().id());
+      assertThat(UserKeys.unwrap(oldRing.all(), "newcomer", wrapped)).isEqualTo(key);
     }
   }
 
