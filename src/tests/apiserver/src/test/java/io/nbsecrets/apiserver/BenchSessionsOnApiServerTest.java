@@ -3,9 +3,7 @@ package io.nbsecrets.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.nbsecrets.cli.Commands;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.nbsecrets.bench.BenchCommandTest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 
 /**
  * {@code bench sessions} on a real control plane of its own, as anyone runs it (issue 14's
@@ -37,14 +34,7 @@ class BenchSessionsOnApiServerTest {
     String out = bench("--no-node", "--sessions", "3");
     assertThat(out).contains("all Ready=True             (no node: the pods stay Pending)");
     assertThat(out).doesNotContain("init-key burst");
-    Map<String, Double> writes = operatorWrites(out);
-    assertThat(writes)
-        .as(out)
-        .containsEntry("create secrets", 1.0)
-        .containsEntry("create statefulsets", 1.0)
-        .containsEntry("create services", 1.0)
-        .containsEntry("patch notebooksessions/status", 1.0);
-    onlyTheUsersLastUsedBesides(writes);
+    Map<String, Double> writes = sessionWrites(out, 1.0);
     assertThat(out.lines().reduce((a, b) -> b).orElseThrow())
         .matches(
             "sessions: n=3 secrets=2 warm_up=0 written_s=\\d+\\.\\d secrets_ready_s=\\d+\\.\\d"
@@ -57,14 +47,7 @@ class BenchSessionsOnApiServerTest {
   @Test
   void withANodeTheSessionsReadyIsItsFifthWrite() {
     String out = bench("--sessions", "2");
-    Map<String, Double> writes = operatorWrites(out);
-    assertThat(writes)
-        .as(out)
-        .containsEntry("create secrets", 1.0)
-        .containsEntry("create statefulsets", 1.0)
-        .containsEntry("create services", 1.0)
-        .containsEntry("patch notebooksessions/status", 2.0);
-    onlyTheUsersLastUsedBesides(writes);
+    Map<String, Double> writes = sessionWrites(out, 2.0);
     assertThat(out).contains("== init-key burst (first use of each token): 2 requests");
     assertThat(out.lines().reduce((a, b) -> b).orElseThrow())
         .startsWith("sessions: n=2 secrets=2 warm_up=0 written_s=")
@@ -82,6 +65,23 @@ class BenchSessionsOnApiServerTest {
   /** The rows' sum (each rounded to two places, as printed). */
   private static double sum(Map<String, Double> writes) {
     return writes.values().stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /**
+   * The operator's writes per session in the bench's output: one create of each of the session's
+   * objects and {@code statusPatches} patches of its status; nothing else but the user's "last
+   * used" record.
+   */
+  private static Map<String, Double> sessionWrites(String out, double statusPatches) {
+    Map<String, Double> writes = operatorWrites(out);
+    assertThat(writes)
+        .as(out)
+        .containsEntry("create secrets", 1.0)
+        .containsEntry("create statefulsets", 1.0)
+        .containsEntry("create services", 1.0)
+        .containsEntry("patch notebooksessions/status", statusPatches);
+    onlyTheUsersLastUsedBesides(writes);
+    return writes;
   }
 
   /**
@@ -103,11 +103,6 @@ class BenchSessionsOnApiServerTest {
 
   /** Runs {@code bench sessions} for one user of two small secrets; its output. */
   private static String bench(String... options) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Commands.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -122,10 +117,10 @@ class BenchSessionsOnApiServerTest {
                 "--load-seconds",
                 "1"));
     args.addAll(List.of(options));
-    int exit = cl.execute(args.toArray(String[]::new));
-    System.out.println("[measure] bench sessions " + String.join(" ", options) + ":\n" + out);
-    assertThat(exit).as(out + "\n" + err).isZero();
-    return out.toString();
+    BenchCommandTest.Run run = BenchCommandTest.run(args.toArray(String[]::new));
+    System.out.println("[measure] bench sessions " + String.join(" ", options) + ":\n" + run.out());
+    assertThat(run.exit()).as(run.out() + "\n" + run.err()).isZero();
+    return run.out();
   }
 
   private static final Pattern ROW = Pattern.compile("(\\S+) (\\S+)\\s+(\\d+\\.\\d\\d)");

@@ -30,18 +30,20 @@ import picocli.CommandLine;
  * bench init} prepares a directory and prints a command that runs the real init step on it as a
  * process, whose files are byte for byte those of the Python reference of the same work.
  */
-class BenchCommandTest {
+public class BenchCommandTest {
   private static final Pattern SNAPSHOT =
       Pattern.compile("snapshot: secrets=(\\d+) algorithm=([a-z0-9-]+) cpu_s=(\\d+\\.\\d{4})");
 
-  record Run(int exit, String out, String err) {
+  /** A command's exit code and what it printed. */
+  public record Run(int exit, String out, String err) {
     String lastLine() {
       List<String> lines = out.lines().toList();
       return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
   }
 
-  static Run run(String... args) {
+  /** Runs the command line {@code args} in this JVM (as {@code nbsecrets ARGS}). */
+  public static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Commands.commandLine();
