@@ -103,21 +103,9 @@ class BenchSessionsOnApiServerTest {
 
   /** Runs {@code bench sessions} for one user of two small secrets; its output. */
   private static String bench(String... options) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "bench",
-                "sessions",
-                "--users",
-                "1",
-                "--secrets",
-                "2",
-                "--value-chars",
-                "20",
-                "--load-seconds",
-                "1"));
+    List<String> args = new ArrayList<>(List.of("--users", "1"));
     args.addAll(List.of(options));
-    BenchCommandTest.Run run = BenchCommandTest.run(args.toArray(String[]::new));
+    BenchCommandTest.Run run = BenchCommandTest.smallSessions(args.toArray(String[]::new));
     System.out.println("[measure] bench sessions " + String.join(" ", options) + ":\n" + run.out());
     assertThat(run.exit()).as(run.out() + "\n" + run.err()).isZero();
     return run.out();

@@ -199,20 +199,28 @@ public class BenchCommandTest {
 
   /** {@code bench sessions --mock} with {@code options}, of two small sessions and a short load. */
   private static Run twoSmallSessionsOnTheMock(String... options) {
-    List<String> args = new ArrayList<>(List.of("bench", "sessions", "--mock"));
+    List<String> args = new ArrayList<>(List.of("--mock", "--sessions", "2", "--users", "2"));
     args.addAll(List.of(options));
-    args.addAll(
-        List.of(
-            "--sessions",
-            "2",
-            "--users",
-            "2",
-            "--secrets",
-            "2",
-            "--value-chars",
-            "20",
-            "--load-seconds",
-            "1"));
+    return smallSessions(args.toArray(String[]::new));
+  }
+
+  /**
+   * {@code bench sessions} with {@code options}, of sessions of two secrets of 20 characters and a
+   * one-second load of the secrets API.
+   */
+  public static Run smallSessions(String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "bench",
+                "sessions",
+                "--secrets",
+                "2",
+                "--value-chars",
+                "20",
+                "--load-seconds",
+                "1"));
+    args.addAll(List.of(options));
     return run(args.toArray(String[]::new));
   }
 
