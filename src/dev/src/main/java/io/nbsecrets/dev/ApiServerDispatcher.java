@@ -21,6 +21,9 @@ import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
 import io.fabric8.zjsonpatch.JsonPatch;
@@ -312,7 +315,14 @@ public final class ApiServerDispatcher extends Dispatcher {
     return switch (req.method()) {
       case "GET" -> {
         if (isWatch(req)) {
-          yield isWebSocket(req) ? crud.dispatch(raw) : watch(req, r, rp);
+          if (!isWebSocket(req)) {
+            yield watch(req, r, rp);
+          }
+          // The mock matches a watch's field selector only against metadata: one on any other
+          // field (an Event's reason) would send nothing.
+          yield req.param("fieldSelector") == null
+              ? crud.dispatch(raw)
+              : webSocketWatch(req, r, rp);
         }
         yield rp.name() == null ? list(req, r, rp) : get(req, r, rp);
       }
@@ -495,7 +505,8 @@ public final class ApiServerDispatcher extends Dispatcher {
 
   // ------------------------------------------------------------------------------ watches
 
-  private MockResponse watch(Req req, ApiResources.Resource r, ResourcePath rp) {
+  /** What a watch sends: its kind, namespace, name and selectors. */
+  private static Predicate<JsonNode> watched(Req req, ApiResources.Resource r, ResourcePath rp) {
     if ("true".equals(req.param("sendInitialEvents"))) {
       throw new ApiError(
           422,
@@ -504,13 +515,81 @@ public final class ApiServerDispatcher extends Dispatcher {
               + " is forbidden for watch unless the WatchList feature gate is enabled");
     }
     Predicate<JsonNode> selected = selectors(req);
-    Predicate<JsonNode> matches =
-        o ->
-            sameKind(r, o)
-                && (rp.namespace() == null
-                    || rp.namespace().equals(o.path("metadata").path("namespace").asText()))
-                && (rp.name() == null || rp.name().equals(o.path("metadata").path("name").asText()))
-                && selected.test(o);
+    return o ->
+        sameKind(r, o)
+            && (rp.namespace() == null
+                || rp.namespace().equals(o.path("metadata").path("namespace").asText()))
+            && (rp.name() == null || rp.name().equals(o.path("metadata").path("name").asText()))
+            && selected.test(o);
+  }
+
+  /**
+   * A watch over a WebSocket, as the Fabric8 client asks for one: each event a text message, from
+   * the watch log, selected as {@link #watch} selects them.
+   */
+  private MockResponse webSocketWatch(Req req, ApiResources.Resource r, ResourcePath rp) {
+    Predicate<JsonNode> matches = watched(req, r, rp);
+    String from = req.param("resourceVersion");
+    List<String> initial = new ArrayList<>();
+    long since;
+    if (from == null || from.isEmpty() || from.equals("0")) {
+      Listing l = listObjects(r, rp, req);
+      for (JsonNode item : l.items()) {
+        initial.add(watchEvent("ADDED", item, r, req, false));
+      }
+      since = parseLong(l.resourceVersion(), 0);
+    } else {
+      try {
+        since = Long.parseLong(from);
+      } catch (NumberFormatException e) {
+        throw new ApiError(400, "BadRequest", "invalid resource version \"" + from + "\"");
+      }
+    }
+    return new MockResponse()
+        .withWebSocketUpgrade(
+            new WebSocketListener() {
+              private volatile Runnable stop = () -> {};
+
+              @Override
+              public void onOpen(WebSocket socket, Response response) {
+                initial.forEach(socket::send);
+                Runnable subscribed =
+                    log.subscribe(
+                        since,
+                        e -> {
+                          if (matches.test(e.object())
+                              && !socket.send(watchEvent(e.type(), e.object(), r, req, false))) {
+                            throw new IllegalStateException("the watcher went away");
+                          }
+                        });
+                if (subscribed == null) {
+                  socket.send(expired(since));
+                  socket.close(1000, "");
+                } else {
+                  stop = subscribed;
+                }
+              }
+
+              @Override
+              public void onClosing(WebSocket socket, int code, String reason) {
+                stop.run();
+                socket.close(code, reason);
+              }
+
+              @Override
+              public void onClosed(WebSocket socket, int code, String reason) {
+                stop.run();
+              }
+
+              @Override
+              public void onFailure(WebSocket socket, Throwable t, Response response) {
+                stop.run();
+              }
+            });
+  }
+
+  private MockResponse watch(Req req, ApiResources.Resource r, ResourcePath rp) {
+    Predicate<JsonNode> matches = watched(req, r, rp);
     boolean table = req.acceptsTable();
     String from = req.param("resourceVersion");
     List<String> initial = new ArrayList<>();

@@ -64,6 +64,11 @@ public final class FakeKubelet implements AutoCloseable {
           });
   private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
 
+  /** Pods whose sealed volume's Secret is gone, by uid: how long until the next try to mount it. */
+  private final Map<String, Long> waitingForVolumes = new ConcurrentHashMap<>();
+
+  private static final long MOUNT_RETRY_MILLIS = 500;
+
   /** The refresh sidecars of live sessions' pods, by pod ({@code namespace/pod}). */
   private final Map<String, ScheduledFuture<?>> sidecars = new ConcurrentHashMap<>();
 
@@ -79,6 +84,7 @@ public final class FakeKubelet implements AutoCloseable {
           });
   private SharedIndexInformer<StatefulSet> informer;
   private SharedIndexInformer<Secret> secretInformer;
+  private SharedIndexInformer<Pod> podInformer;
 
   public FakeKubelet(KubernetesClient client, FakeTokenAuthority tokens, Path dir) {
     this.client = client;
@@ -98,6 +104,8 @@ public final class FakeKubelet implements AutoCloseable {
     // A session Secret updated in place (refresh: Live) reaches its pod's volume, as the kubelet
     // would bring it.
     secretInformer = KubeletStandIns.informManaged(client.secrets(), this::secretChanged, s -> {});
+    // A pod deleted (by hand, or by a drain) is made again, as the StatefulSet controller would.
+    podInformer = KubeletStandIns.informManaged(client.pods(), p -> {}, this::podDeleted);
     return this;
   }
 
@@ -106,6 +114,15 @@ public final class FakeKubelet implements AutoCloseable {
     String session = labels == null ? null : labels.get(Labels.SESSION);
     if (session != null) {
       enqueue(secret.getMetadata().getNamespace(), session, 0);
+    }
+  }
+
+  private void podDeleted(Pod pod) {
+    waitingForVolumes.remove(pod.getMetadata().getUid());
+    var labels = pod.getMetadata().getLabels();
+    String session = labels == null ? null : labels.get(Labels.SESSION);
+    if (session != null) {
+      enqueue(pod.getMetadata().getNamespace(), session, 0);
     }
   }
 
@@ -139,6 +156,57 @@ public final class FakeKubelet implements AutoCloseable {
     }
   }
 
+  /**
+   * A Kubelet's {@code FailedMount} Event for a pod whose sealed volume's Secret is gone: made
+   * once, then its count and time updated on each try, as the kubelet's event recorder does.
+   */
+  private void mountFailed(Pod pod, Volume volume) {
+    String namespace = pod.getMetadata().getNamespace();
+    // One Event per pod, as the kubelet's recorder keeps one per pod and message.
+    String uid = pod.getMetadata().getUid().replace("-", "");
+    String name = pod.getMetadata().getName() + "." + uid.substring(Math.max(0, uid.length() - 12));
+    String now = Instant.now().toString();
+    var events = client.v1().events().inNamespace(namespace);
+    io.fabric8.kubernetes.api.model.Event seen = events.withName(name).get();
+    if (seen != null) {
+      seen.setCount(seen.getCount() == null ? 2 : seen.getCount() + 1);
+      seen.setLastTimestamp(now);
+      client.resource(seen).update();
+      return;
+    }
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withNamespace(namespace)
+                .withUid(pod.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason("FailedMount")
+                .withType("Warning")
+                .withMessage(
+                    "MountVolume.SetUp failed for volume \""
+                        + volume.getName()
+                        + "\" : secret \""
+                        + volume.getSecret().getSecretName()
+                        + "\" not found")
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost("dev-node")
+                .endSource()
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
+                .build())
+        .create();
+  }
+
   private void sync(String namespace, String name) {
     StatefulSet sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
     String podName = Workload.podName(name);
@@ -160,9 +228,12 @@ public final class FakeKubelet implements AutoCloseable {
     if (!current) {
       stopSidecar(namespace, podName);
       if (pod != null) {
+        waitingForVolumes.remove(pod.getMetadata().getUid());
         client.resource(pod).delete();
       }
       pod = startPod(sts, podName, templateHash);
+    } else if (waitingForVolumes.containsKey(pod.getMetadata().getUid())) {
+      pod = startContainers(pod, name);
     } else if (sidecars.containsKey(namespace + "/" + podName)) {
       updateSealedVolume(pod);
     }
@@ -197,9 +268,55 @@ public final class FakeKubelet implements AutoCloseable {
                     .endSpec()
                     .build())
             .create();
+    return startContainers(pod, sts.getMetadata().getName());
+  }
+
+  /**
+   * Mounts the pod's volumes and runs its containers, as the kubelet does once it has the pod; or,
+   * when the Secret its sealed volume names is gone, leaves it {@code Pending}, says so in a {@code
+   * FailedMount} Event on the pod, and tries again later (and when a session Secret appears), as
+   * the kubelet's volume manager does.
+   */
+  private Pod startContainers(Pod pod, String session) {
+    String namespace = pod.getMetadata().getNamespace();
+    String podName = pod.getMetadata().getName();
+    String uid = pod.getMetadata().getUid();
+    Volume sealedVolume =
+        pod.getSpec().getVolumes().stream()
+            .filter(v -> Workload.SEALED_VOLUME.equals(v.getName()) && v.getSecret() != null)
+            .findFirst()
+            .orElse(null);
+    if (sealedVolume != null
+        && client
+                .secrets()
+                .inNamespace(namespace)
+                .withName(sealedVolume.getSecret().getSecretName())
+                .get()
+            == null) {
+      long wait =
+          waitingForVolumes.merge(uid, MOUNT_RETRY_MILLIS, (a, b) -> Math.min(2 * a, 4_000));
+      mountFailed(pod, sealedVolume);
+      LOG.warn(
+          "pod {}/{}: secret volume {} not found; the pod waits for it",
+          namespace,
+          podName,
+          sealedVolume.getSecret().getSecretName());
+      enqueue(namespace, session, wait);
+      if (pod.getStatus() == null) {
+        pod.setStatus(
+            new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPhase("Pending")
+                .addToConditions(
+                    KubeletStandIns.condition(
+                        "Ready", false, "ContainersNotReady", Instant.now().toString()))
+                .build());
+        return client.resource(pod).updateStatus();
+      }
+      return pod;
+    }
+    waitingForVolumes.remove(uid);
     String failure = null;
     String launchFailure = null;
-    String session = sts.getMetadata().getName();
     try {
       List<Path> files = runInit(pod, session);
       LOG.info(
@@ -588,6 +705,9 @@ public final class FakeKubelet implements AutoCloseable {
   public void close() {
     if (secretInformer != null) {
       secretInformer.close();
+    }
+    if (podInformer != null) {
+      podInformer.close();
     }
     sidecars.values().forEach(f -> f.cancel(false));
     sidecarThreads.shutdownNow();

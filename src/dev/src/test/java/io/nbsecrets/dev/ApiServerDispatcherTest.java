@@ -180,6 +180,84 @@ class ApiServerDispatcherTest {
     assertThat(list.path("items")).hasSize(2);
   }
 
+  /**
+   * The Fabric8 client watches over a WebSocket, where the mock matched field selectors only on
+   * metadata: an informer selecting Events by reason got nothing after its list.
+   */
+  @Test
+  void aWebSocketWatchSelectsByAnyFieldLikeAList() throws Exception {
+    java.util.function.BiFunction<String, String, io.fabric8.kubernetes.api.model.Event> event =
+        (name, reason) ->
+            client
+                .v1()
+                .events()
+                .inNamespace("w")
+                .resource(
+                    new EventBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewInvolvedObject()
+                        .withKind("Pod")
+                        .withName("p-0")
+                        .withNamespace("w")
+                        .endInvolvedObject()
+                        .withReason(reason)
+                        .withCount(1)
+                        .build())
+                .create();
+    event.apply("ws-listed", "WsSelected");
+    var seen = new java.util.concurrent.CopyOnWriteArrayList<String>();
+    var informer =
+        client
+            .v1()
+            .events()
+            .inNamespace("w")
+            .withField("reason", "WsSelected")
+            .withField("involvedObject.kind", "Pod")
+            .inform(
+                new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
+                    seen.add("added " + e.getMetadata().getName());
+                  }
+
+                  @Override
+                  public void onUpdate(
+                      io.fabric8.kubernetes.api.model.Event old,
+                      io.fabric8.kubernetes.api.model.Event e) {
+                    seen.add("updated " + e.getMetadata().getName() + " " + e.getCount());
+                  }
+
+                  @Override
+                  public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {
+                    seen.add("deleted " + e.getMetadata().getName());
+                  }
+                });
+    try {
+      event.apply("ws-other", "WsOther");
+      var watched = event.apply("ws-watched", "WsSelected");
+      watched.setCount(2);
+      client.resource(watched).update();
+      client.v1().events().inNamespace("w").withName("ws-listed").delete();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(seen)
+                      .containsExactly(
+                          "added ws-listed",
+                          "added ws-watched",
+                          "updated ws-watched 2",
+                          "deleted ws-listed"));
+      assertThat(informer.getStore().list())
+          .extracting(e -> e.getMetadata().getName())
+          .containsExactly("ws-watched");
+    } finally {
+      informer.close();
+    }
+  }
+
   @Test
   void tablesForKubectlGet() throws Exception {
     client

@@ -79,7 +79,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   /**
    * What the caches hold about a session: its snapshot records, workload (slim: {@link
    * Workload#slim}), pod (slim: {@link SessionPods#slim}) and the StatefulSet controller's
-   * FailedCreate Events.
+   * FailedCreate and the kubelet's FailedMount Events.
    */
   private record Observed(
       List<SnapshotRecord> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {
@@ -92,6 +92,16 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           SessionPods.ofSession(
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class)),
           context.getSecondaryResources(Event.class));
+    }
+
+    /**
+     * Whether the kubelet says it cannot mount the volumes of the session's pod, which is not
+     * ready: the Secret the StatefulSet mounts may be gone ({@link PodMountFailures}).
+     */
+    boolean cannotMount() {
+      return sts != null
+          && !SessionStatusAggregator.podReady(sts)
+          && PodMountFailures.of(pod, events);
     }
   }
 
@@ -110,6 +120,12 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       NotebookSession session, Context<NotebookSession> context) throws SessionFailure {
     KubernetesClient client = context.getClient();
     Observed observed = Observed.of(session, context);
+    LOG.info(
+        observed.pod() == null ? null : observed.pod().getMetadata().getUid(),
+        observed.events().stream()
+            .map(e -> e.getReason() + "/" + e.getInvolvedObject().getUid())
+            .toList(),
+        observed.sts() == null ? null : SessionStatusAggregator.podReady(observed.sts()));
     SessionValidator.validateSpec(session);
     SessionValidator.validateBinding(
         session, context.getSecondaryResource(Namespace.class).orElse(null));
@@ -125,7 +141,14 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     Supplier<SecretResolver.CurrentVersions> versions =
         memoized(() -> resolver.currentVersions(user, snapshots.takenAt(uid)));
     SnapshotRecord record =
-        snapshots.current(client, caches, session, observed.records(), observed.sts(), versions);
+        snapshots.current(
+            client,
+            caches,
+            session,
+            observed.records(),
+            observed.sts(),
+            observed.cannotMount(),
+            versions);
     StatefulSet sts =
         workload.apply(client, caches, session, record, observed.sts(), observed.service());
     snapshots.deleteSuperseded(client, session, observed.records(), record, observed.sts(), sts);

@@ -26,9 +26,10 @@ import java.util.stream.Stream;
 
 /**
  * What a session's reconcile watches: its snapshot records, StatefulSet, Service and pod (labelled
- * as ours), the StatefulSet controller's {@code FailedCreate} Events, the namespaces (for their
- * user binding) and the stale-secrets poller. Also tells the informer caches about the operator's
- * own writes, so the next reconcile does not see a stale cache and write again.
+ * as ours), the StatefulSet controller's {@code FailedCreate} Events, the kubelet's {@code
+ * FailedMount} Events about pods, the namespaces (for their user binding) and the stale-secrets
+ * poller. Also tells the informer caches about the operator's own writes, so the next reconcile
+ * does not see a stale cache and write again.
  */
 final class SessionEventSources {
   private final Map<Class<?>, InformerEventSource<?, NotebookSession>> owned;
@@ -88,6 +89,21 @@ final class SessionEventSources {
                 .withOnDeleteFilter((event, unknown) -> false)
                 .build(),
             context);
+    // Why the kubelet cannot start a session's pod: it says so only in these Events. One about a
+    // session's pod makes its reconcile ask whether the Secret the pod mounts is still there.
+    InformerEventSource<Event, NotebookSession> mountFailures =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
+                .withName("failedmount")
+                .withFieldSelector(
+                    new FieldSelector(
+                        new FieldSelector.Field("reason", PodMountFailures.REASON),
+                        new FieldSelector.Field("involvedObject.kind", "Pod")))
+                .withSecondaryToPrimaryMapper(PodMountFailures::session)
+                .withGenericFilter(PodMountFailures::isMountFailure)
+                .withOnDeleteFilter((event, unknown) -> false)
+                .build(),
+            context);
     // The pod, for its init step's failure, and for whether there is one; cached slim
     // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
     // failed already, or when it ends a failure to make it (the failure shown goes away).
@@ -131,7 +147,15 @@ final class SessionEventSources {
         new StaleSecretsPoller(primaries::list, resolver, metrics, StaleSecretsPoller.PERIOD);
     return new SessionEventSources(
         Map.of(ConfigMap.class, records, StatefulSet.class, statefulSets, Service.class, services),
-        List.of(records, statefulSets, services, pods, creationFailures, namespaces, stale));
+        List.of(
+            records,
+            statefulSets,
+            services,
+            pods,
+            creationFailures,
+            mountFailures,
+            namespaces,
+            stale));
   }
 
   /**

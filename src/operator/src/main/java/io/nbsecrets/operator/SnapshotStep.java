@@ -106,7 +106,9 @@ final class SnapshotStep {
 
   /**
    * The record of the session's current selection whose Secret exists; a new snapshot when there is
-   * none.
+   * none. The Secret the StatefulSet mounts is taken to exist (the operator may not read Secrets;
+   * asking costs a request per pass), unless {@code cannotMount}: the kubelet said it cannot mount
+   * the pod's volumes ({@link PodMountFailures}), so the API server is asked.
    */
   SnapshotRecord current(
       KubernetesClient client,
@@ -114,6 +116,7 @@ final class SnapshotStep {
       NotebookSession session,
       List<SnapshotRecord> owned,
       StatefulSet actualSts,
+      boolean cannotMount,
       Supplier<SecretResolver.CurrentVersions> versions)
       throws SessionFailure {
     String selectionHash = SecretResolver.selectionHash(session);
@@ -135,7 +138,7 @@ final class SnapshotStep {
     if (current != null) {
       String secretName = current.secretName(sessionName).orElseThrow();
       boolean present =
-          Workload.mountsSecret(actualSts, secretName)
+          (Workload.mountsSecret(actualSts, secretName) && !cannotMount)
               || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
       if (present && current.live()) {
         List<Snapshot.ManifestEntry> mounted = current.manifest();
@@ -153,7 +156,9 @@ final class SnapshotStep {
         return current;
       }
       // Its Secret is gone (deleted by hand, or by a clean-up that stopped half-way): a pod
-      // pointed at it would never start. Take a new snapshot instead.
+      // pointed at it never starts. Take a new snapshot instead: of the same versions it is the
+      // same Secret, made again under the waiting pod, whose kubelet mounts it on its next try;
+      // of others, a new one, and the StatefulSet rolls the pod onto it.
       LOG.info("snapshot {} lost its secret {}; taking a new one", current.name(), secretName);
       if (current.inConfigMap()) {
         client.resource(current.configMap()).delete();

@@ -391,8 +391,47 @@ class SessionOnNodeTest {
         .get("keyId");
   }
 
+  /**
+   * The session's Secret deleted by hand, then its pod: the kubelet cannot mount the Secret and
+   * says so (FailedMount); the operator makes it again, and the new pod starts with the files.
+   */
   @Test
   @Order(5)
+  void aSessionSecretDeletedByHandIsMadeAgainForTheNextPod() throws Exception {
+    Pod before = sessionPod("lab");
+    String secret = Sessions.secretName(chart, userNs, "lab");
+    assertThat(secret).startsWith("lab-secrets-");
+    long deleted = System.nanoTime();
+    kubectl("delete", "secret", "-n", userNs, secret);
+    kubectl("delete", "pod", "-n", userNs, before.getMetadata().getName(), "--wait=true");
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              Pod now = sessionPod("lab");
+              assertThat(now.getMetadata().getUid()).isNotEqualTo(before.getMetadata().getUid());
+              assertThat(ready(now)).isTrue();
+            });
+    Sessions.awaitReady(chart, userNs, "lab");
+    System.out.printf(
+        "[measure] session Secret and pod deleted by hand to the new pod Ready: %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deleted));
+    Pod pod = sessionPod("lab");
+    // The kubelet could not mount it first, and said so: that is what the operator acted on.
+    assertThat(
+            admin.v1().events().inNamespace(userNs).list().getItems().stream()
+                .filter(e -> "FailedMount".equals(e.getReason()))
+                .filter(e -> pod.getMetadata().getUid().equals(e.getInvolvedObject().getUid())))
+        .isNotEmpty();
+    String now = Sessions.secretName(chart, userNs, "lab");
+    assertThat(admin.secrets().inNamespace(userNs).withName(now).get()).isNotNull();
+    assertThat(exec(pod, "cat /secrets/api-token; echo; cat /secrets/db.txt"))
+        .isEqualTo(plaintexts.get("api-token") + "\n" + plaintexts.get("db-password"));
+  }
+
+  @Test
+  @Order(6)
   void noPlaintextInAnyObjectOrContainerLog() throws Exception {
     StringBuilder seen = new StringBuilder();
     List<Pod> pods = new ArrayList<>(admin.pods().inNamespace(userNs).list().getItems());
@@ -429,7 +468,7 @@ class SessionOnNodeTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void deletingTheSessionsStopsTheirPodsAndRemovesTheirSecrets() {
     admin
         .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")

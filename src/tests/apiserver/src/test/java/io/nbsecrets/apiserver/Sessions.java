@@ -106,6 +106,14 @@ final class Sessions {
     return Map.of();
   }
 
+  /** The per-session Secret the status of session {@code ns/name} names, or null. */
+  static String secretName(ChartRelease chart, String ns, String name) {
+    GenericKubernetesResource s = chart.session(ns, name);
+    return s != null && s.getAdditionalProperties().get("status") instanceof Map<?, ?> status
+        ? (String) status.get("secretName")
+        : null;
+  }
+
   static void awaitReady(ChartRelease chart, String ns, String name) {
     await()
         .atMost(WAIT)

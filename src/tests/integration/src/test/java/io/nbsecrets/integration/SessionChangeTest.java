@@ -3,9 +3,12 @@ package io.nbsecrets.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
+import io.nbsecrets.operator.Conditions;
 import io.nbsecrets.operator.Labels;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class SessionChangeTest extends SessionLifecycle {
   @Override
   List<String> users() {
-    return List.of("carol", "dave");
+    return List.of("carol", "dave", "erin");
   }
 
   @Test
@@ -93,5 +96,87 @@ class SessionChangeTest extends SessionLifecycle {
             () ->
                 assertThat(get("dave", "nb").getStatus().getSecrets())
                     .containsExactly(new MountedSecret("A", 2L, true)));
+  }
+
+  /**
+   * The per-session Secret deleted under a running session: the pod goes on; the next one cannot
+   * mount it, and the kubelet (here its stand-in) says so in a FailedMount Event. The operator then
+   * makes the Secret again: the same one while the stored versions are those mounted, else a new
+   * snapshot onto which the pod rolls.
+   */
+  @Test
+  void aSessionSecretDeletedUnderItsPodIsMadeAgainWhenTheNextPodCannotMountIt() throws Exception {
+    String v1 = plaintext("erin-v1");
+    String v2 = plaintext("erin-v2");
+    putSecret("erin", "A", v1);
+    create(newSession("erin", "nb", "erin", new SecretItem("A", "a.txt")));
+    awaitReady("erin", "nb");
+    String secret = sessionSecrets("erin", "nb").get(0).getMetadata().getName();
+
+    String firstPod = deleteTheSecretThenThePod(secret);
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              assertThat(podUid()).isNotIn(null, firstPod);
+              assertThat(sessionSecrets("erin", "nb"))
+                  .singleElement()
+                  .satisfies(x -> assertThat(x.getMetadata().getName()).isEqualTo(secret));
+              assertThat(files("erin", "nb")).containsOnly(Map.entry("a.txt", v1));
+              assertThat(condition(get("erin", "nb"), Conditions.READY))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo(Conditions.TRUE);
+            });
+    // The kubelet's stand-in could not mount it, and said so, before the operator made it again.
+    assertThat(mountFailures(podUid())).isPositive();
+    assertThat(get("erin", "nb").getStatus().getSecretName()).isEqualTo(secret);
+
+    // Replaced in the store since: the Secret made again is the new snapshot's, and the pod rolls.
+    putSecret("erin", "A", v2);
+    String secondPod = deleteTheSecretThenThePod(secret);
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              assertThat(podUid()).isNotIn(null, secondPod);
+              assertThat(files("erin", "nb")).containsOnly(Map.entry("a.txt", v2));
+              NotebookSession s = get("erin", "nb");
+              assertThat(s.getStatus().getSecrets())
+                  .containsExactly(new MountedSecret("A", 2L, null));
+              assertThat(s.getStatus().getSecretName()).isNotEqualTo(secret);
+              assertThat(condition(s, Conditions.READY))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo(Conditions.TRUE);
+              assertThat(sessionSecrets("erin", "nb"))
+                  .singleElement()
+                  .satisfies(
+                      x ->
+                          assertThat(x.getMetadata().getName())
+                              .isEqualTo(s.getStatus().getSecretName()));
+            });
+  }
+
+  /** Deletes the session's Secret, then its pod; returns the deleted pod's uid. */
+  private static String deleteTheSecretThenThePod(String secret) {
+    assertThat(client.secrets().inNamespace("erin").withName(secret).delete()).hasSize(1);
+    String uid = podUid();
+    client.pods().inNamespace("erin").withName("nb-0").delete();
+    return uid;
+  }
+
+  private static String podUid() {
+    Pod pod = client.pods().inNamespace("erin").withName("nb-0").get();
+    return pod == null ? null : pod.getMetadata().getUid();
+  }
+
+  /** How many times the kubelet's stand-in said it cannot mount the volumes of pod {@code uid}. */
+  private static int mountFailures(String uid) {
+    return client.v1().events().inNamespace("erin").list().getItems().stream()
+        .filter(e -> "FailedMount".equals(e.getReason()))
+        .filter(e -> uid.equals(e.getInvolvedObject().getUid()))
+        .mapToInt(e -> e.getCount() == null ? 1 : e.getCount())
+        .sum();
   }
 }
