@@ -120,12 +120,6 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
       NotebookSession session, Context<NotebookSession> context) throws SessionFailure {
     KubernetesClient client = context.getClient();
     Observed observed = Observed.of(session, context);
-    LOG.info(
-        observed.pod() == null ? null : observed.pod().getMetadata().getUid(),
-        observed.events().stream()
-            .map(e -> e.getReason() + "/" + e.getInvolvedObject().getUid())
-            .toList(),
-        observed.sts() == null ? null : SessionStatusAggregator.podReady(observed.sts()));
     SessionValidator.validateSpec(session);
     SessionValidator.validateBinding(
         session, context.getSecondaryResource(Namespace.class).orElse(null));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -393,7 +394,11 @@ class SessionOnNodeTest {
 
   /**
    * The session's Secret deleted by hand, then its pod: the kubelet cannot mount the Secret and
-   * says so (FailedMount); the operator makes it again, and the new pod starts with the files.
+   * says so (FailedMount); the operator takes the snapshot again, and a pod starts with the files.
+   * The session's db-password was replaced twice since its snapshot (the tests above), so this
+   * snapshot is a new one, with a new Secret, and the StatefulSet controller replaces the waiting
+   * pod (the same Secret made again, when the versions are the mounted ones, is the mock tier's
+   * {@code SessionChangeTest}).
    */
   @Test
   @Order(5)
@@ -415,19 +420,24 @@ class SessionOnNodeTest {
             });
     Sessions.awaitReady(chart, userNs, "lab");
     System.out.printf(
-        "[measure] session Secret and pod deleted by hand to the new pod Ready: %d ms%n",
+        "[measure] session Secret and pod deleted by hand to a new pod Ready: %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deleted));
-    Pod pod = sessionPod("lab");
-    // The kubelet could not mount it first, and said so: that is what the operator acted on.
+    // The kubelet could not mount it for the pod after the deleted one, and said so: that is
+    // what the operator acted on.
     assertThat(
             admin.v1().events().inNamespace(userNs).list().getItems().stream()
                 .filter(e -> "FailedMount".equals(e.getReason()))
-                .filter(e -> pod.getMetadata().getUid().equals(e.getInvolvedObject().getUid())))
-        .isNotEmpty();
+                .filter(e -> "lab-0".equals(e.getInvolvedObject().getName()))
+                .filter(e -> !before.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
+                .map(Event::getMessage))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("secret \"" + secret + "\" not found");
     String now = Sessions.secretName(chart, userNs, "lab");
+    assertThat(now).isNotEqualTo(secret);
     assertThat(admin.secrets().inNamespace(userNs).withName(now).get()).isNotNull();
-    assertThat(exec(pod, "cat /secrets/api-token; echo; cat /secrets/db.txt"))
-        .isEqualTo(plaintexts.get("api-token") + "\n" + plaintexts.get("db-password"));
+    assertThat(exec(sessionPod("lab"), "cat /secrets/api-token; echo; cat /secrets/db.txt"))
+        .isEqualTo(
+            plaintexts.get("api-token") + "\n" + plaintexts.get("db-password (after rotation)"));
   }
 
   @Test
