@@ -156,57 +156,6 @@ public final class FakeKubelet implements AutoCloseable {
     }
   }
 
-  /**
-   * A Kubelet's {@code FailedMount} Event for a pod whose sealed volume's Secret is gone: made
-   * once, then its count and time updated on each try, as the kubelet's event recorder does.
-   */
-  private void mountFailed(Pod pod, Volume volume) {
-    String namespace = pod.getMetadata().getNamespace();
-    // One Event per pod, as the kubelet's recorder keeps one per pod and message.
-    String uid = pod.getMetadata().getUid().replace("-", "");
-    String name = pod.getMetadata().getName() + "." + uid.substring(Math.max(0, uid.length() - 12));
-    String now = Instant.now().toString();
-    var events = client.v1().events().inNamespace(namespace);
-    io.fabric8.kubernetes.api.model.Event seen = events.withName(name).get();
-    if (seen != null) {
-      seen.setCount(seen.getCount() == null ? 2 : seen.getCount() + 1);
-      seen.setLastTimestamp(now);
-      client.resource(seen).update();
-      return;
-    }
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.EventBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewInvolvedObject()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(pod.getMetadata().getName())
-                .withNamespace(namespace)
-                .withUid(pod.getMetadata().getUid())
-                .endInvolvedObject()
-                .withReason("FailedMount")
-                .withType("Warning")
-                .withMessage(
-                    "MountVolume.SetUp failed for volume \""
-                        + volume.getName()
-                        + "\" : secret \""
-                        + volume.getSecret().getSecretName()
-                        + "\" not found")
-                .withNewSource()
-                .withComponent("kubelet")
-                .withHost("dev-node")
-                .endSource()
-                .withFirstTimestamp(now)
-                .withLastTimestamp(now)
-                .withCount(1)
-                .build())
-        .create();
-  }
-
   private void sync(String namespace, String name) {
     StatefulSet sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
     String podName = Workload.podName(name);
@@ -295,7 +244,7 @@ public final class FakeKubelet implements AutoCloseable {
             == null) {
       long wait =
           waitingForVolumes.merge(uid, MOUNT_RETRY_MILLIS, (a, b) -> Math.min(2 * a, 4_000));
-      mountFailed(pod, sealedVolume);
+      KubeletStandIns.mountFailed(client, pod, sealedVolume, "dev-node");
       LOG.warn(
           "pod {}/{}: secret volume {} not found; the pod waits for it",
           namespace,

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nbsecrets.operator.Labels;
 import io.nbsecrets.operator.Workload;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -177,5 +178,56 @@ final class KubeletStandIns {
         .endTerminated()
         .endState()
         .build();
+  }
+
+  /**
+   * The kubelet's {@code FailedMount} Event for a pod whose sealed volume's Secret is gone: made
+   * once, then its count and time updated on each try, as the kubelet's event recorder does.
+   */
+  static void mountFailed(KubernetesClient client, Pod pod, Volume volume, String node) {
+    String namespace = pod.getMetadata().getNamespace();
+    // One Event per pod, as the kubelet's recorder keeps one per pod and message.
+    String uid = pod.getMetadata().getUid().replace("-", "");
+    String name = pod.getMetadata().getName() + "." + uid.substring(Math.max(0, uid.length() - 12));
+    String now = Instant.now().toString();
+    var events = client.v1().events().inNamespace(namespace);
+    io.fabric8.kubernetes.api.model.Event seen = events.withName(name).get();
+    if (seen != null) {
+      seen.setCount(seen.getCount() == null ? 2 : seen.getCount() + 1);
+      seen.setLastTimestamp(now);
+      client.resource(seen).update();
+      return;
+    }
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withNamespace(namespace)
+                .withUid(pod.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason("FailedMount")
+                .withType("Warning")
+                .withMessage(
+                    "MountVolume.SetUp failed for volume \""
+                        + volume.getName()
+                        + "\" : secret \""
+                        + volume.getSecret().getSecretName()
+                        + "\" not found")
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost(node)
+                .endSource()
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
+                .build())
+        .create();
   }
 }

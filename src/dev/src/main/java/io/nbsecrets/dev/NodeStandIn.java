@@ -63,6 +63,10 @@ public final class NodeStandIn implements AutoCloseable {
   private final UnaryOperator<String> serviceUrls;
   private final Path sessions;
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
+
+  /** Pods whose sealed volume's Secret is gone, by uid, until a Secret of its name appears. */
+  private final Map<String, Pod> waitingForVolumes = new ConcurrentHashMap<>();
+
   private final Map<String, Path> filesByPod = new ConcurrentHashMap<>();
   private final Map<String, Path> podDirs = new ConcurrentHashMap<>();
   private final Map<String, Map<String, String>> environments = new ConcurrentHashMap<>();
@@ -113,6 +117,7 @@ public final class NodeStandIn implements AutoCloseable {
 
   /** Removes what the init step of a deleted pod left: its sidecar, files and volumes. */
   private void forget(Pod pod) {
+    waitingForVolumes.remove(pod.getMetadata().getUid());
     stopSidecar(key(pod));
     laidOut.remove(key(pod));
     Path files = filesByPod.remove(key(pod));
@@ -169,6 +174,9 @@ public final class NodeStandIn implements AutoCloseable {
 
   private void run(Pod pod) {
     try {
+      if (runInitSteps && !sealedVolumeMounts(pod)) {
+        return;
+      }
       PodStatus status = runInitSteps ? runInit(pod) : readyWithoutInit(pod);
       for (int attempt = 0; attempt < 5; attempt++) {
         Pod current =
@@ -193,6 +201,29 @@ public final class NodeStandIn implements AutoCloseable {
     } catch (Exception e) {
       System.err.println("[node stand-in] pod " + key(pod) + ": " + e);
     }
+  }
+
+  /**
+   * Whether the Secret of the pod's sealed volume is there; when it is not, the pod waits for it
+   * (until a Secret of that name appears) and a {@code FailedMount} Event says so, as the kubelet
+   * does.
+   */
+  private boolean sealedVolumeMounts(Pod pod) {
+    Optional<Volume> sealed = KubeletStandIns.volume(pod, Workload.SEALED_VOLUME);
+    if (sealed.isEmpty() || sealed.get().getSecret() == null) {
+      return true;
+    }
+    String name = sealed.get().getSecret().getSecretName();
+    if (admin.secrets().inNamespace(pod.getMetadata().getNamespace()).withName(name).get()
+        != null) {
+      waitingForVolumes.remove(pod.getMetadata().getUid());
+      return true;
+    }
+    waitingForVolumes.put(pod.getMetadata().getUid(), pod);
+    KubeletStandIns.mountFailed(admin, pod, sealed.get(), "nbsecrets-node-stand-in");
+    System.err.println(
+        "[node stand-in] pod " + key(pod) + ": secret volume " + name + " not found; waiting");
+    return false;
   }
 
   /** A session pod's status as if its init step had succeeded, which was not run. */
@@ -464,6 +495,17 @@ public final class NodeStandIn implements AutoCloseable {
    */
   private void secretChanged(Secret secret) {
     String ns = secret.getMetadata().getNamespace();
+    // A pod waiting for this Secret mounts it now.
+    for (Pod waiting : List.copyOf(waitingForVolumes.values())) {
+      Optional<Volume> sealed = KubeletStandIns.volume(waiting, Workload.SEALED_VOLUME);
+      if (ns.equals(waiting.getMetadata().getNamespace())
+          && sealed.isPresent()
+          && sealed.get().getSecret() != null
+          && secret.getMetadata().getName().equals(sealed.get().getSecret().getSecretName())) {
+        waitingForVolumes.remove(waiting.getMetadata().getUid());
+        worker.submit(() -> run(waiting));
+      }
+    }
     for (Pod pod : informer.getStore().list()) {
       String podKey = key(pod);
       Path podDir = podDirs.get(podKey);
