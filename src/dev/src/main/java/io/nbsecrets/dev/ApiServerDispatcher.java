@@ -524,27 +524,34 @@ public final class ApiServerDispatcher extends Dispatcher {
   }
 
   /**
+   * Where a watch starts: without a resource version, from a list (its objects sent as additions
+   * first); with one, after it.
+   */
+  private record WatchStart(List<JsonNode> listed, long since) {}
+
+  private WatchStart watchStart(Req req, ApiResources.Resource r, ResourcePath rp) {
+    String from = req.param("resourceVersion");
+    if (from == null || from.isEmpty() || from.equals("0")) {
+      Listing l = listObjects(r, rp, req);
+      return new WatchStart(l.items(), parseLong(l.resourceVersion(), 0));
+    }
+    try {
+      return new WatchStart(List.of(), Long.parseLong(from));
+    } catch (NumberFormatException e) {
+      throw new ApiError(400, "BadRequest", "invalid resource version \"" + from + "\"");
+    }
+  }
+
+  /**
    * A watch over a WebSocket, as the Fabric8 client asks for one: each event a text message, from
    * the watch log, selected as {@link #watch} selects them.
    */
   private MockResponse webSocketWatch(Req req, ApiResources.Resource r, ResourcePath rp) {
     Predicate<JsonNode> matches = watched(req, r, rp);
-    String from = req.param("resourceVersion");
+    WatchStart start = watchStart(req, r, rp);
+    long since = start.since();
     List<String> initial = new ArrayList<>();
-    long since;
-    if (from == null || from.isEmpty() || from.equals("0")) {
-      Listing l = listObjects(r, rp, req);
-      for (JsonNode item : l.items()) {
-        initial.add(watchEvent("ADDED", item, r, req, false));
-      }
-      since = parseLong(l.resourceVersion(), 0);
-    } else {
-      try {
-        since = Long.parseLong(from);
-      } catch (NumberFormatException e) {
-        throw new ApiError(400, "BadRequest", "invalid resource version \"" + from + "\"");
-      }
-    }
+    start.listed().forEach(item -> initial.add(watchEvent("ADDED", item, r, req, false)));
     return new MockResponse()
         .withWebSocketUpgrade(
             new WebSocketListener() {
@@ -591,22 +598,10 @@ public final class ApiServerDispatcher extends Dispatcher {
   private MockResponse watch(Req req, ApiResources.Resource r, ResourcePath rp) {
     Predicate<JsonNode> matches = watched(req, r, rp);
     boolean table = req.acceptsTable();
-    String from = req.param("resourceVersion");
+    WatchStart start = watchStart(req, r, rp);
+    long since = start.since();
     List<String> initial = new ArrayList<>();
-    long since;
-    if (from == null || from.isEmpty() || from.equals("0")) {
-      Listing l = listObjects(r, rp, req);
-      for (JsonNode item : l.items()) {
-        initial.add(watchEvent("ADDED", item, r, req, table));
-      }
-      since = parseLong(l.resourceVersion(), 0);
-    } else {
-      try {
-        since = Long.parseLong(from);
-      } catch (NumberFormatException e) {
-        throw new ApiError(400, "BadRequest", "invalid resource version \"" + from + "\"");
-      }
-    }
+    start.listed().forEach(item -> initial.add(watchEvent("ADDED", item, r, req, table)));
     long timeout = parseLong(req.param("timeoutSeconds"), 1800);
     StreamingMockWebServer.WatchStream stream =
         new StreamingMockWebServer.WatchStream(

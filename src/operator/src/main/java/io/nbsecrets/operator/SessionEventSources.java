@@ -13,6 +13,8 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.filter.GenericFilter;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.nbsecrets.model.NotebookSession;
@@ -77,33 +79,21 @@ final class SessionEventSources {
     var primaries = context.getPrimaryCache();
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
-                .withName("failedcreate")
-                .withFieldSelector(
-                    new FieldSelector(
-                        new FieldSelector.Field("reason", PodCreationFailures.REASON),
-                        new FieldSelector.Field("involvedObject.kind", "StatefulSet")))
-                .withSecondaryToPrimaryMapper(PodCreationFailures::session)
-                .withGenericFilter(PodCreationFailures::isCreationFailure)
-                .withOnDeleteFilter((event, unknown) -> false)
-                .build(),
-            context);
+        events(
+            context,
+            PodCreationFailures.REASON,
+            "StatefulSet",
+            PodCreationFailures::session,
+            PodCreationFailures::isCreationFailure);
     // Why the kubelet cannot start a session's pod: it says so only in these Events. One about a
     // session's pod makes its reconcile ask whether the Secret the pod mounts is still there.
     InformerEventSource<Event, NotebookSession> mountFailures =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
-                .withName("failedmount")
-                .withFieldSelector(
-                    new FieldSelector(
-                        new FieldSelector.Field("reason", PodMountFailures.REASON),
-                        new FieldSelector.Field("involvedObject.kind", "Pod")))
-                .withSecondaryToPrimaryMapper(PodMountFailures::session)
-                .withGenericFilter(PodMountFailures::isMountFailure)
-                .withOnDeleteFilter((event, unknown) -> false)
-                .build(),
-            context);
+        events(
+            context,
+            PodMountFailures.REASON,
+            "Pod",
+            PodMountFailures::session,
+            PodMountFailures::isMountFailure);
     // The pod, for its init step's failure, and for whether there is one; cached slim
     // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
     // failed already, or when it ends a failure to make it (the failure shown goes away).
@@ -187,6 +177,31 @@ final class SessionEventSources {
       config.withItemStore(new SlimStore<>(slim));
     }
     return new InformerEventSource<>(config.build(), context);
+  }
+
+  /**
+   * The Events of one reason about one kind of object (a field selector: the API server sends no
+   * other), each mapped to its session by {@code session}; {@code filter} holds them to it where a
+   * field selector is not honoured. A deleted Event (expired) reconciles nothing.
+   */
+  private static InformerEventSource<Event, NotebookSession> events(
+      EventSourceContext<NotebookSession> context,
+      String reason,
+      String kind,
+      SecondaryToPrimaryMapper<Event> session,
+      GenericFilter<Event> filter) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
+            .withName(reason.toLowerCase(java.util.Locale.ROOT))
+            .withFieldSelector(
+                new FieldSelector(
+                    new FieldSelector.Field("reason", reason),
+                    new FieldSelector.Field("involvedObject.kind", kind)))
+            .withSecondaryToPrimaryMapper(session)
+            .withGenericFilter(filter)
+            .withOnDeleteFilter((event, unknown) -> false)
+            .build(),
+        context);
   }
 
   /**
