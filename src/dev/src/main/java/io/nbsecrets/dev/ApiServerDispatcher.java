@@ -38,6 +38,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -505,6 +509,15 @@ public final class ApiServerDispatcher extends Dispatcher {
 
   // ------------------------------------------------------------------------------ watches
 
+  /** Ends WebSocket watches when their {@code timeoutSeconds} is up. */
+  private static final ScheduledExecutorService WATCH_TIMEOUTS =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "embedded-api-watch-timeouts");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** What a watch sends: its kind, namespace, name and selectors. */
   private static Predicate<JsonNode> watched(Req req, ApiResources.Resource r, ResourcePath rp) {
     if ("true".equals(req.param("sendInitialEvents"))) {
@@ -552,6 +565,7 @@ public final class ApiServerDispatcher extends Dispatcher {
     long since = start.since();
     List<String> initial = new ArrayList<>();
     start.listed().forEach(item -> initial.add(watchEvent("ADDED", item, r, req, false)));
+    long timeout = parseLong(req.param("timeoutSeconds"), 1800);
     return new MockResponse()
         .withWebSocketUpgrade(
             new WebSocketListener() {
@@ -559,21 +573,39 @@ public final class ApiServerDispatcher extends Dispatcher {
 
               @Override
               public void onOpen(WebSocket socket, Response response) {
-                initial.forEach(socket::send);
-                Runnable subscribed =
-                    log.subscribe(
-                        since,
-                        e -> {
-                          if (matches.test(e.object())
-                              && !socket.send(watchEvent(e.type(), e.object(), r, req, false))) {
-                            throw new IllegalStateException("the watcher went away");
-                          }
-                        });
-                if (subscribed == null) {
-                  socket.send(expired(since));
-                  socket.close(1000, "");
-                } else {
-                  stop = subscribed;
+                try {
+                  initial.forEach(socket::send);
+                  Runnable subscribed =
+                      log.subscribe(
+                          since,
+                          e -> {
+                            if (matches.test(e.object())
+                                && !socket.send(watchEvent(e.type(), e.object(), r, req, false))) {
+                              throw new IllegalStateException("the watcher went away");
+                            }
+                          });
+                  if (subscribed == null) {
+                    socket.send(expired(since));
+                    socket.close(1000, "");
+                    return;
+                  }
+                  // As an API server ends a watch after its timeout; the client watches again.
+                  ScheduledFuture<?> ends =
+                      WATCH_TIMEOUTS.schedule(
+                          () -> {
+                            subscribed.run();
+                            socket.close(1000, "");
+                          },
+                          timeout,
+                          TimeUnit.SECONDS);
+                  stop =
+                      () -> {
+                        ends.cancel(false);
+                        subscribed.run();
+                      };
+                } catch (RuntimeException e) {
+                  stop.run();
+                  socket.close(1011, "watch failed");
                 }
               }
 

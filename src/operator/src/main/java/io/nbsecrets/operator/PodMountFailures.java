@@ -1,6 +1,7 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -45,6 +46,19 @@ final class PodMountFailures {
     return REASON.equals(e.getReason())
         && e.getInvolvedObject() != null
         && "Pod".equals(e.getInvolvedObject().getKind());
+  }
+
+  /**
+   * What the cache keeps of such an Event: whom it is about and why, not its message (never read; a
+   * cluster's storage troubles may fill many).
+   */
+  static Event slim(Event e) {
+    return new EventBuilder()
+        .withMetadata(SlimStore.metadata(e))
+        .withInvolvedObject(e.getInvolvedObject())
+        .withReason(e.getReason())
+        .withType(e.getType())
+        .build();
   }
 
   /**

@@ -84,7 +84,8 @@ final class SessionEventSources {
             PodCreationFailures.REASON,
             "StatefulSet",
             PodCreationFailures::session,
-            PodCreationFailures::isCreationFailure);
+            PodCreationFailures::isCreationFailure,
+            null);
     // Why the kubelet cannot start a session's pod: it says so only in these Events. One about a
     // session's pod makes its reconcile ask whether the Secret the pod mounts is still there.
     InformerEventSource<Event, NotebookSession> mountFailures =
@@ -93,7 +94,8 @@ final class SessionEventSources {
             PodMountFailures.REASON,
             "Pod",
             PodMountFailures::session,
-            PodMountFailures::isMountFailure);
+            PodMountFailures::isMountFailure,
+            oneInformer ? PodMountFailures::slim : null);
     // The pod, for its init step's failure, and for whether there is one; cached slim
     // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
     // failed already, or when it ends a failure to make it (the failure shown goes away).
@@ -182,15 +184,17 @@ final class SessionEventSources {
   /**
    * The Events of one reason about one kind of object (a field selector: the API server sends no
    * other), each mapped to its session by {@code session}; {@code filter} holds them to it where a
-   * field selector is not honoured. A deleted Event (expired) reconciles nothing.
+   * field selector is not honoured. A deleted Event (expired) reconciles nothing. With {@code
+   * slim}, the cache keeps what it makes of each ({@link SlimStore}).
    */
   private static InformerEventSource<Event, NotebookSession> events(
       EventSourceContext<NotebookSession> context,
       String reason,
       String kind,
       SecondaryToPrimaryMapper<Event> session,
-      GenericFilter<Event> filter) {
-    return new InformerEventSource<>(
+      GenericFilter<Event> filter,
+      UnaryOperator<Event> slim) {
+    var config =
         InformerEventSourceConfiguration.from(Event.class, NotebookSession.class)
             .withName(reason.toLowerCase(java.util.Locale.ROOT))
             .withFieldSelector(
@@ -199,9 +203,11 @@ final class SessionEventSources {
                     new FieldSelector.Field("involvedObject.kind", kind)))
             .withSecondaryToPrimaryMapper(session)
             .withGenericFilter(filter)
-            .withOnDeleteFilter((event, unknown) -> false)
-            .build(),
-        context);
+            .withOnDeleteFilter((event, unknown) -> false);
+    if (slim != null) {
+      config.withItemStore(new SlimStore<>(slim));
+    }
+    return new InformerEventSource<>(config.build(), context);
   }
 
   /**

@@ -137,9 +137,13 @@ final class SnapshotStep {
             .orElse(candidates.isEmpty() ? null : candidates.get(0));
     if (current != null) {
       String secretName = current.secretName(sessionName).orElseThrow();
+      boolean mountedBySts = Workload.mountsSecret(actualSts, secretName);
       boolean present =
-          (Workload.mountsSecret(actualSts, secretName) && !cannotMount)
-              || SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
+          mountedBySts && cannotMount
+              ? stillThere(client, session, secretName)
+              : mountedBySts
+                  || SessionSecrets.exists(
+                      client, session.getMetadata().getNamespace(), secretName);
       if (present && current.live()) {
         List<Snapshot.ManifestEntry> mounted = current.manifest();
         if (!outdated(session, mounted, versions.get())) {
@@ -168,6 +172,26 @@ final class SnapshotStep {
     // so. A session's first snapshot is told by its status alone.
     boolean replacing = !records.isEmpty() || actualSts != null;
     return take(client, caches, session, false, replacing);
+  }
+
+  /**
+   * Whether the Secret a pod that cannot mount its volumes mounts is still there. Kubelets say
+   * FailedMount for passing reasons too (a cache not yet synced), so only the API server's "not
+   * found" counts: an answer it cannot give (a policy refusing the question, an outage) leaves the
+   * Secret taken to be there, and the question is asked again on the next pass.
+   */
+  private static boolean stillThere(
+      KubernetesClient client, NotebookSession session, String secretName) {
+    try {
+      return SessionSecrets.exists(client, session.getMetadata().getNamespace(), secretName);
+    } catch (KubernetesClientException e) {
+      LOG.warn(
+          "cannot tell whether secret {} is there (its pod cannot mount its volumes): {} {}",
+          secretName,
+          e.getCode(),
+          e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+      return true;
+    }
   }
 
   /**

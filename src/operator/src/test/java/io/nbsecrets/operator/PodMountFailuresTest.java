@@ -63,6 +63,20 @@ class PodMountFailuresTest {
   }
 
   @Test
+  void theCacheKeepsWhomAndWhyNotTheMessage() {
+    Event e = event("Pod", "nb-0", "pod-2", "FailedMount");
+    e.getMetadata()
+        .setManagedFields(List.of(new io.fabric8.kubernetes.api.model.ManagedFieldsEntry()));
+    Event slim = PodMountFailures.slim(e);
+    assertThat(slim.getMessage()).isNull();
+    assertThat(slim.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(slim.getMetadata().getName()).isEqualTo(e.getMetadata().getName());
+    assertThat(PodMountFailures.isMountFailure(slim)).isTrue();
+    assertThat(PodMountFailures.session(slim)).isEqualTo(PodMountFailures.session(e));
+    assertThat(PodMountFailures.of(POD, List.of(slim))).isTrue();
+  }
+
+  @Test
   void anEventIsWatchedOnlyWhenItIsAPodsFailedMountAndMapsToTheSessionOfThePodsStatefulSet() {
     Event failed = event("Pod", "nb-0", "pod-2", "FailedMount");
     assertThat(PodMountFailures.isMountFailure(failed)).isTrue();

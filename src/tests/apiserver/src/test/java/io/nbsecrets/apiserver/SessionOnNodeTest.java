@@ -395,17 +395,39 @@ class SessionOnNodeTest {
   /**
    * The session's Secret deleted by hand, then its pod: the kubelet cannot mount the Secret and
    * says so (FailedMount); the operator takes the snapshot again, and a pod starts with the files.
-   * The session's db-password was replaced twice since its snapshot (the tests above), so this
-   * snapshot is a new one, with a new Secret, and the StatefulSet controller replaces the waiting
-   * pod (the same Secret made again, when the versions are the mounted ones, is the mock tier's
-   * {@code SessionChangeTest}).
+   * First with the session's db-password replaced twice since its snapshot (the tests above): a new
+   * snapshot, a new Secret, and the StatefulSet controller replaces the waiting pod. Then again,
+   * the stored versions now those mounted: the same Secret is made again under the waiting pod.
    */
   @Test
   @Order(5)
   void aSessionSecretDeletedByHandIsMadeAgainForTheNextPod() throws Exception {
-    Pod before = sessionPod("lab");
-    String secret = Sessions.secretName(chart, userNs, "lab");
-    assertThat(secret).startsWith("lab-secrets-");
+    String files =
+        plaintexts.get("api-token") + "\n" + plaintexts.get("db-password (after rotation)");
+    String first = deleteTheSecretAndThePodThenAwaitANewPod("lab", "newer versions");
+    String now = Sessions.secretName(chart, userNs, "lab");
+    assertThat(now).isNotEqualTo(first);
+    assertThat(exec(sessionPod("lab"), "cat /secrets/api-token; echo; cat /secrets/db.txt"))
+        .isEqualTo(files);
+
+    String second = deleteTheSecretAndThePodThenAwaitANewPod("lab", "the same versions");
+    assertThat(second).isEqualTo(now);
+    assertThat(Sessions.secretName(chart, userNs, "lab")).isEqualTo(second);
+    assertThat(exec(sessionPod("lab"), "cat /secrets/api-token; echo; cat /secrets/db.txt"))
+        .isEqualTo(files);
+  }
+
+  /**
+   * Deletes the Secret session {@code name} mounts, then its pod; waits for a new pod Ready and the
+   * session Ready, and checks that the kubelet said it could not mount the Secret for a pod after
+   * the deleted one (what the operator acted on). Returns the deleted Secret's name.
+   */
+  private String deleteTheSecretAndThePodThenAwaitANewPod(String name, String what)
+      throws Exception {
+    Pod before = sessionPod(name);
+    String secret = Sessions.secretName(chart, userNs, name);
+    assertThat(secret).startsWith(name + "-secrets-");
+    assertThat(admin.secrets().inNamespace(userNs).withName(secret).get()).isNotNull();
     long deleted = System.nanoTime();
     kubectl("delete", "secret", "-n", userNs, secret);
     kubectl("delete", "pod", "-n", userNs, before.getMetadata().getName(), "--wait=true");
@@ -414,30 +436,29 @@ class SessionOnNodeTest {
         .pollInterval(Duration.ofMillis(500))
         .untilAsserted(
             () -> {
-              Pod now = sessionPod("lab");
+              Pod now = sessionPod(name);
               assertThat(now.getMetadata().getUid()).isNotEqualTo(before.getMetadata().getUid());
               assertThat(ready(now)).isTrue();
             });
-    Sessions.awaitReady(chart, userNs, "lab");
+    Sessions.awaitReady(chart, userNs, name);
     System.out.printf(
-        "[measure] session Secret and pod deleted by hand to a new pod Ready: %d ms%n",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deleted));
-    // The kubelet could not mount it for the pod after the deleted one, and said so: that is
-    // what the operator acted on.
+        "[measure] session Secret and pod deleted by hand to a new pod Ready (%s): %d ms%n",
+        what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deleted));
     assertThat(
             admin.v1().events().inNamespace(userNs).list().getItems().stream()
                 .filter(e -> "FailedMount".equals(e.getReason()))
-                .filter(e -> "lab-0".equals(e.getInvolvedObject().getName()))
+                .filter(e -> Workload.podName(name).equals(e.getInvolvedObject().getName()))
                 .filter(e -> !before.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
                 .map(Event::getMessage))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
-        .contains("secret \"" + secret + "\" not found");
-    String now = Sessions.secretName(chart, userNs, "lab");
-    assertThat(now).isNotEqualTo(secret);
-    assertThat(admin.secrets().inNamespace(userNs).withName(now).get()).isNotNull();
-    assertThat(exec(sessionPod("lab"), "cat /secrets/api-token; echo; cat /secrets/db.txt"))
-        .isEqualTo(
-            plaintexts.get("api-token") + "\n" + plaintexts.get("db-password (after rotation)"));
+        .anySatisfy(m -> assertThat(m).contains("secret \"" + secret + "\" not found"));
+    assertThat(
+            admin
+                .secrets()
+                .inNamespace(userNs)
+                .withName(Sessions.secretName(chart, userNs, name))
+                .get())
+        .isNotNull();
+    return secret;
   }
 
   @Test

@@ -128,8 +128,14 @@ class SessionChangeTest extends SessionLifecycle {
                   .extracting(Condition::getStatus)
                   .isEqualTo(Conditions.TRUE);
             });
-    // The kubelet's stand-in could not mount it, and said so, before the operator made it again.
+    // The kubelet's stand-in could not mount it, and said so, before the operator made it again,
+    // once: the FailedMount Events that came after did not take the snapshot again.
     assertThat(mountFailures(podUid())).isPositive();
+    assertThat(
+            client.v1().events().inNamespace("erin").list().getItems().stream()
+                .filter(e -> "SnapshotTaken".equals(e.getReason()))
+                .filter(e -> "nb".equals(e.getInvolvedObject().getName())))
+        .hasSize(1);
     assertThat(get("erin", "nb").getStatus().getSecretName()).isEqualTo(secret);
 
     // Replaced in the store since: the Secret made again is the new snapshot's, and the pod rolls.

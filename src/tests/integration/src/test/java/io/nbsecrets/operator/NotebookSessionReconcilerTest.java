@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -47,14 +46,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler called directly, once per test, on a mock API server: what it returns and what it
- * writes. The Context answers from the server what the informer caches would hold.
+ * The reconciler called directly, once per test, on the embedded API server (the mock with what dev
+ * mode adds: dry runs answered as an API server answers them, field selectors): what it returns and
+ * what it writes. The Context answers from the server what the informer caches would hold.
  */
-@EnableKubernetesMockClient(crud = true)
 class NotebookSessionReconcilerTest {
   private static final String NS = "erin-ns";
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
@@ -77,6 +77,9 @@ class NotebookSessionReconcilerTest {
 
   @BeforeEach
   void setUp() throws Exception {
+    server = io.nbsecrets.dev.ApiServerDispatcher.newMockServer();
+    server.init(java.net.InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
     try (InputStream in =
         getClass()
             .getClassLoader()
@@ -99,6 +102,12 @@ class NotebookSessionReconcilerTest {
     reconciler =
         new NotebookSessionReconciler(
             resolver, Sessions.config(), registry, Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+    server.destroy();
   }
 
   @Test
@@ -167,6 +176,119 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "Ready", "True", "SessionReady")).isTrue();
     assertThat(Conditions.find(conditions, "Ready").orElseThrow().getMessage())
         .isEqualTo("the session is running with its secrets");
+  }
+
+  /**
+   * The kubelet says it cannot mount the volumes of the session's pod, which is not ready: each
+   * pass asks (a dry run) whether the Secret the StatefulSet mounts is there, and takes the
+   * snapshot again only when it is not, which makes the same Secret again. A ready pod's pass asks
+   * nothing.
+   */
+  @Test
+  void aPodThatCannotMountItsVolumesMakesThePassAskForItsSecretAndOnlyAGoneOneIsMadeAgain()
+      throws Exception {
+    put("TOKEN");
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    reconciler.reconcile(session, context());
+    StatefulSet sts = only(StatefulSet.class);
+    String secretName = Workload.mountedSecret(sts);
+    Pod pod =
+        client
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("nb-0")
+                    .withNamespace(NS)
+                    .withLabels(sts.getSpec().getTemplate().getMetadata().getLabels())
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("notebook")
+                    .withImage("jupyter")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withName("nb-0.1")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withName("nb-0")
+                .withNamespace(NS)
+                .withUid(pod.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason("FailedMount")
+                .withMessage("MountVolume.SetUp failed: a cache not synced yet")
+                .build())
+        .create();
+    String secretVersion =
+        client
+            .secrets()
+            .inNamespace(NS)
+            .withName(secretName)
+            .get()
+            .getMetadata()
+            .getResourceVersion();
+
+    // The Secret is there (the kubelet's trouble is something else): asked, nothing written.
+    assertThat(dryRunsDuring(() -> reconciler.reconcile(reread(session), context()))).isEqualTo(1);
+    assertThat(reasons()).doesNotContain("SnapshotTaken");
+    assertThat(only(StatefulSet.class).getMetadata().getResourceVersion())
+        .isEqualTo(sts.getMetadata().getResourceVersion());
+    assertThat(
+            client
+                .secrets()
+                .inNamespace(NS)
+                .withName(secretName)
+                .get()
+                .getMetadata()
+                .getResourceVersion())
+        .isEqualTo(secretVersion);
+
+    // Deleted by hand: the same versions make the same Secret again, which the pod mounts.
+    client.secrets().inNamespace(NS).withName(secretName).delete();
+    assertThat(dryRunsDuring(() -> reconciler.reconcile(reread(session), context()))).isEqualTo(1);
+    assertThat(reasons()).containsOnlyOnce("SnapshotTaken");
+    assertThat(client.secrets().inNamespace(NS).withName(secretName).get()).isNotNull();
+    assertThat(Workload.mountsSecret(only(StatefulSet.class), secretName)).isTrue();
+
+    // The pod gets ready: nothing is asked any more, though the Event is still there.
+    StatefulSet current = only(StatefulSet.class);
+    current.setStatus(
+        new StatefulSetStatusBuilder()
+            .withObservedGeneration(current.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withReadyReplicas(1)
+            .build());
+    client.resource(current).updateStatus();
+    assertThat(dryRunsDuring(() -> reconciler.reconcile(reread(session), context()))).isZero();
+    assertThat(reasons()).containsOnlyOnce("SnapshotTaken");
+  }
+
+  /** How many dry-run requests the server received while {@code pass} ran. */
+  private int dryRunsDuring(ThrowingRunnable pass) throws Exception {
+    while (server.takeRequest(1, java.util.concurrent.TimeUnit.MILLISECONDS) != null) {
+      // what came before
+    }
+    pass.run();
+    int dryRuns = 0;
+    for (var r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        r != null;
+        r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (r.getPath().contains("dryRun=")) {
+        dryRuns++;
+      }
+    }
+    return dryRuns;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
   }
 
   @Test
@@ -845,7 +967,8 @@ class NotebookSessionReconcilerTest {
     }
     if (type == Event.class) {
       return client.v1().events().inNamespace(NS).list().getItems().stream()
-          .filter(PodCreationFailures::isCreationFailure)
+          .filter(
+              e -> PodCreationFailures.isCreationFailure(e) || PodMountFailures.isMountFailure(e))
           .toList();
     }
     if (type == Pod.class) {
