@@ -410,7 +410,8 @@ class SessionOnApiServerTest {
                   .containsEntry("reason", "PodCreationFailed");
             });
     // Found through watches: the operator reads pods and Events only by its informers' lists and
-    // watches (the session pods by label, the Events by reason), never polling one session's.
+    // watches (the session pods by label; the Events by reason, the StatefulSet controller's
+    // FailedCreate and the kubelet's FailedMount), never polling one session's.
     String operatorUser = chart.serviceAccountUser("nbsecrets-operator");
     List<AuditLog.Entry> reads =
         AuditLog.read(cp.auditLog()).stream()
@@ -424,8 +425,14 @@ class SessionOnApiServerTest {
             e -> {
               assertThat(e.verb()).isIn("list", "watch");
               assertThat(e.name()).isNullOrEmpty();
-              assertThat(e.uri())
-                  .contains("events".equals(e.resource()) ? "FailedCreate" : "labelSelector=");
+              if ("events".equals(e.resource())) {
+                assertThat(e.uri())
+                    .containsAnyOf(
+                        "fieldSelector=reason%3DFailedCreate%2CinvolvedObject.kind%3DStatefulSet",
+                        "fieldSelector=reason%3DFailedMount%2CinvolvedObject.kind%3DPod");
+              } else {
+                assertThat(e.uri()).contains("labelSelector=");
+              }
             });
     // Once the controller can make the pod, the failure goes away as soon as the pod is made: its
     // addition reconciles, because its StatefulSet had a FailedCreate (no status write of the
