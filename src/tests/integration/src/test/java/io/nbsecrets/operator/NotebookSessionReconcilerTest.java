@@ -161,14 +161,7 @@ class NotebookSessionReconcilerTest {
     assertThat(reasons()).isEmpty();
 
     // The pod turns ready: Ready is derived True, and nothing is left to look at again.
-    StatefulSet current = only(StatefulSet.class);
-    current.setStatus(
-        new StatefulSetStatusBuilder()
-            .withObservedGeneration(current.getMetadata().getGeneration())
-            .withReplicas(1)
-            .withReadyReplicas(1)
-            .build());
-    client.resource(current).updateStatus();
+    reportPodReady(true);
     UpdateControl<NotebookSession> ready = reconciler.reconcile(reread(session), context());
     assertThat(ready.getScheduleDelay()).isEmpty();
     var conditions = reread(session).getStatus().getConditions();
@@ -258,16 +251,21 @@ class NotebookSessionReconcilerTest {
     assertThat(Workload.mountsSecret(only(StatefulSet.class), secretName)).isTrue();
 
     // The pod gets ready: nothing is asked any more, though the Event is still there.
-    StatefulSet current = only(StatefulSet.class);
-    current.setStatus(
-        new StatefulSetStatusBuilder()
-            .withObservedGeneration(current.getMetadata().getGeneration())
-            .withReplicas(1)
-            .withReadyReplicas(1)
-            .build());
-    client.resource(current).updateStatus();
+    reportPodReady(true);
     assertThat(dryRunsDuring(() -> reconciler.reconcile(reread(session), context()))).isZero();
     assertThat(reasons()).containsOnlyOnce("SnapshotTaken");
+  }
+
+  /** Writes the StatefulSet's status as its controller would: its one pod ready or not. */
+  private StatefulSet reportPodReady(boolean ready) {
+    StatefulSet sts = only(StatefulSet.class);
+    sts.setStatus(
+        new StatefulSetStatusBuilder()
+            .withObservedGeneration(sts.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withReadyReplicas(ready ? 1 : 0)
+            .build());
+    return client.resource(sts).updateStatus();
   }
 
   /** How many dry-run requests the server received while {@code pass} ran. */
@@ -296,14 +294,7 @@ class NotebookSessionReconcilerTest {
     put("TOKEN");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     reconciler.reconcile(session, context());
-    StatefulSet sts = only(StatefulSet.class);
-    sts.setStatus(
-        new StatefulSetStatusBuilder()
-            .withObservedGeneration(sts.getMetadata().getGeneration())
-            .withReplicas(1)
-            .withReadyReplicas(0)
-            .build());
-    client.resource(sts).updateStatus();
+    StatefulSet sts = reportPodReady(false);
     var labels = sts.getSpec().getTemplate().getMetadata().getLabels();
     // Someone who may create pods in the namespace copies the session's labels onto another pod.
     client.resource(failedPod("nb-copy", labels, "UserKeyRefused: forged")).create();
