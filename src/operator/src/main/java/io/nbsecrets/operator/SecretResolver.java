@@ -28,11 +28,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,7 +201,14 @@ public final class SecretResolver {
         }
         requireFitsEnv(record.name(), env, token);
       }
-      entries.add(new Snapshot.Entry(record.name(), file, record.version(), token, env));
+      entries.add(
+          new Snapshot.Entry(
+              record.name(),
+              file,
+              record.version(),
+              token,
+              env,
+              Snapshot.createdMillis(record.createdAt())));
     }
     return new Snapshot(
         selectionHash(session), List.copyOf(entries), selection != null && selection.live());
@@ -239,15 +246,61 @@ public final class SecretResolver {
   /**
    * The store's current versions of a user's secrets, to mark the snapshot's stale entries, or why
    * the store could not say ({@code versions} null; a reason of the {@code resolve} family and the
-   * store's message, which names users and secrets, never values).
+   * store's message, which names users and secrets, never values). {@code created}: when each
+   * record was created ({@link Snapshot#createdMillis}), where known. Versions start again at 1
+   * when a secret is deleted and stored again, so a version alone may name an earlier secret of the
+   * same name; its creation time does not.
    */
-  public record CurrentVersions(Map<String, Long> versions, String reason, String message) {
+  public record CurrentVersions(
+      Map<String, Long> versions, Map<String, Long> created, String reason, String message) {
+    /** The store's answer, the records' creation times unknown. */
     public static CurrentVersions of(Map<String, Long> versions) {
-      return new CurrentVersions(Map.copyOf(versions), null, null);
+      return new CurrentVersions(Map.copyOf(versions), Map.of(), null, null);
+    }
+
+    /** The store's answer. */
+    public static CurrentVersions of(Collection<? extends SecretMetadata> records) {
+      Map<String, Long> versions = new HashMap<>();
+      Map<String, Long> created = new HashMap<>();
+      for (SecretMetadata r : records) {
+        versions.put(r.name(), r.version());
+        Long millis = Snapshot.createdMillis(r.createdAt());
+        if (millis != null) {
+          created.put(r.name(), millis);
+        }
+      }
+      return new CurrentVersions(Map.copyOf(versions), Map.copyOf(created), null, null);
+    }
+
+    /** Why the store could not say. */
+    public static CurrentVersions failed(String reason, String message) {
+      return new CurrentVersions(null, null, reason, message);
     }
 
     public boolean known() {
       return versions != null;
+    }
+
+    /**
+     * Whether the store holds version {@code version} of secret {@code name}, of the record created
+     * at {@code created} ({@link Snapshot#createdMillis}) where both sides know it.
+     */
+    public boolean holds(String name, Long version, Long created) {
+      return holds(versions, this.created, name, version, created);
+    }
+
+    /** As {@link #holds(String, Long, Long)}, over a store's answer kept as two maps. */
+    static boolean holds(
+        Map<String, Long> versions,
+        Map<String, Long> createdTimes,
+        String name,
+        Long version,
+        Long created) {
+      if (versions == null || !java.util.Objects.equals(versions.get(name), version)) {
+        return false;
+      }
+      Long now = createdTimes == null ? null : createdTimes.get(name);
+      return created == null || now == null || created.equals(now);
     }
 
     /** The metric tag: {@code ok} or the failure's reason (a fixed set). */
@@ -337,14 +390,13 @@ public final class SecretResolver {
         records.putAll(store.get(user, names));
         return records;
       }
-      Map<String, Long> versions = new HashMap<>();
       for (StoredSecret r : every) {
-        versions.put(r.name(), r.version());
         if (all || names.contains(r.name())) {
           records.put(r.name(), r);
         }
       }
-      remember(user, CurrentVersions.of(versions), asked);
+      remember(
+          user, CurrentVersions.of(every.stream().map(StoredSecret::metadata).toList()), asked);
       return records;
     }
     records.putAll(store.get(user, names));
@@ -404,14 +456,11 @@ public final class SecretResolver {
     long asked = System.nanoTime();
     CurrentVersions answer;
     try {
-      answer =
-          CurrentVersions.of(
-              store.list(user).stream()
-                  .collect(Collectors.toMap(SecretMetadata::name, SecretMetadata::version)));
+      answer = CurrentVersions.of(store.list(user));
     } catch (StoreUnavailableException e) {
-      answer = new CurrentVersions(null, Reason.STORE_UNAVAILABLE.value(), e.getMessage());
+      answer = CurrentVersions.failed(Reason.STORE_UNAVAILABLE.value(), e.getMessage());
     } catch (StoreException e) {
-      answer = new CurrentVersions(null, Reason.STORE_ERROR.value(), e.getMessage());
+      answer = CurrentVersions.failed(Reason.STORE_ERROR.value(), e.getMessage());
     }
     remember(user, answer, asked);
     return answer;
@@ -426,6 +475,12 @@ public final class SecretResolver {
     // poller triggers when the store stops answering show it.
     lastRead.merge(
         user, new Read(answer, asked), (a, b) -> a.askedAtNanos() - b.askedAtNanos() > 0 ? a : b);
+  }
+
+  /** The store's last answer for {@code user} that this resolver remembers, of any age. */
+  public Optional<CurrentVersions> remembered(String user) {
+    Read read = lastRead.get(user);
+    return read == null ? Optional.empty() : Optional.of(read.versions());
   }
 
   /**

@@ -16,10 +16,19 @@ public record Snapshot(String selectionHash, List<Entry> entries, boolean live) 
     this(selectionHash, entries, false);
   }
 
-  /** One secret. {@code token} is ciphertext, yet still never logged. */
-  public record Entry(String name, String fileName, long version, String token, String env) {
+  /**
+   * One secret. {@code token} is ciphertext, yet still never logged. {@code created}: when the
+   * store's record was created ({@link #createdMillis}), which tells a secret deleted and stored
+   * again (whose versions start again at 1) from the one taken; null when not known.
+   */
+  public record Entry(
+      String name, String fileName, long version, String token, String env, Long created) {
     public Entry(String name, String fileName, long version, String token) {
-      this(name, fileName, version, token, null);
+      this(name, fileName, version, token, null, null);
+    }
+
+    public Entry(String name, String fileName, long version, String token, String env) {
+      this(name, fileName, version, token, env, null);
     }
 
     @Override
@@ -31,6 +40,7 @@ public record Snapshot(String selectionHash, List<Entry> entries, boolean live) 
           + ", version="
           + version
           + (env == null ? "" : ", env=" + env)
+          + (created == null ? "" : ", created=" + created)
           + "}";
     }
   }
@@ -38,22 +48,37 @@ public record Snapshot(String selectionHash, List<Entry> entries, boolean live) 
   /** The manifest: what the snapshot holds, without values. */
   public List<ManifestEntry> manifest() {
     return entries.stream()
-        .map(e -> new ManifestEntry(e.name(), e.fileName(), e.version(), e.env()))
+        .map(e -> new ManifestEntry(e.name(), e.fileName(), e.version(), e.env(), e.created()))
         .toList();
+  }
+
+  /**
+   * A store record's creation time as the snapshot keeps it: milliseconds since the epoch (stores
+   * keep finer or coarser times; both sides of a comparison go through this); null when unknown.
+   */
+  public static Long createdMillis(java.time.Instant createdAt) {
+    return createdAt == null ? null : createdAt.toEpochMilli();
   }
 
   /**
    * A manifest line: safe to put in annotations, env vars and status. {@code env} is left out of
    * the JSON when null, so the manifest of a snapshot without variables — and the hash that names
-   * its Secret — is what it was before variables existed: an upgrade rolls no session.
+   * its Secret — is what it was before variables existed: an upgrade rolls no session. {@code
+   * created} likewise: a snapshot taken before it was kept has none, is compared by version alone,
+   * and keeps its Secret's name.
    */
   public record ManifestEntry(
       String name,
       String file,
       long version,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String env) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) String env,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long created) {
     public ManifestEntry(String name, String file, long version) {
-      this(name, file, version, null);
+      this(name, file, version, null, null);
+    }
+
+    public ManifestEntry(String name, String file, long version, String env) {
+      this(name, file, version, env, null);
     }
   }
 }

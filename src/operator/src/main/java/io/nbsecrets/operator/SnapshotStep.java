@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -196,8 +197,9 @@ final class SnapshotStep {
 
   /**
    * Whether the store holds other versions than {@code mounted}, or other secrets of the selection:
-   * a secret replaced, deleted, or (for a selection of all, or one deleted and stored again) added.
-   * Unknown versions (the store did not answer) change nothing.
+   * a secret replaced, deleted, deleted and stored again (its versions start again at 1; its
+   * creation time tells it apart), or (for a selection of all) added. Unknown versions (the store
+   * did not answer) change nothing.
    */
   static boolean outdated(
       NotebookSession session,
@@ -206,38 +208,42 @@ final class SnapshotStep {
     if (!versions.known()) {
       return false;
     }
-    Map<String, Long> now = new TreeMap<>();
+    Set<String> now = new TreeSet<>();
     SecretsSpec selection = session.getSpec().getSecrets();
     if (selection != null && selection.includesAll()) {
-      now.putAll(versions.versions());
+      now.addAll(versions.versions().keySet());
     } else if (selection != null) {
       for (SecretItem item : selection.itemsOrEmpty()) {
-        Long v = versions.versions().get(item.getName());
-        if (v != null) {
-          now.put(item.getName(), v);
+        if (versions.versions().containsKey(item.getName())) {
+          now.add(item.getName());
         }
       }
     }
-    Map<String, Long> then = new TreeMap<>();
-    mounted.forEach(m -> then.put(m.name(), m.version()));
-    return !now.equals(then);
+    Set<String> then = new TreeSet<>();
+    mounted.forEach(m -> then.add(m.name()));
+    return !now.equals(then)
+        || mounted.stream().anyMatch(m -> !versions.holds(m.name(), m.version(), m.created()));
   }
 
   /** The Event of a live update: what changed, by name and version (never a value). */
   static java.util.Optional<String> refreshed(
       List<Snapshot.ManifestEntry> before, SnapshotRecord after) {
-    Map<String, Long> old = new TreeMap<>();
-    before.forEach(m -> old.put(m.name(), m.version()));
-    Map<String, Long> now = new TreeMap<>();
-    after.manifest().forEach(m -> now.put(m.name(), m.version()));
+    Map<String, Snapshot.ManifestEntry> old = new TreeMap<>();
+    before.forEach(m -> old.put(m.name(), m));
+    Map<String, Snapshot.ManifestEntry> now = new TreeMap<>();
+    after.manifest().forEach(m -> now.put(m.name(), m));
     List<String> changes = new ArrayList<>();
     now.forEach(
-        (name, v) -> {
-          Long was = old.get(name);
+        (name, m) -> {
+          Snapshot.ManifestEntry was = old.get(name);
           if (was == null) {
-            changes.add(name + " (added, version " + v + ")");
-          } else if (!was.equals(v)) {
-            changes.add(name + " (version " + was + " to " + v + ")");
+            changes.add(name + " (added, version " + m.version() + ")");
+          } else if (was.version() != m.version()) {
+            changes.add(name + " (version " + was.version() + " to " + m.version() + ")");
+          } else if (was.created() != null
+              && m.created() != null
+              && !was.created().equals(m.created())) {
+            changes.add(name + " (deleted and stored again, version " + m.version() + ")");
           }
         });
     old.keySet().stream()

@@ -33,7 +33,7 @@ final class StaleMarks {
       SecretResolver.CurrentVersions current,
       List<MountedSecret> before) {
     if (current.known()) {
-      return mark(current.versions(), m.name(), m.version());
+      return current.holds(m.name(), m.version(), m.created()) ? null : Boolean.TRUE;
     }
     return before.stream()
         .filter(b -> m.name().equals(b.getName()) && Objects.equals(m.version(), b.getVersion()))
@@ -46,7 +46,9 @@ final class StaleMarks {
   /**
    * The mark of version {@code version} of secret {@code name} when the store holds {@code
    * versions}: stale ({@code true}) unless the store holds that very version; null (not stale)
-   * otherwise.
+   * otherwise. The status does not say when a mounted record was created, so a secret deleted and
+   * stored again at the same version is not seen here: the poller compares whole answers of the
+   * store, and a reconcile the snapshot's own manifest, which says.
    */
   static Boolean mark(Map<String, Long> versions, String name, Long version) {
     return Objects.equals(versions.get(name), version) ? null : Boolean.TRUE;

@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * with mounted secrets ({@code list}: metadata only, no record opened) and compares the answer with
  * the one before; a user whose versions changed, or whose store stopped or started answering, gets
  * one event per session. A user seen for the first time (new, or after the operator started, which
- * reconciles every session anyway) gets one only for the sessions whose status shows other stale
- * marks than the answer gives. Cost for N sessions of U users: U store calls per period
+ * reconciles every session anyway) gets one for every session when the answer differs from the one
+ * the reconciles last had, else only for the sessions whose status shows other stale marks than the
+ * answer gives. Versions and the records' creation times are compared: a secret deleted and stored
+ * again starts again at version 1. Cost for N sessions of U users: U store calls per period
  * (Kubernetes: one metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per
  * secret of the user), and none for the reconciles that follow a change; nothing when nothing
  * changed, and no Kubernetes API request at all. 1,000 sessions of 200 users: 200 calls per 15 s,
@@ -67,8 +69,15 @@ final class StaleSecretsPoller
   /** The pause between two passes. */
   static final Duration PERIOD = Duration.ofSeconds(15);
 
-  /** What the store said about one user: the versions, or the reason it could not say. */
-  record UserState(Map<String, Long> versions, String failure) {}
+  /**
+   * What the store said about one user: the versions and when each record was created (a secret
+   * deleted and stored again starts again at version 1), or the reason it could not say.
+   */
+  record UserState(Map<String, Long> versions, Map<String, Long> created, String failure) {
+    static UserState of(SecretResolver.CurrentVersions answer) {
+      return new UserState(answer.versions(), answer.created(), answer.reason());
+    }
+  }
 
   private final Supplier<Stream<NotebookSession>> sessions;
   private final SecretResolver resolver;
@@ -141,6 +150,11 @@ final class StaleSecretsPoller
     Map<String, String> failures = new HashMap<>();
     for (var entry : byUser.entrySet()) {
       String user = entry.getKey();
+      // A user new to the poller: the store's answer the reconciles last had, when there is one,
+      // stands for the one before (a status does not show when each mounted record was created, so
+      // a secret deleted and stored again at the same version shows only against an answer).
+      UserState earlier =
+          last.containsKey(user) ? null : resolver.remembered(user).map(UserState::of).orElse(null);
       SecretResolver.CurrentVersions current = outage;
       if (current == null) {
         current = resolver.currentVersions(user);
@@ -152,13 +166,15 @@ final class StaleSecretsPoller
       if (!current.known()) {
         failures.put(user, current.reason() + ": " + current.message());
       }
-      UserState state = new UserState(current.versions(), current.reason());
+      UserState state = UserState.of(current);
       UserState before = last.put(user, state);
       if (!Objects.equals(before, state) && isRunning()) {
         // A user seen for the first time (a new user, or every user after a start) has no answer
-        // to compare with: each session is compared with what its status shows instead.
+        // of this poller to compare with: each session is compared with what its status shows,
+        // and all of them reconcile when the reconciles' last answer was another.
+        boolean changed = before != null || (earlier != null && !earlier.equals(state));
         entry.getValue().stream()
-            .filter(session -> before != null || showsOtherwise(session, state))
+            .filter(session -> changed || showsOtherwise(session, state))
             .forEach(
                 session ->
                     getEventHandler().handleEvent(new Event(ResourceID.fromResource(session))));

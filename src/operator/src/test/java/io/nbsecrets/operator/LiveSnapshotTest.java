@@ -53,8 +53,43 @@ class LiveSnapshotTest {
     // A store that did not answer changes nothing.
     assertThat(
             SnapshotStep.outdated(
-                s, both, new SecretResolver.CurrentVersions(null, "StoreUnavailable", "down")))
+                s, both, SecretResolver.CurrentVersions.failed("StoreUnavailable", "down")))
         .isFalse();
+  }
+
+  @Test
+  void aSecretDeletedAndStoredAgainAtTheSameVersionIsBehindByItsCreationTime() {
+    NotebookSession s = live(null, "A");
+    var taken = List.of(new Snapshot.ManifestEntry("A", "A", 1, null, 1_000L));
+    assertThat(SnapshotStep.outdated(s, taken, created("A", 1L, 1_000L))).isFalse();
+    // Versions start again at 1: the creation time alone tells the new record from the one taken.
+    assertThat(SnapshotStep.outdated(s, taken, created("A", 1L, 2_000L))).isTrue();
+    // A snapshot taken before creation times were kept, or a store answer without them, is
+    // compared by version alone (an upgrade takes no new snapshot).
+    assertThat(SnapshotStep.outdated(s, mounted("A", 1L), created("A", 1L, 2_000L))).isFalse();
+    assertThat(SnapshotStep.outdated(s, taken, store(Map.of("A", 1L)))).isFalse();
+  }
+
+  @Test
+  void aSecretDeletedAndStoredAgainIsMarkedStale() {
+    var taken = List.of(new Snapshot.ManifestEntry("A", "A", 1, null, 1_000L));
+    assertThat(StaleMarks.mounted(taken, created("A", 1L, 1_000L), null))
+        .extracting(io.nbsecrets.model.MountedSecret::getStale)
+        .containsExactly((Boolean) null);
+    assertThat(StaleMarks.mounted(taken, created("A", 1L, 2_000L), null))
+        .extracting(io.nbsecrets.model.MountedSecret::getStale)
+        .containsExactly(true);
+  }
+
+  /** The store's answer: one secret, its version and creation time. */
+  private static SecretResolver.CurrentVersions created(String name, long version, long millis) {
+    return SecretResolver.CurrentVersions.of(
+        List.of(
+            new io.nbsecrets.store.SecretMetadata(
+                name,
+                version,
+                java.time.Instant.ofEpochMilli(millis),
+                java.time.Instant.ofEpochMilli(millis))));
   }
 
   @Test
@@ -83,6 +118,15 @@ class LiveSnapshotTest {
                 + " (deleted: its file is removed); files follow within the kubelet's update of"
                 + " the volume, variables on restart");
     assertThat(SnapshotStep.refreshed(mounted("A", 2L, "B", 1L, "D", 1L), record)).isEmpty();
+    Snapshot again =
+        new Snapshot("h", List.of(new Snapshot.Entry("A", "A", 1, "token-a2", null, 2_000L)), true);
+    assertThat(
+            SnapshotStep.refreshed(
+                List.of(new Snapshot.ManifestEntry("A", "A", 1, null, 1_000L)),
+                SnapshotRecords.desired(s, again, 100)))
+        .hasValue(
+            "updated the running session's secrets: A (deleted and stored again, version 1);"
+                + " files follow within the kubelet's update of the volume, variables on restart");
     assertThat(record.live()).isTrue();
     assertThat(record.secretName("nb")).hasValue(SessionSecrets.liveName("nb"));
     assertThat(SessionSecrets.desired(s, next).getImmutable()).isNull();

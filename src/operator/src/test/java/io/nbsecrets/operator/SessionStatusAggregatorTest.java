@@ -112,7 +112,7 @@ class SessionStatusAggregatorTest {
         new SessionStatusAggregator(session, T0)
             .secretsFrom(
                 manifest("A"),
-                new SecretResolver.CurrentVersions(null, "StoreUnavailable", "connection refused"))
+                SecretResolver.CurrentVersions.failed("StoreUnavailable", "connection refused"))
             .workloadFrom(READY_STS, null)
             .build(List.of(), READY_STS);
     assertThat(Conditions.find(unchecked.getConditions(), "SecretsReady").orElseThrow())

@@ -175,6 +175,23 @@ class LiveRefreshTest extends SessionLifecycle {
         .atMost(WITHIN)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> password2.equals(read(pg)));
+
+    // Deleted and stored again at once (a leaked value replaced that way): its versions start
+    // again at 1, the version the session holds, and the new value still reaches the file.
+    String password3 = plaintext("pw3");
+    assertThat(deleteSecret("alice", "db-password")).isEqualTo(204);
+    assertThat(putSecret("alice", "db-password", password3)).isEqualTo(201);
+    await()
+        .atMost(WITHIN)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> password3.equals(read(pg)));
+    assertThat(pod("alice", "nb").getMetadata().getUid()).isEqualTo(podUid);
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () ->
+                assertThat(get("alice", "nb").getStatus().getSecrets())
+                    .contains(new MountedSecret("db-password", 1L, null)));
   }
 
   @Test

@@ -41,11 +41,11 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A secret replaced and another deleted in the store, with nobody touching the sessions that mount
- * them: within 30 seconds every such session shows {@code stale: true} on exactly those entries, on
- * each of the three stores, without a restart of any pod. And a store that stops answering during
- * the check is logged, counted and shown on the session, keeps the marks, and marking resumes when
- * it answers again.
+ * A secret replaced, another deleted and a third deleted and stored again (at version 1 again) in
+ * the store, with nobody touching the sessions that mount them: within 30 seconds every such
+ * session shows {@code stale: true} on exactly those entries, on each of the three stores, without
+ * a restart of any pod. And a store that stops answering during the check is logged, counted and
+ * shown on the session, keeps the marks, and marking resumes when it answers again.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class StaleMarkingTest {
@@ -214,8 +214,8 @@ class StaleMarkingTest {
   // ---------------------------------------------------------------- the scenario
 
   /**
-   * Sessions nb1 (A, B), nb2 (A, C) and nb3 (C) run; A is replaced and B deleted through the API,
-   * and nothing touches the sessions. Returns the sessions as marked.
+   * Sessions nb1 (A, B), nb2 (A, C) and nb3 (C) run; A is replaced, B deleted, C deleted and stored
+   * again through the API, and nothing touches the sessions. Returns the sessions as marked.
    */
   private Map<String, NotebookSession> replaceAndDeleteThenAwaitStale(
       DevEnvironment env, String store) throws Exception {
@@ -237,6 +237,10 @@ class StaleMarkingTest {
     long changed = System.nanoTime();
     assertThat(DevApi.put(env, "alice", "A", plaintext("A2"))).isEqualTo(200);
     assertThat(DevApi.delete(env, "alice", "B")).isEqualTo(204);
+    // C deleted and stored again: its versions start again at 1, and its sessions must still see
+    // that the value they hold is not the store's.
+    assertThat(DevApi.delete(env, "alice", "C")).isEqualTo(204);
+    assertThat(DevApi.put(env, "alice", "C", plaintext("C-again"))).isEqualTo(201);
     Map<String, NotebookSession> marked = new ConcurrentHashMap<>();
     await()
         .atMost(BOUND)
@@ -248,11 +252,12 @@ class StaleMarkingTest {
                       new MountedSecret("A", 1L, true), new MountedSecret("B", 1L, true));
               assertThat(secrets(client, "nb2"))
                   .containsExactly(
-                      new MountedSecret("A", 1L, true), new MountedSecret("C", 1L, null));
-              assertThat(secrets(client, "nb3")).containsExactly(new MountedSecret("C", 1L, null));
+                      new MountedSecret("A", 1L, true), new MountedSecret("C", 1L, true));
+              assertThat(secrets(client, "nb3")).containsExactly(new MountedSecret("C", 1L, true));
             });
     System.out.printf(
-        "[measure] %s store: replaced/deleted -> stale: true on every session mounting them in %d"
+        "[measure] %s store: replaced/deleted/stored again -> stale: true on every session"
+            + " mounting them in %d"
             + " ms (poll period %d s)%n",
         store, (System.nanoTime() - changed) / 1_000_000, Duration.ofSeconds(15).toSeconds());
     for (String nb : List.of("nb1", "nb2", "nb3")) {

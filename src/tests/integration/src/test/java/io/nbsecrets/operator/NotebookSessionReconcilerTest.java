@@ -130,7 +130,10 @@ class NotebookSessionReconcilerTest {
     String secretName = record.secretName("nb").orElseThrow();
     assertThat(client.secrets().inNamespace(NS).withName(secretName).get()).isNotNull();
     assertThat(Workload.mountsSecret(sts, secretName)).isTrue();
-    assertThat(record.manifest()).containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 1));
+    assertThat(record.manifest())
+        .usingRecursiveFieldByFieldElementComparatorIgnoringFields("created")
+        .containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 1));
+    assertThat(record.manifest().get(0).created()).isNotNull();
     assertThat(Workload.supersededSecret(sts)).isNull();
 
     var status = reread(session).getStatus();
@@ -484,7 +487,10 @@ class NotebookSessionReconcilerTest {
     assertThat(snapshotsTaken()).isEqualTo(taken + 1);
     StatefulSet rewritten = only(StatefulSet.class);
     SnapshotRecord record = SnapshotRecords.ofWorkload(rewritten).orElseThrow();
-    assertThat(record.manifest()).containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 2));
+    assertThat(record.manifest())
+        .usingRecursiveFieldByFieldElementComparatorIgnoringFields("created")
+        .containsExactly(new Snapshot.ManifestEntry("TOKEN", "TOKEN", 2));
+    assertThat(record.manifest().get(0).created()).isNotNull();
     String secretName = only(Secret.class).getMetadata().getName();
     assertThat(secretName).isNotEqualTo(old);
     assertThat(record.secretName("nb")).hasValue(secretName);
