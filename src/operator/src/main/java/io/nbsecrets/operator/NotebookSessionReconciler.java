@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -84,11 +85,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
   private record Observed(
       List<SnapshotRecord> records, StatefulSet sts, Service service, Pod pod, Set<Event> events) {
     static Observed of(NotebookSession session, Context<NotebookSession> context) {
-      StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+      StatefulSet sts = named(session, context, StatefulSet.class);
       return new Observed(
           SnapshotStep.owned(session, sts, context.getSecondaryResources(ConfigMap.class)),
           sts,
-          context.getSecondaryResource(Service.class).orElse(null),
+          named(session, context, Service.class),
           SessionPods.ofSession(
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class)),
           context.getSecondaryResources(Event.class));
@@ -103,6 +104,20 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           && !SessionStatusAggregator.podReady(sts)
           && PodMountFailures.of(pod, events);
     }
+  }
+
+  /**
+   * The session's own object of a kind, by its name (the session's): the cache indexes under the
+   * session every object that names it as owner, and a copy someone made of one (a Service copied
+   * with {@code kubectl get -o yaml}, renamed and applied) carries the same owner reference.
+   */
+  static <R extends HasMetadata> R named(
+      NotebookSession session, Context<NotebookSession> context, Class<R> type) {
+    String name = session.getMetadata().getName();
+    return context.getSecondaryResources(type).stream()
+        .filter(r -> name.equals(r.getMetadata().getName()))
+        .findFirst()
+        .orElse(null);
   }
 
   @Override
@@ -204,7 +219,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       KubernetesClient client = context.getClient();
-      StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+      StatefulSet sts = named(session, context, StatefulSet.class);
       Pod pod =
           SessionPods.ofSession(
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class));

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
@@ -22,7 +26,83 @@ import org.junit.jupiter.api.Test;
 class SessionChangeTest extends SessionLifecycle {
   @Override
   List<String> users() {
-    return List.of("carol", "dave", "erin");
+    return List.of("carol", "dave", "erin", "frank");
+  }
+
+  /**
+   * Copies of a session's Service and StatefulSet made by hand ({@code kubectl get -o yaml},
+   * renamed, applied) keep its owner reference and labels, so the caches index them under the
+   * session too. The session's own are still told apart, by name: its changes are reconciled as
+   * before, and the copies are left alone.
+   */
+  @Test
+  void copiesOfTheSessionsServiceAndStatefulSetAreNotTakenForItsOwn() throws Exception {
+    String a = plaintext("frank-a");
+    String b = plaintext("frank-b");
+    putSecret("frank", "A", a);
+    putSecret("frank", "B", b);
+    create(newSession("frank", "nb", "frank", new SecretItem("A", null)));
+    awaitReady("frank", "nb");
+    Service service = client.services().inNamespace("frank").withName("nb").get();
+    client
+        .resource(
+            new ServiceBuilder(service)
+                .editMetadata()
+                .withName("nb-copy")
+                .withUid(null)
+                .withResourceVersion(null)
+                .withCreationTimestamp(null)
+                .endMetadata()
+                .editSpec()
+                .withClusterIP(null)
+                .withClusterIPs()
+                .endSpec()
+                .withStatus(null)
+                .build())
+        .create();
+    StatefulSet sts = client.apps().statefulSets().inNamespace("frank").withName("nb").get();
+    client
+        .resource(
+            new StatefulSetBuilder(sts)
+                .editMetadata()
+                .withName("nb-copy")
+                .withUid(null)
+                .withResourceVersion(null)
+                .withCreationTimestamp(null)
+                .endMetadata()
+                .editSpec()
+                .withReplicas(0)
+                .endSpec()
+                .withStatus(null)
+                .build())
+        .create();
+
+    select("frank", "nb", new SecretItem("A", null), new SecretItem("B", null));
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              NotebookSession s = get("frank", "nb");
+              assertThat(s.getStatus().getObservedGeneration()).isEqualTo(2L);
+              assertThat(s.getStatus().getSecrets())
+                  .extracting(MountedSecret::getName)
+                  .containsExactly("A", "B");
+              assertThat(files("frank", "nb")).containsOnly(Map.entry("A", a), Map.entry("B", b));
+            });
+    NotebookSession ready = awaitReady("frank", "nb");
+    assertThat(condition(ready, Conditions.READY).orElseThrow().getReason())
+        .isEqualTo("SessionReady");
+    assertThat(client.services().inNamespace("frank").withName("nb-copy").get()).isNotNull();
+    assertThat(
+            client
+                .apps()
+                .statefulSets()
+                .inNamespace("frank")
+                .withName("nb-copy")
+                .get()
+                .getSpec()
+                .getReplicas())
+        .isZero();
   }
 
   @Test
