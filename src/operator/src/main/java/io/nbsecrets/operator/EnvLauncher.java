@@ -86,14 +86,23 @@ final class EnvLauncher {
     return command;
   }
 
-  /** In memory, sized like the files' volume: the variables are some of the same values. */
+  /**
+   * In memory, sized for the worst case of the variables' file: a value is at most three quarters
+   * of its sealed token, and each of its bytes takes at most four in the file (a single quote is
+   * written {@code '\''}); each line adds {@code export NAME='...'}. A session of up to 256 KiB of
+   * sealed values keeps the 1 MiB it always had.
+   */
   static Volume envVolume(long sealedBytes) {
+    long worst = sealedBytes * 3 + ENV_LINES_BYTES;
     return new VolumeBuilder()
         .withName(Workload.ENV_VOLUME)
         .withNewEmptyDir()
         .withMedium("Memory")
-        .withSizeLimit(new Quantity(WorkloadVolumes.volumeSizeMi(sealedBytes) + "Mi"))
+        .withSizeLimit(new Quantity(Math.max(1, (worst + (1 << 20) - 1) >> 20) + "Mi"))
         .endEmptyDir()
         .build();
   }
+
+  /** Room for every line's {@code export NAME='} and {@code '}: over a thousand long names. */
+  static final long ENV_LINES_BYTES = 256 << 10;
 }

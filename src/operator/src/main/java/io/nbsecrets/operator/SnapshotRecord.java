@@ -40,13 +40,19 @@ public record SnapshotRecord(
 
   /**
    * The name of the record's Secret, derived from what the record says the snapshot holds; empty
-   * when the record names another Secret (a forged or damaged record, never followed).
+   * when the record names another Secret or its manifest cannot be read (a forged or damaged
+   * record, never followed, and deleted with the superseded ones).
    */
   public Optional<String> secretName(String session) {
-    String derived =
-        live()
-            ? SessionSecrets.liveName(session)
-            : SessionSecrets.name(session, selectionHash, manifest(), manifestInSecret());
+    String derived;
+    try {
+      derived =
+          live()
+              ? SessionSecrets.liveName(session)
+              : SessionSecrets.name(session, selectionHash, manifest(), manifestInSecret());
+    } catch (IllegalStateException damaged) {
+      return Optional.empty();
+    }
     return derived.equals(data.get(SnapshotRecords.SECRET))
         ? Optional.of(derived)
         : Optional.empty();

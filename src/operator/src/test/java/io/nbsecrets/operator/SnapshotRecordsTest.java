@@ -130,6 +130,25 @@ class SnapshotRecordsTest {
   }
 
   @Test
+  void aConfigMapRecordWhoseManifestDoesNotReadIsNeverFollowed() {
+    SnapshotRecord record = SnapshotRecords.desired(SESSION, SNAPSHOT, 1);
+    for (String manifest : List.of("{oops", "[{\"name\":\"A\",\"version\":\"one\"}]")) {
+      Map<String, String> damaged = new LinkedHashMap<>(record.data());
+      damaged.put(SnapshotRecords.MANIFEST, manifest);
+      io.fabric8.kubernetes.api.model.ConfigMap carrier =
+          new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+              .withNewMetadata()
+              .withName(record.name())
+              .addToAnnotations(Labels.SELECTION_HASH, record.selectionHash())
+              .endMetadata()
+              .withData(damaged)
+              .build();
+      // Not an error that stops every pass: a record not followed, deleted with the superseded.
+      assertThat(SnapshotRecords.of(carrier).secretName("nb")).as(manifest).isEmpty();
+    }
+  }
+
+  @Test
   void theStatefulSetNamesTheSecretItMountedBeforeUntilTheNextSnapshot() {
     SnapshotRecord first = SnapshotRecords.desired(SESSION, SNAPSHOT, 1);
     String firstSecret = first.secretName("nb").orElseThrow();

@@ -284,12 +284,39 @@ class WorkloadStepsTest {
     Volume env = launched.getVolumes().get(launched.getVolumes().size() - 1);
     assertThat(env.getName()).isEqualTo(Workload.ENV_VOLUME);
     assertThat(env.getEmptyDir().getMedium()).isEqualTo("Memory");
-    assertThat(env.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("6Mi"));
+    assertThat(env.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("10Mi"));
 
     // Nothing else differs from the same session exporting nothing.
     StatefulSet withEnv = Workload.statefulSet(in);
     assertThat(Workload.desiredHash(withEnv))
         .isNotEqualTo(Workload.desiredHash(Workload.statefulSet(plain)));
+  }
+
+  /**
+   * The variables' file of values made of single quotes only, the worst case (each written as four
+   * bytes), fits the in-memory volume sized from the sealed values alone.
+   */
+  @Test
+  void theVariablesVolumeHoldsValuesOfSingleQuotesOnly() throws Exception {
+    io.nbsecrets.crypto.Fernet fernet =
+        io.nbsecrets.crypto.Fernet.fromKey(io.nbsecrets.crypto.Fernet.generateKey());
+    for (int values : new int[] {1, 8, 40}) {
+      java.util.Map<String, String> variables = new java.util.LinkedHashMap<>();
+      long sealed = 0;
+      for (int i = 0; i < values; i++) {
+        String value = "'".repeat(io.nbsecrets.init.EnvFile.MAX_ENTRY_BYTES - 16);
+        sealed += fernet.encrypt(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)).length();
+        variables.put("QUOTES_" + i, value);
+      }
+      long file =
+          io.nbsecrets.init.EnvFile.render(variables)
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+              .length;
+      Quantity limit = EnvLauncher.envVolume(sealed).getEmptyDir().getSizeLimit();
+      assertThat(Quantity.getAmountInBytes(limit).longValue())
+          .as("%d values of quotes: a file of %d bytes from %d sealed", values, file, sealed)
+          .isGreaterThanOrEqualTo(file);
+    }
   }
 
   @Test
