@@ -60,6 +60,9 @@ public final class ApiServer implements AutoCloseable {
   public static final String ROUTE_LIMITS = "/api/v1/limits";
   public static final String METRIC_REQUESTS = "nbsecrets.api.requests";
 
+  /** How long an answer of {@code /readyz} is reused (see {@link Probes#cached}). */
+  static final java.time.Duration READINESS_TTL = java.time.Duration.ofSeconds(1);
+
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Logger accessLog = LoggerFactory.getLogger("io.nbsecrets.api.access");
 
@@ -110,7 +113,10 @@ public final class ApiServer implements AutoCloseable {
     all.addAll(
         Probes.routes(
             Optional::empty,
-            () -> ready(readiness),
+            // Anyone may ask (no token): the store is asked at most once per READINESS_TTL.
+            b.readinessCached
+                ? Probes.cached(() -> ready(readiness), READINESS_TTL, System::nanoTime)
+                : () -> ready(readiness),
             registry instanceof PrometheusMeterRegistry p ? p : null));
     for (Route route : all) {
       endpoint.route(route);
@@ -262,6 +268,7 @@ public final class ApiServer implements AutoCloseable {
     private SessionPodResolver podResolver;
     private MeterRegistry registry;
     private BooleanSupplier readiness;
+    private boolean readinessCached = true;
     private Audit audit = Audit.systemClock();
     private SessionUsage sessionUsage = SessionUsage.UNKNOWN;
     private final HttpEndpoint.Builder http = HttpEndpoint.builder("nbsecrets-api").port(8080);
@@ -325,6 +332,15 @@ public final class ApiServer implements AutoCloseable {
     public Builder sessionUsage(SessionUsage sessionUsage) {
       this.sessionUsage = Objects.requireNonNull(sessionUsage, "sessionUsage");
       return this;
+    }
+
+    /**
+     * Overrides the readiness check (default: one cheap store read), whose answer is reused for
+     * {@link #READINESS_TTL}; {@code cached} false: asked on every probe.
+     */
+    public Builder readiness(BooleanSupplier readiness, boolean cached) {
+      this.readinessCached = cached;
+      return readiness(readiness);
     }
 
     /** Overrides the readiness check (default: one cheap store read per probe). */

@@ -89,9 +89,37 @@ public final class SecretService {
             .getBytes(StandardCharsets.US_ASCII);
     DataKeyWrapper key = sessionKey.get();
     String sealed = Envelope.seal(key, user, name, inner);
+    requireStoreHolds(value.length, sealed);
     PutResult result = store.put(user, name, sealed, config.maxSecretsPerUser());
     resealIfTheKeyChanged(user, name, key, sealed, inner);
     return result;
+  }
+
+  /**
+   * Refuses, before anything is written, a value whose record is longer than the store holds (the
+   * {@code kubernetes} store keeps a record in one Secret, 1 MiB): a value's record takes about 1.8
+   * times its bytes, both layers encoded, so {@code api.maxValueBytes} may allow more than the
+   * store can hold.
+   */
+  private void requireStoreHolds(int valueBytes, String sealed) {
+    long max = store.maxSealedBytes();
+    long bytes = sealed.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > max) {
+      long fits = Math.max(0, (long) valueBytes * max / bytes - 4096);
+      throw new ApiException(
+          413,
+          "value_too_large",
+          "value is "
+              + valueBytes
+              + " bytes, "
+              + bytes
+              + " once encrypted, and the secret store holds records of at most "
+              + max
+              + " bytes (values up to about "
+              + fits
+              + " bytes): store a smaller value (and an administrator may lower api.maxValueBytes"
+              + " to match)");
+    }
   }
 
   /**

@@ -2,9 +2,13 @@ package io.nbsecrets.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +28,43 @@ public final class Probes {
   public interface Check extends Supplier<Optional<String>> {}
 
   private Probes() {}
+
+  /**
+   * {@code check}, its answer reused for {@code ttl}: probes that anyone may send (they need no
+   * token) then cost what they check (a store, say) at most once per {@code ttl}, however many
+   * arrive. While one caller checks again, the others get the answer before it rather than wait
+   * (and hold a thread) behind a slow check; only the very first check is waited for.
+   */
+  public static Check cached(Check check, Duration ttl, LongSupplier nanoTime) {
+    long ttlNanos = ttl.toNanos();
+    ReentrantLock lock = new ReentrantLock();
+    AtomicReference<Answer> last = new AtomicReference<>();
+    return () -> {
+      Answer seen = last.get();
+      if (seen != null && nanoTime.getAsLong() - seen.atNanos() < ttlNanos) {
+        return seen.problem();
+      }
+      if (seen != null && !lock.tryLock()) {
+        return seen.problem();
+      }
+      if (seen == null) {
+        lock.lock();
+      }
+      try {
+        Answer now = last.get();
+        if (now != null && now != seen && nanoTime.getAsLong() - now.atNanos() < ttlNanos) {
+          return now.problem();
+        }
+        Optional<String> problem = check.get();
+        last.set(new Answer(problem, nanoTime.getAsLong()));
+        return problem;
+      } finally {
+        lock.unlock();
+      }
+    };
+  }
+
+  private record Answer(Optional<String> problem, long atNanos) {}
 
   /**
    * The three routes.

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.nbsecrets.model.ObjectKeys;
 import io.nbsecrets.util.Bytes;
+import io.nbsecrets.util.Counts;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -972,13 +973,36 @@ public final class KubernetesSecretStore implements SecretStore {
   }
 
   /** Base64 of the UTF-8 of {@code value}; refuses strings that are not valid Unicode. */
+  /**
+   * The most a Secret's data may hold, in bytes (decoded), as the API server checks it ({@code
+   * MaxSecretSize}, 1 MiB): a record is one Secret of one data key.
+   */
+  public static final long MAX_SECRET_DATA_BYTES = 1 << 20;
+
+  @Override
+  public long maxSealedBytes() {
+    return MAX_SECRET_DATA_BYTES;
+  }
+
   private static String encode(String value, String what) {
+    byte[] bytes;
     try {
-      return Base64.getEncoder().encodeToString(Bytes.strictUtf8(value));
+      bytes = Bytes.strictUtf8(value);
     } catch (IllegalArgumentException e) {
       throw new StoreException(
           "kubernetes store: the value of " + what + " is not valid Unicode (lone surrogate)");
     }
+    if (bytes.length > MAX_SECRET_DATA_BYTES) {
+      throw new StoreException(
+          "kubernetes store: "
+              + what
+              + " is "
+              + Counts.of(bytes.length, "byte")
+              + " sealed, over the "
+              + Counts.of(MAX_SECRET_DATA_BYTES, "byte")
+              + " a Kubernetes Secret holds; nothing was written");
+    }
+    return Base64.getEncoder().encodeToString(bytes);
   }
 
   private String decode(Map<String, String> data, String key, String objectName) {

@@ -36,6 +36,14 @@ public interface SecretStore extends AutoCloseable {
   }
 
   /**
+   * The longest sealed record, in bytes of UTF-8, the store can hold; {@link Long#MAX_VALUE} when
+   * it sets no limit of its own. A longer one is refused before anything is written.
+   */
+  default long maxSealedBytes() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
    * Creates the secret (version 1) or replaces its sealed value (version + 1), atomically: two
    * concurrent puts of one name both succeed, one after the other, and neither is lost or torn.
    *

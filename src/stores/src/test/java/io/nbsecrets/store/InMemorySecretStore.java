@@ -39,6 +39,18 @@ public final class InMemorySecretStore implements SecretStore {
     this.available = available;
   }
 
+  private volatile long maxSealedBytes = Long.MAX_VALUE;
+
+  /** Holds records of at most {@code max} bytes from now on, as a backend with a limit would. */
+  public void setMaxSealedBytes(long max) {
+    this.maxSealedBytes = max;
+  }
+
+  @Override
+  public long maxSealedBytes() {
+    return maxSealedBytes;
+  }
+
   /** This store, now saying that {@link #getAll} reads all of a user's records at once. */
   public InMemorySecretStore readingAllAtOnce() {
     this.allAtOnce = true;

@@ -176,7 +176,8 @@ class ApiOptionsTest {
                             Thread.currentThread().interrupt();
                             return false;
                           }
-                        }));
+                        },
+                        false));
     try {
       List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
       for (int i = 0; i < 2; i++) {

@@ -1,6 +1,7 @@
 package io.nbsecrets.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbsecrets.api.ApiFixture.Reply;
@@ -251,6 +252,31 @@ class SecretsApiTest {
     assertThat(f.store.list(user)).extracting(m -> m.name()).containsExactly("b", "max");
   }
 
+  /**
+   * A value the configured limit allows but whose record the store cannot hold (the kubernetes
+   * store's Secret of 1 MiB, with a limit raised towards it) is refused before anything is written,
+   * with a 413 that names both sizes and the largest value that fits, which then fits.
+   */
+  @Test
+  void aValueWhoseRecordTheStoreCannotHoldIsRefusedUpFront() throws Exception {
+    try (ApiFixture big = new ApiFixture(ApiConfig.defaults().withMaxValueBytes(1 << 20))) {
+      big.store.setMaxSealedBytes(io.nbsecrets.store.KubernetesSecretStore.MAX_SECRET_DATA_BYTES);
+      String user = newUser();
+      String token = big.userToken(user);
+      ApiFixture.Reply refused = big.put("large", token, "a".repeat(700_000));
+      assertError(refused, 413, "value_too_large", "value is 700000 bytes, ");
+      String message = refused.json().get("message").asText();
+      assertThat(message).contains("the secret store holds records of at most 1048576 bytes");
+      java.util.regex.Matcher fits =
+          java.util.regex.Pattern.compile("values up to about (\\d+) bytes").matcher(message);
+      assertThat(fits.find()).as(message).isTrue();
+      int largest = Integer.parseInt(fits.group(1));
+      assertThat(largest).isBetween(500_000, 600_000);
+      assertThat(big.store.list(user)).isEmpty();
+      assertThat(big.put("large", token, "a".repeat(largest)).status()).isEqualTo(201);
+    }
+  }
+
   @Test
   void oversizedBodyIsRefusedWithoutReadingIt() throws Exception {
     // Declares 100 MB and sends a few bytes: the answer comes at once, from the header alone.
@@ -389,7 +415,10 @@ class SecretsApiTest {
     String token = f.userToken(newUser());
     f.store.setAvailable(false);
     try {
-      assertError(f.get("/readyz", null), 503, "not_ready", "store");
+      // Its answer is reused for up to a second (anyone may ask): not ready within that.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(() -> assertError(f.get("/readyz", null), 503, "not_ready", "store"));
       assertError(f.get("/api/v1/secrets", token), 503, "store_unavailable", "try again");
       Reply put = f.put("x", token, "v");
       assertError(put, 503, "store_unavailable", "try again");
@@ -398,7 +427,9 @@ class SecretsApiTest {
     } finally {
       f.store.setAvailable(true);
     }
-    assertThat(f.get("/readyz", null).status()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(f.get("/readyz", null).status()).isEqualTo(200));
     assertThat(f.put("x", token, "v").status()).isEqualTo(201);
   }
 
