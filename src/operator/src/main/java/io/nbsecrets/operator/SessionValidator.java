@@ -1,6 +1,8 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.nbsecrets.model.EnvNames;
 import io.nbsecrets.model.MountPaths;
 import io.nbsecrets.model.NotebookSession;
@@ -8,6 +10,7 @@ import io.nbsecrets.model.NotebookSessionSpec;
 import io.nbsecrets.model.SecretItem;
 import io.nbsecrets.model.SecretNames;
 import io.nbsecrets.model.SecretsSpec;
+import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -52,6 +55,7 @@ public final class SessionValidator {
     if (spec.getImage() == null || spec.getImage().isBlank()) {
       throw invalid("spec.image is required");
     }
+    validateResources(spec.getResources());
     if (spec.getSecrets() == null) {
       return;
     }
@@ -134,6 +138,62 @@ public final class SessionValidator {
           Reason.COMMAND_REQUIRED,
           NotebookSessionSpec.COMMAND_FOR_ENV_MESSAGE);
     }
+  }
+
+  /**
+   * {@code spec.resources} as the API server would check it in the pod: every quantity readable,
+   * and no request above its limit. Refused here, the session says which; refused by the API
+   * server, it would say it of the StatefulSet's pod template, after the Secret was written.
+   */
+  static void validateResources(ResourceRequirements resources) throws SessionFailure {
+    if (resources == null) {
+      return;
+    }
+    Map<String, BigDecimal> limits = amounts("limits", resources.getLimits());
+    Map<String, BigDecimal> requests = amounts("requests", resources.getRequests());
+    for (var request : requests.entrySet()) {
+      BigDecimal limit = limits.get(request.getKey());
+      if (limit != null && request.getValue().compareTo(limit) > 0) {
+        throw invalid(
+            "spec.resources.requests."
+                + request.getKey()
+                + " ("
+                + resources.getRequests().get(request.getKey())
+                + ") is more than spec.resources.limits."
+                + request.getKey()
+                + " ("
+                + resources.getLimits().get(request.getKey())
+                + "): a request may not exceed its limit");
+      }
+    }
+  }
+
+  private static Map<String, BigDecimal> amounts(String kind, Map<String, Quantity> quantities)
+      throws SessionFailure {
+    Map<String, BigDecimal> amounts = new HashMap<>();
+    if (quantities == null) {
+      return amounts;
+    }
+    for (var q : quantities.entrySet()) {
+      BigDecimal amount;
+      try {
+        amount = q.getValue() == null ? null : Quantity.getAmountInBytes(q.getValue());
+      } catch (RuntimeException e) {
+        amount = null;
+      }
+      if (amount == null || amount.signum() < 0) {
+        throw invalid(
+            "spec.resources."
+                + kind
+                + "."
+                + q.getKey()
+                + " ("
+                + q.getValue()
+                + ") is not a quantity (such as 500m, 2, 512Mi or 1Gi)");
+      }
+      amounts.put(q.getKey(), amount);
+    }
+    return amounts;
   }
 
   /** The names of the spec's plain {@code env} entries. */

@@ -202,7 +202,15 @@ final class WorkloadStep {
       desiredService.getSpec().setClusterIPs(actualService.getSpec().getClusterIPs());
     }
     desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
-    R updated = client.resource(desired).update();
+    R updated;
+    try {
+      updated = client.resource(desired).update();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 422) {
+        throw refused(desired, e);
+      }
+      throw e;
+    }
     caches.updated(session, updated, actual);
     LOG.info("updated {} {}", desired.getKind(), desired.getMetadata().getName());
     return updated;
@@ -221,6 +229,23 @@ final class WorkloadStep {
   }
 
   /**
+   * An API server's refusal ({@code 422 Invalid}) of what the session's spec made, a value it does
+   * not accept in the pod say, as the session's {@link Reason#INVALID_SPEC}, in its words.
+   */
+  static SessionFailure refused(HasMetadata desired, KubernetesClientException e) {
+    String detail = e.getStatus() == null ? null : e.getStatus().getMessage();
+    return new SessionFailure(
+        SessionFailure.Scope.WORKLOAD,
+        Reason.INVALID_SPEC,
+        "the API server refused the session's "
+            + desired.getKind()
+            + " "
+            + desired.getMetadata().getName()
+            + " made from this spec: "
+            + (detail == null ? "422 Invalid" : detail));
+  }
+
+  /**
    * Creates an object that should not exist yet; if it does (a stale cache), uses it when it is the
    * session's ({@link Adoption#ours}).
    */
@@ -232,6 +257,9 @@ final class WorkloadStep {
       caches.created(session, created);
       return created;
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 422) {
+        throw refused(desired, e);
+      }
       if (e.getCode() != 409) {
         throw e;
       }

@@ -84,6 +84,36 @@ class ConditionsAndValidationTest {
     assertThat(failure(longName).getMessage()).contains("52");
   }
 
+  @Test
+  void resourcesAreCheckedAsThePodWouldBe() {
+    NotebookSession over = Sessions.session("alice", "nb", "alice", "A");
+    over.getSpec()
+        .setResources(
+            new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("2Gi"))
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("500m"))
+                .addToLimits("cpu", new io.fabric8.kubernetes.api.model.Quantity("1"))
+                .build());
+    assertThat(failure(over).getMessage())
+        .isEqualTo(
+            "spec.resources.requests.memory (2Gi) is more than spec.resources.limits.memory (1Gi):"
+                + " a request may not exceed its limit");
+    over.getSpec()
+        .getResources()
+        .getRequests()
+        .put("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"));
+    assertThat(failure(over)).isNull();
+    over.getSpec()
+        .getResources()
+        .getLimits()
+        .put("cpu", new io.fabric8.kubernetes.api.model.Quantity("lots"));
+    assertThat(failure(over).getMessage())
+        .isEqualTo(
+            "spec.resources.limits.cpu (lots) is not a quantity (such as 500m, 2, 512Mi or 1Gi)");
+    assertThat(failure(over).reason()).isEqualTo(Reason.INVALID_SPEC.value());
+  }
+
   private static NotebookSession withEnv(List<String> command, SecretItem... items) {
     NotebookSession s = Sessions.session("alice", "nb", "alice");
     s.getSpec().setSecrets(new SecretsSpec(null, null, List.of(items)));

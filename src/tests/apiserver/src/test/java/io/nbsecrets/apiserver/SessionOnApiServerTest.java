@@ -957,6 +957,41 @@ class SessionOnApiServerTest {
     assertThat(sealed.getData()).hasSize(1001);
   }
 
+  /**
+   * A value the CRD lets through but the API server refuses in the pod (a toleration's operator
+   * other than Exists or Equal): the session says InvalidSpec in the API server's words, naming the
+   * field, not a generic error; and no StatefulSet exists.
+   */
+  @Test
+  @Order(14)
+  void aSpecTheApiServerRefusesInThePodIsReportedAsInvalidSpecInItsWords() throws Exception {
+    secret("alice", "refused");
+    String yaml =
+        sessionYaml(alice, "refused", "alice", List.of("refused"))
+            .replace(
+                "  image: quay.io/jupyter/minimal-notebook:2024-12-02\n",
+                "  image: quay.io/jupyter/minimal-notebook:2024-12-02\n"
+                    + "  tolerations:\n"
+                    + "  - key: gpu\n"
+                    + "    operator: Sometimes\n"
+                    + "    effect: NoSchedule\n");
+    assertThat(yaml).contains("operator: Sometimes");
+    chart.apply("launcher", yaml);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(alice, "refused", "Ready"))
+                    .containsEntry("status", "False")
+                    .containsEntry("reason", "InvalidSpec"));
+    assertThat((String) condition(alice, "refused", "Ready").get("message"))
+        .startsWith(
+            "the API server refused the session's StatefulSet refused made from this spec: ")
+        .contains("tolerations[0].operator")
+        .contains("Sometimes");
+    assertThat(admin.apps().statefulSets().inNamespace(alice).withName("refused").get()).isNull();
+  }
+
   @Test
   @Order(14)
   void anInitStepThatFailsShowsItsOwnReasonOnTheSession() throws Exception {
