@@ -990,6 +990,11 @@ class SessionOnApiServerTest {
         .contains("tolerations[0].operator")
         .contains("Sometimes");
     assertThat(admin.apps().statefulSets().inNamespace(alice).withName("refused").get()).isNull();
+    admin
+        .genericKubernetesResources("nbsecrets.io/v1alpha1", "NotebookSession")
+        .inNamespace(alice)
+        .withName("refused")
+        .delete();
   }
 
   @Test
