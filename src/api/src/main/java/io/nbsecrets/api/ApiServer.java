@@ -89,7 +89,8 @@ public final class ApiServer implements AutoCloseable {
         b.http
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)
             // Every route with a body needs a bearer token: one without is refused before its
-            // body is read, so an anonymous client never gets a body buffered.
+            // body is read. A token is checked once the body has come (the check may block), so
+            // each client address may hold only its share of the bodies' budget meanwhile.
             .beforeBody(Callers::bearer)
             .errors(this::error)
             .onAnswered(this::record);

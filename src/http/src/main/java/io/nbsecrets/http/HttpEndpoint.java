@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -168,6 +169,10 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Consumer<Exchange> beforeBody;
     private final AtomicLong buffered = new AtomicLong();
     private final long bodyBudget;
+    private final long addressBudget;
+
+    /** The body bytes each address holds now; an address holding none has no entry. */
+    private final Map<String, Long> heldByAddress = new ConcurrentHashMap<>();
 
     Routing(Builder b, Scheduler scheduler, ConnectionGuard guard) {
       this.routes = List.copyOf(b.routes);
@@ -181,6 +186,10 @@ public final class HttpEndpoint implements AutoCloseable {
       this.guard = guard;
       this.beforeBody = b.beforeBody;
       this.bodyBudget = b.bodyBudget > 0 ? b.bodyBudget : Math.max(32L << 20, 2L * b.maxBodyBytes);
+      this.addressBudget =
+          b.addressBudget > 0
+              ? Math.min(b.addressBudget, bodyBudget)
+              : Math.min(bodyBudget, Math.max(bodyBudget / 4, 2L * b.maxBodyBytes));
       AtomicInteger threads = new AtomicInteger();
       this.blocking =
           new ThreadPoolExecutor(
@@ -210,7 +219,7 @@ public final class HttpEndpoint implements AutoCloseable {
       Connection connection = request.getConnectionMetaData().getConnection();
       guard.requestStarted(connection);
       Scheduler.Task[] timeout = new Scheduler.Task[1];
-      BodyLease lease = new BodyLease();
+      BodyLease lease = new BodyLease(Request.getRemoteAddr(request));
       Exchange exchange =
           new Exchange(
               request,
@@ -400,15 +409,34 @@ public final class HttpEndpoint implements AutoCloseable {
      * given back it takes no more: a body still arriving after the answer is refused.
      */
     private final class BodyLease {
+      private final String address;
       private long held;
       private boolean released;
+
+      BodyLease(String address) {
+        this.address = address == null ? "" : address;
+      }
 
       synchronized boolean take(long bytes) {
         if (released) {
           return false;
         }
+        // An address's share first: the bodies of one client (a token is checked once its body
+        // has come) never hold the whole budget, whatever they declare or how slowly they send.
+        boolean[] fits = new boolean[1];
+        heldByAddress.compute(
+            address,
+            (a, now) -> {
+              long after = (now == null ? 0 : now) + bytes;
+              fits[0] = after <= addressBudget;
+              return fits[0] ? Long.valueOf(after) : now;
+            });
+        if (!fits[0]) {
+          return false;
+        }
         if (buffered.addAndGet(bytes) > bodyBudget) {
           buffered.addAndGet(-bytes);
+          giveBack(bytes);
           return false;
         }
         held += bytes;
@@ -418,7 +446,15 @@ public final class HttpEndpoint implements AutoCloseable {
       synchronized void release() {
         released = true;
         buffered.addAndGet(-held);
+        giveBack(held);
         held = 0;
+      }
+
+      private void giveBack(long bytes) {
+        if (bytes > 0) {
+          heldByAddress.computeIfPresent(
+              address, (a, now) -> now - bytes <= 0 ? null : Long.valueOf(now - bytes));
+        }
       }
     }
 
@@ -545,6 +581,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private Consumer<Exchange> onAnswered = e -> {};
     private int maxBodyBytes = 64 * 1024;
     private long bodyBudget;
+    private long addressBudget;
     private Consumer<Exchange> beforeBody = e -> {};
     private Function<Integer, HttpError> bodyTooLarge =
         cap ->
@@ -617,6 +654,16 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     public Builder bodyBudget(long bytes) {
       this.bodyBudget = bytes;
+      return this;
+    }
+
+    /**
+     * The most bytes of request bodies one client address holds at once (default: a quarter of the
+     * budget, at least twice the largest body), so that one client's slow or stalled bodies leave
+     * the others room; a body that would pass it gets 503.
+     */
+    public Builder bodyBudgetPerAddress(long bytes) {
+      this.addressBudget = bytes;
       return this;
     }
 

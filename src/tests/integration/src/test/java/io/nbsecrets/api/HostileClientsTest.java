@@ -200,6 +200,42 @@ class HostileClientsTest {
     }
   }
 
+  /**
+   * One address's stalled bodies (a token is checked only once its body has come, so anyone with a
+   * token-shaped header gets this far) hold at most its share of the budget: another address's PUT
+   * still goes through, where the bodies alone would have taken the whole budget.
+   */
+  @Test
+  void oneAddressesStalledBodiesLeaveTheOthersRoom() throws Exception {
+    int budget = 1 << 20;
+    try (ApiFixture f =
+        new ApiFixture(
+            ApiConfig.defaults(),
+            b -> b.http(h -> h.bodyBudget(budget).bodyBudgetPerAddress(budget / 4)))) {
+      String token = f.userToken("share");
+      List<Socket> sockets = new ArrayList<>();
+      try {
+        // Ten bodies of 100,000 bytes sent of 200,000: 1.25 MiB of buffers, over the whole budget.
+        for (int i = 0; i < 10; i++) {
+          sockets.add(partialPut(f, token, 200_000, 100_000));
+        }
+        Thread.sleep(1_000);
+        int busy = 0;
+        for (Socket s : sockets) {
+          if (s.getInputStream().available() > 0) {
+            assertThat(readHead(s)).startsWith("HTTP/1.1 503").contains("\"busy\"");
+            busy++;
+          }
+        }
+        // Two fit in the address's quarter; the others are refused.
+        assertThat(busy).as("bodies refused for the address's share").isEqualTo(8);
+        assertThat(f.put("other", token, "x".repeat(100_000)).status()).isEqualTo(201);
+      } finally {
+        closeAll(sockets);
+      }
+    }
+  }
+
   @Test
   void contentTypeParametersAreParsedAsRfc9110SaysAndAForeignCharsetIsRefused() {
     try (ApiFixture f = new ApiFixture()) {
