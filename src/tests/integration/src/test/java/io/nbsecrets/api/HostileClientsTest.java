@@ -181,15 +181,7 @@ class HostileClientsTest {
         for (int i = 0; i < 10; i++) {
           sockets.add(partialPut(f, token, declared, 100_000));
         }
-        Thread.sleep(1_000);
-        int busy = 0;
-        for (Socket s : sockets) {
-          if (s.getInputStream().available() > 0) {
-            assertThat(readHead(s)).startsWith("HTTP/1.1 503").contains("\"busy\"");
-            busy++;
-          }
-        }
-        assertThat(busy).as("bodies refused for the budget").isBetween(1, 9);
+        assertThat(busyAnswers(sockets)).as("bodies refused for the budget").isBetween(1, 9);
       } finally {
         closeAll(sockets);
       }
@@ -219,16 +211,8 @@ class HostileClientsTest {
         for (int i = 0; i < 10; i++) {
           sockets.add(partialPut(f, token, 200_000, 100_000));
         }
-        Thread.sleep(1_000);
-        int busy = 0;
-        for (Socket s : sockets) {
-          if (s.getInputStream().available() > 0) {
-            assertThat(readHead(s)).startsWith("HTTP/1.1 503").contains("\"busy\"");
-            busy++;
-          }
-        }
         // Two fit in the address's quarter; the others are refused.
-        assertThat(busy).as("bodies refused for the address's share").isEqualTo(8);
+        assertThat(busyAnswers(sockets)).as("bodies refused for the address's share").isEqualTo(8);
         assertThat(f.put("other", token, "x".repeat(100_000)).status()).isEqualTo(201);
       } finally {
         closeAll(sockets);
@@ -387,6 +371,22 @@ class HostileClientsTest {
   private static Socket socket(ApiFixture f) throws IOException {
     URI uri = f.uri("/");
     return new Socket(InetAddress.getByName(uri.getHost()), uri.getPort(), OTHER_ADDRESS, 0);
+  }
+
+  /**
+   * How many of {@code sockets} were answered within a second, each with {@code 503 busy}: the
+   * bodies the server would not hold.
+   */
+  private static int busyAnswers(List<Socket> sockets) throws Exception {
+    Thread.sleep(1_000);
+    int busy = 0;
+    for (Socket s : sockets) {
+      if (s.getInputStream().available() > 0) {
+        assertThat(readHead(s)).startsWith("HTTP/1.1 503").contains("\"busy\"");
+        busy++;
+      }
+    }
+    return busy;
   }
 
   private static Socket partialPut(ApiFixture f, String token, int declared, int sent)

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.SecretItem;
@@ -43,39 +43,13 @@ class SessionChangeTest extends SessionLifecycle {
     putSecret("frank", "B", b);
     create(newSession("frank", "nb", "frank", new SecretItem("A", null)));
     awaitReady("frank", "nb");
-    Service service = client.services().inNamespace("frank").withName("nb").get();
-    client
-        .resource(
-            new ServiceBuilder(service)
-                .editMetadata()
-                .withName("nb-copy")
-                .withUid(null)
-                .withResourceVersion(null)
-                .withCreationTimestamp(null)
-                .endMetadata()
-                .editSpec()
-                .withClusterIP(null)
-                .withClusterIPs()
-                .endSpec()
-                .withStatus(null)
-                .build())
-        .create();
-    StatefulSet sts = client.apps().statefulSets().inNamespace("frank").withName("nb").get();
-    client
-        .resource(
-            new StatefulSetBuilder(sts)
-                .editMetadata()
-                .withName("nb-copy")
-                .withUid(null)
-                .withResourceVersion(null)
-                .withCreationTimestamp(null)
-                .endMetadata()
-                .editSpec()
-                .withReplicas(0)
-                .endSpec()
-                .withStatus(null)
-                .build())
-        .create();
+    Service service = copy(client.services().inNamespace("frank").withName("nb").get());
+    service.getSpec().setClusterIP(null);
+    service.getSpec().setClusterIPs(null);
+    client.resource(service).create();
+    StatefulSet sts = copy(client.apps().statefulSets().inNamespace("frank").withName("nb").get());
+    sts.getSpec().setReplicas(0);
+    client.resource(sts).create();
 
     select("frank", "nb", new SecretItem("A", null), new SecretItem("B", null));
     await()
@@ -103,6 +77,17 @@ class SessionChangeTest extends SessionLifecycle {
                 .getSpec()
                 .getReplicas())
         .isZero();
+  }
+
+  /** {@code original} as {@code kubectl get -o yaml} shows it, renamed {@code nb-copy}. */
+  private static <T extends HasMetadata> T copy(T original) {
+    T copy = Serialization.clone(original);
+    copy.getMetadata().setName("nb-copy");
+    copy.getMetadata().setUid(null);
+    copy.getMetadata().setResourceVersion(null);
+    copy.getMetadata().setCreationTimestamp(null);
+    copy.getMetadata().setManagedFields(null);
+    return copy;
   }
 
   @Test
