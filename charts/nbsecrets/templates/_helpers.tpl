@@ -197,21 +197,21 @@ seccompProfile:
     - operator
     - --namespace=$(POD_NAMESPACE)
     {{- with .Values.rbac.watchNamespaces }}
-    - --watch-namespaces={{ join "," . }}
+    - {{ printf "--watch-namespaces=%s" (join "," .) | quote }}
     {{- end }}
-    - --api-url={{ include "nbsecrets.apiUrl" . }}
+    - {{ printf "--api-url=%s" (include "nbsecrets.apiUrl" .) | quote }}
     {{- if eq .Values.api.tls.mode "none" }}
     - --insecure-api-http
     - --api-ca-configmap=
     {{- else }}
     - --api-ca-configmap=nbsecrets-api-ca-bundle
     {{- end }}
-    - --pod-token-audience={{ .Values.api.podTokenAudience }}
-    - --init-image={{ .Values.operator.initImage | default (include "nbsecrets.image" .) }}
+    - {{ printf "--pod-token-audience=%s" .Values.api.podTokenAudience | quote }}
+    - {{ printf "--init-image=%s" (.Values.operator.initImage | default (include "nbsecrets.image" .)) | quote }}
     - --session-uid={{ int64 .Values.operator.sessionUid }}
     - --session-gid={{ int64 .Values.operator.sessionGid }}
     {{- with .Values.keys.algorithm }}
-    - --key-algorithm={{ . }}
+    - {{ printf "--key-algorithm=%s" . | quote }}
     {{- end }}
     - --management-port={{ int .Values.operator.managementPort }}
     {{- if include "nbsecrets.leaderElection" . }}
@@ -276,13 +276,13 @@ seccompProfile:
     - api
     - --namespace=$(POD_NAMESPACE)
     {{- with .Values.rbac.watchNamespaces }}
-    - --watch-namespaces={{ join "," . }}
+    - {{ printf "--watch-namespaces=%s" (join "," .) | quote }}
     {{- end }}
     - --host=0.0.0.0
     - --port={{ int .Values.api.port }}
     - --max-value-bytes={{ int .Values.api.maxValueBytes }}
     - --max-secrets-per-user={{ int .Values.api.maxSecretsPerUser }}
-    - --pod-token-audience={{ .Values.api.podTokenAudience }}
+    - {{ printf "--pod-token-audience=%s" .Values.api.podTokenAudience | quote }}
     {{- if eq .Values.api.tls.mode "certManager" }}
     - --tls=files
     - --tls-dir=/etc/nbsecrets/tls
@@ -290,10 +290,10 @@ seccompProfile:
     - --tls=none
     {{- else }}
     - --tls=generate
-    - --tls-dns-name={{ include "nbsecrets.apiDnsNames" . }}
+    - {{ printf "--tls-dns-name=%s" (include "nbsecrets.apiDnsNames" .) | quote }}
     {{- end }}
     {{- with .Values.api.usernamePrefix }}
-    - --username-prefix={{ . }}
+    - {{ printf "--username-prefix=%s" . | quote }}
     {{- end }}
     {{- if .Values.api.allowServiceAccountUsers }}
     - --allow-service-account-users

@@ -22,9 +22,12 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Tag("apiserver")
 @ExtendWith(RealApiServer.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LeaderElectionOnApiServerTest {
   private static final String NS = "nbs-ha";
   private static final String DEPLOYMENT = "nbsecrets-ha";
@@ -69,6 +73,7 @@ class LeaderElectionOnApiServerTest {
   }
 
   @Test
+  @Order(1)
   void whenTheLeaderDiesTheOtherTakesOverAndNoSessionIsLostOrDuplicated() throws Exception {
     await().atMost(Sessions.WAIT).until(() -> holder() != null);
     String leader = holder();
@@ -162,6 +167,30 @@ class LeaderElectionOnApiServerTest {
           .singleElement()
           .isEqualTo(secretNameInStatus(session));
     }
+  }
+
+  /**
+   * Back to one replica by {@code helm upgrade}: the Deployment's strategy becomes Recreate (one
+   * operator at a time without leader election), and the upgrade is not refused for the rolling
+   * update settings the API server had filled in.
+   */
+  @Test
+  @Order(2)
+  void aReleaseGoesBackToOneOperatorByAnUpgrade() throws Exception {
+    chart.helm.run(
+        List.of(
+            "upgrade",
+            "nbsecrets-ha",
+            io.nbsecrets.dev.Helm.CHART.toString(),
+            "-n",
+            NS,
+            "--reuse-values",
+            "--set",
+            "operator.replicas=1"));
+    var deployment = chart.admin.apps().deployments().inNamespace(NS).withName(DEPLOYMENT).get();
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(deployment.getSpec().getStrategy().getRollingUpdate()).isNull();
   }
 
   private void edit(String session, UnaryOperator<GenericKubernetesResource> change) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -240,6 +241,60 @@ class ChartObjectsTest {
         assertThat(operatorArgs(objects)).doesNotContain("--leader-election");
       }
     }
+  }
+
+  /**
+   * An identity provider's prefix ends with a colon ({@code oidc:}), which YAML reads as a map key
+   * when the argument is not quoted: the arguments are strings whatever the values hold.
+   */
+  @Test
+  void aUsernamePrefixOrAudienceEndingWithAColonRendersAsOneArgument() {
+    List<HasMetadata> objects =
+        ChartRendering.objects(
+            "mode: split\napi: {usernamePrefix: \"oidc:\", podTokenAudience: \"aud: x:\"}\n",
+            Map.of());
+    List<String> apiArgs =
+        ChartRendering.ofType(objects, Deployment.class).stream()
+            .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+            .filter(c -> c.getName().equals("api"))
+            .flatMap(c -> c.getArgs().stream())
+            .toList();
+    assertThat(apiArgs).contains("--username-prefix=oidc:", "--pod-token-audience=aud: x:");
+    assertThat(operatorArgs(objects)).contains("--pod-token-audience=aud: x:");
+  }
+
+  /**
+   * The store's namespace (every user's records) and the CRD (every session) are kept when the
+   * release goes: by Helm, and by Argo CD for the namespace (neither pruned nor deleted with the
+   * Application).
+   */
+  @Test
+  void theStoreNamespaceAndTheCrdOutliveTheRelease() {
+    List<HasMetadata> objects = ChartRendering.objects("", Map.of());
+    Namespace store =
+        ChartRendering.ofType(objects, Namespace.class).stream()
+            .filter(n -> n.getMetadata().getName().equals("nbsecrets-store"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(store.getMetadata().getAnnotations())
+        .containsEntry("helm.sh/resource-policy", "keep")
+        .containsEntry("argocd.argoproj.io/sync-options", "Prune=false,Delete=false");
+    assertThat(crd(objects).getMetadata().getAnnotations())
+        .containsEntry("helm.sh/resource-policy", "keep");
+    HasMetadata notKept =
+        crd(
+            ChartRendering.objects(
+                "crds: {keep: false, annotations: {a.example/b: c}}\n", Map.of()));
+    assertThat(notKept.getMetadata().getAnnotations())
+        .containsEntry("a.example/b", "c")
+        .doesNotContainKey("helm.sh/resource-policy");
+  }
+
+  private static HasMetadata crd(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(o -> o.getKind().equals("CustomResourceDefinition"))
+        .findFirst()
+        .orElseThrow();
   }
 
   @ParameterizedTest(name = "mode {0}")
