@@ -156,6 +156,31 @@ class SecretsPageTest {
     screenshot("1-sign-in");
   }
 
+  /**
+   * Without its script (blocked, failed to load, or scripts off), the sign-in form submitted with
+   * Enter sends no token anywhere: not in the address (a GET form would have put it in the history
+   * and every proxy's log), not in a body.
+   */
+  @Test
+  @Order(1)
+  void withoutItsScriptTheSignInFormSendsNoToken() throws Exception {
+    ChromeDriver chrome = (ChromeDriver) browser;
+    chrome.executeCdpCommand("Network.enable", java.util.Map.of());
+    chrome.executeCdpCommand(
+        "Network.setBlockedURLs", java.util.Map.of("urls", List.of("*app.js")));
+    try {
+      browser.get(f.uri("/").toString());
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+      String secretToken = "no-script-token-" + java.util.UUID.randomUUID();
+      byId("token").sendKeys(secretToken, Keys.ENTER);
+      Thread.sleep(1_000);
+      assertThat(browser.getCurrentUrl()).doesNotContain(secretToken).doesNotContain("token=");
+      assertThat(browser.getPageSource()).doesNotContain(secretToken);
+    } finally {
+      chrome.executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
+    }
+  }
+
   @Test
   @Order(2)
   void aRefusedTokenSaysSoAndAGoodOneSignsInWithTheKeyboardAlone() throws Exception {
