@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
 class LogFormatTest {
 
   private static String logWith(String format) throws Exception {
+    return logWith(format, "took a snapshot of {} secrets", 2);
+  }
+
+  private static String logWith(String format, String message, Object... args) throws Exception {
     URL config = LogFormatTest.class.getClassLoader().getResource("logback.xml");
     assertThat(config).as("the shipped logback.xml").isNotNull();
     PrintStream saved = System.err;
@@ -37,7 +41,7 @@ class LogFormatTest {
       configurator.setContext(context);
       configurator.doConfigure(config);
       context.getMDCAdapter().put("session", "alice/notebook");
-      context.getLogger("io.nbsecrets.operator.X").info("took a snapshot of {} secrets", 2);
+      context.getLogger("io.nbsecrets.operator.X").info(message, args);
     } finally {
       context.stop();
       System.setErr(saved);
@@ -49,6 +53,21 @@ class LogFormatTest {
   void textByDefault() throws Exception {
     String out = logWith(null);
     assertThat(out).contains("INFO").contains("alice/notebook - took a snapshot of 2 secrets");
+  }
+
+  /** Control characters a logged name could carry (a user name, say) cannot forge a line. */
+  @Test
+  void aLoggedNameCannotForgeATextLine() throws Exception {
+    String out =
+        logWith(
+            null,
+            "request of {} refused",
+            "mallory\r\n12:00:00.000 INFO  [main] i.n.a.ApiServer - admin logged in\u2028\u0085x");
+    assertThat(out.lines()).as(out).hasSize(1);
+    assertThat(out)
+        .contains(
+            "request of mallory??12:00:00.000 INFO  [main] i.n.a.ApiServer - admin logged in??x"
+                + " refused");
   }
 
   @Test
