@@ -43,10 +43,16 @@
     const headers = { 'Accept': 'application/json' };
     if (token) headers['Authorization'] = 'Bearer ' + token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin', cache: 'no-store',
-    });
+    let response;
+    try {
+      response = await fetch(path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin', cache: 'no-store',
+      });
+    } catch (e) {
+      // No answer at all (offline, the API restarting): say so, rather than do nothing.
+      return { status: 0, json: { message: 'the API could not be reached; check your connection and try again' } };
+    }
     let json = null;
     if (response.status !== 204) {
       try { json = await response.json(); } catch (e) { json = null; }
@@ -100,6 +106,7 @@
     const answer = await call('GET', '/api/v1/secrets');
     if (answer.status === 200) {
       render(answer.json.items);
+      fail('');
       return true;
     }
     if (answer.status === 401 || answer.status === 403) {
@@ -120,6 +127,11 @@
   function signedOut(why) {
     token = null;
     $('token').value = '';
+    // Nothing of this user is left for whoever signs in next on this page.
+    $('name').value = '';
+    $('value').value = '';
+    $('file').value = '';
+    render([]);
     show('secrets', false);
     show('signin', true);
     fail(why);

@@ -314,11 +314,38 @@ class SecretsPageTest {
 
   @Test
   @Order(6)
-  void signingOutForgetsTheToken() throws Exception {
+  void anUnreachableApiIsSaidAndSigningOutForgetsTheTokenAndWhatWasTyped() throws Exception {
+    // No answer at all (offline): the page says so instead of doing nothing.
+    ChromeDriver chrome = (ChromeDriver) browser;
+    chrome.executeCdpCommand("Network.enable", java.util.Map.of());
+    chrome.executeCdpCommand(
+        "Network.emulateNetworkConditions",
+        java.util.Map.of(
+            "offline", true, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    try {
+      byId("refresh").click();
+      awaitText("error", "the API could not be reached");
+    } finally {
+      chrome.executeCdpCommand(
+          "Network.emulateNetworkConditions",
+          java.util.Map.of(
+              "offline", false, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+    byId("refresh").click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("error")));
+    assertThat(browser.findElements(By.cssSelector("#rows tr"))).isNotEmpty();
+    String typed = "typed-not-sent-" + java.util.UUID.randomUUID();
+    byId("name").sendKeys("unsent-name");
+    byId("value").sendKeys(typed);
     byId("signout").click();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin")));
     awaitText("status", "Signed out.");
     assertThat(byId("secrets").isDisplayed()).isFalse();
+    // Nothing of the user is left in the page for whoever signs in next.
+    assertThat(byId("name").getAttribute("value")).isEmpty();
+    assertThat(byId("value").getAttribute("value")).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("#rows tr"))).isEmpty();
+    assertThat(browser.getPageSource()).doesNotContain(typed).doesNotContain("unsent-name");
     browser.navigate().refresh();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
     assertThat(byId("secrets").isDisplayed()).isFalse();
