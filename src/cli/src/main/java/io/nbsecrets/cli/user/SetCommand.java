@@ -37,8 +37,11 @@ import picocli.CommandLine.Parameters;
       "  nbsecrets set keytab --from-file ./user.keytab --base64"
     })
 public final class SetCommand extends UserCommand {
-  /** The API's default limit; the API's own limit decides (it answers 413 with it). */
-  static final int DEFAULT_MAX_VALUE_BYTES = 128 * 1024;
+  /**
+   * The most this command reads: the largest limit an API may be configured with (16 MiB; its
+   * default is 128 KiB). The API's own limit decides, and its 413 says what it is.
+   */
+  static final int MAX_READ_BYTES = 16 * 1024 * 1024;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "The secret's name.")
   String name;
@@ -94,15 +97,10 @@ public final class SetCommand extends UserCommand {
     if (file != null) {
       try {
         long size = Files.size(file);
-        if (size > 4L * DEFAULT_MAX_VALUE_BYTES) {
+        if (size > MAX_READ_BYTES) {
           throw new CliFailure(
               ExitCodes.USAGE,
-              file
-                  + " is "
-                  + size
-                  + " bytes; the API takes at most "
-                  + DEFAULT_MAX_VALUE_BYTES
-                  + " bytes by default");
+              file + " is " + size + " bytes; no API takes more than " + MAX_READ_BYTES + " bytes");
         }
         return Files.readAllBytes(file);
       } catch (java.nio.file.NoSuchFileException e) {
@@ -121,15 +119,16 @@ public final class SetCommand extends UserCommand {
       bytes.get(out);
       return out;
     }
-    byte[] in = System.in.readNBytes(4 * DEFAULT_MAX_VALUE_BYTES + 1);
-    if (in.length > 4 * DEFAULT_MAX_VALUE_BYTES) {
+    // One trailing newline more than the largest value (echo adds one).
+    byte[] in = System.in.readNBytes(MAX_READ_BYTES + 3);
+    if (in.length > MAX_READ_BYTES + 2) {
       throw new CliFailure(
           ExitCodes.USAGE,
           "standard input holds more than "
-              + 4 * DEFAULT_MAX_VALUE_BYTES
-              + " bytes; the API takes at most "
-              + DEFAULT_MAX_VALUE_BYTES
-              + " bytes by default");
+              + MAX_READ_BYTES
+              + " bytes; no API takes more than "
+              + MAX_READ_BYTES
+              + " bytes");
     }
     return binary ? in : withoutTrailingNewline(in);
   }

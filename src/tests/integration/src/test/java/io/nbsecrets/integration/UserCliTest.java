@@ -232,6 +232,11 @@ class UserCliTest extends SessionLifecycle {
     assertThat(large.code()).isEqualTo(2);
     assertThat(large.err())
         .isEqualTo("nbsecrets: value is 204800 bytes; the limit is 131072 bytes\n");
+    // Larger still (an API may be configured up to 16 MiB): the API's limit decides, not the
+    // command's.
+    Run larger = cli(config, utf8("y".repeat(600 * 1024)), "set", "T");
+    assertThat(larger.code()).isEqualTo(2);
+    assertThat(larger.err()).contains("values may be at most 131072 bytes");
 
     assertThat(JSON.readTree(cli(config, null, "list", "-o", "json").out()).path("items").size())
         .isZero();
