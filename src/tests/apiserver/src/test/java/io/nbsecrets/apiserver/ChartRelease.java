@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One install of the chart on the real control plane, the way a cluster admin makes it: the release
@@ -299,6 +300,20 @@ final class ChartRelease implements AutoCloseable {
     }
     try {
       helm.uninstall(release, namespace);
+      // What the release leaves on purpose (crds.keep; the store's namespace), removed here as an
+      // administrator would, so that the next release on this API server installs the CRD anew.
+      var crd =
+          admin
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName("notebooksessions.nbsecrets.io");
+      if (crd.get() == null) {
+        throw new IllegalStateException("helm uninstall deleted the CRD (crds.keep)");
+      }
+      crd.delete();
+      crd.waitUntilCondition(java.util.Objects::isNull, 60, TimeUnit.SECONDS);
+      admin.namespaces().withName(namespace + "-store").delete();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while uninstalling " + release, e);

@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nbsecrets.crypto.Fernet;
 import io.nbsecrets.model.NotebookSession;
-import io.nbsecrets.operator.Owners;
-import io.nbsecrets.operator.SecretResolver;
-import io.nbsecrets.operator.SessionSecrets;
-import io.nbsecrets.operator.Snapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -47,41 +45,51 @@ final class Sessions {
   }
 
   /**
-   * Starts the session of {@code yaml} before its secret {@code item} is stored (it waits with
-   * {@code SecretNotFound}), plants a Secret of the session's own (its controller reference) under
-   * the name of its snapshot (the same selection, version 1 of {@code item}) that holds a token the
-   * user's key does not open, and then stores the secret with {@code store}. Names are content
-   * hashes: the operator finds the Secret made, sees it is the session's and uses it as it is, and
-   * the real init step cannot decrypt it. (A Secret that is not the session's is never used: {@code
-   * NameTaken}.)
+   * Stores the secret {@code item} with {@code store}, starts the session of {@code yaml} and waits
+   * until it is Ready; then replaces its Secret by hand with one of the same name, labels and
+   * controller reference whose token for {@code item} the user's key does not open, and deletes the
+   * pod. The operator never reads Secrets and goes on using the one of that name: the StatefulSet's
+   * next pod mounts the replacement, and the real init step cannot decrypt it. (The snapshot's name
+   * cannot be planted beforehand: it hashes when each record was created.)
    */
   static void startWithUndecryptableSnapshot(
       ChartRelease chart, String yaml, String item, Callable<?> store) throws Exception {
     NotebookSession session = Serialization.unmarshal(yaml, NotebookSession.class);
     String ns = session.getMetadata().getNamespace();
     String name = session.getMetadata().getName();
+    store.call();
     chart.apply("launcher", yaml);
+    awaitReady(chart, ns, name);
+    String secretName = secretName(chart, ns, name);
+    Secret real = chart.admin.secrets().inNamespace(ns).withName(secretName).get();
+    String other =
+        Fernet.fromKey(Fernet.generateKey()).encrypt("other".getBytes(StandardCharsets.UTF_8));
+    Secret forged =
+        new SecretBuilder(real)
+            .editMetadata()
+            .withResourceVersion(null)
+            .withUid(null)
+            .withCreationTimestamp(null)
+            .withManagedFields()
+            .endMetadata()
+            .addToData(
+                item, Base64.getEncoder().encodeToString(other.getBytes(StandardCharsets.US_ASCII)))
+            .build();
+    chart.admin.secrets().inNamespace(ns).withName(secretName).delete();
     await()
         .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(condition(chart, ns, name, "SecretsReady"))
-                    .containsEntry("reason", "SecretNotFound"));
-    session.getMetadata().setUid(chart.session(ns, name).getMetadata().getUid());
-    Snapshot forged =
-        new Snapshot(
-            SecretResolver.selectionHash(session),
-            List.of(
-                new Snapshot.Entry(
-                    item,
-                    item,
-                    1,
-                    Fernet.fromKey(Fernet.generateKey())
-                        .encrypt("other".getBytes(StandardCharsets.UTF_8)))));
-    Secret sealed = SessionSecrets.desired(session, forged);
-    sealed.getMetadata().setOwnerReferences(List.of(Owners.controllerReference(session)));
-    chart.admin.resource(sealed).create();
-    store.call();
+        .until(() -> chart.admin.secrets().inNamespace(ns).withName(secretName).get() == null);
+    chart.admin.resource(forged).create();
+    String pod = name + "-0";
+    String uid = chart.admin.pods().inNamespace(ns).withName(pod).get().getMetadata().getUid();
+    chart.admin.pods().inNamespace(ns).withName(pod).delete();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              var next = chart.admin.pods().inNamespace(ns).withName(pod).get();
+              return next != null && !uid.equals(next.getMetadata().getUid());
+            });
   }
 
   static Map<String, Object> condition(ChartRelease chart, String ns, String name, String type) {
