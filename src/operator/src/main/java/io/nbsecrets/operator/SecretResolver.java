@@ -330,10 +330,36 @@ public final class SecretResolver {
    * StoreUnavailable} or {@code StoreError}).
    */
   public String recordUse(String user, Collection<String> names, Instant at) {
+    return recordUse(user, names, Map.of(), at);
+  }
+
+  /**
+   * As {@link #recordUse(String, Collection, Instant)}, for a snapshot's entries: a name noted
+   * before its record was created (a secret deleted and stored again since) is noted again, so that
+   * the new record shows as taken.
+   */
+  public String recordUse(String user, List<Snapshot.Entry> entries, Instant at) {
+    Map<String, Long> created = new HashMap<>();
+    entries.stream()
+        .filter(e -> e.created() != null)
+        .forEach(e -> created.put(e.name(), e.created()));
+    return recordUse(user, names(entries), created, at);
+  }
+
+  private String recordUse(
+      String user, Collection<String> names, Map<String, Long> created, Instant at) {
     Map<String, Instant> recent = recentUse.get(user);
     Instant since = at.minus(USAGE_PRECISION);
     if (recent != null
-        && names.stream().allMatch(n -> recent.get(n) != null && recent.get(n).isAfter(since))) {
+        && names.stream()
+            .allMatch(
+                n -> {
+                  Instant noted = recent.get(n);
+                  Long made = created.get(n);
+                  return noted != null
+                      && noted.isAfter(since)
+                      && (made == null || noted.toEpochMilli() >= made);
+                })) {
       return "coalesced";
     }
     try {

@@ -312,8 +312,7 @@ final class SnapshotStep {
     // "Last used": one store write per snapshot, whatever the number of secrets.
     if (!snapshot.entries().isEmpty()) {
       metrics.usageWrite(
-          resolver.recordUse(
-              session.getSpec().getUser(), SecretResolver.names(snapshot.entries()), audit.now()));
+          resolver.recordUse(session.getSpec().getUser(), snapshot.entries(), audit.now()));
     }
     String took = Counts.of(snapshot.entries().size(), "secret");
     metrics.snapshotTaken(snapshot.entries().size());

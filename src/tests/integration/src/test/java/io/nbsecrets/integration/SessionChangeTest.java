@@ -26,7 +26,48 @@ import org.junit.jupiter.api.Test;
 class SessionChangeTest extends SessionLifecycle {
   @Override
   List<String> users() {
-    return List.of("carol", "dave", "erin", "frank");
+    return List.of("carol", "dave", "erin", "frank", "grace");
+  }
+
+  /**
+   * A secret deleted and stored again (a leaked value replaced that way) starts again at version 1,
+   * the version the session holds: it is still marked stale, a refresh takes the new value, and the
+   * API then lists the session as holding it, though the first take was less than a minute before
+   * ("last used" is written at most once a minute per name).
+   */
+  @Test
+  void aSecretDeletedAndStoredAgainIsStaleUntilRefreshedAndThenShownAsTaken() throws Exception {
+    String leaked = plaintext("grace-leaked");
+    String fresh = plaintext("grace-fresh");
+    putSecret("grace", "A", leaked);
+    create(newSession("grace", "nb", "grace", new SecretItem("A", null)));
+    awaitReady("grace", "nb");
+    assertThat(deleteSecret("grace", "A")).isEqualTo(204);
+    assertThat(putSecret("grace", "A", fresh)).isEqualTo(201);
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(get("grace", "nb").getStatus().getSecrets())
+                    .containsExactly(new MountedSecret("A", 1L, true)));
+    assertThat(DevApi.get(env, "grace", "A").path("usedBy")).isEmpty();
+
+    edit("grace", "nb", s -> annotate(s, Labels.REFRESH_ANNOTATION, "1"));
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              assertThat(get("grace", "nb").getStatus().getSecrets())
+                  .containsExactly(new MountedSecret("A", 1L, null));
+              assertThat(files("grace", "nb")).containsOnly(Map.entry("A", fresh));
+            });
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(
+            () ->
+                assertThat(DevApi.get(env, "grace", "A").path("usedBy").toString())
+                    .contains("\"namespace\":\"grace\"")
+                    .contains("\"name\":\"nb\""));
   }
 
   /**
