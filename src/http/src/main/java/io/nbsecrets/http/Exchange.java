@@ -34,6 +34,7 @@ public final class Exchange {
   private volatile int status;
   private volatile long nanos;
   private byte[] body = new byte[0];
+  private volatile boolean bodyRead;
 
   Exchange(Request request, Response response, Callback callback, Consumer<Exchange> onAnswered) {
     this.request = request;
@@ -76,6 +77,22 @@ public final class Exchange {
 
   void body(byte[] body) {
     this.body = body;
+    this.bodyRead = true;
+  }
+
+  /**
+   * Whether the request came with a body that was not read (an answer given from its head alone:
+   * 401, 404, 405, 413, 415). The connection is then closed after the answer: the unread bytes
+   * cannot be told from the next request, and a client that sent its next request on it at once
+   * would otherwise see the connection close under that request.
+   */
+  private boolean bodyUnread() {
+    if (bodyRead) {
+      return false;
+    }
+    String length = contentLength();
+    return (length != null && !length.trim().equals("0"))
+        || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
   }
 
   /** The route template, for the access log and the metric (never the path: it names secrets). */
@@ -143,6 +160,9 @@ public final class Exchange {
     this.nanos = System.nanoTime() - startNanos;
     response.setStatus(status);
     headers.forEach((k, v) -> response.getHeaders().put(k, v));
+    if (bodyUnread()) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     try {

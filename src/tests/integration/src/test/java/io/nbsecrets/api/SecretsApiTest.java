@@ -398,9 +398,13 @@ class SecretsApiTest {
     Reply post = f.call("POST", "/api/v1/secrets", token, "{}");
     assertError(post, 405, "method_not_allowed", "allowed: GET");
     assertThat(post.header("Allow")).isEqualTo("GET");
+    // Answered from its head, the body unread: the connection is not used again (a client that
+    // sent its next request on it at once saw it close under that request).
+    assertThat(post.header("Connection")).isEqualTo("close");
     Reply patch = f.call("PATCH", "/api/v1/secrets/x", token, "{}");
     assertError(patch, 405, "method_not_allowed", "GET, PUT, DELETE");
     assertError(f.get("/api/v1/init/user-key", token), 405, "method_not_allowed", "POST");
+    assertThat(f.get("/api/v1/secrets/a/b", token).header("Connection")).isNull();
     assertError(f.call("POST", "/healthz", null, "{}"), 405, "method_not_allowed", "GET");
   }
 
