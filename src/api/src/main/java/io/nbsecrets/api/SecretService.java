@@ -103,7 +103,7 @@ public final class SecretService {
    */
   private void requireStoreHolds(int valueBytes, String sealed) {
     long max = store.maxSealedBytes();
-    long bytes = sealed.getBytes(StandardCharsets.UTF_8).length;
+    long bytes = sealed.length(); // a sealed record is ASCII: one byte per character
     if (bytes > max) {
       long fits = Math.max(0, (long) valueBytes * max / bytes - 4096);
       throw new ApiException(

@@ -286,20 +286,10 @@ public final class SecretResolver {
      * at {@code created} ({@link Snapshot#createdMillis}) where both sides know it.
      */
     public boolean holds(String name, Long version, Long created) {
-      return holds(versions, this.created, name, version, created);
-    }
-
-    /** As {@link #holds(String, Long, Long)}, over a store's answer kept as two maps. */
-    static boolean holds(
-        Map<String, Long> versions,
-        Map<String, Long> createdTimes,
-        String name,
-        Long version,
-        Long created) {
       if (versions == null || !java.util.Objects.equals(versions.get(name), version)) {
         return false;
       }
-      Long now = createdTimes == null ? null : createdTimes.get(name);
+      Long now = this.created == null ? null : this.created.get(name);
       return created == null || now == null || created.equals(now);
     }
 
