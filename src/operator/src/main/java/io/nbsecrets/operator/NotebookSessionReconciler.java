@@ -158,8 +158,15 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
             observed.sts(),
             observed.cannotMount(),
             versions);
-    StatefulSet sts =
-        workload.apply(client, caches, session, record, observed.sts(), observed.service());
+    StatefulSet sts;
+    try {
+      sts = workload.apply(client, caches, session, record, observed.sts(), observed.service());
+    } catch (SessionFailure | RuntimeException e) {
+      // The secrets are ready even though the workload is not: the status says so, rather than
+      // keeping an earlier pass's secrets failure.
+      throw sessionFailure(e)
+          .afterSecretsTaken(new SessionFailure.SecretsTaken(record.manifest(), versions.get()));
+    }
     snapshots.deleteSuperseded(client, session, observed.records(), record, observed.sts(), sts);
     return report(client, session, record, sts, observed, versions.get());
   }
@@ -224,8 +231,10 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
           SessionPods.ofSession(
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class));
       NotebookSessionStatus old = session.getStatus();
+      SessionStatusAggregator aggregator = new SessionStatusAggregator(session, clock.instant());
+      failure.secretsTaken().ifPresent(t -> aggregator.secretsFrom(t.manifest(), t.versions()));
       NotebookSessionStatus status =
-          new SessionStatusAggregator(session, clock.instant())
+          aggregator
               .workloadFrom(
                   sts, creationFailure(sts, pod, context.getSecondaryResources(Event.class)))
               .failed(failure)

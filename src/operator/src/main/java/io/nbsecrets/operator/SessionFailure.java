@@ -1,5 +1,8 @@
 package io.nbsecrets.operator;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * Why a session cannot get its secrets or workload right now. The reason is a CamelCase condition
  * reason; the message names the problem (secret names, users, paths) and never holds a value.
@@ -15,6 +18,13 @@ public class SessionFailure extends Exception {
 
   private final Reason reason;
   private final Scope scope;
+
+  /** The snapshot a pass took before it failed on its workload; null when it took none. */
+  private transient SecretsTaken secretsTaken;
+
+  /** A snapshot taken in the pass: its manifest, and what the store said of its versions. */
+  record SecretsTaken(
+      List<Snapshot.ManifestEntry> manifest, SecretResolver.CurrentVersions versions) {}
 
   public SessionFailure(Scope scope, Reason reason, String message) {
     this(scope, reason, message, null);
@@ -38,5 +48,19 @@ public class SessionFailure extends Exception {
 
   public Scope scope() {
     return scope;
+  }
+
+  /**
+   * This failure, noting that the pass took the session's snapshot before it: SecretsReady then
+   * says so, instead of an earlier pass's secrets failure.
+   */
+  SessionFailure afterSecretsTaken(SecretsTaken taken) {
+    this.secretsTaken = taken;
+    return this;
+  }
+
+  /** The snapshot the pass took before it failed, if it took one. */
+  Optional<SecretsTaken> secretsTaken() {
+    return Optional.ofNullable(secretsTaken);
   }
 }

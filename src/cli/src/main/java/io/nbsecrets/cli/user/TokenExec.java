@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a token command, as kubectl runs an exec credential plugin: its standard output is either a
@@ -14,12 +18,26 @@ import java.util.concurrent.TimeUnit;
  * the user to sign in); its output is never printed.
  */
 final class TokenExec {
-  private static final long TIMEOUT_SECONDS = 120;
+  /** How long a token command may take in all, its output included (it may ask to sign in). */
+  static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+  /** The most output read from a token command; an ExecCredential is a few KiB. */
+  private static final int MAX_OUTPUT = 1 << 20;
 
   private TokenExec() {}
 
   static String run(List<String> command) {
+    return run(command, TIMEOUT);
+  }
+
+  /**
+   * Runs {@code command} and returns its token. The timeout counts from its start to its end: a
+   * command that prints part of its output and never exits is stopped, with what it started, when
+   * it runs out.
+   */
+  static String run(List<String> command, Duration timeout) {
     String name = command.get(0);
+    long deadline = System.nanoTime() + timeout.toNanos();
     Process p;
     try {
       p =
@@ -32,13 +50,19 @@ final class TokenExec {
           ExitCodes.NOT_AUTHENTICATED,
           "cannot run the token command " + name + ": " + e.getMessage());
     }
+    FutureTask<byte[]> output = new FutureTask<>(() -> p.getInputStream().readNBytes(MAX_OUTPUT));
+    Thread reader = new Thread(output, "token-command-output");
+    reader.setDaemon(true);
+    reader.start();
     try {
-      byte[] out = p.getInputStream().readNBytes(1 << 20);
-      if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new CliFailure(
-            ExitCodes.NOT_AUTHENTICATED,
-            "the token command " + name + " did not finish within " + TIMEOUT_SECONDS + " s");
+      if (!p.waitFor(remaining(deadline), TimeUnit.NANOSECONDS)) {
+        throw timedOut(p, name, timeout);
+      }
+      byte[] out;
+      try {
+        out = output.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        throw timedOut(p, name, timeout);
       }
       if (p.exitValue() != 0) {
         throw new CliFailure(
@@ -46,13 +70,32 @@ final class TokenExec {
             "the token command " + name + " exited with code " + p.exitValue());
       }
       return token(new String(out, StandardCharsets.UTF_8).trim(), name);
-    } catch (IOException e) {
+    } catch (ExecutionException e) {
       throw new CliFailure(
-          ExitCodes.NOT_AUTHENTICATED, "cannot read the token command's output: " + e.getMessage());
+          ExitCodes.NOT_AUTHENTICATED,
+          "cannot read the token command's output: " + e.getCause().getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      stop(p);
       throw new CliFailure(ExitCodes.NOT_AUTHENTICATED, "interrupted");
     }
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
+  private static CliFailure timedOut(Process p, String name, Duration timeout) {
+    stop(p);
+    return new CliFailure(
+        ExitCodes.NOT_AUTHENTICATED,
+        "the token command " + name + " did not finish within " + timeout.toSeconds() + " s");
+  }
+
+  /** Stops the command and what it started, which may hold its output open. */
+  private static void stop(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
   }
 
   /** The token in a command's output: an ExecCredential's, or the output itself. */

@@ -7,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +75,33 @@ class UserCommandPartsTest {
                 new UserConfig("https://a", null, null, List.of("sh", "-c", "exit 3"), null, null)
                     .currentToken())
         .hasMessage("the token command sh exited with code 3");
+  }
+
+  @Test
+  void aTokenCommandsTimeoutCountsFromItsStartAndStopsWhatItStarted() throws Exception {
+    Path pidFile = dir.resolve("child.pid");
+    // Prints part of a line, then never ends (itself, or waiting for a child of its own): the
+    // timeout used to start only once its output had ended.
+    for (String script :
+        List.of(
+            "printf partial; sleep 30", "sleep 30 & echo $! > " + pidFile + "; printf t; wait")) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> TokenExec.run(List.of("sh", "-c", script), Duration.ofSeconds(1)))
+          .isInstanceOfSatisfying(
+              CliFailure.class,
+              f -> assertThat(f.exitCode()).isEqualTo(ExitCodes.NOT_AUTHENTICATED))
+          .hasMessage("the token command sh did not finish within 1 s");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+    long child = Long.parseLong(Files.readString(pidFile).trim());
+    assertThat(
+            ProcessHandle.of(child)
+                .map(h -> h.onExit().completeOnTimeout(h, 5, TimeUnit.SECONDS).join().isAlive()))
+        .as("the command's child is stopped with it")
+        .isNotEqualTo(Optional.of(true));
+    // Well within its time, the same reading gives the token.
+    assertThat(TokenExec.run(List.of("sh", "-c", "sleep 0.2; echo t2"), Duration.ofSeconds(20)))
+        .isEqualTo("t2");
   }
 
   @Test

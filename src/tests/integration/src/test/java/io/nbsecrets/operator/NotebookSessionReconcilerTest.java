@@ -436,7 +436,8 @@ class NotebookSessionReconcilerTest {
     refuseOnce("POST", "/apis/apps/v1/namespaces/" + NS + "/statefulsets");
     NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
     assertThatThrownBy(() -> reconciler.reconcile(session, context()))
-        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+        .isInstanceOf(SessionFailure.class)
+        .hasCauseInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
     String secretName = only(Secret.class).getMetadata().getName();
     assertThat(all(StatefulSet.class)).isEmpty();
     assertThat(snapshotsTaken()).isEqualTo(1);
@@ -460,7 +461,8 @@ class NotebookSessionReconcilerTest {
     refuseOnce("PUT", "/apis/apps/v1/namespaces/" + NS + "/statefulsets/nb");
     NotebookSession updated = selecting(session, "OTHER");
     assertThatThrownBy(() -> reconciler.reconcile(updated, context()))
-        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+        .isInstanceOf(SessionFailure.class)
+        .hasCauseInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
     assertThat(all(Secret.class)).hasSize(2);
 
     // ...and the selection goes back before it is written: the Secret no StatefulSet named goes.
@@ -568,7 +570,9 @@ class NotebookSessionReconcilerTest {
     refuseOnce("POST", "/apis/apps/v1/namespaces/" + NS + "/statefulsets");
     NotebookSession before = reread(session);
     var failed = catchThrowable(() -> reconciler.reconcile(before, context()));
-    assertThat(failed).isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    assertThat(failed)
+        .isInstanceOf(SessionFailure.class)
+        .hasCauseInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
     reconciler.updateErrorStatus(before, context(), (Exception) failed);
     assertThat(reread(session).getStatus().getSecretName()).isEqualTo(old);
     assertThat(all(Secret.class)).hasSize(2);
@@ -804,6 +808,38 @@ class NotebookSessionReconcilerTest {
     assertThat(Conditions.is(conditions, "SecretsReady", "False", "StoreUnavailable")).isTrue();
     assertThat(Conditions.is(conditions, "WorkloadReady", "False", "NameTaken")).isTrue();
     assertThat(Conditions.is(conditions, "Ready", "False", "NameTaken")).isTrue();
+  }
+
+  @Test
+  void aWorkloadFailureAfterTheSecretsWereTakenNoLongerShowsTheirEarlierFailure() throws Exception {
+    NotebookSession session = create(Sessions.session(NS, "nb", "erin", "TOKEN"));
+    var missing = catchThrowable(() -> reconciler.reconcile(session, context()));
+    reconciler.updateErrorStatus(session, context(), (Exception) missing);
+    assertThat(
+            Conditions.is(
+                reread(session).getStatus().getConditions(),
+                "SecretsReady",
+                "False",
+                "SecretNotFound"))
+        .isTrue();
+
+    // The user stores the secret; the next pass takes it, and then its StatefulSet is refused.
+    put("TOKEN");
+    refuseOnce("POST", "/apis/apps/v1/namespaces/" + NS + "/statefulsets");
+    NotebookSession again = reread(session);
+    var refused = catchThrowable(() -> reconciler.reconcile(again, context()));
+    reconciler.updateErrorStatus(again, context(), (Exception) refused);
+
+    var conditions = reread(session).getStatus().getConditions();
+    assertThat(Conditions.is(conditions, "SecretsReady", "True", "SecretsMounted"))
+        .as("%s", conditions)
+        .isTrue();
+    assertThat(Conditions.find(conditions, "SecretsReady").orElseThrow().getMessage())
+        .isEqualTo("1 secret in the snapshot");
+    assertThat(Conditions.is(conditions, "WorkloadReady", "False", "ReconcileError")).isTrue();
+    assertThat(Conditions.is(conditions, "Ready", "False", "ReconcileError")).isTrue();
+    assertThat(Conditions.find(conditions, "Ready").orElseThrow().getMessage())
+        .startsWith("Kubernetes API error (403)");
   }
 
   @Test
