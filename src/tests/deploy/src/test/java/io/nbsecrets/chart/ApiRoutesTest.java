@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.nbsecrets.api.ApiServer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ApiRoutesTest {
   }
 
   @Test
-  void anIngressSendsEveryPathOfItsHostToTheApisHttpsPort() {
+  void anIngressSendsUsersPathsToTheApisHttpsPortAndNotTheClustersOwn() {
     List<HasMetadata> objects =
         ChartRendering.objects(
             """
@@ -55,12 +56,16 @@ class ApiRoutesTest {
             });
     var rule = ingress.getSpec().getRules().get(0);
     assertThat(rule.getHost()).isEqualTo("secrets.example.org");
-    var path = rule.getHttp().getPaths().get(0);
-    assertThat(path.getPath()).isEqualTo("/");
-    assertThat(path.getPathType()).isEqualTo("Prefix");
-    IngressBackend backend = path.getBackend();
-    assertThat(backend.getService().getName()).isEqualTo(API);
-    assertThat(backend.getService().getPort().getName()).isEqualTo("https");
+    for (var path : rule.getHttp().getPaths()) {
+      IngressBackend backend = path.getBackend();
+      assertThat(backend.getService().getName()).isEqualTo(API);
+      assertThat(backend.getService().getPort().getName()).isEqualTo("https");
+    }
+    List<String[]> paths =
+        rule.getHttp().getPaths().stream()
+            .map(p -> new String[] {p.getPathType(), p.getPath()})
+            .toList();
+    assertRoutesOnlyWhatUsersNeed(paths);
     // The port it names is the API Service's.
     var service = ChartRendering.named(objects, io.fabric8.kubernetes.api.model.Service.class, API);
     assertThat(service.getSpec().getPorts()).anyMatch(p -> p.getName().equals("https"));
@@ -83,7 +88,21 @@ class ApiRoutesTest {
     assertThat(route.get("spec", "parentRefs").toString()).contains("public", "gateways");
     assertThat(route.get("spec", "hostnames").toString()).isEqualTo("[secrets.example.org]");
     assertThat(route.get("spec", "rules").toString())
-        .contains("backendRefs=[{name=" + API + ", port=8443}]", "value=/");
+        .contains("backendRefs=[{name=" + API + ", port=8443}]");
+    List<Map<String, Object>> rules = route.get("spec", "rules");
+    assertThat(rules).hasSize(1);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Map<String, String>>> matches =
+        (List<Map<String, Map<String, String>>>) rules.get(0).get("matches");
+    assertRoutesOnlyWhatUsersNeed(
+        matches.stream()
+            .map(m -> m.get("path"))
+            .map(
+                p ->
+                    new String[] {
+                      p.get("type").equals("PathPrefix") ? "Prefix" : p.get("type"), p.get("value")
+                    })
+            .toList());
 
     GenericKubernetesResource policy = generic(objects, "BackendTLSPolicy");
     assertThat(policy.get("spec", "targetRefs").toString())
@@ -117,6 +136,45 @@ class ApiRoutesTest {
             "api.httpRoute.parentRefs is required when api.httpRoute.enabled is true");
     assertThatThrownBy(() -> ChartRendering.render("api: {ingress: {enabled: true, hostname: x}}"))
         .hasMessageContaining("hostname");
+  }
+
+  /**
+   * {@code paths} ({@code [pathType, path]}, as an Ingress matches them) reach every route a user
+   * needs (the CLI's, the page's) and none that is the cluster's own: the probes, the metrics, the
+   * init containers' route.
+   */
+  private static void assertRoutesOnlyWhatUsersNeed(List<String[]> paths) {
+    for (String user :
+        List.of(
+            ApiServer.ROUTE_SECRETS,
+            ApiServer.ROUTE_SECRET.replace("{name}", "DB_PASSWORD"),
+            ApiServer.ROUTE_LIMITS,
+            ApiServer.ROUTE_OPENAPI,
+            "/",
+            "/app.js",
+            "/app.css")) {
+      assertThat(paths).as(user).anyMatch(p -> matches(p, user));
+    }
+    for (String internal :
+        List.of(
+            ApiServer.ROUTE_HEALTHZ,
+            ApiServer.ROUTE_READYZ,
+            ApiServer.ROUTE_METRICS,
+            ApiServer.ROUTE_INIT_USER_KEY,
+            "/api/v1/secretsX",
+            "/metrics/")) {
+      assertThat(paths).as(internal).noneMatch(p -> matches(p, internal));
+    }
+  }
+
+  /** Whether an Ingress path ({@code [pathType, path]}) matches {@code request}'s path. */
+  private static boolean matches(String[] path, String request) {
+    return switch (path[0]) {
+      case "Exact" -> request.equals(path[1]);
+      // Element by element: /api/v1/secrets matches /api/v1/secrets/x, not /api/v1/secretsX.
+      case "Prefix" -> request.equals(path[1]) || request.startsWith(path[1] + "/");
+      default -> throw new AssertionError("path type " + path[0]);
+    };
   }
 
   private static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {
