@@ -298,6 +298,9 @@ seccompProfile:
     {{- if .Values.api.allowServiceAccountUsers }}
     - --allow-service-account-users
     {{- end }}
+    {{- with .Values.api.trustedProxies }}
+    - {{ printf "--trusted-proxies=%s" (join "," .) | quote }}
+    {{- end }}
     {{- if .Values.keys.platform.existingSecret }}
     - --platform-key-file=/etc/nbsecrets/platform-key/{{ .Values.keys.platform.item }}
     {{- end }}

@@ -3,6 +3,7 @@ package io.nbsecrets.api;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbsecrets.crypto.DataKeyWrapper;
+import io.nbsecrets.http.TrustedProxies;
 import io.nbsecrets.keys.LiveKey;
 import io.nbsecrets.keys.PlatformKeys;
 import io.nbsecrets.keys.SessionKeys;
@@ -40,10 +41,12 @@ public final class ApiRole implements AutoCloseable {
       Path sessionPublicKeyFile,
       Duration publicKeyWait,
       TlsSettings tls,
-      List<String> watchNamespaces) {
+      List<String> watchNamespaces,
+      TrustedProxies trustedProxies) {
 
     public Config {
       watchNamespaces = watchNamespaces == null ? List.of() : List.copyOf(watchNamespaces);
+      trustedProxies = trustedProxies == null ? TrustedProxies.none() : trustedProxies;
     }
   }
 
@@ -106,6 +109,7 @@ public final class ApiRole implements AutoCloseable {
                   h ->
                       h.host(config.host())
                           .port(config.port())
+                          .trustedProxies(config.trustedProxies())
                           .tls(tls == null ? null : tls.contextFactory()))
               .start();
       if (tls != null && !tls.caBundle().isEmpty()) {

@@ -28,7 +28,7 @@ final class Callers {
     if (known.isPresent()) {
       return known.get();
     }
-    String address = exchange.remoteAddress();
+    String address = exchange.clientAddress();
     refusedTokens.check(address);
     Authenticator.Verdict verdict = authenticator.verify(token, audiences);
     if (verdict.identity().isEmpty()) {

@@ -13,6 +13,7 @@ import io.nbsecrets.api.TokenReviewAuthenticator;
 import io.nbsecrets.cli.SettingFlags.Flag;
 import io.nbsecrets.config.NbsecretsSettings;
 import io.nbsecrets.config.Settings;
+import io.nbsecrets.http.TrustedProxies;
 import io.nbsecrets.tls.ServerTls;
 import io.nbsecrets.tls.TlsSettings;
 import java.io.IOException;
@@ -91,6 +92,7 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
         new Flag("--max-value-bytes", Integer.class, API_MAX_VALUE_BYTES),
         new Flag("--max-secrets-per-user", Integer.class, API_MAX_SECRETS_PER_USER),
         new Flag("--username-prefix", String.class, API_USERNAME_PREFIX),
+        new Flag("--trusted-proxies", List.class, NbsecretsSettings.API_TRUSTED_PROXIES),
         new Flag(
             "--allow-service-account-users",
             boolean.class,
@@ -101,6 +103,13 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
   public Integer call() throws Exception {
     Settings settings = store.settings(spec);
     ApiConfig config = apiConfig(settings);
+    TrustedProxies trustedProxies;
+    try {
+      trustedProxies = TrustedProxies.of(settings.get(NbsecretsSettings.API_TRUSTED_PROXIES));
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--trusted-proxies: " + e.getMessage());
+    }
     int port = settings.get(NbsecretsSettings.API_PORT);
     String namespace = release.namespace;
     RoleServices services = RoleServices.open(settings, namespace);
@@ -120,7 +129,8 @@ public final class ApiCommand implements Callable<Integer>, SettingFlags.Owner {
                 sessionPublicKeyFile,
                 Duration.ofMinutes(5),
                 tlsSettings(),
-                settings.get(NbsecretsSettings.WATCH_NAMESPACES)),
+                settings.get(NbsecretsSettings.WATCH_NAMESPACES),
+                trustedProxies),
             services.store(),
             services.transit(),
             authenticator,

@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *       a header byte every few seconds held its connection for days; now it is closed.
  *   <li><b>One address holds at most {@link HttpLimits#maxConnectionsPerAddress()} connections</b>;
  *       a connection beyond that is closed as it opens. Without it, one client could fill the
- *       server's whole connection limit and shut everyone out, health probes included.
+ *       server's whole connection limit and shut everyone out, health probes included. A trusted
+ *       proxy's address ({@link TrustedProxies}) is not limited so: it is many clients.
  * </ul>
  *
  * <p>It is a {@link Connection.Listener} of the connector, so it sees every connection: the TLS one
@@ -41,12 +42,14 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
   private final Map<Connection, Head> heads = new ConcurrentHashMap<>();
   private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final Map<Connection, InetAddress> counted = new ConcurrentHashMap<>();
+  private final TrustedProxies trustedProxies;
   private volatile Scheduler.Task sweep;
 
-  ConnectionGuard(HttpLimits limits, Scheduler scheduler) {
+  ConnectionGuard(HttpLimits limits, Scheduler scheduler, TrustedProxies trustedProxies) {
     this.headTimeoutNanos = limits.requestHeadTimeout().toNanos();
     this.maxPerAddress = limits.maxConnectionsPerAddress();
     this.scheduler = scheduler;
+    this.trustedProxies = trustedProxies;
   }
 
   /** Where one HTTP connection is: waiting for a head (since when), or in a request. */
@@ -96,7 +99,8 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     if (!(connection.getEndPoint() instanceof SslConnection.SslEndPoint)) {
       // The outermost connection of a socket: count it against its address.
       InetAddress address = address(connection.getEndPoint().getRemoteSocketAddress());
-      if (address != null) {
+      // A trusted proxy carries many clients' requests: its connections are not one client's.
+      if (address != null && !trustedProxies.trusts(address)) {
         int n = perAddress.merge(address, 1, Integer::sum);
         counted.put(connection, address);
         if (n > maxPerAddress) {

@@ -24,6 +24,7 @@ public final class Exchange {
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
   private final Request request;
+  private final String clientAddress;
   private final Response response;
   private final Callback callback;
   private final Consumer<Exchange> onAnswered;
@@ -36,8 +37,14 @@ public final class Exchange {
   private byte[] body = new byte[0];
   private volatile boolean bodyRead;
 
-  Exchange(Request request, Response response, Callback callback, Consumer<Exchange> onAnswered) {
+  Exchange(
+      Request request,
+      String clientAddress,
+      Response response,
+      Callback callback,
+      Consumer<Exchange> onAnswered) {
     this.request = request;
+    this.clientAddress = clientAddress;
     this.response = response;
     this.callback = callback;
     this.onAnswered = onAnswered;
@@ -52,6 +59,14 @@ public final class Exchange {
   /** The address of the connection's peer (the client, or the proxy in front of it). */
   public String remoteAddress() {
     return Request.getRemoteAddr(request);
+  }
+
+  /**
+   * The client's address: the peer's, or behind a trusted proxy the one its {@code X-Forwarded-For}
+   * names ({@link TrustedProxies}). The limits kept per client use it.
+   */
+  public String clientAddress() {
+    return clientAddress;
   }
 
   /** The path as sent, still percent-encoded. */

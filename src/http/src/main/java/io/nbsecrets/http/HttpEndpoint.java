@@ -108,7 +108,7 @@ public final class HttpEndpoint implements AutoCloseable {
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
-    ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler());
+    ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler(), b.trustedProxies);
     connector.addBean(guard);
 
     GracefulHandler graceful = new GracefulHandler(new Routing(b, server.getScheduler(), guard));
@@ -174,7 +174,10 @@ public final class HttpEndpoint implements AutoCloseable {
     /** The body bytes each address holds now; an address holding none has no entry. */
     private final Map<String, Long> heldByAddress = new ConcurrentHashMap<>();
 
+    private final TrustedProxies trustedProxies;
+
     Routing(Builder b, Scheduler scheduler, ConnectionGuard guard) {
+      this.trustedProxies = b.trustedProxies;
       this.routes = List.copyOf(b.routes);
       this.errors = b.errors;
       this.onAnswered = b.onAnswered;
@@ -219,10 +222,15 @@ public final class HttpEndpoint implements AutoCloseable {
       Connection connection = request.getConnectionMetaData().getConnection();
       guard.requestStarted(connection);
       Scheduler.Task[] timeout = new Scheduler.Task[1];
-      BodyLease lease = new BodyLease(Request.getRemoteAddr(request));
+      String client =
+          trustedProxies.client(
+              Request.getRemoteAddr(request),
+              request.getHeaders().getValuesList(TrustedProxies.X_FORWARDED_FOR));
+      BodyLease lease = new BodyLease(client);
       Exchange exchange =
           new Exchange(
               request,
+              client,
               response,
               callback,
               answered -> {
@@ -582,6 +590,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private int maxBodyBytes = 64 * 1024;
     private long bodyBudget;
     private long addressBudget;
+    private TrustedProxies trustedProxies = TrustedProxies.none();
     private Consumer<Exchange> beforeBody = e -> {};
     private Function<Integer, HttpError> bodyTooLarge =
         cap ->
@@ -664,6 +673,15 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     public Builder bodyBudgetPerAddress(long bytes) {
       this.addressBudget = bytes;
+      return this;
+    }
+
+    /**
+     * The proxies whose {@code X-Forwarded-For} tells a request's client address (default: none),
+     * for the limits kept per client address ({@link TrustedProxies}).
+     */
+    public Builder trustedProxies(TrustedProxies proxies) {
+      this.trustedProxies = Objects.requireNonNull(proxies);
       return this;
     }
 

@@ -105,6 +105,14 @@ public final class NbsecretsSettings {
   public static final Setting<Boolean> API_ALLOW_SERVICE_ACCOUNT_USERS =
       add(Setting.flag("api.allowServiceAccountUsers", CHART_VALUE, false));
 
+  /**
+   * The proxies in front of the API (an ingress controller's or Gateway's pod addresses, as
+   * addresses or CIDR blocks) whose {@code X-Forwarded-For} names the client whose per-address
+   * limits a request counts against; empty: none, every request's client is its peer.
+   */
+  public static final Setting<List<String>> API_TRUSTED_PROXIES =
+      add(Setting.list("api.trustedProxies", CHART_VALUE));
+
   // --- The operator ---
 
   public static final Setting<String> OPERATOR_API_URL =

@@ -263,6 +263,25 @@ class ChartObjectsTest {
     assertThat(operatorArgs(objects)).contains("--pod-token-audience=aud: x:");
   }
 
+  /** The trusted proxies go to the API as one comma-separated flag; none gives no flag. */
+  @Test
+  void theTrustedProxiesAreOneFlagOfTheApi() {
+    assertThat(apiArgs("mode: split\napi: {trustedProxies: [10.244.0.0/16, \"fd00::/8\"]}\n"))
+        .contains("--trusted-proxies=10.244.0.0/16,fd00::/8");
+    assertThat(apiArgs("mode: split\n")).noneMatch(a -> a.startsWith("--trusted-proxies"));
+    assertThatThrownBy(() -> ChartRendering.render("api: {trustedProxies: [ingress.example.org]}"))
+        .hasMessageContaining("trustedProxies");
+  }
+
+  private static List<String> apiArgs(String values) {
+    return ChartRendering.ofType(ChartRendering.objects(values, Map.of()), Deployment.class)
+        .stream()
+        .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream())
+        .filter(c -> c.getName().equals("api"))
+        .flatMap(c -> c.getArgs().stream())
+        .toList();
+  }
+
   /**
    * The store's namespace (every user's records) and the CRD (every session) are kept when the
    * release goes: by Helm, and by Argo CD for the namespace (neither pruned nor deleted with the

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nbsecrets.api.ApiFixture.Reply;
 import io.nbsecrets.http.HttpLimits;
+import io.nbsecrets.http.TrustedProxies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -342,6 +343,121 @@ class HostileClientsTest {
     }
   }
 
+  @Test
+  void behindATrustedProxyEachClientItForwardsHasItsOwnLimitsAndNoneCanClaimAnothersAddress()
+      throws Exception {
+    TrustedProxies proxy = TrustedProxies.of(List.of(OTHER_ADDRESS.getHostAddress() + "/32"));
+    try (ApiFixture f =
+        new ApiFixture(
+            ApiConfig.defaults(),
+            b ->
+                b.refusedTokens(5, 0.01)
+                    .http(
+                        h ->
+                            h.trustedProxies(proxy)
+                                .limits(HttpLimits.defaults().withConnections(64, 4))))) {
+      // The proxy holds more connections than one client may: it carries many.
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket s = socket(f);
+          s.setSoTimeout(5_000);
+          assertHealthy(s);
+          held.add(s);
+        }
+        assertThat(held).noneMatch(HostileClientsTest::closedByServer);
+      } finally {
+        closeAll(held);
+      }
+
+      // Made-up tokens from one client behind the proxy use up that client's refusals...
+      for (int i = 0; i < 5; i++) {
+        assertThat(getVia(f, "made-up-" + i, "203.0.113.7")).startsWith("HTTP/1.1 401");
+      }
+      assertThat(getVia(f, "made-up-5", "203.0.113.7")).startsWith("HTTP/1.1 429");
+      // ...whatever it claims further left (only what the proxy appended is read)...
+      assertThat(getVia(f, "made-up-6", "198.51.100.1, 203.0.113.7")).startsWith("HTTP/1.1 429");
+      // ...and not another's: the next client behind the same proxy is still asked about.
+      assertThat(getVia(f, "made-up-7", "203.0.113.8")).startsWith("HTTP/1.1 401");
+
+      // A peer that is not a trusted proxy is its own client, whatever it says it forwards.
+      for (int i = 0; i < 5; i++) {
+        assertThat(f.send(direct(f, "direct-" + i, "203.0.113.10" + i)).status()).isEqualTo(401);
+      }
+      assertThat(f.send(direct(f, "direct-5", "203.0.113.200")).status()).isEqualTo(429);
+    }
+  }
+
+  @Test
+  void behindATrustedProxyOneClientsStalledBodiesLeaveTheNextClientRoom() throws Exception {
+    int budget = 1 << 20;
+    TrustedProxies proxy = TrustedProxies.of(List.of(OTHER_ADDRESS.getHostAddress()));
+    try (ApiFixture f =
+        new ApiFixture(
+            ApiConfig.defaults(),
+            b ->
+                b.http(
+                    h ->
+                        h.trustedProxies(proxy)
+                            .bodyBudget(budget)
+                            .bodyBudgetPerAddress(budget / 4)))) {
+      String token = f.userToken("share");
+      List<Socket> sockets = new ArrayList<>();
+      try {
+        for (int i = 0; i < 10; i++) {
+          sockets.add(partialPut(f, token, 200_000, 100_000, "203.0.113.7"));
+        }
+        assertThat(busyAnswers(sockets)).as("bodies refused for the client's share").isEqualTo(8);
+        // Another client through the same proxy has its own share.
+        byte[] json =
+            ("{\"value\":\"" + "x".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = socket(f)) {
+          s.setSoTimeout(10_000);
+          OutputStream out = s.getOutputStream();
+          out.write(
+              (PUT_HEAD
+                      + "X-Forwarded-For: 203.0.113.8\r\nAuthorization: Bearer "
+                      + token
+                      + "\r\nContent-Type: application/json\r\nContent-Length: "
+                      + json.length
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+          out.write(json);
+          out.flush();
+          assertThat(readHead(s)).startsWith("HTTP/1.1 201");
+        }
+      } finally {
+        closeAll(sockets);
+      }
+    }
+  }
+
+  /** A list of the caller's secrets with {@code token}, through the proxy for {@code client}. */
+  private static String getVia(ApiFixture f, String token, String client) throws IOException {
+    try (Socket s = socket(f)) {
+      s.setSoTimeout(10_000);
+      return exchange(
+          s,
+          "GET /api/v1/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+              + token
+              + "\r\nX-Forwarded-For: "
+              + client
+              + "\r\nConnection: close\r\n\r\n");
+    }
+  }
+
+  /**
+   * A list of the caller's secrets from this test's own address, claiming to forward {@code xff}.
+   */
+  private static HttpRequest direct(ApiFixture f, String token, String xff) {
+    return HttpRequest.newBuilder(f.uri("/api/v1/secrets"))
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token)
+        .header("X-Forwarded-For", xff)
+        .GET()
+        .build();
+  }
+
   /** A list of the caller's secrets with {@code token}, from the other address, on a new socket. */
   private static String getAs(ApiFixture f, String token) throws IOException {
     try (Socket s = socket(f)) {
@@ -391,11 +507,18 @@ class HostileClientsTest {
 
   private static Socket partialPut(ApiFixture f, String token, int declared, int sent)
       throws IOException {
+    return partialPut(f, token, declared, sent, null);
+  }
+
+  /** As {@link #partialPut(ApiFixture, String, int, int)}, through a proxy for {@code client}. */
+  private static Socket partialPut(
+      ApiFixture f, String token, int declared, int sent, String client) throws IOException {
     Socket s = socket(f);
     s.setSoTimeout(10_000);
     OutputStream out = s.getOutputStream();
     out.write(
         (PUT_HEAD
+                + (client == null ? "" : "X-Forwarded-For: " + client + "\r\n")
                 + "Authorization: Bearer "
                 + token
                 + "\r\nContent-Type: application/json\r\nContent-Length: "
