@@ -119,6 +119,22 @@ public final class SetCommand extends UserCommand {
       bytes.get(out);
       return out;
     }
+    // Standard input on a terminal without a Console (Java 17 with the output redirected):
+    // asked for without echo all the same.
+    var terminal = HiddenInput.terminalSettings();
+    if (terminal.isPresent()) {
+      byte[] typed =
+          HiddenInput.readLine(
+              terminal.get(),
+              "Value of " + name + " (not shown): ",
+              System.err,
+              System.in,
+              MAX_READ_BYTES);
+      if (typed == null) {
+        throw new CliFailure(ExitCodes.USAGE, "no value given");
+      }
+      return typed;
+    }
     // One trailing newline more than the largest value (echo adds one).
     byte[] in = System.in.readNBytes(MAX_READ_BYTES + 3);
     if (in.length > MAX_READ_BYTES + 2) {

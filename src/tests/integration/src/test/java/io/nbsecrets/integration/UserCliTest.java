@@ -321,6 +321,38 @@ class UserCliTest extends SessionLifecycle {
     Path config = home.resolve("dave.json");
     assertThat(login(config, "dave").code()).isZero();
     String typed = plaintext("typed");
+    String shown = typeOnATerminal(config, "set PROMPTED", typed);
+    assertThat(shown).contains("Value of PROMPTED (not shown): ", "Created PROMPTED (version 1)");
+    assertThat(shown).doesNotContain(typed);
+
+    // With its output redirected, Java 17 gives the CLI no Console: it still asks without echo.
+    Path output = home.resolve("set-output.txt");
+    String typedToo = plaintext("typed-too");
+    String shownToo = typeOnATerminal(config, "set PROMPTED_TOO > " + output, typedToo);
+    assertThat(shownToo).contains("Value of PROMPTED_TOO (not shown): ").doesNotContain(typedToo);
+    assertThat(Files.readString(output)).contains("Created PROMPTED_TOO (version 1)");
+    printed.add(Files.readString(output));
+
+    create(
+        newSession(
+            "dave",
+            "nb",
+            "dave",
+            new SecretItem("PROMPTED", null),
+            new SecretItem("PROMPTED_TOO", null)));
+    awaitReady("dave", "nb");
+    assertThat(files("dave", "nb"))
+        .containsEntry("PROMPTED", typed)
+        .containsEntry("PROMPTED_TOO", typedToo);
+    assertNothingSecretPrinted();
+  }
+
+  /**
+   * Runs {@code nbsecrets ARGS} (a shell command line's words after the program) on a
+   * pseudo-terminal ({@code script} from util-linux), types {@code typed} once the prompt is up, as
+   * a person would, and returns what the terminal showed.
+   */
+  private String typeOnATerminal(Path config, String args, String typed) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String command =
         String.join(
@@ -330,8 +362,7 @@ class UserCliTest extends SessionLifecycle {
             "-cp",
             System.getProperty("java.class.path"),
             "io.nbsecrets.cli.Main",
-            "set",
-            "PROMPTED");
+            args);
     ProcessBuilder pb = new ProcessBuilder("script", "-qec", command, "/dev/null");
     pb.environment().put("NBSECRETS_CONFIG", config.toString());
     pb.redirectErrorStream(true);
@@ -351,7 +382,6 @@ class UserCliTest extends SessionLifecycle {
             });
     reader.start();
     try (var in = p.getOutputStream()) {
-      // Typed once the prompt is up, as a person would.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!screen.toString().contains("(not shown): ") && System.nanoTime() < deadline) {
         Thread.sleep(50);
@@ -363,12 +393,6 @@ class UserCliTest extends SessionLifecycle {
     String shown = screen.toString();
     printed.add(shown);
     assertThat(p.exitValue()).as(shown).isZero();
-    assertThat(shown).contains("Value of PROMPTED (not shown): ", "Created PROMPTED (version 1)");
-    assertThat(shown).doesNotContain(typed);
-
-    create(newSession("dave", "nb", "dave", new SecretItem("PROMPTED", null)));
-    awaitReady("dave", "nb");
-    assertThat(files("dave", "nb")).containsEntry("PROMPTED", typed);
-    assertNothingSecretPrinted();
+    return shown;
   }
 }
