@@ -18,12 +18,29 @@
 #   -cp                      the init step's jar first, then the product jar (not -jar, which
 #                            would open the product jar's 28,000 entries at every start)
 #
+# The operator runs on its own Java (25) when the image has one (operator-java), with the AOT cache
+# of classes and method profiles that a training run made for it (operator.aot; JEP 483 and 515:
+# the JIT's start-up work, a third of the operator's CPU in its first busy minutes, is mostly
+# done ahead of time). The cache is used only by the JVM, jar and collector it was made with, and
+# otherwise ignored (-XX:AOTMode=auto, with a warning): it costs speed, never a start. The init
+# archive and the argument file are the other runtime's (Java 17's), and are not given to it.
+#
 # The init step, which starts in every session pod, also runs G1: Java 17 maps the archive's heap
 # objects (the module graph among them) only under G1, which saves the step about a tenth of its
 # start (docs/benchmarks.md). The long-running roles keep the collector the JVM picks for their
 # container (the serial one under the chart's limits), which costs them less CPU. A collector
 # named in the JVM's option variables is left alone (two would stop the JVM at its start).
 set -eu
+home=/opt/nbsecrets
+java=java
+archive="@$home/jvm.args -XX:SharedArchiveFile=$home/nbsecrets.jsa -Xshare:auto"
+if [ "${1:-}" = operator ] && [ -x "$home/operator-java/bin/java" ]; then
+  java=$home/operator-java/bin/java
+  archive=
+  if [ -f "$home/operator.aot" ]; then
+    archive=-XX:AOTCache=$home/operator.aot
+  fi
+fi
 collector=
 if [ "${1:-}" = init ]; then
   case " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${_JAVA_OPTIONS:-} " in
@@ -31,16 +48,14 @@ if [ "${1:-}" = init ]; then
     *) collector=-XX:+UseG1GC ;;
   esac
 fi
-# shellcheck disable=SC2086 # $collector is one flag or none
-exec java @/opt/nbsecrets/jvm.args $collector \
+# shellcheck disable=SC2086 # $archive and $collector are whole flags or none, without spaces in them
+exec "$java" $archive $collector \
   -XX:MaxRAMPercentage=75 \
   -XX:+ExitOnOutOfMemoryError \
   -XX:-UsePerfData \
   '-XX:ErrorFile=/tmp/hs_err_pid%p.log' \
-  -XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa \
-  -Xshare:auto \
-  -Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so \
+  -Dnbsecrets.init.native=$home/libnbsecrets-init.so \
   -Xlog:disable \
   -Xlog:all=warning:stderr \
-  -cp /opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar \
+  -cp $home/nbsecrets-init.jar:$home/nbsecrets.jar \
   io.nbsecrets.cli.Main "$@"

@@ -8,7 +8,9 @@
 #       (local/jupyter:1: JupyterLab from PyPI, the session image of the node's tests)
 #
 # With a registry and Docker, the same image is `docker build -f operator/Dockerfile -t nbsecrets:dev .`
-# (README, "Images"): the Dockerfile is the one recipe; only the base images differ.
+# (README, "Images"): the Dockerfile is the one recipe; only the base images differ. Then this
+# script trains the operator's AOT cache on a real control plane and commits it into the image
+# (train_operator below: about 4 minutes).
 #
 # The bases are kept in buildah's storage, named by a hash of what goes into them, and made again
 # only when that changes (about a minute each). Needs root, debootstrap, buildah, and a runc that
@@ -55,6 +57,79 @@ base() {
   echo "$image"
 }
 
+# jdk_base NAME JDK_DIR: the debian-jre base with the JDK at JDK_DIR copied to /opt/java/openjdk
+# (JAVA_HOME, as in the eclipse-temurin images), as localhost/NAME:<hash>; prints the name.
+jdk_base() {
+  local name=$1 jdk=$2
+  [ -x "$jdk/bin/jlink" ] || { echo "images.sh: no JDK with jlink at $jdk (set JAVA25_HOME)" >&2; exit 2; }
+  local tag; tag=$(cat "$jdk/release" <(echo "$jre") | sha256sum | cut -c1-12)
+  local image="localhost/$name:$tag"
+  if ! buildah inspect --type image "$image" >/dev/null 2>&1; then
+    local c m
+    c=$(buildah from "$jre")
+    m=$(buildah mount "$c")
+    mkdir -p "$m/opt/java"
+    cp -a "$jdk" "$m/opt/java/openjdk"
+    buildah umount "$c" >/dev/null
+    buildah config --env JAVA_HOME=/opt/java/openjdk "$c"
+    buildah commit -q "$c" "$image" >/dev/null
+    buildah rm "$c" >/dev/null
+    echo "images.sh: base $image from $jdk" >&2
+  fi
+  echo "$image"
+}
+
+# train_operator IMAGE: the operator's AOT cache (operator/Dockerfile, "the operator's runtime"),
+# made by a training run of the image's own operator and committed into IMAGE. The image's root
+# filesystem is mounted, and `bench sessions --operator-image-root` runs its entry point there
+# (chroot, as its user) on a real control plane (NBSECRETS_CONTROL_PLANE_BIN), recording the
+# classes it loads and its methods' profiles through a burst of sessions; then the image's Java
+# makes the cache from that record, with the collector and heap the chart's operator gets (the
+# serial collector and 384 MiB, 75% of its 512 MiB), and the check starts the operator with it
+# (-XX:AOTMode=on fails when the cache does not fit).
+train_operator() {
+  local image=$1 start=$SECONDS
+  local bin=${NBSECRETS_CONTROL_PLANE_BIN:-}
+  [ -n "$bin" ] || bin=$("$root/e2e/control-plane/build.sh" | tail -n 1)
+  echo "images.sh: training the operator's AOT cache ..." >&2
+  # The bench that drives the training run: the dev jar of this checkout.
+  (cd "$root" && ./mvnw -B -ntp -q package -DskipTests -pl src/dev -am) >"$out/operator-training.build.log" 2>&1 \
+    || { tail -n 30 "$out/operator-training.build.log" >&2; exit 1; }
+  local c m
+  c=$(buildah from "$image")
+  m=$(buildah mount "$c")
+  mount --bind /proc "$m/proc"
+  mount --bind /dev "$m/dev"
+  # shellcheck disable=SC2064 # the paths are known now
+  trap "umount '$m/proc' '$m/dev' 2>/dev/null || true; buildah rm '$c' >/dev/null 2>&1 || true" EXIT
+  local flags="-XX:+UseSerialGC -Xmx384m"
+  local cp=/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar
+  NBSECRETS_CONTROL_PLANE_BIN=$bin java -jar "$root/target/nbsecrets.jar" bench sessions \
+      --operator-image-root "$m" --sessions 400 --warm-up 200 --rounds 1 --load-seconds 2 \
+      --set 'operator.extraEnv[0].name=JDK_JAVA_OPTIONS' \
+      --set 'operator.extraEnv[0].value=-XX:AOTMode=record -XX:AOTConfiguration=/tmp/operator.aotconf' \
+      >"$out/operator-training.log" 2>&1 \
+    || { tail -n 30 "$out/operator-training.log" >&2; exit 1; }
+  [ -s "$m/tmp/operator.aotconf" ] || { echo "images.sh: the training run recorded nothing" >&2; exit 1; }
+  # shellcheck disable=SC2086 # $flags is two flags
+  chroot "$m" /opt/nbsecrets/operator-java/bin/java $flags -XX:AOTMode=create \
+      -XX:AOTConfiguration=/tmp/operator.aotconf -XX:AOTCache=/opt/nbsecrets/operator.aot \
+      -cp "$cp" io.nbsecrets.cli.Main >"$out/operator-aot.log" 2>&1 \
+    || { tail -n 30 "$out/operator-aot.log" >&2; exit 1; }
+  chmod 0444 "$m/opt/nbsecrets/operator.aot"
+  rm -rf "$m/tmp/operator.aotconf" "$m/tmp/chart-pods" "$m"/tmp/hs_err_pid*.log
+  JDK_JAVA_OPTIONS="$flags -XX:AOTMode=on" chroot --userspec=65532:65532 "$m" \
+      /opt/nbsecrets/entrypoint operator --help >/dev/null 2>"$out/operator-aot-check.log" \
+    || { cat "$out/operator-aot-check.log" >&2; exit 1; }
+  local size; size=$(du -m "$m/opt/nbsecrets/operator.aot" | cut -f1)
+  umount "$m/proc" "$m/dev"
+  buildah umount "$c" >/dev/null
+  buildah commit -q "$c" "$image" >/dev/null
+  buildah rm "$c" >/dev/null
+  trap - EXIT
+  echo "images.sh: the operator's AOT cache (${size} MB) trained in $((SECONDS - start)) s" >&2
+}
+
 # build NAME TAG DOCKERFILE CONTEXT BUILD_ARGS...: one image, as OUT_DIR/NAME.tar.
 build() {
   local name=$1 tag=$2 dockerfile=$3 context=$4; shift 4
@@ -67,6 +142,9 @@ build() {
     --volume /etc/ssl/certs:/etc/ssl/certs:ro "$@" \
     -f "$dockerfile" -t "localhost/$name:$tag" "$context" >"$out/$name.build.log" 2>&1 \
     || { tail -n 30 "$out/$name.build.log" >&2; exit 1; }
+  if [ "$name" = nbsecrets ]; then
+    train_operator "localhost/$name:$tag"
+  fi
   rm -f "$out/$name.tar"
   buildah push -q "localhost/$name:$tag" "oci-archive:$out/$name.tar:$tag" >/dev/null
   echo "images.sh: local/$name:$tag in $out/$name.tar ($((SECONDS - start)) s)" >&2
@@ -74,10 +152,12 @@ build() {
 
 jre=$(base debian-jre openjdk-17-jre-headless,libssl3)
 jdk=$(base debian-jdk openjdk-17-jdk-headless,ca-certificates,curl,unzip,gcc,libc6-dev,libssl-dev)
+# The operator's Java 25: the machine's Temurin (Debian 12 has no Java 25).
+operator_jdk=$(jdk_base temurin-25 "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}")
 python=$(base debian-python python3,python3-venv,ca-certificates)
 
 build nbsecrets dev "$root/operator/Dockerfile" "$root" \
   --ignorefile "$root/operator/Dockerfile.dockerignore" \
-  --build-arg BUILD_IMAGE="$jdk" --build-arg RUNTIME_IMAGE="$jre"
+  --build-arg BUILD_IMAGE="$jdk" --build-arg RUNTIME_IMAGE="$jre" --build-arg OPERATOR_JDK_IMAGE="$operator_jdk"
 build jupyter 1 "$here/jupyter/Dockerfile" "$here/jupyter" --build-arg BASE="$python"
 echo "$out"

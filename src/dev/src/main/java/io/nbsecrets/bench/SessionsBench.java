@@ -202,6 +202,16 @@ final class SessionsBench implements Callable<Integer> {
               + " operator.extraEnv[0].value=-XX:TieredStopAtLevel=1 to try JVM flags.")
   Map<String, String> chartValues = new LinkedHashMap<>();
 
+  @Option(
+      names = "--operator-image-root",
+      paramLabel = "DIR",
+      description =
+          "Run the operator as the nbsecrets image runs it: DIR is the image's root filesystem"
+              + " (buildah mount), with /proc and /dev mounted in it; the operator runs its entry"
+              + " point, its JVM and its archives there (chroot, as the image's user). Needs root."
+              + " e2e/node/images.sh trains the operator's AOT cache this way.")
+  Path operatorImageRoot;
+
   @Spec CommandSpec spec;
 
   private PrintWriter out;
@@ -219,6 +229,10 @@ final class SessionsBench implements Callable<Integer> {
       if (mock && !chartValues.isEmpty()) {
         throw new IllegalArgumentException(
             "--set needs the control plane: the chart is not used with --mock");
+      }
+      if (mock && operatorImageRoot != null) {
+        throw new IllegalArgumentException(
+            "--operator-image-root needs the control plane: --mock runs every role in this JVM");
       }
       if (mock && noNode) {
         throw new IllegalArgumentException(
@@ -308,7 +322,8 @@ final class SessionsBench implements Callable<Integer> {
                 ? List.of()
                 : List.of(
                     "--kube-api-qps=" + controllerQps, "--kube-api-burst=" + 2 * controllerQps),
-            chartValues)) {
+            chartValues,
+            operatorImageRoot)) {
       out.printf("control plane and chart started in %d ms%n", millisSince(started));
       ControlPlane cp = dev.controlPlane();
       Map<String, ProcessHandle> processes = new LinkedHashMap<>();

@@ -53,6 +53,11 @@ public final class ChartPod implements AutoCloseable {
   static final List<String> JAVA_OPTIONS =
       List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS");
 
+  /** The user the nbsecrets image runs as (operator/Dockerfile's {@code USER}). */
+  private static final int IMAGE_UID = 65532;
+
+  private static final String IMAGE_USER = IMAGE_UID + ":" + IMAGE_UID;
+
   private static final Pattern COLLECTOR =
       Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC\\b");
 
@@ -108,6 +113,26 @@ public final class ChartPod implements AutoCloseable {
       String podName,
       boolean asImage,
       boolean hostNetwork)
+      throws IOException {
+    return start(cp, deployment, container, podName, asImage, hostNetwork, null);
+  }
+
+  /**
+   * As {@link #start(ControlPlane, Deployment, String, String, boolean, boolean)}; with an {@code
+   * imageRoot} (the root filesystem of the nbsecrets image, with {@code /proc} and {@code /dev}
+   * mounted in it) the container runs the image itself: its entry point, its JVMs and their
+   * archives, changed into that root ({@code chroot}), with the image's flags for the container's
+   * memory limit ({@link #imageJvmFlags}) in {@code JDK_JAVA_OPTIONS}. The network stays the
+   * machine's, so it reaches the control plane on loopback.
+   */
+  public static ChartPod start(
+      ControlPlane cp,
+      Deployment deployment,
+      String container,
+      String podName,
+      boolean asImage,
+      boolean hostNetwork,
+      Path imageRoot)
       throws IOException {
     String ns = deployment.getMetadata().getNamespace();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();
@@ -165,15 +190,23 @@ public final class ChartPod implements AutoCloseable {
         args.add(expanded);
       }
       Path log = podDir.resolve(container + ".log");
-      ProcessBuilder pb =
-          asImage
-              ? LocalProcesses.mainClass(imageJvmFlags(c), tmp, args, log)
-              : LocalProcesses.mainClass("256m", tmp, args, log);
+      Path kubeconfig = cp.kubeconfigWithToken("sa-" + podName + "-" + container, token);
+      ProcessBuilder pb;
+      if (imageRoot != null) {
+        pb = inImage(cp, imageRoot, podName, container, args, log);
+        String own = env.get("JDK_JAVA_OPTIONS");
+        env.put(
+            "JDK_JAVA_OPTIONS",
+            String.join(" ", imageJvmFlags(c)) + (own == null ? "" : " " + own));
+        kubeconfig = Path.of("/").resolve(imageRoot.relativize(inRoot(cp, imageRoot, kubeconfig)));
+      } else {
+        pb =
+            asImage
+                ? LocalProcesses.mainClass(imageJvmFlags(c), tmp, args, log)
+                : LocalProcesses.mainClass("256m", tmp, args, log);
+      }
       pb.environment().putAll(env);
-      pb.environment()
-          .put(
-              "KUBECONFIG",
-              cp.kubeconfigWithToken("sa-" + podName + "-" + container, token).toString());
+      pb.environment().put("KUBECONFIG", kubeconfig.toString());
       pod = new ChartPod(podName, ns, sa, log, pb.start());
       pod.ports.putAll(named);
       pod.awaitReady(c);
@@ -208,6 +241,53 @@ public final class ChartPod implements AutoCloseable {
       flags.add("-XX:+UseSerialGC");
     }
     return flags;
+  }
+
+  /** The image's entry point with {@code args}, run changed into {@code root}. */
+  private static ProcessBuilder inImage(
+      ControlPlane cp, Path root, String podName, String container, List<String> args, Path log)
+      throws IOException {
+    if (!Files.isExecutable(root.resolve("opt/nbsecrets/entrypoint"))) {
+      throw new IOException(
+          root + " is not the nbsecrets image's root: no opt/nbsecrets/entrypoint");
+    }
+    if (!Files.isRegularFile(root.resolve("proc/self/status"))) {
+      throw new IOException("mount /proc in " + root + " first (mount --bind /proc ...)");
+    }
+    // As the image's USER, as a pod runs it.
+    List<String> command =
+        new ArrayList<>(List.of("chroot", "--userspec=" + IMAGE_USER, root.toString()));
+    command.add("/opt/nbsecrets/entrypoint");
+    command.addAll(args);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("KUBERNETES_")
+                    || k.startsWith("NBSECRETS_")
+                    || JAVA_OPTIONS.contains(k)
+                    || k.equals("JAVA_HOME"));
+    return pb;
+  }
+
+  /**
+   * {@code kubeconfig} and the CA it names, copied into {@code root}'s {@code /tmp} (the pod's
+   * emptyDir), the CA's path rewritten to the copy's as the process sees it.
+   */
+  private static Path inRoot(ControlPlane cp, Path root, Path kubeconfig) throws IOException {
+    Path dir = Files.createDirectories(root.resolve("tmp/chart-pods"));
+    Path ca = dir.resolve("ca.crt");
+    Files.copy(cp.caFile(), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String text =
+        Files.readString(kubeconfig).replace(cp.caFile().toString(), "/" + root.relativize(ca));
+    Path copy = LocalProcesses.writePrivate(dir.resolve(kubeconfig.getFileName()), text);
+    for (Path p : List.of(dir, ca, copy)) {
+      Files.setAttribute(p, "unix:uid", IMAGE_UID);
+      Files.setAttribute(p, "unix:gid", IMAGE_UID);
+    }
+    return copy;
   }
 
   /** A loopback URL of a named container port. */

@@ -78,6 +78,25 @@ public final class ControlPlaneDev implements DevAssembly {
       List<String> controllerManagerFlags,
       Map<String, String> chartValues)
       throws IOException, InterruptedException {
+    return start(bin, dir, users, keyAlgorithm, node, controllerManagerFlags, chartValues, null);
+  }
+
+  /**
+   * As {@link #start(Path, Path, List, SessionKeyAlgorithm, Node, List, Map)}; with an {@code
+   * operatorImageRoot} the operator runs the nbsecrets image's own entry point and JVM, changed
+   * into that root filesystem ({@link ChartPod#start(ControlPlane, Deployment, String, String,
+   * boolean, boolean, Path)}).
+   */
+  public static ControlPlaneDev start(
+      Path bin,
+      Path dir,
+      List<String> users,
+      SessionKeyAlgorithm keyAlgorithm,
+      Node node,
+      List<String> controllerManagerFlags,
+      Map<String, String> chartValues,
+      Path operatorImageRoot)
+      throws IOException, InterruptedException {
     if (!Files.isDirectory(Helm.CHART)) {
       throw new IOException(
           "dev --control-plane installs the chart from "
@@ -90,7 +109,7 @@ public final class ControlPlaneDev implements DevAssembly {
         ControlPlane.start(bin, dir.resolve("control-plane"), accounts, controllerManagerFlags);
     ControlPlaneDev dev = new ControlPlaneDev(cp, dir);
     try {
-      dev.boot(users, keyAlgorithm, node, chartValues);
+      dev.boot(users, keyAlgorithm, node, chartValues, operatorImageRoot);
       return dev;
     } catch (IOException | InterruptedException | RuntimeException e) {
       dev.close();
@@ -102,7 +121,8 @@ public final class ControlPlaneDev implements DevAssembly {
       List<String> users,
       SessionKeyAlgorithm keyAlgorithm,
       Node node,
-      Map<String, String> chartValues)
+      Map<String, String> chartValues,
+      Path operatorImageRoot)
       throws IOException, InterruptedException {
     admin.namespaces().resource(restricted(NAMESPACE, null)).create();
     // Development keeps the API on plain HTTP (api.tls.mode none: the chart then tells the operator
@@ -115,7 +135,13 @@ public final class ControlPlaneDev implements DevAssembly {
     boolean asImage = node != Node.RUNS_INIT_STEPS;
     operator =
         ChartPod.start(
-            cp, deployment("nbsecrets-operator"), "operator", "nbsecrets-operator-dev", asImage);
+            cp,
+            deployment("nbsecrets-operator"),
+            "operator",
+            "nbsecrets-operator-dev",
+            asImage,
+            false,
+            operatorImageRoot);
     resources.add(operator);
     api = ChartPod.start(cp, deployment("nbsecrets-api"), "api", "nbsecrets-api-dev", asImage);
     resources.add(api);

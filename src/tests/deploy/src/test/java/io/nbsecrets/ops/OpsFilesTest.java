@@ -55,7 +55,9 @@ class OpsFilesTest {
     // init step loads, dumped into a static archive from the same jar path, by the same JVM flags
     // as the entry point's for init (the argument file and G1: the training run, the dump, the
     // check), and checked.
-    assertThat(script).contains("-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa");
+    assertThat(script)
+        .contains("home=/opt/nbsecrets\n")
+        .contains("-XX:SharedArchiveFile=$home/nbsecrets.jsa");
     assertThat(dockerfile)
         .contains("-XX:DumpLoadedClassList=/tmp/cds/classes.txt")
         .contains(
@@ -70,7 +72,7 @@ class OpsFilesTest {
     assertThat(dockerfile).contains(maxRam.group() + " ");
     // The init step's JNI library: copied where the entry point's property names it, and loaded
     // by the training run, whose log fails the build when the step would use the JDK's crypto.
-    assertThat(script).contains("-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so");
+    assertThat(script).contains("-Dnbsecrets.init.native=$home/libnbsecrets-init.so");
     assertThat(dockerfile)
         .contains("cp src/init/target/native/libnbsecrets-init.so /libnbsecrets-init.so")
         .contains(
@@ -78,6 +80,28 @@ class OpsFilesTest {
                 + " /opt/nbsecrets/libnbsecrets-init.so")
         .contains("-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so")
         .contains("grep -q 'not libcrypto' /tmp/cds/training.log");
+    // The operator's Java, copied where the entry point looks for it and checked; its AOT cache,
+    // trained after the build (e2e/node/images.sh) at the path the entry point gives the operator,
+    // made with the collector and heap the stand-in gives the chart's 512 MiB operator.
+    assertThat(dockerfile)
+        .contains("FROM ${OPERATOR_JDK_IMAGE} AS operator-java")
+        .contains("COPY --from=operator-java /operator-java /opt/nbsecrets/operator-java")
+        .contains(
+            "RUN /opt/nbsecrets/operator-java/bin/java -cp /opt/nbsecrets/nbsecrets-init.jar");
+    assertThat(script)
+        .contains("[ -x \"$home/operator-java/bin/java\" ]")
+        .contains("archive=-XX:AOTCache=$home/operator.aot");
+    String images = Files.readString(Path.of("e2e/node/images.sh"), StandardCharsets.UTF_8);
+    assertThat(images)
+        .contains("--build-arg OPERATOR_JDK_IMAGE=")
+        .contains("--operator-image-root \"$m\"")
+        .contains("-XX:AOTMode=record -XX:AOTConfiguration=/tmp/operator.aotconf")
+        .contains(
+            "-XX:AOTConfiguration=/tmp/operator.aotconf -XX:AOTCache=/opt/nbsecrets/operator.aot")
+        .contains("-XX:AOTMode=on");
+    Matcher trainedFlags = Pattern.compile("local flags=\"([^\"]*)\"").matcher(images);
+    assertThat(trainedFlags.find()).isTrue();
+    assertThat(trainedFlags.group(1)).isEqualTo("-XX:+UseSerialGC -Xmx384m");
     // Built with the wrapper, the documented command.
     assertThat(dockerfile).contains("./mvnw -B -q package -DskipTests");
     assertThat(Path.of("operator/Dockerfile.dockerignore")).exists();
@@ -99,12 +123,12 @@ class OpsFilesTest {
     List<String> shared =
         List.of(
             "@/opt/nbsecrets/jvm.args",
+            "-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa",
+            "-Xshare:auto",
             "-XX:MaxRAMPercentage=75",
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:-UsePerfData",
             "-XX:ErrorFile=/tmp/hs_err_pid%p.log",
-            "-XX:SharedArchiveFile=/opt/nbsecrets/nbsecrets.jsa",
-            "-Xshare:auto",
             "-Dnbsecrets.init.native=/opt/nbsecrets/libnbsecrets-init.so",
             "-Xlog:disable",
             "-Xlog:all=warning:stderr",
@@ -149,13 +173,89 @@ class OpsFilesTest {
       List<String> expected = new ArrayList<>(shared);
       boolean collectorNamed = option != null && option.matches(".*-XX:[+-]Use\\w+GC\\b.*");
       if (!roleArgs.isEmpty() && roleArgs.get(0).equals("init") && !collectorNamed) {
-        expected.add(1, "-XX:+UseG1GC");
+        expected.add(3, "-XX:+UseG1GC");
       }
       expected.addAll(roleArgs);
       assertThat(out.lines().toList()).as("java's arguments for %s", args).isEqualTo(expected);
     }
     Path shellcheck = tool("shellcheck", "apt-get install -y shellcheck");
     assertThat(run(List.of(shellcheck.toString(), ENTRYPOINT.toString()))).isEmpty();
+  }
+
+  /**
+   * The operator, and only the operator, runs on the image's operator Java when it has one: with
+   * the AOT cache once trained, and without Java 17's argument file and archive; the other roles
+   * keep the runtime image's Java. The script is run with its home in a folder of stand-ins.
+   */
+  @Test
+  void theOperatorRunsOnItsOwnJavaWithItsAotCacheWhenTheImageHasThem(@TempDir Path dir)
+      throws Exception {
+    Path home = Files.createDirectories(dir.resolve("opt/nbsecrets"));
+    String stub = "#!/bin/sh\necho \"$0\"; for a in \"$@\"; do printf '%s\\n' \"$a\"; done\n";
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path java17 = Files.writeString(bin.resolve("java"), stub);
+    Path operatorJava =
+        Files.writeString(
+            Files.createDirectories(home.resolve("operator-java/bin")).resolve("java"), stub);
+    java17.toFile().setExecutable(true);
+    operatorJava.toFile().setExecutable(true);
+    Path script =
+        Files.writeString(
+            dir.resolve("entrypoint"),
+            Files.readString(ENTRYPOINT).replace("home=/opt/nbsecrets\n", "home=" + home + "\n"));
+    List<String> tail =
+        List.of(
+            "-XX:MaxRAMPercentage=75",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:-UsePerfData",
+            "-XX:ErrorFile=/tmp/hs_err_pid%p.log",
+            "-Dnbsecrets.init.native=" + home + "/libnbsecrets-init.so",
+            "-Xlog:disable",
+            "-Xlog:all=warning:stderr",
+            "-cp",
+            home + "/nbsecrets-init.jar:" + home + "/nbsecrets.jar",
+            "io.nbsecrets.cli.Main");
+    // Not trained yet: the operator's Java, its JIT alone.
+    List<String> untrained = new ArrayList<>(List.of(operatorJava.toString()));
+    untrained.addAll(tail);
+    untrained.add("operator");
+    assertThat(entrypoint(script, bin, "operator")).isEqualTo(untrained);
+    // Trained: its AOT cache.
+    Files.writeString(home.resolve("operator.aot"), "cache");
+    List<String> trained = new ArrayList<>(List.of(operatorJava.toString()));
+    trained.add("-XX:AOTCache=" + home + "/operator.aot");
+    trained.addAll(tail);
+    trained.add("operator");
+    assertThat(entrypoint(script, bin, "operator")).isEqualTo(trained);
+    // Every other role: Java 17, its argument file and archive.
+    for (String role : List.of("api", "init", "refresh", "rotate-keys")) {
+      List<String> args = entrypoint(script, bin, role);
+      assertThat(args.get(0)).as(role).isEqualTo("java");
+      assertThat(args)
+          .as(role)
+          .contains("@" + home + "/jvm.args", "-XX:SharedArchiveFile=" + home + "/nbsecrets.jsa")
+          .noneMatch(a -> a.startsWith("-XX:AOTCache"))
+          .endsWith("io.nbsecrets.cli.Main", role);
+    }
+  }
+
+  /** What {@code script ROLE} gives its java stand-in: the stand-in's name, then its arguments. */
+  private static List<String> entrypoint(Path script, Path bin, String role) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), role).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+    for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+      pb.environment().remove(name);
+    }
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    List<String> lines = new ArrayList<>(out.lines().toList());
+    // $0 of the stand-in found on PATH is its path: "java" stands for the runtime image's.
+    if (lines.get(0).equals(bin.resolve("java").toString())) {
+      lines.set(0, "java");
+    }
+    return lines;
   }
 
   @Test

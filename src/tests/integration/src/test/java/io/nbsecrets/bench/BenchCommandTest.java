@@ -244,6 +244,12 @@ public class BenchCommandTest {
     assertThat(chart.err())
         .contains(
             "bench sessions: --set needs the control plane: the chart is not used with --mock");
+    Run image = run("bench", "sessions", "--mock", "--operator-image-root", "/");
+    assertThat(image.exit()).isEqualTo(2);
+    assertThat(image.err())
+        .contains(
+            "bench sessions: --operator-image-root needs the control plane: --mock runs every"
+                + " role in this JVM");
     Run node = run("bench", "sessions", "--mock", "--no-node");
     assertThat(node.exit()).isEqualTo(2);
     assertThat(node.err())
