@@ -18,9 +18,16 @@ test -f "$jar" || { echo "no $jar: run ./mvnw -q package -DskipTests first" >&2;
 echo "== references (Python cryptography $(python3 -c 'import cryptography; print(cryptography.__version__)'), OpenSSL)"
 python3 e2e/bench/reference.py
 
-echo "== the operator's snapshot of 50 secrets, per session key algorithm"
-for algorithm in mlkem768-x25519 x25519 rsa-4096 rsa-2048; do
-  java -jar "$jar" bench snapshot --algorithm "$algorithm" | tail -1
+# The operator's snapshot, on this JVM and, when there is one at $JAVA25, on Java 25: the image
+# runs the operator there (operator/README.md).
+java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+snapshot_launchers=("$(command -v java)")
+test -x "$java25" && snapshot_launchers+=("$java25")
+for launcher in "${snapshot_launchers[@]}"; do
+  echo "== the operator's snapshot of 50 secrets, per session key algorithm: $("$launcher" -version 2>&1 | head -1)"
+  for algorithm in mlkem768-x25519 x25519 rsa-4096 rsa-2048; do
+    "$launcher" -jar "$jar" bench snapshot --algorithm "$algorithm" | tail -1
+  done
 done
 
 # The init step as a whole process (as the image runs it: its own jar first on the class path,
@@ -29,7 +36,6 @@ done
 # alone with the JDK's crypto (read and decrypt, nothing else).
 # With this JVM, and with a Java 25 launcher too when one is at $JAVA25 (an AOT cache then takes
 # the class-data archive's place).
-java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 launchers=("$(command -v java)")
 test -x "$java25" && launchers+=("$java25")
 for launcher in "${launchers[@]}"; do

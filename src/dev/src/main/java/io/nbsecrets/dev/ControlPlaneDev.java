@@ -46,7 +46,7 @@ public final class ControlPlaneDev implements DevAssembly {
   public static ControlPlaneDev start(
       Path bin, Path dir, List<String> users, SessionKeyAlgorithm keyAlgorithm)
       throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, Node.RUNS_INIT_STEPS, List.of(), Map.of());
+    return start(bin, dir, users, keyAlgorithm, Node.RUNS_INIT_STEPS, List.of(), Map.of(), null);
   }
 
   /** What stands in for the session pods' node. */
@@ -67,25 +67,9 @@ public final class ControlPlaneDev implements DevAssembly {
    * ({@link Node}; the operator and API then run with the image's JVM flags unless it runs init
    * steps, for measurements), with more flags for kube-controller-manager ({@link
    * ControlPlane#start}) and more chart values ({@code helm install --set}, which win over the
-   * development settings).
-   */
-  public static ControlPlaneDev start(
-      Path bin,
-      Path dir,
-      List<String> users,
-      SessionKeyAlgorithm keyAlgorithm,
-      Node node,
-      List<String> controllerManagerFlags,
-      Map<String, String> chartValues)
-      throws IOException, InterruptedException {
-    return start(bin, dir, users, keyAlgorithm, node, controllerManagerFlags, chartValues, null);
-  }
-
-  /**
-   * As {@link #start(Path, Path, List, SessionKeyAlgorithm, Node, List, Map)}; with an {@code
-   * operatorImageRoot} the operator runs the nbsecrets image's own entry point and JVM, changed
-   * into that root filesystem ({@link ChartPod#start(ControlPlane, Deployment, String, String,
-   * boolean, boolean, Path)}).
+   * development settings); with an {@code operatorImageRoot} (or null) the operator runs the
+   * nbsecrets image's own entry point and JVM, changed into that root filesystem ({@link
+   * ChartPod#start(ControlPlane, Deployment, String, String, boolean, boolean, Path)}).
    */
   public static ControlPlaneDev start(
       Path bin,

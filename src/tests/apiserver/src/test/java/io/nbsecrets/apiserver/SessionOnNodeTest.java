@@ -65,6 +65,8 @@ class SessionOnNodeTest {
   private KubernetesClient admin;
   private String userNs;
 
+  private static final String AOT_REQUIRED = "-XX:AOTMode=on";
+
   @BeforeAll
   void start() throws Exception {
     Assumptions.assumeTrue(
@@ -93,7 +95,11 @@ class SessionOnNodeTest {
             Map.of(
                 "image.repository", "local/nbsecrets",
                 "image.tag", "dev",
-                "image.pullPolicy", "Never"));
+                "image.pullPolicy", "Never",
+                // The operator's AOT cache must be used, not only present: with AOTMode=on the JVM
+                // refuses to start when the cache does not fit its flags and container.
+                "operator.extraEnv[0].name", "JDK_JAVA_OPTIONS",
+                "operator.extraEnv[0].value", AOT_REQUIRED));
     admin = chart.admin;
     Service service = admin.services().inNamespace(NS).withName("nbsecrets-api").get();
     apiUrl =
@@ -131,6 +137,33 @@ class SessionOnNodeTest {
             + " ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - installed));
     userNs = chart.userNamespace("alice-node", USER);
+  }
+
+  /**
+   * The image's operator runs on its Java 25 with the AOT cache that e2e/node/images.sh trained:
+   * its pod, started with {@code -XX:AOTMode=on} (which Java 17 does not know, and with which Java
+   * 25 does not start without a cache that fits), is Ready and never restarted, and its log shows
+   * the launcher took the flag.
+   */
+  @Test
+  @Order(0)
+  void theOperatorsPodRunsOnJava25WithItsAotCache() {
+    Pod operator =
+        admin.pods().inNamespace(NS).list().getItems().stream()
+            .filter(p -> p.getMetadata().getName().startsWith("nbsecrets-operator"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(ready(operator)).isTrue();
+    assertThat(operator.getStatus().getContainerStatuses())
+        .allSatisfy(c -> assertThat(c.getRestartCount()).isZero());
+    String log =
+        admin
+            .pods()
+            .inNamespace(NS)
+            .withName(operator.getMetadata().getName())
+            .inContainer("operator")
+            .getLog();
+    assertThat(log).contains("Picked up JDK_JAVA_OPTIONS: " + AOT_REQUIRED).doesNotContain("[aot]");
   }
 
   private static boolean ready(Pod p) {

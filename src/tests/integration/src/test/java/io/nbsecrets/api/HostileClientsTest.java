@@ -93,13 +93,7 @@ class HostileClientsTest {
     try (ApiFixture f = fixture(HttpLimits.defaults().withConnections(64, 8))) {
       List<Socket> held = new ArrayList<>();
       try {
-        for (int i = 0; i < 8; i++) {
-          Socket s = socket(f);
-          s.setSoTimeout(5_000);
-          // Answered, so the server has counted it before the next one opens.
-          assertHealthy(s);
-          held.add(s);
-        }
+        healthyConnections(f, 8, held);
         // The ninth from the same address is closed as it opens.
         try (Socket ninth = socket(f)) {
           ninth.setSoTimeout(5_000);
@@ -359,12 +353,7 @@ class HostileClientsTest {
       // The proxy holds more connections than one client may: it carries many.
       List<Socket> held = new ArrayList<>();
       try {
-        for (int i = 0; i < 8; i++) {
-          Socket s = socket(f);
-          s.setSoTimeout(5_000);
-          assertHealthy(s);
-          held.add(s);
-        }
+        healthyConnections(f, 8, held);
         assertThat(held).noneMatch(HostileClientsTest::closedByServer);
       } finally {
         closeAll(held);
@@ -534,6 +523,20 @@ class HostileClientsTest {
       // refused and closed while sending: read below
     }
     return s;
+  }
+
+  /**
+   * Opens {@code n} connections from the other address into {@code held}, each answered a health
+   * check before the next opens (so the server has counted it).
+   */
+  private static void healthyConnections(ApiFixture f, int n, List<Socket> held)
+      throws IOException {
+    for (int i = 0; i < n; i++) {
+      Socket s = socket(f);
+      held.add(s);
+      s.setSoTimeout(5_000);
+      assertHealthy(s);
+    }
   }
 
   /** A health check on this connection, answered 200. */
