@@ -14,8 +14,9 @@ image=${NBSECRETS_IMAGE:-localhost/nbsecrets:dev}
 c=$(buildah from "$image")
 m=$(buildah mount "$c")
 cleanup() {
-  umount "$m/proc" "$m/dev" 2>/dev/null || true
-  buildah rm "$c" >/dev/null 2>&1 || true
+  umount -l "$m/proc" "$m/dev" 2>/dev/null || true
+  # The container only once nothing is mounted in it.
+  mountpoint -q "$m/dev" || mountpoint -q "$m/proc" || buildah rm "$c" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 mount --bind /proc "$m/proc"

@@ -98,10 +98,12 @@ train_operator() {
   local c m
   c=$(buildah from "$image")
   m=$(buildah mount "$c")
+  # On any failure: the mounts go first (lazily, should a process still use them), and the
+  # container only when they are gone, so that nothing under a mounted /dev is ever removed.
+  # shellcheck disable=SC2064 # the paths are known now
+  trap "umount -l '$m/proc' '$m/dev' 2>/dev/null || true; mountpoint -q '$m/dev' || mountpoint -q '$m/proc' || buildah rm '$c' >/dev/null 2>&1 || true" EXIT
   mount --bind /proc "$m/proc"
   mount --bind /dev "$m/dev"
-  # shellcheck disable=SC2064 # the paths are known now
-  trap "umount '$m/proc' '$m/dev' 2>/dev/null || true; buildah rm '$c' >/dev/null 2>&1 || true" EXIT
   local flags="-XX:+UseSerialGC -Xmx384m"
   local cp=/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar
   NBSECRETS_CONTROL_PLANE_BIN=$bin java -jar "$root/target/nbsecrets.jar" bench sessions \
@@ -117,7 +119,8 @@ train_operator() {
       -cp "$cp" io.nbsecrets.cli.Main >"$out/operator-aot.log" 2>&1 \
     || { tail -n 30 "$out/operator-aot.log" >&2; exit 1; }
   chmod 0444 "$m/opt/nbsecrets/operator.aot"
-  rm -rf "$m/tmp/operator.aotconf" "$m/tmp/chart-pods" "$m"/tmp/hs_err_pid*.log
+  # Nothing the training left in /tmp goes into the image (the kubeconfig's token among it).
+  find "$m/tmp" -mindepth 1 -delete
   JDK_JAVA_OPTIONS="$flags -XX:AOTMode=on" chroot --userspec=65532:65532 "$m" \
       /opt/nbsecrets/entrypoint operator --help >/dev/null 2>"$out/operator-aot-check.log" \
     || { cat "$out/operator-aot-check.log" >&2; exit 1; }

@@ -84,7 +84,12 @@ public final class ApiServer implements AutoCloseable {
               secrets.checkStore();
               return true;
             };
-    Callers callers = new Callers(config, authenticator, new RefusedTokens(b.refusedTokens));
+    Callers callers =
+        new Callers(
+            config,
+            authenticator,
+            new RefusedTokens(b.refusedTokens),
+            new RefusedTokens(b.refusedTokens.behindOneProxy()));
     HttpEndpoint.Builder endpoint =
         b.http
             .maxBody(config.maxBodyBytes(), this::bodyTooLarge)

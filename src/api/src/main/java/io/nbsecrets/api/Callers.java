@@ -11,11 +11,22 @@ final class Callers {
   private final ApiConfig config;
   private final Authenticator authenticator;
   private final RefusedTokens refusedTokens;
+  private final RefusedTokens refusedBehindProxies;
 
-  Callers(ApiConfig config, Authenticator authenticator, RefusedTokens refusedTokens) {
+  /**
+   * @param refusedTokens the refused tokens each client address may cost
+   * @param refusedBehindProxies what all the clients behind one trusted proxy may cost together (a
+   *     client inside a trusted block could otherwise name a new address for each token)
+   */
+  Callers(
+      ApiConfig config,
+      Authenticator authenticator,
+      RefusedTokens refusedTokens,
+      RefusedTokens refusedBehindProxies) {
     this.config = config;
     this.authenticator = authenticator;
     this.refusedTokens = refusedTokens;
+    this.refusedBehindProxies = refusedBehindProxies;
   }
 
   /**
@@ -29,10 +40,18 @@ final class Callers {
       return known.get();
     }
     String address = exchange.clientAddress();
+    String peer = exchange.remoteAddress();
+    String proxy = address == null || address.equals(peer) ? null : "proxy " + peer;
     refusedTokens.check(address);
+    if (proxy != null) {
+      refusedBehindProxies.check(proxy);
+    }
     Authenticator.Verdict verdict = authenticator.verify(token, audiences);
     if (verdict.identity().isEmpty()) {
       refusedTokens.refused(address);
+      if (proxy != null) {
+        refusedBehindProxies.refused(proxy);
+      }
     }
     return verdict;
   }

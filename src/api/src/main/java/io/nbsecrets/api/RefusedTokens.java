@@ -37,6 +37,19 @@ final class RefusedTokens {
     /** 20 refusals at once, 2 a second after that; 10,000 addresses. */
     static final Limits DEFAULTS = new Limits(20, 2.0, 10_000);
 
+    /** How many clients' allowance all the clients behind one trusted proxy share. */
+    static final int CLIENTS_PER_PROXY = 10;
+
+    /**
+     * The budget of all the clients behind one trusted proxy together: {@link #CLIENTS_PER_PROXY}
+     * clients' worth. One client's bad tokens stop at its own limit and leave the others theirs;
+     * clients that name a new address for each token (only one inside a trusted block can) stop at
+     * this one.
+     */
+    Limits behindOneProxy() {
+      return new Limits(burst * CLIENTS_PER_PROXY, perSecond * CLIENTS_PER_PROXY, maxAddresses);
+    }
+
     Limits {
       if (burst < 1 || !(perSecond > 0) || maxAddresses < 1) {
         throw new IllegalArgumentException(

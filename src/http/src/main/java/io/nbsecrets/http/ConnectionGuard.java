@@ -25,7 +25,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   <li><b>One address holds at most {@link HttpLimits#maxConnectionsPerAddress()} connections</b>;
  *       a connection beyond that is closed as it opens. Without it, one client could fill the
  *       server's whole connection limit and shut everyone out, health probes included. A trusted
- *       proxy's address ({@link TrustedProxies}) is not limited so: it is many clients.
+ *       proxy ({@link TrustedProxies}) is limited so too: a trusted block may hold more than
+ *       proxies, and the limit is far above what a proxy's connection pool holds.
  * </ul>
  *
  * <p>It is a {@link Connection.Listener} of the connector, so it sees every connection: the TLS one
@@ -42,14 +43,12 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
   private final Map<Connection, Head> heads = new ConcurrentHashMap<>();
   private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final Map<Connection, InetAddress> counted = new ConcurrentHashMap<>();
-  private final TrustedProxies trustedProxies;
   private volatile Scheduler.Task sweep;
 
-  ConnectionGuard(HttpLimits limits, Scheduler scheduler, TrustedProxies trustedProxies) {
+  ConnectionGuard(HttpLimits limits, Scheduler scheduler) {
     this.headTimeoutNanos = limits.requestHeadTimeout().toNanos();
     this.maxPerAddress = limits.maxConnectionsPerAddress();
     this.scheduler = scheduler;
-    this.trustedProxies = trustedProxies;
   }
 
   /** Where one HTTP connection is: waiting for a head (since when), or in a request. */
@@ -99,8 +98,7 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     if (!(connection.getEndPoint() instanceof SslConnection.SslEndPoint)) {
       // The outermost connection of a socket: count it against its address.
       InetAddress address = address(connection.getEndPoint().getRemoteSocketAddress());
-      // A trusted proxy carries many clients' requests: its connections are not one client's.
-      if (address != null && !trustedProxies.trusts(address)) {
+      if (address != null) {
         int n = perAddress.merge(address, 1, Integer::sum);
         counted.put(connection, address);
         if (n > maxPerAddress) {

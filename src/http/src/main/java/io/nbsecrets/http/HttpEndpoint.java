@@ -108,7 +108,7 @@ public final class HttpEndpoint implements AutoCloseable {
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
-    ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler(), b.trustedProxies);
+    ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler());
     connector.addBean(guard);
 
     GracefulHandler graceful = new GracefulHandler(new Routing(b, server.getScheduler(), guard));

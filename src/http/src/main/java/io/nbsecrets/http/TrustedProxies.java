@@ -16,12 +16,18 @@ import java.util.regex.Pattern;
  * proxies say it came from: the {@code X-Forwarded-For} entries are read from the right (each proxy
  * appends the address it was called from), past every trusted one, to the first that is not. Those
  * further left are the client's own claims and are never read. A peer that is not trusted is the
- * client, whatever its headers say. The per-address connection limit does not apply to a trusted
- * peer, which carries many users' requests on its connections.
+ * client, whatever its headers say.
+ *
+ * <p>A trusted block must hold proxies only: a client inside one (a session pod on the same pod
+ * network) could name any address. So trust does not lift the limits kept per peer: its connections
+ * count as one client's, and the tokens refused to all the clients behind one proxy have a budget
+ * of their own (the API's).
  */
 public final class TrustedProxies {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+  /** The JDK reads a text as an IPv6 literal (never a name) when it starts so and holds a colon. */
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
   /** The header the proxies append to. */
   public static final String X_FORWARDED_FOR = "X-Forwarded-For";
@@ -106,7 +112,7 @@ public final class TrustedProxies {
           return null; // the JDK would look "256.1.1.1" up as a host name
         }
       }
-    } else if (!IPV6.matcher(text).matches()) {
+    } else if (!IPV6.matcher(text).matches() || text.indexOf(':') < 0) {
       return null;
     }
     try {
@@ -139,7 +145,8 @@ public final class TrustedProxies {
     if (blocks.isEmpty() || forwardedFor.isEmpty()) {
       return peer;
     }
-    InetAddress current = peer == null ? null : literal(peer);
+    // Jetty writes an IPv6 peer in brackets.
+    InetAddress current = peer == null ? null : literal(unwrap(peer));
     if (!trusts(current)) {
       return peer;
     }

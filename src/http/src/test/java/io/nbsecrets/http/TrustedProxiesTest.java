@@ -33,7 +33,9 @@ class TrustedProxiesTest {
     // Nothing forwarded, or only proxies: the last of them.
     assertThat(PROXIES.client("10.1.1.1", List.of())).isEqualTo("10.1.1.1");
     assertThat(PROXIES.client("10.1.1.1", List.of("10.3.3.3"))).isEqualTo("10.3.3.3");
-    // IPv6, with the brackets and ports some proxies write.
+    // IPv6, with the brackets Jetty writes a peer in, and those and ports some proxies write.
+    assertThat(PROXIES.client("[fd00:0:0:0:0:0:0:1]", List.of("198.51.100.1")))
+        .isEqualTo("198.51.100.1");
     assertThat(PROXIES.client("fd00::1", List.of("[2001:db8::5]:443")))
         .isEqualTo("2001:db8:0:0:0:0:0:5");
     assertThat(PROXIES.client("10.1.1.1", List.of("198.51.100.1:5000"))).isEqualTo("198.51.100.1");
@@ -71,5 +73,9 @@ class TrustedProxiesTest {
     // Never a name looked up: a literal or nothing.
     assertThat(TrustedProxies.literal("localhost")).isNull();
     assertThat(TrustedProxies.literal("999.1.1.1")).isNull();
+    // The JDK would look these up as names: they do not start as an IPv6 literal does.
+    assertThat(TrustedProxies.literal(".::")).isNull();
+    assertThat(TrustedProxies.literal("...")).isNull();
+    assertThat(PROXIES.client("10.1.1.1", List.of("[.::]"))).isEqualTo("10.1.1.1");
   }
 }

@@ -164,8 +164,7 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
     } catch (SessionFailure | RuntimeException e) {
       // The secrets are ready even though the workload is not: the status says so, rather than
       // keeping an earlier pass's secrets failure.
-      throw sessionFailure(e)
-          .afterSecretsTaken(new SessionFailure.SecretsTaken(record.manifest(), versions.get()));
+      throw sessionFailure(e).afterSecretsTaken(new SessionFailure.SecretsTaken(record.manifest()));
     }
     snapshots.deleteSuperseded(client, session, observed.records(), record, observed.sts(), sts);
     return report(client, session, record, sts, observed, versions.get());
@@ -232,7 +231,11 @@ public class NotebookSessionReconciler implements Reconciler<NotebookSession> {
               session.getMetadata().getName(), context.getSecondaryResources(Pod.class));
       NotebookSessionStatus old = session.getStatus();
       SessionStatusAggregator aggregator = new SessionStatusAggregator(session, clock.instant());
-      failure.secretsTaken().ifPresent(t -> aggregator.secretsFrom(t.manifest(), t.versions()));
+      failure.secretsTaken().ifPresent(t -> aggregator.secretsTaken(t.manifest()));
+      // The init step's own reason still wins while the session's pod says it failed.
+      if (sts != null && pod != null && !SessionStatusAggregator.podReady(sts)) {
+        PodInitFailures.of(pod).ifPresent(aggregator::initFailed);
+      }
       NotebookSessionStatus status =
           aggregator
               .workloadFrom(

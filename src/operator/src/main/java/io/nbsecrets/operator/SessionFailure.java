@@ -22,9 +22,8 @@ public class SessionFailure extends Exception {
   /** The snapshot a pass took before it failed on its workload; null when it took none. */
   private transient SecretsTaken secretsTaken;
 
-  /** A snapshot taken in the pass: its manifest, and what the store said of its versions. */
-  record SecretsTaken(
-      List<Snapshot.ManifestEntry> manifest, SecretResolver.CurrentVersions versions) {}
+  /** A snapshot taken in the pass: its manifest. */
+  record SecretsTaken(List<Snapshot.ManifestEntry> manifest) {}
 
   public SessionFailure(Scope scope, Reason reason, String message) {
     this(scope, reason, message, null);

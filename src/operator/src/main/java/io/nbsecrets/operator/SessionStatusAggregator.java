@@ -113,6 +113,20 @@ final class SessionStatusAggregator {
   }
 
   /**
+   * SecretsReady after a pass that took the snapshot of {@code manifest} and then failed to write
+   * the workload that mounts it: True (the secrets are ready) under {@code SnapshotTaken}, saying
+   * that nothing mounts it yet; WorkloadReady and Ready say why.
+   */
+  SessionStatusAggregator secretsTaken(List<Snapshot.ManifestEntry> manifest) {
+    return secrets()
+        .ready(
+            Reason.SNAPSHOT_TAKEN,
+            Counts.of(manifest.size(), "secret")
+                + " in the snapshot, not mounted yet: the session's workload could not be"
+                + " written (WorkloadReady says why)");
+  }
+
+  /**
    * How many of the snapshot's secrets are environment variables too, and, under {@code envAll},
    * which are not because their names are not environment names (never silently left out).
    */

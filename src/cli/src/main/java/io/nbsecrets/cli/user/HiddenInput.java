@@ -1,6 +1,5 @@
 package io.nbsecrets.cli.user;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -64,23 +63,38 @@ final class HiddenInput {
       }
       terminal.print(prompt);
       terminal.flush();
-      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      byte[] line = new byte[256];
+      int length = 0;
       int b;
-      while ((b = in.read()) != -1 && b != '\n') {
-        if (line.size() >= max) {
-          throw new CliFailure(ExitCodes.USAGE, "the value typed is longer than " + max + " bytes");
+      try {
+        while ((b = in.read()) != -1 && b != '\n') {
+          if (length >= max) {
+            discardPending(in);
+            throw new CliFailure(
+                ExitCodes.USAGE, "the value typed is longer than " + max + " bytes");
+          }
+          if (length == line.length) {
+            byte[] larger = Arrays.copyOf(line, Math.min(max, line.length * 2));
+            Arrays.fill(line, (byte) 0);
+            line = larger;
+          }
+          line[length++] = (byte) b;
         }
-        line.write(b);
+        // A pasted value of several lines: what follows the first line would otherwise be read
+        // by the shell once the command ends, run as commands and echoed.
+        if (discardPending(in)) {
+          throw new CliFailure(
+              ExitCodes.USAGE,
+              "the value has more than one line: nothing was stored; use --from-file for it");
+        }
+        if (b == -1 && length == 0) {
+          return null;
+        }
+        int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+        return Arrays.copyOf(line, end);
+      } finally {
+        Arrays.fill(line, (byte) 0);
       }
-      byte[] typed = line.toByteArray();
-      if (b == -1 && typed.length == 0) {
-        return null;
-      }
-      int end =
-          typed.length > 0 && typed[typed.length - 1] == '\r' ? typed.length - 1 : typed.length;
-      byte[] value = Arrays.copyOf(typed, end);
-      Arrays.fill(typed, (byte) 0);
-      return value;
     } finally {
       stty(settings);
       terminal.println();
@@ -92,6 +106,21 @@ final class HiddenInput {
     }
   }
 
+  /** Reads and drops what the terminal holds already; whether there was any. */
+  private static boolean discardPending(InputStream in) throws IOException {
+    boolean any = false;
+    byte[] drop = new byte[4096];
+    while (in.available() > 0) {
+      int n = in.read(drop, 0, Math.min(drop.length, in.available()));
+      if (n <= 0) {
+        break;
+      }
+      any = true;
+    }
+    Arrays.fill(drop, (byte) 0);
+    return any;
+  }
+
   private static boolean stty(String settings) {
     try {
       Process p =
@@ -100,7 +129,12 @@ final class HiddenInput {
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
-      return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        // stopped, for example: a background job may not change its terminal
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {

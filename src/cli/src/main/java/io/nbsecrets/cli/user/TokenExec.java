@@ -92,9 +92,22 @@ final class TokenExec {
         "the token command " + name + " did not finish within " + timeout.toSeconds() + " s");
   }
 
-  /** Stops the command and what it started, which may hold its output open. */
+  /**
+   * Stops the command and what it started, which may hold its output open: asked to end first (a
+   * sign-in helper may have a browser to close), made to a second later.
+   */
   private static void stop(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    List<ProcessHandle> started = p.descendants().toList();
+    started.forEach(ProcessHandle::destroy);
+    p.destroy();
+    try {
+      p.onExit().get(1, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // still running: made to end below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    started.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     p.destroyForcibly();
   }
 

@@ -86,8 +86,8 @@ class OpsFilesTest {
     assertThat(dockerfile)
         .contains("FROM ${OPERATOR_JDK_IMAGE} AS operator-java")
         .contains("COPY --from=operator-java /operator-java /opt/nbsecrets/operator-java")
-        .contains(
-            "RUN /opt/nbsecrets/operator-java/bin/java -cp /opt/nbsecrets/nbsecrets-init.jar");
+        .contains("ln -sf \"$cacerts\" /opt/nbsecrets/operator-java/lib/security/cacerts")
+        .contains("/opt/nbsecrets/operator-java/bin/java -cp /opt/nbsecrets/nbsecrets-init.jar");
     assertThat(script)
         .contains("[ -x \"$home/operator-java/bin/java\" ]")
         .contains("archive=-XX:AOTCache=$home/operator.aot");

@@ -338,7 +338,7 @@ class HostileClientsTest {
   }
 
   @Test
-  void behindATrustedProxyEachClientItForwardsHasItsOwnLimitsAndNoneCanClaimAnothersAddress()
+  void behindATrustedProxyEachClientHasItsOwnLimitsWithinTheProxysAndNoneCanClaimAnothersAddress()
       throws Exception {
     TrustedProxies proxy = TrustedProxies.of(List.of(OTHER_ADDRESS.getHostAddress() + "/32"));
     try (ApiFixture f =
@@ -350,11 +350,14 @@ class HostileClientsTest {
                         h ->
                             h.trustedProxies(proxy)
                                 .limits(HttpLimits.defaults().withConnections(64, 4))))) {
-      // The proxy holds more connections than one client may: it carries many.
+      // Trust does not lift the limits kept per peer: a trusted block may hold more than proxies.
       List<Socket> held = new ArrayList<>();
       try {
-        healthyConnections(f, 8, held);
-        assertThat(held).noneMatch(HostileClientsTest::closedByServer);
+        healthyConnections(f, 4, held);
+        try (Socket fifth = socket(f)) {
+          fifth.setSoTimeout(5_000);
+          assertThat(readOrReset(fifth)).isEqualTo(-1);
+        }
       } finally {
         closeAll(held);
       }
@@ -368,6 +371,19 @@ class HostileClientsTest {
       assertThat(getVia(f, "made-up-6", "198.51.100.1, 203.0.113.7")).startsWith("HTTP/1.1 429");
       // ...and not another's: the next client behind the same proxy is still asked about.
       assertThat(getVia(f, "made-up-7", "203.0.113.8")).startsWith("HTTP/1.1 401");
+      // A client that names a new address for each token (one inside a trusted block could) stops
+      // at what all the clients behind the proxy may cost together: ten clients' worth, 50, of
+      // which 6 are spent.
+      int refused = 0;
+      String last = "";
+      for (int i = 0; i < 60 && !last.startsWith("HTTP/1.1 429"); i++) {
+        last = getVia(f, "rotating-" + i, "198.51.100." + (i + 10));
+        if (last.startsWith("HTTP/1.1 401")) {
+          refused++;
+        }
+      }
+      assertThat(last).startsWith("HTTP/1.1 429");
+      assertThat(refused).isBetween(44, 46);
 
       // A peer that is not a trusted proxy is its own client, whatever it says it forwards.
       for (int i = 0; i < 5; i++) {

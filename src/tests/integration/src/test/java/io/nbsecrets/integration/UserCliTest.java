@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbsecrets.cli.user.ExitCodes;
 import io.nbsecrets.model.SecretItem;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -321,17 +322,34 @@ class UserCliTest extends SessionLifecycle {
     Path config = home.resolve("dave.json");
     assertThat(login(config, "dave").code()).isZero();
     String typed = plaintext("typed");
-    String shown = typeOnATerminal(config, "set PROMPTED", typed);
+    String shown = typeOnATerminal(config, "set PROMPTED", typed, 0);
     assertThat(shown).contains("Value of PROMPTED (not shown): ", "Created PROMPTED (version 1)");
     assertThat(shown).doesNotContain(typed);
 
     // With its output redirected, Java 17 gives the CLI no Console: it still asks without echo.
     Path output = home.resolve("set-output.txt");
     String typedToo = plaintext("typed-too");
-    String shownToo = typeOnATerminal(config, "set PROMPTED_TOO > " + output, typedToo);
+    // `stty -a` afterwards, on the same terminal: the echo is back on.
+    String shownToo =
+        typeOnATerminal(config, "set PROMPTED_TOO > " + output + " && stty -a", typedToo, 0);
     assertThat(shownToo).contains("Value of PROMPTED_TOO (not shown): ").doesNotContain(typedToo);
+    assertThat(shownToo).containsPattern("(?<![-\\w])echo(?!\\w)").doesNotContain(" -echo ");
     assertThat(Files.readString(output)).contains("Created PROMPTED_TOO (version 1)");
     printed.add(Files.readString(output));
+
+    // A value pasted with more than one line: nothing stored, and its further lines are read and
+    // dropped, not left for the shell to run once the command ends.
+    String pasted = plaintext("pasted");
+    String shownPasted =
+        typeOnATerminal(
+            config,
+            "set PASTED > " + output + "; code=$?; stty -a; exit $code",
+            pasted + "\nsecond-line-" + pasted,
+            ExitCodes.USAGE);
+    assertThat(shownPasted)
+        .doesNotContain(pasted)
+        .contains("the value has more than one line")
+        .containsPattern("(?<![-\\w])echo(?!\\w)");
 
     create(
         newSession(
@@ -352,7 +370,8 @@ class UserCliTest extends SessionLifecycle {
    * pseudo-terminal ({@code script} from util-linux), types {@code typed} once the prompt is up, as
    * a person would, and returns what the terminal showed.
    */
-  private String typeOnATerminal(Path config, String args, String typed) throws Exception {
+  private String typeOnATerminal(Path config, String args, String typed, int exitCode)
+      throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String command =
         String.join(
@@ -392,7 +411,7 @@ class UserCliTest extends SessionLifecycle {
     reader.join(10_000);
     String shown = screen.toString();
     printed.add(shown);
-    assertThat(p.exitValue()).as(shown).isZero();
+    assertThat(p.exitValue()).as(shown).isEqualTo(exitCode);
     return shown;
   }
 }

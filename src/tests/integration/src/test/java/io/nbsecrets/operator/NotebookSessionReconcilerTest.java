@@ -831,11 +831,13 @@ class NotebookSessionReconcilerTest {
     reconciler.updateErrorStatus(again, context(), (Exception) refused);
 
     var conditions = reread(session).getStatus().getConditions();
-    assertThat(Conditions.is(conditions, "SecretsReady", "True", "SecretsMounted"))
+    assertThat(Conditions.is(conditions, "SecretsReady", "True", "SnapshotTaken"))
         .as("%s", conditions)
         .isTrue();
     assertThat(Conditions.find(conditions, "SecretsReady").orElseThrow().getMessage())
-        .isEqualTo("1 secret in the snapshot");
+        .isEqualTo(
+            "1 secret in the snapshot, not mounted yet: the session's workload could not be"
+                + " written (WorkloadReady says why)");
     assertThat(Conditions.is(conditions, "WorkloadReady", "False", "ReconcileError")).isTrue();
     assertThat(Conditions.is(conditions, "Ready", "False", "ReconcileError")).isTrue();
     assertThat(Conditions.find(conditions, "Ready").orElseThrow().getMessage())
