@@ -193,7 +193,7 @@ public final class ChartPod implements AutoCloseable {
       Path kubeconfig = cp.kubeconfigWithToken("sa-" + podName + "-" + container, token);
       ProcessBuilder pb;
       if (imageRoot != null) {
-        pb = inImage(cp, imageRoot, podName, container, args, log);
+        pb = inImage(imageRoot, args, log);
         String own = env.get("JDK_JAVA_OPTIONS");
         env.put(
             "JDK_JAVA_OPTIONS",
@@ -244,9 +244,7 @@ public final class ChartPod implements AutoCloseable {
   }
 
   /** The image's entry point with {@code args}, run changed into {@code root}. */
-  private static ProcessBuilder inImage(
-      ControlPlane cp, Path root, String podName, String container, List<String> args, Path log)
-      throws IOException {
+  private static ProcessBuilder inImage(Path root, List<String> args, Path log) throws IOException {
     if (!Files.isExecutable(root.resolve("opt/nbsecrets/entrypoint"))) {
       throw new IOException(
           root + " is not the nbsecrets image's root: no opt/nbsecrets/entrypoint");
