@@ -1,5 +1,10 @@
 package io.nbsecrets.api;
 
+import io.nbsecrets.http.TrustedProxies;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -23,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * generous default.
  *
  * <p>Addresses are remembered up to {@code maxAddresses}, the least recently seen forgotten first;
- * a forgotten address starts again with all its permits.
+ * a forgotten address starts again with all its permits. An IPv6 address counts as its /64 ({@link
+ * #bucketOf}): one host gets a whole /64 and can send each token from another address of it.
  */
 final class RefusedTokens {
   private static final Logger log = LoggerFactory.getLogger(RefusedTokens.class);
@@ -115,7 +121,7 @@ final class RefusedTokens {
         log.warn(
             "client {} sent more refused tokens than allowed ({} at once, {} a second); its"
                 + " tokens not known yet are refused with 429 until it has permits again",
-            address,
+            bucketOf(address),
             limits.burst(),
             limits.perSecond());
       }
@@ -144,12 +150,39 @@ final class RefusedTokens {
     }
   }
 
+  /**
+   * The key of {@code address}'s permits: an IPv6 address's /64 network (a host, a home or a cloud
+   * instance is given a whole /64, and any address of it is its own), any other address (or key)
+   * itself. IPv4-mapped IPv6 addresses are IPv4 addresses. Never a name lookup.
+   */
+  static String bucketOf(String address) {
+    if (address == null || address.indexOf(':') < 0) {
+      return address;
+    }
+    String bare =
+        address.startsWith("[") && address.endsWith("]")
+            ? address.substring(1, address.length() - 1)
+            : address;
+    InetAddress parsed = TrustedProxies.literal(bare);
+    if (!(parsed instanceof Inet6Address)) {
+      return parsed == null ? address : parsed.getHostAddress();
+    }
+    byte[] network = parsed.getAddress();
+    Arrays.fill(network, 8, 16, (byte) 0);
+    try {
+      return InetAddress.getByAddress(network).getHostAddress() + "/64";
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("16 bytes are an IPv6 address", e);
+    }
+  }
+
   private Bucket refilled(String address) {
     long now = nanoTime.getAsLong();
-    Bucket b = buckets.get(address);
+    String key = bucketOf(address);
+    Bucket b = buckets.get(key);
     if (b == null) {
       b = new Bucket(limits.burst(), now);
-      buckets.put(address, b);
+      buckets.put(key, b);
       return b;
     }
     double back = (now - b.atNanos) / 1e9 * limits.perSecond();

@@ -88,4 +88,22 @@ class RefusedTokensTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("positive rate");
   }
+
+  @Test
+  void anIpv6HostIsOneClientForItsWholeSlash64() {
+    // One host's /64: a token sent from each of its addresses still draws on one budget.
+    refuse("2001:db8:1:2::1", 1);
+    refuse("2001:db8:1:2:ffff:ffff:ffff:fffe", 1);
+    refuse("[2001:db8:1:2::abcd]", 1);
+    assertThatThrownBy(() -> limiter.check("2001:db8:1:2:1234::9"))
+        .isInstanceOf(ApiException.class);
+    // Another /64 is another client.
+    limiter.check("2001:db8:1:3::1");
+    assertThat(RefusedTokens.bucketOf("2001:db8:1:2:aaaa::1")).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+    // IPv4, also when the peer is IPv4-mapped, is its own address; other keys are left alone.
+    assertThat(RefusedTokens.bucketOf("10.0.0.1")).isEqualTo("10.0.0.1");
+    assertThat(RefusedTokens.bucketOf("::ffff:10.0.0.1")).isEqualTo("10.0.0.1");
+    assertThat(RefusedTokens.bucketOf("proxy [2001:db8::1]")).isEqualTo("proxy [2001:db8::1]");
+    assertThat(RefusedTokens.bucketOf("not:an.address")).isEqualTo("not:an.address");
+  }
 }

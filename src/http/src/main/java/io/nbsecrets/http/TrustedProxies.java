@@ -105,7 +105,7 @@ public final class TrustedProxies {
   }
 
   /** {@code text} as an address when it is an IP literal (never a name: no DNS), else null. */
-  static InetAddress literal(String text) {
+  public static InetAddress literal(String text) {
     if (IPV4.matcher(text).matches()) {
       for (String octet : text.split("\\.")) {
         if (Integer.parseInt(octet) > 255) {
