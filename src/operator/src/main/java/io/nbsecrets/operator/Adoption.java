@@ -45,47 +45,64 @@ final class Adoption {
   }
 
   /**
-   * After a 409 on creating the session's Secret: returns when the Secret of that name is the
-   * session's; deletes it when an earlier session of this name left it, and fails until it is gone;
-   * fails with {@link Reason#NAME_TAKEN} when it is someone else's. The operator may not read
-   * Secrets (RBAC): it asks with JSON Patches of {@code test} operations only, which change nothing
-   * and which the API server refuses (422) when a test fails.
+   * How many owner references of a Secret are looked at, each with its own question: the API server
+   * lets an object have any number, and the session's need not be the first (another controller's
+   * tool may have put its own before it). Kubernetes' own garbage collector adds none.
    */
-  static void requireOwnSecret(KubernetesClient client, NotebookSession session, Secret desired)
+  static final int OWNER_REFERENCES_ASKED = 8;
+
+  /**
+   * After a 409 on creating the session's Secret: returns the index of the session's controller
+   * reference when the Secret of that name is the session's; deletes it when an earlier session of
+   * this name left it, and fails until it is gone; fails with {@link Reason#NAME_TAKEN} when it is
+   * someone else's. The operator may not read Secrets (RBAC): it asks with JSON Patches of {@code
+   * test} operations only, which change nothing and which the API server refuses (422) when a test
+   * fails, one owner reference at a time (the first {@value #OWNER_REFERENCES_ASKED}).
+   */
+  static int requireOwnSecret(KubernetesClient client, NotebookSession session, Secret desired)
       throws SessionFailure {
-    if (passes(client, desired, List.of(testController(session.getMetadata().getUid())))) {
-      return;
-    }
     String what = "Secret " + desired.getMetadata().getName();
-    String owner = "/metadata/ownerReferences/0/";
-    boolean earlier =
-        passes(
-            client,
-            desired,
-            List.of(
-                test(owner + "controller", true),
-                test(owner + "apiVersion", NotebookSession.API_VERSION),
-                test(owner + "kind", NotebookSession.KIND),
-                test(owner + "name", session.getMetadata().getName())));
-    if (earlier) {
-      client
-          .secrets()
-          .inNamespace(desired.getMetadata().getNamespace())
-          .withName(desired.getMetadata().getName())
-          .delete();
-      LOG.info("deleted {}, left by an earlier session of this name", what);
-      throw failure(
-          Reason.EARLIER_SESSION_LEFTOVERS,
-          what
-              + " was left by an earlier session of this name and is being deleted; the session"
-              + " starts once it is gone");
+    String uid = session.getMetadata().getUid();
+    for (int i = 0; i < OWNER_REFERENCES_ASKED; i++) {
+      if (passes(client, desired, testController(uid, i))) {
+        return i;
+      }
+    }
+    for (int i = 0; i < OWNER_REFERENCES_ASKED; i++) {
+      String owner = "/metadata/ownerReferences/" + i + "/";
+      boolean earlier =
+          passes(
+              client,
+              desired,
+              List.of(
+                  test(owner + "controller", true),
+                  test(owner + "apiVersion", NotebookSession.API_VERSION),
+                  test(owner + "kind", NotebookSession.KIND),
+                  test(owner + "name", session.getMetadata().getName())));
+      if (earlier) {
+        client
+            .secrets()
+            .inNamespace(desired.getMetadata().getNamespace())
+            .withName(desired.getMetadata().getName())
+            .delete();
+        LOG.info("deleted {}, left by an earlier session of this name", what);
+        throw failure(
+            Reason.EARLIER_SESSION_LEFTOVERS,
+            what
+                + " was left by an earlier session of this name and is being deleted; the"
+                + " session starts once it is gone");
+      }
     }
     throw taken(what);
   }
 
-  /** A JSON Patch test that the object's first owner reference is the session with {@code uid}. */
-  static Map<String, Object> testController(String uid) {
-    return test("/metadata/ownerReferences/0/uid", uid);
+  /**
+   * JSON Patch tests that the object's owner reference at {@code index} is the controller reference
+   * of the session with {@code uid}.
+   */
+  static List<Map<String, Object>> testController(String uid, int index) {
+    String owner = "/metadata/ownerReferences/" + index + "/";
+    return List.of(test(owner + "uid", uid), test(owner + "controller", true));
   }
 
   private static Map<String, Object> test(String path, Object value) {

@@ -441,23 +441,39 @@ final class SnapshotStep {
       if (e.getCode() != 409) {
         throw e;
       }
-      // Only the session's own Secret is updated: the patch first tests its controller.
-      List<Map<String, Object>> patch = new ArrayList<>();
-      patch.add(Adoption.testController(session.getMetadata().getUid()));
-      patch.addAll(replaceDataPatch(sealed));
-      try {
-        client.resource(sealed).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
-      } catch (KubernetesClientException refused) {
-        if (refused.getCode() == 404) {
-          throw Adoption.gone("Secret " + sealed.getMetadata().getName());
-        }
-        if (refused.getCode() != 422) {
-          throw refused;
-        }
-        Adoption.requireOwnSecret(client, session, sealed);
+      // Only the session's own Secret is updated: the patch first tests its controller, where the
+      // operator put it (the first owner reference), else where it is found.
+      patchOwnSecret(client, session, sealed, 0);
+      LOG.info("updated secret {} in place (refresh: Live)", sealed.getMetadata().getName());
+    }
+  }
+
+  /**
+   * The in-place update of {@link #createOrUpdate}, its controller tested at owner reference {@code
+   * index}; when that test fails, at the index where {@link Adoption#requireOwnSecret} finds it
+   * (which fails the pass when the Secret is not the session's).
+   */
+  static void patchOwnSecret(
+      KubernetesClient client, NotebookSession session, Secret sealed, int index)
+      throws SessionFailure {
+    List<Map<String, Object>> patch =
+        new ArrayList<>(Adoption.testController(session.getMetadata().getUid(), index));
+    patch.addAll(replaceDataPatch(sealed));
+    try {
+      client.resource(sealed).patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
+    } catch (KubernetesClientException refused) {
+      if (refused.getCode() == 404) {
+        throw Adoption.gone("Secret " + sealed.getMetadata().getName());
+      }
+      if (refused.getCode() != 422) {
         throw refused;
       }
-      LOG.info("updated secret {} in place (refresh: Live)", sealed.getMetadata().getName());
+      int own = Adoption.requireOwnSecret(client, session, sealed);
+      if (own == index) {
+        // The controller is where it was tested: the API server refused the data.
+        throw refused;
+      }
+      patchOwnSecret(client, session, sealed, own);
     }
   }
 
