@@ -7,9 +7,18 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.nbsecrets.api.ApiConfig;
 import io.nbsecrets.api.ApiServer;
+import io.nbsecrets.api.SecretService;
+import io.nbsecrets.api.UserKeyService;
+import io.nbsecrets.crypto.PlatformKey;
+import io.nbsecrets.crypto.SessionPublicKey;
+import io.nbsecrets.store.InMemorySecretStore;
+import java.security.KeyPairGenerator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,32 +147,73 @@ class ApiRoutesTest {
         .hasMessageContaining("hostname");
   }
 
+  /** The routes a user's CLI and page call, as a request names them. */
+  private static final List<String> USERS_ROUTES =
+      List.of(
+          ApiServer.ROUTE_SECRETS,
+          ApiServer.ROUTE_SECRET.replace("{name}", "DB_PASSWORD"),
+          ApiServer.ROUTE_LIMITS,
+          ApiServer.ROUTE_OPENAPI,
+          "/",
+          "/app.js",
+          "/app.css");
+
+  /** The cluster's own routes: the probes, the metrics, the init containers' route. */
+  private static final List<String> CLUSTERS_ROUTES =
+      List.of(
+          ApiServer.ROUTE_HEALTHZ,
+          ApiServer.ROUTE_READYZ,
+          ApiServer.ROUTE_METRICS,
+          ApiServer.ROUTE_INIT_USER_KEY);
+
+  /**
+   * Every route the API server answers is one of the two lists above: a route added to the server
+   * fails this test until it is said whether users reach it from outside the cluster (and the
+   * chart's Ingress and HTTPRoute are made to route it, or not).
+   */
+  @Test
+  void everyRouteTheApiServerAnswersIsEitherTheUsersOrTheClustersOwn() throws Exception {
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    InMemorySecretStore store = new InMemorySecretStore();
+    UserKeyService userKeys = new UserKeyService(store, PlatformKey.generate());
+    try (ApiServer server =
+        ApiServer.builder()
+            .secrets(
+                new SecretService(
+                    store,
+                    userKeys,
+                    SessionPublicKey.of(rsa.generateKeyPair().getPublic()),
+                    ApiConfig.defaults()))
+            .userKeys(userKeys)
+            .authenticator((token, audiences) -> Optional.empty())
+            .http(h -> h.host("127.0.0.1").port(0))
+            .start()) {
+      assertThat(server.routes().keySet())
+          .isNotEmpty()
+          .allSatisfy(
+              template -> {
+                String request = template.replace("{name}", "DB_PASSWORD");
+                assertThat(USERS_ROUTES.contains(request) || CLUSTERS_ROUTES.contains(request))
+                    .as("the route %s is neither the users' nor the cluster's own", template)
+                    .isTrue();
+              });
+    }
+  }
+
   /**
    * {@code paths} ({@code [pathType, path]}, as an Ingress matches them) reach every route a user
-   * needs (the CLI's, the page's) and none that is the cluster's own: the probes, the metrics, the
-   * init containers' route.
+   * needs ({@link #USERS_ROUTES}) and none that is the cluster's own ({@link #CLUSTERS_ROUTES}), or
+   * a path that only starts like a user's.
    */
   private static void assertRoutesOnlyWhatUsersNeed(List<String[]> paths) {
-    for (String user :
-        List.of(
-            ApiServer.ROUTE_SECRETS,
-            ApiServer.ROUTE_SECRET.replace("{name}", "DB_PASSWORD"),
-            ApiServer.ROUTE_LIMITS,
-            ApiServer.ROUTE_OPENAPI,
-            "/",
-            "/app.js",
-            "/app.css")) {
+    for (String user : USERS_ROUTES) {
       assertThat(paths).as(user).anyMatch(p -> matches(p, user));
     }
-    for (String internal :
-        List.of(
-            ApiServer.ROUTE_HEALTHZ,
-            ApiServer.ROUTE_READYZ,
-            ApiServer.ROUTE_METRICS,
-            ApiServer.ROUTE_INIT_USER_KEY,
-            "/api/v1/secretsX",
-            "/metrics/")) {
-      assertThat(paths).as(internal).noneMatch(p -> matches(p, internal));
+    List<String> internal = new ArrayList<>(CLUSTERS_ROUTES);
+    internal.addAll(List.of("/api/v1/secretsX", "/metrics/"));
+    for (String path : internal) {
+      assertThat(paths).as(path).noneMatch(p -> matches(p, path));
     }
   }
 
