@@ -55,10 +55,10 @@ public final class TokenReviewAuthenticator implements Authenticator {
   private final int maxEntries;
   private final LongSupplier nanoTime;
   private final Clock clock;
-  private final Map<String, Entry> cache;
-  private final Map<String, Entry> refusals;
+  private final Map<String, Cached> cache;
+  private final Map<String, Cached> refusals;
 
-  private record Entry(Verdict verdict, long expiresAtNanos) {}
+  private record Cached(Verdict verdict, long expiresAtNanos) {}
 
   public TokenReviewAuthenticator(KubernetesClient client) {
     this(client, DEFAULT_TTL, DEFAULT_MAX_ENTRIES, System::nanoTime, Clock.systemUTC());
@@ -85,12 +85,12 @@ public final class TokenReviewAuthenticator implements Authenticator {
   }
 
   /** A map of at most {@code max} entries; the least recently used or the oldest goes first. */
-  private static Map<String, Entry> bounded(int max, boolean accessOrder) {
+  private static Map<String, Cached> bounded(int max, boolean accessOrder) {
     return new LinkedHashMap<>(16, 0.75f, accessOrder) {
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
         return size() > max;
       }
     };
@@ -110,8 +110,8 @@ public final class TokenReviewAuthenticator implements Authenticator {
     String key = key(bearerToken, audiences);
     long now = nanoTime.getAsLong();
     synchronized (cache) {
-      for (Map<String, Entry> map : List.of(cache, refusals)) {
-        Entry hit = map.get(key);
+      for (Map<String, Cached> map : List.of(cache, refusals)) {
+        Cached hit = map.get(key);
         if (hit != null) {
           if (hit.expiresAtNanos - now > 0) {
             return Optional.of(hit.verdict);
@@ -148,7 +148,7 @@ public final class TokenReviewAuthenticator implements Authenticator {
     }
     if (keep > 0) {
       synchronized (cache) {
-        (result.identity().isPresent() ? cache : refusals).put(key, new Entry(result, now + keep));
+        (result.identity().isPresent() ? cache : refusals).put(key, new Cached(result, now + keep));
       }
     }
     return result;
