@@ -1079,7 +1079,7 @@ final class SessionsBench implements Callable<Integer> {
   private static final String RECONCILE_COUNT = "nbsecrets_operator_reconcile_seconds_count";
 
   /** The heap in use after a full GC ({@code jcmd}), in bytes; -1 when it cannot be read. */
-  private static long heapAfterGc(ProcessHandle p) throws IOException, InterruptedException {
+  private long heapAfterGc(ProcessHandle p) throws IOException, InterruptedException {
     if (p.pid() == ProcessHandle.current().pid()) {
       System.gc();
       Runtime r = Runtime.getRuntime();
@@ -1137,9 +1137,8 @@ final class SessionsBench implements Callable<Integer> {
     return count;
   }
 
-  private static String jcmd(ProcessHandle p, String command)
-      throws IOException, InterruptedException {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+  private String jcmd(ProcessHandle p, String command) throws IOException, InterruptedException {
+    Path jcmd = jcmdFor(operatorImageRoot, System.getenv("JAVA25_HOME"));
     Process proc =
         new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), command)
             .redirectErrorStream(true)
@@ -1147,6 +1146,28 @@ final class SessionsBench implements Callable<Integer> {
     String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     proc.waitFor();
     return out;
+  }
+
+  /**
+   * The {@code jcmd} that can attach to the operator: this JVM's, or, for an operator in an image
+   * root, a Java 25 JDK's ({@code java25Home}, else Temurin 25's path on Debian, as {@code
+   * e2e/node/images.sh} takes it). Java 17's {@code jcmd} looks for the attach socket in its own
+   * {@code /tmp}, not in the chrooted process's, and cannot attach to it; Java 25's looks in the
+   * process's root. Without one the heap is not read.
+   */
+  static Path jcmdFor(Path operatorImageRoot, String java25Home) {
+    Path own = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    if (operatorImageRoot == null) {
+      return own;
+    }
+    Path java25 =
+        Path.of(
+            java25Home == null || java25Home.isBlank()
+                ? "/usr/lib/jvm/temurin-25-jdk-amd64"
+                : java25Home,
+            "bin",
+            "jcmd");
+    return Files.isExecutable(java25) ? java25 : own;
   }
 
   private static long millisSince(long nanos) {

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code bench sessions} reads from the operator: {@code jcmd <pid> GC.heap_info} as JDK 17
@@ -105,5 +109,18 @@ class SessionsBenchReadingsTest {
     assertThatThrownBy(() -> MachineCpu.parse("intr 12 0 0\n"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not /proc/stat");
+  }
+
+  @Test
+  void anOperatorInAnImageRootIsAskedForItsHeapByAJava25Jcmd(@TempDir Path dir) throws Exception {
+    Path own = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Path jdk25 = Files.createDirectories(dir.resolve("jdk25/bin"));
+    Path jcmd25 = Files.createFile(jdk25.resolve("jcmd"));
+    Files.setPosixFilePermissions(jcmd25, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path root = dir.resolve("image-root");
+    assertThat(SessionsBench.jcmdFor(null, dir.resolve("jdk25").toString())).isEqualTo(own);
+    assertThat(SessionsBench.jcmdFor(root, dir.resolve("jdk25").toString())).isEqualTo(jcmd25);
+    // Without a Java 25 JDK, this JVM's: the heap is then not read, as the bench says.
+    assertThat(SessionsBench.jcmdFor(root, dir.resolve("none").toString())).isEqualTo(own);
   }
 }
