@@ -108,9 +108,10 @@ final class RefusedTokens {
    * @throws ApiException 429, with the seconds until it has one, when it has none
    */
   void check(String address) {
+    String key = bucketOf(address);
     long retryAfter;
     synchronized (buckets) {
-      Bucket b = refilled(address);
+      Bucket b = refilled(key);
       if (b.permits >= 1) {
         b.limited = false;
         return;
@@ -121,7 +122,7 @@ final class RefusedTokens {
         log.warn(
             "client {} sent more refused tokens than allowed ({} at once, {} a second); its"
                 + " tokens not known yet are refused with 429 until it has permits again",
-            bucketOf(address),
+            key,
             limits.burst(),
             limits.perSecond());
       }
@@ -137,8 +138,9 @@ final class RefusedTokens {
 
   /** A token {@code address} sent was refused after asking: it costs a permit. */
   void refused(String address) {
+    String key = bucketOf(address);
     synchronized (buckets) {
-      Bucket b = refilled(address);
+      Bucket b = refilled(key);
       b.permits = Math.max(-limits.burst(), b.permits - 1);
     }
   }
@@ -146,7 +148,7 @@ final class RefusedTokens {
   /** The permits {@code address} has now (for tests). */
   double permits(String address) {
     synchronized (buckets) {
-      return refilled(address).permits;
+      return refilled(bucketOf(address)).permits;
     }
   }
 
@@ -176,9 +178,9 @@ final class RefusedTokens {
     }
   }
 
-  private Bucket refilled(String address) {
+  /** The permits of {@code key} ({@link #bucketOf}) as of now; call holding the lock. */
+  private Bucket refilled(String key) {
     long now = nanoTime.getAsLong();
-    String key = bucketOf(address);
     Bucket b = buckets.get(key);
     if (b == null) {
       b = new Bucket(limits.burst(), now);
