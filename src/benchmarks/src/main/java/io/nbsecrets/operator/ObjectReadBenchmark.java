@@ -1,5 +1,7 @@
 package io.nbsecrets.operator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -20,8 +22,9 @@ import java.util.Map;
  * Benchmark command (not a test): CPU to read the Kubernetes objects the operator reads most, JSON
  * to Java objects, per serialization: Fabric8's default (the reference in the same run), the
  * operator's before its watch-event reader (without {@code managedFields}, {@link
- * OperatorSerialization#mapper()}) and the operator's ({@link OperatorSerialization#create()}).
- * Each object is read twice: as the answer to a request (read as its class) and as a watch event's
+ * OperatorSerialization#mapper()}), with it but before its slim readers (pods and StatefulSets read
+ * whole), and the operator's ({@link OperatorSerialization#create()}, {@link SlimReaders}). Each
+ * object is read twice: as the answer to a request (read as its class) and as a watch event's
  * object (a {@code MODIFIED} event read as a {@link WatchEvent}, as the informers read them). The
  * objects are {@link ApiObjects}: written by a real kube-apiserver under {@code bench sessions}.
  * Median of {@value #RUNS} runs of {@value #READS} reads after {@value #WARMUP} warm-up runs, the
@@ -62,7 +65,8 @@ public final class ObjectReadBenchmark {
     serializations.put("fabric8 default", new KubernetesSerialization());
     serializations.put(
         "no managedFields", new KubernetesSerialization(OperatorSerialization.mapper(), true));
-    serializations.put("operator's (+ watch events)", OperatorSerialization.create());
+    serializations.put("+ watch events", wholeObjects());
+    serializations.put("operator's (+ slim readers)", OperatorSerialization.create());
     // So that all read a session as a NotebookSession, as the operator's serialization does by
     // itself (before, a session's event was read as a generic resource, then converted again).
     serializations.values().forEach(s -> s.registerKubernetesResource(NotebookSession.class));
@@ -99,6 +103,16 @@ public final class ObjectReadBenchmark {
             median(runs[s]) / reference);
       }
     }
+  }
+
+  /** The operator's serialization before its slim readers: pods and StatefulSets read whole. */
+  private static KubernetesSerialization wholeObjects() {
+    ObjectMapper mapper = OperatorSerialization.mapper();
+    mapper.registerModule(
+        new SimpleModule().addDeserializer(WatchEvent.class, new WatchEventReader()));
+    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+    serialization.registerKubernetesResource(NotebookSession.class);
+    return serialization;
   }
 
   private static double median(double[] runs) {

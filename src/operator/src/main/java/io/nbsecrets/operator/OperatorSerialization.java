@@ -11,7 +11,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.nbsecrets.model.NotebookSession;
 
 /**
- * How the operator reads Kubernetes objects: as the client does, except that {@code
+ * How the operator reads Kubernetes objects: as the client does, except that StatefulSets and pods
+ * are read only in the parts the operator keeps of them ({@link SlimReaders}), and that {@code
  * metadata.managedFields} is skipped while the JSON is read. Nothing in the operator reads it, yet
  * every object its informers cache (sessions, StatefulSets, Services, pods) carried it: one entry
  * per field manager, each a tree of the fields that manager set, read into nested maps. A
@@ -29,10 +30,11 @@ final class OperatorSerialization {
   private abstract static class WithoutManagedFields {}
 
   /**
-   * A serialization that reads and writes objects without their managed fields, and reads a watch
-   * event's object in one pass ({@link WatchEventReader}). It knows the session's own kind: the
-   * client registers no custom resource class by itself, and an event of a kind it does not know is
-   * read as a generic resource and then converted again into the class the informer asked for.
+   * A serialization that reads and writes objects without their managed fields, reads a watch
+   * event's object in one pass ({@link WatchEventReader}), and StatefulSets and pods as the
+   * operator keeps them ({@link SlimReaders}). It knows the session's own kind: the client
+   * registers no custom resource class by itself, and an event of a kind it does not know is read
+   * as a generic resource and then converted again into the class the informer asked for.
    */
   static KubernetesSerialization create() {
     return create(new WatchEventReader());
@@ -42,6 +44,7 @@ final class OperatorSerialization {
   static KubernetesSerialization create(WatchEventReader events) {
     ObjectMapper mapper = mapper();
     mapper.registerModule(new SimpleModule().addDeserializer(WatchEvent.class, events));
+    mapper.registerModule(SlimReaders.module());
     KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
     serialization.registerKubernetesResource(NotebookSession.class);
     return serialization;

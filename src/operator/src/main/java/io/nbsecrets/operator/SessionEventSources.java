@@ -54,7 +54,9 @@ final class SessionEventSources {
       SecretResolver resolver,
       SessionMetrics metrics) {
     String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
-    // Where one informer fills each cache, StatefulSets and pods are cached slim (SlimStore).
+    // StatefulSets and pods are read slim by the operator's client (SlimReaders). Where one
+    // informer
+    // fills each cache, the Events about pods are kept slim too (SlimStore).
     boolean oneInformer =
         SlimStore.fitsOneInformer(context.getControllerConfiguration().getEffectiveNamespaces());
     // Snapshot records, not the session Secrets: the operator never reads a Secret.
@@ -64,18 +66,11 @@ final class SessionEventSources {
             ConfigMap.class,
             "snapshots",
             ours + "," + Labels.COMPONENT + "=" + Labels.COMPONENT_SNAPSHOT,
-            null,
             null);
     // Only the StatefulSet's updates that change what a reconcile reads from it (WorkloadChanges).
     var statefulSets =
-        owned(
-            context,
-            StatefulSet.class,
-            "statefulsets",
-            ours,
-            new WorkloadChanges(),
-            oneInformer ? Workload::slim : null);
-    var services = owned(context, Service.class, "services", ours, null, null);
+        owned(context, StatefulSet.class, "statefulsets", ours, new WorkloadChanges());
+    var services = owned(context, Service.class, "services", ours, null);
     var primaries = context.getPrimaryCache();
     // Why the StatefulSet controller cannot create a pod: it says so only in these Events.
     InformerEventSource<Event, NotebookSession> creationFailures =
@@ -96,8 +91,8 @@ final class SessionEventSources {
             PodMountFailures::session,
             PodMountFailures::isMountFailure,
             oneInformer ? PodMountFailures::slim : null);
-    // The pod, for its init step's failure, and for whether there is one; cached slim
-    // (SessionPods) where one informer does. A pod's addition reconciles when its init step has
+    // The pod, for its init step's failure, and for whether there is one; read slim
+    // (SessionPods, SlimReaders). A pod's addition reconciles when its init step has
     // failed already, or when it ends a failure to make it (the failure shown goes away).
     var podConfig =
         InformerEventSourceConfiguration.from(Pod.class, NotebookSession.class)
@@ -109,9 +104,6 @@ final class SessionEventSources {
                     SessionPods.onAdd(pod) || endsCreationFailure(pod, primaries, creationFailures))
             .withOnUpdateFilter(SessionPods::onUpdate)
             .withOnDeleteFilter(SessionPods::onDelete);
-    if (oneInformer) {
-      podConfig.withItemStore(new SlimStore<>(SessionPods::slim));
-    }
     InformerEventSource<Pod, NotebookSession> pods =
         new InformerEventSource<>(podConfig.build(), context);
     InformerEventSource<Namespace, NotebookSession> namespaces =
@@ -157,16 +149,14 @@ final class SessionEventSources {
    * #created}) only when the watch's addition comes after the create call has returned, and it
    * often comes before: each new session was then reconciled once more for nothing. The cache still
    * takes every addition; a change ({@code updates}: all when null) or a deletion still reconciles,
-   * and at start every session is reconciled anyway. With {@code slim}, the cache keeps what it
-   * makes of each object ({@link SlimStore}).
+   * and at start every session is reconciled anyway.
    */
   private static <R extends HasMetadata> InformerEventSource<R, NotebookSession> owned(
       EventSourceContext<NotebookSession> context,
       Class<R> type,
       String name,
       String selector,
-      OnUpdateFilter<R> updates,
-      UnaryOperator<R> slim) {
+      OnUpdateFilter<R> updates) {
     var config =
         InformerEventSourceConfiguration.from(type, NotebookSession.class)
             .withName(name)
@@ -174,9 +164,6 @@ final class SessionEventSources {
             .withOnAddFilter(added -> false);
     if (updates != null) {
       config.withOnUpdateFilter(updates);
-    }
-    if (slim != null) {
-      config.withItemStore(new SlimStore<>(slim));
     }
     return new InformerEventSource<>(config.build(), context);
   }

@@ -1,9 +1,11 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +17,12 @@ import java.util.Set;
  * else the operator watches (the StatefulSet's status says only "not ready"), yet the session must
  * show the step's own reason. A watch replaces looking at each waiting pod again and again.
  *
- * <p>The cache keeps of each pod only what that needs, its metadata and its init container's
- * status, so that a thousand sessions do not hold a thousand pod specs (where one informer watches
- * them: all namespaces, the default, or one; see {@link SlimStore}). Whether a session has a pod at
- * all is read from this cache ({@link PodCreationFailures#noPod}). A pod's update reconciles its
- * session only when the init step's failure appears, changes or goes away; the pod getting ready
- * reaches the session through its StatefulSet's status.
+ * <p>The operator keeps of each pod only what that needs, its metadata and its init container's
+ * status ({@link #slim}: its client reads each pod so, {@link SlimReaders}), so that a thousand
+ * sessions do not hold, nor read, a thousand pod specs. Whether a session has a pod at all is read
+ * from this cache ({@link PodCreationFailures#noPod}). A pod's update reconciles its session only
+ * when the init step's failure appears, changes or goes away; the pod getting ready reaches the
+ * session through its StatefulSet's status.
  */
 final class SessionPods {
   private SessionPods() {}
@@ -66,20 +68,33 @@ final class SessionPods {
   }
 
   /**
-   * What is kept of a pod: its metadata without managed fields, and its init container's status.
+   * What is kept of a pod: its type fields, its metadata without managed fields, and its init
+   * container's status.
    */
   static Pod slim(Pod pod) {
     List<ContainerStatus> init =
         pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null
             ? List.of()
             : pod.getStatus().getInitContainerStatuses().stream()
-                .filter(s -> Workload.INIT_CONTAINER.equals(s.getName()))
+                .filter(s -> s != null && Workload.INIT_CONTAINER.equals(s.getName()))
                 .toList();
-    return new PodBuilder()
-        .withMetadata(SlimStore.metadata(pod))
-        .withNewStatus()
-        .withInitContainerStatuses(init)
-        .endStatus()
-        .build();
+    Pod slim = slim(SlimStore.metadata(pod), init);
+    slim.setApiVersion(pod.getApiVersion());
+    slim.setKind(pod.getKind());
+    return slim;
+  }
+
+  /**
+   * What {@link #slim(Pod)} makes of a pod's parts: its metadata (without managed fields) and its
+   * init container's status. The operator's client reads each pod into this ({@link SlimReaders}).
+   */
+  static Pod slim(ObjectMeta metadata, List<ContainerStatus> init) {
+    // Made with setters: a builder would copy each part again (it keeps a builder of each).
+    PodStatus status = new PodStatus();
+    status.setInitContainerStatuses(new ArrayList<>(init));
+    Pod pod = new Pod();
+    pod.setMetadata(metadata);
+    pod.setStatus(status);
+    return pod;
   }
 }

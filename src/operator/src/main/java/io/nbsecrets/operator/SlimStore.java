@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 /**
  * An informer's store that keeps of each object only what the operator reads of it ({@code slim},
  * which makes a new object and leaves the one it is given as it is), so that a cache of thousands
- * of sessions' objects does not hold what no reconcile reads: a pod's spec ({@link
- * SessionPods#slim}), a StatefulSet's pod template ({@link Workload#slim}).
+ * of sessions' objects does not hold what no reconcile reads: the message of an Event about a pod
+ * ({@link PodMountFailures#slim}). (Pods and StatefulSets need none: the operator's client reads
+ * them slim, {@link SlimReaders}.)
  *
  * <p>The event filters see slim copies too: an update's old object, the additions of the first list
  * and the deletions a re-list finds come from this store (a watch event's new object does not). So

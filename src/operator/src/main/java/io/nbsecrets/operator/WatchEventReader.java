@@ -28,11 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  * come sorted: {@code apiVersion}, {@code kind}, then the rest). This reader reads them, finds the
  * class the serialization has for them, and reads the rest of the object from the stream into it,
  * as Jackson does with a type id that comes first. It does so only when the class is read by a
- * plain bean deserializer (which takes an object from its next field on) and is made with the same
- * {@code apiVersion} and {@code kind} (which it then keeps). Otherwise the fields read so far are
- * buffered and read again ahead of the stream, as Jackson does with a type id that comes later; an
- * object of a kind the serialization does not know, or without a kind, is read as Fabric8 reads it.
- * The event's other fields are kept, as Fabric8 keeps them.
+ * plain bean deserializer or a {@link SlimReaders} reader (which take an object from its next field
+ * on) and is made with the same {@code apiVersion} and {@code kind} (which it then keeps).
+ * Otherwise the fields read so far are buffered and read again ahead of the stream, as Jackson does
+ * with a type id that comes later; an object of a kind the serialization does not know, or without
+ * a kind, is read as Fabric8 reads it. The event's other fields are kept, as Fabric8 keeps them.
  *
  * <p>Where it differs: of two {@code kind} or {@code apiVersion} fields in one object (which the
  * API server never sends) the first chooses the class, where Fabric8's tree keeps the last.
@@ -132,7 +132,7 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
     }
     JsonDeserializer<Object> reader = ctxt.findRootValueDeserializer(ctxt.constructType(known));
     if (fields == 2
-        && reader.getClass() == BeanDeserializer.class
+        && (reader.getClass() == BeanDeserializer.class || SlimReaders.readsFromNextField(reader))
         && MADE_WITH.get(known).are(apiVersion, kind)) {
       // Only the type fields were read, and the class is made with them: the rest of the object
       // is read from the stream, from its next field on.

@@ -1,15 +1,19 @@
 package io.nbsecrets.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetSpec;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.nbsecrets.init.SecretFiles;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.util.Hashes;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,10 +119,10 @@ public final class Workload {
   }
 
   /**
-   * What the operator's cache keeps of a StatefulSet ({@link SlimStore}): what a reconcile reads of
-   * it, its metadata (without managed fields: the annotations the workload step compares, the
-   * snapshot record, the owners), its pod management policy ({@link WorkloadBase#parallelPods}),
-   * its sealed volume ({@link #mountedSecret}) and its status ({@link
+   * What the operator keeps of a StatefulSet (its client reads each one so: {@link SlimReaders}):
+   * what a reconcile reads of it, its metadata (without managed fields: the annotations the
+   * workload step compares, the snapshot record, the owners), its pod management policy ({@link
+   * WorkloadBase#parallelPods}), its sealed volume ({@link #mountedSecret}) and its status ({@link
    * SessionStatusAggregator#podReady}); not the rest of its pod template, most of its size. A
    * replace is built from the session, never from the cached object. A new read of a cached
    * StatefulSet must be kept here too, or it finds nothing.
@@ -129,21 +133,42 @@ public final class Workload {
         template == null || template.getSpec() == null || template.getSpec().getVolumes() == null
             ? List.of()
             : template.getSpec().getVolumes().stream()
-                .filter(v -> SEALED_VOLUME.equals(v.getName()))
+                .filter(v -> v != null && SEALED_VOLUME.equals(v.getName()))
                 .toList();
-    return new StatefulSetBuilder()
-        .withMetadata(SlimStore.metadata(sts))
-        .withNewSpec()
-        .withPodManagementPolicy(
-            sts.getSpec() == null ? null : sts.getSpec().getPodManagementPolicy())
-        .withNewTemplate()
-        .withNewSpec()
-        .withVolumes(sealed)
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .withStatus(sts.getStatus())
-        .build();
+    StatefulSet slim =
+        slim(
+            SlimStore.metadata(sts),
+            sts.getSpec() == null ? null : sts.getSpec().getPodManagementPolicy(),
+            sealed,
+            sts.getStatus());
+    slim.setApiVersion(sts.getApiVersion());
+    slim.setKind(sts.getKind());
+    return slim;
+  }
+
+  /**
+   * What {@link #slim(StatefulSet)} makes of a StatefulSet's parts: its metadata (without managed
+   * fields), pod management policy, sealed volumes and status. The operator's client reads each
+   * StatefulSet into this ({@link SlimReaders}).
+   */
+  static StatefulSet slim(
+      ObjectMeta metadata,
+      String podManagementPolicy,
+      List<Volume> sealed,
+      StatefulSetStatus status) {
+    // Made with setters: a builder would copy each part again (it keeps a builder of each).
+    PodSpec podSpec = new PodSpec();
+    podSpec.setVolumes(new ArrayList<>(sealed));
+    PodTemplateSpec template = new PodTemplateSpec();
+    template.setSpec(podSpec);
+    StatefulSetSpec spec = new StatefulSetSpec();
+    spec.setPodManagementPolicy(podManagementPolicy);
+    spec.setTemplate(template);
+    StatefulSet sts = new StatefulSet();
+    sts.setMetadata(metadata);
+    sts.setSpec(spec);
+    sts.setStatus(status);
+    return sts;
   }
 
   /**
