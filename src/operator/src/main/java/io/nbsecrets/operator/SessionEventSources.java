@@ -55,8 +55,7 @@ final class SessionEventSources {
       SessionMetrics metrics) {
     String ours = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
     // StatefulSets and pods are read slim by the operator's client (SlimReaders). Where one
-    // informer
-    // fills each cache, the Events about pods are kept slim too (SlimStore).
+    // informer fills each cache, the Events about pods are kept slim too (SlimStore).
     boolean oneInformer =
         SlimStore.fitsOneInformer(context.getControllerConfiguration().getEffectiveNamespaces());
     // Snapshot records, not the session Secrets: the operator never reads a Secret.
