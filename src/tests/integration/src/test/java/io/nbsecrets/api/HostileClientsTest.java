@@ -108,15 +108,7 @@ class HostileClientsTest {
         }
       }
       // Once it lets go, the address is served again.
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
-          .untilAsserted(
-              () -> {
-                try (Socket s = socket(f)) {
-                  s.setSoTimeout(5_000);
-                  assertHealthy(s);
-                }
-              });
+      awaitServedAgain(f);
     }
   }
 
@@ -361,6 +353,8 @@ class HostileClientsTest {
       } finally {
         closeAll(held);
       }
+      // The server counts the closed connections as gone once it sees them close.
+      awaitServedAgain(f);
 
       // Made-up tokens from one client behind the proxy use up that client's refusals...
       for (int i = 0; i < 5; i++) {
@@ -553,6 +547,22 @@ class HostileClientsTest {
       s.setSoTimeout(5_000);
       assertHealthy(s);
     }
+  }
+
+  /**
+   * Waits until a new connection from this test's other address is served, once the connections it
+   * held are closed: the server frees their places when it sees them close, not at once.
+   */
+  private static void awaitServedAgain(ApiFixture f) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              try (Socket s = socket(f)) {
+                s.setSoTimeout(5_000);
+                assertHealthy(s);
+              }
+            });
   }
 
   /** A health check on this connection, answered 200. */
