@@ -42,7 +42,12 @@ final class OperatorSerialization {
 
   /** {@link #create()} with {@code events} as its watch-event reader. */
   static KubernetesSerialization create(WatchEventReader events) {
-    ObjectMapper mapper = mapper();
+    return create(new ObjectMapper(), events);
+  }
+
+  /** {@link #create(WatchEventReader)} on {@code mapper}, a new one. */
+  static KubernetesSerialization create(ObjectMapper mapper, WatchEventReader events) {
+    configure(mapper);
     mapper.registerModule(new SimpleModule().addDeserializer(WatchEvent.class, events));
     mapper.registerModule(SlimReaders.module());
     KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
@@ -55,9 +60,11 @@ final class OperatorSerialization {
    * for Kubernetes' models.
    */
   static ObjectMapper mapper() {
-    ObjectMapper mapper = new ObjectMapper();
-    mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
-    return mapper;
+    return configure(new ObjectMapper());
+  }
+
+  private static ObjectMapper configure(ObjectMapper mapper) {
+    return mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Reads the StatefulSets and pods the operator's client is sent (watch events, lists, the answers
@@ -69,25 +70,43 @@ final class SlimReaders {
     private static final long serialVersionUID = 1L;
 
     private transient JsonDeserializer<Object> meta;
+    private transient JsonDeserializer<Object> text;
 
     /** How an object of {@code T} is given its kind (not a method of {@link HasMetadata}). */
     private final transient BiConsumer<T, String> setKind;
 
-    Reader(Class<T> type, BiConsumer<T, String> setKind) {
+    /** A new object's parts, none read yet. */
+    private final transient Supplier<P> start;
+
+    Reader(Class<T> type, BiConsumer<T, String> setKind, Supplier<P> start) {
       super(type);
       this.setKind = setKind;
+      this.start = start;
+    }
+
+    /**
+     * Kept by the mapper, so that {@link #resolve} runs once: a reader that is not cached is made
+     * and resolved again at each look-up through a context (as {@link WatchEventReader} looks up an
+     * event's class), which finds its nested readers again.
+     */
+    @Override
+    public boolean isCachable() {
+      return true;
     }
 
     @Override
     public void resolve(DeserializationContext ctxt) throws JsonMappingException {
       meta = ctxt.findRootValueDeserializer(ctxt.constructType(ObjectMeta.class));
+      text = ctxt.findRootValueDeserializer(ctxt.constructType(String.class));
       resolveParts(ctxt);
     }
 
     abstract void resolveParts(DeserializationContext ctxt) throws JsonMappingException;
 
-    /** A new object's parts, none read yet. */
-    abstract P start();
+    /** A string value at the current token, read as the model reads its string fields. */
+    final String text(JsonParser p, DeserializationContext ctxt) throws IOException {
+      return (String) text.deserialize(p, ctxt);
+    }
 
     /**
      * Reads the object's top-level field {@code field}, other than its type fields and metadata,
@@ -109,15 +128,15 @@ final class SlimReaders {
         T unexpected = (T) ctxt.handleUnexpectedToken(handledType(), p);
         return unexpected;
       }
-      P parts = start();
+      P parts = start.get();
       for (; token == JsonToken.FIELD_NAME; token = p.nextToken()) {
         String field = p.currentName();
         if (p.nextToken() == JsonToken.VALUE_NULL) {
           continue;
         }
         switch (field) {
-          case "apiVersion" -> parts.apiVersion = ctxt.readValue(p, String.class);
-          case "kind" -> parts.kind = ctxt.readValue(p, String.class);
+          case "apiVersion" -> parts.apiVersion = text(p, ctxt);
+          case "kind" -> parts.kind = text(p, ctxt);
           case "metadata" -> {
             parts.metadata = (ObjectMeta) meta.deserialize(p, ctxt);
             // Never read (OperatorSerialization), and absent as SlimStore#metadata leaves it.
@@ -229,18 +248,13 @@ final class SlimReaders {
     }
 
     StatefulSets() {
-      super(StatefulSet.class, StatefulSet::setKind);
+      super(StatefulSet.class, StatefulSet::setKind, Parts::new);
     }
 
     @Override
     void resolveParts(DeserializationContext ctxt) throws JsonMappingException {
       volume = ctxt.findRootValueDeserializer(ctxt.constructType(Volume.class));
       status = ctxt.findRootValueDeserializer(ctxt.constructType(StatefulSetStatus.class));
-    }
-
-    @Override
-    Parts start() {
-      return new Parts();
     }
 
     @Override
@@ -254,8 +268,7 @@ final class SlimReaders {
                 ctxt,
                 spec -> {
                   switch (spec) {
-                    case "podManagementPolicy" ->
-                        parts.podManagementPolicy = ctxt.readValue(p, String.class);
+                    case "podManagementPolicy" -> parts.podManagementPolicy = text(p, ctxt);
                     case "template" ->
                         only(
                             p,
@@ -291,17 +304,12 @@ final class SlimReaders {
     }
 
     Pods() {
-      super(Pod.class, Pod::setKind);
+      super(Pod.class, Pod::setKind, Parts::new);
     }
 
     @Override
     void resolveParts(DeserializationContext ctxt) throws JsonMappingException {
       containerStatus = ctxt.findRootValueDeserializer(ctxt.constructType(ContainerStatus.class));
-    }
-
-    @Override
-    Parts start() {
-      return new Parts();
     }
 
     @Override

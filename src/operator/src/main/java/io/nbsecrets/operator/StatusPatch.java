@@ -2,6 +2,7 @@ package io.nbsecrets.operator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -28,13 +29,24 @@ final class StatusPatch {
     if (unchanged(session.getStatus(), status)) {
       return;
     }
-    // Passing the session itself spares the GET that Fabric8 makes for a patch without an item.
+    // Passing an item spares the GET that Fabric8 makes for a patch without one; it copies the
+    // item and reads only its name and namespace (the URL), so it is given only those.
     client
-        .resource(session)
+        .resource(target(session))
         .subresource("status")
         .patch(
             PatchContext.of(PatchType.JSON),
             toJson(List.of(Map.of("op", "add", "path", "/status", "value", status))));
+  }
+
+  /** What a patch of {@code session} needs of it: its kind, name and namespace. */
+  static NotebookSession target(NotebookSession session) {
+    NotebookSession target = new NotebookSession();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(session.getMetadata().getName());
+    meta.setNamespace(session.getMetadata().getNamespace());
+    target.setMetadata(meta);
+    return target;
   }
 
   /**

@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.internal.KubernetesDeserializer;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -69,6 +71,15 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
   /** Objects read in one pass, after their type fields alone. */
   private final LongAdder streamed = new LongAdder();
 
+  /**
+   * The readers this one found, by class (the serialization's {@link KubernetesResource} reader
+   * among them): Jackson's look-up by type introspects the class's annotations at every call, which
+   * cost more than a small event's object. A reader is registered with one serialization, so what
+   * it found holds for all its events.
+   */
+  private final transient Map<Class<?>, JsonDeserializer<Object>> readers =
+      new ConcurrentHashMap<>();
+
   WatchEventReader() {
     super(WatchEvent.class);
   }
@@ -88,7 +99,8 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
       boolean isNull = p.nextToken() == JsonToken.VALUE_NULL;
       // Of two fields of one name, the last counts, as in Fabric8's way.
       switch (field) {
-        case "type" -> event.setType(isNull ? null : ctxt.readValue(p, String.class));
+        case "type" ->
+            event.setType(isNull ? null : (String) reader(String.class, ctxt).deserialize(p, ctxt));
         case "object" -> event.setObject(isNull ? null : object(p, ctxt));
         default ->
             event.setAdditionalProperty(field, isNull ? null : ctxt.readValue(p, Object.class));
@@ -123,14 +135,13 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
       }
       head.copyCurrentStructure(p);
     }
-    JsonDeserializer<?> kinds =
-        ctxt.findRootValueDeserializer(ctxt.constructType(KubernetesResource.class));
+    JsonDeserializer<?> kinds = reader(KubernetesResource.class, ctxt);
     Class<? extends KubernetesResource> known =
         kinds instanceof KubernetesDeserializer k ? k.getRegisteredKind(apiVersion, kind) : null;
     if (known == null) {
       return ctxt.readValue(buffered(head, p), KubernetesResource.class);
     }
-    JsonDeserializer<Object> reader = ctxt.findRootValueDeserializer(ctxt.constructType(known));
+    JsonDeserializer<Object> reader = reader(known, ctxt);
     if (fields == 2
         && (reader.getClass() == BeanDeserializer.class || SlimReaders.readsFromNextField(reader))
         && MADE_WITH.get(known).are(apiVersion, kind)) {
@@ -141,6 +152,17 @@ final class WatchEventReader extends StdDeserializer<WatchEvent> {
       return reader.deserialize(p, ctxt);
     }
     return reader.deserialize(buffered(head, p), ctxt);
+  }
+
+  /** The serialization's reader of {@code type}, found once. */
+  private JsonDeserializer<Object> reader(Class<?> type, DeserializationContext ctxt)
+      throws IOException {
+    JsonDeserializer<Object> found = readers.get(type);
+    if (found == null) {
+      found = ctxt.findRootValueDeserializer(ctxt.constructType(type));
+      readers.put(type, found);
+    }
+    return found;
   }
 
   /** The fields read so far, then the rest of the object, from its start. */

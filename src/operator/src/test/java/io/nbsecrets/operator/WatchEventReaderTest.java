@@ -3,9 +3,23 @@ package io.nbsecrets.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.DeserializerFactoryConfig;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerFactory;
+import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
+import com.fasterxml.jackson.databind.deser.DeserializerFactory;
+import com.fasterxml.jackson.databind.jsontype.TypeDeserializer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
@@ -16,6 +30,7 @@ import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.testing.ApiObjects;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -124,6 +139,77 @@ class WatchEventReaderTest {
     assertThat(reader.streamed()).as("read after its type fields alone").isEqualTo(before + 1);
     assertThat(object).isNotInstanceOf(GenericKubernetesResource.class);
     assertThat(((HasMetadata) object).getMetadata().getManagedFields()).isNullOrEmpty();
+  }
+
+  /**
+   * Counts, by class, the readers the mapper makes (a miss of its cache) and the look-ups of a
+   * class's type handling (an introspection of its annotations).
+   */
+  private static final class CountingFactory extends BeanDeserializerFactory {
+    private static final long serialVersionUID = 1L;
+    private final transient Map<Class<?>, Integer> made;
+    private final transient Map<Class<?>, Integer> typeLookUps;
+
+    CountingFactory(
+        DeserializerFactoryConfig config,
+        Map<Class<?>, Integer> made,
+        Map<Class<?>, Integer> typeLookUps) {
+      super(config);
+      this.made = made;
+      this.typeLookUps = typeLookUps;
+    }
+
+    @Override
+    public DeserializerFactory withConfig(DeserializerFactoryConfig config) {
+      return new CountingFactory(config, made, typeLookUps);
+    }
+
+    @Override
+    public JsonDeserializer<Object> createBeanDeserializer(
+        DeserializationContext ctxt, JavaType type, BeanDescription description)
+        throws JsonMappingException {
+      made.merge(type.getRawClass(), 1, Integer::sum);
+      return super.createBeanDeserializer(ctxt, type, description);
+    }
+
+    @Override
+    public TypeDeserializer findTypeDeserializer(DeserializationConfig config, JavaType type)
+        throws JsonMappingException {
+      typeLookUps.merge(type.getRawClass(), 1, Integer::sum);
+      return super.findTypeDeserializer(config, type);
+    }
+  }
+
+  @Test
+  void eachReaderIsFoundOnceNotAtEachEvent() {
+    Map<Class<?>, Integer> made = new ConcurrentHashMap<>();
+    Map<Class<?>, Integer> typeLookUps = new ConcurrentHashMap<>();
+    var counting = new CountingFactory(new DeserializerFactoryConfig(), made, typeLookUps);
+    KubernetesSerialization serialization =
+        OperatorSerialization.create(
+            new ObjectMapper(null, null, new DefaultDeserializationContext.Impl(counting)),
+            new WatchEventReader());
+    for (int i = 0; i < 20; i++) {
+      for (String event :
+          List.of(
+              ApiObjects.STATEFUL_SET_EVENT,
+              ApiObjects.POD_EVENT,
+              ApiObjects.NOTEBOOK_SESSION_EVENT)) {
+        assertThat(read(serialization, ApiObjects.json(event)).getObject()).isNotNull();
+      }
+    }
+    // Before: the slim readers were made (and their nested readers found) again for each event,
+    // and every event's look-ups introspected the classes' annotations again.
+    for (Class<?> type :
+        List.of(StatefulSet.class, Pod.class, NotebookSession.class, ObjectMeta.class)) {
+      assertThat(made.get(type)).as("readers made of %s", type.getSimpleName()).isEqualTo(1);
+    }
+    for (Class<?> type :
+        List.of(KubernetesResource.class, StatefulSet.class, Pod.class, NotebookSession.class)) {
+      assertThat(typeLookUps.getOrDefault(type, 0))
+          .as("type handling looked up for %s", type.getSimpleName())
+          .isLessThanOrEqualTo(1);
+    }
   }
 
   @Test

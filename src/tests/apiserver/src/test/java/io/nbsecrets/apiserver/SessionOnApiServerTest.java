@@ -358,6 +358,15 @@ class SessionOnApiServerTest {
             "create statefulsets 201",
             "patch notebooksessions/status 200",
             "patch notebooksessions/status 200");
+    // The status is patched without reading the session first (the reconcile has it).
+    assertThat(
+            AuditLog.read(cp.auditLog()).stream()
+                .filter(e -> e.at().isAfter(applied) && e.at().isBefore(from))
+                .filter(e -> e.user().equals(operatorUser) && e.verb().equals("get"))
+                .filter(e -> "notebooksessions".equals(e.resource()))
+                .toList())
+        .as("the operator's reads of one session")
+        .isEmpty();
     // Events that reach the reconciler but change nothing it owns: a metadata edit of the session
     // and of its namespace.
     try (KubernetesClient launcher = cp.client("launcher")) {
