@@ -10,7 +10,7 @@
 # With a registry and Docker, the same image is `docker build -f operator/Dockerfile -t nbsecrets:dev .`
 # (README, "Images"): the Dockerfile is the one recipe; only the base images differ. Then this
 # script trains the operator's AOT cache on a real control plane and commits it into the image
-# (train_operator below: about 4 minutes).
+# (train_operator below: about 7 minutes).
 #
 # The bases are kept in buildah's storage, named by a hash of what goes into them, and made again
 # only when that changes (about a minute each). Needs root, debootstrap, buildah, and a runc that
@@ -83,10 +83,12 @@ jdk_base() {
 # made by a training run of the image's own operator and committed into IMAGE. The image's root
 # filesystem is mounted, and `bench sessions --operator-image-root` runs its entry point there
 # (chroot, as its user) on a real control plane (NBSECRETS_CONTROL_PLANE_BIN), recording the
-# classes it loads and its methods' profiles through a burst of sessions; then the image's Java
-# makes the cache from that record, with the collector and heap the chart's operator gets (the
-# serial collector and 384 MiB, 75% of its 512 MiB), and the check starts the operator with it
-# (-XX:AOTMode=on fails when the cache does not fit).
+# classes it loads and its methods' profiles through 1,400 sessions (200, then two bursts of 600:
+# Java 25 goes straight to C2 only for what C2 compiled in training, and with 600 sessions the JIT
+# was still at work in the operator's first large burst; docs/benchmarks.md, twenty-fifth stop).
+# Then the image's Java makes the cache from that record, with the collector and heap the chart's
+# operator gets (the serial collector and 384 MiB, 75% of its 512 MiB), and the check starts the
+# operator with it (-XX:AOTMode=on fails when the cache does not fit).
 train_operator() {
   local image=$1 start=$SECONDS
   local bin=${NBSECRETS_CONTROL_PLANE_BIN:-}
@@ -107,7 +109,7 @@ train_operator() {
   local flags="-XX:+UseSerialGC -Xmx384m"
   local cp=/opt/nbsecrets/nbsecrets-init.jar:/opt/nbsecrets/nbsecrets.jar
   NBSECRETS_CONTROL_PLANE_BIN=$bin java -jar "$root/target/nbsecrets.jar" bench sessions \
-      --operator-image-root "$m" --sessions 400 --warm-up 200 --rounds 1 --load-seconds 2 \
+      --operator-image-root "$m" --sessions 600 --warm-up 200 --rounds 2 --load-seconds 2 \
       --set 'operator.extraEnv[0].name=JDK_JAVA_OPTIONS' \
       --set 'operator.extraEnv[0].value=-XX:AOTMode=record -XX:AOTConfiguration=/tmp/operator.aotconf' \
       >"$out/operator-training.log" 2>&1 \

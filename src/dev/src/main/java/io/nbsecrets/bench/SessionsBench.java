@@ -410,6 +410,9 @@ final class SessionsBench implements Callable<Integer> {
           noNode ? "SecretsReady" : "Ready",
           (System.nanoTime() - w) / 1e9,
           operatorCpu(t, cpuWarm, cpuWarmed));
+      // Every process's, so that a change that moves the operator's work (its JIT's) from the
+      // burst into the warm-up shows as such.
+      printCpu("during the warm-up", cpuWarm, cpuWarmed);
     }
     List<String> summaries = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
@@ -1085,8 +1088,38 @@ final class SessionsBench implements Callable<Integer> {
       Runtime r = Runtime.getRuntime();
       return r.totalMemory() - r.freeMemory();
     }
-    jcmd(p, "GC.run");
-    return heapUsed(jcmd(p, "GC.heap_info"));
+    // The heap is read only after a full collection that jcmd reports done: a read without one
+    // counts the garbage too (once, under load, 111 MiB where every other run read 56).
+    for (int attempt = 1; ; attempt++) {
+      Jcmd gc = jcmd(p, "GC.run");
+      if (gc.exit() == 0) {
+        break;
+      }
+      if (attempt == 3) {
+        out.printf("(operator heap not read: jcmd GC.run failed: %s)%n", gc.firstLine());
+        return -1;
+      }
+      Thread.sleep(1000);
+    }
+    Jcmd info = jcmd(p, "GC.heap_info");
+    if (info.exit() != 0) {
+      out.printf("(operator heap not read: jcmd GC.heap_info failed: %s)%n", info.firstLine());
+      return -1;
+    }
+    return heapUsed(info.output());
+  }
+
+  /** What a {@code jcmd} call ended with, and what it printed. */
+  record Jcmd(int exit, String output) {
+    /** The first line that says something (jcmd's own first line is the process id). */
+    String firstLine() {
+      return output
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.matches("\\d+:"))
+          .findFirst()
+          .orElse("exit " + exit);
+    }
   }
 
   /**
@@ -1137,15 +1170,14 @@ final class SessionsBench implements Callable<Integer> {
     return count;
   }
 
-  private String jcmd(ProcessHandle p, String command) throws IOException, InterruptedException {
+  private Jcmd jcmd(ProcessHandle p, String command) throws IOException, InterruptedException {
     Path jcmd = jcmdFor(operatorImageRoot, System.getenv("JAVA25_HOME"));
     Process proc =
         new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), command)
             .redirectErrorStream(true)
             .start();
     String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    proc.waitFor();
-    return out;
+    return new Jcmd(proc.waitFor(), out);
   }
 
   /**

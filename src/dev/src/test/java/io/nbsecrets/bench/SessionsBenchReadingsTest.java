@@ -53,6 +53,21 @@ class SessionsBenchReadingsTest {
   }
 
   @Test
+  void aFailedJcmdIsNamedByWhatItSaidNotByTheProcessId() {
+    // As Java 25's jcmd prints a failed attach (exit status 1): the pid line, then the exception.
+    var failed =
+        new SessionsBench.Jcmd(
+            1,
+            """
+            999999:
+            java.io.IOException: non existent JVM pid: 999999
+            	at jdk.attach/sun.tools.attach.VirtualMachineImpl.<init>(VirtualMachineImpl.java:91)
+            """);
+    assertThat(failed.firstLine()).isEqualTo("java.io.IOException: non existent JVM pid: 999999");
+    assertThat(new SessionsBench.Jcmd(1, "").firstLine()).isEqualTo("exit 1");
+  }
+
+  @Test
   void theReconcileCountIsTheTimersCountSummedOverItsSeries() {
     String text =
         """

@@ -114,6 +114,7 @@ public class BenchCommandTest {
     assertThat(run.out())
         .containsPattern(
             "warm-up: 3 sessions Ready in \\d+\\.\\d s \\(operator CPU \\d+\\.\\d s\\)")
+        .containsPattern("CPU during the warm-up:\\n  \\S.* +\\d+\\.\\d s\\n")
         .contains("== 2 sessions of 2 secrets, 2 users, after 3 warm-up sessions ==")
         .contains("all Ready=True");
     assertThat(run.lastLine()).startsWith("sessions: n=2 secrets=2 warm_up=3 written_s=");
