@@ -5,8 +5,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.model.SecretsSpec;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,21 +33,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every {@link #PERIOD} (after the previous pass ends) it asks the store once per <em>user</em>
  * with mounted secrets ({@code list}: metadata only, no record opened) and compares the answer with
- * the one before; a user whose versions changed, or whose store stopped or started answering, gets
- * one event per session. A user seen for the first time (new, or after the operator started, which
- * reconciles every session anyway) gets one for every session when the answer differs from the one
- * the reconciles last had, else only for the sessions whose status shows other stale marks than the
- * answer gives. Versions and the records' creation times are compared: a secret deleted and stored
- * again starts again at version 1. Cost for N sessions of U users: U store calls per period
- * (Kubernetes: one metadata-only LIST; PostgreSQL: one query; Vault: one LIST plus one read per
- * secret of the user), and none for the reconciles that follow a change; nothing when nothing
- * changed, and no Kubernetes API request at all. 1,000 sessions of 200 users: 200 calls per 15 s,
- * about 13 per second. A store that is unreachable ({@code StoreUnavailable}) ends the pass: the
- * remaining users count as unreachable too, so an outage costs one call per period, not U timeouts.
- * Worst-case delay from a change to {@code stale: true}: one period plus one pass plus the
- * reconcile, under 30 s while a pass takes under 15 s (timed by {@code
- * nbsecrets.operator.stale.pass}). Measured in the tests, from the change to the mark: 2 to 14 s on
- * each store.
+ * the one before; a secret stored, replaced or deleted gets one event per session of its user that
+ * selects it (a session that selects all its user's secrets selects every one), and a store that
+ * stopped or started answering one per session of its user. A user seen for the first time (new, or
+ * after the operator started, which reconciles every session anyway) gets one for every session
+ * when the answer differs from the one the reconciles last had, else only for the sessions whose
+ * status shows other stale marks than the answer gives. Versions and the records' creation times
+ * are compared: a secret deleted and stored again starts again at version 1. Cost for N sessions of
+ * U users: U store calls per period (Kubernetes: one metadata-only LIST; PostgreSQL: one query;
+ * Vault: one LIST plus one read per secret of the user), and none for the reconciles that follow a
+ * change; nothing when nothing changed, and no Kubernetes API request at all. 1,000 sessions of 200
+ * users: 200 calls per 15 s, about 13 per second. A store that is unreachable ({@code
+ * StoreUnavailable}) ends the pass: the remaining users count as unreachable too, so an outage
+ * costs one call per period, not U timeouts. Worst-case delay from a change to {@code stale: true}:
+ * one period plus one pass plus the reconcile, under 30 s while a pass takes under 15 s (timed by
+ * {@code nbsecrets.operator.stale.pass}). Measured in the tests, from the change to the mark: 2 to
+ * 14 s on each store.
  *
  * <p>Why not the alternatives. A periodic reconcile of every session ({@code rescheduleAfter} or
  * {@code maxReconciliationInterval}, with jitter) is as store-agnostic, but costs N store calls and
@@ -76,6 +79,26 @@ final class StaleSecretsPoller
   record UserState(Map<String, Long> versions, Map<String, Long> created, String failure) {
     static UserState of(SecretResolver.CurrentVersions answer) {
       return new UserState(answer.versions(), answer.created(), answer.reason());
+    }
+
+    boolean known() {
+      return versions != null;
+    }
+
+    /**
+     * The secrets whose version or creation differs between this answer and {@code later}: stored,
+     * replaced, deleted, or deleted and stored again. Both answers known (no failure).
+     */
+    Set<String> changedIn(UserState later) {
+      Map<String, Long> createdNow = created == null ? Map.of() : created;
+      Map<String, Long> createdLater = later.created == null ? Map.of() : later.created;
+      Set<String> names = new HashSet<>(versions.keySet());
+      names.addAll(later.versions.keySet());
+      names.removeIf(
+          n ->
+              Objects.equals(versions.get(n), later.versions.get(n))
+                  && Objects.equals(createdNow.get(n), createdLater.get(n)));
+      return names;
     }
   }
 
@@ -169,12 +192,19 @@ final class StaleSecretsPoller
       UserState state = UserState.of(current);
       UserState before = last.put(user, state);
       if (!Objects.equals(before, state) && isRunning()) {
-        // A user seen for the first time (a new user, or every user after a start) has no answer
-        // of this poller to compare with: each session is compared with what its status shows,
-        // and all of them reconcile when the reconciles' last answer was another.
-        boolean changed = before != null || (earlier != null && !earlier.equals(state));
+        // The sessions to reconcile: those that select a secret the answer changed (against this
+        // poller's last answer, or for a user seen for the first time - a new user, or every user
+        // after a start - the reconciles' last answer), all of them when the store started or
+        // stopped answering, and those whose status shows otherwise than the answer says.
+        UserState previous = before != null ? before : earlier;
+        boolean all = previous != null && !Objects.equals(previous.failure(), state.failure());
+        Set<String> changed =
+            all || previous == null || !previous.known() || !state.known()
+                ? Set.of()
+                : previous.changedIn(state);
         entry.getValue().stream()
-            .filter(session -> changed || showsOtherwise(session, state))
+            .filter(
+                session -> all || selectsAny(session, changed) || showsOtherwise(session, state))
             .forEach(
                 session ->
                     getEventHandler().handleEvent(new Event(ResourceID.fromResource(session))));
@@ -219,6 +249,23 @@ final class StaleSecretsPoller
             m ->
                 !Objects.equals(
                     StaleMarks.mark(state.versions(), m.getName(), m.getVersion()), m.getStale()));
+  }
+
+  /**
+   * Whether {@code session} selects, or mounts, one of {@code names}: a session that selects all
+   * its user's secrets selects every name.
+   */
+  static boolean selectsAny(NotebookSession session, Set<String> names) {
+    if (names.isEmpty()) {
+      return false;
+    }
+    SecretsSpec secrets = session.getSpec().getSecrets();
+    if (secrets != null
+        && (secrets.includesAll()
+            || secrets.itemsOrEmpty().stream().anyMatch(i -> names.contains(i.getName())))) {
+      return true;
+    }
+    return session.getStatus().getSecrets().stream().anyMatch(m -> names.contains(m.getName()));
   }
 
   /** Only a session with a snapshot has secrets that can turn stale. */

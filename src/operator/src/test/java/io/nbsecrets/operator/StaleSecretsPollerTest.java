@@ -10,6 +10,7 @@ import io.nbsecrets.crypto.SessionKeyRing;
 import io.nbsecrets.model.MountedSecret;
 import io.nbsecrets.model.NotebookSession;
 import io.nbsecrets.model.NotebookSessionStatus;
+import io.nbsecrets.model.SecretsSpec;
 import io.nbsecrets.store.InMemorySecretStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,6 +96,53 @@ class StaleSecretsPollerTest {
         .containsOnly("user3", "user7");
     System.out.printf(
         "[measure] stale check: 100 sessions of 10 users -> %d store calls per pass%n", 10);
+  }
+
+  @Test
+  void aChangedSecretReconcilesOnlyTheSessionsThatSelectIt() {
+    store.put("ann", "A", "sealed", 100);
+    store.put("ann", "B", "sealed", 100);
+    mounted("ann", "with-a", "A");
+    mounted("ann", "with-b", "B");
+    NotebookSession everything = Sessions.session("ann", "with-all", "ann");
+    everything.getSpec().setSecrets(new SecretsSpec(null, true, List.of()));
+    NotebookSessionStatus status = new NotebookSessionStatus();
+    status.setSecrets(
+        new ArrayList<>(
+            List.of(new MountedSecret("A", 1L, null), new MountedSecret("B", 1L, null))));
+    everything.setStatus(status);
+    sessions.add(everything);
+    poller.poll();
+    assertThat(events).isEmpty();
+
+    store.put("ann", "UNUSED", "sealed", 100); // a secret that no session names
+    poller.poll();
+    assertThat(events).extracting(ResourceID::getName).containsExactly("with-all");
+
+    events.clear();
+    store.put("ann", "A", "sealed-2", 100); // replaced
+    poller.poll();
+    assertThat(events)
+        .extracting(ResourceID::getName)
+        .containsExactlyInAnyOrder("with-a", "with-all");
+
+    // What their reconciles do: mark A stale in their status.
+    for (NotebookSession s : sessions) {
+      s.getStatus()
+          .getSecrets()
+          .replaceAll(m -> m.getName().equals("A") ? new MountedSecret("A", 1L, true) : m);
+    }
+    events.clear();
+    store.delete("ann", "B");
+    store.delete("ann", "UNUSED");
+    poller.poll();
+    assertThat(events)
+        .extracting(ResourceID::getName)
+        .containsExactlyInAnyOrder("with-b", "with-all");
+
+    events.clear();
+    poller.poll(); // nothing changed
+    assertThat(events).isEmpty();
   }
 
   @Test
