@@ -36,11 +36,11 @@ import org.slf4j.LoggerFactory;
  * the one before; a secret stored, replaced or deleted gets one event per session of its user that
  * selects it (a session that selects all its user's secrets selects every one), and a store that
  * stopped or started answering one per session of its user. A user seen for the first time (new, or
- * after the operator started, which reconciles every session anyway) gets one for every session
- * when the answer differs from the one the reconciles last had, else only for the sessions whose
- * status shows other stale marks than the answer gives. Versions and the records' creation times
- * are compared: a secret deleted and stored again starts again at version 1. Cost for N sessions of
- * U users: U store calls per period (Kubernetes: one metadata-only LIST; PostgreSQL: one query;
+ * after the operator started, which reconciles every session anyway) is compared so with the answer
+ * the reconciles last had, when there is one. In every case a session whose status shows other
+ * stale marks than the answer gives gets one too. Versions and the records' creation times are
+ * compared: a secret deleted and stored again starts again at version 1. Cost for N sessions of U
+ * users: U store calls per period (Kubernetes: one metadata-only LIST; PostgreSQL: one query;
  * Vault: one LIST plus one read per secret of the user), and none for the reconciles that follow a
  * change; nothing when nothing changed, and no Kubernetes API request at all. 1,000 sessions of 200
  * users: 200 calls per 15 s, about 13 per second. A store that is unreachable ({@code
