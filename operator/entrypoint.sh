@@ -30,6 +30,10 @@
 # start (docs/benchmarks.md). The long-running roles keep the collector the JVM picks for their
 # container (the serial one under the chart's limits), which costs them less CPU. A collector
 # named in the JVM's option variables is left alone (two would stop the JVM at its start).
+# The init step also compiles with C1 alone (-XX:TieredStopAtLevel=1): it lives about 40 ms, too
+# short for C2's code to pay back C2's compiling and the profiling code it needs first (0.86 of
+# the Python reference's time, against 1.0 with the default JIT; docs/benchmarks.md). A tiered
+# setting named in the option variables is left alone.
 set -eu
 home=/opt/nbsecrets
 java=java
@@ -42,14 +46,20 @@ if [ "${1:-}" = operator ] && [ -x "$home/operator-java/bin/java" ]; then
   fi
 fi
 collector=
+jit=
 if [ "${1:-}" = init ]; then
-  case " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${_JAVA_OPTIONS:-} " in
+  options=" ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${_JAVA_OPTIONS:-} "
+  case $options in
     *-XX:[+-]Use*GC*) ;;
     *) collector=-XX:+UseG1GC ;;
   esac
+  case $options in
+    *-XX:TieredStopAtLevel=* | *-XX:[+-]TieredCompilation*) ;;
+    *) jit=-XX:TieredStopAtLevel=1 ;;
+  esac
 fi
-# shellcheck disable=SC2086 # $archive and $collector are whole flags or none, without spaces in them
-exec "$java" $archive $collector \
+# shellcheck disable=SC2086 # $archive, $collector and $jit are whole flags or none, without spaces
+exec "$java" $archive $collector $jit \
   -XX:MaxRAMPercentage=75 \
   -XX:+ExitOnOutOfMemoryError \
   -XX:-UsePerfData \

@@ -41,9 +41,11 @@ import picocli.CommandLine.Spec;
 final class InitBench implements Callable<Integer> {
   /**
    * The JVM flags the image's entry point gives the init step that matter outside a container: G1
-   * (for the archived heap objects Java 17 maps only under it) and no performance-data file.
+   * (for the archived heap objects Java 17 maps only under it), no performance-data file, and C1
+   * alone (a process that lives about 40 ms never gets C2's code back).
    */
-  static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:-UsePerfData");
+  static final List<String> JVM_FLAGS =
+      List.of("-XX:+UseG1GC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1");
 
   /**
    * The first Java release that warns when a library is loaded without {@code

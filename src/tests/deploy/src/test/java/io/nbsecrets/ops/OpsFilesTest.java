@@ -110,7 +110,8 @@ class OpsFilesTest {
   /**
    * The entry point script run by a real {@code sh}, with a stand-in {@code java} that prints the
    * arguments it is given: every role gets the shared flags, the init step G1 as well (the
-   * archive's heap objects), the long-running roles the collector the JVM picks; the role's own
+   * archive's heap objects) and C1 alone, unless the JVM's option variables name a collector or a
+   * tiered setting; the long-running roles the collector and JIT the JVM picks; the role's own
    * arguments follow the main class untouched, spaces and all; and the script passes shellcheck.
    */
   @Test
@@ -145,7 +146,9 @@ class OpsFilesTest {
             List.<String>of(),
             List.of("init", "JDK_JAVA_OPTIONS=-Xss512k -XX:MaxGCPauseMillis=50"),
             List.of("init", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"),
-            List.of("init", "_JAVA_OPTIONS=-Xmx100m -XX:+UseParallelGC"))) {
+            List.of("init", "_JAVA_OPTIONS=-Xmx100m -XX:+UseParallelGC"),
+            List.of("init", "JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=4"),
+            List.of("init", "JAVA_TOOL_OPTIONS=-XX:-TieredCompilation -XX:+UseG1GC"))) {
       List<String> roleArgs = args;
       String option = null;
       if (args.size() == 2 && args.get(1).contains("OPTIONS=")) {
@@ -172,7 +175,13 @@ class OpsFilesTest {
       assertThat(p.exitValue()).as(out).isZero();
       List<String> expected = new ArrayList<>(shared);
       boolean collectorNamed = option != null && option.matches(".*-XX:[+-]Use\\w+GC\\b.*");
-      if (!roleArgs.isEmpty() && roleArgs.get(0).equals("init") && !collectorNamed) {
+      boolean tieringNamed =
+          option != null && option.matches(".*-XX:(TieredStopAtLevel=|[+-]TieredCompilation).*");
+      boolean init = !roleArgs.isEmpty() && roleArgs.get(0).equals("init");
+      if (init && !tieringNamed) {
+        expected.add(3, "-XX:TieredStopAtLevel=1");
+      }
+      if (init && !collectorNamed) {
         expected.add(3, "-XX:+UseG1GC");
       }
       expected.addAll(roleArgs);
