@@ -110,9 +110,10 @@ class OpsFilesTest {
   /**
    * The entry point script run by a real {@code sh}, with a stand-in {@code java} that prints the
    * arguments it is given: every role gets the shared flags, the init step G1 as well (the
-   * archive's heap objects) and C1 alone, unless the JVM's option variables name a collector or a
-   * tiered setting; the long-running roles the collector and JIT the JVM picks; the role's own
-   * arguments follow the main class untouched, spaces and all; and the script passes shellcheck.
+   * archive's heap objects), the init step and the refresh sidecar C1 alone, unless the JVM's
+   * option variables name a collector or a tiered setting; the operator and the API the collector
+   * and JIT the JVM picks; the role's own arguments follow the main class untouched, spaces and
+   * all; and the script passes shellcheck.
    */
   @Test
   void theEntryPointGivesEachRoleItsJvmFlags(@TempDir Path dir) throws Exception {
@@ -148,7 +149,8 @@ class OpsFilesTest {
             List.of("init", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"),
             List.of("init", "_JAVA_OPTIONS=-Xmx100m -XX:+UseParallelGC"),
             List.of("init", "JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=4"),
-            List.of("init", "JAVA_TOOL_OPTIONS=-XX:-TieredCompilation -XX:+UseG1GC"))) {
+            List.of("init", "JAVA_TOOL_OPTIONS=-XX:-TieredCompilation -XX:+UseG1GC"),
+            List.of("refresh", "JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=3"))) {
       List<String> roleArgs = args;
       String option = null;
       if (args.size() == 2 && args.get(1).contains("OPTIONS=")) {
@@ -178,7 +180,8 @@ class OpsFilesTest {
       boolean tieringNamed =
           option != null && option.matches(".*-XX:(TieredStopAtLevel=|[+-]TieredCompilation).*");
       boolean init = !roleArgs.isEmpty() && roleArgs.get(0).equals("init");
-      if (init && !tieringNamed) {
+      boolean podStep = init || (!roleArgs.isEmpty() && roleArgs.get(0).equals("refresh"));
+      if (podStep && !tieringNamed) {
         expected.add(3, "-XX:TieredStopAtLevel=1");
       }
       if (init && !collectorNamed) {
