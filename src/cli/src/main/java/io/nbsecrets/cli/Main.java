@@ -54,6 +54,13 @@ public final class Main implements Runnable {
       init.setCommandName("nbsecrets init");
       System.exit(init.execute(rest));
     }
+    if (args.length > 0 && args[0].equals("refresh")) {
+      // The refresh sidecar lives as long as its session, one per live session: it builds only
+      // its own command, not every role's (their classes would stay loaded for nothing).
+      CommandLine refresh = Commands.withErrorHandler(new CommandLine(new RefreshCommand()));
+      refresh.setCommandName("nbsecrets refresh");
+      System.exit(refresh.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     System.exit(Commands.commandLine().execute(args));
   }
 

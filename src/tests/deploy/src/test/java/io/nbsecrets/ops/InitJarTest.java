@@ -80,6 +80,80 @@ class InitJarTest {
   @Test
   void theStepAsTheImageRunsItLoadsNothingFromTheProductJar(@TempDir Path dir) throws Exception {
     assumeTrue(Files.exists(INIT), INIT + " is built by the package phase (./mvnw verify)");
+    HttpServer api = sealedSessionAndApi(dir);
+    try {
+      List<String> command = podStep(dir, "init", api);
+      command.add("--termination-log=" + dir.resolve("termination-log"));
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("output.txt").toFile())
+              .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String output = Files.readString(dir.resolve("output.txt"));
+      assertThat(p.exitValue()).as(output).isZero();
+      assertThat(output).contains("wrote 2 secret files").doesNotContain("s3cr3t");
+    } finally {
+      api.stop(0);
+    }
+    assertThat(Files.readString(dir.resolve("files/token"))).isEqualTo("s3cr3t-1");
+    assertThat(Files.readString(dir.resolve("files/db.txt"))).isEqualTo("s3cr3t-2");
+    List<String> loaded = Files.readAllLines(dir.resolve("classes.txt"));
+    String product = ProductJarTest.PRODUCT.toAbsolutePath().toString();
+    assertThat(loaded).anyMatch(line -> line.contains("io.nbsecrets.init.SecretFiles"));
+    assertThat(loaded)
+        .as("classes loaded from the product jar")
+        .noneMatch(l -> l.contains(product));
+  }
+
+  /**
+   * The refresh sidecar, which lives as long as its session, builds only its own command: no other
+   * role's command class is loaded (with the whole command line, every role's was, and its options'
+   * types with it), and it writes the session's files.
+   */
+  @Test
+  void theRefreshSidecarBuildsOnlyItsOwnCommand(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.exists(INIT), INIT + " is built by the package phase (./mvnw verify)");
+    HttpServer api = sealedSessionAndApi(dir);
+    Process p = null;
+    try {
+      p =
+          new ProcessBuilder(podStep(dir, "refresh", api))
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("output.txt").toFile())
+              .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(dir.resolve("output.txt")).contains("wrote 2 secret files")) {
+        assertThat(p.isAlive()).as(Files.readString(dir.resolve("output.txt"))).isTrue();
+        assertThat(System.nanoTime() - deadline).as("the sidecar's first pass").isNegative();
+        Thread.sleep(100);
+      }
+    } finally {
+      if (p != null) {
+        p.destroy();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+      api.stop(0);
+    }
+    assertThat(Files.readString(dir.resolve("output.txt"))).doesNotContain("s3cr3t");
+    assertThat(Files.readString(dir.resolve("files/token"))).isEqualTo("s3cr3t-1");
+    assertThat(Files.readString(dir.resolve("files/db.txt"))).isEqualTo("s3cr3t-2");
+    List<String> loaded = Files.readAllLines(dir.resolve("classes.txt"));
+    assertThat(loaded).anyMatch(line -> line.contains("io.nbsecrets.cli.RefreshCommand "));
+    for (String other :
+        List.of("OperatorCommand", "ApiCommand", "RotateKeysCommand", "InitCommand")) {
+      assertThat(loaded)
+          .as("classes loaded by the refresh sidecar")
+          .noneMatch(line -> line.contains("io.nbsecrets.cli." + other + " "));
+    }
+    assertThat(loaded).noneMatch(line -> line.contains("io.nbsecrets.cli.user."));
+  }
+
+  /**
+   * A session's sealed files (two values under a user key) in {@code dir/sealed}, the pod's token
+   * in {@code dir/pod-token}, and the secrets API's user-key endpoint answering that token.
+   */
+  private static HttpServer sealedSessionAndApi(Path dir) throws IOException {
     String key = Fernet.generateKey();
     Path sealed = Files.createDirectories(dir.resolve("sealed"));
     Files.writeString(
@@ -103,47 +177,37 @@ class InitJarTest {
           }
         });
     api.start();
-    try {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xlog:class+load=info:file=" + dir.resolve("classes.txt"));
-      // The init step's flags on Java 17 (operator/entrypoint.sh).
-      command.addAll(List.of("-XX:+UseG1GC", "-XX:TieredStopAtLevel=1"));
-      if (Files.exists(LIBRARY)) {
-        command.add("-Dnbsecrets.init.native=" + LIBRARY.toAbsolutePath());
-      }
-      command.add("-cp");
-      command.add(INIT.toAbsolutePath() + ":" + ProductJarTest.PRODUCT.toAbsolutePath());
-      command.add("io.nbsecrets.cli.Main");
-      command.addAll(
-          List.of(
-              "init",
-              "--api-url=http://127.0.0.1:" + api.getAddress().getPort(),
-              "--allow-insecure-http",
-              "--sealed-dir=" + sealed,
-              "--token-file=" + dir.resolve("pod-token"),
-              "--mount-path=" + dir.resolve("files"),
-              "--termination-log=" + dir.resolve("termination-log")));
-      Process p =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("output.txt").toFile())
-              .start();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      String output = Files.readString(dir.resolve("output.txt"));
-      assertThat(p.exitValue()).as(output).isZero();
-      assertThat(output).contains("wrote 2 secret files").doesNotContain("s3cr3t");
-    } finally {
-      api.stop(0);
+    return api;
+  }
+
+  /**
+   * A session pod's step ({@code init} or {@code refresh}) as the image runs it on Java 17: its
+   * flags (operator/entrypoint.sh), the init jar first on the class path, the classes it loads
+   * logged to {@code dir/classes.txt}.
+   */
+  private static List<String> podStep(Path dir, String role, HttpServer api) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xlog:class+load=info:file=" + dir.resolve("classes.txt"));
+    command.add("-XX:TieredStopAtLevel=1");
+    if (role.equals("init")) {
+      command.add("-XX:+UseG1GC");
     }
-    assertThat(Files.readString(dir.resolve("files/token"))).isEqualTo("s3cr3t-1");
-    assertThat(Files.readString(dir.resolve("files/db.txt"))).isEqualTo("s3cr3t-2");
-    List<String> loaded = Files.readAllLines(dir.resolve("classes.txt"));
-    String product = ProductJarTest.PRODUCT.toAbsolutePath().toString();
-    assertThat(loaded).anyMatch(line -> line.contains("io.nbsecrets.init.SecretFiles"));
-    assertThat(loaded)
-        .as("classes loaded from the product jar")
-        .noneMatch(l -> l.contains(product));
+    if (Files.exists(LIBRARY)) {
+      command.add("-Dnbsecrets.init.native=" + LIBRARY.toAbsolutePath());
+    }
+    command.add("-cp");
+    command.add(INIT.toAbsolutePath() + ":" + ProductJarTest.PRODUCT.toAbsolutePath());
+    command.add("io.nbsecrets.cli.Main");
+    command.addAll(
+        List.of(
+            role,
+            "--api-url=http://127.0.0.1:" + api.getAddress().getPort(),
+            "--allow-insecure-http",
+            "--sealed-dir=" + dir.resolve("sealed"),
+            "--token-file=" + dir.resolve("pod-token"),
+            "--mount-path=" + dir.resolve("files")));
+    return command;
   }
 
   private static byte[] bytes(String s) {
