@@ -55,11 +55,27 @@ public final class Main implements Runnable {
       System.exit(init.execute(rest));
     }
     if (args.length > 0 && args[0].equals("refresh")) {
-      // The refresh sidecar lives as long as its session, one per live session: it builds only
-      // its own command, not every role's (their classes would stay loaded for nothing).
+      // The refresh sidecar lives as long as its session, one per live session: its plain options
+      // are read as init's are, and otherwise it builds only its own command, not every role's
+      // (their classes would stay loaded for nothing).
+      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      var parsed = InitArgs.parseRefresh(rest, System.getenv());
+      if (parsed.isPresent()) {
+        try {
+          System.exit(
+              RefreshCommand.run(
+                  parsed.get().options(),
+                  parsed.get().interval(),
+                  new java.io.PrintWriter(System.out, true),
+                  new java.io.PrintWriter(System.err, true)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          System.exit(0);
+        }
+      }
       CommandLine refresh = Commands.withErrorHandler(new CommandLine(new RefreshCommand()));
       refresh.setCommandName("nbsecrets refresh");
-      System.exit(refresh.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      System.exit(refresh.execute(rest));
     }
     System.exit(Commands.commandLine().execute(args));
   }

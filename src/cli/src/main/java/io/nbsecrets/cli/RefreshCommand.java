@@ -1,5 +1,6 @@
 package io.nbsecrets.cli;
 
+import io.nbsecrets.cli.user.ExitCodes;
 import io.nbsecrets.init.InitException;
 import io.nbsecrets.init.InitRunner;
 import io.nbsecrets.init.NativeFernet;
@@ -27,11 +28,14 @@ public final class RefreshCommand implements Callable<Integer> {
   /** The longest pause after failed passes. */
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
+  /** How often the mounted Secret is looked at, unless {@code --interval} says otherwise. */
+  static final String DEFAULT_INTERVAL = "PT2S";
+
   @Mixin PodStepOptions pod;
 
   @Option(
       names = "--interval",
-      defaultValue = "PT2S",
+      defaultValue = DEFAULT_INTERVAL,
       description =
           "How often the mounted Secret is looked at (ISO-8601). Default: ${DEFAULT-VALUE}.")
   Duration interval;
@@ -40,14 +44,29 @@ public final class RefreshCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    RefreshRunner runner = new RefreshRunner(pod.options());
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    NativeFernet.warning().ifPresent(w -> err.println("nbsecrets refresh: " + w));
-    err.flush();
+    return run(pod.options(), interval, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /**
+   * Follows the mounted Secret until the thread is interrupted; the exit code. Shared with {@link
+   * InitArgs}' way in, which skips picocli.
+   */
+  static int run(InitRunner.Options options, Duration interval, PrintWriter out, PrintWriter err)
+      throws InterruptedException {
+    if (interval.isNegative() || interval.isZero()) {
+      err.println("nbsecrets refresh: --interval must be longer than zero, not " + interval);
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    RefreshRunner runner = new RefreshRunner(options);
+    var warning = NativeFernet.warning(); // no lambda: see InitArgs
+    if (warning.isPresent()) {
+      err.println("nbsecrets refresh: " + warning.get());
+      err.flush();
+    }
     out.println(
         "nbsecrets refresh: following the session Secret at "
-            + pod.sealedDir
+            + options.sealedDir()
             + " every "
             + interval.toMillis()
             + " ms");

@@ -3,7 +3,10 @@ package io.nbsecrets.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nbsecrets.init.InitRunner;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** The init step's fast way in reads exactly what picocli reads, or hands the line to picocli. */
+/**
+ * The pod steps' fast way in (init, and the refresh sidecar) reads exactly what picocli reads, or
+ * hands the line to picocli.
+ */
 class InitArgsTest {
   /** What picocli makes of {@code args}, as {@link InitCommand} would run it. */
   private static InitArgs.Parsed picocli(String[] args) {
@@ -99,5 +105,123 @@ class InitArgsTest {
     fast.addAll(InitArgs.FLAGS);
 
     assertThat(fast).isEqualTo(declared);
+  }
+
+  /** What picocli makes of {@code args}, as {@link RefreshCommand} would run it. */
+  private static InitArgs.RefreshParsed picocliRefresh(String[] args) {
+    RefreshCommand command = new RefreshCommand();
+    new CommandLine(command).parseArgs(args);
+    return new InitArgs.RefreshParsed(command.pod.options(), command.interval);
+  }
+
+  static Stream<List<String>> plainRefreshLines() {
+    return Stream.of(
+        // As the operator writes it (RefreshSidecar: init's arguments, the role changed).
+        List.of(
+            "--api-url=https://nbsecrets-api.nbsecrets.svc:8443",
+            "--sealed-dir=/var/run/nbsecrets/sealed",
+            "--token-file=/var/run/nbsecrets/token/token",
+            "--mount-path=/secrets"),
+        List.of(
+            "--api-url",
+            "http://api:8080",
+            "--allow-insecure-http",
+            "--sealed-dir",
+            "/s",
+            "--token-file",
+            "/t",
+            "--mount-path",
+            "/m",
+            "--mode=r--r-----",
+            "--env-file",
+            "/m/.env",
+            "--api-tls-server-name=api.example",
+            "--interval",
+            "PT0.5S"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--interval=PT1M"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("plainRefreshLines")
+  void readsPlainRefreshLinesAsPicocliDoes(List<String> line) {
+    String[] args = line.toArray(String[]::new);
+
+    assertThat(InitArgs.parseRefresh(args, Map.of())).contains(picocliRefresh(args));
+  }
+
+  @Test
+  void aRefreshLineWithoutAnIntervalGetsPicocliDefault() {
+    String[] args = {"--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m"};
+
+    InitArgs.RefreshParsed fast = InitArgs.parseRefresh(args, Map.of()).orElseThrow();
+
+    assertThat(fast.interval())
+        .isEqualTo(Duration.ofSeconds(2))
+        .isEqualTo(picocliRefresh(args).interval());
+  }
+
+  static Stream<List<String>> refreshLinesForPicocli() {
+    return Stream.of(
+        List.of("--help"),
+        List.of(),
+        List.of("--sealed-dir=/s", "--mount-path=/m"),
+        // Init's option, not the sidecar's: picocli says it is unknown.
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--termination-log=/l"),
+        // Not ISO-8601: picocli says what it could not convert.
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--interval=2s"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--interval"),
+        List.of(
+            "--sealed-dir=/s",
+            "--user-key-file=/k",
+            "--mount-path=/m",
+            "--interval=PT1S",
+            "--interval=PT2S"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("refreshLinesForPicocli")
+  void leavesAnyOtherRefreshLineToPicocli(List<String> line) {
+    assertThat(InitArgs.parseRefresh(line.toArray(String[]::new), Map.of())).isEmpty();
+  }
+
+  @Test
+  void knowsEveryOptionRefreshCommandDeclares() {
+    Set<String> declared = new HashSet<>();
+    for (OptionSpec option : new CommandLine(new RefreshCommand()).getCommandSpec().options()) {
+      if (!option.usageHelp() && !option.versionHelp()) {
+        declared.add(option.longestName());
+      }
+    }
+    Set<String> fast = new HashSet<>(InitArgs.REFRESH_VALUED);
+    fast.addAll(InitArgs.FLAGS);
+
+    assertThat(fast).isEqualTo(declared);
+  }
+
+  @Test
+  void anIntervalOfZeroOrLessIsRefusedByName() throws InterruptedException {
+    for (String interval : List.of("PT0S", "PT-1S")) {
+      StringWriter err = new StringWriter();
+      InitArgs.RefreshParsed parsed =
+          InitArgs.parseRefresh(
+                  new String[] {
+                    "--sealed-dir=/s",
+                    "--user-key-file=/k",
+                    "--mount-path=/m",
+                    "--interval=" + interval
+                  },
+                  Map.of())
+              .orElseThrow();
+
+      int code =
+          RefreshCommand.run(
+              parsed.options(),
+              parsed.interval(),
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(err));
+
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString()).contains("--interval must be longer than zero");
+    }
   }
 }

@@ -8,12 +8,19 @@ import java.util.HexFormat;
 
 /** Content hashes for change detection and names. Never applied to secret values. */
 public final class Hashes {
-  private static final ObjectMapper CANONICAL =
-      JsonMapper.builder()
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-          .configure(
-              com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
-          .build();
+  /**
+   * The canonical mapper, made on the first {@link #ofJson}: the other hashes are used where
+   * Jackson is not (the refresh sidecar's look at its manifest every 2 s), and a mapper would load
+   * and keep its classes there for nothing.
+   */
+  private static final class Canonical {
+    static final ObjectMapper MAPPER =
+        JsonMapper.builder()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+            .configure(
+                com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
+            .build();
+  }
 
   private Hashes() {}
 
@@ -40,8 +47,10 @@ public final class Hashes {
   /** SHA-256 (hex) of the object's canonical JSON: equal content, equal hash. */
   public static String ofJson(Object value) {
     try {
-      return sha256Hex(CANONICAL.writeValueAsString(value));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return sha256Hex(Canonical.MAPPER.writeValueAsString(value));
+    } catch (java.io.IOException e) {
+      // Jackson's JsonProcessingException; named by its JDK supertype, so that verifying this
+      // class loads no Jackson class where only the other hashes are used.
       throw new IllegalArgumentException("cannot serialize " + value.getClass().getSimpleName(), e);
     }
   }

@@ -90,7 +90,9 @@ public final class RefreshRunner {
    */
   private int removeUnlisted(List<SecretFiles.FileSpec> files) throws InitException {
     Set<String> listed = new HashSet<>();
-    files.forEach(f -> listed.add(f.file()));
+    for (SecretFiles.FileSpec f : files) { // no lambda in the sidecar: see InitArgs
+      listed.add(f.file());
+    }
     int removed = 0;
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(options.mountPath())) {
       for (Path p : dir) {

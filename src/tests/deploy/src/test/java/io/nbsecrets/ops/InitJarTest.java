@@ -104,6 +104,10 @@ class InitJarTest {
     assertThat(loaded)
         .as("classes loaded from the product jar")
         .noneMatch(l -> l.contains(product));
+    // No lambda of the step's own on its way: each spins the JVM's method-handle machinery.
+    assertThat(loaded)
+        .as("lambda classes of the step's own")
+        .noneMatch(l -> l.contains("] io.nbsecrets.") && l.contains("$$Lambda"));
   }
 
   /**
@@ -112,7 +116,7 @@ class InitJarTest {
    * types with it), and it writes the session's files.
    */
   @Test
-  void theRefreshSidecarBuildsOnlyItsOwnCommand(@TempDir Path dir) throws Exception {
+  void theRefreshSidecarLoadsOnlyWhatItNeeds(@TempDir Path dir) throws Exception {
     assumeTrue(Files.exists(INIT), INIT + " is built by the package phase (./mvnw verify)");
     HttpServer api = sealedSessionAndApi(dir);
     Process p = null;
@@ -147,6 +151,15 @@ class InitJarTest {
           .noneMatch(line -> line.contains("io.nbsecrets.cli." + other + " "));
     }
     assertThat(loaded).noneMatch(line -> line.contains("io.nbsecrets.cli.user."));
+    // Its plain options are read without picocli, and nothing comes from the product jar.
+    String product = ProductJarTest.PRODUCT.toAbsolutePath().toString();
+    assertThat(loaded).noneMatch(line -> line.contains(" picocli."));
+    assertThat(loaded)
+        .as("lambda classes of the sidecar's own")
+        .noneMatch(l -> l.contains("] io.nbsecrets.") && l.contains("$$Lambda"));
+    assertThat(loaded)
+        .as("classes loaded from the product jar")
+        .noneMatch(l -> l.contains(product));
   }
 
   /**
