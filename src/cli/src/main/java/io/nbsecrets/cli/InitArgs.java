@@ -53,6 +53,9 @@ final class InitArgs {
   /** The options without a value. */
   static final Set<String> FLAGS = Set.of("--allow-insecure-http");
 
+  /** Picocli's own options of both commands (usage and version help). */
+  static final Set<String> HELP = Set.of("-h", "--help", "-V", "--version");
+
   /** What {@code init} runs with. */
   record Parsed(InitRunner.Options options, Path terminationLog) {}
 
@@ -92,11 +95,18 @@ final class InitArgs {
     }
   }
 
-  /** Each option's value by its name, or null when picocli should read the line. */
+  /**
+   * Each option's value by its name, or null when picocli should read the line: among others, a
+   * value that is an option's name (picocli says the value is missing) and an argument that starts
+   * with {@code @} (picocli reads it as a file of arguments).
+   */
   private static Map<String, String> values(String[] args, Set<String> valued) {
     Map<String, String> values = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
+      if (arg.startsWith("@")) {
+        return null;
+      }
       int eq = arg.indexOf('=');
       String name = eq < 0 ? arg : arg.substring(0, eq);
       String value;
@@ -107,7 +117,13 @@ final class InitArgs {
           value = arg.substring(eq + 1);
         } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
           value = args[++i];
+          if (value.startsWith("@")) {
+            return null;
+          }
         } else {
+          return null;
+        }
+        if (valued.contains(value) || FLAGS.contains(value) || HELP.contains(value)) {
           return null;
         }
       } else {

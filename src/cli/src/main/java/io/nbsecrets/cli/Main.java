@@ -71,6 +71,10 @@ public final class Main implements Runnable {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           System.exit(0);
+        } catch (RuntimeException e) {
+          // As picocli's way in reports it (Commands.withErrorHandler): its message, exit 1.
+          System.err.println("nbsecrets: " + e.getMessage());
+          System.exit(1);
         }
       }
       CommandLine refresh = Commands.withErrorHandler(new CommandLine(new RefreshCommand()));

@@ -31,13 +31,20 @@ public final class RefreshCommand implements Callable<Integer> {
   /** How often the mounted Secret is looked at, unless {@code --interval} says otherwise. */
   static final String DEFAULT_INTERVAL = "PT2S";
 
+  /** The shortest interval taken: shorter would spin on the volume. */
+  static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+
+  /** The longest interval taken: longer would leave a session's files stale for days. */
+  static final Duration MAX_INTERVAL = Duration.ofDays(1);
+
   @Mixin PodStepOptions pod;
 
   @Option(
       names = "--interval",
       defaultValue = DEFAULT_INTERVAL,
       description =
-          "How often the mounted Secret is looked at (ISO-8601). Default: ${DEFAULT-VALUE}.")
+          "How often the mounted Secret is looked at (ISO-8601, PT0.1S to PT24H). Default:"
+              + " ${DEFAULT-VALUE}.")
   Duration interval;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -53,8 +60,14 @@ public final class RefreshCommand implements Callable<Integer> {
    */
   static int run(InitRunner.Options options, Duration interval, PrintWriter out, PrintWriter err)
       throws InterruptedException {
-    if (interval.isNegative() || interval.isZero()) {
-      err.println("nbsecrets refresh: --interval must be longer than zero, not " + interval);
+    if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
+      err.println(
+          "nbsecrets refresh: --interval must be from "
+              + MIN_INTERVAL
+              + " to "
+              + MAX_INTERVAL
+              + ", not "
+              + interval);
       err.flush();
       return ExitCodes.USAGE;
     }

@@ -84,7 +84,14 @@ class InitArgsTest {
         List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--unknown=1"),
         List.of("--sealed-dir=/s", "--sealed-dir=/t", "--user-key-file=/k", "--mount-path=/m"),
         List.of("--sealed-dir", "--user-key-file=/k", "--mount-path=/m"),
-        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "positional"));
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "positional"),
+        // A value that is an option's name: picocli says the value is missing.
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--mode", "-h"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--mode=-V"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=--help"),
+        // An argument file, which picocli expands.
+        List.of("@/etc/nbsecrets-args"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--mode", "@/f"));
   }
 
   @ParameterizedTest
@@ -175,7 +182,23 @@ class InitArgsTest {
             "--user-key-file=/k",
             "--mount-path=/m",
             "--interval=PT1S",
-            "--interval=PT2S"));
+            "--interval=PT2S"),
+        List.of("--version"),
+        List.of(
+            "--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--interval", "--mode=x"),
+        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--mode=-h"),
+        List.of("@/etc/nbsecrets-args"));
+  }
+
+  @Test
+  void takesTheApiCaFromTheEnvironmentForRefreshToo() {
+    String[] args = {"--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m"};
+
+    InitArgs.RefreshParsed fast =
+        InitArgs.parseRefresh(args, Map.of("NBSECRETS_API_CA", "PEM")).orElseThrow();
+
+    assertThat(fast.options().trust().caBundle()).isEqualTo("PEM");
+    assertThat(fast.options().mode()).isEqualTo("r--------");
   }
 
   @ParameterizedTest
@@ -199,8 +222,10 @@ class InitArgsTest {
   }
 
   @Test
-  void anIntervalOfZeroOrLessIsRefusedByName() throws InterruptedException {
-    for (String interval : List.of("PT0S", "PT-1S")) {
+  void anIntervalOutOfRangeIsRefusedByName() throws InterruptedException {
+    for (String interval :
+        List.of(
+            "PT0S", "PT-1S", "PT0.0001S", "PT0.099S", "PT24H0.001S", "PT9223372036854775807S")) {
       StringWriter err = new StringWriter();
       InitArgs.RefreshParsed parsed =
           InitArgs.parseRefresh(
@@ -220,8 +245,8 @@ class InitArgsTest {
               new PrintWriter(new StringWriter()),
               new PrintWriter(err));
 
-      assertThat(code).isEqualTo(2);
-      assertThat(err.toString()).contains("--interval must be longer than zero");
+      assertThat(code).as(interval).isEqualTo(2);
+      assertThat(err.toString()).contains("--interval must be from PT0.1S to PT24H, not ");
     }
   }
 }
