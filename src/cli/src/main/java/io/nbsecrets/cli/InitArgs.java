@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,18 +38,7 @@ final class InitArgs {
           "--termination-log");
 
   /** The refresh sidecar's options that take a value: init's but its termination log, and more. */
-  static final Set<String> REFRESH_VALUED =
-      Set.of(
-          "--api-url",
-          "--sealed-dir",
-          "--token-file",
-          "--user-key-file",
-          "--mount-path",
-          "--mode",
-          "--api-ca",
-          "--api-tls-server-name",
-          "--env-file",
-          "--interval");
+  static final Set<String> REFRESH_VALUED = refreshValued();
 
   /** The options without a value. */
   static final Set<String> FLAGS = Set.of("--allow-insecure-http");
@@ -162,6 +152,13 @@ final class InitArgs {
             path(values.get("--env-file")),
             path(userKeyFile));
     return options;
+  }
+
+  private static Set<String> refreshValued() {
+    Set<String> names = new HashSet<>(VALUED); // no stream: no lambda on the init step's way
+    names.remove("--termination-log");
+    names.add("--interval");
+    return Set.copyOf(names);
   }
 
   private static Path path(String value) {

@@ -50,9 +50,7 @@ public final class Main implements Runnable {
                 new java.io.PrintWriter(System.out, true),
                 new java.io.PrintWriter(System.err, true)));
       }
-      CommandLine init = Commands.withErrorHandler(new CommandLine(new InitCommand()));
-      init.setCommandName("nbsecrets init");
-      System.exit(init.execute(rest));
+      System.exit(alone(new InitCommand(), "init", rest));
     }
     if (args.length > 0 && args[0].equals("refresh")) {
       // The refresh sidecar lives as long as its session, one per live session: its plain options
@@ -77,11 +75,16 @@ public final class Main implements Runnable {
           System.exit(1);
         }
       }
-      CommandLine refresh = Commands.withErrorHandler(new CommandLine(new RefreshCommand()));
-      refresh.setCommandName("nbsecrets refresh");
-      System.exit(refresh.execute(rest));
+      System.exit(alone(new RefreshCommand(), "refresh", rest));
     }
     System.exit(Commands.commandLine().execute(args));
+  }
+
+  /** Runs one command without building the others (its name as the whole line would give it). */
+  private static int alone(Object command, String name, String[] args) {
+    CommandLine line = Commands.withErrorHandler(new CommandLine(command));
+    line.setCommandName("nbsecrets " + name);
+    return line.execute(args);
   }
 
   @Override

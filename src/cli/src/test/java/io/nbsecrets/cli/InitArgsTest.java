@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,10 @@ class InitArgsTest {
     assertThat(fast.options().trust().caBundle()).isEqualTo("PEM");
     assertThat(fast.options().mode()).isEqualTo("r--------");
     assertThat(fast.terminationLog()).isEqualTo(Path.of(InitRunner.TERMINATION_LOG));
+    // The sidecar reads them alike.
+    assertThat(
+            InitArgs.parseRefresh(args, Map.of("NBSECRETS_API_CA", "PEM")).orElseThrow().options())
+        .isEqualTo(fast.options());
   }
 
   static Stream<List<String>> linesForPicocli() {
@@ -102,16 +107,26 @@ class InitArgsTest {
 
   @Test
   void knowsEveryOptionInitCommandDeclares() {
-    Set<String> declared = new HashSet<>();
-    for (OptionSpec option : new CommandLine(new InitCommand()).getCommandSpec().options()) {
-      if (!option.usageHelp() && !option.versionHelp()) {
-        declared.add(option.longestName());
-      }
-    }
-    Set<String> fast = new HashSet<>(InitArgs.VALUED);
-    fast.addAll(InitArgs.FLAGS);
+    assertThat(fastOptions(InitArgs.VALUED)).isEqualTo(declared(new InitCommand()));
+  }
 
-    assertThat(fast).isEqualTo(declared);
+  /** The options {@code command} declares, but picocli's usage and version help. */
+  private static Set<String> declared(Object command) {
+    Set<String> declared = new HashSet<>();
+    Set<String> help = new HashSet<>();
+    for (OptionSpec option : new CommandLine(command).getCommandSpec().options()) {
+      (option.usageHelp() || option.versionHelp() ? help : declared)
+          .addAll(List.of(option.names()));
+    }
+    assertThat(help).as("picocli's help options").isEqualTo(InitArgs.HELP);
+    return declared;
+  }
+
+  /** The options the fast reader reads, given the ones that take a value. */
+  private static Set<String> fastOptions(Set<String> valued) {
+    Set<String> fast = new HashSet<>(valued);
+    fast.addAll(InitArgs.FLAGS);
+    return fast;
   }
 
   /** What picocli makes of {@code args}, as {@link RefreshCommand} would run it. */
@@ -121,31 +136,24 @@ class InitArgsTest {
     return new InitArgs.RefreshParsed(command.pod.options(), command.interval);
   }
 
+  /**
+   * Init's plain lines without init's own option (the operator gives the sidecar init's arguments,
+   * the role changed: RefreshSidecar), each with and without an interval in either form.
+   */
   static Stream<List<String>> plainRefreshLines() {
-    return Stream.of(
-        // As the operator writes it (RefreshSidecar: init's arguments, the role changed).
-        List.of(
-            "--api-url=https://nbsecrets-api.nbsecrets.svc:8443",
-            "--sealed-dir=/var/run/nbsecrets/sealed",
-            "--token-file=/var/run/nbsecrets/token/token",
-            "--mount-path=/secrets"),
-        List.of(
-            "--api-url",
-            "http://api:8080",
-            "--allow-insecure-http",
-            "--sealed-dir",
-            "/s",
-            "--token-file",
-            "/t",
-            "--mount-path",
-            "/m",
-            "--mode=r--r-----",
-            "--env-file",
-            "/m/.env",
-            "--api-tls-server-name=api.example",
-            "--interval",
-            "PT0.5S"),
-        List.of("--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m", "--interval=PT1M"));
+    List<List<String>> lines = new ArrayList<>();
+    for (List<String> init : plainLines().toList()) {
+      List<String> line = new ArrayList<>(init);
+      line.removeIf(a -> a.startsWith("--termination-log"));
+      lines.add(line);
+      List<String> detached = new ArrayList<>(line);
+      detached.addAll(List.of("--interval", "PT0.5S"));
+      lines.add(detached);
+      List<String> attached = new ArrayList<>(line);
+      attached.add("--interval=PT1M");
+      lines.add(attached);
+    }
+    return lines.stream();
   }
 
   @ParameterizedTest
@@ -190,17 +198,6 @@ class InitArgsTest {
         List.of("@/etc/nbsecrets-args"));
   }
 
-  @Test
-  void takesTheApiCaFromTheEnvironmentForRefreshToo() {
-    String[] args = {"--sealed-dir=/s", "--user-key-file=/k", "--mount-path=/m"};
-
-    InitArgs.RefreshParsed fast =
-        InitArgs.parseRefresh(args, Map.of("NBSECRETS_API_CA", "PEM")).orElseThrow();
-
-    assertThat(fast.options().trust().caBundle()).isEqualTo("PEM");
-    assertThat(fast.options().mode()).isEqualTo("r--------");
-  }
-
   @ParameterizedTest
   @MethodSource("refreshLinesForPicocli")
   void leavesAnyOtherRefreshLineToPicocli(List<String> line) {
@@ -209,16 +206,7 @@ class InitArgsTest {
 
   @Test
   void knowsEveryOptionRefreshCommandDeclares() {
-    Set<String> declared = new HashSet<>();
-    for (OptionSpec option : new CommandLine(new RefreshCommand()).getCommandSpec().options()) {
-      if (!option.usageHelp() && !option.versionHelp()) {
-        declared.add(option.longestName());
-      }
-    }
-    Set<String> fast = new HashSet<>(InitArgs.REFRESH_VALUED);
-    fast.addAll(InitArgs.FLAGS);
-
-    assertThat(fast).isEqualTo(declared);
+    assertThat(fastOptions(InitArgs.REFRESH_VALUED)).isEqualTo(declared(new RefreshCommand()));
   }
 
   @Test
